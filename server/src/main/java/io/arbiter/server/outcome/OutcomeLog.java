@@ -1,0 +1,40 @@
+package io.arbiter.server.outcome;
+
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * The outcome pipeline as the request handlers see it: decisions are offered (best effort, never blocking),
+ * outcomes are appended durably (the returned future completes once the event is in the local journal, so a
+ * request may be acknowledged), and everything is shipped to Postgres in batches in the background.
+ * All methods may be called from any event-loop thread and never block it.
+ */
+public interface OutcomeLog {
+
+    /**
+     * Offers a decision for logging. Never blocks; may be sampled by configuration.
+     *
+     * @return false if the decision was dropped because the in-memory ring was full (counted in metrics)
+     */
+    boolean offerDecision(OutcomeEvent decision);
+
+    /**
+     * Appends an acknowledged outcome (REWARD, WIN, BILL, LOSS, CLICK, CONVERSION). The future completes once
+     * the event is durable in the local journal (group commit). It fails with {@link JournalFullException} when the
+     * journal has reached its configured limit; the caller answers 503 and must not apply the outcome.
+     */
+    Future<Void> append(OutcomeEvent outcome);
+
+    /** Per-arm totals kept in Postgres, for rebuilding posteriors after an unclean restart. */
+    Future<List<ArmAggregate>> loadAggregates();
+
+    /** The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. */
+    Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
+
+    /** Current depth, journal size, lag and Postgres state, for /ready and /metrics. */
+    PipelineStatus status();
+
+    /** Stops accepting, ships everything still in the journal if Postgres is reachable, releases resources. */
+    Future<Void> close();
+}
