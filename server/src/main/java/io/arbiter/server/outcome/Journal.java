@@ -120,7 +120,7 @@ final class Journal implements AutoCloseable {
                 truncated += dropped;
                 if (last) {
                     LOG.log(System.Logger.Level.WARNING, "journal {0}: torn tail of {1} bytes after position {2} "
-                            + "(an append in flight during a crash, never acknowledged) truncated", file,
+                            + "(normally an append cut short by a crash before it was acknowledged) truncated", file,
                             Long.toString(dropped), Long.toString(scan.validEnd));
                 } else {
                     corrupt++;

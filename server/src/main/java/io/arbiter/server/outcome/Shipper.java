@@ -141,28 +141,9 @@ final class Shipper {
                 continue;
             }
             long started = System.nanoTime();
+            PostgresWriter.Result result;
             try {
-                PostgresWriter.Result result = ship(batch);
-                postgresUp = true;
-                consecutiveFailures = 0;
-                backoffNanos = config.retryInitial().toNanos();
-                if (batch.journalEnd() != batch.journalFrom()) {
-                    journal.markShipped(batch.journalEnd(), batch.outcomes().size());
-                }
-                decisionsDone += batch.decisions().size();
-                listener.committed(batch.outcomes().size(), batch.decisions().size(), result,
-                        System.nanoTime() - started);
-                completeWaiters(batch.flushSequence());
-                boolean full = batch.full();
-                batch = null;
-                if (!full && !stopping && waiters.isEmpty()) {
-                    park(config.flushInterval().toNanos());
-                }
-            } catch (IOException e) {
-                // The rows are in Postgres but the checkpoint is not: a restart replays them, and they are skipped.
-                LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
-                batch = null;
-                park(config.retryMax().toNanos());
+                result = ship(batch);
             } catch (Exception e) {
                 postgresUp = false;
                 consecutiveFailures++;
@@ -172,13 +153,40 @@ final class Shipper {
                     LOG.log(System.Logger.Level.WARNING, "shipping " + (batch.outcomes().size()
                             + batch.decisions().size()) + " rows to Postgres failed (" + consecutiveFailures
                             + " in a row); " + (retry ? "retrying" : "giving up, the journal keeps them") + ": "
-                            + e, consecutiveFailures == 1 ? e : null);
+                            + e);
                 }
                 if (!retry) {
                     break;
                 }
                 park(backoffNanos);
                 backoffNanos = Math.min(backoffNanos * 2, config.retryMax().toNanos());
+                continue; // the same batch again
+            }
+            postgresUp = true;
+            consecutiveFailures = 0;
+            backoffNanos = config.retryInitial().toNanos();
+            decisionsDone += batch.decisions().size();
+            listener.committed(batch.outcomes().size(), batch.decisions().size(), result,
+                    System.nanoTime() - started);
+            boolean full = batch.full();
+            long journalEnd = batch.journalEnd();
+            boolean advanced = journalEnd != batch.journalFrom();
+            long sequence = batch.flushSequence();
+            int shipped = batch.outcomes().size();
+            batch = null;
+            if (advanced) {
+                try {
+                    journal.markShipped(journalEnd, shipped);
+                } catch (IOException e) {
+                    // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
+                    LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
+                    park(config.retryMax().toNanos());
+                    continue;
+                }
+            }
+            completeWaiters(sequence);
+            if (!full && !stopping && waiters.isEmpty()) {
+                park(config.flushInterval().toNanos());
             }
         }
         LOG.log(System.Logger.Level.DEBUG, "shipper stopped");
