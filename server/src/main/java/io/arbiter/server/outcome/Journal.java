@@ -5,6 +5,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -70,12 +72,37 @@ final class Journal implements AutoCloseable {
     private FileChannel readChannel;
     private long readChannelBase = -1;
 
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
     private Journal(Path dir) throws IOException {
         this.dir = dir;
-        this.recovery = recover();
+        this.lockChannel = FileChannel.open(dir.resolve(JournalDescriptor.LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock acquired;
+        try {
+            acquired = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            acquired = null;
+        }
+        if (acquired == null) {
+            lockChannel.close();
+            throw new IOException("journal " + dir + " is in use by another pipeline (" + JournalDescriptor.LOCK_FILE
+                    + " is locked)");
+        }
+        this.lock = acquired;
+        try {
+            this.recovery = recover();
+        } catch (IOException | RuntimeException e) {
+            lockChannel.close();
+            throw e;
+        }
     }
 
-    /** Opens (creating if needed) the journal in {@code dir}, recovering the unshipped tail. */
+    /**
+     * Opens (creating if needed) the journal in {@code dir}, recovering the unshipped tail. Only one pipeline (in any
+     * process) may use a journal at a time: an OS file lock, released by the kernel when the process dies, enforces it.
+     */
     static Journal open(Path dir) throws IOException {
         Files.createDirectories(dir);
         return new Journal(dir);
@@ -435,5 +462,9 @@ final class Journal implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closeReadChannel();
+        if (lock.isValid()) {
+            lock.release();
+        }
+        lockChannel.close();
     }
 }

@@ -26,7 +26,8 @@ import java.nio.file.Path;
  *
  * <p>The checkpoint file {@code checkpoint} holds the position up to which everything is committed in Postgres:
  * magic (int32), position (int64), CRC32C of the position (int32). It is replaced atomically (write a temporary file,
- * fsync, rename, fsync the directory).
+ * fsync, rename, fsync the directory). The file {@code lock} carries an OS lock held by the pipeline using the
+ * journal.
  */
 final class JournalDescriptor {
 
@@ -38,6 +39,7 @@ final class JournalDescriptor {
     static final String SEGMENT_SUFFIX = ".log";
     static final String CHECKPOINT_FILE = "checkpoint";
     static final String CHECKPOINT_TEMP_FILE = "checkpoint.tmp";
+    static final String LOCK_FILE = "lock";
     static final int CHECKPOINT_MAGIC = 0x41524A31; // "ARJ1"
     static final int CHECKPOINT_LENGTH = 16;
 

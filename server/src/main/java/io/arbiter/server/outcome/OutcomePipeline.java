@@ -98,25 +98,31 @@ public final class OutcomePipeline implements OutcomeLog {
         retries = counter(registry, OutcomeMetric.PG_RETRIES);
         corruptRecords = counter(registry, OutcomeMetric.JOURNAL_CORRUPT_RECORDS);
 
-        this.journal = Journal.open(config.journalDir());
-        this.writer = new JournalWriter(journal, config.segmentBytes(), config.appendQueueCapacity(),
-                new JournalWriter.Listener() {
-                    @Override
-                    public void written(int appendCount) {
-                        appends.increment(appendCount);
-                        groupSize.record(appendCount);
-                    }
+        Journal opened = Journal.open(config.journalDir());
+        try {
+            this.writer = new JournalWriter(opened, config.segmentBytes(), config.appendQueueCapacity(),
+                    new JournalWriter.Listener() {
+                        @Override
+                        public void written(int appendCount) {
+                            appends.increment(appendCount);
+                            groupSize.record(appendCount);
+                        }
 
-                    @Override
-                    public void fsync(long nanos) {
-                        fsync.record(nanos, TimeUnit.NANOSECONDS);
-                    }
+                        @Override
+                        public void fsync(long nanos) {
+                            fsync.record(nanos, TimeUnit.NANOSECONDS);
+                        }
 
-                    @Override
-                    public void failed(int appendCount) {
-                        appendsFailed.increment(appendCount);
-                    }
-                });
+                        @Override
+                        public void failed(int appendCount) {
+                            appendsFailed.increment(appendCount);
+                        }
+                    });
+        } catch (IOException | RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+        this.journal = opened;
         this.shipper = new Shipper(journal, ring, counts, postgres, vertx.getOrCreateContext(), config,
                 new Shipper.Listener() {
                     @Override

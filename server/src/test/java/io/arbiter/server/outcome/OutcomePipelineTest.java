@@ -157,4 +157,97 @@ class OutcomePipelineTest {
         assertEquals(10, PgFixture.await(pipeline.loadOutcomeIdsSince(OutcomeKind.BILL, t)).size());
         PgFixture.await(pipeline.close());
     }
+
+    @Test
+    void appendsFromSeveralEventLoopsCompleteOnTheirOwnContextAfterTheFsync() throws Exception {
+        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        int loops = 4;
+        int perLoop = 2_000;
+        java.util.concurrent.atomic.AtomicInteger wrongContext = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger notDurable = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(loops * perLoop);
+        for (int l = 0; l < loops; l++) {
+            io.vertx.core.Context context = pg.vertx.getOrCreateContext();
+            int loop = l;
+            context.runOnContext(v -> {
+                for (int i = 0; i < perLoop; i++) {
+                    String id = "ctx" + loop + "-" + i;
+                    pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L, id, "exp", "v" + loop,
+                            "", 1, 0)).onComplete(ar -> {
+                                if (io.vertx.core.Vertx.currentContext() != context) {
+                                    wrongContext.incrementAndGet();
+                                }
+                                if (ar.failed()) {
+                                    notDurable.incrementAndGet();
+                                }
+                                done.countDown();
+                            });
+                }
+            });
+        }
+        assertTrue(done.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, wrongContext.get());
+        assertEquals(0, notDurable.get());
+        PgFixture.await(pipeline.flush());
+        assertEquals(loops * perLoop, pg.count("SELECT count(*) FROM rewards"));
+        for (int l = 0; l < loops; l++) {
+            assertEquals(perLoop, pg.count("SELECT trials FROM arm_aggregates WHERE arm = 'v" + l + "'"));
+        }
+        PgFixture.await(pipeline.close());
+    }
+
+    @Test
+    void decisionsOfferedConcurrentlyAreAllCountedAndLogged() throws Exception {
+        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        int threads = 4;
+        int perThread = 10_000;
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> offerers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            offerers.add(new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    if (!pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 1_700_000_000_000L,
+                            "t" + thread + "-" + i, "exp", "v" + (i % 3), "u", 1.0 / 3, 0))) {
+                        refused.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        offerers.forEach(Thread::start);
+        for (Thread offerer : offerers) {
+            offerer.join();
+        }
+        PgFixture.await(pipeline.flush());
+        long rows = pg.count("SELECT count(*) FROM decisions");
+        assertEquals(threads * perThread, rows + refused.get());
+        assertEquals(threads * perThread, pg.count("SELECT sum(decisions) FROM arm_aggregates"));
+        assertEquals(threads * perThread, pg.count("SELECT count(DISTINCT id) FROM decisions") + refused.get());
+        PgFixture.await(pipeline.close());
+    }
+
+    @Test
+    void aFullDecisionRingDropsRowsButStillCountsDecisions() {
+        OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withRingCapacityBytes(4096));
+        int accepted = 0;
+        int n = 1_000;
+        for (int i = 0; i < n; i++) {
+            if (pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 0, "d" + i, "exp", "v", "", 1, 0))) {
+                accepted++;
+            }
+        }
+        assertTrue(accepted < n, "a 4 KiB ring cannot hold " + n + " decisions");
+        assertTrue(pipeline.status().ringDepth() <= accepted);
+        PgFixture.await(pipeline.close());
+    }
+
+    @Test
+    void aJournalIsUsedByOnePipelineAtATime() {
+        OutcomePipeline first = pg.start(PgFixture.config(journalDir));
+        Throwable error = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
+                () -> pg.start(PgFixture.config(journalDir)));
+        assertTrue(String.valueOf(error.getMessage()).contains("in use"), String.valueOf(error));
+        PgFixture.await(first.close());
+        PgFixture.await(pg.start(PgFixture.config(journalDir)).close());
+    }
 }

@@ -103,6 +103,8 @@ class PostgresOutageTest {
             assertTrue(status.postgresUp());
             assertFalse(status.journalFull());
             PgFixture.await(pipeline.close());
+        } finally {
+            TestPostgres.deleteDataDir(dataDir);
         }
     }
 }

@@ -9,12 +9,14 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class EmbeddedPostgresTest {
 
@@ -30,6 +32,27 @@ class EmbeddedPostgresTest {
     @AfterEach
     void tearDown() {
         vertx.close().await();
+        PostgresBinaries.deleteRecursively(dataDir);
+    }
+
+    @Test
+    void placesTheClusterWhereTheUnprivilegedUserCanReachItWhenRunningAsRoot() throws Exception {
+        assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "only meaningful as root");
+        Files.createDirectories(dataDir);
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------")); // like /root
+        Path requested = dataDir.resolve("pg");
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(requested))) {
+            Path cluster = postgres.clusterDir();
+            try {
+                assertTrue(cluster.startsWith(Path.of("/var/tmp")), cluster.toString());
+                assertTrue(Files.readString(requested.resolve("CLUSTER_LOCATION")).contains(cluster.toString()));
+                assertEquals(EmbeddedPostgres.UNPRIVILEGED_ID, Files.getAttribute(cluster, "unix:uid"));
+                assertEquals(1, queryInt(postgres, "SELECT 1"));
+            } finally {
+                postgres.close();
+                PostgresBinaries.deleteRecursively(cluster);
+            }
+        }
     }
 
     @Test

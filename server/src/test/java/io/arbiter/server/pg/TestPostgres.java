@@ -57,4 +57,9 @@ public final class TestPostgres {
     public static Pool pool(Vertx vertx, PgConnectOptions options, int size) {
         return PgBuilder.pool().with(new PoolOptions().setMaxSize(size)).connectingTo(options).using(vertx).build();
     }
+
+    /** Deletes a test cluster's files (after it was stopped). */
+    public static void deleteDataDir(Path dataDir) {
+        PostgresBinaries.deleteRecursively(dataDir);
+    }
 }
