@@ -51,13 +51,24 @@ final class OutcomeCodec {
     private OutcomeCodec() {
     }
 
-    /** Encoded length of the event, or -1 when a string is too long to encode. */
+    /** Latest event time Postgres' timestamptz and the journal accept (9999-12-31T23:59:59.999Z). */
+    static final long MAX_TIME_MILLIS = 253_402_300_799_999L;
+
+    /**
+     * Encoded length of the event, or -1 when it cannot be stored: a string longer than {@link #MAX_STRING_BYTES}
+     * or containing NUL (Postgres text cannot hold it), a time outside 0..{@link #MAX_TIME_MILLIS}, or a value that
+     * is not finite (it would poison the aggregates' sums). Refusing such events here keeps a poison record from ever
+     * reaching the journal, where it would block shipping.
+     */
     static int encodedLength(OutcomeEvent event) {
+        if (event.timeMillis() < 0 || event.timeMillis() > MAX_TIME_MILLIS || !Double.isFinite(event.value())) {
+            return -1;
+        }
         int id = utf8Length(event.id());
         int scope = utf8Length(event.scope());
         int arm = utf8Length(event.arm());
         int unit = utf8Length(event.unit());
-        if (id > MAX_STRING_BYTES || scope > MAX_STRING_BYTES || arm > MAX_STRING_BYTES || unit > MAX_STRING_BYTES) {
+        if (id < 0 || scope < 0 || arm < 0 || unit < 0) {
             return -1;
         }
         return STRINGS_OFFSET + 4 * STRING_LENGTH_LENGTH + id + scope + arm + unit;
@@ -134,11 +145,14 @@ final class OutcomeCodec {
         return cursor;
     }
 
+    /** UTF-8 length of the string as {@link #putString} writes it; -1 if it holds NUL or is too long. */
     static int utf8Length(String value) {
         int length = 0;
         for (int i = 0, n = value.length(); i < n; i++) {
             char c = value.charAt(i);
-            if (c < 0x80) {
+            if (c == 0) {
+                return -1;
+            } else if (c < 0x80) {
                 length += 1;
             } else if (c < 0x800) {
                 length += 2;
@@ -151,6 +165,6 @@ final class OutcomeCodec {
                 length += 3;
             }
         }
-        return length;
+        return length > MAX_STRING_BYTES ? -1 : length;
     }
 }

@@ -202,7 +202,7 @@ public final class OutcomePipeline implements OutcomeLog {
             return true;
         }
         if (!ring.offer(decision)) {
-            decisionsDropped.increment();
+            decisionsDropped.increment(); // ring full, or a decision that cannot be stored (see encodedLength)
             return false;
         }
         return true;
@@ -230,8 +230,9 @@ public final class OutcomePipeline implements OutcomeLog {
         }
         int payloadLength = OutcomeCodec.encodedLength(outcome);
         if (payloadLength < 0) {
-            return Future.failedFuture(new IllegalArgumentException("an id, scope, arm or unit is longer than "
-                    + OutcomeCodec.MAX_STRING_BYTES + " UTF-8 bytes"));
+            return Future.failedFuture(new IllegalArgumentException("outcome cannot be stored: a string is longer "
+                    + "than " + OutcomeCodec.MAX_STRING_BYTES + " UTF-8 bytes or contains NUL, the time is outside "
+                    + "0.." + OutcomeCodec.MAX_TIME_MILLIS + ", or the value is not finite"));
         }
         long recordLength = JournalDescriptor.HEADER_LENGTH + payloadLength;
         long pending = writer.reserve(recordLength);

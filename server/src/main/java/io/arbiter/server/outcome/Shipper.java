@@ -3,6 +3,7 @@ package io.arbiter.server.outcome;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -150,10 +151,15 @@ final class Shipper {
                 boolean retry = !stopping;
                 listener.failed(e, retry);
                 if (consecutiveFailures == 1 || consecutiveFailures % 100 == 0) {
-                    LOG.log(System.Logger.Level.WARNING, "shipping " + (batch.outcomes().size()
-                            + batch.decisions().size()) + " rows to Postgres failed (" + consecutiveFailures
-                            + " in a row); " + (retry ? "retrying" : "giving up, the journal keeps them") + ": "
-                            + e);
+                    // SQLSTATE classes 22 (data), 23 (constraint), 42 (schema): retrying will not help by itself.
+                    boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
+                            && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23")
+                            || pg.getSqlState().startsWith("42"));
+                    LOG.log(rejected ? System.Logger.Level.ERROR : System.Logger.Level.WARNING, "shipping "
+                            + (batch.outcomes().size() + batch.decisions().size()) + " rows to Postgres failed ("
+                            + consecutiveFailures + " in a row); "
+                            + (rejected ? "Postgres rejected the batch (schema not migrated? bad data?); " : "")
+                            + (retry ? "retrying" : "giving up, the journal keeps them") + ": " + e);
                 }
                 if (!retry) {
                     break;

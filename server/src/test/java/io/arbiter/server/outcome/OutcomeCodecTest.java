@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OutcomeCodecTest {
 
@@ -18,7 +19,8 @@ class OutcomeCodecTest {
         Random random = new Random(seed);
         UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(OutcomeCodec.MAX_PAYLOAD_LENGTH + 64));
         for (int i = 0; i < 10_000; i++) {
-            OutcomeEvent event = new OutcomeEvent(OutcomeKind.ofCode(random.nextInt(7)), random.nextLong(),
+            OutcomeEvent event = new OutcomeEvent(OutcomeKind.ofCode(random.nextInt(7)),
+                    (long) (random.nextDouble() * OutcomeCodec.MAX_TIME_MILLIS),
                     text(random), text(random), text(random), text(random), random.nextDouble(), random.nextInt());
             int length = OutcomeCodec.encodedLength(event);
             int offset = random.nextInt(64);
@@ -29,10 +31,20 @@ class OutcomeCodecTest {
     }
 
     @Test
-    void refusesStringsLongerThanTheLimit() {
+    void refusesEventsPostgresCouldNotStore() {
         String tooLong = "x".repeat(OutcomeCodec.MAX_STRING_BYTES + 1);
         assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, tooLong, "e", "v", "",
                 1, 0)));
+        assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, "a\0b", "e", "v", "",
+                1, 0)));
+        assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, -1, "a", "e", "v", "",
+                1, 0)));
+        assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, "a", "e", "v", "",
+                Double.NaN, 0)));
+        assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, "a", "e", "v", "",
+                Double.POSITIVE_INFINITY, 0)));
+        assertTrue(OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, OutcomeCodec.MAX_TIME_MILLIS,
+                "x".repeat(OutcomeCodec.MAX_STRING_BYTES), "e", "v", "", 1, 0)) > 0);
     }
 
     /** Lone surrogates are encoded as '?', exactly like String.getBytes. */
@@ -43,6 +55,7 @@ class OutcomeCodecTest {
 
     private static String viaJdk(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        assertTrue(s.indexOf(0) < 0);
         assertEquals(bytes.length, OutcomeCodec.utf8Length(s));
         return new String(bytes, StandardCharsets.UTF_8);
     }
@@ -56,7 +69,7 @@ class OutcomeCodecTest {
                 case 1 -> sb.append((char) (0x80 + random.nextInt(0x780)));
                 case 2 -> sb.append((char) (0x800 + random.nextInt(0xD000)));
                 case 3 -> sb.appendCodePoint(0x10000 + random.nextInt(0xFFFFF));
-                default -> sb.append((char) random.nextInt(0x80));
+                default -> sb.append((char) (1 + random.nextInt(0x7F)));
             }
         }
         return sb.toString();
