@@ -99,8 +99,19 @@ public final class EmbeddedPostgres implements AutoCloseable {
             running = false;
             return;
         }
-        run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "-t",
-                Long.toString(config.startTimeout().toSeconds()), "stop"), null);
+        try {
+            run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "-t",
+                    Long.toString(config.startTimeout().toSeconds()), "stop"), null);
+        } catch (IOException e) {
+            Path pidFile = clusterDir.resolve("postmaster.pid");
+            List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile) : List.of();
+            long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+            if (pid > 0 && isPostgresForCluster(pid)) {
+                throw e;
+            }
+            // Postgres already died (killed, crashed): nothing to stop; the next start clears the stale pid file.
+            LOG.log(System.Logger.Level.WARNING, "Postgres for {0} was not running: {1}", clusterDir, e.getMessage());
+        }
         running = false;
     }
 

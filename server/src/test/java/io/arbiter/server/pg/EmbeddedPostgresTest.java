@@ -99,6 +99,22 @@ class EmbeddedPostgresTest {
     }
 
     @Test
+    void recoversWhenPostgresItselfWasKilled() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            execute(postgres, "CREATE TABLE t (v int); INSERT INTO t VALUES (3)");
+            long pid = Long.parseLong(Files.readAllLines(postgres.clusterDir().resolve("postmaster.pid")).get(0)
+                    .trim());
+            ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+            postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
+            postmaster.destroyForcibly();
+            postmaster.onExit().get(30, TimeUnit.SECONDS);
+            postgres.stop(); // nothing to stop: must not throw
+            postgres.start(); // stale postmaster.pid, crash recovery from the WAL
+            assertEquals(3, queryInt(postgres, "SELECT v FROM t"));
+        }
+    }
+
+    @Test
     void passwordAuthenticationWorks() throws Exception {
         EmbeddedPostgresConfig config = TestPostgres.config(dataDir).withPassword("s3cret:/@");
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(config)) {
