@@ -234,6 +234,11 @@ final class PostgresWriter {
         return rows.iterator().next().getLong(0).intValue();
     }
 
+    /** A round trip to check that Postgres answers. */
+    Future<Void> ping() {
+        return pool.query("SELECT 1").execute().mapEmpty();
+    }
+
     Future<List<ArmAggregate>> loadAggregates() {
         return pool.query("SELECT scope, arm, decisions, trials, successes, reward_sum, reward_square_sum, "
                         + "(extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm")

@@ -47,6 +47,7 @@ final class Shipper {
     }
 
     private static final System.Logger LOG = System.getLogger(Shipper.class.getName());
+    private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Journal journal;
     private final DecisionRing ring;
@@ -65,6 +66,7 @@ final class Shipper {
     /** Decision rows committed (or given up) by the shipper; written by the shipper thread only. */
     private volatile long decisionsDone;
     private long consecutiveFailures;
+    private long lastContactNanos = System.nanoTime() - PROBE_INTERVAL_NANOS;
 
     Shipper(Journal journal, DecisionRing ring, DecisionCounts counts, PostgresWriter writer, Context pgContext,
             OutcomeConfig config, Listener listener) {
@@ -138,6 +140,7 @@ final class Shipper {
                 if (stopping) {
                     break;
                 }
+                probeWhenIdle();
                 park(config.flushInterval().toNanos());
                 continue;
             }
@@ -213,7 +216,28 @@ final class Shipper {
         return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full);
     }
 
+    /** With nothing to ship, checks Postgres once per probe interval so that {@link #postgresUp} stays truthful. */
+    private void probeWhenIdle() {
+        long now = System.nanoTime();
+        if (now - lastContactNanos < PROBE_INTERVAL_NANOS) {
+            return;
+        }
+        lastContactNanos = now;
+        Promise<Void> promise = Promise.promise();
+        pgContext.runOnContext(v -> writer.ping().onComplete(promise));
+        try {
+            promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            postgresUp = true;
+        } catch (Exception e) {
+            if (postgresUp) {
+                LOG.log(System.Logger.Level.WARNING, "Postgres is not reachable: " + e);
+            }
+            postgresUp = false;
+        }
+    }
+
     private PostgresWriter.Result ship(Batch batch) throws Exception {
+        lastContactNanos = System.nanoTime();
         Promise<PostgresWriter.Result> promise = Promise.promise();
         pgContext.runOnContext(v -> writer.write(batch.outcomes(), batch.decisions(), batch.counts())
                 .onComplete(promise));

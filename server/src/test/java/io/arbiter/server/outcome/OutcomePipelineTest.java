@@ -250,4 +250,18 @@ class OutcomePipelineTest {
         PgFixture.await(first.close());
         PgFixture.await(pg.start(PgFixture.config(journalDir)).close());
     }
+
+    @Test
+    void anIdlePipelineStillReportsWhetherPostgresAnswers() throws Exception {
+        OutcomePipeline up = pg.start(PgFixture.config(journalDir.resolve("up")));
+        OutcomePipeline down = pg.start(pg.deadPool(), PgFixture.config(journalDir.resolve("down")));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!up.status().postgresUp() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(up.status().postgresUp());
+        assertEquals(false, down.status().postgresUp());
+        PgFixture.await(up.close());
+        PgFixture.await(down.close());
+    }
 }
