@@ -164,6 +164,11 @@ public final class OutcomePipeline implements OutcomeLog {
         gauge(registry, OutcomeMetric.PG_UP, p -> p.shipper.postgresUp() ? 1 : 0, null);
     }
 
+    /** {@link #start(Vertx, Pool, OutcomeConfig, MeterRegistry, Clock)} with the system clock (UTC). */
+    public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, MeterRegistry registry) {
+        return start(vertx, pool, config, registry, Clock.systemUTC());
+    }
+
     /**
      * Opens the journal in {@code config.journalDir()} (recovering its unshipped tail) and starts the writer and shipper
      * threads. The journal is opened on a worker thread; the future completes once both threads run.
