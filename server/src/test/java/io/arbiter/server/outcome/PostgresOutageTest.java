@@ -33,7 +33,7 @@ class PostgresOutageTest {
         Path dataDir = Path.of("target", "pg-test", "outage-" + System.nanoTime());
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir));
              PgFixture pg = new PgFixture(postgres)) {
-            OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(200));
+            OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(1000));
             Set<String> acknowledged = ConcurrentHashMap.newKeySet();
             AtomicInteger failed = new AtomicInteger();
             AtomicInteger inFlight = new AtomicInteger();

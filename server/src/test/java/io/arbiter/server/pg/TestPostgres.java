@@ -36,7 +36,7 @@ public final class TestPostgres {
     }
 
     public static EmbeddedPostgresConfig config(Path dataDir) {
-        return EmbeddedPostgresConfig.defaults().withDataDir(dataDir);
+        return EmbeddedPostgresConfig.defaults().withDataDir(dataDir).withDurableInit(false);
     }
 
     /** Creates a new empty database on the server and returns options connecting to it. */
