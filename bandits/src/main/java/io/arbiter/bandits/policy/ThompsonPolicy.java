@@ -44,6 +44,11 @@ public abstract class ThompsonPolicy implements Policy {
     /** One draw from the posterior of the arm at table index {@code arm}. */
     protected abstract double sample(PosteriorTable table, int arm, Workspace workspace, long nowMillis);
 
+    /** One draw from the posterior of the arm's mean reward, for credible intervals and reports. */
+    public final double samplePosterior(PosteriorTable table, int arm, Workspace workspace, long nowMillis) {
+        return sample(table, arm, workspace, nowMillis);
+    }
+
     /** The posterior mean of the arm at table index {@code arm}. */
     public abstract double posteriorMean(PosteriorTable table, int arm, Workspace workspace, long nowMillis);
 
