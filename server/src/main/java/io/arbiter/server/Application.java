@@ -64,7 +64,7 @@ public final class Application {
     private EmbeddedPostgres embedded;
     private Pool pool;
     private PosteriorTable table;
-    private OutcomePipeline pipeline;
+    private io.arbiter.server.outcome.OutcomeLog pipeline;
     private ScheduledExecutorService maintenance;
     private final List<String> deployments = new ArrayList<>();
     private int port;
