@@ -249,6 +249,11 @@ public final class Application {
         return services;
     }
 
+    /** The Postgres pool the server writes through (for operational tooling and tests). */
+    public Pool pool() {
+        return pool;
+    }
+
     public EmbeddedPostgres embeddedPostgres() {
         return embedded;
     }
