@@ -22,6 +22,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return null;
     }
 
+    public void stop() {
+    }
+
+    public void start() {
+    }
+
     @Override
     public void close() {
     }
