@@ -92,7 +92,7 @@ public final class DecideHandler extends JsonEndpoint {
         if (experiment.paused()) {
             first = experiment.defaultPosition();
             propensity = 1.0;
-        } else if (shown == 1) {
+        } else if (count == 1) {
             first = experiment.policy().choose(table, arms, workspace, now);
             propensity = experiment.propensities().propensity(first);
         } else {
