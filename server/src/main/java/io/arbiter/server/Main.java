@@ -24,8 +24,18 @@ public final class Main implements Callable<Integer> {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    @Option(names = "--logging", paramLabel = "FILE",
+        description = "java.util.logging properties, used when the file exists (default: ${DEFAULT-VALUE})",
+        defaultValue = "config/logging.properties")
+    private Path loggingFile;
+
     @Override
     public Integer call() throws Exception {
+        if (System.getProperty("java.util.logging.config.file") == null && java.nio.file.Files.exists(loggingFile)) {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(loggingFile)) {
+                java.util.logging.LogManager.getLogManager().readConfiguration(in);
+            }
+        }
         final ServerConfig config;
         try {
             config = ServerConfig.load(configFile, System.getenv());
