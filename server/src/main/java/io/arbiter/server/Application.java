@@ -64,7 +64,7 @@ public final class Application {
     private EmbeddedPostgres embedded;
     private Pool pool;
     private PosteriorTable table;
-    private io.arbiter.server.outcome.OutcomeLog pipeline;
+    private OutcomePipeline pipeline;
     private ScheduledExecutorService maintenance;
     private final List<String> deployments = new ArrayList<>();
     private int port;
@@ -100,7 +100,7 @@ public final class Application {
         final Metrics metrics = new Metrics();
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         pipeline = await(OutcomePipeline.start(vertx, pool,
-            OutcomeConfigs.from(config.outcomes, config.dataDir.resolve("journal")), metrics.registry()));
+            OutcomeConfigs.from(config.outcomes, config.dataDir.resolve("journal")), metrics.registry(), clock));
 
         final ExperimentRegistry registry = new ExperimentRegistry(table, config.propensityDraws);
         final ExperimentStore store = new ExperimentStore(pool);

