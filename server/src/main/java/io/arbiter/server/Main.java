@@ -1,8 +1,66 @@
 package io.arbiter.server;
 
-public final class Main {
+import io.arbiter.server.config.ServerConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code java -jar server/target/server.jar [--config FILE]}: runs the server until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+    description = "Arbiter: personalisation and OpenRTB bidding server. Settings come from the config file; "
+        + "environment variables (HTTP_PORT, PG_URL, ADMIN_TOKEN, ... see docs/config.md) override it.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "JSON config file (default: ${DEFAULT-VALUE})", defaultValue = "config/server.json")
+    private Path configFile;
+
     public static void main(String[] args) {
-        System.err.println("server: not built yet");
-        System.exit(2);
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Option(names = "--logging", paramLabel = "FILE",
+        description = "java.util.logging properties, used when the file exists (default: ${DEFAULT-VALUE})",
+        defaultValue = "config/logging.properties")
+    private Path loggingFile;
+
+    @Override
+    public Integer call() throws Exception {
+        if (System.getProperty("java.util.logging.config.file") == null && java.nio.file.Files.exists(loggingFile)) {
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(loggingFile)) {
+                java.util.logging.LogManager.getLogManager().readConfiguration(in);
+            }
+        }
+        final ServerConfig config;
+        try {
+            config = ServerConfig.load(configFile, System.getenv());
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("config file not found: " + configFile.toAbsolutePath()
+                + " (run from the project folder, or pass --config FILE)");
+            return 2;
+        } catch (IllegalArgumentException e) {
+            System.err.println("invalid configuration: " + e.getMessage());
+            return 2;
+        }
+        final Application app = new Application(config, Clock.systemUTC());
+        try {
+            app.start();
+        } catch (Exception e) {
+            System.err.println("start-up failed: " + e.getMessage());
+            app.stop();
+            return 1;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            stopped.countDown();
+        }, "arbiter-shutdown"));
+        stopped.await();
+        return 0;
     }
 }

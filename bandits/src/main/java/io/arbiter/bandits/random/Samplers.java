@@ -1,0 +1,127 @@
+package io.arbiter.bandits.random;
+
+/**
+ * Allocation-free samplers for the distributions the policies need.
+ *
+ * <ul>
+ *   <li>{@link #normal}: the ziggurat method (Marsaglia and Tsang, 2000), 128 layers, with the layer index and the
+ *       value taken from separate bits of one 64-bit draw (the original shared them, a known flaw).</li>
+ *   <li>{@link #gamma}: Marsaglia and Tsang (2000), "A simple method for generating gamma variables"; for shape
+ *       &lt; 1 the boost {@code Gamma(a) = Gamma(a + 1) * U^(1/a)}, done in log space so tiny shapes do not
+ *       underflow to zero before the ratio in {@link #beta} is taken.</li>
+ *   <li>{@link #beta}: {@code X / (X + Y)} with {@code X ~ Gamma(a)}, {@code Y ~ Gamma(b)}.</li>
+ * </ul>
+ */
+public final class Samplers {
+    private static final int LAYERS = 128;
+    private static final double R = 3.442619855899;
+    private static final double M1 = 2147483648.0;
+    private static final long[] KN = new long[LAYERS];
+    private static final double[] WN = new double[LAYERS];
+    private static final double[] FN = new double[LAYERS];
+
+    static {
+        double dn = R;
+        double tn = dn;
+        final double vn = 9.91256303526217e-3;
+        final double q = vn / Math.exp(-0.5 * dn * dn);
+        KN[0] = (long) ((dn / q) * M1);
+        KN[1] = 0;
+        WN[0] = q / M1;
+        WN[LAYERS - 1] = dn / M1;
+        FN[0] = 1.0;
+        FN[LAYERS - 1] = Math.exp(-0.5 * dn * dn);
+        for (int i = LAYERS - 2; i >= 1; i--) {
+            dn = Math.sqrt(-2.0 * Math.log(vn / dn + Math.exp(-0.5 * dn * dn)));
+            KN[i + 1] = (long) ((dn / tn) * M1);
+            tn = dn;
+            FN[i] = Math.exp(-0.5 * dn * dn);
+            WN[i] = dn / M1;
+        }
+    }
+
+    private Samplers() {
+    }
+
+    /** Standard normal N(0, 1). */
+    public static double normal(Xoroshiro128PlusPlus rng) {
+        while (true) {
+            final long bits = rng.nextLong();
+            final int hz = (int) (bits >> 32);
+            final int iz = (int) (bits & (LAYERS - 1));
+            if (Math.abs((long) hz) < KN[iz]) {
+                return hz * WN[iz];
+            }
+            if (iz == 0) {
+                return normalTail(rng, hz > 0);
+            }
+            final double x = hz * WN[iz];
+            if (FN[iz] + rng.nextDouble() * (FN[iz - 1] - FN[iz]) < Math.exp(-0.5 * x * x)) {
+                return x;
+            }
+        }
+    }
+
+    private static double normalTail(Xoroshiro128PlusPlus rng, boolean positive) {
+        double x;
+        double y;
+        do {
+            x = -Math.log(rng.nextDoubleOpen()) / R;
+            y = -Math.log(rng.nextDoubleOpen());
+        } while (y + y < x * x);
+        return positive ? R + x : -R - x;
+    }
+
+    /** Normal with the given mean and standard deviation. */
+    public static double normal(Xoroshiro128PlusPlus rng, double mean, double sd) {
+        return mean + sd * normal(rng);
+    }
+
+    /** Gamma(shape, scale 1), shape &gt; 0. */
+    public static double gamma(Xoroshiro128PlusPlus rng, double shape) {
+        if (shape >= 1.0) {
+            return marsagliaTsang(rng, shape);
+        }
+        return Math.exp(logGammaBelowOne(rng, shape));
+    }
+
+    /** The natural log of a Gamma(shape) draw for shape &lt; 1: {@code log Gamma(a + 1) + log(U) / a}. */
+    private static double logGammaBelowOne(Xoroshiro128PlusPlus rng, double shape) {
+        return Math.log(marsagliaTsang(rng, shape + 1.0)) + Math.log(rng.nextDoubleOpen()) / shape;
+    }
+
+    private static double marsagliaTsang(Xoroshiro128PlusPlus rng, double shape) {
+        final double d = shape - 1.0 / 3.0;
+        final double c = 1.0 / Math.sqrt(9.0 * d);
+        while (true) {
+            double x;
+            double v;
+            do {
+                x = normal(rng);
+                v = 1.0 + c * x;
+            } while (v <= 0.0);
+            v = v * v * v;
+            final double u = rng.nextDoubleOpen();
+            final double x2 = x * x;
+            if (u < 1.0 - 0.0331 * x2 * x2) {
+                return d * v;
+            }
+            if (Math.log(u) < 0.5 * x2 + d * (1.0 - v + Math.log(v))) {
+                return d * v;
+            }
+        }
+    }
+
+    /** Beta(a, b), a &gt; 0, b &gt; 0. */
+    public static double beta(Xoroshiro128PlusPlus rng, double a, double b) {
+        if (a >= 1.0 && b >= 1.0) {
+            final double x = marsagliaTsang(rng, a);
+            final double y = marsagliaTsang(rng, b);
+            return x / (x + y);
+        }
+        // At least one small shape: compare in log space, where neither draw can underflow.
+        final double logX = a >= 1.0 ? Math.log(marsagliaTsang(rng, a)) : logGammaBelowOne(rng, a);
+        final double logY = b >= 1.0 ? Math.log(marsagliaTsang(rng, b)) : logGammaBelowOne(rng, b);
+        return 1.0 / (1.0 + Math.exp(logY - logX));
+    }
+}

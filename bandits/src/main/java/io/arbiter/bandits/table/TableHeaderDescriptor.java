@@ -1,0 +1,40 @@
+package io.arbiter.bandits.table;
+
+/**
+ * Layout of a {@link PosteriorTable}'s header, which precedes the arm records (so records stay cache-line aligned
+ * when the buffer itself is).
+ *
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  | MAGIC (int)                   | VERSION (int)                 |   0
+ *  | CAPACITY (int, arms)          | RECORD_LENGTH (int)           |   8
+ *  | EPOCH_MILLIS (long, origin of the decay weights)              |  16
+ *  | ARMS_ALLOCATED (long)                                         |  24
+ *  | CLEAN_CLOSE (long, 1 when closed cleanly, 0 while open)       |  32
+ *  | SKIPPED_DECAYED_UPDATES (long)                                |  40
+ *  | (padding to 128 bytes)                                        |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class TableHeaderDescriptor {
+    public static final int MAGIC = 0x41524254; // "ARBT"
+    public static final int VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 4;
+    public static final int CAPACITY_OFFSET = 8;
+    public static final int RECORD_LENGTH_OFFSET = 12;
+    public static final int EPOCH_MILLIS_OFFSET = 16;
+    public static final int ARMS_ALLOCATED_OFFSET = 24;
+    public static final int CLEAN_CLOSE_OFFSET = 32;
+    public static final int SKIPPED_DECAYED_UPDATES_OFFSET = 40;
+
+    public static final int HEADER_LENGTH = 2 * ArmRecordDescriptor.CACHE_LINE_LENGTH;
+
+    private TableHeaderDescriptor() {
+    }
+
+    public static long tableLength(int capacity) {
+        return HEADER_LENGTH + (long) capacity * ArmRecordDescriptor.RECORD_LENGTH;
+    }
+}

@@ -1,0 +1,155 @@
+package io.arbiter.server.admin;
+
+import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.server.experiment.Experiment;
+import io.arbiter.server.experiment.ExperimentRegistry;
+import io.arbiter.server.experiment.ExperimentSpec;
+import io.arbiter.server.experiment.ExperimentStats;
+import io.arbiter.server.experiment.ExperimentStore;
+import io.arbiter.server.experiment.RecentTraffic;
+import io.arbiter.server.http.ApiException;
+import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.JsonBodies;
+import io.arbiter.server.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * The experiment admin API, behind the admin bearer token:
+ * <ul>
+ *   <li>{@code PUT /v1/experiments/{id}} creates (201) or updates (200) an experiment; see {@link ExperimentSpec}.
+ *       Variants that stay keep their learning; removed ones are retired; the reward model cannot change (409).</li>
+ *   <li>{@code GET /v1/experiments} lists them; {@code GET /v1/experiments/{id}} reports per-variant statistics.</li>
+ *   <li>{@code POST /v1/experiments/{id}/pause} and {@code /resume}.</li>
+ * </ul>
+ * Changes are stored in Postgres before they are served, so they survive a restart.
+ */
+public final class ExperimentAdminHandler {
+    private final Vertx vertx;
+    private final ExperimentRegistry registry;
+    private final ExperimentStore store;
+    private final RecentTraffic traffic;
+    private final AdminAuth auth;
+    private final ErrorMapper errors;
+    private final Clock clock;
+    private final int maxVariants;
+    private final Metrics.EndpointTimers timers;
+    private final SecureRandom seeds = new SecureRandom();
+
+    public ExperimentAdminHandler(Vertx vertx, ExperimentRegistry registry, ExperimentStore store,
+                                  RecentTraffic traffic, AdminAuth auth, ErrorMapper errors, Clock clock,
+                                  int maxVariants, Metrics metrics) {
+        this.vertx = Objects.requireNonNull(vertx);
+        this.registry = Objects.requireNonNull(registry);
+        this.store = Objects.requireNonNull(store);
+        this.traffic = Objects.requireNonNull(traffic);
+        this.auth = Objects.requireNonNull(auth);
+        this.errors = Objects.requireNonNull(errors);
+        this.clock = Objects.requireNonNull(clock);
+        this.maxVariants = maxVariants;
+        this.timers = metrics.endpoint("admin_experiments");
+    }
+
+    public void mount(Router router) {
+        router.put("/v1/experiments/:id").handler(ctx -> guarded(ctx, this::put));
+        router.get("/v1/experiments").handler(ctx -> guarded(ctx, this::list));
+        router.get("/v1/experiments/:id").handler(ctx -> guarded(ctx, this::get));
+        router.post("/v1/experiments/:id/pause").handler(ctx -> guarded(ctx, c -> setPaused(c, true)));
+        router.post("/v1/experiments/:id/resume").handler(ctx -> guarded(ctx, c -> setPaused(c, false)));
+    }
+
+    private interface Action {
+        Future<Answer> run(RoutingContext ctx);
+    }
+
+    private record Answer(int status, JsonObject body) {
+    }
+
+    private void guarded(RoutingContext ctx, Action action) {
+        final long start = System.nanoTime();
+        Future<Answer> answer;
+        try {
+            auth.check(ctx);
+            answer = action.run(ctx);
+        } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+        }
+        answer.onComplete(result -> {
+            final int status;
+            if (result.succeeded()) {
+                status = result.result().status();
+                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(result.result().body().encode());
+            } else {
+                status = errors.respond(ctx, result.cause());
+            }
+            timers.record(status, System.nanoTime() - start);
+        });
+    }
+
+    private Future<Answer> put(RoutingContext ctx) {
+        JsonBodies.requireJson(ctx);
+        final JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(400, "malformed JSON: expected an experiment object");
+        }
+        if (body == null) {
+            throw new ApiException(400, "request body is empty: expected an experiment object");
+        }
+        final String id = ctx.pathParam("id");
+        final ExperimentSpec spec = ExperimentSpec.fromJson(id, body, maxVariants);
+        final boolean created = registry.get(id) == null;
+        return save(spec).map(e -> new Answer(created ? 201 : 200, ExperimentRegistry.storedForm(e)));
+    }
+
+    private Future<Experiment> save(ExperimentSpec spec) {
+        final Experiment next = registry.prepare(spec);
+        return store.save(ExperimentRegistry.storedForm(next))
+            .recover(failure -> Future.failedFuture(new ApiException(503,
+                "could not store the experiment (Postgres unavailable); nothing changed")))
+            .map(saved -> {
+                registry.publish(next);
+                return next;
+            });
+    }
+
+    private Future<Answer> setPaused(RoutingContext ctx, boolean paused) {
+        final Experiment current = existing(ctx.pathParam("id"));
+        return save(current.spec().withPaused(paused))
+            .map(e -> new Answer(200, ExperimentRegistry.storedForm(e)));
+    }
+
+    private Future<Answer> list(RoutingContext ctx) {
+        final JsonArray all = new JsonArray();
+        registry.all().stream().sorted((a, b) -> a.id().compareTo(b.id()))
+            .forEach(e -> all.add(ExperimentRegistry.storedForm(e)));
+        return Future.succeededFuture(new Answer(200, new JsonObject().put("experiments", all)));
+    }
+
+    private Future<Answer> get(RoutingContext ctx) {
+        final Experiment experiment = existing(ctx.pathParam("id"));
+        final long seed = seeds.nextLong();
+        // Thousands of posterior draws: keep them off the event loop.
+        return vertx.executeBlocking(() -> new Answer(200, ExperimentStats.report(experiment, registry.table(),
+            traffic, new Workspace(seed, maxVariants), clock.millis())), false);
+    }
+
+    private Experiment existing(String id) {
+        final Experiment experiment = registry.get(id);
+        if (experiment == null) {
+            throw new ApiException(404, "unknown experiment '" + id + "'", "id");
+        }
+        return experiment;
+    }
+}

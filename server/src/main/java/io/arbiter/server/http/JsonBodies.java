@@ -1,0 +1,97 @@
+package io.arbiter.server.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+
+/**
+ * Streaming JSON reading for request bodies: only the fields a handler needs are read, unknown fields are skipped,
+ * and every type mistake names the field. Built on Jackson's streaming parser (no tree, no data binding).
+ */
+public final class JsonBodies {
+    public static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+    private JsonBodies() {
+    }
+
+    /** 415 unless the request says it is JSON. */
+    public static void requireJson(RoutingContext ctx) {
+        final String type = ctx.request().getHeader("Content-Type");
+        if (type == null || !isJson(type)) {
+            throw new ApiException(415, "unsupported media type " + (type == null ? "(none)" : "'" + type + "'")
+                + ": send Content-Type: application/json");
+        }
+    }
+
+    private static boolean isJson(String type) {
+        final int semicolon = type.indexOf(';');
+        final String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+        return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5);
+    }
+
+    /** A parser over the body, positioned on the opening brace of the top-level object. */
+    public static JsonParser openObject(RoutingContext ctx) throws IOException {
+        final Buffer body = ctx.body().buffer();
+        if (body == null || body.length() == 0) {
+            throw new ApiException(400, "request body is empty: expected a JSON object");
+        }
+        final byte[] bytes = body.getBytes();
+        final JsonParser parser = FACTORY.createParser(bytes);
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+            throw new ApiException(400, "request body must be a JSON object");
+        }
+        return parser;
+    }
+
+    /** After the parser's current token is a field's value: reads it as a string or fails naming the field. */
+    public static String string(JsonParser parser, String field) throws IOException {
+        if (parser.currentToken() != JsonToken.VALUE_STRING) {
+            throw ApiException.badField(field, "'" + field + "' must be a string");
+        }
+        return parser.getText();
+    }
+
+    /** Reads the current value as an int within [min, max]. */
+    public static int integer(JsonParser parser, String field, int min, int max) throws IOException {
+        if (parser.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+            throw ApiException.badField(field, "'" + field + "' must be an integer");
+        }
+        final long value = parser.getLongValue();
+        if (value < min || value > max) {
+            throw ApiException.badField(field, "'" + field + "' must be between " + min + " and " + max);
+        }
+        return (int) value;
+    }
+
+    /** Reads the current value as a finite number. */
+    public static double finiteNumber(JsonParser parser, String field) throws IOException {
+        final JsonToken token = parser.currentToken();
+        if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw ApiException.badField(field, "'" + field + "' must be a number");
+        }
+        final double value = parser.getDoubleValue();
+        if (!Double.isFinite(value)) {
+            throw ApiException.badField(field, "'" + field + "' must be finite");
+        }
+        return value;
+    }
+
+    /** Checks that nothing but whitespace follows the top-level object. */
+    public static void requireEnd(JsonParser parser) throws IOException {
+        if (parser.nextToken() != null) {
+            throw new ApiException(400, "unexpected content after the JSON object");
+        }
+    }
+
+    /** Fails for a required field that was absent. */
+    public static <T> T required(T value, String field) {
+        if (value == null) {
+            throw ApiException.badField(field, "'" + field + "' is required");
+        }
+        return value;
+    }
+}

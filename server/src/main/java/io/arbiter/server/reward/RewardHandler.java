@@ -1,0 +1,54 @@
+package io.arbiter.server.reward;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.JsonBodies;
+import io.arbiter.server.http.JsonEndpoint;
+import io.arbiter.server.metrics.Metrics;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Objects;
+
+/**
+ * {@code POST /v1/reward}: {@code {"decisionId": "...", "reward": 1}} → 202 {@code {"status": "accepted"}}, or 200
+ * {@code {"status": "duplicate"}} when the decision was already rewarded.
+ */
+public final class RewardHandler extends JsonEndpoint {
+    private final RewardService rewards;
+
+    public RewardHandler(RewardService rewards, Metrics metrics, ErrorMapper errors) {
+        super(errors, metrics.endpoint("reward"));
+        this.rewards = Objects.requireNonNull(rewards);
+    }
+
+    @Override
+    protected void handle(RoutingContext ctx, long startNanos) throws Exception {
+        JsonBodies.requireJson(ctx);
+        String decisionId = null;
+        Double reward = null;
+        try (JsonParser parser = JsonBodies.openObject(ctx)) {
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                final String field = parser.currentName();
+                parser.nextToken();
+                switch (field) {
+                    case "decisionId" -> decisionId = JsonBodies.string(parser, "decisionId");
+                    case "reward" -> reward = JsonBodies.finiteNumber(parser, "reward");
+                    default -> parser.skipChildren();
+                }
+            }
+            JsonBodies.requireEnd(parser);
+        }
+        JsonBodies.required(decisionId, "decisionId");
+        JsonBodies.required(reward, "reward");
+        rewards.reward(decisionId, reward).onComplete(result -> {
+            if (result.failed()) {
+                fail(ctx, result.cause(), startNanos);
+            } else if (RewardService.ACCEPTED.equals(result.result())) {
+                respond(ctx, 202, "{\"status\":\"accepted\"}", startNanos);
+            } else {
+                respond(ctx, 200, "{\"status\":\"duplicate\"}", startNanos);
+            }
+        });
+    }
+}
