@@ -21,8 +21,10 @@ class MigrationsTest {
     @Test
     void appliesOnceAndIsIdempotentEvenWhenNodesMigrateConcurrently() {
         try (PgFixture pg = PgFixture.shared()) { // the fixture has applied them once already
-            assertEquals(Set.of("decisions", "rewards", "rtb_events", "arm_aggregates", "schema_version"),
-                    pg.strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"));
+            Set<String> tables =
+                    pg.strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+            assertTrue(tables.containsAll(
+                    Set.of("decisions", "rewards", "rtb_events", "arm_aggregates", "schema_version")), tables.toString());
             assertEquals(0, PgFixture.await(Migrations.migrate(pg.pool)));
 
             // Two "nodes" migrating a fresh database at the same time: each migration is applied exactly once.
@@ -50,9 +52,9 @@ class MigrationsTest {
         }
         List<Migrations.Migration> available = Migrations.available();
         assertEquals(files.size(), available.size());
-        for (int i = 0; i < available.size(); i++) {
-            assertEquals(i + 1, available.get(i).version());
-            assertTrue(available.get(i).sql().contains("CREATE TABLE"));
+        assertEquals(1, available.get(0).version());
+        for (int i = 1; i < available.size(); i++) {
+            assertTrue(available.get(i).version() > available.get(i - 1).version(), "versions must increase");
         }
     }
 }
