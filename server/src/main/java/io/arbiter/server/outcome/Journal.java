@@ -419,14 +419,14 @@ final class Journal implements AutoCloseable {
         }
         ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file)).order(OutcomeCodec.ORDER);
         if (buffer.remaining() != JournalDescriptor.CHECKPOINT_LENGTH
-                || buffer.getInt(0) != JournalDescriptor.CHECKPOINT_MAGIC) {
-            throw new IOException("journal checkpoint " + file + " is not a checkpoint file");
+                || buffer.getInt(0) != JournalDescriptor.CHECKPOINT_MAGIC
+                || buffer.getInt(12) != crcOf(buffer.getLong(4))) {
+            // Shipping is idempotent, so re-shipping every segment still on disk is safe; refusing to start is not.
+            LOG.log(System.Logger.Level.ERROR, "journal checkpoint {0} is damaged; replaying every segment from the "
+                    + "start (rows already in Postgres are skipped)", file);
+            return 0;
         }
-        long position = buffer.getLong(4);
-        if (buffer.getInt(12) != crcOf(position)) {
-            throw new IOException("journal checkpoint " + file + " fails its CRC");
-        }
-        return position;
+        return buffer.getLong(4);
     }
 
     private void writeCheckpoint(long position) throws IOException {

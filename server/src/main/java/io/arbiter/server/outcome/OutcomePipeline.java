@@ -160,7 +160,7 @@ public final class OutcomePipeline implements OutcomeLog {
         gauge(registry, OutcomeMetric.JOURNAL_BYTES, p -> p.journal.unshippedBytes(), "bytes");
         gauge(registry, OutcomeMetric.JOURNAL_EVENTS, p -> p.journal.unshippedEvents(), null);
         gauge(registry, OutcomeMetric.JOURNAL_LAG, p -> p.lagMillis() / 1000.0, "seconds");
-        gauge(registry, OutcomeMetric.JOURNAL_FULL, p -> p.journalFull ? 1 : 0, null);
+        gauge(registry, OutcomeMetric.JOURNAL_FULL, p -> p.status().journalFull() ? 1 : 0, null);
         gauge(registry, OutcomeMetric.PG_UP, p -> p.shipper.postgresUp() ? 1 : 0, null);
     }
 
@@ -281,8 +281,9 @@ public final class OutcomePipeline implements OutcomeLog {
 
     @Override
     public PipelineStatus status() {
+        // After a journal I/O failure appends are refused for good: that too is "journal full" for /ready.
         return new PipelineStatus(ring.depth(), journal.unshippedBytes(), journal.unshippedEvents(), lagMillis(),
-                shipper.postgresUp(), journalFull);
+                shipper.postgresUp(), journalFull || writer.failure() != null);
     }
 
     private long lagMillis() {

@@ -89,6 +89,28 @@ class JournalRecoveryTest {
         shipAndExpect(N, true);
     }
 
+    @Test
+    void aDamagedCheckpointReplaysWhatIsOnDiskWithoutCountingTwice() throws IOException {
+        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        List<Future<Void>> acks = new ArrayList<>();
+        for (int i = 0; i < N; i++) {
+            acks.add(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L + i, "r-" + i, "exp",
+                    "v" + (i % 3), "", 1, 0)));
+        }
+        PgFixture.await(Future.all(acks));
+        PgFixture.await(pipeline.flush());
+        PgFixture.await(pipeline.close());
+        Files.write(journalDir.resolve(JournalDescriptor.CHECKPOINT_FILE), new byte[] {1, 2, 3});
+
+        OutcomePipeline replaying = pg.start(PgFixture.config(journalDir));
+        assertEquals(N, replaying.recoveredEvents()); // everything in the active segment, shipped before
+        PgFixture.await(replaying.flush());
+        assertEquals(N, pg.count("SELECT count(*) FROM rewards"));
+        assertEquals(N, pg.count("SELECT sum(trials) FROM arm_aggregates"));
+        assertEquals(0, replaying.status().journalEvents());
+        PgFixture.await(replaying.close());
+    }
+
     /** Appends N rewards with Postgres unreachable, so they stay in the journal, then closes. */
     private void writeJournalWithoutShipping() {
         OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withSegmentBytes(8192));
