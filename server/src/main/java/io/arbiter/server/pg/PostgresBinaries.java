@@ -41,7 +41,20 @@ final class PostgresBinaries {
     /** Returns the directory holding {@code bin/}, {@code lib/} and {@code share/}, extracting it if needed. */
     static Path ensureExtracted(Path cacheDir) throws IOException {
         if (Files.exists(cacheDir.resolve(COMPLETE_MARKER))) {
-            return cacheDir;
+            if (isComplete(cacheDir)) {
+                return cacheDir;
+            }
+            // Something (a tmp cleaner) removed files from under the marker: move the remains aside, extract again.
+            Path broken = cacheDir.resolveSibling(cacheDir.getFileName() + ".broken-" + ProcessHandle.current().pid()
+                    + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            LOG.log(System.Logger.Level.WARNING, "Postgres binaries in {0} are incomplete; extracting them again",
+                    cacheDir);
+            try {
+                Files.move(cacheDir, broken, StandardCopyOption.ATOMIC_MOVE);
+                deleteRecursively(broken);
+            } catch (IOException e) {
+                // another process is repairing it at the same time; fall through and extract (or lose the race)
+            }
         }
         Files.createDirectories(cacheDir.getParent());
         Path staging = cacheDir.resolveSibling(cacheDir.getFileName() + ".staging-" + ProcessHandle.current().pid()
@@ -67,6 +80,15 @@ final class PostgresBinaries {
             deleteRecursively(staging);
         }
         return cacheDir;
+    }
+
+    private static boolean isComplete(Path dir) {
+        for (String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
+            if (!Files.isExecutable(dir.resolve("bin").resolve(tool))) {
+                return false;
+            }
+        }
+        return Files.isDirectory(dir.resolve("share")) && Files.isDirectory(dir.resolve("lib"));
     }
 
     private static void extract(Path target) throws IOException {
