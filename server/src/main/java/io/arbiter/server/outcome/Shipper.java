@@ -65,7 +65,11 @@ final class Shipper {
     private volatile boolean postgresUp;
     /** Decision rows committed (or given up) by the shipper; written by the shipper thread only. */
     private volatile long decisionsDone;
+    // Shipper thread only.
     private long consecutiveFailures;
+    private long backoffNanos;
+    private Batch batch;
+    private boolean finished;
     private long lastContactNanos = System.nanoTime() - PROBE_INTERVAL_NANOS;
 
     Shipper(Journal journal, DecisionRing ring, DecisionCounts counts, PostgresWriter writer, Context pgContext,
@@ -118,87 +122,101 @@ final class Shipper {
     }
 
     private void run() {
-        long backoffNanos = config.retryInitial().toNanos();
-        Batch batch = null;
-        while (true) {
-            boolean stopping = closing;
-            if (stopping && System.nanoTime() - closeDeadlineNanos > 0) {
-                break;
-            }
-            if (batch == null) {
-                try {
-                    batch = collect();
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "cannot read the journal", e);
-                    park(config.retryMax().toNanos());
-                    continue;
-                }
-            }
-            if (batch.isEmpty()) {
-                completeWaiters(batch.flushSequence());
-                batch = null;
-                if (stopping) {
-                    break;
-                }
-                probeWhenIdle();
-                park(config.flushInterval().toNanos());
-                continue;
-            }
-            long started = System.nanoTime();
-            PostgresWriter.Result result;
+        backoffNanos = config.retryInitial().toNanos();
+        while (!finished) {
             try {
-                result = ship(batch);
-            } catch (Exception e) {
-                postgresUp = false;
-                consecutiveFailures++;
-                boolean retry = !stopping;
-                listener.failed(e, retry);
-                if (consecutiveFailures == 1 || consecutiveFailures % 100 == 0) {
-                    // SQLSTATE classes 22 (data), 23 (constraint), 42 (schema): retrying will not help by itself.
-                    boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
-                            && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23")
-                            || pg.getSqlState().startsWith("42"));
-                    LOG.log(rejected ? System.Logger.Level.ERROR : System.Logger.Level.WARNING, "shipping "
-                            + (batch.outcomes().size() + batch.decisions().size()) + " rows to Postgres failed ("
-                            + consecutiveFailures + " in a row); "
-                            + (rejected ? "Postgres rejected the batch (schema not migrated? bad data?); " : "")
-                            + (retry ? "retrying" : "giving up, the journal keeps them") + ": " + e);
-                }
-                if (!retry) {
-                    break;
-                }
-                park(backoffNanos);
-                backoffNanos = Math.min(backoffNanos * 2, config.retryMax().toNanos());
-                continue; // the same batch again
-            }
-            postgresUp = true;
-            consecutiveFailures = 0;
-            backoffNanos = config.retryInitial().toNanos();
-            decisionsDone += batch.decisions().size();
-            listener.committed(batch.outcomes().size(), batch.decisions().size(), result,
-                    System.nanoTime() - started);
-            boolean full = batch.full();
-            long journalEnd = batch.journalEnd();
-            boolean advanced = journalEnd != batch.journalFrom();
-            long sequence = batch.flushSequence();
-            int shipped = batch.outcomes().size();
-            batch = null;
-            if (advanced) {
-                try {
-                    journal.markShipped(journalEnd, shipped);
-                } catch (IOException e) {
-                    // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
-                    LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
-                    park(config.retryMax().toNanos());
-                    continue;
-                }
-            }
-            completeWaiters(sequence);
-            if (!full && !stopping && waiters.isEmpty()) {
-                park(config.flushInterval().toNanos());
+                step();
+            } catch (RuntimeException e) {
+                // Never let the thread die: an outcome that cannot be shipped stays in the journal, visibly.
+                LOG.log(System.Logger.Level.ERROR, "shipper: unexpected failure; re-reading from the checkpoint", e);
+                batch = null;
+                park(config.retryMax().toNanos());
             }
         }
         LOG.log(System.Logger.Level.DEBUG, "shipper stopped");
+    }
+
+    /** One turn of the loop: collect a batch (or keep the failed one), ship it, advance the checkpoint. */
+    private void step() {
+        boolean stopping = closing;
+        if (stopping && System.nanoTime() - closeDeadlineNanos > 0) {
+            finished = true;
+            return;
+        }
+        if (batch == null) {
+            try {
+                batch = collect();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "cannot read the journal", e);
+                park(config.retryMax().toNanos());
+                return;
+            }
+        }
+        if (batch.isEmpty()) {
+            completeWaiters(batch.flushSequence());
+            batch = null;
+            if (stopping) {
+                finished = true;
+                return;
+            }
+            probeWhenIdle();
+            park(config.flushInterval().toNanos());
+            return;
+        }
+        long started = System.nanoTime();
+        PostgresWriter.Result result;
+        try {
+            result = ship(batch);
+        } catch (Exception e) {
+            onFailure(e, stopping);
+            return; // the same batch again after the back-off
+        }
+        postgresUp = true;
+        consecutiveFailures = 0;
+        backoffNanos = config.retryInitial().toNanos();
+        Batch shipped = batch;
+        batch = null;
+        decisionsDone += shipped.decisions().size();
+        listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
+                System.nanoTime() - started);
+        if (shipped.journalEnd() != shipped.journalFrom()) {
+            try {
+                journal.markShipped(shipped.journalEnd(), shipped.outcomes().size());
+            } catch (IOException e) {
+                // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
+                LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
+                park(config.retryMax().toNanos());
+                return;
+            }
+        }
+        completeWaiters(shipped.flushSequence());
+        if (!shipped.full() && !stopping && waiters.isEmpty()) {
+            park(config.flushInterval().toNanos());
+        }
+    }
+
+    private void onFailure(Exception e, boolean stopping) {
+        postgresUp = false;
+        consecutiveFailures++;
+        boolean retry = !stopping;
+        listener.failed(e, retry);
+        if (consecutiveFailures == 1 || consecutiveFailures % 100 == 0) {
+            // SQLSTATE classes 22 (data), 23 (constraint), 42 (schema): retrying will not help by itself.
+            boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
+                    && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23")
+                    || pg.getSqlState().startsWith("42"));
+            LOG.log(rejected ? System.Logger.Level.ERROR : System.Logger.Level.WARNING, "shipping "
+                    + (batch.outcomes().size() + batch.decisions().size()) + " rows to Postgres failed ("
+                    + consecutiveFailures + " in a row); "
+                    + (rejected ? "Postgres rejected the batch (schema not migrated? bad data?); " : "")
+                    + (retry ? "retrying" : "giving up, the journal keeps them") + ": " + e);
+        }
+        if (!retry) {
+            finished = true;
+            return;
+        }
+        park(backoffNanos);
+        backoffNanos = Math.min(backoffNanos * 2, config.retryMax().toNanos());
     }
 
     private Batch collect() throws IOException {
