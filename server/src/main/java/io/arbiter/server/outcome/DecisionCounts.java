@@ -45,12 +45,4 @@ final class DecisionCounts {
         }
         return deltas;
     }
-
-    /** Puts back counts whose shipping failed. */
-    void restore(List<Delta> deltas) {
-        for (Delta delta : deltas) {
-            counters.computeIfAbsent(delta.scope(), s -> new ConcurrentHashMap<>())
-                    .computeIfAbsent(delta.arm(), a -> new LongAdder()).add(delta.count());
-        }
-    }
 }
