@@ -16,6 +16,8 @@ public enum Counter {
     UNFINISHED,
     /** Answers of any HTTP status. */
     RESPONSES,
+    /** Answers of any HTTP status, warm-up included: the server's throughput over time. */
+    ALL_RESPONSES,
     /** Failures: no HTTP answer within --timeout. */
     TIMEOUT,
     /** Failures: could not connect. */

@@ -224,6 +224,7 @@ public final class Worker extends VerticleBase {
             }
         } else {
             int status = answer.status();
+            counters.increment(Counter.ALL_RESPONSES);
             if (measured) {
                 counters.increment(Counter.RESPONSES);
                 counters.countStatus(status);
