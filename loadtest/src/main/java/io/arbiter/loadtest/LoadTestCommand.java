@@ -126,7 +126,7 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     @Option(names = "--slo", defaultValue = "p99=1ms",
             description = "Objective for --find-max on corrected latency, e.g. p99=1ms or p99=1ms,p99.9=5ms. A trial also fails on "
-                    + "more than 0.1% errors, under 95% of the target rate, or requests never sent. Default: ${DEFAULT-VALUE}")
+                    + "more than 0.1%% errors, under 95%% of the target rate, or requests never sent. Default: ${DEFAULT-VALUE}")
     String slo;
 
     @Option(names = "--max-trials", defaultValue = "10", description = "Most trials --find-max runs. Default: ${DEFAULT-VALUE}")

@@ -22,6 +22,8 @@ public enum Counter {
     TIMEOUT,
     /** Failures: could not connect. */
     CONNECT,
+    /** Failures: TLS handshake failed (untrusted certificate, protocol mismatch). */
+    TLS,
     /** Failures: connection closed or reset under the request. */
     CLOSED,
     /** Failures of any other kind. */
@@ -31,5 +33,5 @@ public enum Counter {
     /** Gauge: sends waiting in the backlog now. */
     BACKLOG_DEPTH;
 
-    static final Counter[] FAILURES = {TIMEOUT, CONNECT, CLOSED, OTHER_FAILURE};
+    static final Counter[] FAILURES = {TIMEOUT, CONNECT, TLS, CLOSED, OTHER_FAILURE};
 }

@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /** Sorts request failures (no HTTP answer) into the kinds the report counts. */
 final class FailureKinds {
@@ -20,6 +21,9 @@ final class FailureKinds {
             }
             if (t instanceof ConnectException || name.contains("connect") && !name.contains("closed")) {
                 return Counter.CONNECT;
+            }
+            if (t instanceof SSLException || name.contains("ssl") || name.contains("handshake")) {
+                return Counter.TLS;
             }
             if (t instanceof ClosedChannelException || name.contains("closed") || message.contains("closed")
                     || message.contains("reset")) {
