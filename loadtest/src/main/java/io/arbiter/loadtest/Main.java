@@ -1,8 +1,17 @@
 package io.arbiter.loadtest;
 
+import picocli.CommandLine;
+
+/** {@code java -jar loadtest.jar [options]} or {@code java -jar loadtest.jar noop-server [options]}. */
 public final class Main {
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.err.println("loadtest: not built yet");
-        System.exit(2);
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new LoadTestCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 }

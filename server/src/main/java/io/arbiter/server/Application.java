@@ -93,11 +93,13 @@ public final class Application {
             connect = embedded.connectOptions();
             database = "embedded Postgres " + embedded.url() + " (cluster in " + embedded.clusterDir() + ")";
         }
+        connect.addProperty("client_min_messages", "warning"); // no NOTICE chatter in the server's log
         pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize))
             .connectingTo(connect).using(vertx).build();
         await(Migrations.migrate(pool));
 
         final Metrics metrics = new Metrics();
+        final boolean tableExisted = Files.exists(config.dataDir.resolve(TABLE_FILE));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         pipeline = await(OutcomePipeline.start(vertx, pool,
             OutcomeConfigs.from(config.outcomes, config.dataDir.resolve("journal")), metrics.registry(), clock));
@@ -106,7 +108,8 @@ public final class Application {
         final ExperimentStore store = new ExperimentStore(pool);
         loadExperiments(registry, store);
         if (!table.wasCleanlyClosed()) {
-            rebuildPosteriors(registry);
+            rebuildPosteriors(registry, tableExisted ? "the posterior table was not closed cleanly"
+                : "the posterior table is new");
         }
         final DuplicateIndex duplicates = new DuplicateIndex();
         final DecisionTokens tokens = new DecisionTokens(new SignedTokens(tokenSecret()));
@@ -161,7 +164,7 @@ public final class Application {
      * some that Postgres has not seen yet); once the journal tail is shipped, Postgres's aggregates are exact, so the
      * exact counters are restored from them. Decayed sums cannot be rebuilt from totals and restart empty.
      */
-    private void rebuildPosteriors(ExperimentRegistry registry) {
+    private void rebuildPosteriors(ExperimentRegistry registry, String reason) {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (pipeline.status().journalEvents() > 0 && System.nanoTime() < deadline) {
             sleep(50);
@@ -181,8 +184,7 @@ public final class Application {
                 restored++;
             }
         }
-        LOG.log(System.Logger.Level.INFO, "unclean previous stop: restored " + restored
-            + " arm(s) from Postgres aggregates");
+        LOG.log(System.Logger.Level.INFO, reason + ": restored " + restored + " arm(s) from Postgres aggregates");
     }
 
     private void rebuildDuplicates(DecisionTokens tokens, DuplicateIndex duplicates) {
@@ -260,6 +262,7 @@ public final class Application {
 
     /** Stops accepting, drains the outcome pipeline, closes the table cleanly and stops Postgres. */
     public synchronized void stop() {
+        LOG.log(System.Logger.Level.INFO, "stopping: no longer accepting, draining the outcome pipeline");
         started.set(false);
         for (String id : deployments) {
             quietly(() -> await(vertx.undeploy(id)));

@@ -21,6 +21,9 @@ public final class Main implements Callable<Integer> {
     private Path configFile;
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+        }
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
@@ -59,6 +62,7 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
             stopped.countDown();
+            ShutdownLogManager.resetAfterShutdown();
         }, "arbiter-shutdown"));
         stopped.await();
         return 0;

@@ -87,7 +87,8 @@ public final class ExperimentRegistry {
             arms[i] = arm;
         }
         final ThompsonPolicy policy = Experiment.policyFor(spec, propensityDraws);
-        return new Experiment(spec, policy, arms, variants.toArray(new String[0]), Map.copyOf(armByVariant),
+        return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
+            java.util.Collections.unmodifiableMap(armByVariant),
             variants.indexOf(spec.defaultVariant()), new PropensityCache(policy, arms));
     }
 

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * The report behind {@code GET /v1/experiments/{id}}: per variant the counts, the posterior mean, a 95% credible
@@ -33,8 +32,11 @@ public final class ExperimentStats {
         }
         final JsonArray variants = new JsonArray();
         final double[] draws = new double[DRAWS];
-        for (Map.Entry<String, Integer> entry : experiment.armByVariant().entrySet()) {
-            final int arm = entry.getValue();
+        // Active variants in their defined order, then retired ones by name: stable across restarts.
+        final java.util.List<String> order = new java.util.ArrayList<>(java.util.List.of(experiment.variants()));
+        experiment.armByVariant().keySet().stream().filter(v -> !order.contains(v)).sorted().forEach(order::add);
+        for (String variant : order) {
+            final int arm = experiment.armByVariant().get(variant);
             final int position = indexOf(arms, arm);
             for (int i = 0; i < DRAWS; i++) {
                 draws[i] = policy.samplePosterior(table, arm, workspace, nowMillis);
@@ -42,7 +44,7 @@ public final class ExperimentStats {
             Arrays.sort(draws);
             final long recent = traffic.recentDecisions(arm);
             final JsonObject v = new JsonObject()
-                .put("variant", entry.getKey())
+                .put("variant", variant)
                 .put("active", position >= 0)
                 .put("decisions", table.decisions(arm))
                 .put("rewards", table.trials(arm))

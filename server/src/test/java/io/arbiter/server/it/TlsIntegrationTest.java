@@ -1,22 +1,22 @@
 package io.arbiter.server.it;
 
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,19 +34,23 @@ class TlsIntegrationTest {
         config.getJsonObject("http").put("tls", new JsonObject()
             .put("certPath", certificate.certificatePath()).put("keyPath", certificate.privateKeyPath()));
         try (TestServer server = TestServer.start(config)) {
-            final SSLContext trustAll = SSLContext.getInstance("TLS");
-            trustAll.init(null, new TrustManager[] {new TrustEverything()}, null);
-            final SSLParameters parameters = new SSLParameters();
-            parameters.setEndpointIdentificationAlgorithm(null);
-            final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(trustAll).sslParameters(parameters).connectTimeout(Duration.ofSeconds(5)).build();
-            final HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                    URI.create("https://localhost:" + server.port + "/v1/decide"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"experiment\":\"hero\",\"unit\":\"tls\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, response.statusCode(), response.body());
-            assertEquals(HttpClient.Version.HTTP_2, response.version(), "ALPN negotiated h2");
+            final HttpClientAgent client = server.app.vertx().createHttpClient(new HttpClientOptions()
+                .setSsl(true).setTrustAll(true).setVerifyHost(false).setUseAlpn(true)
+                .setProtocolVersion(HttpVersion.HTTP_2));
+            try {
+                final HttpClientResponse response = client.request(HttpMethod.POST, server.port, "localhost",
+                        "/v1/decide")
+                    .compose(request -> request.putHeader("Content-Type", "application/json")
+                        .send("{\"experiment\":\"hero\",\"unit\":\"tls\"}"))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                final String body = response.body().toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS).toString();
+                assertEquals(200, response.statusCode(), body);
+                assertEquals(HttpVersion.HTTP_2, response.version(), "ALPN negotiated h2");
+                assertTrue(new JsonObject(body).getString("decisionId").startsWith("d1.hero."));
+            } finally {
+                client.close();
+            }
         }
     }
 
@@ -58,21 +62,6 @@ class TlsIntegrationTest {
                 URI.create("http://127.0.0.1:" + server.port + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode());
             assertEquals(HttpClient.Version.HTTP_2, response.version(), "upgraded to h2c");
-        }
-    }
-
-    private static final class TrustEverything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

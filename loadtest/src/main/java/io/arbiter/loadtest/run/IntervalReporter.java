@@ -1,0 +1,171 @@
+package io.arbiter.loadtest.run;
+
+import io.arbiter.loadtest.Durations;
+import io.arbiter.loadtest.scenario.RequestKind;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Gathers every worker's interval histograms once per interval, on one reporter thread. Interval
+ * histograms are recycled ({@link IntervalSampler}); run totals are sums of the intervals of all
+ * workers ({@link Histogram#add}), never averages of percentiles, which would be meaningless.
+ *
+ * <p>Each interval goes to the interval log (untagged: corrected; tag {@code service}; tag
+ * {@code send-lag}), to the table behind the HTML charts, and to the live progress line.
+ */
+public final class IntervalReporter {
+    private final List<Worker> workers;
+    private final NanoClock clock;
+    private final long measureStartNanos;
+    private final long measureStartEpochMillis;
+    private final HistogramLogWriter log;
+    private final PrintStream progress;
+    private final long warmupEndNanos;
+
+    final Histogram totalCorrected = Histograms.newHistogram();
+    final Histogram totalService = Histograms.newHistogram();
+    final Histogram totalSendLag = Histograms.newHistogram();
+    final Histogram[] totalCorrectedByKind = new Histogram[RequestKind.values().length];
+
+    private final Histogram intervalCorrected = Histograms.newHistogram();
+    private final Histogram intervalService = Histograms.newHistogram();
+    private final Histogram intervalSendLag = Histograms.newHistogram();
+    private final List<IntervalRow> rows = new ArrayList<>();
+    private long lastSampleNanos;
+    private long lastErrors;
+    private long lastAnswers;
+
+    /**
+     * @param measureStartNanos end of warm-up on {@code clock}
+     * @param log               interval log, or null
+     * @param progress          where the live progress line goes, or null for quiet
+     */
+    public IntervalReporter(List<Worker> workers, NanoClock clock, long runStartNanos, long measureStartNanos,
+                            long measureStartEpochMillis, HistogramLogWriter log, PrintStream progress) {
+        this.workers = List.copyOf(workers);
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.measureStartNanos = measureStartNanos;
+        this.warmupEndNanos = measureStartNanos;
+        this.measureStartEpochMillis = measureStartEpochMillis;
+        this.log = log;
+        this.progress = progress;
+        this.lastSampleNanos = runStartNanos;
+        for (int i = 0; i < totalCorrectedByKind.length; i++) {
+            totalCorrectedByKind[i] = Histograms.newHistogram();
+        }
+    }
+
+    /** Takes one interval from every worker. Called by the reporter thread only (synchronized for the final call). */
+    public synchronized void sample() {
+        long now = clock.nanoTime();
+        intervalCorrected.reset();
+        intervalService.reset();
+        intervalSendLag.reset();
+        for (Worker worker : workers) {
+            worker.corrected.drainInto(intervalCorrected);
+            worker.service.drainInto(intervalService);
+            worker.sendLag.drainInto(intervalSendLag);
+            for (int k = 0; k < totalCorrectedByKind.length; k++) {
+                worker.correctedByKind[k].drainInto(totalCorrectedByKind[k]);
+            }
+        }
+        long errors = errorsSoFar();
+        long backlog = 0;
+        long answers = 0;
+        for (Worker worker : workers) {
+            backlog += worker.counters.get(Counter.BACKLOG_DEPTH);
+            answers += worker.counters.get(Counter.ALL_RESPONSES);
+        }
+        if (now <= warmupEndNanos) {
+            showWarmup(now, backlog);
+            lastSampleNanos = now;
+            lastAnswers = answers;
+            return;
+        }
+        long from = Math.max(lastSampleNanos, measureStartNanos);
+        double length = (now - from) / 1e9;
+        double end = (now - measureStartNanos) / 1e9;
+        totalCorrected.add(intervalCorrected);
+        totalService.add(intervalService);
+        totalSendLag.add(intervalSendLag);
+        // Throughput counts every answer in the interval, including late answers to warm-up requests:
+        // it is what the server delivered. Latency covers measured requests only.
+        IntervalRow row = new IntervalRow(end, length, answers - lastAnswers, errors - lastErrors,
+                intervalCorrected.getValueAtPercentile(50), intervalCorrected.getValueAtPercentile(90),
+                intervalCorrected.getValueAtPercentile(99), intervalCorrected.getValueAtPercentile(99.9),
+                intervalCorrected.getMaxValue(), intervalService.getValueAtPercentile(50),
+                intervalService.getValueAtPercentile(99), backlog);
+        rows.add(row);
+        writeLog(end - length, end);
+        showProgress(row);
+        lastErrors = errors;
+        lastAnswers = answers;
+        lastSampleNanos = now;
+    }
+
+    public synchronized List<IntervalRow> rows() {
+        return List.copyOf(rows);
+    }
+
+    /** Ends the live progress line so the summary starts on a fresh line. */
+    public void endProgress() {
+        if (progress != null) {
+            progress.print('\n');
+            progress.flush();
+        }
+    }
+
+    private long errorsSoFar() {
+        long errors = 0;
+        for (Worker worker : workers) {
+            for (Counter failure : Counter.FAILURES) {
+                errors += worker.counters.get(failure);
+            }
+            for (int status = 400; status < WorkerCounters.MAX_STATUS; status++) {
+                errors += worker.counters.status(status);
+            }
+        }
+        return errors;
+    }
+
+    private void writeLog(double startSeconds, double endSeconds) {
+        if (log == null) {
+            return;
+        }
+        // Values are microseconds, so a ratio of 1000 makes the log's max column milliseconds.
+        intervalCorrected.setTag(null);
+        log.outputIntervalHistogram(startSeconds, endSeconds, intervalCorrected, 1000.0);
+        intervalService.setTag("service");
+        log.outputIntervalHistogram(startSeconds, endSeconds, intervalService, 1000.0);
+        intervalSendLag.setTag("send-lag");
+        log.outputIntervalHistogram(startSeconds, endSeconds, intervalSendLag, 1000.0);
+    }
+
+    private void showWarmup(long now, long backlog) {
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "\r  warming up, %.0fs to go   backlog %d          ",
+                    Math.ceil((warmupEndNanos - now) / 1e9), backlog);
+            progress.flush();
+        }
+    }
+
+    private void showProgress(IntervalRow row) {
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "\r  %5.0fs  %8.0f req/s   p50 %-8s p99 %-8s max %-8s errors %-6d backlog %-6d ",
+                    row.endSeconds(), row.throughput(), Durations.formatMicros(row.p50()),
+                    Durations.formatMicros(row.p99()), Durations.formatMicros(row.max()), row.errors(),
+                    row.backlogDepth());
+            progress.flush();
+        }
+    }
+
+    long measureStartEpochMillis() {
+        return measureStartEpochMillis;
+    }
+}

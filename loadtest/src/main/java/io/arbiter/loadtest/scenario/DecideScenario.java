@@ -1,0 +1,48 @@
+package io.arbiter.loadtest.scenario;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * {@code POST /v1/decide} over several experiments and many units. Unit ids are skewed (a few
+ * heavy visitors, a long tail), as on a real site: squaring a uniform draw puts about 30% of
+ * requests on the first 10% of units.
+ */
+public final class DecideScenario implements Scenario {
+    static final String PATH = "/v1/decide";
+
+    private final List<String> experiments;
+    private final int units;
+    private final SplittableRandom random;
+    private final boolean wantTokens;
+
+    public DecideScenario(List<String> experiments, int units, long seed) {
+        this(experiments, units, seed, false);
+    }
+
+    DecideScenario(List<String> experiments, int units, long seed, boolean wantTokens) {
+        this.experiments = List.copyOf(Objects.requireNonNull(experiments, "experiments"));
+        if (this.experiments.isEmpty()) {
+            throw new IllegalArgumentException("at least one experiment is needed");
+        }
+        if (units < 1) {
+            throw new IllegalArgumentException("units must be >= 1, was " + units);
+        }
+        this.units = units;
+        this.random = new SplittableRandom(seed);
+        this.wantTokens = wantTokens;
+    }
+
+    @Override
+    public Request next() {
+        String experiment = experiments.get(random.nextInt(experiments.size()));
+        double u = random.nextDouble();
+        int unit = (int) (u * u * units);
+        String json = "{\"experiment\":\"" + experiment + "\",\"unit\":\"user-" + unit + "\",\"count\":1}";
+        return new Request(RequestKind.DECIDE, io.vertx.core.http.HttpMethod.POST, PATH, Buffer.buffer(json),
+                wantTokens);
+    }
+}

@@ -1,0 +1,78 @@
+package io.arbiter.loadtest.run;
+
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The generator says so, loudly, when it cannot keep its plan, and counts errors by kind. */
+class ShortfallAndErrorsTest {
+    private static Vertx vertx;
+    private static String url;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        vertx = Vertx.vertx();
+        url = "http://127.0.0.1:" + TestRuns.startTroubleServer(vertx);
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        TestRuns.await(vertx.close());
+    }
+
+    @Test
+    void exhaustedConnectionsBecomeBacklogShortfallAndWarningsNotHiddenLatency() throws Exception {
+        // One connection, 100 ms per answer: 10 answers/s possible, 100/s planned.
+        RunConfig config = TestRuns.config(url, "get", "/slow", 100, 0, 1000, 1, 500, null);
+        RunResult r = new LoadRun(config, null).run();
+
+        assertEquals(100, r.count(Counter.PLANNED));
+        assertTrue(r.count(Counter.BACKLOGGED) >= 80, "most sends waited: " + r.counters());
+        assertTrue(r.count(Counter.UNSENT) > 0, "the backlog could not drain: " + r.counters());
+        assertEquals(r.count(Counter.PLANNED), r.count(Counter.SENT) + r.count(Counter.UNSENT), r.counters().toString());
+        assertFalse(r.planKept());
+        String warnings = String.join("\n", r.warnings());
+        assertTrue(warnings.contains("GENERATOR SHORTFALL"), warnings);
+        assertTrue(warnings.contains("CONNECTIONS EXHAUSTED"), warnings);
+        assertTrue(warnings.contains("RATE MISSED"), warnings);
+        // Waiting in the backlog counts: corrected latency grows far past the 100 ms service time.
+        assertTrue(r.service().getValueAtPercentile(50) < 150_000, "service ~100ms");
+        assertTrue(r.corrected().getMaxValue() > 500_000, "corrected includes the wait for a connection");
+    }
+
+    @Test
+    void errorStatusesAreCountedByKindAndStillTimed() throws Exception {
+        RunResult r = new LoadRun(TestRuns.config(url, "get", "/fail", 200, 0, 500, 2, 1000, null), null).run();
+        assertEquals(100, r.count(Counter.RESPONSES));
+        assertEquals(100L, r.statuses().get(500));
+        assertEquals(100, r.errors());
+        assertEquals(100L, r.errorsByKind().get("http 500"));
+    }
+
+    @Test
+    void unansweredRequestsAreTimeouts() throws Exception {
+        RunResult r = new LoadRun(TestRuns.config(url, "get", "/hang", 20, 0, 500, 20, 200, null), null).run();
+        assertEquals(10, r.count(Counter.TIMEOUT), r.counters() + " " + r.firstFailures());
+        assertEquals(0, r.count(Counter.RESPONSES));
+        assertEquals(10L, r.errorsByKind().get("timeout"));
+    }
+
+    @Test
+    void refusedConnectionsAreConnectErrors() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + closedPort, "get", "/", 20, 0, 500, 2, 500,
+                null), null).run();
+        assertEquals(10, r.count(Counter.CONNECT), r.counters() + " " + r.firstFailures());
+        assertTrue(r.errorsByKind().containsKey("connect"));
+    }
+}
