@@ -11,18 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PostgresBinariesTest {
 
     @Test
-    void extractsReadableByEveryoneAndRepairsAPartlyDeletedCache() throws Exception {
+    void repairsACacheEmptiedUnderItsMarkerAndExtractsReadableByEveryone() throws Exception {
         Path cache = Path.of("target", "pg-test", "binaries-" + System.nanoTime()).toAbsolutePath();
         try {
+            // What a tmp cleaner leaves behind: the completion marker, but not the files.
+            Files.createDirectories(cache.resolve("bin"));
+            Files.createFile(cache.resolve(".complete"));
+
             PostgresBinaries.ensureExtracted(cache);
-            Path initdb = cache.resolve("bin").resolve("initdb");
-            assertTrue(Files.getPosixFilePermissions(initdb).contains(PosixFilePermission.OTHERS_EXECUTE));
+
+            for (String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
+                Path binary = cache.resolve("bin").resolve(tool);
+                assertTrue(Files.isExecutable(binary), binary.toString());
+                assertTrue(Files.getPosixFilePermissions(binary).contains(PosixFilePermission.OTHERS_EXECUTE));
+            }
             assertTrue(Files.getPosixFilePermissions(cache.resolve("share"))
                     .contains(PosixFilePermission.OTHERS_EXECUTE));
-
-            Files.delete(initdb); // a tmp cleaner took a file but left the completion marker
-            PostgresBinaries.ensureExtracted(cache);
-            assertTrue(Files.isExecutable(initdb));
+            assertTrue(Files.exists(cache.resolve("share").resolve("postgresql").resolve("postgres.bki")));
         } finally {
             PostgresBinaries.deleteRecursively(cache);
         }
