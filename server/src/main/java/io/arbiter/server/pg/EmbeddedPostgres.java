@@ -49,6 +49,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EmbeddedPostgres.class.getName());
     private static final Path FALLBACK_PARENT = Path.of("/var/tmp");
+    private static final String FALLBACK_PREFIX = "arbiter-pg-";
+    private static final String ORIGIN_SUFFIX = ".origin";
 
     private final EmbeddedPostgresConfig config;
     private final boolean root;
@@ -176,13 +178,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         Path cluster = requested;
         if (!reachableByUnprivileged(requested.getParent())) {
-            cluster = FALLBACK_PARENT.resolve("arbiter-pg-" + shortHash(requested.toString()));
+            collectAbandonedFallbackClusters();
+            cluster = FALLBACK_PARENT.resolve(FALLBACK_PREFIX + shortHash(requested.toString()));
             LOG.log(System.Logger.Level.WARNING, "data dir {0} is not reachable by uid {1} (a parent directory is "
                     + "not traversable), so the Postgres cluster lives in {2}", requested,
                     Integer.toString(UNPRIVILEGED_ID), cluster);
             Files.createDirectories(requested);
             Files.writeString(requested.resolve("CLUSTER_LOCATION"),
                     "The Postgres cluster for this data dir lives in " + cluster + "\n");
+            // Written before the cluster exists, so a cluster is never without its origin (see the collector).
+            Files.writeString(originFile(cluster), requested + "\n");
         }
         createTraversableDirectories(cluster.getParent());
         if (!Files.exists(cluster)) {
@@ -194,6 +199,53 @@ public final class EmbeddedPostgres implements AutoCloseable {
             Files.setPosixFilePermissions(cluster, PosixFilePermissions.fromString("rwx------"));
         }
         return cluster;
+    }
+
+    private static Path originFile(Path fallbackCluster) {
+        return fallbackCluster.resolveSibling(fallbackCluster.getFileName() + ORIGIN_SUFFIX);
+    }
+
+    /**
+     * Deletes fallback clusters whose data dir no longer exists (typically tests' temporary directories, which are
+     * not traversable by others and so always take the fallback) and that no running postgres uses. A fallback cluster
+     * whose data dir still exists is never touched, nor is one without an origin file.
+     */
+    private void collectAbandonedFallbackClusters() {
+        try (java.util.stream.Stream<Path> files = Files.list(FALLBACK_PARENT)) {
+            for (Path origin : (Iterable<Path>) files::iterator) {
+                String name = origin.getFileName().toString();
+                if (!name.startsWith(FALLBACK_PREFIX) || !name.endsWith(ORIGIN_SUFFIX)) {
+                    continue;
+                }
+                Path cluster = origin.resolveSibling(name.substring(0, name.length() - ORIGIN_SUFFIX.length()));
+                Path requested = Path.of(Files.readString(origin).strip());
+                if (Files.exists(requested) || runningPostgresPid(cluster) > 0) {
+                    continue;
+                }
+                LOG.log(System.Logger.Level.INFO, "deleting abandoned Postgres cluster {0} (its data dir {1} is gone)",
+                        cluster, requested);
+                PostgresBinaries.deleteRecursively(cluster);
+                Files.deleteIfExists(origin);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not look for abandoned Postgres clusters in "
+                    + FALLBACK_PARENT, e);
+        }
+    }
+
+    /** The pid of a live postgres serving {@code cluster}, or -1. */
+    private static long runningPostgresPid(Path cluster) {
+        try {
+            Path pidFile = cluster.resolve("postmaster.pid");
+            if (!Files.exists(pidFile)) {
+                return -1;
+            }
+            List<String> lines = Files.readAllLines(pidFile);
+            long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+            return pid > 0 && isPostgresForCluster(pid, cluster) ? pid : -1;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Whether every existing ancestor is traversable by "others" and every missing one can be created so. */
@@ -325,10 +377,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     private boolean isPostgresForCluster(long pid) {
+        return isPostgresForCluster(pid, clusterDir);
+    }
+
+    private static boolean isPostgresForCluster(long pid, Path cluster) {
         try {
             byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
             String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
-            return cmdline.contains("postgres") && cmdline.contains(clusterDir.toString());
+            return cmdline.contains("postgres") && cmdline.contains(cluster.toString());
         } catch (IOException e) {
             return false;
         }

@@ -38,21 +38,40 @@ class EmbeddedPostgresTest {
     @Test
     void placesTheClusterWhereTheUnprivilegedUserCanReachItWhenRunningAsRoot() throws Exception {
         assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "only meaningful as root");
-        Files.createDirectories(dataDir);
-        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------")); // like /root
-        Path requested = dataDir.resolve("pg");
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(requested))) {
-            Path cluster = postgres.clusterDir();
-            try {
-                assertTrue(cluster.startsWith(Path.of("/var/tmp")), cluster.toString());
-                assertTrue(Files.readString(requested.resolve("CLUSTER_LOCATION")).contains(cluster.toString()));
-                assertEquals(EmbeddedPostgres.UNPRIVILEGED_ID, Files.getAttribute(cluster, "unix:uid"));
-                assertEquals(1, queryInt(postgres, "SELECT 1"));
-            } finally {
-                postgres.close();
-                PostgresBinaries.deleteRecursively(cluster);
+        Path first = privateDir("first").resolve("pg");
+        Path second = privateDir("second").resolve("pg");
+        Path firstCluster;
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(first))) {
+            firstCluster = postgres.clusterDir();
+            assertTrue(firstCluster.startsWith(Path.of("/var/tmp")), firstCluster.toString());
+            assertTrue(Files.readString(first.resolve("CLUSTER_LOCATION")).contains(firstCluster.toString()));
+            assertEquals(EmbeddedPostgres.UNPRIVILEGED_ID, Files.getAttribute(firstCluster, "unix:uid"));
+            assertEquals(1, queryInt(postgres, "SELECT 1"));
+        }
+        // The first data dir goes away (as a test's temporary directory does): the next fallback start collects
+        // its cluster, while a cluster whose data dir still exists stays.
+        PostgresBinaries.deleteRecursively(first.getParent());
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(second))) {
+            assertFalse(Files.exists(firstCluster), "abandoned cluster collected");
+            assertTrue(Files.exists(postgres.clusterDir().resolve("PG_VERSION")));
+            postgres.close();
+            PostgresBinaries.deleteRecursively(second.getParent());
+            try (EmbeddedPostgres third = EmbeddedPostgres.launch(TestPostgres.config(privateDir("third")
+                    .resolve("pg")))) {
+                assertFalse(Files.exists(postgres.clusterDir()), "collected once its data dir was deleted");
+                third.close();
+                PostgresBinaries.deleteRecursively(third.clusterDir());
+                Files.deleteIfExists(third.clusterDir().resolveSibling(third.clusterDir().getFileName() + ".origin"));
             }
         }
+    }
+
+    /** A directory like a JUnit @TempDir or /root: not traversable by others. */
+    private Path privateDir(String name) throws Exception {
+        Path dir = dataDir.resolve(name);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir;
     }
 
     @Test
