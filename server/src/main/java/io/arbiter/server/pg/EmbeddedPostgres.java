@@ -51,6 +51,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static final Path FALLBACK_PARENT = Path.of("/var/tmp");
     private static final String FALLBACK_PREFIX = "arbiter-pg-";
     private static final String ORIGIN_SUFFIX = ".origin";
+    private static final Path TEMP_DIR = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
 
     private final EmbeddedPostgresConfig config;
     private final boolean root;
@@ -206,9 +207,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     /**
-     * Deletes fallback clusters whose data dir no longer exists (typically tests' temporary directories, which are
-     * not traversable by others and so always take the fallback) and that no running postgres uses. A fallback cluster
-     * whose data dir still exists is never touched, nor is one without an origin file.
+     * Deletes fallback clusters whose data dir was under the temporary directory ({@code java.io.tmpdir}) and no
+     * longer exists, and that no running postgres uses: the clusters of tests' temporary directories, which are not
+     * traversable by others and so always take the fallback. A cluster whose data dir lies elsewhere is never
+     * collected (an unmounted volume must not look like a deleted data dir), nor is one without an origin file.
      */
     private void collectAbandonedFallbackClusters() {
         try (java.util.stream.Stream<Path> files = Files.list(FALLBACK_PARENT)) {
@@ -219,7 +221,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 }
                 Path cluster = origin.resolveSibling(name.substring(0, name.length() - ORIGIN_SUFFIX.length()));
                 Path requested = Path.of(Files.readString(origin).strip());
-                if (Files.exists(requested) || runningPostgresPid(cluster) > 0) {
+                if (!requested.startsWith(TEMP_DIR) || Files.exists(requested) || runningPostgresPid(cluster) > 0) {
                     continue;
                 }
                 LOG.log(System.Logger.Level.INFO, "deleting abandoned Postgres cluster {0} (its data dir {1} is gone)",

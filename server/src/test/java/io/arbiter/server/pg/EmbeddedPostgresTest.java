@@ -60,18 +60,18 @@ class EmbeddedPostgresTest {
                     .resolve("pg")))) {
                 assertFalse(Files.exists(postgres.clusterDir()), "collected once its data dir was deleted");
                 third.close();
+                PostgresBinaries.deleteRecursively(third.config().dataDir().getParent());
                 PostgresBinaries.deleteRecursively(third.clusterDir());
                 Files.deleteIfExists(third.clusterDir().resolveSibling(third.clusterDir().getFileName() + ".origin"));
             }
         }
     }
 
-    /** A directory like a JUnit @TempDir or /root: not traversable by others. */
+    /** A temporary directory like a JUnit @TempDir: mode 0700, so not traversable by others. */
     private Path privateDir(String name) throws Exception {
-        Path dir = dataDir.resolve(name);
-        Files.createDirectories(dir);
+        Path dir = Files.createTempDirectory("arbiter-pg-test-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        return dir;
+        return dir.toRealPath();
     }
 
     @Test
