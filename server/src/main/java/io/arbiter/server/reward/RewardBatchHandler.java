@@ -117,6 +117,7 @@ public final class RewardBatchHandler extends JsonEndpoint {
             return rewards.reward(item.decisionId(), item.reward())
                 .map(status -> new JsonObject().put("status", status))
                 .recover(failure -> Future.succeededFuture(failure instanceof JournalFullException
+                    || failure instanceof java.io.IOException
                     ? new JsonObject().put("status", "rejected").put("code", 503)
                         .put("error", "outcome journal is full; retry later")
                     : new JsonObject().put("status", "rejected").put("code", 500).put("error", "internal error")));
