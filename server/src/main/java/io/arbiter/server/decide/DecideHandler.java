@@ -74,6 +74,9 @@ public final class DecideHandler extends JsonEndpoint {
         if (unit.length() > 256) {
             throw ApiException.badField("unit", "'unit' must be at most 256 characters");
         }
+        if (unit.indexOf('\u0000') >= 0) {
+            throw ApiException.badField("unit", "'unit' must not contain NUL characters");
+        }
         final Experiment experiment = registry.get(experimentId);
         if (experiment == null) {
             throw new ApiException(404, "unknown experiment '" + experimentId + "'", "experiment");

@@ -152,6 +152,7 @@ class ServerApiIntegrationTest {
         assertError(server.post("/v1/decide", "{\"experiment\":5}"), 400, "experiment");
         assertError(server.post("/v1/decide", "{\"experiment\":\"hero\",\"count\":0}"), 400, "count");
         assertError(server.post("/v1/decide", "[1,2]"), 400, null);
+        assertError(server.post("/v1/decide", "{\"experiment\":\"hero\",\"unit\":\"a\\u0000b\"}"), 400, "unit");
         final String id = server.decide("revenue", "u").getString("decisionId");
         assertError(server.post("/v1/reward", "{\"decisionId\":\"" + id + "\",\"reward\":NaN}"), 400, null);
         assertError(server.post("/v1/reward", "{\"decisionId\":\"" + id + "\",\"reward\":1e999}"), 400, "reward");
