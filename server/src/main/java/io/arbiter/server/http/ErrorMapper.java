@@ -41,14 +41,17 @@ public final class ErrorMapper {
             status = 503;
             body.put("error", "outcome journal is full; retry later");
             response.putHeader("Retry-After", "5");
+        } else if (failure instanceof JsonProcessingException json) {
+            status = 400;
+            body.put("error", "malformed JSON: " + json.getOriginalMessage());
+        } else if (failure instanceof java.io.CharConversionException) {
+            status = 400;
+            body.put("error", "request body is not valid UTF-8 JSON");
         } else if (failure instanceof java.io.IOException) {
             status = 503; // the journal cannot write: the outcome was not taken, so the client may retry elsewhere
             body.put("error", "outcome journal unavailable; retry later");
             response.putHeader("Retry-After", "5");
             LOG.log(System.Logger.Level.ERROR, "outcome journal failure", failure);
-        } else if (failure instanceof JsonProcessingException json) {
-            status = 400;
-            body.put("error", "malformed JSON: " + json.getOriginalMessage());
         } else if (failure == null && ctx.statusCode() > 0) {
             status = ctx.statusCode();
             body.put("error", defaultMessage(status));
