@@ -82,6 +82,18 @@ public final class PosteriorTable implements AutoCloseable {
     }
 
     /**
+     * A table on the Java heap (a {@code byte[]}): the same layout and the same atomic operations as
+     * {@link #allocateDirect}, but not cache-line aligned and garbage-collected like any array. Cheap to create, which
+     * is what concurrency tests need (jcstress makes millions of tables); the server uses direct or mapped tables.
+     */
+    public static PosteriorTable allocateHeap(int capacity, long epochMillis) {
+        checkCapacity(capacity);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) TableHeaderDescriptor.tableLength(capacity)]);
+        writeHeader(buffer, capacity, epochMillis);
+        return new PosteriorTable(buffer, null, false);
+    }
+
+    /**
      * Opens the table in {@code file}, creating it with {@code capacity} arms if it does not exist. An existing file
      * keeps its own capacity and epoch; a file that is not a table of this version is refused.
      */

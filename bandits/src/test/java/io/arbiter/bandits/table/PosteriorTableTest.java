@@ -135,6 +135,27 @@ class PosteriorTableTest {
     }
 
     @Test
+    void heapTableBehavesLikeADirectOne() {
+        try (PosteriorTable heap = PosteriorTable.allocateHeap(2, EPOCH);
+             PosteriorTable direct = PosteriorTable.allocateDirect(2, EPOCH)) {
+            final DecayedSums a = new DecayedSums();
+            final DecayedSums b = new DecayedSums();
+            for (PosteriorTable t : new PosteriorTable[] {heap, direct}) {
+                t.allocateArm();
+                for (int i = 0; i < 100; i++) {
+                    t.recordReward(0, i % 3 == 0 ? 1.0 : 0.25, EPOCH + i * 997L, H);
+                }
+            }
+            heap.readDecayed(0, EPOCH + 200_000, H, a);
+            direct.readDecayed(0, EPOCH + 200_000, H, b);
+            assertEquals(direct.trials(0), heap.trials(0));
+            assertEquals(direct.rewardSum(0), heap.rewardSum(0), 0.0);
+            assertEquals(b.weight(), a.weight(), 0.0);
+            assertEquals(b.rewardSum(), a.rewardSum(), 0.0);
+        }
+    }
+
+    @Test
     void allocationStopsAtCapacityAndIndicesAreChecked() {
         try (PosteriorTable table = PosteriorTable.allocateDirect(2, EPOCH)) {
             assertEquals(0, table.allocateArm());
