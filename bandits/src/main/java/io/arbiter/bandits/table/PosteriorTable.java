@@ -280,7 +280,7 @@ public final class PosteriorTable implements AutoCloseable {
         long era = buffer.getLongAcquire(base + DECAY_ERA_OFFSET);
         for (int spins = 0; era < 0 && spins < SWITCH_SPINS; spins++) {
             // A writer is switching this arm's era: a few stores. Guessing the old era from the new one is wrong when
-            // the switch skips eras (the slots may hold data of an era that would be scaled up by 2^1024), so wait.
+            // the switch skips eras (stale slots would be scaled as if they were one era old), so wait.
             Thread.onSpinWait();
             era = buffer.getLongAcquire(base + DECAY_ERA_OFFSET);
         }
