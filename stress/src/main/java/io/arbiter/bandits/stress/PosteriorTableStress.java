@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
+import org.openjdk.jcstress.infra.results.I_Result;
 import org.openjdk.jcstress.infra.results.JJJJ_Result;
 import org.openjdk.jcstress.infra.results.JJ_Result;
 
@@ -151,6 +152,37 @@ public final class PosteriorTableStress {
             table.readDecayed(0, BOUNDARY + H, H, sums);
             r.r1 = Math.round(sums.weight() * 4);
             r.r2 = table.skippedDecayedUpdates();
+        }
+    }
+
+    @JCStressTest
+    @Description("A reader races an update that switches an idle arm forward three eras (its only data is a reward "
+        + "one half-life before the end of era 0). The reader must see the stale data as weightless (before or during "
+        + "the switch) or the new reward (after), never the stale data rescaled as if it were recent.")
+    @Outcome(id = "0", expect = ACCEPTABLE, desc = "before the switch, or during it (read as empty)")
+    @Outcome(id = "4", expect = ACCEPTABLE, desc = "after the switch: the new reward, weight 1 (x4)")
+    @Outcome(expect = FORBIDDEN, desc = "stale era-0 data scaled as a later era (the old reader's guess gave 1)")
+    @State
+    public static class ReadDuringEraJump {
+        static final long H = 1_000L;
+        static final long ERA = ArmRecordDescriptor.ERA_HALF_LIVES * H;
+        static final long NOW = 3 * ERA + H;
+        final PosteriorTable table = tableWithArms(1);
+        final DecayedSums sums = new DecayedSums();
+
+        public ReadDuringEraJump() {
+            table.recordReward(0, 1.0, ERA - H, H);
+        }
+
+        @Actor
+        public void switcher() {
+            table.recordReward(0, 1.0, NOW, H);
+        }
+
+        @Actor
+        public void reader(I_Result r) {
+            table.readDecayed(0, NOW, H, sums);
+            r.r1 = (int) Math.round(sums.weight() * 4);
         }
     }
 
