@@ -22,3 +22,5 @@ done
 [ "${DRIFT:-1}" = 1 ] && java -jar "$JAR" drift --arms 10 --gap 0.1 --horizon 200000 --runs 50 --seed 2011 --threads "$THREADS" \
   --half-life 10000 --points 40 --json-out drift.json --svg drift.svg > drift.md
 echo "done"
+# The plots can be redrawn from the JSON alone:
+#   java -jar "$JAR" plot --json k10-eps0.1.json --svg k10-eps0.1.svg

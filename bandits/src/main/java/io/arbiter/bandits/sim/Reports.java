@@ -97,27 +97,53 @@ final class Reports {
 
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
 
-    /** A line chart of mean regret against t (log-scaled x when {@code logX}), with the lower bound dashed. */
+    /** A line chart of an experiment's mean regret (see {@link #svg(String, long[], String[], double[][], double[], boolean)}). */
     static String svg(Experiment e, String title, boolean logX, boolean withLowerBound) {
-        final int width = 640;
+        final String[] names = new String[e.policies.size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = e.policies.get(i).name();
+        }
+        double[] bound = null;
+        if (withLowerBound) {
+            bound = new double[e.checkpoints.length];
+            for (int c = 0; c < bound.length; c++) {
+                bound[c] = e.lowerBound(c);
+            }
+        }
+        return svg(title, e.checkpoints, names, e.meanRegret, bound, logX);
+    }
+
+    /**
+     * A line chart of mean regret against t (log-scaled x when {@code logX}), with the lower bound dashed when given.
+     * The y range fits the bound and the series that end within 5 times the smallest final regret (or bound), so
+     * that linear-regret baselines (random, epsilon-greedy) do not flatten the interesting curves: those are clipped
+     * at the top and marked "off scale" in the legend.
+     */
+    static String svg(String title, long[] ts, String[] names, double[][] mean, double[] bound, boolean logX) {
+        final int width = 680;
         final int height = 420;
         final int left = 70;
-        final int right = 160;
+        final int right = 200;
         final int top = 40;
         final int bottom = 50;
         final double plotW = width - left - right;
         final double plotH = height - top - bottom;
-        final long[] ts = e.checkpoints;
+        final int last = ts.length - 1;
         final double xMin = logX ? Math.log10(ts[0]) : 0;
-        final double xMax = logX ? Math.log10(ts[ts.length - 1]) : ts[ts.length - 1];
-        double yMax = 0;
-        for (double[] series : e.meanRegret) {
-            for (double v : series) {
-                yMax = Math.max(yMax, v);
-            }
+        final double xMax = logX ? Math.log10(ts[last]) : ts[last];
+        double reference = bound != null ? bound[last] : Double.POSITIVE_INFINITY;
+        for (double[] series : mean) {
+            reference = Math.min(reference, series[last]);
         }
-        if (withLowerBound) {
-            yMax = Math.max(yMax, e.lowerBound(ts.length - 1));
+        double yMax = bound != null ? bound[last] : 0;
+        final boolean[] offScale = new boolean[names.length];
+        for (int s = 0; s < names.length; s++) {
+            offScale[s] = reference > 0 && mean[s][last] > 5 * reference;
+            if (!offScale[s]) {
+                for (double v : mean[s]) {
+                    yMax = Math.max(yMax, v);
+                }
+            }
         }
         yMax = niceCeiling(yMax);
         final StringBuilder out = new StringBuilder();
@@ -156,25 +182,27 @@ final class Reports {
             left + plotW / 2, height - 12, logX ? ", log scale" : ""));
         out.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" "
             + "text-anchor=\"middle\">mean cumulative regret</text>%n", top + plotH / 2, top + plotH / 2));
-        final int series = e.policies.size() + (withLowerBound ? 1 : 0);
+        final int series = names.length + (bound != null ? 1 : 0);
         for (int s = 0; s < series; s++) {
-            final boolean bound = s == e.policies.size();
-            final String colour = bound ? "#000" : COLOURS[s % COLOURS.length];
+            final boolean isBound = s == names.length;
+            final String colour = isBound ? "#000" : COLOURS[s % COLOURS.length];
             final StringBuilder points = new StringBuilder();
             for (int c = 0; c < ts.length; c++) {
                 final double xv = logX ? Math.log10(ts[c]) : ts[c];
-                final double yv = bound ? Math.max(0, e.lowerBound(c)) : e.meanRegret[s][c];
+                final double yv = isBound ? Math.max(0, bound[c]) : mean[s][c];
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + plotW * (xv - xMin) / (xMax - xMin),
                     top + plotH - plotH * Math.min(yv, yMax) / yMax));
             }
+            final String dash = isBound ? " stroke-dasharray=\"6 4\"" : "";
             out.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
-                + "points=\"%s\"/>%n", colour, bound ? " stroke-dasharray=\"6 4\"" : "", points.toString().trim()));
+                + "points=\"%s\"/>%n", colour, dash, points.toString().trim()));
             final double ly = top + 14 + 18 * s;
             out.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                 + "stroke=\"%s\" stroke-width=\"2\"%s/>%n", left + plotW + 10, ly, left + plotW + 34, ly, colour,
-                bound ? " stroke-dasharray=\"6 4\"" : ""));
+                dash));
+            final String label = isBound ? "Lai-Robbins bound" : names[s] + (offScale[s] ? " (off scale)" : "");
             out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>%n", left + plotW + 40,
-                ly + 4, bound ? "Lai-Robbins bound" : escape(e.policies.get(s).name())));
+                ly + 4, escape(label)));
         }
         return out.append("</svg>\n").toString();
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bandits", mixinStandardHelpOptions = true,
     description = "Regret simulator for the Arbiter bandit policies (same policy and PosteriorTable code as the server).",
-    subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class})
+    subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class, SimulatorCli.Plot.class})
 public final class SimulatorCli implements Runnable {
 
     public static void main(String[] args) {
@@ -214,6 +214,23 @@ public final class SimulatorCli implements Runnable {
                 }
             }
             return -1;
+        }
+    }
+
+    @Command(name = "plot", mixinStandardHelpOptions = true,
+        description = "Redraws the SVG plot of a JSON report written by regret or drift (--json-out or --format json).")
+    static final class Plot implements Callable<Integer> {
+        @Option(names = "--json", required = true, description = "the JSON report")
+        Path json;
+        @Option(names = "--svg", required = true, description = "the SVG file to write")
+        Path svg;
+        @Option(names = "--title", description = "plot title (default: from the report's settings)")
+        String title;
+
+        @Override
+        public Integer call() throws IOException {
+            Files.writeString(svg, JsonReport.parse(Files.readString(json)).svg(title));
+            return 0;
         }
     }
 }

@@ -116,6 +116,17 @@ class SimulatorTest {
         assertEquals(checkpoints, bounds);
         final String plot = Files.readString(svg);
         assertTrue(plot.startsWith("<svg") && plot.contains("polyline") && plot.contains("Lai-Robbins"));
+        final JsonReport back = JsonReport.parse(out);
+        assertEquals(4, back.policies.length);
+        assertEquals(checkpoints, back.checkpoints.length);
+        assertEquals(3, back.runs);
+        final Path json = dir.resolve("report.json");
+        Files.writeString(json, out);
+        final Path redrawn = dir.resolve("redrawn.svg");
+        runCli("plot", "--json", json.toString(), "--svg", redrawn.toString());
+        assertEquals(plot.replaceAll("<text x=\"70\" y=\"22\"[^\n]*", ""),
+            Files.readString(redrawn).replaceAll("<text x=\"70\" y=\"22\"[^\n]*", ""),
+            "the plot redrawn from the JSON equals the original (titles aside)");
         final String table = runCli("drift", "--arms", "3", "--horizon", "4000", "--runs", "2", "--half-life", "1000");
         assertTrue(table.contains("| t | thompson | thompson-discounted |"), table);
         assertTrue(table.contains("Regret accrued after the change"), table);
