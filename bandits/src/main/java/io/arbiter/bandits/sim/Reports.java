@@ -115,7 +115,7 @@ final class Reports {
 
     /**
      * A line chart of mean regret against t (log-scaled x when {@code logX}), with the lower bound dashed when given.
-     * The y range fits the bound and the series that end within 5 times the smallest final regret (or bound), so
+     * The y range fits the bound and the series that end within 5 times the larger of the bound and the smallest final regret, so
      * that linear-regret baselines (random, epsilon-greedy) do not flatten the interesting curves: those are clipped
      * at the top and marked "off scale" in the legend.
      */
@@ -131,9 +131,12 @@ final class Reports {
         final int last = ts.length - 1;
         final double xMin = logX ? Math.log10(ts[0]) : 0;
         final double xMax = logX ? Math.log10(ts[last]) : ts[last];
-        double reference = bound != null ? bound[last] : Double.POSITIVE_INFINITY;
+        double reference = Double.POSITIVE_INFINITY;
         for (double[] series : mean) {
             reference = Math.min(reference, series[last]);
+        }
+        if (bound != null) {
+            reference = Math.max(reference, bound[last]);
         }
         double yMax = bound != null ? bound[last] : 0;
         final boolean[] offScale = new boolean[names.length];
