@@ -29,5 +29,12 @@ for name, k, eps in settings:
         ts, ucb = cell["thompson"][0], cell["ucb1"][0]
         lines.append(f"| {k} | {eps} | {data['runs']} | 10^{len(str(t)) - 1} | {bound:.0f} | {f('thompson')} | "
                      f"{f('ucb1')} | {f('egreedy')} | {f('random')} | {ts / bound:.2f} | {ts / ucb:.2f} |")
+drift = os.path.join(here, "drift.md")
+if os.path.exists(drift):
+    lines += ["", "## Drift (best arm changes at T/2)", "", "From `drift.md` (K = 10, EPS = 0.1, T = 200,000, half-life "
+              "10,000 steps, 50 runs): regret accrued after the change, and the plot `drift.svg`.", "", "```"]
+    text = open(drift).read()
+    lines += text[text.index("Regret accrued"):].strip().splitlines()
+    lines += ["```"]
 open(os.path.join(here, "summary.md"), "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
