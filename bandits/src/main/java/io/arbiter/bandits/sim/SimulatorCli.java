@@ -70,8 +70,6 @@ public final class SimulatorCli implements Runnable {
         @Option(names = "--svg", description = "also write an SVG plot of mean regret to this file")
         Path svgOut;
 
-        abstract String defaultPolicies();
-
         List<Policy> policies(String names) {
             final List<Policy> out = new ArrayList<>();
             for (String name : names.split(",")) {
@@ -142,11 +140,6 @@ public final class SimulatorCli implements Runnable {
         int perDecade;
 
         @Override
-        String defaultPolicies() {
-            return "thompson,ucb1,egreedy,random";
-        }
-
-        @Override
         public Integer call() throws IOException {
             validate();
             final double[] rates = stationaryRates();
@@ -168,11 +161,6 @@ public final class SimulatorCli implements Runnable {
         @Option(names = "--points", description = "evenly spaced checkpoints (default: ${DEFAULT-VALUE})",
             defaultValue = "40")
         int points;
-
-        @Override
-        String defaultPolicies() {
-            return "thompson,thompson-discounted";
-        }
 
         @Override
         String settingsJson() {
