@@ -91,6 +91,29 @@ class SamplersTest {
         assertTrue(Math.abs(count - n * p) < Z * se + 1, what + ": " + count + " of " + n + ", expected " + n * p);
     }
 
+    /** The log-free shortcut in Marsaglia-Tsang must never exceed the exact acceptance threshold. */
+    @Test
+    void acceptanceShortcutIsALowerBound() {
+        for (double shape : new double[] {1.0, 1.2, 2.0, 5.0, 30.0, 1e3, 1e6}) {
+            final double d = shape - 1.0 / 3.0;
+            final double c = 1.0 / Math.sqrt(9.0 * d);
+            for (double x = -8.0; x <= 8.0; x += 0.001) {
+                final double y = c * x;
+                if (1.0 + y <= 0.0) {
+                    continue;
+                }
+                final double v = (1.0 + y) * (1.0 + y) * (1.0 + y);
+                final double exact = 0.5 * x * x + d * (1.0 - v + Math.log(v));
+                final double bound = Samplers.acceptanceLowerBound(d, y, x * x);
+                assertTrue(bound <= exact + 1e-12 * (1 + x * x), "shape " + shape + ", x " + x + ": bound " + bound
+                    + " > exact " + exact);
+                if (shape >= 30 && Math.abs(x) < 4) {
+                    assertTrue(exact - bound < 0.01 * (1 + x * x), "the bound should be tight for large shapes");
+                }
+            }
+        }
+    }
+
     @Test
     void standardNormal() {
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(11);
