@@ -54,6 +54,8 @@ import static io.arbiter.bandits.table.TableHeaderDescriptor.VERSION_OFFSET;
  */
 public final class PosteriorTable implements AutoCloseable {
     private static final double LN2 = Math.log(2.0);
+    /** Bounded wait of a reader that meets an era switch in progress (the switch itself is three stores). */
+    private static final int SWITCH_SPINS = 100;
 
     private final AtomicBuffer buffer;
     private final MappedByteBuffer mapped;
@@ -77,6 +79,18 @@ public final class PosteriorTable implements AutoCloseable {
         final long length = TableHeaderDescriptor.tableLength(capacity);
         final UnsafeBuffer buffer = new UnsafeBuffer(
             BufferUtil.allocateDirectAligned((int) length, ArmRecordDescriptor.CACHE_LINE_LENGTH));
+        writeHeader(buffer, capacity, epochMillis);
+        return new PosteriorTable(buffer, null, false);
+    }
+
+    /**
+     * A table on the Java heap (a {@code byte[]}): the same layout and the same atomic operations as
+     * {@link #allocateDirect}, but not cache-line aligned and garbage-collected like any array. Cheap to create, which
+     * is what concurrency tests need (jcstress makes millions of tables); the server uses direct or mapped tables.
+     */
+    public static PosteriorTable allocateHeap(int capacity, long epochMillis) {
+        checkCapacity(capacity);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) TableHeaderDescriptor.tableLength(capacity)]);
         writeHeader(buffer, capacity, epochMillis);
         return new PosteriorTable(buffer, null, false);
     }
@@ -264,8 +278,15 @@ public final class PosteriorTable implements AutoCloseable {
     public void readDecayed(int arm, long nowMillis, long halfLifeMillis, DecayedSums into) {
         final int base = offset(arm);
         long era = buffer.getLongAcquire(base + DECAY_ERA_OFFSET);
+        for (int spins = 0; era < 0 && spins < SWITCH_SPINS; spins++) {
+            // A writer is switching this arm's era: a few stores. Guessing the old era from the new one is wrong when
+            // the switch skips eras (stale slots would be scaled as if they were one era old), so wait.
+            Thread.onSpinWait();
+            era = buffer.getLongAcquire(base + DECAY_ERA_OFFSET);
+        }
         if (era < 0) {
-            era = -era - 2; // switching to era (-era - 1): only the era before it holds live data
+            into.set(0.0, 0.0, 0.0); // the switcher was descheduled mid-switch: read as "no recent data" (the prior)
+            return;
         }
         final double halfLives = halfLivesSinceEpoch(nowMillis, halfLifeMillis);
         double weight = 0;
