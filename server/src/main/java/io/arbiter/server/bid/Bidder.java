@@ -305,9 +305,6 @@ public final class Bidder {
             if (bundle != null && spec.blockApps().contains(bundle)) {
                 return false;
             }
-            if (!spec.allowSites().isEmpty() && spec.allowApps().isEmpty()) {
-                return false; // a site-only campaign
-            }
         } else {
             final String domain = request.siteDomain != null ? request.siteDomain : request.publisherDomain;
             if (!spec.allowSites().isEmpty() && (domain == null || !spec.allowSites().contains(domain))) {
@@ -315,9 +312,6 @@ public final class Bidder {
             }
             if (domain != null && spec.blockSites().contains(domain)) {
                 return false;
-            }
-            if (!spec.allowApps().isEmpty() && spec.allowSites().isEmpty()) {
-                return false; // an app-only campaign
             }
         }
         if (!spec.countries().isEmpty() && (request.country == null || !spec.countries().contains(request.country))) {

@@ -80,6 +80,19 @@ final class BidFixture {
         }
     }
 
+    /** Parses, bids and writes in-process; null for no bid. */
+    String bid(Bidder bidder, String json) {
+        final io.arbiter.server.bid.openrtb.BidRequest request = new io.arbiter.server.bid.openrtb.BidRequest();
+        try {
+            new io.arbiter.server.bid.openrtb.BidRequestParser().parse(json.getBytes(StandardCharsets.UTF_8), request);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        final Bidder.Bids bids = bidder.bid(request, clock.millis());
+        return bids.size() == 0 ? null : new BidResponseWriter(module.config().noticeBaseUrl(),
+            module.config().seat()).write(request, bids);
+    }
+
     /** A one-creative banner campaign for focused tests. */
     static JsonObject campaign(String id, double maxCpm) {
         return new JsonObject()
@@ -87,7 +100,7 @@ final class BidFixture {
             .put("budget", new JsonObject().put("daily", 1000))
             .put("goal", new JsonObject().put("type", "click").put("value", 1.0))
             .put("maxCpm", maxCpm)
-            .put("ctrPrior", new JsonObject().put("alpha", 50).put("beta", 9950)) // tight: mean 0.005, value ~5 CPM
+            .put("ctrPrior", new JsonObject().put("alpha", 5000).put("beta", 995000)) // mean 0.005 +- 1.4%: ~5 CPM
             .put("creatives", new JsonArray().add(new JsonObject()
                 .put("id", id + "-c1")
                 .put("banner", new JsonArray().add(new JsonObject().put("w", 300).put("h", 250)))

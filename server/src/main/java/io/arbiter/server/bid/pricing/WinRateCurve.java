@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>The paper fits a parametric (logistic) curve per context; this is the non-parametric version of the same idea,
  * one curve per bidder: bids fall into {@value #BUCKETS} log-spaced price buckets (10% apart, from 0.01 CPM), each
  * counting its wins and losses with lock-free atomic adds from any thread. {@link #refresh} (off the bid path, once a
- * second) turns the counts into a monotone curve: each bucket's rate is smoothed with its neighbours, then forced
+ * second) turns the counts into a monotone curve: each bucket's rate is pooled with its two neighbours, then forced
  * non-decreasing in the bid (pool-adjacent-violators would be exact; a running maximum is the cheap upper envelope).
  * Until {@code minObservations} notices have arrived the curve is not trusted and the configured shading factor
  * applies instead.
@@ -68,7 +68,7 @@ public final class WinRateCurve {
         for (int i = 0; i < BUCKETS; i++) {
             long sw = 0;
             long sn = 0;
-            for (int j = Math.max(0, i - 2); j <= Math.min(BUCKETS - 1, i + 2); j++) {
+            for (int j = Math.max(0, i - 1); j <= Math.min(BUCKETS - 1, i + 1); j++) {
                 sw += w[j];
                 sn += n[j];
             }
