@@ -5,8 +5,6 @@ import io.arbiter.server.http.ErrorMapper;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,7 +21,9 @@ final class HttpHarness implements AutoCloseable {
 
     final Vertx vertx = Vertx.vertx();
     final HttpServer server;
-    final HttpClient client;
+    final java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    private final String base;
 
     HttpHarness(BidFixture fixture) {
         final Router router = Router.router(vertx);
@@ -34,17 +34,31 @@ final class HttpHarness implements AutoCloseable {
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
         server = BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
             .setCompressionSupported(true).setDecompressionSupported(true)).requestHandler(router).listen());
-        client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-            .setDefaultPort(server.actualPort()));
+        base = "http://127.0.0.1:" + server.actualPort();
     }
 
+    /** Sent with the JDK's HTTP client (keep-alive, HTTP/1.1), independent of the server's stack. */
     Response send(HttpMethod method, String uri, Buffer body, String... headers) {
-        return BidFixture.await(client.request(method, uri).compose(request -> {
-            for (int i = 0; i + 1 < headers.length; i += 2) {
-                request.putHeader(headers[i], headers[i + 1]);
-            }
-            return body == null ? request.send() : request.send(body);
-        }).compose(response -> response.body().map(b -> new Response(response.statusCode(), response.headers(), b))));
+        final java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + uri))
+            .timeout(java.time.Duration.ofSeconds(10))
+            .method(method.name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            final java.net.http.HttpResponse<byte[]> response = client.send(request.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            final MultiMap map = MultiMap.caseInsensitiveMultiMap();
+            response.headers().map().forEach(map::add);
+            return new Response(response.statusCode(), map, Buffer.buffer(response.body()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     Response bid(String json, String... headers) {

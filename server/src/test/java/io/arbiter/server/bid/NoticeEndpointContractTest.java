@@ -149,7 +149,8 @@ class NoticeEndpointContractTest {
     @Test
     void anUnsubstitutedPriceMacroIsChargedAtTheBidConservatively() {
         final JsonObject bid = bid("USD");
-        http.get(path(bid.getString("burl")));
+        // as an exchange that forgot to substitute it would send it (URL-encoded by the HTTP client)
+        http.get(path(bid.getString("burl")).replace("${AUCTION_PRICE}", "%24%7BAUCTION_PRICE%7D"));
         assertEquals(Math.round(bid.getDouble("price") * 1000), fixture.ledger.dailySpent(campaign.slot()), 2);
     }
 }
