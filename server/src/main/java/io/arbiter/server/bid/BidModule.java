@@ -56,6 +56,7 @@ public final class BidModule implements ServerServices.Extension {
     private final WinRateCurve curve;
     private final NoticeService notices;
     private final AtomicBoolean maintenanceStarted = new AtomicBoolean();
+    private volatile long nextClaimExpiry;
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, AdminAuth adminAuth, Metrics metrics, Clock clock,
@@ -235,12 +236,18 @@ public final class BidModule implements ServerServices.Extension {
         return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, seed);
     }
 
-    /** Expires reservations and notice claims, refreshes the win-rate curve, flushes the ledger file. */
+    /**
+     * Expires reservations, refreshes the win-rate curve, flushes the ledger file; once a minute (they are many and
+     * only need dropping once their window is over) expires notice claims.
+     */
     public void maintain() {
         final long now = clock.millis();
         reservations.expire(now);
         curve.refresh();
-        notices.expire(now - config.noticeWindowMillis());
+        if (now >= nextClaimExpiry) {
+            nextClaimExpiry = now + 60_000;
+            notices.expire(now - config.noticeWindowMillis());
+        }
         registry.ledger().force();
     }
 

@@ -10,11 +10,10 @@ import io.vertx.core.Future;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Test double of the outcome pipeline: keeps appended events in memory; can be told to refuse appends. */
 final class InMemoryOutcomeLog implements OutcomeLog {
-    final List<OutcomeEvent> appended = new CopyOnWriteArrayList<>();
+    final List<OutcomeEvent> appended = java.util.Collections.synchronizedList(new ArrayList<>());
     final List<ArmAggregate> aggregates = new ArrayList<>();
     volatile boolean full;
 
@@ -40,7 +39,7 @@ final class InMemoryOutcomeLog implements OutcomeLog {
     @Override
     public Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis) {
         final List<String> ids = new ArrayList<>();
-        for (OutcomeEvent e : appended) {
+        for (OutcomeEvent e : List.copyOf(appended)) {
             if (e.kind() == kind && e.timeMillis() >= sinceMillis) {
                 ids.add(e.id());
             }
@@ -59,6 +58,6 @@ final class InMemoryOutcomeLog implements OutcomeLog {
     }
 
     long count(OutcomeKind kind) {
-        return appended.stream().filter(e -> e.kind() == kind).count();
+        return List.copyOf(appended).stream().filter(e -> e.kind() == kind).count();
     }
 }
