@@ -56,7 +56,8 @@ public final class BidModule implements ServerServices.Extension {
     private final WinRateCurve curve;
     private final NoticeService notices;
     private final AtomicBoolean maintenanceStarted = new AtomicBoolean();
-    private volatile long nextClaimExpiry;
+    private long nextClaimExpiry;
+    private long nextFlush;
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, AdminAuth adminAuth, Metrics metrics, Clock clock,
@@ -74,7 +75,7 @@ public final class BidModule implements ServerServices.Extension {
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations());
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
-            config.noticeWindowMillis());
+            config.noticeWindowMillis(), config.wonReservationMillis());
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
@@ -226,8 +227,12 @@ public final class BidModule implements ServerServices.Extension {
         new NoticeHandler(notices, errors, metrics).mount(router);
         new CampaignAdminHandler(registry, store, adminAuth, errors, metrics).mount(router);
         if (maintenanceStarted.compareAndSet(false, true)) {
-            // One timer for the whole module, on the first loop: cheap sweeps, off the bid path's critical section.
-            vertx.setPeriodic(1_000, id -> maintain());
+            // One timer for the whole module; the sweeps scan maps and the flush is a syscall, so they run on a
+            // worker thread, never on an event loop. Unordered: a slow sweep never queues up behind another.
+            vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+                maintain();
+                return null;
+            }, false));
         }
     }
 
@@ -237,18 +242,22 @@ public final class BidModule implements ServerServices.Extension {
     }
 
     /**
-     * Expires reservations, refreshes the win-rate curve, flushes the ledger file; once a minute (they are many and
-     * only need dropping once their window is over) expires notice claims.
+     * Expires reservations and refreshes the win-rate curve; every 10 s flushes the ledger file (the page cache
+     * already survives a process crash; this bounds what a power loss takes); once a minute expires notice claims
+     * (they are many and only need dropping once their window is over). Thread-safe; one caller at a time.
      */
-    public void maintain() {
+    public synchronized void maintain() {
         final long now = clock.millis();
         reservations.expire(now);
         curve.refresh();
+        if (now >= nextFlush) {
+            nextFlush = now + 10_000;
+            registry.ledger().force();
+        }
         if (now >= nextClaimExpiry) {
             nextClaimExpiry = now + 60_000;
             notices.expire(now - config.noticeWindowMillis());
         }
-        registry.ledger().force();
     }
 
     public CampaignRegistry registry() {

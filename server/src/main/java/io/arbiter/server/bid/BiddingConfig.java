@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param noticeBaseUrl        prefix of the nurl/burl/lurl and click URLs we hand out
  * @param shadingFactor        first-price fallback: bid = factor x value until the win-rate curve has data
  * @param shadingMinObservations wins + losses the win-rate curve needs before it is trusted
- * @param reservationMillis    how long a bid's budget reservation waits for its billing or loss notice
+ * @param reservationMillis    how long a bid's budget reservation waits for a win, billing or loss notice
+ * @param wonReservationMillis how long it waits for the billing notice once a win notice came
  * @param noticeWindowMillis   how long a notice token stays valid
  * @param controlIntervalMillis how often each campaign's pacing controller updates its bid modifier
  * @param pacingAllowance      how far ahead of the even schedule a campaign may be, as a fraction of its daily budget
@@ -24,7 +25,7 @@ import java.util.Objects;
  */
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
                             double shadingFactor, int shadingMinObservations, long reservationMillis,
-                            long noticeWindowMillis, long controlIntervalMillis, double pacingAllowance,
+                            long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis, double pacingAllowance,
                             int maxCreativesPerImp) {
 
     public BiddingConfig {
@@ -38,7 +39,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
         if (!(pacingAllowance >= 0 && pacingAllowance <= 1)) {
             throw new IllegalArgumentException("bidding.pacingAllowance must be in [0, 1], was " + pacingAllowance);
         }
-        if (reservationMillis <= 0 || noticeWindowMillis <= 0 || controlIntervalMillis <= 0) {
+        if (reservationMillis <= 0 || wonReservationMillis <= 0 || noticeWindowMillis <= 0
+            || controlIntervalMillis <= 0) {
             throw new IllegalArgumentException("bidding durations must be positive");
         }
         if (maxCreativesPerImp < 1) {
@@ -59,7 +61,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             stripSlash(json.getString("noticeBaseUrl", "http://localhost:8080")),
             json.getDouble("shadingFactor", 0.8),
             json.getInteger("shadingMinObservations", 200),
-            ServerConfig.duration(json.getString("reservationTimeout", "PT5M"), "bidding.reservationTimeout"),
+            ServerConfig.duration(json.getString("reservationTimeout", "PT30S"), "bidding.reservationTimeout"),
+            ServerConfig.duration(json.getString("wonReservationTimeout", "PT1H"), "bidding.wonReservationTimeout"),
             ServerConfig.duration(json.getString("noticeWindow", "P7D"), "bidding.noticeWindow"),
             ServerConfig.duration(json.getString("controlInterval", "PT1M"), "bidding.controlInterval"),
             json.getDouble("pacingAllowance", 0.002),

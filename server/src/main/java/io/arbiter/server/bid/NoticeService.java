@@ -26,7 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>BILL: settles the bid's budget reservation at the clearing price (converted to our currency and capped at
  *       the bid), counts an impression for the creative's click posterior and the frequency cap.</li>
- *   <li>WIN: feeds the win-rate curve (the charge waits for the billing notice).</li>
+ *   <li>WIN: feeds the win-rate curve and keeps the reservation for the billing notice (the charge waits for
+ *       it) for the longer won-reservation timeout.</li>
  *   <li>LOSS: releases the reservation; a market loss (codes 100..104) feeds the win-rate curve; the code is
  *       recorded.</li>
  *   <li>CLICK: a success for the creative's click posterior and a trial for its conversion posterior.</li>
@@ -50,11 +51,12 @@ public final class NoticeService {
     private final WinRateCurve curve;
     private final Clock clock;
     private final long windowMillis;
+    private final long wonReservationMillis;
     private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
                          Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve, Clock clock,
-                         long windowMillis) {
+                         long windowMillis, long wonReservationMillis) {
         this.registry = Objects.requireNonNull(registry);
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
@@ -63,6 +65,7 @@ public final class NoticeService {
         this.curve = Objects.requireNonNull(curve);
         this.clock = Objects.requireNonNull(clock);
         this.windowMillis = windowMillis;
+        this.wonReservationMillis = wonReservationMillis;
     }
 
     /**
@@ -120,7 +123,10 @@ public final class NoticeService {
                     frequencyCaps.increment(t.frequencyCell(), campaign.spec().frequencyCapPeriodMillis(), now);
                 }
             }
-            case WIN -> curve.observe(bidCpm, true);
+            case WIN -> {
+                curve.observe(bidCpm, true);
+                reservations.extend(t.nonce(), now + wonReservationMillis); // the bill is coming: keep the money
+            }
             case LOSS -> {
                 reservations.release(t.nonce());
                 if (code >= 100 && code <= 104) {

@@ -105,6 +105,20 @@ class NoticeEndpointContractTest {
     }
 
     @Test
+    void aWinNoticeKeepsTheReservationForTheBillingNoticeBeyondTheShortTimeout() {
+        final JsonObject bid = bid("USD");
+        final long reserved = slotExposure();
+        http.get(path(bid.getString("nurl")).replace("${AUCTION_PRICE}", "1").replace("${AUCTION_ID}", "r1")
+            .replace("${AUCTION_IMP_ID}", "1"));
+        fixture.clock.advance(fixture.module.config().reservationMillis() + 1);
+        fixture.module.maintain();
+        assertEquals(reserved, slotExposure(), "still reserved: a win means a bill is coming");
+        fixture.clock.advance(fixture.module.config().wonReservationMillis());
+        fixture.module.maintain();
+        assertEquals(0, slotExposure(), "released after the won-reservation timeout");
+    }
+
+    @Test
     void clicksAndConversionsAreRewardsForTheCreativesPosteriors() {
         final JsonObject bid = bid("USD");
         final String token = ResponseChecks.token(bid.getString("burl"));

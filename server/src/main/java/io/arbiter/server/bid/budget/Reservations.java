@@ -24,6 +24,23 @@ public final class Reservations {
         open.put(nonce, new Reservation(slot, micros, expiresAtMillis));
     }
 
+    /**
+     * Keeps the reservation of bid {@code nonce} until {@code expiresAtMillis} (a win notice: the billing notice is
+     * coming, possibly much later than a loss would); false if none is open.
+     */
+    public boolean extend(long nonce, long expiresAtMillis) {
+        while (true) {
+            final Reservation r = open.get(nonce);
+            if (r == null) {
+                return false;
+            }
+            if (r.expiresAtMillis() >= expiresAtMillis
+                || open.replace(nonce, r, new Reservation(r.slot(), r.micros(), expiresAtMillis))) {
+                return true;
+            }
+        }
+    }
+
     /** Takes the reservation of bid {@code nonce} out; returns its amount, or 0 if none is open (settled, expired). */
     public long take(long nonce) {
         final Reservation r = open.remove(nonce);
@@ -40,7 +57,11 @@ public final class Reservations {
         return true;
     }
 
-    /** Releases every reservation whose time is up; returns how many. Runs off the bid path. */
+    /**
+     * Releases every reservation whose time is up; returns how many. A scan of all open reservations, so it runs off
+     * the event loops (a worker thread, once a second); concurrent settles and releases are safe (each reservation
+     * leaves the map exactly once).
+     */
     public int expire(long nowMillis) {
         int released = 0;
         for (Iterator<Map.Entry<Long, Reservation>> it = open.entrySet().iterator(); it.hasNext(); ) {
