@@ -45,8 +45,9 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
     public static CampaignSpec fromJson(String id, JsonObject json, ExchangeRates rates) {
         try {
             return parse(id, json, rates);
-        } catch (ClassCastException e) {
-            throw new ApiException(400, "campaign '" + id + "': a field has the wrong type (" + e.getMessage() + ")");
+        } catch (ClassCastException | NullPointerException e) {
+            // JsonObject/JsonArray getters throw these for a value of the wrong type or a null element
+            throw new ApiException(400, "campaign '" + id + "': a field has the wrong type or is null");
         }
     }
 
