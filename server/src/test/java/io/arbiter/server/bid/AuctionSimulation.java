@@ -1,6 +1,5 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
@@ -237,9 +236,5 @@ public final class AuctionSimulation {
     public static void main(String[] args) throws Exception {
         final long seed = args.length > 0 ? Long.parseLong(args[0]) : 2014L;
         System.out.print(run(seed).table());
-    }
-
-    static long dayOf(long millis) {
-        return Pacing.day(millis);
     }
 }

@@ -205,7 +205,7 @@ class BidderRulesTest {
         final JsonObject campaign = BidFixture.campaign("a", 10);
         campaign.put("budget", new JsonObject().put("daily", 0.02)); // 2 cents: four bids of ~5 CPM (0.005 each)
         final BidFixture f = fixture(campaign);
-        f.module.registry().ledger(); // pacing: at noon half the day's budget is open, plus one max bid of slack
+        // at noon pacing opens half the day's budget (0.01) plus one maximum bid (0.01) of allowance
         final Bidder bidder = f.module.newBidder(1);
         int bids = 0;
         for (int i = 0; i < 20; i++) {
