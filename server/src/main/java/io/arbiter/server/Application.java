@@ -140,7 +140,21 @@ public final class Application {
 
     /** The hook for endpoints beyond personalisation (see the bid package). */
     private ServerServices.Extension extension(ExperimentRegistry registry, DecisionTokens tokens, Metrics metrics) {
-        return null;
+        final io.arbiter.server.bid.BiddingConfig bidding = io.arbiter.server.bid.BiddingConfig.from(config.bidding);
+        final io.arbiter.server.bid.budget.BudgetLedger ledger = io.arbiter.server.bid.budget.BudgetLedger.mapFile(
+            config.dataDir.resolve("budgets.ledger"), config.bidding.getInteger("ledgerCapacity", 1024));
+        final byte[] secret;
+        try {
+            secret = tokenSecret();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        final io.arbiter.server.bid.BidModule bidder = new io.arbiter.server.bid.BidModule(bidding, table, ledger,
+            io.arbiter.server.bid.campaign.CampaignStore.postgres(pool), pipeline, new SignedTokens(secret),
+            new AdminAuth(config.adminToken), metrics, clock, config.bidding.getInteger("frequencyCellsLog2", 20));
+        await(bidder.loadCampaigns(config.campaigns));
+        await(bidder.restore());
+        return bidder;
     }
 
     private void loadExperiments(ExperimentRegistry registry, ExperimentStore store) {

@@ -1,0 +1,295 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.ServerServices;
+import io.arbiter.server.admin.AdminAuth;
+import io.arbiter.server.bid.budget.BudgetLedger;
+import io.arbiter.server.bid.budget.FrequencyCaps;
+import io.arbiter.server.bid.budget.Pacing;
+import io.arbiter.server.bid.budget.Reservations;
+import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSpec;
+import io.arbiter.server.bid.campaign.CampaignStore;
+import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.pricing.WinRateCurve;
+import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.outcome.ArmAggregate;
+import io.arbiter.server.outcome.OutcomeKind;
+import io.arbiter.server.outcome.OutcomeLog;
+import io.arbiter.server.token.SignedTokens;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The OpenRTB bidder as one module: the shared, thread-safe state (campaign registry, budget ledger, reservations,
+ * frequency table, win-rate curve, notice claims) and, through {@link #mount}, one bid handler per event loop.
+ *
+ * <p>Start-up order: {@link #loadCampaigns} (stored definitions, then config seeds), {@link #restore} (spend,
+ * posteriors and notice claims from the outcome log's Postgres data), then the HTTP verticles mount it.
+ */
+public final class BidModule implements ServerServices.Extension {
+    private static final System.Logger LOG = System.getLogger(BidModule.class.getName());
+
+    private final BiddingConfig config;
+    private final CampaignRegistry registry;
+    private final CampaignStore store;
+    private final OutcomeLog outcomes;
+    private final NoticeTokens tokens;
+    private final AdminAuth adminAuth;
+    private final Metrics metrics;
+    private final Clock clock;
+    private final Pacing pacing;
+    private final FrequencyCaps frequencyCaps;
+    private final Reservations reservations;
+    private final WinRateCurve curve;
+    private final NoticeService notices;
+    private final AtomicBoolean maintenanceStarted = new AtomicBoolean();
+    private long nextClaimExpiry;
+    private long nextFlush;
+
+    public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
+                     OutcomeLog outcomes, SignedTokens signer, AdminAuth adminAuth, Metrics metrics, Clock clock,
+                     int frequencyCellsPowerOfTwo) {
+        this.config = Objects.requireNonNull(config);
+        this.registry = new CampaignRegistry(table, ledger, config.rates());
+        this.store = Objects.requireNonNull(store);
+        this.outcomes = Objects.requireNonNull(outcomes);
+        this.tokens = new NoticeTokens(signer);
+        this.adminAuth = Objects.requireNonNull(adminAuth);
+        this.metrics = Objects.requireNonNull(metrics);
+        this.clock = Objects.requireNonNull(clock);
+        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
+        this.frequencyCaps = new FrequencyCaps(frequencyCellsPowerOfTwo);
+        this.reservations = new Reservations(ledger);
+        this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations());
+        this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
+            config.noticeWindowMillis(), config.wonReservationMillis());
+    }
+
+    /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
+    public Future<Void> loadCampaigns(JsonArray configured) {
+        return store.loadAll().compose(stored -> {
+            for (JsonObject definition : stored) {
+                registry.publish(registry.restore(definition));
+            }
+            Future<Void> chain = Future.succeededFuture();
+            for (Object raw : configured) {
+                final JsonObject definition = (JsonObject) raw;
+                final String id = definition.getString("id");
+                if (registry.get(id) == null) { // the config seeds campaigns; the admin API owns them afterwards
+                    final CampaignRegistry.Prepared prepared = registry.prepare(
+                        CampaignSpec.fromJson(id, definition, config.rates()));
+                    chain = chain.compose(v -> store.save(CampaignRegistry.storedForm(prepared)))
+                        .map(v -> {
+                            registry.publish(prepared);
+                            return null;
+                        });
+                }
+            }
+            return chain;
+        });
+    }
+
+    /**
+     * Makes spend, pacing and learning survive a restart. The ledger file already holds spend and the pacing
+     * modifier as of the last change that reached the page cache; Postgres holds everything journaled (a notice is
+     * applied to the ledger only after it is journaled, so Postgres is never behind the file once the journal tail is
+     * shipped). So each campaign's spend becomes the larger of the two:
+     * <ul>
+     *   <li>total spend from the aggregates with scope {@code spend:<campaign>} (rewardSum = the sum of billed
+     *       clearing prices, CPM, so spend = rewardSum / 1000; trials = impressions);</li>
+     *   <li>today's spend from today's BILL notices, each counted at its bid price (the token's reservation): an
+     *       upper bound of the true charge, so a restart can make pacing more careful, never overspend;</li>
+     *   <li>click posteriors from {@code ctr:<campaign>} (trials = impressions, successes = clicks) and conversion
+     *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), when larger than the
+     *       table's own counts.</li>
+     * </ul>
+     * Outstanding reservations are dropped (their bids died with the previous process), and duplicate detection for
+     * notices is rebuilt from the notice ids within the notice window.
+     */
+    public Future<Void> restore() {
+        final long now = clock.millis();
+        final long dayStart = Pacing.day(now) * Pacing.DAY_MILLIS;
+        return outcomes.loadAggregates()
+            .compose(aggregates -> outcomes.loadOutcomeIdsSince(OutcomeKind.BILL, dayStart).map(bills -> {
+                restoreFrom(aggregates, bills, now);
+                return null;
+            }))
+            .compose(v -> reclaim(OutcomeKind.BILL, now))
+            .compose(v -> reclaim(OutcomeKind.WIN, now))
+            .compose(v -> reclaim(OutcomeKind.LOSS, now))
+            .compose(v -> reclaim(OutcomeKind.CLICK, now))
+            .compose(v -> reclaim(OutcomeKind.CONVERSION, now));
+    }
+
+    private Future<Void> reclaim(OutcomeKind kind, long now) {
+        return outcomes.loadOutcomeIdsSince(kind, now - config.noticeWindowMillis()).map(ids -> {
+            for (String id : ids) {
+                notices.reclaim(kind, id);
+            }
+            return null;
+        });
+    }
+
+    /** The restore itself, from data already loaded (see {@link #restore}); public for tests. */
+    public void restoreFrom(List<ArmAggregate> aggregates, List<String> billIdsToday, long nowMillis) {
+        final BudgetLedger ledger = registry.ledger();
+        final PosteriorTable table = registry.table();
+        final long today = Pacing.day(nowMillis);
+        final Map<String, long[]> spend = new HashMap<>(); // campaign -> {total micros, impressions, today micros}
+        for (ArmAggregate a : aggregates) {
+            final String scope = a.scope();
+            final int colon = scope.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            final Campaign campaign = registry.get(scope.substring(colon + 1));
+            if (campaign == null) {
+                continue;
+            }
+            switch (scope.substring(0, colon)) {
+                case "spend" -> {
+                    final long[] s = spend.computeIfAbsent(campaign.id(), k -> new long[3]);
+                    s[0] += Math.round(a.rewardSum() * 1000.0);
+                    s[1] += a.trials();
+                }
+                case "ctr" -> {
+                    final Creative creative = creative(campaign, a.arm());
+                    if (creative != null && a.trials() > table.decisions(creative.ctrArm())) {
+                        table.restore(creative.ctrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
+                            a.successes(), a.updatedAtMillis());
+                    }
+                }
+                case "cvr" -> {
+                    final Creative creative = creative(campaign, a.arm());
+                    if (creative != null && a.trials() > table.decisions(creative.cvrArm())) {
+                        table.restore(creative.cvrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
+                            a.successes(), a.updatedAtMillis());
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        for (String id : billIdsToday) {
+            try {
+                final NoticeTokens.NoticeToken t = tokens.parse(id, "t");
+                final Campaign campaign = registry.get(t.campaign());
+                if (campaign != null) {
+                    spend.computeIfAbsent(campaign.id(), k -> new long[3])[2] += t.reservedMicros();
+                }
+            } catch (RuntimeException e) {
+                // signed with another secret
+            }
+        }
+        int restored = 0;
+        for (Campaign campaign : registry.all()) {
+            final int slot = campaign.slot();
+            final long[] s = spend.getOrDefault(campaign.id(), new long[3]);
+            final boolean sameDay = ledger.day(slot) == today;
+            final long daily = Math.max(sameDay ? ledger.dailySpent(slot) : 0, s[2]);
+            final long total = Math.max(ledger.totalSpent(slot), s[0]);
+            final long impressions = Math.max(ledger.impressions(slot), s[1]);
+            ledger.restore(slot, today, daily, total, impressions);
+            restored++;
+        }
+        LOG.log(System.Logger.Level.INFO, "bidder: restored spend of " + restored + " campaign(s) from the ledger file "
+            + "and " + aggregates.size() + " aggregate(s)");
+    }
+
+    private static Creative creative(Campaign campaign, String id) {
+        for (Creative c : campaign.creatives()) {
+            if (c.id().equals(id)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void mount(Vertx vertx, Router router, long seed) {
+        final ErrorMapper errors = new ErrorMapper(metrics);
+        final Bidder bidder = newBidder(seed);
+        router.post("/openrtb2/bid").handler(new BidHandler(bidder,
+            new BidResponseWriter(config.noticeBaseUrl(), config.seat()), clock, errors, metrics));
+        new NoticeHandler(notices, errors, metrics).mount(router);
+        new CampaignAdminHandler(registry, store, adminAuth, errors, metrics).mount(router);
+        if (maintenanceStarted.compareAndSet(false, true)) {
+            // One timer for the whole module; the sweeps scan maps and the flush is a syscall, so they run on a
+            // worker thread, never on an event loop. Unordered: a slow sweep never queues up behind another.
+            vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+                maintain();
+                return null;
+            }, false));
+        }
+    }
+
+    /** A bidder for one thread (an event loop, a benchmark, a simulation). */
+    public Bidder newBidder(long seed) {
+        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, seed);
+    }
+
+    /**
+     * Expires reservations and refreshes the win-rate curve; every 10 s flushes the ledger file (the page cache
+     * already survives a process crash; this bounds what a power loss takes); once a minute expires notice claims
+     * (they are many and only need dropping once their window is over). Thread-safe; one caller at a time.
+     */
+    public synchronized void maintain() {
+        final long now = clock.millis();
+        reservations.expire(now);
+        curve.refresh();
+        if (now >= nextFlush) {
+            nextFlush = now + 10_000;
+            registry.ledger().force();
+        }
+        if (now >= nextClaimExpiry) {
+            nextClaimExpiry = now + 60_000;
+            notices.expire(now - config.noticeWindowMillis());
+        }
+    }
+
+    /**
+     * Flushes and closes the ledger file, marking it cleanly closed. For {@code Application.stop()} after the HTTP
+     * verticles are undeployed (not wired yet: the stop sequence belongs to another branch); without it the file is
+     * still current (page cache, 10-second flushes) and {@link #restore} takes the larger of file and Postgres.
+     */
+    public void close() {
+        registry.ledger().close();
+    }
+
+    public CampaignRegistry registry() {
+        return registry;
+    }
+
+    public NoticeService notices() {
+        return notices;
+    }
+
+    public Reservations reservations() {
+        return reservations;
+    }
+
+    public WinRateCurve winRateCurve() {
+        return curve;
+    }
+
+    public BiddingConfig config() {
+        return config;
+    }
+
+    public NoticeTokens tokens() {
+        return tokens;
+    }
+}

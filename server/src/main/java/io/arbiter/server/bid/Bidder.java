@@ -1,0 +1,397 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.bandits.random.Samplers;
+import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
+import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.bid.budget.BudgetLedger;
+import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
+import io.arbiter.server.bid.budget.FrequencyCaps;
+import io.arbiter.server.bid.budget.Pacing;
+import io.arbiter.server.bid.budget.Reservations;
+import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSpec;
+import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.openrtb.BidRequest;
+import io.arbiter.server.bid.pricing.ExchangeRates;
+import io.arbiter.server.bid.pricing.WinRateCurve;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The bid decision for one request, on one event loop. For each imp: every active campaign's creatives are filtered
+ * (request blocks and seats, targeting, format and size, {@code battr}, deals and private auctions, frequency cap,
+ * budget left); each survivor's click (and conversion) probability is drawn from its Thompson posterior, giving a
+ * value {@code 1000 * p * valuePerAction} CPM; the campaign's pacing modifier scales it; the price follows the
+ * auction type (second price: the value; first price: shaded by the {@link WinRateCurve}; fixed-price deal: the
+ * floor), capped at the campaign's maximum CPM; a price below the floor (deal floor first, converted to our
+ * currency) drops the creative. The highest-value survivor whose budget reservation succeeds is the bid.
+ *
+ * <p><b>Single thread.</b> One instance per event loop: its random generator and scratch arrays are its own. The
+ * shared state it touches (registry snapshot, posterior table, ledger, frequency table, reservations) is lock-free.
+ */
+public final class Bidder {
+    private final CampaignRegistry registry;
+    private final BudgetLedger ledger;
+    private final Pacing pacing;
+    private final FrequencyCaps frequencyCaps;
+    private final Reservations reservations;
+    private final WinRateCurve curve;
+    private final NoticeTokens tokens;
+    private final BiddingConfig config;
+    private final ExchangeRates rates;
+    private final Xoroshiro128PlusPlus rng;
+
+    // scratch, per imp
+    private final int[] candCampaign;
+    private final int[] candCreative;
+    private final int[] candDeal;
+    private final int[] candW;
+    private final int[] candH;
+    private final int[] candMtype;
+    private final double[] candValue;
+    private final double[] candPrice;
+    private final int[] candFreqCell;
+    private final StringBuilder tokenScratch = new StringBuilder(128);
+
+    /** The bids of the last {@link #bid} call. */
+    private final Bids bids = new Bids();
+
+    public Bidder(CampaignRegistry registry, Pacing pacing, FrequencyCaps frequencyCaps, Reservations reservations,
+                  WinRateCurve curve, NoticeTokens tokens, BiddingConfig config, long seed) {
+        this.registry = Objects.requireNonNull(registry);
+        this.ledger = registry.ledger();
+        this.pacing = Objects.requireNonNull(pacing);
+        this.frequencyCaps = Objects.requireNonNull(frequencyCaps);
+        this.reservations = Objects.requireNonNull(reservations);
+        this.curve = Objects.requireNonNull(curve);
+        this.tokens = Objects.requireNonNull(tokens);
+        this.config = Objects.requireNonNull(config);
+        this.rates = config.rates();
+        this.rng = new Xoroshiro128PlusPlus(seed);
+        final int n = config.maxCreativesPerImp();
+        candCampaign = new int[n];
+        candCreative = new int[n];
+        candDeal = new int[n];
+        candW = new int[n];
+        candH = new int[n];
+        candMtype = new int[n];
+        candValue = new double[n];
+        candPrice = new double[n];
+        candFreqCell = new int[n];
+    }
+
+    /** One bid of a response (reused). */
+    public static final class Bid {
+        public int imp;
+        public Campaign campaign;
+        public Creative creative;
+        public String dealId;
+        public int w;
+        public int h;
+        public int mtype;
+        /** Price in the response currency, CPM. */
+        public double price;
+        /** Price in our currency, CPM. */
+        public double basePrice;
+        public long nonce;
+        public String token;
+    }
+
+    /** The bids for one request (reused). */
+    public static final class Bids {
+        private final java.util.ArrayList<Bid> pool = new java.util.ArrayList<>();
+        private int size;
+        public String currency;
+
+        void clear() {
+            size = 0;
+        }
+
+        Bid add() {
+            if (size == pool.size()) {
+                pool.add(new Bid());
+            }
+            return pool.get(size++);
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public Bid get(int i) {
+            return pool.get(i);
+        }
+    }
+
+    /** Decides the bids for {@code request}; the result is valid until the next call. Empty means no bid (204). */
+    public Bids bid(BidRequest request, long nowMillis) {
+        bids.clear();
+        bids.currency = responseCurrency(request.cur);
+        if (bids.currency == null || !seatAllowed(request.wseat, request.bseat)) {
+            return bids;
+        }
+        final Campaign[] campaigns = registry.snapshot().campaigns();
+        final String userKey = request.frequencyKey();
+        for (int i = 0; i < request.impCount(); i++) {
+            bidImp(request, i, campaigns, userKey, nowMillis);
+        }
+        return bids;
+    }
+
+    private String responseCurrency(List<String> allowed) {
+        final String base = rates.base();
+        if (allowed.isEmpty() || allowed.contains(base)) {
+            return base;
+        }
+        for (int i = 0; i < allowed.size(); i++) {
+            if (rates.knows(allowed.get(i))) {
+                return allowed.get(i);
+            }
+        }
+        return null;
+    }
+
+    private boolean seatAllowed(List<String> wseat, List<String> bseat) {
+        return (wseat.isEmpty() || wseat.contains(config.seat())) && !bseat.contains(config.seat());
+    }
+
+    private void bidImp(BidRequest request, int impIndex, Campaign[] campaigns, String userKey, long now) {
+        final BidRequest.Imp imp = request.imp(impIndex);
+        final PosteriorTable table = registry.table();
+        int count = 0;
+        for (int c = 0; c < campaigns.length; c++) {
+            final Campaign campaign = campaigns[c];
+            final CampaignSpec spec = campaign.spec();
+            if (!spec.active() || !targeted(spec, request)) {
+                continue;
+            }
+            // Deals first: the first deal on the imp the campaign is in and our seat may bid on.
+            int deal = -1;
+            for (int d = 0; d < imp.dealCount(); d++) {
+                final BidRequest.Deal offered = imp.deal(d);
+                if (campaign.inDeal(offered.id) && (offered.wseat.isEmpty() || offered.wseat.contains(config.seat()))) {
+                    deal = d;
+                    break;
+                }
+            }
+            if (deal < 0 && (imp.privateAuction || !spec.openAuction())) {
+                continue;
+            }
+            final double floor = deal >= 0
+                ? rates.toBase(imp.deal(deal).bidfloor, imp.deal(deal).bidfloorcur)
+                : rates.toBase(imp.bidfloor, imp.bidfloorcur);
+            if (!(floor >= 0) || floor > spec.maxCpm()) {
+                continue; // unknown floor currency (NaN), or a floor we would never pay
+            }
+            int freqCell = -1;
+            if (spec.hasFrequencyCap() && userKey != null) {
+                freqCell = frequencyCaps.cell(userKey, campaign.slot());
+                if (frequencyCaps.count(freqCell, spec.frequencyCapPeriodMillis(), now) >= spec.frequencyCapCount()) {
+                    continue;
+                }
+            }
+            final long dailyLimit = spec.dailyBudgetMicros();
+            final double modifier = pacing.modifier(campaign.slot(), dailyLimit, now);
+            final long maxBid = spec.maxBidMicros();
+            if (ledger.dailyExposure(campaign.slot()) + 1 > pacing.scheduleCap(dailyLimit, maxBid, now)) {
+                ledger.count(campaign.slot(), BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET);
+                continue; // ahead of schedule or out of budget: not worth sampling
+            }
+            final int auctionType = deal >= 0 && imp.deal(deal).at != 0 ? imp.deal(deal).at : request.at;
+            final Creative[] creatives = campaign.creatives();
+            for (int k = 0; k < creatives.length && count < candCampaign.length; k++) {
+                final Creative creative = creatives[k];
+                if (!creativeAllowed(creative, request, imp) || !formatMatch(creative, imp, count)) {
+                    continue;
+                }
+                final double pClick = sample(table, creative.ctrArm(), spec.ctrPriorAlpha(), spec.ctrPriorBeta());
+                double p = pClick;
+                if (spec.perConversion()) {
+                    p *= sample(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
+                }
+                final double value = Math.min(spec.maxCpm(), 1000.0 * p * spec.valuePerAction() * modifier);
+                final double price = switch (auctionType) {
+                    case 1 -> curve.shade(value, floor);
+                    case 3 -> floor;
+                    default -> value;
+                };
+                if (value < floor || price < floor || !(price > 0)) {
+                    continue;
+                }
+                candCampaign[count] = c;
+                candCreative[count] = k;
+                candDeal[count] = deal;
+                candValue[count] = value;
+                candPrice[count] = price;
+                candFreqCell[count] = freqCell;
+                count++;
+            }
+        }
+        // Highest value first; a failed reservation (budget, schedule) falls through to the next best.
+        for (int attempt = 0; attempt < 4 && count > 0; attempt++) {
+            int best = 0;
+            for (int j = 1; j < count; j++) {
+                if (candValue[j] > candValue[best]) {
+                    best = j;
+                }
+            }
+            final Campaign campaign = campaigns[candCampaign[best]];
+            final double basePrice = candPrice[best];
+            final long micros = (long) Math.ceil(basePrice * 1000.0);
+            final long cap = pacing.scheduleCap(campaign.spec().dailyBudgetMicros(), campaign.spec().maxBidMicros(),
+                now);
+            if (ledger.reserve(campaign.slot(), micros, cap)) {
+                emit(request, impIndex, campaign, best, basePrice, micros, now);
+                return;
+            }
+            ledger.count(campaign.slot(), BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET);
+            // drop every candidate of this campaign: its budget said no
+            int kept = 0;
+            for (int j = 0; j < count; j++) {
+                if (candCampaign[j] != candCampaign[best]) {
+                    copy(j, kept++);
+                }
+            }
+            count = kept;
+        }
+    }
+
+    private void copy(int from, int to) {
+        candCampaign[to] = candCampaign[from];
+        candCreative[to] = candCreative[from];
+        candDeal[to] = candDeal[from];
+        candW[to] = candW[from];
+        candH[to] = candH[from];
+        candMtype[to] = candMtype[from];
+        candValue[to] = candValue[from];
+        candPrice[to] = candPrice[from];
+        candFreqCell[to] = candFreqCell[from];
+    }
+
+    private void emit(BidRequest request, int impIndex, Campaign campaign, int cand, double basePrice, long micros,
+                      long now) {
+        final BidRequest.Imp imp = request.imp(impIndex);
+        final Bid bid = bids.add();
+        bid.imp = impIndex;
+        bid.campaign = campaign;
+        bid.creative = campaign.creatives()[candCreative[cand]];
+        bid.dealId = candDeal[cand] >= 0 ? imp.deal(candDeal[cand]).id : null;
+        bid.w = candW[cand];
+        bid.h = candH[cand];
+        bid.mtype = candMtype[cand];
+        bid.basePrice = basePrice;
+        bid.price = rates.fromBase(basePrice, bids.currency);
+        bid.nonce = rng.nextLong();
+        bid.token = tokens.issue(campaign.id(), bid.creative.id(), micros, now, bid.nonce, bids.currency,
+            candFreqCell[cand], tokenScratch);
+        reservations.add(bid.nonce, campaign.slot(), micros, now + config.reservationMillis());
+        ledger.count(campaign.slot(), BudgetLedgerDescriptor.BIDS_OFFSET);
+    }
+
+    private double sample(PosteriorTable table, int arm, double alpha, double beta) {
+        final long shown = table.decisions(arm);
+        final long successes = table.successes(arm);
+        return Samplers.beta(rng, alpha + successes, beta + Math.max(0, shown - successes));
+    }
+
+    private static boolean targeted(CampaignSpec spec, BidRequest request) {
+        if (request.hasApp) {
+            final String bundle = request.appBundle;
+            if (!spec.allowApps().isEmpty() && (bundle == null || !spec.allowApps().contains(bundle))) {
+                return false;
+            }
+            if (bundle != null && spec.blockApps().contains(bundle)) {
+                return false;
+            }
+        } else {
+            final String domain = request.siteDomain != null ? request.siteDomain : request.publisherDomain;
+            if (!spec.allowSites().isEmpty() && (domain == null || !spec.allowSites().contains(domain))) {
+                return false;
+            }
+            if (domain != null && spec.blockSites().contains(domain)) {
+                return false;
+            }
+        }
+        if (!spec.countries().isEmpty() && (request.country == null || !spec.countries().contains(request.country))) {
+            return false;
+        }
+        final int[] types = spec.deviceTypes();
+        if (types.length > 0) {
+            boolean found = false;
+            for (int type : types) {
+                found |= type == request.deviceType;
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean creativeAllowed(Creative creative, BidRequest request, BidRequest.Imp imp) {
+        for (String cat : creative.cat()) {
+            for (int i = 0; i < request.bcat.size(); i++) {
+                final String blocked = request.bcat.get(i);
+                // IAB blocks cover subcategories: blocking IAB7 blocks IAB7-39.
+                if (cat.equals(blocked) || (cat.startsWith(blocked) && cat.length() > blocked.length()
+                    && cat.charAt(blocked.length()) == '-')) {
+                    return false;
+                }
+            }
+        }
+        for (String domain : creative.adomain()) {
+            if (request.badv.contains(domain.toLowerCase(java.util.Locale.ROOT))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the creative fits the imp; on success the chosen size and mtype go into slot {@code cand}. */
+    private boolean formatMatch(Creative creative, BidRequest.Imp imp, int cand) {
+        if (imp.hasBanner && creative.hasBanner() && !blockedAttr(creative, imp.bannerBattr)) {
+            int size = -1;
+            if (imp.bannerW > 0 && imp.bannerH > 0) {
+                size = creative.bannerSize(imp.bannerW, imp.bannerH);
+            }
+            for (int f = 0; size < 0 && f < imp.formatW.size(); f++) {
+                size = creative.bannerSize(imp.formatW.get(f), imp.formatH.get(f));
+            }
+            if (size < 0 && imp.bannerW == 0 && imp.formatW.size() == 0) {
+                size = 0; // no size asked: any
+            }
+            if (size >= 0) {
+                candW[cand] = creative.bannerW()[size];
+                candH[cand] = creative.bannerH()[size];
+                candMtype[cand] = Creative.MTYPE_BANNER;
+                return true;
+            }
+        }
+        if (imp.hasVideo && creative.video() && !blockedAttr(creative, imp.videoBattr)
+            && (creative.videoW() == 0 || imp.videoW == 0
+                || (creative.videoW() == imp.videoW && creative.videoH() == imp.videoH))) {
+            candW[cand] = imp.videoW > 0 ? imp.videoW : creative.videoW();
+            candH[cand] = imp.videoH > 0 ? imp.videoH : creative.videoH();
+            candMtype[cand] = Creative.MTYPE_VIDEO;
+            return true;
+        }
+        if (imp.hasNative && creative.nativeAd() && !blockedAttr(creative, imp.nativeBattr)) {
+            candW[cand] = 0;
+            candH[cand] = 0;
+            candMtype[cand] = Creative.MTYPE_NATIVE;
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean blockedAttr(Creative creative, BidRequest.IntList battr) {
+        for (int attr : creative.attr()) {
+            if (battr.contains(attr)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,136 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.server.admin.AdminAuth;
+import io.arbiter.server.bid.budget.BudgetLedger;
+import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
+import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSpec;
+import io.arbiter.server.bid.campaign.CampaignStore;
+import io.arbiter.server.http.ApiException;
+import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.JsonBodies;
+import io.arbiter.server.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Objects;
+
+/**
+ * The campaign admin API, behind the admin bearer token (the same as experiments'):
+ * <ul>
+ *   <li>{@code PUT /v1/campaigns/{id}} creates (201) or replaces (200) a campaign (see {@link CampaignSpec});
+ *       creatives that stay keep their learning, spend is kept.</li>
+ *   <li>{@code GET /v1/campaigns} lists them; {@code GET /v1/campaigns/{id}} adds spend, pacing and counters.</li>
+ * </ul>
+ * Changes are stored before they are served, so they survive a restart.
+ */
+public final class CampaignAdminHandler {
+    private final CampaignRegistry registry;
+    private final CampaignStore store;
+    private final AdminAuth auth;
+    private final ErrorMapper errors;
+    private final Metrics.EndpointTimers timers;
+
+    public CampaignAdminHandler(CampaignRegistry registry, CampaignStore store, AdminAuth auth, ErrorMapper errors,
+                                Metrics metrics) {
+        this.registry = Objects.requireNonNull(registry);
+        this.store = Objects.requireNonNull(store);
+        this.auth = Objects.requireNonNull(auth);
+        this.errors = Objects.requireNonNull(errors);
+        this.timers = metrics.endpoint("admin_campaigns");
+    }
+
+    public void mount(Router router) {
+        router.put("/v1/campaigns/:id").handler(ctx -> guarded(ctx, this::put));
+        router.get("/v1/campaigns").handler(ctx -> guarded(ctx, c -> {
+            final JsonArray all = new JsonArray();
+            for (Campaign campaign : registry.snapshot().campaigns()) {
+                all.add(status(campaign));
+            }
+            return Future.succeededFuture(new Answer(200, new JsonObject().put("campaigns", all)));
+        }));
+        router.get("/v1/campaigns/:id").handler(ctx -> guarded(ctx, c -> {
+            final Campaign campaign = registry.get(c.pathParam("id"));
+            if (campaign == null) {
+                throw new ApiException(404, "unknown campaign '" + c.pathParam("id") + "'", "id");
+            }
+            return Future.succeededFuture(new Answer(200, status(campaign)));
+        }));
+    }
+
+    private interface Action {
+        Future<Answer> run(RoutingContext ctx);
+    }
+
+    private record Answer(int status, JsonObject body) {
+    }
+
+    private void guarded(RoutingContext ctx, Action action) {
+        final long start = System.nanoTime();
+        Future<Answer> answer;
+        try {
+            auth.check(ctx);
+            answer = action.run(ctx);
+        } catch (RuntimeException e) {
+            answer = Future.failedFuture(e);
+        }
+        answer.onComplete(result -> {
+            final int status;
+            if (result.succeeded()) {
+                status = result.result().status();
+                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(result.result().body().encode());
+            } else {
+                status = errors.respond(ctx, result.cause());
+            }
+            timers.record(status, System.nanoTime() - start);
+        });
+    }
+
+    private Future<Answer> put(RoutingContext ctx) {
+        JsonBodies.requireJson(ctx);
+        final JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(400, "malformed JSON: expected a campaign object");
+        }
+        if (body == null) {
+            throw new ApiException(400, "request body is empty: expected a campaign object");
+        }
+        final String id = ctx.pathParam("id");
+        final CampaignSpec spec = CampaignSpec.fromJson(id, body, registry.rates());
+        final boolean created = registry.get(id) == null;
+        final CampaignRegistry.Prepared prepared = registry.prepare(spec);
+        return store.save(CampaignRegistry.storedForm(prepared))
+            .recover(failure -> Future.failedFuture(new ApiException(503,
+                "could not store the campaign (database unavailable); nothing changed")))
+            .map(saved -> {
+                registry.publish(prepared);
+                return new Answer(created ? 201 : 200, status(prepared.campaign()));
+            });
+    }
+
+    private JsonObject status(Campaign campaign) {
+        final BudgetLedger ledger = registry.ledger();
+        final int slot = campaign.slot();
+        return campaign.spec().source().copy()
+            .put("state", new JsonObject()
+                .put("day", ledger.day(slot))
+                .put("dailySpent", ledger.dailySpent(slot) / 1e6)
+                .put("dailyExposure", ledger.dailyExposure(slot) / 1e6)
+                .put("totalSpent", ledger.totalSpent(slot) / 1e6)
+                .put("currency", registry.rates().base())
+                .put("pacingModifier", ledger.modifier(slot))
+                .put("bids", ledger.counter(slot, BudgetLedgerDescriptor.BIDS_OFFSET))
+                .put("impressions", ledger.impressions(slot))
+                .put("clicks", ledger.counter(slot, BudgetLedgerDescriptor.CLICKS_OFFSET))
+                .put("conversions", ledger.counter(slot, BudgetLedgerDescriptor.CONVERSIONS_OFFSET))
+                .put("pacingBlocked", ledger.counter(slot, BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET)));
+    }
+}

@@ -1,0 +1,108 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.server.bid.openrtb.BidRequest;
+import io.arbiter.server.bid.openrtb.BidRequestParser;
+import io.arbiter.server.http.ErrorMapper;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * In-process timing of the server-side bid path for one imp with 20 eligible creatives (one campaign of 20 creatives,
+ * all matching the 300x250 banner): parse the request body, sample 20 posteriors, price, reserve budget, sign the
+ * token and write the response, exactly what {@code BidHandler} does between receiving the body and handing the
+ * response to Vert.x. Each iteration's reservation is released afterwards (as a loss notice would), outside the
+ * timed region. Not JMH: a plain loop with a warm-up, timing every call with {@code System.nanoTime()} (whose own
+ * cost, ~20-30 ns, is included), so read the percentiles as upper bounds.
+ *
+ * <p>Run: {@code ./mvnw -q -pl server -am test-compile} then
+ * {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "server/target/test-classes:server/target/classes:$(cat cp.txt)"
+ * io.arbiter.server.bid.BidPathBenchmark} (see docs/BENCHMARKS-bid.md for the class path line).
+ */
+public final class BidPathBenchmark {
+    static final String REQUEST = "{\"id\":\"bench-1\",\"at\":2,\"tmax\":100,\"cur\":[\"USD\"],"
+        + "\"imp\":[{\"id\":\"1\",\"bidfloor\":0.5,\"bidfloorcur\":\"USD\",\"banner\":{\"w\":300,\"h\":250,"
+        + "\"format\":[{\"w\":300,\"h\":250}],\"battr\":[13,14]}}],"
+        + "\"site\":{\"id\":\"s1\",\"domain\":\"news.example\",\"cat\":[\"IAB12\"],\"page\":\"https://news.example/a\","
+        + "\"publisher\":{\"id\":\"p1\",\"domain\":\"news.example\"}},"
+        + "\"device\":{\"ua\":\"Mozilla/5.0\",\"devicetype\":2,\"geo\":{\"country\":\"USA\"},\"ip\":\"192.0.2.1\"},"
+        + "\"user\":{\"id\":\"u-123\",\"ext\":{\"consent\":\"CO...\"}},\"regs\":{\"ext\":{\"gdpr\":0}},"
+        + "\"bcat\":[\"IAB25\",\"IAB26\"],\"badv\":[\"blocked.example\"]}";
+
+    static JsonObject twentyCreatives() {
+        final JsonArray creatives = new JsonArray();
+        for (int i = 0; i < 20; i++) {
+            creatives.add(new JsonObject().put("id", "cr" + i)
+                .put("banner", new JsonArray().add(new JsonObject().put("w", 300).put("h", 250)))
+                .put("markup", "<a href=\"{{CLICK_URL}}\"><img src=\"https://cdn.example/" + i + ".png\"></a>")
+                .put("adomain", new JsonArray().add("brand.example")).put("cat", new JsonArray().add("IAB22")));
+        }
+        return new JsonObject().put("id", "bench")
+            .put("budget", new JsonObject().put("daily", 1_000_000_000))
+            .put("goal", new JsonObject().put("type", "click").put("value", 1.0))
+            .put("maxCpm", 20).put("ctrPrior", new JsonObject().put("alpha", 1).put("beta", 200))
+            .put("creatives", creatives);
+    }
+
+    public static void main(String[] args) throws Exception {
+        final int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        final BidFixture f = new BidFixture(new JsonObject(), new JsonArray().add(twentyCreatives()));
+        final BidHandler handler = new BidHandler(f.module.newBidder(1), new BidResponseWriter(
+            "https://bidder.example", "arbiter"), f.clock, new ErrorMapper(f.metrics), f.metrics);
+        final byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
+        final BidRequestParser parser = new BidRequestParser();
+        final BidRequest parsed = new BidRequest();
+        final io.arbiter.server.bid.budget.Reservations reservations = f.module.reservations();
+        // warm up
+        for (int i = 0; i < 300_000; i++) {
+            runOnce(handler, body, f);
+        }
+        final long[] full = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            final long start = System.nanoTime();
+            final String response = handler.bidBody(body);
+            full[i] = System.nanoTime() - start;
+            if (response == null) {
+                throw new IllegalStateException("expected a bid");
+            }
+            release(f);
+        }
+        report("parse + 20 creatives + write", full);
+        final Bidder bidder = f.module.newBidder(2);
+        parser.parse(body, parsed);
+        final long[] decide = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            final long start = System.nanoTime();
+            final Bidder.Bids bids = bidder.bid(parsed, f.clock.millis());
+            decide[i] = System.nanoTime() - start;
+            reservations.release(bids.get(0).nonce);
+        }
+        report("decision only (bidder.bid)", decide);
+    }
+
+    private static void runOnce(BidHandler handler, byte[] body, BidFixture f) throws Exception {
+        handler.bidBody(body);
+        release(f);
+    }
+
+    private static void release(BidFixture f) {
+        // the loss notice's effect, without the HTTP and journal parts
+        f.clock.advance(0);
+        f.module.reservations().expire(Long.MAX_VALUE);
+    }
+
+    static void report(String name, long[] nanos) {
+        final long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf(Locale.ROOT, "%-30s n=%d  p50 %6.1f us  p90 %6.1f us  p99 %6.1f us  p99.9 %6.1f us"
+                + "  max %8.1f us%n", name, sorted.length, at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99),
+            at(sorted, 0.999), sorted[sorted.length - 1] / 1000.0);
+    }
+
+    private static double at(long[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
+    }
+}
