@@ -69,6 +69,7 @@ public final class Application {
     private final List<String> deployments = new ArrayList<>();
     private int port;
     private ServerServices services;
+    private io.arbiter.server.bid.BidModule bidModule;
 
     public Application(ServerConfig config, Clock clock) {
         this.config = config;
@@ -154,6 +155,7 @@ public final class Application {
             new AdminAuth(config.adminToken), metrics, clock, config.bidding.getInteger("frequencyCellsLog2", 20));
         await(bidder.loadCampaigns(config.campaigns));
         await(bidder.restore());
+        bidModule = bidder;
         return bidder;
     }
 
@@ -284,6 +286,10 @@ public final class Application {
         deployments.clear();
         if (maintenance != null) {
             maintenance.shutdownNow();
+        }
+        if (bidModule != null) {
+            bidModule.close(); // flushes and closes the budget ledger
+            bidModule = null;
         }
         if (pipeline != null) {
             quietly(() -> await(pipeline.close()));

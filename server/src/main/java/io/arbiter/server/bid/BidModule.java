@@ -261,9 +261,9 @@ public final class BidModule implements ServerServices.Extension {
     }
 
     /**
-     * Flushes and closes the ledger file, marking it cleanly closed. For {@code Application.stop()} after the HTTP
-     * verticles are undeployed (not wired yet: the stop sequence belongs to another branch); without it the file is
-     * still current (page cache, 10-second flushes) and {@link #restore} takes the larger of file and Postgres.
+     * Flushes and closes the ledger file, marking it cleanly closed; {@code Application.stop()} calls it after the HTTP
+     * verticles are undeployed. After a crash the file is still current (page cache, 10-second flushes) and
+     * {@link #restore} takes the larger of file and Postgres.
      */
     public void close() {
         registry.ledger().close();
