@@ -11,12 +11,15 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.ClientSSLOptions;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +47,6 @@ public final class Worker extends VerticleBase {
     private final long startNanos;
     private final long measureFromOffset;
     private final long planEndOffset;
-    private final int capacity;
     private final long timeoutMillis;
     private final String basePath;
 
@@ -56,7 +58,7 @@ public final class Worker extends VerticleBase {
 
     private final LongRing backlog = new LongRing();
     private final Promise<Void> finished = Promise.promise();
-    private HttpClientAgent client;
+    private Connections connections;
     private ContextInternal ctx;
     private EventLoop eventLoop;
     private long nextOffset;
@@ -77,7 +79,6 @@ public final class Worker extends VerticleBase {
         this.startNanos = startNanos;
         this.measureFromOffset = config.warmupNanos();
         this.planEndOffset = config.warmupNanos() + config.durationNanos();
-        this.capacity = config.connectionsOf(index) * config.maxInFlight();
         this.timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(config.timeoutNanos()));
         this.basePath = config.basePath();
         for (int i = 0; i < correctedByKind.length; i++) {
@@ -89,7 +90,18 @@ public final class Worker extends VerticleBase {
     public Future<?> start() {
         ctx = (ContextInternal) context;
         eventLoop = ctx.nettyEventLoop();
-        client = vertx.createHttpClient(clientOptions(), poolOptions());
+        HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
+        HttpConnectOptions connect = new HttpConnectOptions().setHost(config.url().getHost()).setPort(config.port())
+                .setConnectTimeout(timeoutMillis);
+        if (config.tls()) {
+            connect.setSsl(true).setSslOptions(new ClientSSLOptions()
+                    .setTrustAll(config.insecure())
+                    .setHostnameVerificationAlgorithm(config.insecure() ? "" : "HTTPS")
+                    .setUseAlpn(config.http2())
+                    .setApplicationLayerProtocols(config.http2() ? List.of("h2", "http/1.1") : List.of("http/1.1")));
+        }
+        connections = new Connections(client, connect,
+                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls());
         nextOffset = plan.nextOffsetNanos();
         scheduleTickAt(nextOffset);
         return Future.succeededFuture();
@@ -97,7 +109,7 @@ public final class Worker extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return client == null ? Future.succeededFuture() : client.close();
+        return connections == null ? Future.succeededFuture() : connections.close();
     }
 
     /** Completes when the plan is done and every request is answered, or the drain time is up. */
@@ -164,8 +176,9 @@ public final class Worker extends VerticleBase {
         if (measured) {
             counters.increment(Counter.PLANNED);
         }
-        if (inFlight < capacity && backlog.isEmpty()) {
-            send(intendedOffset);
+        Connections.Slot slot = backlog.isEmpty() ? connections.acquire() : null;
+        if (slot != null) {
+            send(slot, intendedOffset);
         } else if (backlog.size() < config.maxBacklog()) {
             backlog.addLast(intendedOffset);
             if (measured) {
@@ -178,7 +191,7 @@ public final class Worker extends VerticleBase {
         }
     }
 
-    private void send(long intendedOffset) {
+    private void send(Connections.Slot slot, long intendedOffset) {
         Request request = scenario.next();
         boolean measured = intendedOffset >= measureFromOffset;
         inFlight++;
@@ -194,25 +207,26 @@ public final class Worker extends VerticleBase {
             options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         }
         long[] writtenAt = {0};
-        client.request(options)
+        connections.request(slot, options)
                 .compose(req -> {
                     writtenAt[0] = clock.nanoTime();
                     return request.body() == null ? req.send() : req.send(request.body());
                 })
                 .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
-                .onComplete(ar -> complete(request, intendedOffset, writtenAt[0], ar.result(), ar.cause()));
+                .onComplete(ar -> complete(slot, request, intendedOffset, writtenAt[0], ar.result(), ar.cause()));
     }
 
     /** An HTTP answer: status and the whole body. */
     private record Answer(int status, Buffer body) {
     }
 
-    private void complete(Request request, long intendedOffset, long writtenAt, Answer answer, Throwable failure) {
+    private void complete(Connections.Slot slot, Request request, long intendedOffset, long writtenAt, Answer answer, Throwable failure) {
         if (done) {
             return; // answered after the drain deadline: already counted as unfinished
         }
         long now = clock.nanoTime();
         inFlight--;
+        connections.release(slot);
         boolean measured = intendedOffset >= measureFromOffset;
         if (measured) {
             measuredInFlight--;
@@ -239,8 +253,9 @@ public final class Worker extends VerticleBase {
                 scenario.onResponse(request, status, answer.body());
             }
         }
-        while (inFlight < capacity && !backlog.isEmpty()) {
-            send(backlog.pollFirst());
+        Connections.Slot free;
+        while (!backlog.isEmpty() && (free = connections.acquire()) != null) {
+            send(free, backlog.pollFirst());
         }
         counters.set(Counter.BACKLOG_DEPTH, backlog.size());
         finishIfIdle();
