@@ -66,6 +66,7 @@ public final class Worker extends VerticleBase {
     private int measuredInFlight;
     private boolean planDone;
     private boolean done;
+    private boolean measuring;
 
     /**
      * @param startNanos the run's time zero on {@code clock}; the plan's offsets count from it
@@ -174,6 +175,9 @@ public final class Worker extends VerticleBase {
     private void dispatch(long intendedOffset) {
         boolean measured = intendedOffset >= measureFromOffset;
         if (measured) {
+            if (!measuring) {
+                skipWarmupBacklog();
+            }
             counters.increment(Counter.PLANNED);
         }
         Connections.Slot slot = backlog.isEmpty() ? connections.acquire() : null;
@@ -189,6 +193,20 @@ public final class Worker extends VerticleBase {
         } else if (measured) {
             counters.increment(Counter.DROPPED);
         }
+    }
+
+    /**
+     * Warm-up exists to get the JIT, connections and caches ready, not to be measured. Warm-up sends
+     * still queued when measuring starts would only delay the first measured ones, so they are
+     * dropped and counted ({@link Counter#WARMUP_SKIPPED}); the backlog holds nothing else yet.
+     */
+    private void skipWarmupBacklog() {
+        measuring = true;
+        counters.add(Counter.WARMUP_SKIPPED, backlog.size());
+        while (!backlog.isEmpty()) {
+            backlog.pollFirst();
+        }
+        counters.set(Counter.BACKLOG_DEPTH, 0);
     }
 
     private void send(Connections.Slot slot, long intendedOffset) {

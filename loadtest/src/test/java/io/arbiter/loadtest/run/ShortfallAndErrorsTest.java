@@ -48,6 +48,17 @@ class ShortfallAndErrorsTest {
     }
 
     @Test
+    void warmUpBacklogIsSkippedAndCountedWhenMeasuringStarts() throws Exception {
+        // 10 answers/s possible, 50/s planned: after 1 s of warm-up about 40 warm-up sends are queued.
+        RunConfig config = TestRuns.config(url, "get", "/slow", 50, 1000, 400, 1, 500, null);
+        RunResult r = new LoadRun(config, null).run();
+        assertTrue(r.count(Counter.WARMUP_SKIPPED) >= 30, r.counters().toString());
+        // The first measured send goes out at once instead of behind the warm-up queue.
+        assertTrue(r.count(Counter.RESPONSES) >= 1, r.counters().toString());
+        assertTrue(r.sendLag().getMinValue() < 50_000, "first measured send not delayed by warm-up: " + r.sendLag().getMinValue());
+    }
+
+    @Test
     void errorStatusesAreCountedByKindAndStillTimed() throws Exception {
         RunResult r = new LoadRun(TestRuns.config(url, "get", "/fail", 200, 0, 500, 2, 1000, null), null).run();
         assertEquals(100, r.count(Counter.RESPONSES));
