@@ -102,9 +102,13 @@ public final class Worker extends VerticleBase {
                     .setApplicationLayerProtocols(config.http2() ? List.of("h2", "http/1.1") : List.of("http/1.1")));
         }
         connections = new Connections(client, connect,
-                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls());
+                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls(), clock);
         nextOffset = plan.nextOffsetNanos();
         scheduleTickAt(nextOffset);
+        if (!connections.pooled()) {
+            long sweepMillis = Math.max(10, timeoutMillis / 10);
+            vertx.setPeriodic(sweepMillis, id -> connections.closeStuck(clock.nanoTime(), config.timeoutNanos()));
+        }
         return Future.succeededFuture();
     }
 
@@ -219,8 +223,10 @@ public final class Worker extends VerticleBase {
         }
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
-                .setURI(basePath + request.path())
-                .setIdleTimeout(timeoutMillis);
+                .setURI(basePath + request.path());
+        if (connections.pooled()) {
+            options.setIdleTimeout(timeoutMillis);
+        }
         if (request.body() != null) {
             options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         }
@@ -230,7 +236,9 @@ public final class Worker extends VerticleBase {
                     writtenAt[0] = clock.nanoTime();
                     return request.body() == null ? req.send() : req.send(request.body());
                 })
-                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
+                .compose(response -> request.needsResponseBody()
+                        ? response.body().map(body -> new Answer(response.statusCode(), body))
+                        : response.end().map(ignored -> new Answer(response.statusCode(), null)))
                 .onComplete(ar -> complete(slot, request, intendedOffset, writtenAt[0], ar.result(), ar.cause()));
     }
 
@@ -251,7 +259,7 @@ public final class Worker extends VerticleBase {
         }
         if (failure != null) {
             if (measured) {
-                Counter kind = FailureKinds.classify(failure);
+                Counter kind = slot.timedOut() ? Counter.TIMEOUT : FailureKinds.classify(failure);
                 counters.failure(kind, failure.getClass().getSimpleName() + ": " + failure.getMessage());
             }
         } else {
