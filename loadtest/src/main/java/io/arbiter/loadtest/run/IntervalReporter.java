@@ -37,6 +37,7 @@ public final class IntervalReporter {
     private final Histogram intervalService = Histograms.newHistogram();
     private final Histogram intervalSendLag = Histograms.newHistogram();
     private final List<IntervalRow> rows = new ArrayList<>();
+    static final long MIN_FIRST_ROW_NANOS = 50_000_000L;
     private long lastSampleNanos;
     private long lastErrors;
     private long lastAnswers;
@@ -82,10 +83,13 @@ public final class IntervalReporter {
             backlog += worker.counters.get(Counter.BACKLOG_DEPTH);
             answers += worker.counters.get(Counter.ALL_RESPONSES);
         }
-        if (now <= warmupEndNanos) {
+        // A tick that lands just after the end of warm-up (timer jitter) would make a near-empty
+        // first row with a meaningless rate; it counts as warm-up and its time joins the next row.
+        if (now <= warmupEndNanos + MIN_FIRST_ROW_NANOS) {
             showWarmup(now, backlog);
             lastSampleNanos = now;
             lastAnswers = answers;
+            lastErrors = errors;
             return;
         }
         long from = Math.max(lastSampleNanos, measureStartNanos);
@@ -150,7 +154,7 @@ public final class IntervalReporter {
     private void showWarmup(long now, long backlog) {
         if (progress != null) {
             progress.printf(Locale.ROOT, "\r  warming up, %.0fs to go   backlog %d          ",
-                    Math.ceil((warmupEndNanos - now) / 1e9), backlog);
+                    Math.max(0, Math.ceil((warmupEndNanos - now) / 1e9)), backlog);
             progress.flush();
         }
     }
