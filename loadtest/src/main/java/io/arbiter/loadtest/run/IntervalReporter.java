@@ -105,7 +105,17 @@ public final class IntervalReporter {
                 intervalCorrected.getValueAtPercentile(99), intervalCorrected.getValueAtPercentile(99.9),
                 intervalCorrected.getMaxValue(), intervalService.getValueAtPercentile(50),
                 intervalService.getValueAtPercentile(99), backlog);
-        rows.add(row);
+        IntervalRow last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        if (last != null && now - from < MIN_FIRST_ROW_NANOS) {
+            // The final sample can cover a few milliseconds: fold it into the previous row, so the
+            // charts show no spike from dividing a handful of answers by a sliver of time.
+            rows.set(rows.size() - 1, new IntervalRow(end, last.lengthSeconds() + length,
+                    last.responses() + row.responses(), last.errors() + row.errors(), last.p50(), last.p90(),
+                    last.p99(), last.p999(), Math.max(last.max(), row.max()), last.serviceP50(), last.serviceP99(),
+                    row.backlogDepth()));
+        } else {
+            rows.add(row);
+        }
         writeLog(end - length, end);
         showProgress(row);
         lastErrors = errors;
