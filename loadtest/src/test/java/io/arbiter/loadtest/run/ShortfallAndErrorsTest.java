@@ -53,9 +53,11 @@ class ShortfallAndErrorsTest {
         RunConfig config = TestRuns.config(url, "get", "/slow", 50, 1000, 400, 1, 500, null);
         RunResult r = new LoadRun(config, null).run();
         assertTrue(r.count(Counter.WARMUP_SKIPPED) >= 30, r.counters().toString());
-        // The first measured send goes out at once instead of behind the warm-up queue.
+        // The first measured send waits at most for the one warm-up request on the connection
+        // (up to 100 ms), not behind the ~40 queued ones (about 4 s at 100 ms each).
         assertTrue(r.count(Counter.RESPONSES) >= 1, r.counters().toString());
-        assertTrue(r.sendLag().getMinValue() < 50_000, "first measured send not delayed by warm-up: " + r.sendLag().getMinValue());
+        assertTrue(r.sendLag().getMinValue() < 1_000_000,
+                "first measured send not stuck behind the warm-up queue: " + r.sendLag().getMinValue() + "us");
     }
 
     @Test
