@@ -107,6 +107,7 @@ final class Connections {
             if (ar.succeeded()) {
                 HttpClientConnection connection = ar.result();
                 slot.connection = connection;
+                slot.lastProgressNanos = clock.nanoTime(); // connecting is not waiting for an answer
                 connection.closeHandler(v -> {
                     if (slot.connection == connection) {
                         slot.connection = null;

@@ -236,9 +236,9 @@ public final class Worker extends VerticleBase {
                     writtenAt[0] = clock.nanoTime();
                     return request.body() == null ? req.send() : req.send(request.body());
                 })
-                .compose(response -> request.needsResponseBody()
-                        ? response.body().map(body -> new Answer(response.statusCode(), body))
-                        : response.end().map(ignored -> new Answer(response.statusCode(), null)))
+                // body() rather than end(): with Vert.x 5.0.10, end() on an answer that had already
+                // arrived in full sometimes never completed (seen in ShortfallAndErrorsTest).
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
                 .onComplete(ar -> complete(slot, request, intendedOffset, writtenAt[0], ar.result(), ar.cause()));
     }
 
