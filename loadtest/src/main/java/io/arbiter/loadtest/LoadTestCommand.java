@@ -81,8 +81,8 @@ public final class LoadTestCommand implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--timeout", defaultValue = "2s", converter = DurationConverter.class,
-            description = "No answer for this long is a timeout error (HTTP/1.1: the stuck connection is closed and its "
-                    + "requests count as timeouts). Also the connect timeout and the wait for last answers. Default: ${DEFAULT-VALUE}")
+            description = "A request with no answer for this long is a timeout error. Also the connect timeout and the "
+                    + "wait for the last answers. Default: ${DEFAULT-VALUE}")
     long timeoutNanos;
 
     @Option(names = "--max-backlog", defaultValue = "1000000",

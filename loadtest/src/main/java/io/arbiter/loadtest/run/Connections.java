@@ -31,14 +31,6 @@ final class Connections {
         private HttpClientConnection connection;
         private boolean connecting;
         private int inFlight;
-        /** Last time this slot's connection made progress (a request started or an answer came). */
-        private long lastProgressNanos;
-        /** Set when the sweep closed this connection for want of progress: its failures are timeouts. */
-        private boolean timedOut;
-
-        boolean timedOut() {
-            return timedOut;
-        }
     }
 
     private final HttpClientAgent client;
@@ -46,13 +38,10 @@ final class Connections {
     private final Slot[] slots;
     private final int maxInFlight;
     private final boolean pooled;
-    private final NanoClock clock;
     private int cursor;
 
-    Connections(HttpClientAgent client, HttpConnectOptions connectOptions, int count, int maxInFlight, boolean pooled,
-                NanoClock clock) {
+    Connections(HttpClientAgent client, HttpConnectOptions connectOptions, int count, int maxInFlight, boolean pooled) {
         this.pooled = pooled;
-        this.clock = Objects.requireNonNull(clock, "clock");
         this.client = Objects.requireNonNull(client, "client");
         this.connectOptions = Objects.requireNonNull(connectOptions, "connectOptions");
         this.slots = new Slot[count];
@@ -72,9 +61,7 @@ final class Connections {
             }
             if (slot.connection != null || pooled) {
                 cursor = (cursor + i + 1) % slots.length; // round robin spreads pipelined or multiplexed load
-                if (slot.inFlight++ == 0) {
-                    slot.lastProgressNanos = clock.nanoTime();
-                }
+                slot.inFlight++;
                 return slot;
             }
             if (unconnected == null) {
@@ -83,8 +70,6 @@ final class Connections {
         }
         if (unconnected != null) {
             unconnected.inFlight++;
-            unconnected.lastProgressNanos = clock.nanoTime();
-            unconnected.timedOut = false;
         }
         return unconnected;
     }
@@ -107,7 +92,6 @@ final class Connections {
             if (ar.succeeded()) {
                 HttpClientConnection connection = ar.result();
                 slot.connection = connection;
-                slot.lastProgressNanos = clock.nanoTime(); // connecting is not waiting for an answer
                 connection.closeHandler(v -> {
                     if (slot.connection == connection) {
                         slot.connection = null;
@@ -119,28 +103,6 @@ final class Connections {
 
     void release(Slot slot) {
         slot.inFlight--;
-        slot.lastProgressNanos = clock.nanoTime();
-    }
-
-    /** Whether requests need their own timeout timers: only the pool path, where slots see no connections. */
-    boolean pooled() {
-        return pooled;
-    }
-
-    /**
-     * Closes every connection that has had requests in flight without progress for
-     * {@code timeoutNanos}; its requests then fail, and count as timeouts. One periodic sweep per
-     * worker replaces a timer per request (which cost a timer set and cancel on every send).
-     */
-    void closeStuck(long nowNanos, long timeoutNanos) {
-        for (Slot slot : slots) {
-            if (slot.connection != null && slot.inFlight > 0 && nowNanos - slot.lastProgressNanos > timeoutNanos) {
-                slot.timedOut = true;
-                HttpClientConnection stuck = slot.connection;
-                slot.connection = null;
-                stuck.close();
-            }
-        }
     }
 
     Future<Void> close() {

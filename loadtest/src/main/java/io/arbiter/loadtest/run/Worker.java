@@ -17,9 +17,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.net.ClientSSLOptions;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -92,23 +90,13 @@ public final class Worker extends VerticleBase {
         ctx = (ContextInternal) context;
         eventLoop = ctx.nettyEventLoop();
         HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
+        // Plain HTTP/1.1 only: HTTP/2 and TLS go through the pool (see Connections).
         HttpConnectOptions connect = new HttpConnectOptions().setHost(config.url().getHost()).setPort(config.port())
                 .setConnectTimeout(timeoutMillis);
-        if (config.tls()) {
-            connect.setSsl(true).setSslOptions(new ClientSSLOptions()
-                    .setTrustAll(config.insecure())
-                    .setHostnameVerificationAlgorithm(config.insecure() ? "" : "HTTPS")
-                    .setUseAlpn(config.http2())
-                    .setApplicationLayerProtocols(config.http2() ? List.of("h2", "http/1.1") : List.of("http/1.1")));
-        }
         connections = new Connections(client, connect,
-                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls(), clock);
+                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls());
         nextOffset = plan.nextOffsetNanos();
         scheduleTickAt(nextOffset);
-        if (!connections.pooled()) {
-            long sweepMillis = Math.max(10, timeoutMillis / 10);
-            vertx.setPeriodic(sweepMillis, id -> connections.closeStuck(clock.nanoTime(), config.timeoutNanos()));
-        }
         return Future.succeededFuture();
     }
 
@@ -223,10 +211,8 @@ public final class Worker extends VerticleBase {
         }
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
-                .setURI(basePath + request.path());
-        if (connections.pooled()) {
-            options.setIdleTimeout(timeoutMillis);
-        }
+                .setURI(basePath + request.path())
+                .setIdleTimeout(timeoutMillis);
         if (request.body() != null) {
             options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         }
@@ -259,7 +245,7 @@ public final class Worker extends VerticleBase {
         }
         if (failure != null) {
             if (measured) {
-                Counter kind = slot.timedOut() ? Counter.TIMEOUT : FailureKinds.classify(failure);
+                Counter kind = FailureKinds.classify(failure);
                 counters.failure(kind, failure.getClass().getSimpleName() + ": " + failure.getMessage());
             }
         } else {
