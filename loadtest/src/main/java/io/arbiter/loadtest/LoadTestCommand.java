@@ -23,10 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /** The command line: options to {@link RunConfig}, then one run or a max-rate search. */
 @Command(name = "loadtest", mixinStandardHelpOptions = true, version = "arbiter loadtest 0.1",
         sortOptions = false, usageHelpAutoWidth = true,
-        description = {
-            "Open-loop HTTP load tester. Requests are sent on a fixed plan whatever the server does; latency is",
-            "measured from the planned send time (corrected for coordinated omission) and from the actual write",
-            "(service time). Both are printed; the difference is what a stalling server hides from closed-loop tools.",
+        description = {"Open-loop HTTP load tester. Requests are sent on a fixed plan whatever the server does; latency "
+                + "is measured from the planned send time (corrected for coordinated omission) and from the actual write "
+                + "(service time). Both are printed; the difference is what a stalling server hides from closed-loop tools.",
             ""},
         subcommands = {NoopServerCommand.class},
         footer = {"", "Durations: 500us, 20ms, 10s, 2m.  Example:",
@@ -82,7 +81,8 @@ public final class LoadTestCommand implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--timeout", defaultValue = "2s", converter = DurationConverter.class,
-            description = "A request without an answer this long counts as a timeout error. Default: ${DEFAULT-VALUE}")
+            description = "A request with no answer for this long is a timeout error. Also the connect timeout and the "
+                    + "wait for the last answers. Default: ${DEFAULT-VALUE}")
     long timeoutNanos;
 
     @Option(names = "--max-backlog", defaultValue = "1000000",

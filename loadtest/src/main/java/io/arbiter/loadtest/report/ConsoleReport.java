@@ -36,6 +36,10 @@ public final class ConsoleReport {
         out.printf(Locale.ROOT, "requests    planned %d  sent %d  answered %d  backlogged %d  never sent %d%n",
                 r.count(Counter.PLANNED), r.count(Counter.SENT), r.count(Counter.RESPONSES),
                 r.count(Counter.BACKLOGGED), r.count(Counter.UNSENT) + r.count(Counter.DROPPED));
+        if (r.count(Counter.WARMUP_SKIPPED) > 0) {
+            out.printf(Locale.ROOT, "warm-up     %d warm-up requests were still waiting when measuring began and were skipped "
+                    + "(the warm-up was too short or the rate too high)%n", r.count(Counter.WARMUP_SKIPPED));
+        }
         StringBuilder statuses = new StringBuilder();
         r.statuses().forEach((status, n) -> statuses.append(' ').append(status).append(": ").append(n));
         out.println("statuses   " + (statuses.length() == 0 ? " none" : statuses));

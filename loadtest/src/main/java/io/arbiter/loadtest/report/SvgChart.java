@@ -149,7 +149,7 @@ final class SvgChart {
         List<Tick> ticks = new ArrayList<>();
         for (int i = 0; i <= 6; i++) {
             double v = x0 + (x1 - x0) * i / 6;
-            ticks.add(new Tick(v, String.format(Locale.ROOT, "%.0f", v)));
+            ticks.add(new Tick(v, String.format(Locale.ROOT, x1 - x0 < 20 ? "%.1f" : "%.0f", v)));
         }
         return ticks;
     }

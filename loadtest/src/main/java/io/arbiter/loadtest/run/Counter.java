@@ -28,6 +28,8 @@ public enum Counter {
     CLOSED,
     /** Failures of any other kind. */
     OTHER_FAILURE,
+    /** Warm-up sends still waiting for a connection when measuring began; skipped so measuring starts clean. */
+    WARMUP_SKIPPED,
     /** Gauge: deepest the backlog got (whole run). */
     MAX_BACKLOG_DEPTH,
     /** Gauge: sends waiting in the backlog now. */

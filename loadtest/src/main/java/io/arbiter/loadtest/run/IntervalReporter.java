@@ -37,6 +37,7 @@ public final class IntervalReporter {
     private final Histogram intervalService = Histograms.newHistogram();
     private final Histogram intervalSendLag = Histograms.newHistogram();
     private final List<IntervalRow> rows = new ArrayList<>();
+    static final long MIN_FIRST_ROW_NANOS = 50_000_000L;
     private long lastSampleNanos;
     private long lastErrors;
     private long lastAnswers;
@@ -82,10 +83,13 @@ public final class IntervalReporter {
             backlog += worker.counters.get(Counter.BACKLOG_DEPTH);
             answers += worker.counters.get(Counter.ALL_RESPONSES);
         }
-        if (now <= warmupEndNanos) {
+        // A tick that lands just after the end of warm-up (timer jitter) would make a near-empty
+        // first row with a meaningless rate; it counts as warm-up and its time joins the next row.
+        if (now <= warmupEndNanos + MIN_FIRST_ROW_NANOS) {
             showWarmup(now, backlog);
             lastSampleNanos = now;
             lastAnswers = answers;
+            lastErrors = errors;
             return;
         }
         long from = Math.max(lastSampleNanos, measureStartNanos);
@@ -101,7 +105,17 @@ public final class IntervalReporter {
                 intervalCorrected.getValueAtPercentile(99), intervalCorrected.getValueAtPercentile(99.9),
                 intervalCorrected.getMaxValue(), intervalService.getValueAtPercentile(50),
                 intervalService.getValueAtPercentile(99), backlog);
-        rows.add(row);
+        IntervalRow last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        if (last != null && now - from < MIN_FIRST_ROW_NANOS) {
+            // The final sample can cover a few milliseconds: fold it into the previous row, so the
+            // charts show no spike from dividing a handful of answers by a sliver of time.
+            rows.set(rows.size() - 1, new IntervalRow(end, last.lengthSeconds() + length,
+                    last.responses() + row.responses(), last.errors() + row.errors(), last.p50(), last.p90(),
+                    last.p99(), last.p999(), Math.max(last.max(), row.max()), last.serviceP50(), last.serviceP99(),
+                    row.backlogDepth()));
+        } else {
+            rows.add(row);
+        }
         writeLog(end - length, end);
         showProgress(row);
         lastErrors = errors;
@@ -150,7 +164,7 @@ public final class IntervalReporter {
     private void showWarmup(long now, long backlog) {
         if (progress != null) {
             progress.printf(Locale.ROOT, "\r  warming up, %.0fs to go   backlog %d          ",
-                    Math.ceil((warmupEndNanos - now) / 1e9), backlog);
+                    Math.max(0, Math.ceil((warmupEndNanos - now) / 1e9)), backlog);
             progress.flush();
         }
     }

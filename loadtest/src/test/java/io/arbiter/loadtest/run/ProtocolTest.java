@@ -23,10 +23,19 @@ class ProtocolTest {
         TestRuns.await(server.close());
     }
 
+    /**
+     * Warm-up 1.5 s and a 10 s timeout: a cold TLS handshake on a loaded 2-core machine can take
+     * seconds, and the first HTTP/2-over-TLS connections have been seen to fail their handshake there
+     * (docs/loadtest.md, limitations). Requests planned in the warm-up are not counted.
+     */
     private RunResult run(String url, boolean http2, boolean insecure, int maxInFlight) throws Exception {
+        return run(url, http2, insecure, maxInFlight, 1_500_000_000L);
+    }
+
+    private RunResult run(String url, boolean http2, boolean insecure, int maxInFlight, long warmupNanos) throws Exception {
         RunConfig config = new RunConfig(URI.create(url), new ScenarioSpec("decide", List.of("hero"), 100, 0,
-                Map.of(), null, "/"), 400, 500_000_000L, 200_000_000L, 2, 1, maxInFlight, http2, insecure,
-                ArrivalPlan.Kind.CONSTANT, 5, 2_000_000_000L, 10_000, 500_000_000L, null, false);
+                Map.of(), null, "/"), 400, 500_000_000L, warmupNanos, 2, 1, maxInFlight, http2, insecure,
+                ArrivalPlan.Kind.CONSTANT, 5, 10_000_000_000L, 10_000, 500_000_000L, null, false);
         return new LoadRun(config, null).run();
     }
 
@@ -42,7 +51,8 @@ class ProtocolTest {
     @Test
     void httpsRejectsASelfSignedCertificateWithoutInsecure() throws Exception {
         int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, true)));
-        RunResult r = run("https://localhost:" + port, false, false, 1);
+        // No warm-up: every failed handshake takes a while, and warm-up requests would go first.
+        RunResult r = run("https://localhost:" + port, false, false, 1, 0);
         assertEquals(0, r.count(Counter.RESPONSES));
         assertTrue(r.count(Counter.TLS) > 0, r.errorsByKind() + " " + r.firstFailures());
         assertEquals(r.failures(), r.count(Counter.TLS), r.errorsByKind() + " " + r.firstFailures());

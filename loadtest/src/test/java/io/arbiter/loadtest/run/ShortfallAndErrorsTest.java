@@ -44,7 +44,21 @@ class ShortfallAndErrorsTest {
         assertTrue(warnings.contains("RATE MISSED"), warnings);
         // Waiting in the backlog counts: corrected latency grows far past the 100 ms service time.
         assertTrue(r.service().getValueAtPercentile(50) < 150_000, "service ~100ms");
-        assertTrue(r.corrected().getMaxValue() > 500_000, "corrected includes the wait for a connection");
+        assertTrue(r.corrected().getMaxValue() > 500_000, "corrected includes the wait for a connection: max "
+                + r.corrected().getMaxValue() + "us " + r.counters() + " " + r.firstFailures());
+    }
+
+    @Test
+    void warmUpBacklogIsSkippedAndCountedWhenMeasuringStarts() throws Exception {
+        // 10 answers/s possible, 50/s planned: after 1 s of warm-up about 40 warm-up sends are queued.
+        RunConfig config = TestRuns.config(url, "get", "/slow", 50, 1000, 400, 1, 500, null);
+        RunResult r = new LoadRun(config, null).run();
+        assertTrue(r.count(Counter.WARMUP_SKIPPED) >= 30, r.counters().toString());
+        // The first measured send waits at most for the one warm-up request on the connection
+        // (up to 100 ms), not behind the ~40 queued ones (about 4 s at 100 ms each).
+        assertTrue(r.count(Counter.RESPONSES) >= 1, r.counters().toString());
+        assertTrue(r.sendLag().getMinValue() < 1_000_000,
+                "first measured send not stuck behind the warm-up queue: " + r.sendLag().getMinValue() + "us");
     }
 
     @Test
