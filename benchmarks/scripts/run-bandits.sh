@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the bandits JMH benchmarks recorded in docs/BENCHMARKS-bandits.md: 1 and 2 threads, with the GC profiler.
+# Runs the bandits JMH benchmarks recorded in docs/BENCHMARKS.md: 1 and 2 threads, with the GC profiler.
 # Build first: ./mvnw -q -pl bandits,benchmarks -am package -DskipTests
 set -euo pipefail
 JAR=${JAR:-"$(dirname "$0")/../target/benchmarks.jar"}

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The decide and update paths allocate nothing: measured with the JVM's per-thread allocation counter
  * ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}) around 50,000 calls after warm-up. The bound
  * (4 KiB for 50,000 calls) leaves room for a stray JIT or counter artefact but not for one object per call.
- * (JMH with {@code -prof gc} gives the same answer in B/op: see docs/BENCHMARKS-bandits.md.)
+ * (JMH with {@code -prof gc} gives the same answer in B/op: see docs/BENCHMARKS.md.)
  */
 class AllocationFreeTest {
     static final int CALLS = 50_000;
