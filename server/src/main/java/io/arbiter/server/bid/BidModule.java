@@ -199,7 +199,10 @@ public final class BidModule implements ServerServices.Extension {
             final int slot = campaign.slot();
             final long[] s = spend.getOrDefault(campaign.id(), new long[3]);
             final boolean sameDay = ledger.day(slot) == today;
-            final long daily = Math.max(sameDay ? ledger.dailySpent(slot) : 0, s[2]);
+            // A cleanly closed ledger is exact. Otherwise today's bills from Postgres, counted at their bid prices (an
+            // upper bound: the tokens carry the reservation), guard against a file that missed the last charges.
+            final long daily = ledger.wasCleanlyClosed() && sameDay ? ledger.dailySpent(slot)
+                : Math.max(sameDay ? ledger.dailySpent(slot) : 0, s[2]);
             final long total = Math.max(ledger.totalSpent(slot), s[0]);
             final long impressions = Math.max(ledger.impressions(slot), s[1]);
             ledger.restore(slot, today, daily, total, impressions);
