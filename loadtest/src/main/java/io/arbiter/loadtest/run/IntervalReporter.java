@@ -65,9 +65,6 @@ public final class IntervalReporter {
     /** Takes one interval from every worker. Called by the reporter thread only (synchronized for the final call). */
     public synchronized void sample() {
         long now = clock.nanoTime();
-        intervalCorrected.reset();
-        intervalService.reset();
-        intervalSendLag.reset();
         for (Worker worker : workers) {
             worker.corrected.drainInto(intervalCorrected);
             worker.service.drainInto(intervalService);
@@ -86,8 +83,18 @@ public final class IntervalReporter {
         // A tick that lands just after the end of warm-up (timer jitter) would make a near-empty
         // first row with a meaningless rate; it counts as warm-up and its time joins the next row.
         if (now <= warmupEndNanos + MIN_FIRST_ROW_NANOS) {
+            // A tick just after the end of warm-up has drained answers to measured requests: they stay in the
+            // interval histograms and join the first row (the answers counter, which includes warm-up answers,
+            // restarts here). Anything drained before the end of warm-up is not measured and is dropped.
+            if (now < warmupEndNanos) {
+                intervalCorrected.reset();
+                intervalService.reset();
+                intervalSendLag.reset();
+            }
             showWarmup(now, backlog);
-            lastSampleNanos = now;
+            // The first row's latencies start at the end of warm-up; its throughput misses the answers of the
+            // moments between then and this tick (under 50 ms of them).
+            lastSampleNanos = Math.min(now, warmupEndNanos);
             lastAnswers = answers;
             lastErrors = errors;
             return;
@@ -117,6 +124,9 @@ public final class IntervalReporter {
             rows.add(row);
         }
         writeLog(end - length, end);
+        intervalCorrected.reset();
+        intervalService.reset();
+        intervalSendLag.reset();
         showProgress(row);
         lastErrors = errors;
         lastAnswers = answers;

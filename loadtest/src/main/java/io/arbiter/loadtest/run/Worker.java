@@ -56,7 +56,8 @@ public final class Worker extends VerticleBase {
 
     private final LongRing backlog = new LongRing();
     private final Promise<Void> finished = Promise.promise();
-    private Connections connections;
+    private Connections connections;   // HTTP/2 or TLS: the Vert.x HTTP client
+    private Http1Connections http1;    // plain HTTP/1.1: the lean transport
     private ContextInternal ctx;
     private EventLoop eventLoop;
     private long nextOffset;
@@ -89,12 +90,15 @@ public final class Worker extends VerticleBase {
     public Future<?> start() {
         ctx = (ContextInternal) context;
         eventLoop = ctx.nettyEventLoop();
-        HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
-        // Plain HTTP/1.1 only: HTTP/2 and TLS go through the pool (see Connections).
-        HttpConnectOptions connect = new HttpConnectOptions().setHost(config.url().getHost()).setPort(config.port())
-                .setConnectTimeout(timeoutMillis);
-        connections = new Connections(client, connect,
-                config.connectionsOf(index), config.maxInFlight(), config.http2() || config.tls());
+        if (!config.http2() && !config.tls()) {
+            http1 = new Http1Connections(vertx, ctx, config.url().getHost(), config.port(), basePath,
+                    config.connectionsOf(index), config.maxInFlight(), config.timeoutNanos(), clock, this::answered);
+        } else {
+            HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
+            HttpConnectOptions connect = new HttpConnectOptions().setHost(config.url().getHost())
+                    .setPort(config.port()).setConnectTimeout(timeoutMillis);
+            connections = new Connections(client, connect, config.connectionsOf(index), config.maxInFlight(), true);
+        }
         nextOffset = plan.nextOffsetNanos();
         scheduleTickAt(nextOffset);
         return Future.succeededFuture();
@@ -102,6 +106,9 @@ public final class Worker extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (http1 != null) {
+            return http1.close();
+        }
         return connections == null ? Future.succeededFuture() : connections.close();
     }
 
@@ -172,7 +179,7 @@ public final class Worker extends VerticleBase {
             }
             counters.increment(Counter.PLANNED);
         }
-        Connections.Slot slot = backlog.isEmpty() ? connections.acquire() : null;
+        Object slot = backlog.isEmpty() ? acquire() : null;
         if (slot != null) {
             send(slot, intendedOffset);
         } else if (backlog.size() < config.maxBacklog()) {
@@ -201,7 +208,20 @@ public final class Worker extends VerticleBase {
         counters.set(Counter.BACKLOG_DEPTH, 0);
     }
 
-    private void send(Connections.Slot slot, long intendedOffset) {
+    /** A slot of whichever transport this worker uses, or null when all its connections are busy. */
+    private Object acquire() {
+        return http1 != null ? http1.acquire() : connections.acquire();
+    }
+
+    private void release(Object slot) {
+        if (http1 != null) {
+            http1.release((Http1Connections.Slot) slot);
+        } else {
+            connections.release((Connections.Slot) slot);
+        }
+    }
+
+    private void send(Object slot, long intendedOffset) {
         Request request = scenario.next();
         boolean measured = intendedOffset >= measureFromOffset;
         inFlight++;
@@ -209,6 +229,19 @@ public final class Worker extends VerticleBase {
             measuredInFlight++;
             counters.increment(Counter.SENT);
         }
+        if (http1 != null) {
+            http1.send((Http1Connections.Slot) slot, request, intendedOffset);
+        } else {
+            sendViaClient((Connections.Slot) slot, request, intendedOffset);
+        }
+    }
+
+    private void answered(Http1Connections.Slot slot, Http1Connections.Pending pending, int status, Buffer body,
+                          Throwable failure) {
+        complete(slot, pending.request, pending.intendedOffset, pending.writtenAt, status, body, failure);
+    }
+
+    private void sendViaClient(Connections.Slot slot, Request request, long intendedOffset) {
         RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
                 .setURI(basePath + request.path())
@@ -225,20 +258,23 @@ public final class Worker extends VerticleBase {
                 // body() rather than end(): with Vert.x 5.0.10, end() on an answer that had already
                 // arrived in full sometimes never completed (seen in ShortfallAndErrorsTest).
                 .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
-                .onComplete(ar -> complete(slot, request, intendedOffset, writtenAt[0], ar.result(), ar.cause()));
+                .onComplete(ar -> complete(slot, request, intendedOffset, writtenAt[0],
+                        ar.succeeded() ? ar.result().status() : 0, ar.succeeded() ? ar.result().body() : null,
+                        ar.cause()));
     }
 
     /** An HTTP answer: status and the whole body. */
     private record Answer(int status, Buffer body) {
     }
 
-    private void complete(Connections.Slot slot, Request request, long intendedOffset, long writtenAt, Answer answer, Throwable failure) {
+    private void complete(Object slot, Request request, long intendedOffset, long writtenAt, int status, Buffer body,
+                          Throwable failure) {
         if (done) {
             return; // answered after the drain deadline: already counted as unfinished
         }
         long now = clock.nanoTime();
         inFlight--;
-        connections.release(slot);
+        release(slot);
         boolean measured = intendedOffset >= measureFromOffset;
         if (measured) {
             measuredInFlight--;
@@ -249,7 +285,6 @@ public final class Worker extends VerticleBase {
                 counters.failure(kind, failure.getClass().getSimpleName() + ": " + failure.getMessage());
             }
         } else {
-            int status = answer.status();
             counters.increment(Counter.ALL_RESPONSES);
             if (measured) {
                 counters.increment(Counter.RESPONSES);
@@ -262,11 +297,11 @@ public final class Worker extends VerticleBase {
                 sendLag.record(Histograms.toMicros(writtenAt - intended));
             }
             if (request.needsResponseBody()) {
-                scenario.onResponse(request, status, answer.body());
+                scenario.onResponse(request, status, body);
             }
         }
-        Connections.Slot free;
-        while (!backlog.isEmpty() && (free = connections.acquire()) != null) {
+        Object free;
+        while (!backlog.isEmpty() && (free = acquire()) != null) {
             send(free, backlog.pollFirst());
         }
         counters.set(Counter.BACKLOG_DEPTH, backlog.size());
