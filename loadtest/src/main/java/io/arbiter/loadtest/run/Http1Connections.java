@@ -284,6 +284,12 @@ final class Http1Connections {
             return;
         }
         pending.done = true;
+        // Answers come back roughly in write order, so dropping answered requests from the head here keeps the
+        // timeline short: a request held for its whole timeout would survive young collections and make them slow.
+        Pending head;
+        while ((head = timeline.peekFirst()) != null && head.done) {
+            timeline.pollFirst();
+        }
         completion.completed(pending.slot, pending, status, body, failure);
     }
 
