@@ -89,4 +89,28 @@ class ShortfallAndErrorsTest {
         assertEquals(10, r.count(Counter.CONNECT), r.counters() + " " + r.firstFailures());
         assertTrue(r.errorsByKind().containsKey("connect"));
     }
+
+    @Test
+    void answersThatCloseTheConnectionAreCountedAndTheNextRequestReconnects() throws Exception {
+        RunResult r = new LoadRun(TestRuns.config(url, "get", "/close", 40, 0, 500, 2, 1000, null), null).run();
+        assertEquals(20, r.count(Counter.RESPONSES), r.counters() + " " + r.firstFailures());
+        assertEquals(20L, r.statuses().get(200));
+        assertEquals(0, r.errors(), r.errorsByKind().toString());
+    }
+
+    @Test
+    void anAnswerThatIsNotHttpIsAFailureNotACrash() throws Exception {
+        io.vertx.core.net.NetServer garbage = vertx.createNetServer()
+                .connectHandler(socket -> socket.handler(data -> socket.write("SSH-2.0-nothttp\r\n\r\n")));
+        int port = TestRuns.await(garbage.listen(0, "127.0.0.1")).actualPort();
+        try {
+            RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + port, "get", "/", 20, 0, 500, 2, 500,
+                    null), null).run();
+            assertEquals(10, r.count(Counter.OTHER_FAILURE), r.counters() + " " + r.firstFailures());
+            assertEquals(0, r.count(Counter.RESPONSES));
+            assertEquals(10, r.errors());
+        } finally {
+            TestRuns.await(garbage.close());
+        }
+    }
 }

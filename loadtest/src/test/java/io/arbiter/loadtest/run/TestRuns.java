@@ -27,7 +27,8 @@ final class TestRuns {
 
     /**
      * A server for failure cases: {@code /slow} answers after 100 ms (without blocking), {@code /fail}
-     * answers 500, {@code /hang} never answers, anything else 200 at once.
+     * answers 500, {@code /hang} never answers, {@code /close} answers and closes the connection, anything else 200
+     * at once.
      */
     static int startTroubleServer(Vertx vertx) throws Exception {
         return await(vertx.createHttpServer().requestHandler(request -> trouble(vertx, request))
@@ -39,6 +40,7 @@ final class TestRuns {
             case "/slow" -> vertx.setTimer(100, id -> request.response().end("slow"));
             case "/fail" -> request.response().setStatusCode(500).end("{\"error\":\"boom\"}");
             case "/hang" -> { }
+            case "/close" -> request.response().putHeader("Connection", "close").end("bye");
             default -> request.response().end("ok");
         }
     }
