@@ -34,7 +34,20 @@ public final class BetaBernoulliThompson extends ThompsonPolicy {
         if (halfLife == 0) {
             final long successes = table.successes(arm);
             final long trials = table.trials(arm);
-            return Samplers.beta(workspace.rng(), priorAlpha + successes, priorBeta + (trials - successes));
+            final double a = priorAlpha + successes;
+            final double b = priorBeta + (trials - successes);
+            if (a >= 1.0 && b >= 1.0) {
+                // Most arms' shapes are unchanged since the last decision: reuse their Gamma constants (Workspace).
+                final int slot = arm & Workspace.MEMO_MASK;
+                if (workspace.memoA[slot] != a || workspace.memoB[slot] != b) {
+                    workspace.memoCa[slot] = Samplers.gammaConstant(a, b, true);
+                    workspace.memoCb[slot] = Samplers.gammaConstant(a, b, false);
+                    workspace.memoA[slot] = a;
+                    workspace.memoB[slot] = b;
+                }
+                return Samplers.beta(workspace.rng(), a, b, workspace.memoCa[slot], workspace.memoCb[slot]);
+            }
+            return Samplers.beta(workspace.rng(), a, b);
         }
         final DecayedSums d = workspace.decayed;
         table.readDecayed(arm, nowMillis, halfLife, d);

@@ -14,6 +14,20 @@ public final class Workspace {
     final int[] ties;
     final DecayedSums decayed = new DecayedSums();
 
+    /*
+     * Memo of the Gamma constants of recent Beta draws, direct-mapped by table arm index (see
+     * BetaBernoulliThompson#sample): the shapes of an arm change only when a reward arrives for it, so from one
+     * decision to the next most arms draw from the same Beta(a, b), and its constants c = 1 / sqrt(9 d) (two square
+     * roots and a division, the divider being the scarcest unit on this path) can be reused. Keyed by the shapes
+     * themselves, so it is exact whatever policy or prior asks; NaN marks an empty entry.
+     */
+    static final int MEMO_SIZE = 1024;
+    static final int MEMO_MASK = MEMO_SIZE - 1;
+    final double[] memoA = new double[MEMO_SIZE];
+    final double[] memoB = new double[MEMO_SIZE];
+    final double[] memoCa = new double[MEMO_SIZE];
+    final double[] memoCb = new double[MEMO_SIZE];
+
     /**
      * @param seed    seed of this workspace's generator
      * @param maxArms the largest number of arms any experiment it serves may have
@@ -26,6 +40,8 @@ public final class Workspace {
         this.scores = new double[maxArms];
         this.ranking = new int[maxArms];
         this.ties = new int[maxArms];
+        java.util.Arrays.fill(memoA, Double.NaN);
+        java.util.Arrays.fill(memoB, Double.NaN);
     }
 
     public Xoroshiro128PlusPlus rng() {

@@ -189,4 +189,27 @@ public final class Samplers {
         final double logY = b >= 1.0 ? Math.log(marsagliaTsang(rng, b)) : logGammaBelowOne(rng, b);
         return 1.0 / (1.0 + Math.exp(logY - logX));
     }
+
+    /**
+     * Beta(a, b) for a, b &gt;= 1 with the Gamma constants precomputed by {@link #gammaConstant}: {@code ca =
+     * gammaConstant(a, b, true)}, {@code cb = gammaConstant(a, b, false)}. The same arithmetic and generator calls as
+     * {@link #beta}, so the same draw for the same generator state.
+     */
+    public static double beta(Xoroshiro128PlusPlus rng, double a, double b, double ca, double cb) {
+        final double x = marsagliaTsang(rng, a - 1.0 / 3.0, ca);
+        final double y = marsagliaTsang(rng, b - 1.0 / 3.0, cb);
+        return x / (x + y);
+    }
+
+    /**
+     * The Marsaglia–Tsang constant {@code c = 1 / sqrt(9 (s - 1/3))} of the first ({@code first = true}, s = a) or the
+     * second (s = b) Gamma of a Beta(a, b) draw, computed exactly as {@link #beta} computes it (one shared
+     * reciprocal), so precomputed constants give bit-identical draws.
+     */
+    public static double gammaConstant(double a, double b, boolean first) {
+        final double da = a - 1.0 / 3.0;
+        final double db = b - 1.0 / 3.0;
+        final double r = 1.0 / (9.0 * da * db);
+        return Math.sqrt((first ? db : da) * r);
+    }
 }

@@ -71,6 +71,7 @@ public class ChooseBenchmark {
     @State(Scope.Thread)
     public static class PerThread {
         Workspace workspace;
+        long calls;
 
         @Setup(Level.Trial)
         public void setUp(ThreadParams params) {
@@ -81,6 +82,18 @@ public class ChooseBenchmark {
     @Benchmark
     public int thompson(PerThread thread) {
         return thompson.choose(table, armIndices, thread.workspace, 5_000_000L);
+    }
+
+    /**
+     * Like {@link #thompson}, but every choice is followed by a reward (0 or 1) for the chosen arm, so that arm's
+     * shapes change before the next choice, as they do when every decision is rewarded at once (the most churn the
+     * server sees): the Gamma-constant memo misses for one arm per call.
+     */
+    @Benchmark
+    public int thompsonRewarded(PerThread thread) {
+        final int chosen = thompson.choose(table, armIndices, thread.workspace, 5_000_000L);
+        thompson.update(table, armIndices[chosen], (++thread.calls & 15) == 0 ? 1.0 : 0.0, 5_000_000L);
+        return chosen;
     }
 
     @Benchmark
