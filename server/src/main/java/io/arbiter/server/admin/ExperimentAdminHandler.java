@@ -9,11 +9,9 @@ import io.arbiter.server.experiment.ExperimentStore;
 import io.arbiter.server.experiment.RecentTraffic;
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -38,11 +36,9 @@ public final class ExperimentAdminHandler {
     private final ExperimentRegistry registry;
     private final ExperimentStore store;
     private final RecentTraffic traffic;
-    private final AdminAuth auth;
-    private final ErrorMapper errors;
     private final Clock clock;
     private final int maxVariants;
-    private final Metrics.EndpointTimers timers;
+    private final AdminEndpoint endpoint;
     private final SecureRandom seeds = new SecureRandom();
 
     public ExperimentAdminHandler(Vertx vertx, ExperimentRegistry registry, ExperimentStore store,
@@ -52,65 +48,25 @@ public final class ExperimentAdminHandler {
         this.registry = Objects.requireNonNull(registry);
         this.store = Objects.requireNonNull(store);
         this.traffic = Objects.requireNonNull(traffic);
-        this.auth = Objects.requireNonNull(auth);
-        this.errors = Objects.requireNonNull(errors);
         this.clock = Objects.requireNonNull(clock);
         this.maxVariants = maxVariants;
-        this.timers = metrics.endpoint("admin_experiments");
+        this.endpoint = new AdminEndpoint(auth, errors, metrics.endpoint("admin_experiments"));
     }
 
     public void mount(Router router) {
-        router.put("/v1/experiments/:id").handler(ctx -> guarded(ctx, this::put));
-        router.get("/v1/experiments").handler(ctx -> guarded(ctx, this::list));
-        router.get("/v1/experiments/:id").handler(ctx -> guarded(ctx, this::get));
-        router.post("/v1/experiments/:id/pause").handler(ctx -> guarded(ctx, c -> setPaused(c, true)));
-        router.post("/v1/experiments/:id/resume").handler(ctx -> guarded(ctx, c -> setPaused(c, false)));
+        router.put("/v1/experiments/:id").handler(ctx -> endpoint.handle(ctx, this::put));
+        router.get("/v1/experiments").handler(ctx -> endpoint.handle(ctx, this::list));
+        router.get("/v1/experiments/:id").handler(ctx -> endpoint.handle(ctx, this::get));
+        router.post("/v1/experiments/:id/pause").handler(ctx -> endpoint.handle(ctx, c -> setPaused(c, true)));
+        router.post("/v1/experiments/:id/resume").handler(ctx -> endpoint.handle(ctx, c -> setPaused(c, false)));
     }
 
-    private interface Action {
-        Future<Answer> run(RoutingContext ctx);
-    }
-
-    private record Answer(int status, JsonObject body) {
-    }
-
-    private void guarded(RoutingContext ctx, Action action) {
-        final long start = System.nanoTime();
-        Future<Answer> answer;
-        try {
-            auth.check(ctx);
-            answer = action.run(ctx);
-        } catch (RuntimeException e) {
-            answer = Future.failedFuture(e);
-        }
-        answer.onComplete(result -> {
-            final int status;
-            if (result.succeeded()) {
-                status = result.result().status();
-                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                    .end(result.result().body().encode());
-            } else {
-                status = errors.respond(ctx, result.cause());
-            }
-            timers.record(status, System.nanoTime() - start);
-        });
-    }
-
-    private Future<Answer> put(RoutingContext ctx) {
-        JsonBodies.requireJson(ctx);
-        final JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(400, "malformed JSON: expected an experiment object");
-        }
-        if (body == null) {
-            throw new ApiException(400, "request body is empty: expected an experiment object");
-        }
+    private Future<AdminEndpoint.Answer> put(RoutingContext ctx) {
+        final JsonObject body = AdminEndpoint.objectBody(ctx, "an experiment object");
         final String id = ctx.pathParam("id");
         final ExperimentSpec spec = ExperimentSpec.fromJson(id, body, maxVariants);
         final boolean created = registry.get(id) == null;
-        return save(spec).map(e -> new Answer(created ? 201 : 200, ExperimentRegistry.storedForm(e)));
+        return save(spec).map(e -> new AdminEndpoint.Answer(created ? 201 : 200, ExperimentRegistry.storedForm(e)));
     }
 
     private Future<Experiment> save(ExperimentSpec spec) {
@@ -124,24 +80,24 @@ public final class ExperimentAdminHandler {
             });
     }
 
-    private Future<Answer> setPaused(RoutingContext ctx, boolean paused) {
+    private Future<AdminEndpoint.Answer> setPaused(RoutingContext ctx, boolean paused) {
         final Experiment current = existing(ctx.pathParam("id"));
         return save(current.spec().withPaused(paused))
-            .map(e -> new Answer(200, ExperimentRegistry.storedForm(e)));
+            .map(e -> new AdminEndpoint.Answer(200, ExperimentRegistry.storedForm(e)));
     }
 
-    private Future<Answer> list(RoutingContext ctx) {
+    private Future<AdminEndpoint.Answer> list(RoutingContext ctx) {
         final JsonArray all = new JsonArray();
         registry.all().stream().sorted((a, b) -> a.id().compareTo(b.id()))
             .forEach(e -> all.add(ExperimentRegistry.storedForm(e)));
-        return Future.succeededFuture(new Answer(200, new JsonObject().put("experiments", all)));
+        return Future.succeededFuture(new AdminEndpoint.Answer(200, new JsonObject().put("experiments", all)));
     }
 
-    private Future<Answer> get(RoutingContext ctx) {
+    private Future<AdminEndpoint.Answer> get(RoutingContext ctx) {
         final Experiment experiment = existing(ctx.pathParam("id"));
         final long seed = seeds.nextLong();
         // Thousands of posterior draws: keep them off the event loop.
-        return vertx.executeBlocking(() -> new Answer(200, ExperimentStats.report(experiment, registry.table(),
+        return vertx.executeBlocking(() -> new AdminEndpoint.Answer(200, ExperimentStats.report(experiment, registry.table(),
             traffic, new Workspace(seed, maxVariants), clock.millis())), false);
     }
 

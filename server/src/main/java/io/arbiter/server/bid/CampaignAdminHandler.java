@@ -1,6 +1,7 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.server.admin.AdminAuth;
+import io.arbiter.server.admin.AdminEndpoint;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.campaign.Campaign;
@@ -9,10 +10,8 @@ import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -32,77 +31,35 @@ import java.util.Objects;
 public final class CampaignAdminHandler {
     private final CampaignRegistry registry;
     private final CampaignStore store;
-    private final AdminAuth auth;
-    private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
+    private final AdminEndpoint endpoint;
 
     public CampaignAdminHandler(CampaignRegistry registry, CampaignStore store, AdminAuth auth, ErrorMapper errors,
                                 Metrics metrics) {
         this.registry = Objects.requireNonNull(registry);
         this.store = Objects.requireNonNull(store);
-        this.auth = Objects.requireNonNull(auth);
-        this.errors = Objects.requireNonNull(errors);
-        this.timers = metrics.endpoint("admin_campaigns");
+        this.endpoint = new AdminEndpoint(auth, errors, metrics.endpoint("admin_campaigns"));
     }
 
     public void mount(Router router) {
-        router.put("/v1/campaigns/:id").handler(ctx -> guarded(ctx, this::put));
-        router.get("/v1/campaigns").handler(ctx -> guarded(ctx, c -> {
+        router.put("/v1/campaigns/:id").handler(ctx -> endpoint.handle(ctx, this::put));
+        router.get("/v1/campaigns").handler(ctx -> endpoint.handle(ctx, c -> {
             final JsonArray all = new JsonArray();
             for (Campaign campaign : registry.snapshot().campaigns()) {
                 all.add(status(campaign));
             }
-            return Future.succeededFuture(new Answer(200, new JsonObject().put("campaigns", all)));
+            return Future.succeededFuture(new AdminEndpoint.Answer(200, new JsonObject().put("campaigns", all)));
         }));
-        router.get("/v1/campaigns/:id").handler(ctx -> guarded(ctx, c -> {
+        router.get("/v1/campaigns/:id").handler(ctx -> endpoint.handle(ctx, c -> {
             final Campaign campaign = registry.get(c.pathParam("id"));
             if (campaign == null) {
                 throw new ApiException(404, "unknown campaign '" + c.pathParam("id") + "'", "id");
             }
-            return Future.succeededFuture(new Answer(200, status(campaign)));
+            return Future.succeededFuture(new AdminEndpoint.Answer(200, status(campaign)));
         }));
     }
 
-    private interface Action {
-        Future<Answer> run(RoutingContext ctx);
-    }
-
-    private record Answer(int status, JsonObject body) {
-    }
-
-    private void guarded(RoutingContext ctx, Action action) {
-        final long start = System.nanoTime();
-        Future<Answer> answer;
-        try {
-            auth.check(ctx);
-            answer = action.run(ctx);
-        } catch (RuntimeException e) {
-            answer = Future.failedFuture(e);
-        }
-        answer.onComplete(result -> {
-            final int status;
-            if (result.succeeded()) {
-                status = result.result().status();
-                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                    .end(result.result().body().encode());
-            } else {
-                status = errors.respond(ctx, result.cause());
-            }
-            timers.record(status, System.nanoTime() - start);
-        });
-    }
-
-    private Future<Answer> put(RoutingContext ctx) {
-        JsonBodies.requireJson(ctx);
-        final JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            throw new ApiException(400, "malformed JSON: expected a campaign object");
-        }
-        if (body == null) {
-            throw new ApiException(400, "request body is empty: expected a campaign object");
-        }
+    private Future<AdminEndpoint.Answer> put(RoutingContext ctx) {
+        final JsonObject body = AdminEndpoint.objectBody(ctx, "a campaign object");
         final String id = ctx.pathParam("id");
         final CampaignSpec spec = CampaignSpec.fromJson(id, body, registry.rates());
         final boolean created = registry.get(id) == null;
@@ -112,7 +69,7 @@ public final class CampaignAdminHandler {
                 "could not store the campaign (database unavailable); nothing changed")))
             .map(saved -> {
                 registry.publish(prepared);
-                return new Answer(created ? 201 : 200, status(prepared.campaign()));
+                return new AdminEndpoint.Answer(created ? 201 : 200, status(prepared.campaign()));
             });
     }
 
