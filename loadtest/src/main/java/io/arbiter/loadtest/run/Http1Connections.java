@@ -231,14 +231,16 @@ final class Http1Connections {
             return;
         }
         if (connectionClose) {
-            // The server closes after this answer: requests pipelined behind it will not be answered here.
+            // The server closes after this answer: requests pipelined behind it will not be answered here. They are
+            // taken first, because the completion may already send the next request through this slot.
+            final List<Pending> behind = takeInFlight(slot);
             final NetSocket socket = slot.socket;
             slot.socket = null;
             if (socket != null) {
                 socket.close();
             }
             finish(pending, status, body, null);
-            failAll(slot, new ClosedChannelException());
+            fail(behind, new ClosedChannelException());
         } else {
             finish(pending, status, body, null);
         }
@@ -249,12 +251,15 @@ final class Http1Connections {
             return; // closed on purpose, already accounted for
         }
         slot.socket = null;
+        // Requests sent through this slot from completions below belong to the next connection: only these fail.
+        final List<Pending> lost = new ArrayList<>(slot.inFlight);
         slot.parser.end(); // completes an answer delimited by the close, if one was being read
+        slot.inFlight.removeAll(lost);
         final ClosedChannelException closedEx = new ClosedChannelException();
         if (slot.lastError != null) {
             closedEx.initCause(slot.lastError);
         }
-        failAll(slot, closedEx);
+        fail(lost, closedEx);
     }
 
     /** Closes the slot's connection and fails everything in flight on it. */
@@ -268,14 +273,22 @@ final class Http1Connections {
     }
 
     private void failAll(Slot slot, Throwable failure) {
+        fail(takeInFlight(slot), failure);
+    }
+
+    /** Empties the slot's FIFO first: a completion may send the next request through this very slot. */
+    private static List<Pending> takeInFlight(Slot slot) {
         if (slot.inFlight.isEmpty()) {
-            return;
+            return List.of();
         }
-        // Snapshot first: a completion may send the next request on this very slot.
-        final List<Pending> failed = new ArrayList<>(slot.inFlight);
+        final List<Pending> taken = new ArrayList<>(slot.inFlight);
         slot.inFlight.clear();
-        for (Pending pending : failed) {
-            finish(pending, 0, null, failure);
+        return taken;
+    }
+
+    private void fail(List<Pending> pendings, Throwable failure) {
+        for (Pending pending : pendings) {
+            finish(pending, 0, null, failure); // skips those already answered
         }
     }
 
@@ -328,8 +341,9 @@ final class Http1Connections {
             socket.close();
         }
         slot.inFlight.remove(pending);
+        final List<Pending> behind = takeInFlight(slot);
         finish(pending, 0, null, new TimeoutException("no answer within " + millis + " ms"));
-        failAll(slot, new TimeoutException("connection closed: a request before this one on it timed out after "
+        fail(behind, new TimeoutException("connection closed: a request before this one on it timed out after "
                 + millis + " ms"));
     }
 

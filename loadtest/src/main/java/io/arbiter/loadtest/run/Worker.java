@@ -157,6 +157,7 @@ public final class Worker extends VerticleBase {
 
     private void tick() {
         long nowOffset = clock.nanoTime() - startNanos;
+        drainBacklog(); // a connection that came free without an answer (e.g. a reconnect) must not idle
         while (nextOffset <= nowOffset && nextOffset < planEndOffset) {
             dispatch(nextOffset);
             nextOffset = plan.nextOffsetNanos();
@@ -300,12 +301,19 @@ public final class Worker extends VerticleBase {
                 scenario.onResponse(request, status, body);
             }
         }
+        drainBacklog();
+        finishIfIdle();
+    }
+
+    private void drainBacklog() {
+        if (backlog.isEmpty()) {
+            return;
+        }
         Object free;
         while (!backlog.isEmpty() && (free = acquire()) != null) {
             send(free, backlog.pollFirst());
         }
         counters.set(Counter.BACKLOG_DEPTH, backlog.size());
-        finishIfIdle();
     }
 
     private void finishIfIdle() {
