@@ -11,7 +11,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
@@ -95,9 +94,7 @@ public final class Worker extends VerticleBase {
                     config.connectionsOf(index), config.maxInFlight(), config.timeoutNanos(), clock, this::answered);
         } else {
             HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
-            HttpConnectOptions connect = new HttpConnectOptions().setHost(config.url().getHost())
-                    .setPort(config.port()).setConnectTimeout(timeoutMillis);
-            connections = new Connections(client, connect, config.connectionsOf(index), config.maxInFlight(), true);
+            connections = new Connections(client, config.connectionsOf(index), config.maxInFlight());
         }
         nextOffset = plan.nextOffsetNanos();
         scheduleTickAt(nextOffset);
@@ -251,7 +248,7 @@ public final class Worker extends VerticleBase {
             options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         }
         long[] writtenAt = {0};
-        connections.request(slot, options)
+        connections.request(options)
                 .compose(req -> {
                     writtenAt[0] = clock.nanoTime();
                     return request.body() == null ? req.send() : req.send(request.body());
