@@ -14,11 +14,14 @@ import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.token.SignedTokens;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -73,7 +76,14 @@ public final class BidModule implements ServerServices.Extension {
         this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
         this.frequencyCaps = new FrequencyCaps(frequencyCellsPowerOfTwo);
         this.reservations = new Reservations(ledger);
-        this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations());
+        this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations(),
+            config.shadingMaxContexts(), config.shadingContextPriorWeight());
+        Gauge.builder(MetricName.BID_SHADING_CONTEXTS.metricName(), curve, WinRateCurve::contexts)
+            .description("publisher x format contexts with a win-rate curve of their own")
+            .register(metrics.registry());
+        FunctionCounter.builder(MetricName.BID_SHADING_UNTRACKED.metricName(), curve, WinRateCurve::untracked)
+            .description("notices whose context was not tracked because bidding.shadingMaxContexts was reached")
+            .register(metrics.registry());
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
             config.noticeWindowMillis(), config.wonReservationMillis());
     }

@@ -53,6 +53,7 @@ public final class Bidder {
     private final double[] candValue;
     private final double[] candPrice;
     private final int[] candFreqCell;
+    private final long[] candContext;
     private final StringBuilder tokenScratch = new StringBuilder(128);
 
     /** The bids of the last {@link #bid} call. */
@@ -80,6 +81,7 @@ public final class Bidder {
         candValue = new double[n];
         candPrice = new double[n];
         candFreqCell = new int[n];
+        candContext = new long[n];
     }
 
     /** One bid of a response (reused). */
@@ -134,8 +136,10 @@ public final class Bidder {
         }
         final Campaign[] campaigns = registry.snapshot().campaigns();
         final String userKey = request.frequencyKey();
+        final String publisher = request.hasApp ? request.appBundle
+            : request.siteDomain != null ? request.siteDomain : request.publisherDomain;
         for (int i = 0; i < request.impCount(); i++) {
-            bidImp(request, i, campaigns, userKey, nowMillis);
+            bidImp(request, i, campaigns, userKey, publisher, nowMillis);
         }
         return bids;
     }
@@ -157,7 +161,8 @@ public final class Bidder {
         return (wseat.isEmpty() || wseat.contains(config.seat())) && !bseat.contains(config.seat());
     }
 
-    private void bidImp(BidRequest request, int impIndex, Campaign[] campaigns, String userKey, long now) {
+    private void bidImp(BidRequest request, int impIndex, Campaign[] campaigns, String userKey, String publisher,
+                        long now) {
         final BidRequest.Imp imp = request.imp(impIndex);
         final PosteriorTable table = registry.table();
         int count = 0;
@@ -212,8 +217,10 @@ public final class Bidder {
                     p *= sample(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
                 }
                 final double value = Math.min(spec.maxCpm(), 1000.0 * p * spec.valuePerAction() * modifier);
+                // every bid's notices train its context's win-rate curve, whatever the auction type
+                final long context = WinRateCurve.context(request.hasApp, publisher, candW[count], candH[count], candMtype[count]);
                 final double price = switch (auctionType) {
-                    case 1 -> curve.shade(value, floor);
+                    case 1 -> curve.shade(context, value, floor);
                     case 3 -> floor;
                     default -> value;
                 };
@@ -226,6 +233,7 @@ public final class Bidder {
                 candValue[count] = value;
                 candPrice[count] = price;
                 candFreqCell[count] = freqCell;
+                candContext[count] = context;
                 count++;
             }
         }
@@ -268,6 +276,7 @@ public final class Bidder {
         candValue[to] = candValue[from];
         candPrice[to] = candPrice[from];
         candFreqCell[to] = candFreqCell[from];
+        candContext[to] = candContext[from];
     }
 
     private void emit(BidRequest request, int impIndex, Campaign campaign, int cand, double basePrice, long micros,
@@ -285,7 +294,7 @@ public final class Bidder {
         bid.price = rates.fromBase(basePrice, bids.currency);
         bid.nonce = rng.nextLong();
         bid.token = tokens.issue(campaign.id(), bid.creative.id(), micros, now, bid.nonce, bids.currency,
-            candFreqCell[cand], tokenScratch);
+            candFreqCell[cand], candContext[cand], tokenScratch);
         reservations.add(bid.nonce, campaign.slot(), micros, now + config.reservationMillis());
         ledger.count(campaign.slot(), BudgetLedgerDescriptor.BIDS_OFFSET);
     }

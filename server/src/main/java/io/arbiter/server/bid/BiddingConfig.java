@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param noticeBaseUrl        prefix of the nurl/burl/lurl and click URLs we hand out
  * @param shadingFactor        first-price fallback: bid = factor x value until the win-rate curve has data
  * @param shadingMinObservations wins + losses the win-rate curve needs before it is trusted
+ * @param shadingMaxContexts   publisher x format contexts with a win-rate curve of their own, at most (0: one curve)
+ * @param shadingContextPriorWeight pseudo-observations of the bidder-wide curve in each bucket of a context's curve
  * @param reservationMillis    how long a bid's budget reservation waits for a win, billing or loss notice
  * @param wonReservationMillis how long it waits for the billing notice once a win notice came
  * @param noticeWindowMillis   how long a notice token stays valid
@@ -24,7 +26,8 @@ import java.util.Objects;
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
  */
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
-                            double shadingFactor, int shadingMinObservations, long reservationMillis,
+                            double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
+                            double shadingContextPriorWeight, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis, double pacingAllowance,
                             int maxCreativesPerImp) {
 
@@ -35,6 +38,13 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
         Objects.requireNonNull(noticeBaseUrl, "noticeBaseUrl");
         if (!(shadingFactor > 0 && shadingFactor <= 1)) {
             throw new IllegalArgumentException("bidding.shadingFactor must be in (0, 1], was " + shadingFactor);
+        }
+        if (shadingMaxContexts < 0) {
+            throw new IllegalArgumentException("bidding.shadingMaxContexts must be >= 0, was " + shadingMaxContexts);
+        }
+        if (!(shadingContextPriorWeight >= 0) || Double.isInfinite(shadingContextPriorWeight)) {
+            throw new IllegalArgumentException("bidding.shadingContextPriorWeight must be finite and >= 0, was "
+                + shadingContextPriorWeight);
         }
         if (!(pacingAllowance >= 0 && pacingAllowance <= 1)) {
             throw new IllegalArgumentException("bidding.pacingAllowance must be in [0, 1], was " + pacingAllowance);
@@ -61,6 +71,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             stripSlash(json.getString("noticeBaseUrl", "http://localhost:8080")),
             json.getDouble("shadingFactor", 0.8),
             json.getInteger("shadingMinObservations", 200),
+            json.getInteger("shadingMaxContexts", 4096),
+            json.getDouble("shadingContextPriorWeight", 20.0),
             ServerConfig.duration(json.getString("reservationTimeout", "PT30S"), "bidding.reservationTimeout"),
             ServerConfig.duration(json.getString("wonReservationTimeout", "PT1H"), "bidding.wonReservationTimeout"),
             ServerConfig.duration(json.getString("noticeWindow", "P7D"), "bidding.noticeWindow"),

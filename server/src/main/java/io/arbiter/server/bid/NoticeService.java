@@ -124,13 +124,13 @@ public final class NoticeService {
                 }
             }
             case WIN -> {
-                curve.observe(bidCpm, true);
+                curve.observe(t.shadingContext(), bidCpm, true);
                 reservations.extend(t.nonce(), now + wonReservationMillis); // the bill is coming: keep the money
             }
             case LOSS -> {
                 reservations.release(t.nonce());
                 if (code >= 100 && code <= 104) {
-                    curve.observe(bidCpm, false);
+                    curve.observe(t.shadingContext(), bidCpm, false);
                 }
             }
             case CLICK -> {

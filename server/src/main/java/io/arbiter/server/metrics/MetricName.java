@@ -21,7 +21,11 @@ public enum MetricName {
     /** Gauge: arms allocated in the posterior table. */
     TABLE_ARMS("arbiter.table.arms"),
     /** Gauge: decayed updates left out because they raced an era switch. */
-    TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped");
+    TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped"),
+    /** Gauge: publisher x format contexts with a first-price win-rate curve of their own. */
+    BID_SHADING_CONTEXTS("arbiter.bid.shading.contexts"),
+    /** Counter: win/loss notices that trained only the bidder-wide curve (context limit reached). */
+    BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked");
 
     private final String metricName;
 

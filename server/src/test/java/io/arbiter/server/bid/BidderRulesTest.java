@@ -1,5 +1,7 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -151,13 +153,75 @@ class BidderRulesTest {
         // A market where every bid of 2 CPM or more wins and lower bids lose: the surplus-maximising bid is ~2.
         for (int i = 0; i < 500; i++) {
             final double b = 0.5 + 4.5 * i / 500.0;
-            f.module.winRateCurve().observe(b, b >= 2.0);
+            f.module.winRateCurve().observe(WinRateCurve.NO_CONTEXT, b, b >= 2.0);
         }
         f.module.winRateCurve().refresh();
         final double shaded = onlyBid(f.bid(bidder, request("", ",\"at\":1"))).getDouble("price");
         assertTrue(shaded >= 1.9 && shaded <= 2.6, "shaded to just above the learned win threshold: " + shaded);
         final double floored = onlyBid(f.bid(bidder, request(",\"bidfloor\":3", ",\"at\":1"))).getDouble("price");
         assertTrue(floored >= 3.0, "never below the floor: " + floored);
+    }
+
+    private static String requestOn(String site, String top) {
+        return "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}]"
+            + ",\"site\":{\"domain\":\"" + site + "\"}" + top + "}";
+    }
+
+    @Test
+    void firstPriceShadingUsesTheCurveOfTheBidsPublisherAndFormat() {
+        final BidFixture f = fixture(BidFixture.campaign("a", 100));
+        final Bidder bidder = f.module.newBidder(1);
+        final WinRateCurve curve = f.module.winRateCurve();
+        // cheap.example: bids of 1 CPM or more win; dear.example: 4 CPM or more (300x250 banners on both).
+        for (int i = 0; i < 500; i++) {
+            final double b = 0.5 + 4.5 * i / 500.0;
+            curve.observe(WinRateCurve.context(false, "cheap.example", 300, 250, Creative.MTYPE_BANNER), b, b >= 1.0);
+            curve.observe(WinRateCurve.context(false, "dear.example", 300, 250, Creative.MTYPE_BANNER), b, b >= 4.0);
+        }
+        curve.refresh();
+        final double cheap = onlyBid(f.bid(bidder, requestOn("cheap.example", ",\"at\":1"))).getDouble("price");
+        final double dear = onlyBid(f.bid(bidder, requestOn("dear.example", ",\"at\":1"))).getDouble("price");
+        assertTrue(cheap >= 0.95 && cheap <= 1.3, "cheap.example shaded to its own threshold: " + cheap);
+        assertTrue(dear >= 3.9 && dear <= 4.8, "dear.example shaded to its own threshold: " + dear);
+        // Another format on cheap.example is another context, not seen yet: the bidder-wide curve decides, whose
+        // surplus-maximising bid for a value of ~5 is also ~1 (half the bids win from 1 CPM, all from 4).
+        final double other = onlyBid(f.bid(bidder, "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":"
+            + "{\"w\":300,\"h\":250},\"instl\":1}],\"app\":{\"bundle\":\"dear.example\"},\"at\":1}"))
+            .getDouble("price");
+        assertTrue(other >= 0.95 && other <= 1.3, "an app named like the dear site is a context of its own: " + other);
+    }
+
+    @Test
+    void winAndLossNoticesTrainTheContextTheirBidWasMadeIn() {
+        final BidFixture f = fixture(BidFixture.campaign("a", 100));
+        final Bidder bidder = f.module.newBidder(1);
+        final WinRateCurve curve = f.module.winRateCurve();
+        final JsonObject lost = onlyBid(f.bid(bidder, requestOn("one.example", ",\"at\":1")));
+        BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, ResponseChecks.token(lost.getString("lurl")),
+            null, "102"));
+        assertEquals(1, curve.contexts(), "the loss created one.example's context");
+        final JsonObject won = onlyBid(f.bid(bidder, requestOn("two.example", ",\"at\":2")));
+        BidFixture.await(f.module.notices().notice(OutcomeKind.WIN, ResponseChecks.token(won.getString("nurl")),
+            "1.0", null));
+        assertEquals(2, curve.contexts(), "second-price wins train their context too");
+        final JsonObject other = onlyBid(f.bid(bidder, requestOn("one.example", ",\"at\":1")));
+        BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, ResponseChecks.token(other.getString("lurl")),
+            null, "1"));
+        assertEquals(2, curve.contexts(), "a non-market loss (code 1) trains nothing");
+        assertTrue(f.metrics.scrape().contains("arbiter_bid_shading_contexts 2.0"), "the gauge shows the contexts");
+        // The notices reached the two contexts with the right outcome: one.example lost at ~4, two.example won at ~5.
+        for (int i = 0; i < 3000; i++) { // a market elsewhere whose win rate rises as bid / 10 CPM
+            final double b = 0.1 + i / 300.0;
+            curve.observe(WinRateCurve.NO_CONTEXT, b, (i * 7919 % 3000) / 300.0 < b);
+        }
+        curve.refresh();
+        final long one = WinRateCurve.context(false, "one.example", 300, 250, Creative.MTYPE_BANNER);
+        final long two = WinRateCurve.context(false, "two.example", 300, 250, Creative.MTYPE_BANNER);
+        final double price = lost.getDouble("price");
+        assertTrue(curve.winRate(one, price) < curve.winRate(WinRateCurve.NO_CONTEXT, price),
+            "one.example's loss lowers its curve at " + price);
+        assertTrue(curve.winRate(two, won.getDouble("price")) > curve.winRate(WinRateCurve.NO_CONTEXT,
+            won.getDouble("price")), "two.example's win raises its curve");
     }
 
     @Test

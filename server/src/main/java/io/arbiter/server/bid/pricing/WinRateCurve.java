@@ -1,6 +1,11 @@
 package io.arbiter.server.bid.pricing;
 
+import io.arbiter.bandits.random.SplitMix64;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * First-price bid shading by win-rate estimation and surplus maximisation (after Pan et al., "Bid Shading by
@@ -8,29 +13,80 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * bid of {@code b} from win and loss notices, then bid the {@code b <= value} that maximises the expected surplus
  * {@code (value - b) * w(b)}.
  *
- * <p>The paper fits a parametric (logistic) curve per context; this is the non-parametric version of the same idea,
- * one curve per bidder: bids fall into {@value #BUCKETS} log-spaced price buckets (10% apart, from 0.01 CPM), each
- * counting its wins and losses with lock-free atomic adds from any thread. {@link #refresh} (off the bid path, once a
- * second) turns the counts into a monotone curve: each bucket's rate is pooled with its two neighbours, then forced
- * non-decreasing in the bid (pool-adjacent-violators would be exact; a running maximum is the cheap upper envelope).
- * Until {@code minObservations} notices have arrived the curve is not trusted and the configured shading factor
- * applies instead.
+ * <p><b>Curves per context.</b> The market price of an impression depends on where and what it is, so, as in the
+ * paper, the curve is learned per <em>context</em>: the publisher (app bundle, else site domain, else publisher
+ * domain) and the format of the bid (width, height, media type), hashed into a 64-bit key by {@link #context} that the
+ * bid's notice token carries back. Every notice also counts into one bidder-wide curve. The paper fits a parametric
+ * (logistic) curve per context; this is the non-parametric version: bids fall into {@value #BUCKETS} log-spaced
+ * price buckets (10% apart, from 0.01 CPM), each counting wins and losses with lock-free atomic adds from any thread.
+ *
+ * <p>{@link #refresh} (off the bid path, once a second on a worker thread) turns the counts into monotone curves: each
+ * bucket's rate with a prior, then a weighted isotonic (non-decreasing) fit by pool-adjacent-violators, since the win
+ * rate is the market price's distribution function. The bidder-wide curve's prior is Beta(1, 1) per bucket. A
+ * context's curve is shrunk towards the bidder-wide one: its bucket rate is {@code (wins + k * global) / (bids + k)}
+ * with {@code k = contextPriorWeight} pseudo-observations, so a new or sparse context shades like the bidder-wide curve
+ * and a busy one by its own market. Until {@code minObservations} notices have arrived in all, no curve is trusted
+ * and the configured shading factor applies.
+ *
+ * <p><b>Bounds.</b> At most {@code maxContexts} contexts are tracked (about 3 KB each); notices of further contexts
+ * still train the bidder-wide curve and are counted in {@link #untracked()}. Distinct contexts whose keys collide
+ * (probability about {@code n^2 / 2^65}) share a curve.
  */
 public final class WinRateCurve {
     public static final int BUCKETS = 128;
+    /** The context of a bid that has none (a token from before contexts existed): only the bidder-wide curve. */
+    public static final long NO_CONTEXT = 0L;
     private static final double MIN_CPM = 0.01;
     private static final double STEP = 1.1;
     private static final double LOG_STEP = Math.log(STEP);
 
-    private final AtomicLongArray wins = new AtomicLongArray(BUCKETS);
-    private final AtomicLongArray losses = new AtomicLongArray(BUCKETS);
+    private final Counts global = new Counts();
+    private final ConcurrentHashMap<Long, Counts> contexts = new ConcurrentHashMap<>();
+    private final LongAdder untracked = new LongAdder();
     private final double fallbackFactor;
     private final int minObservations;
-    private volatile double[] curve;
+    private final int maxContexts;
+    private final double contextPriorWeight;
+    private volatile Curves curves = Curves.UNTRAINED;
 
-    public WinRateCurve(double fallbackFactor, int minObservations) {
+    /** The curves of one refresh: immutable once published. */
+    private record Curves(double[] global, Long2ObjectHashMap<double[]> byContext) {
+        static final Curves UNTRAINED = new Curves(null, new Long2ObjectHashMap<>());
+    }
+
+    /**
+     * @param fallbackFactor     bid = factor x value until the curves are trained
+     * @param minObservations    notices (wins and market losses, all contexts) before any curve is used
+     * @param maxContexts        contexts tracked at most; 0 keeps the bidder-wide curve only
+     * @param contextPriorWeight pseudo-observations of the bidder-wide curve in each context bucket
+     */
+    public WinRateCurve(double fallbackFactor, int minObservations, int maxContexts, double contextPriorWeight) {
+        if (maxContexts < 0 || !(contextPriorWeight >= 0) || Double.isInfinite(contextPriorWeight)) {
+            throw new IllegalArgumentException("maxContexts must be >= 0 and contextPriorWeight finite and >= 0, were "
+                + maxContexts + ", " + contextPriorWeight);
+        }
         this.fallbackFactor = fallbackFactor;
         this.minObservations = minObservations;
+        this.maxContexts = maxContexts;
+        this.contextPriorWeight = contextPriorWeight;
+    }
+
+    /** A bidder-wide curve only. */
+    public WinRateCurve(double fallbackFactor, int minObservations) {
+        this(fallbackFactor, minObservations, 0, 0);
+    }
+
+    /**
+     * The context key of a bid: publisher (an app's bundle, or a site's domain or publisher domain; null when the
+     * request names none) and the bid's format. An app and a site of the same name are different contexts. Stable
+     * across restarts (String's hash is specified), never {@link #NO_CONTEXT}, and allocation-free.
+     */
+    public static long context(boolean app, String publisher, int w, int h, int mtype) {
+        final long publisherHash = publisher == null ? 0x5bd1e995L : publisher.hashCode() & 0xFFFF_FFFFL;
+        final long format = ((long) (w & 0xFFFF) << 16 | (h & 0xFFFF)) ^ ((long) (mtype & 0x7) << 28)
+            ^ (app ? 1L << 31 : 0L);
+        final long key = SplitMix64.mix(publisherHash << 32 ^ format);
+        return key == NO_CONTEXT ? 1L : key;
     }
 
     static int bucket(double cpm) {
@@ -44,53 +100,60 @@ public final class WinRateCurve {
         return MIN_CPM * Math.pow(STEP, bucket);
     }
 
-    /** Records the outcome of a first-price bid of {@code cpm}. */
-    public void observe(double cpm, boolean won) {
-        (won ? wins : losses).getAndIncrement(bucket(cpm));
-    }
-
-    /** Rebuilds the curve from the counts (call periodically, off the bid path). */
-    public void refresh() {
-        long total = 0;
-        final long[] w = new long[BUCKETS];
-        final long[] n = new long[BUCKETS];
-        for (int i = 0; i < BUCKETS; i++) {
-            w[i] = wins.get(i);
-            n[i] = w[i] + losses.get(i);
-            total += n[i];
-        }
-        if (total < minObservations) {
-            curve = null;
+    /** Records the outcome of a bid of {@code cpm} (our currency) made in {@code context}. Any thread. */
+    public void observe(long context, double cpm, boolean won) {
+        final int bucket = bucket(cpm);
+        global.add(bucket, won);
+        if (context == NO_CONTEXT || maxContexts == 0) {
             return;
         }
-        final double[] rate = new double[BUCKETS];
-        double envelope = 0;
-        for (int i = 0; i < BUCKETS; i++) {
-            long sw = 0;
-            long sn = 0;
-            for (int j = Math.max(0, i - 1); j <= Math.min(BUCKETS - 1, i + 1); j++) {
-                sw += w[j];
-                sn += n[j];
+        Counts counts = contexts.get(context);
+        if (counts == null) {
+            if (contexts.size() >= maxContexts) {
+                untracked.increment();
+                return;
             }
-            // With no data nearby keep the envelope (monotone); a Beta(1, 1) prior keeps sparse buckets off 0 and 1.
-            final double r = sn == 0 ? envelope : (sw + 1.0) / (sn + 2.0);
-            envelope = Math.max(envelope, r);
-            rate[i] = envelope;
+            counts = contexts.computeIfAbsent(context, k -> new Counts());
         }
-        curve = rate;
+        counts.add(bucket, won);
+    }
+
+    /** Rebuilds the curves from the counts (call periodically, off the bid path; one caller at a time). */
+    public void refresh() {
+        final double[] g = global.rates(null, 0, minObservations);
+        if (g == null) {
+            curves = Curves.UNTRAINED;
+            return;
+        }
+        final Long2ObjectHashMap<double[]> byContext = new Long2ObjectHashMap<>(Math.max(8, contexts.size() * 2),
+            0.65f);
+        contexts.forEach((key, counts) -> byContext.put(key, counts.rates(g, contextPriorWeight, 0)));
+        curves = new Curves(g, byContext);
     }
 
     public boolean trained() {
-        return curve != null;
+        return curves.global != null;
+    }
+
+    /** Contexts with a curve of their own. */
+    public int contexts() {
+        return contexts.size();
+    }
+
+    /** Notices that only trained the bidder-wide curve because {@code maxContexts} contexts were already tracked. */
+    public long untracked() {
+        return untracked.sum();
     }
 
     /**
-     * The shaded first-price bid for an impression worth {@code value} CPM that must be at least {@code floor}:
-     * the surplus-maximising bucket price, or {@code fallbackFactor * value} before the curve is trained. Never below
-     * the floor (the caller drops bids whose value is below it) and never above the value.
+     * The shaded first-price bid for an impression worth {@code value} CPM in {@code context} that must be at least
+     * {@code floor}: the surplus-maximising bucket price under the context's curve (the bidder-wide curve for a context
+     * not seen yet), or {@code fallbackFactor * value} before training. Never below the floor (the caller drops bids
+     * whose value is below it) and never above the value. Allocation-free.
      */
-    public double shade(double value, double floor) {
-        final double[] rate = curve;
+    public double shade(long context, double value, double floor) {
+        final Curves c = curves;
+        final double[] rate = curve(c, context);
         if (rate == null) {
             return Math.min(value, Math.max(floor, value * fallbackFactor));
         }
@@ -111,9 +174,107 @@ public final class WinRateCurve {
         return Math.min(value, best);
     }
 
-    /** The current estimate of the win rate at {@code cpm}, or NaN before training (reports and tests). */
-    public double winRate(double cpm) {
-        final double[] rate = curve;
+    /** The current estimate of the win rate at {@code cpm} in {@code context}, or NaN before training. */
+    public double winRate(long context, double cpm) {
+        final double[] rate = curve(curves, context);
         return rate == null ? Double.NaN : rate[bucket(cpm)];
+    }
+
+    private static double[] curve(Curves c, long context) {
+        if (c.global == null) {
+            return null;
+        }
+        final double[] own = context == NO_CONTEXT ? null : c.byContext.get(context);
+        return own != null ? own : c.global;
+    }
+
+    /** Wins and bids per price bucket, counted by atomic adds. */
+    private static final class Counts {
+        private final AtomicLongArray wins = new AtomicLongArray(BUCKETS);
+        private final AtomicLongArray bids = new AtomicLongArray(BUCKETS);
+
+        void add(int bucket, boolean won) {
+            if (won) {
+                wins.getAndIncrement(bucket);
+            }
+            bids.getAndIncrement(bucket);
+        }
+
+        /**
+         * The monotone curve, or null with fewer than {@code minTotal} bids. Each bucket's rate is estimated with a
+         * prior: without a prior curve Beta(1, 1), with one {@code weight} pseudo-bids at the prior's rate; then the
+         * rates are fitted by weighted isotonic regression (pool-adjacent-violators, weights = bids + prior weight).
+         * Without a prior, buckets with no bids take the fitted rate below them (0 below the lowest bid).
+         */
+        double[] rates(double[] prior, double weight, long minTotal) {
+            final long[] w = new long[BUCKETS];
+            final long[] n = new long[BUCKETS];
+            long total = 0;
+            for (int i = 0; i < BUCKETS; i++) {
+                n[i] = bids.get(i);
+                w[i] = Math.min(n[i], wins.get(i)); // a win counted before its bid was: never above 100%
+                total += n[i];
+            }
+            if (total < minTotal) {
+                return null;
+            }
+            final double[] value = new double[BUCKETS];
+            final double[] mass = new double[BUCKETS];
+            for (int i = 0; i < BUCKETS; i++) {
+                final long sw = w[i];
+                final long sn = n[i];
+                if (prior != null) {
+                    mass[i] = sn + weight;
+                    value[i] = mass[i] == 0 ? prior[i] : (sw + weight * prior[i]) / mass[i];
+                } else {
+                    mass[i] = sn == 0 ? 0 : sn + 2.0;
+                    value[i] = (sw + 1.0) / (sn + 2.0);
+                }
+            }
+            return isotonic(value, mass);
+        }
+    }
+
+    /**
+     * Weighted least-squares non-decreasing fit (pool-adjacent-violators). Points of zero weight take the fit of the
+     * nearest weighted point below them, or 0 when there is none.
+     */
+    static double[] isotonic(double[] value, double[] weight) {
+        final int n = value.length;
+        final double[] blockValue = new double[n];
+        final double[] blockWeight = new double[n];
+        final int[] blockEnd = new int[n]; // last index (inclusive) of each block
+        int blocks = 0;
+        for (int i = 0; i < n; i++) {
+            if (weight[i] <= 0) {
+                continue;
+            }
+            double v = value[i];
+            double m = weight[i];
+            while (blocks > 0 && blockValue[blocks - 1] > v) {
+                blocks--;
+                v = (blockValue[blocks] * blockWeight[blocks] + v * m) / (blockWeight[blocks] + m);
+                m += blockWeight[blocks];
+            }
+            blockValue[blocks] = v;
+            blockWeight[blocks] = m;
+            blockEnd[blocks] = i;
+            blocks++;
+        }
+        final double[] fit = new double[n];
+        int b = 0;
+        double current = 0;
+        boolean seen = false;
+        for (int i = 0; i < n; i++) {
+            if (weight[i] > 0) {
+                while (blockEnd[b] < i) {
+                    b++;
+                }
+                current = blockValue[b];
+                seen = true;
+            }
+            fit[i] = seen ? current : 0.0;
+        }
+        return fit;
     }
 }
