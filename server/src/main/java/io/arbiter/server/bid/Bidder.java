@@ -136,8 +136,8 @@ public final class Bidder {
         }
         final Campaign[] campaigns = registry.snapshot().campaigns();
         final String userKey = request.frequencyKey();
-        final String publisher = request.hasApp ? request.appBundle
-            : request.siteDomain != null ? request.siteDomain : request.publisherDomain;
+        final long publisher = WinRateCurve.publisherKey(request.hasApp, request.hasApp ? request.appBundle
+            : request.siteDomain != null ? request.siteDomain : request.publisherDomain);
         for (int i = 0; i < request.impCount(); i++) {
             bidImp(request, i, campaigns, userKey, publisher, nowMillis);
         }
@@ -161,7 +161,7 @@ public final class Bidder {
         return (wseat.isEmpty() || wseat.contains(config.seat())) && !bseat.contains(config.seat());
     }
 
-    private void bidImp(BidRequest request, int impIndex, Campaign[] campaigns, String userKey, String publisher,
+    private void bidImp(BidRequest request, int impIndex, Campaign[] campaigns, String userKey, long publisher,
                         long now) {
         final BidRequest.Imp imp = request.imp(impIndex);
         final PosteriorTable table = registry.table();
@@ -218,7 +218,7 @@ public final class Bidder {
                 }
                 final double value = Math.min(spec.maxCpm(), 1000.0 * p * spec.valuePerAction() * modifier);
                 // every bid's notices train its context's win-rate curve, whatever the auction type
-                final long context = WinRateCurve.context(request.hasApp, publisher, candW[count], candH[count], candMtype[count]);
+                final long context = WinRateCurve.context(publisher, candW[count], candH[count], candMtype[count]);
                 final double price = switch (auctionType) {
                     case 1 -> curve.shade(context, value, floor);
                     case 3 -> floor;

@@ -42,8 +42,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
         if (shadingMaxContexts < 0) {
             throw new IllegalArgumentException("bidding.shadingMaxContexts must be >= 0, was " + shadingMaxContexts);
         }
-        if (!(shadingContextPriorWeight >= 0) || Double.isInfinite(shadingContextPriorWeight)) {
-            throw new IllegalArgumentException("bidding.shadingContextPriorWeight must be finite and >= 0, was "
+        if (!(shadingContextPriorWeight > 0) || Double.isInfinite(shadingContextPriorWeight)) {
+            throw new IllegalArgumentException("bidding.shadingContextPriorWeight must be finite and > 0, was "
                 + shadingContextPriorWeight);
         }
         if (!(pacingAllowance >= 0 && pacingAllowance <= 1)) {

@@ -172,9 +172,10 @@ class BidderRulesTest {
         final BidFixture f = fixture(BidFixture.campaign("a", 100));
         final Bidder bidder = f.module.newBidder(1);
         final WinRateCurve curve = f.module.winRateCurve();
-        // cheap.example: bids of 1 CPM or more win; dear.example: 4 CPM or more (300x250 banners on both).
-        for (int i = 0; i < 500; i++) {
-            final double b = 0.5 + 4.5 * i / 500.0;
+        // cheap.example: bids of 1 CPM or more win; dear.example: 4 CPM or more (300x250 banners on both). Enough
+        // notices per price bucket (~100 near 1 CPM) for each context's data to outweigh the bidder-wide prior.
+        for (int i = 0; i < 5000; i++) {
+            final double b = 0.5 + 4.5 * i / 5000.0;
             curve.observe(WinRateCurve.context(false, "cheap.example", 300, 250, Creative.MTYPE_BANNER), b, b >= 1.0);
             curve.observe(WinRateCurve.context(false, "dear.example", 300, 250, Creative.MTYPE_BANNER), b, b >= 4.0);
         }
@@ -183,12 +184,17 @@ class BidderRulesTest {
         final double dear = onlyBid(f.bid(bidder, requestOn("dear.example", ",\"at\":1"))).getDouble("price");
         assertTrue(cheap >= 0.95 && cheap <= 1.3, "cheap.example shaded to its own threshold: " + cheap);
         assertTrue(dear >= 3.9 && dear <= 4.8, "dear.example shaded to its own threshold: " + dear);
-        // Another format on cheap.example is another context, not seen yet: the bidder-wide curve decides, whose
-        // surplus-maximising bid for a value of ~5 is also ~1 (half the bids win from 1 CPM, all from 4).
+        // An app whose bundle is named like the dear site is a context not seen yet: the bidder-wide curve decides,
+        // whose surplus-maximising bid for a value of ~5 is also ~1 (half the bids win from 1 CPM, all from 4).
         final double other = onlyBid(f.bid(bidder, "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":"
             + "{\"w\":300,\"h\":250},\"instl\":1}],\"app\":{\"bundle\":\"dear.example\"},\"at\":1}"))
             .getDouble("price");
         assertTrue(other >= 0.95 && other <= 1.3, "an app named like the dear site is a context of its own: " + other);
+        // The context is the format the bid is made in: from a format list, the creative's matching 300x250.
+        final double otherFormat = onlyBid(f.bid(bidder, "{\"id\":\"r1\",\"imp\":[{\"id\":\"1\",\"banner\":"
+            + "{\"format\":[{\"w\":728,\"h\":90},{\"w\":300,\"h\":250}]}}],\"site\":{\"domain\":\"dear.example\"},"
+            + "\"at\":1}")).getDouble("price");
+        assertTrue(otherFormat >= 3.9, "the 300x250 of the format list is dear.example's 300x250: " + otherFormat);
     }
 
     @Test
@@ -204,10 +210,10 @@ class BidderRulesTest {
         BidFixture.await(f.module.notices().notice(OutcomeKind.WIN, ResponseChecks.token(won.getString("nurl")),
             "1.0", null));
         assertEquals(2, curve.contexts(), "second-price wins train their context too");
-        final JsonObject other = onlyBid(f.bid(bidder, requestOn("one.example", ",\"at\":1")));
+        final JsonObject other = onlyBid(f.bid(bidder, requestOn("three.example", ",\"at\":1")));
         BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, ResponseChecks.token(other.getString("lurl")),
             null, "1"));
-        assertEquals(2, curve.contexts(), "a non-market loss (code 1) trains nothing");
+        assertEquals(2, curve.contexts(), "a non-market loss (code 1) trains nothing, not even its context");
         assertTrue(f.metrics.scrape().contains("arbiter_bid_shading_contexts 2.0"), "the gauge shows the contexts");
         // The notices reached the two contexts with the right outcome: one.example lost at ~4, two.example won at ~5.
         for (int i = 0; i < 3000; i++) { // a market elsewhere whose win rate rises as bid / 10 CPM

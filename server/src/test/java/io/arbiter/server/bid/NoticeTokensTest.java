@@ -25,6 +25,14 @@ class NoticeTokensTest {
     }
 
     @Test
+    void aContextWithTheTopBitSetRoundTrips() {
+        final String token = tokens.issue("a", "c", 1, 1L, 1L, "USD", -1, -1L, new StringBuilder());
+        assertEquals(-1L, tokens.parse(token, "t").shadingContext());
+        final String other = tokens.issue("a", "c", 1, 1L, 1L, "USD", -1, Long.MIN_VALUE, new StringBuilder());
+        assertEquals(Long.MIN_VALUE, tokens.parse(other, "t").shadingContext());
+    }
+
+    @Test
     void tokensOfTheEarlierFormatAreStillAcceptedWithoutAContext() {
         final String n1 = signer.sign("n1.spring-sale.c1." + Long.toString(4_321, 36) + "."
             + Long.toString(1_795_392_000_123L, 36) + ".2a.USD." + Integer.toString(-1, 36));

@@ -104,6 +104,10 @@ class WinRateCurveTest {
             ownTotal += own;
             wideTotal += wide;
         }
+        final double dearBest = bestSurplus(value, dearMarket);
+        final double dearWide = surplus(curve.shade(WinRateCurve.NO_CONTEXT, value, 0), value, dearMarket);
+        assertTrue(dearWide < 0.1 * dearBest, "seed " + (SEED + 1) + ": the bidder-wide curve bids for the cheap "
+            + "market and almost never wins the dear one: " + dearWide + " of " + dearBest);
         assertTrue(ownTotal >= 1.1 * wideTotal, "seed " + (SEED + 1) + ": own " + ownTotal + ", bidder-wide "
             + wideTotal);
         final long unseen = WinRateCurve.context(false, "new.example", 300, 250, 1);

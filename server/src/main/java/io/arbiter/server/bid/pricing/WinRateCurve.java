@@ -28,9 +28,10 @@ import java.util.concurrent.atomic.LongAdder;
  * and a busy one by its own market. Until {@code minObservations} notices have arrived in all, no curve is trusted
  * and the configured shading factor applies.
  *
- * <p><b>Bounds.</b> At most {@code maxContexts} contexts are tracked (about 3 KB each); notices of further contexts
- * still train the bidder-wide curve and are counted in {@link #untracked()}. Distinct contexts whose keys collide
- * (probability about {@code n^2 / 2^65}) share a curve.
+ * <p><b>Bounds.</b> About {@code maxContexts} contexts are tracked (about 3 KB each; threads racing to add the last
+ * ones may pass the limit by one each); notices of further contexts still train the bidder-wide curve and are counted
+ * in {@link #untracked()}. Contexts do not expire. Distinct contexts whose 64-bit keys collide (probability about
+ * {@code n^2 / 2^65} for {@code n} contexts) share a curve.
  */
 public final class WinRateCurve {
     public static final int BUCKETS = 128;
@@ -48,6 +49,7 @@ public final class WinRateCurve {
     private final int maxContexts;
     private final double contextPriorWeight;
     private volatile Curves curves = Curves.UNTRAINED;
+    private final Scratch scratch = new Scratch();
 
     /** The curves of one refresh: immutable once published. */
     private record Curves(double[] global, Long2ObjectHashMap<double[]> byContext) {
@@ -58,11 +60,11 @@ public final class WinRateCurve {
      * @param fallbackFactor     bid = factor x value until the curves are trained
      * @param minObservations    notices (wins and market losses, all contexts) before any curve is used
      * @param maxContexts        contexts tracked at most; 0 keeps the bidder-wide curve only
-     * @param contextPriorWeight pseudo-observations of the bidder-wide curve in each context bucket
+     * @param contextPriorWeight pseudo-observations of the bidder-wide curve in each context bucket (&gt; 0)
      */
     public WinRateCurve(double fallbackFactor, int minObservations, int maxContexts, double contextPriorWeight) {
-        if (maxContexts < 0 || !(contextPriorWeight >= 0) || Double.isInfinite(contextPriorWeight)) {
-            throw new IllegalArgumentException("maxContexts must be >= 0 and contextPriorWeight finite and >= 0, were "
+        if (maxContexts < 0 || !(contextPriorWeight > 0) || Double.isInfinite(contextPriorWeight)) {
+            throw new IllegalArgumentException("maxContexts must be >= 0 and contextPriorWeight finite and > 0, were "
                 + maxContexts + ", " + contextPriorWeight);
         }
         this.fallbackFactor = fallbackFactor;
@@ -73,20 +75,38 @@ public final class WinRateCurve {
 
     /** A bidder-wide curve only. */
     public WinRateCurve(double fallbackFactor, int minObservations) {
-        this(fallbackFactor, minObservations, 0, 0);
+        this(fallbackFactor, minObservations, 0, 1);
     }
 
     /**
-     * The context key of a bid: publisher (an app's bundle, or a site's domain or publisher domain; null when the
-     * request names none) and the bid's format. An app and a site of the same name are different contexts. Stable
-     * across restarts (String's hash is specified), never {@link #NO_CONTEXT}, and allocation-free.
+     * The publisher part of a context key: a 64-bit FNV-1a hash of the publisher's name (an app's bundle, or a site's
+     * domain or publisher domain; null when the request names none), with apps and sites apart. Stable across
+     * restarts and allocation-free; compute it once per request.
      */
-    public static long context(boolean app, String publisher, int w, int h, int mtype) {
-        final long publisherHash = publisher == null ? 0x5bd1e995L : publisher.hashCode() & 0xFFFF_FFFFL;
-        final long format = ((long) (w & 0xFFFF) << 16 | (h & 0xFFFF)) ^ ((long) (mtype & 0x7) << 28)
-            ^ (app ? 1L << 31 : 0L);
-        final long key = SplitMix64.mix(publisherHash << 32 ^ format);
+    public static long publisherKey(boolean app, String publisher) {
+        long hash = app ? 0xA5A5_5A5A_C3C3_3C3CL : 0xCBF2_9CE4_8422_2325L; // FNV offset basis (sites)
+        if (publisher == null) {
+            return hash ^ 0x5BD1_E995L;
+        }
+        for (int i = 0; i < publisher.length(); i++) {
+            hash = (hash ^ publisher.charAt(i)) * 0x100_0000_01B3L;
+        }
+        return hash;
+    }
+
+    /**
+     * The context key of a bid: its publisher ({@link #publisherKey}) and format (width, height, media type), mixed
+     * into 64 bits; never {@link #NO_CONTEXT}. Allocation-free.
+     */
+    public static long context(long publisherKey, int w, int h, int mtype) {
+        final long format = (long) (w & 0xFFFF) << 19 | (long) (h & 0xFFFF) << 3 | (mtype & 0x7);
+        final long key = SplitMix64.mix(publisherKey ^ SplitMix64.mix(format));
         return key == NO_CONTEXT ? 1L : key;
+    }
+
+    /** {@code context(publisherKey(app, publisher), w, h, mtype)}. */
+    public static long context(boolean app, String publisher, int w, int h, int mtype) {
+        return context(publisherKey(app, publisher), w, h, mtype);
     }
 
     static int bucket(double cpm) {
@@ -120,14 +140,15 @@ public final class WinRateCurve {
 
     /** Rebuilds the curves from the counts (call periodically, off the bid path; one caller at a time). */
     public void refresh() {
-        final double[] g = global.rates(null, 0, minObservations);
+        final Scratch scratch = this.scratch;
+        final double[] g = global.rates(null, 0, minObservations, scratch);
         if (g == null) {
             curves = Curves.UNTRAINED;
             return;
         }
         final Long2ObjectHashMap<double[]> byContext = new Long2ObjectHashMap<>(Math.max(8, contexts.size() * 2),
             0.65f);
-        contexts.forEach((key, counts) -> byContext.put(key, counts.rates(g, contextPriorWeight, 0)));
+        contexts.forEach((key, counts) -> byContext.put(key, counts.rates(g, contextPriorWeight, 0, scratch)));
         curves = new Curves(g, byContext);
     }
 
@@ -135,7 +156,7 @@ public final class WinRateCurve {
         return curves.global != null;
     }
 
-    /** Contexts with a curve of their own. */
+    /** Contexts tracked (each has a curve of its own from the next {@link #refresh} on). */
     public int contexts() {
         return contexts.size();
     }
@@ -202,48 +223,65 @@ public final class WinRateCurve {
 
         /**
          * The monotone curve, or null with fewer than {@code minTotal} bids. Each bucket's rate is estimated with a
-         * prior: without a prior curve Beta(1, 1), with one {@code weight} pseudo-bids at the prior's rate; then the
-         * rates are fitted by weighted isotonic regression (pool-adjacent-violators, weights = bids + prior weight).
-         * Without a prior, buckets with no bids take the fitted rate below them (0 below the lowest bid).
+         * prior: without a prior curve Beta(1, 1), with one {@code weight} (&gt; 0) pseudo-bids at the prior's rate;
+         * then the rates are fitted by weighted isotonic regression (pool-adjacent-violators, weights = bids + prior
+         * weight). Without a prior, buckets with no bids take the fitted rate below them (0 below the lowest bid).
+         * Only the returned curve is allocated; the rest is {@code scratch} (one caller at a time).
          */
-        double[] rates(double[] prior, double weight, long minTotal) {
-            final long[] w = new long[BUCKETS];
-            final long[] n = new long[BUCKETS];
+        double[] rates(double[] prior, double weight, long minTotal, Scratch scratch) {
+            final double[] value = scratch.value;
+            final double[] mass = scratch.mass;
             long total = 0;
             for (int i = 0; i < BUCKETS; i++) {
-                n[i] = bids.get(i);
-                w[i] = Math.min(n[i], wins.get(i)); // a win counted before its bid was: never above 100%
-                total += n[i];
+                final long n = bids.get(i);
+                final long w = Math.min(n, wins.get(i)); // a win counted before its bid was: never above 100%
+                total += n;
+                if (prior != null) {
+                    mass[i] = n + weight;
+                    value[i] = (w + weight * prior[i]) / mass[i];
+                } else {
+                    mass[i] = n == 0 ? 0 : n + 2.0;
+                    value[i] = (w + 1.0) / (n + 2.0);
+                }
             }
             if (total < minTotal) {
                 return null;
             }
-            final double[] value = new double[BUCKETS];
-            final double[] mass = new double[BUCKETS];
-            for (int i = 0; i < BUCKETS; i++) {
-                final long sw = w[i];
-                final long sn = n[i];
-                if (prior != null) {
-                    mass[i] = sn + weight;
-                    value[i] = mass[i] == 0 ? prior[i] : (sw + weight * prior[i]) / mass[i];
-                } else {
-                    mass[i] = sn == 0 ? 0 : sn + 2.0;
-                    value[i] = (sw + 1.0) / (sn + 2.0);
-                }
-            }
-            return isotonic(value, mass);
+            final double[] fit = new double[BUCKETS];
+            isotonic(value, mass, fit, scratch);
+            return fit;
         }
     }
 
-    /**
-     * Weighted least-squares non-decreasing fit (pool-adjacent-violators). Points of zero weight take the fit of the
-     * nearest weighted point below them, or 0 when there is none.
-     */
+    /** Working arrays of {@link #refresh}, reused (refresh has one caller at a time). */
+    private static final class Scratch {
+        final double[] value = new double[BUCKETS];
+        final double[] mass = new double[BUCKETS];
+        final double[] blockValue = new double[BUCKETS];
+        final double[] blockWeight = new double[BUCKETS];
+        final int[] blockEnd = new int[BUCKETS];
+    }
+
+    /** {@link #isotonic(double[], double[], double[], Scratch)} into a new array (tests). */
     static double[] isotonic(double[] value, double[] weight) {
-        final int n = value.length;
-        final double[] blockValue = new double[n];
-        final double[] blockWeight = new double[n];
-        final int[] blockEnd = new int[n]; // last index (inclusive) of each block
+        if (value.length > BUCKETS) {
+            throw new IllegalArgumentException("at most " + BUCKETS + " points");
+        }
+        final double[] fit = new double[value.length];
+        isotonic(value, weight, fit, new Scratch());
+        return fit;
+    }
+
+    /**
+     * Weighted least-squares non-decreasing fit (pool-adjacent-violators) of {@code value[0..fit.length)} into
+     * {@code fit}. Points of zero weight take the fit of the nearest weighted point below them, or 0 when there is
+     * none.
+     */
+    private static void isotonic(double[] value, double[] weight, double[] fit, Scratch scratch) {
+        final int n = fit.length;
+        final double[] blockValue = scratch.blockValue;
+        final double[] blockWeight = scratch.blockWeight;
+        final int[] blockEnd = scratch.blockEnd; // last index (inclusive) of each block
         int blocks = 0;
         for (int i = 0; i < n; i++) {
             if (weight[i] <= 0) {
@@ -261,7 +299,6 @@ public final class WinRateCurve {
             blockEnd[blocks] = i;
             blocks++;
         }
-        final double[] fit = new double[n];
         int b = 0;
         double current = 0;
         boolean seen = false;
@@ -275,6 +312,5 @@ public final class WinRateCurve {
             }
             fit[i] = seen ? current : 0.0;
         }
-        return fit;
     }
 }

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The win-rate curves' isotonic fit (pool-adjacent-violators) against the textbook min-max formula of weighted
@@ -72,7 +73,7 @@ class IsotonicFitTest {
             for (int i = 0; i < n; i++) {
                 assertEquals(expected[i], fit[i], 1e-9, "seed " + seed + ", round " + round + ", index " + i);
                 if (i > 0) {
-                    assertEquals(true, fit[i] >= fit[i - 1], "non-decreasing, seed " + seed + ", round " + round);
+                    assertTrue(fit[i] >= fit[i - 1], "non-decreasing, seed " + seed + ", round " + round);
                 }
             }
         }
