@@ -125,13 +125,15 @@ public final class Samplers {
             v = v * v * v;
             final double x2 = x * x;
             final double squeeze = 1.0 - 0.0331 * x2 * x2;
-            final double uHigh = spare * SPARE_ULP;
-            if (uHigh + SPARE_ULP <= squeeze) {
-                return d * v; // every completion of u is below the squeeze bound
+            final double bound = acceptanceLowerBound(d, c * x, x2);
+            final double uCeiling = spare * SPARE_ULP + SPARE_ULP;
+            // Both tests at once, one branch: every completion of u is below the squeeze or passes the log-free bound.
+            // For the large shapes of busy arms the bound accepts ~99% of draws, where the squeeze alone takes ~90%.
+            if ((uCeiling <= squeeze) | (uCeiling - 1.0 < bound)) {
+                return d * v;
             }
-            final double u = uHigh + ((rng.nextLong() >>> (64 - LOW_BITS)) + 0.5) * 0x1.0p-53;
-            if (u < squeeze || u - 1.0 < acceptanceLowerBound(d, c * x, x2)
-                || Math.log(u) < 0.5 * x2 + d * (1.0 - v + Math.log(v))) {
+            final double u = uCeiling - SPARE_ULP + ((rng.nextLong() >>> (64 - LOW_BITS)) + 0.5) * 0x1.0p-53;
+            if (u < squeeze || u - 1.0 < bound || Math.log(u) < 0.5 * x2 + d * (1.0 - v + Math.log(v))) {
                 return d * v;
             }
         }
@@ -147,11 +149,9 @@ public final class Samplers {
      * shapes, where the squeeze is loose). Returns -infinity (no shortcut) for {@code y < -1/2}.
      */
     static double acceptanceLowerBound(double d, double y, double x2) {
-        if (y < -0.5) {
-            return Double.NEGATIVE_INFINITY;
-        }
         final double y2 = y * y;
-        return 0.5 * x2 - d * (4.5 * y2 + y2 * y2 * (0.75 - (y < 0.0 ? 1.2 * y : 0.0)));
+        final double bound = 0.5 * x2 - d * (4.5 * y2 + y2 * y2 * (0.75 - 1.2 * Math.min(y, 0.0)));
+        return y < -0.5 ? Double.NEGATIVE_INFINITY : bound; // computed first: a select, not a branch, when hot
     }
 
     private static final int LAYER_BITS = 7;
