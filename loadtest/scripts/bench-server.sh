@@ -8,6 +8,7 @@
 #   layout A: the event loop thread alone on core 0; the server's other threads, Postgres and the generator on core 1
 #   layout B: the server JVM and Postgres on core 0; the generator alone on core 1
 #
+# SERVER_JAVA_OPTS (optional) goes to the server's JVM only, e.g. SERVER_JAVA_OPTS="-XX:+UseZGC -Xmx1g".
 # Needs: a 2-core Linux machine (taskset), the jars built (./mvnw -q -DskipTests package), curl, python3.
 # Output goes to ./bench-out/<layout>-<scenario>-<rate>.{out,before,after} and reports/ below it.
 set -euo pipefail
@@ -20,7 +21,8 @@ mkdir -p "$out"
 cp -r "$repo/config" "$work/"
 
 cd "$work"
-EVENT_LOOPS=1 java -jar "$repo/server/target/server.jar" > "$out/server.log" 2>&1 &
+# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
+EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "$repo/server/target/server.jar" > "$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -sf localhost:8080/ready > /dev/null && break; sleep 1; done
