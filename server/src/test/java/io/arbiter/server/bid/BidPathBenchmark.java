@@ -81,6 +81,24 @@ public final class BidPathBenchmark {
             reservations.release(bids.get(0).nonce);
         }
         report("decision only (bidder.bid)", decide);
+        // Heap allocated per call (the thread's allocation counter around each call; release() not counted).
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long fullBytes = 0;
+        long decideBytes = 0;
+        final int counted = Math.min(iterations, 100_000);
+        for (int i = 0; i < counted; i++) {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            handler.bidBody(body);
+            fullBytes += threads.getCurrentThreadAllocatedBytes() - before;
+            release(f);
+            final long beforeDecide = threads.getCurrentThreadAllocatedBytes();
+            final Bidder.Bids bids = bidder.bid(parsed, f.clock.millis());
+            decideBytes += threads.getCurrentThreadAllocatedBytes() - beforeDecide;
+            reservations.release(bids.get(0).nonce);
+        }
+        System.out.printf(Locale.ROOT, "allocated per call: parse + 20 creatives + write %d B, decision only %d B%n",
+            fullBytes / counted, decideBytes / counted);
     }
 
     private static void runOnce(BidHandler handler, byte[] body, BidFixture f) throws Exception {
