@@ -98,7 +98,6 @@ class WinRateCurveTest {
             final double wide = surplus(curve.shade(WinRateCurve.NO_CONTEXT, value, 0), value, market);
             final String context = "seed " + (SEED + 1) + ", " + c[2] + ": own " + own + ", bidder-wide " + wide
                 + ", best " + best;
-            System.out.println("WinRateCurveTest " + context);
             assertTrue(own >= 0.97 * best, context);
             assertTrue(own >= 0.99 * wide, context);
             ownTotal += own;

@@ -11,9 +11,9 @@ import org.agrona.collections.LongArrayList;
  * <p><b>Layout, and why.</b> Every bid adds one and most live until their timeout (30 s by default: ~90,000 at 3,000
  * bids/s). Kept as boxed map entries they cost three objects per bid that survive young collections and are copied
  * at every one of them, which made the server's young pauses several times longer (docs/BENCHMARKS.md, series G).
- * Here they are primitives in {@value #SHARDS} shards (by default), each two open-addressing {@code long -> long} maps (Agrona):
- * nonce to {@code campaign slot << 40 | micros} and nonce to expiry time; nothing per bid is allocated once a shard's
- * arrays have grown. Each shard is guarded by its own monitor, held for a map operation or, in {@link #expire}, for
+ * Here they are primitives in {@value #SHARDS} shards (by default), each two open-addressing {@code long -> long}
+ * maps (Agrona): nonce to {@code campaign slot << 40 | micros} and nonce to expiry time; nothing per bid is allocated
+ * once a shard's arrays have grown. Each shard is guarded by its own monitor, held for a map operation or, in {@link #expire}, for
  * one scan of that shard (about 1,500 entries at the rate above); the bid path takes one uncontended lock per bid.
  */
 public final class Reservations {
@@ -54,7 +54,7 @@ public final class Reservations {
         return shardShift == 64 ? shards[0] : shards[(int) (nonce >>> shardShift)]; // top bits; maps hash the key
     }
 
-    /** Records bid {@code nonce}'s reservation of {@code micros} on campaign {@code slot} until {@code expiresAtMillis}. */
+    /** Records bid {@code nonce}'s reservation of {@code micros} on campaign {@code slot} until its expiry. */
     public void add(long nonce, int slot, long micros, long expiresAtMillis) {
         if (slot < 0 || micros < 0 || micros > MAX_MICROS) {
             throw new IllegalArgumentException("reservation out of range: slot " + slot + ", micros " + micros);
