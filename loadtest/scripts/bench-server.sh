@@ -7,8 +7,12 @@
 #
 #   layout A: the event loop thread alone on core 0; the server's other threads, Postgres and the generator on core 1
 #   layout B: the server JVM and Postgres on core 0; the generator alone on core 1
+#   layout C: the event loop and the JVM's stop-the-world threads (GC workers, VM thread) on core 0; the server's
+#             other threads, Postgres and the generator on core 1. A young pause then has core 0 to itself instead
+#             of sharing core 1 with the generator (layout A), and nothing else competes with the event loop.
 #
 # SERVER_JAVA_OPTS (optional) goes to the server's JVM only, e.g. SERVER_JAVA_OPTS="-XX:+UseZGC -Xmx1g".
+# SERVER_JAR (optional) runs another build of the server (A/B comparisons); default server/target/server.jar.
 # Needs: a 2-core Linux machine (taskset), the jars built (./mvnw -q -DskipTests package), curl, python3.
 # Output goes to ./bench-out/<layout>-<scenario>-<rate>.{out,before,after} and reports/ below it.
 set -euo pipefail
@@ -22,32 +26,52 @@ cp -r "$repo/config" "$work/"
 
 cd "$work"
 # shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
-EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "$repo/server/target/server.jar" > "$out/server.log" 2>&1 &
+EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "${SERVER_JAR:-$repo/server/target/server.jar}" > "$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -sf localhost:8080/ready > /dev/null && break; sleep 1; done
 curl -sf localhost:8080/ready > /dev/null || { echo "server did not become ready; see $out/server.log" >&2; exit 1; }
 
-if [ "$layout" = A ]; then
+if [ "$layout" = A ] || [ "$layout" = C ]; then
   taskset -a -pc 1 "$server" > /dev/null
   for p in $(pgrep -x postgres); do taskset -pc 1 "$p" > /dev/null; done
   for t in /proc/"$server"/task/*; do
-    [ "$(cat "$t/comm")" = "vert.x-eventloo" ] && taskset -pc 0 "$(basename "$t")" > /dev/null
+    case "$(cat "$t/comm")" in
+      vert.x-eventloo) taskset -pc 0 "$(basename "$t")" > /dev/null ;;
+      "GC Thread#"*|"VM Thread") [ "$layout" = C ] && taskset -pc 0 "$(basename "$t")" > /dev/null ;;
+    esac
   done
 else
   taskset -a -pc 0 "$server" > /dev/null
   for p in $(pgrep -x postgres); do taskset -pc 0 "$p" > /dev/null; done
 fi
 
+# CPU time (user + system, in clock ticks) of the whole server process and of its event loop thread(s).
+cpu_ticks() { awk '{print $14 + $15}' "$1"; }
+loop_ticks() {
+  local sum=0 t
+  for t in /proc/"$server"/task/*; do
+    [ "$(cat "$t/comm")" = "vert.x-eventloo" ] && sum=$((sum + $(cpu_ticks "$t/stat")))
+  done
+  echo "$sum"
+}
+hz=$(getconf CLK_TCK)
+
 cd "$out"
 for rate in "$@"; do
   name=$layout-$scenario-$rate
   curl -s localhost:8080/metrics > "$name.before"
+  proc_before=$(cpu_ticks /proc/"$server"/stat); loop_before=$(loop_ticks)
   echo "== $name  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
   taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url http://127.0.0.1:8080 --scenario "$scenario" \
     --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet --report "reports/$name" \
     > "$name.out" 2>&1 || true
   curl -s localhost:8080/metrics > "$name.after"
+  proc_after=$(cpu_ticks /proc/"$server"/stat); loop_after=$(loop_ticks)
+  # warm-up and measured requests alike (30 s at the rate); the process figure includes GC, JIT and the shipper
+  python3 -c "import sys; r, hz, p, l = map(float, sys.argv[1:]); n = r * 30; \
+print(f'server CPU per request: process {p / hz / n * 1e6:.1f} µs, event loop {l / hz / n * 1e6:.1f} µs')" \
+    "$rate" "$hz" "$((proc_after - proc_before))" "$((loop_after - loop_before))"
   python3 "$repo/loadtest/scripts/metrics-percentiles.py" "$name.before" "$name.after"
   grep -E '^(corrected|uncorrected|send lag|throughput|requests|statuses|errors)' "$name.out" || cat "$name.out"
   curl -s localhost:8080/metrics | grep -E '^arbiter_outcome_(decisions_dropped_total|ring_depth) ' || true

@@ -24,6 +24,8 @@ public record ServerServices(ServerConfig config, Clock clock, Metrics metrics, 
 
     /** A hook for further endpoints (the bidder mounts itself through it). */
     public interface Extension {
-        void mount(io.vertx.core.Vertx vertx, io.vertx.ext.web.Router router, long seed);
+        /** Mounts this event loop's endpoints: per-request hot paths on {@code hot}, the rest on {@code router}. */
+        void mount(io.vertx.core.Vertx vertx, io.vertx.ext.web.Router router, io.arbiter.server.http.HotRoutes hot,
+                   long seed);
     }
 }

@@ -2,11 +2,12 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
+import io.arbiter.server.http.BodyEndpoint;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.metrics.Metrics;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.time.Clock;
 import java.util.Objects;
@@ -17,7 +18,7 @@ import java.util.Objects;
  * (decompression of {@code Content-Encoding: gzip} bodies, compression when the exchange sends
  * {@code Accept-Encoding}). One instance per event loop: parser, request, bidder and writer are this loop's own.
  */
-public final class BidHandler implements Handler<RoutingContext> {
+public final class BidHandler implements BodyEndpoint {
     private static final String VERSION_HEADER = "x-openrtb-version";
 
     private final BidRequestParser parser = new BidRequestParser();
@@ -37,25 +38,25 @@ public final class BidHandler implements Handler<RoutingContext> {
     }
 
     @Override
-    public void handle(RoutingContext ctx) {
+    public void handle(HttpServerRequest http, Buffer body) {
         final long start = System.nanoTime();
-        final String asked = ctx.request().getHeader(VERSION_HEADER);
-        ctx.response().putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
+        final HttpServerResponse response = http.response();
+        final String asked = http.getHeader(VERSION_HEADER);
+        response.putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
         int status;
         try {
-            final Buffer body = ctx.body().buffer();
-            parser.parse(body == null ? null : body.getBytes(), request);
+            parser.parse(body.getBytes(), request);
             final Bidder.Bids bids = bidder.bid(request, clock.millis());
             if (bids.size() == 0) {
                 status = 204;
-                ctx.response().setStatusCode(204).end();
+                response.setStatusCode(204).end();
             } else {
                 status = 200;
-                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+                response.setStatusCode(200).putHeader("Content-Type", "application/json")
                     .end(writer.write(request, bids));
             }
         } catch (Throwable failure) {
-            status = errors.respond(ctx, failure);
+            status = errors.respond(http, failure);
         }
         timers.record(status, System.nanoTime() - start);
     }

@@ -14,6 +14,7 @@ import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.HotRoutes;
 import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
@@ -232,10 +233,10 @@ public final class BidModule implements ServerServices.Extension {
     }
 
     @Override
-    public void mount(Vertx vertx, Router router, long seed) {
+    public void mount(Vertx vertx, Router router, HotRoutes hot, long seed) {
         final ErrorMapper errors = new ErrorMapper(metrics);
         final Bidder bidder = newBidder(seed);
-        router.post("/openrtb2/bid").handler(new BidHandler(bidder,
+        hot.post("/openrtb2/bid", new BidHandler(bidder,
             new BidResponseWriter(config.noticeBaseUrl(), config.seat()), clock, errors, metrics));
         new NoticeHandler(notices, errors, metrics).mount(router);
         new CampaignAdminHandler(registry, store, adminAuth, errors, metrics).mount(router);

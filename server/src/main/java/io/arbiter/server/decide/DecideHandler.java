@@ -15,7 +15,8 @@ import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.token.DecisionTokens;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.time.Clock;
 import java.util.Objects;
@@ -52,12 +53,12 @@ public final class DecideHandler extends JsonEndpoint {
     }
 
     @Override
-    protected void handle(RoutingContext ctx, long startNanos) throws Exception {
-        JsonBodies.requireJson(ctx);
+    protected void handle(HttpServerRequest request, Buffer body, long startNanos) throws Exception {
+        JsonBodies.requireJson(request);
         String experimentId = null;
         String unit = "";
         int count = 1;
-        try (JsonParser parser = JsonBodies.openObject(ctx)) {
+        try (JsonParser parser = JsonBodies.openObject(body)) {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
                 parser.nextToken();
@@ -81,7 +82,7 @@ public final class DecideHandler extends JsonEndpoint {
         if (experiment == null) {
             throw new ApiException(404, "unknown experiment '" + experimentId + "'", "experiment");
         }
-        respond(ctx, 200, decide(experiment, unit, count), startNanos);
+        respond(request, 200, decide(experiment, unit, count), startNanos);
     }
 
     private String decide(Experiment experiment, String unit, int count) {

@@ -2,6 +2,7 @@ package io.arbiter.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.arbiter.server.outcome.JournalFullException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -23,9 +24,17 @@ public final class ErrorMapper {
         this.metrics = Objects.requireNonNull(metrics);
     }
 
-    /** Writes the error answer for {@code failure} and returns its status. */
+    /** Writes the error answer for a routed request's {@code failure} and returns its status. */
     public int respond(RoutingContext ctx, Throwable failure) {
-        final HttpServerResponse response = ctx.response();
+        if (failure == null && ctx.statusCode() > 0) {
+            return respond(ctx.request(), new ApiException(ctx.statusCode(), defaultMessage(ctx.statusCode())));
+        }
+        return respond(ctx.request(), failure);
+    }
+
+    /** Writes the error answer for {@code failure} and returns its status. */
+    public int respond(HttpServerRequest request, Throwable failure) {
+        final HttpServerResponse response = request.response();
         if (response.ended()) {
             return response.getStatusCode();
         }
@@ -52,14 +61,11 @@ public final class ErrorMapper {
             body.put("error", "outcome journal unavailable; retry later");
             response.putHeader("Retry-After", "5");
             LOG.log(System.Logger.Level.ERROR, "outcome journal failure", failure);
-        } else if (failure == null && ctx.statusCode() > 0) {
-            status = ctx.statusCode();
-            body.put("error", defaultMessage(status));
         } else {
             status = 500;
             body.put("error", "internal error");
-            LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + ctx.request().method() + " "
-                + ctx.request().path(), failure);
+            LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + request.method() + " "
+                + request.path(), failure);
         }
         metrics.error(Integer.toString(status));
         response.setStatusCode(status)

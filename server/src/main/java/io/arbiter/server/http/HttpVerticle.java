@@ -23,9 +23,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One HTTP server verticle; deployed once per event loop, all sharing the port. Each instance has its own router,
- * handlers and {@link Workspace}, so nothing on the request path is shared between loops except the lock-free table,
- * the immutable registry snapshot and the outcome pipeline.
+ * One HTTP server verticle; deployed once per event loop, all sharing the port. Each instance has its own routes,
+ * handlers and {@link Workspace}: the per-request endpoints (decide, reward, bid) are dispatched by {@link HotRoutes}
+ * without the web router, everything else goes through the router. Nothing on the request path is shared between
+ * loops except the lock-free table, the immutable registry snapshot and the outcome pipeline.
  */
 public final class HttpVerticle extends VerticleBase {
     private final ServerServices services;
@@ -44,25 +45,26 @@ public final class HttpVerticle extends VerticleBase {
         final Router router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes));
 
+        final HotRoutes hot = new HotRoutes(errors, config.maxBodyBytes);
         final Workspace workspace = new Workspace(seed, config.maxVariants);
-        router.post("/v1/decide").handler(new DecideHandler(services.registry(), services.tokens(),
+        hot.post("/v1/decide", new DecideHandler(services.registry(), services.tokens(),
             services.outcomes(), workspace, services.clock(), services.metrics(), errors));
         final RewardService rewards = new RewardService(services.registry(), services.tokens(), services.outcomes(),
             services.duplicates(), services.clock(), config.attributionWindowMillis, services.metrics());
-        router.post("/v1/reward").handler(new RewardHandler(rewards, services.metrics(), errors));
-        router.post("/v1/reward/batch").handler(new RewardBatchHandler(rewards, config.maxRewardBatch,
+        hot.post("/v1/reward", new RewardHandler(rewards, services.metrics(), errors));
+        hot.post("/v1/reward/batch", new RewardBatchHandler(rewards, config.maxRewardBatch,
             services.metrics(), errors));
         new ExperimentAdminHandler(vertx, services.registry(), services.experimentStore(), services.traffic(),
             services.adminAuth(), errors, services.clock(), config.maxVariants, services.metrics()).mount(router);
         new OpsHandlers(services.metrics(), services.outcomes(), services.started()).mount(router);
         if (services.extension() != null) {
-            services.extension().mount(vertx, router, seed ^ 0x5DEECE66DL);
+            services.extension().mount(vertx, router, hot, seed ^ 0x5DEECE66DL);
         }
         router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404,
             "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
 
-        server = vertx.createHttpServer(serverOptions(config)).requestHandler(router);
+        server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router));
         return server.listen();
     }
 

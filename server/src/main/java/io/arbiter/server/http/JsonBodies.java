@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -20,7 +21,12 @@ public final class JsonBodies {
 
     /** 415 unless the request says it is JSON. */
     public static void requireJson(RoutingContext ctx) {
-        final String type = ctx.request().getHeader("Content-Type");
+        requireJson(ctx.request());
+    }
+
+    /** 415 unless the request says it is JSON. */
+    public static void requireJson(HttpServerRequest request) {
+        final String type = request.getHeader("Content-Type");
         if (type == null || !isJson(type)) {
             throw new ApiException(415, "unsupported media type " + (type == null ? "(none)" : "'" + type + "'")
                 + ": send Content-Type: application/json");
@@ -34,8 +40,7 @@ public final class JsonBodies {
     }
 
     /** A parser over the body, positioned on the opening brace of the top-level object. */
-    public static JsonParser openObject(RoutingContext ctx) throws IOException {
-        final Buffer body = ctx.body().buffer();
+    public static JsonParser openObject(Buffer body) throws IOException {
         if (body == null || body.length() == 0) {
             throw new ApiException(400, "request body is empty: expected a JSON object");
         }

@@ -1,8 +1,8 @@
 package io.arbiter.server.http;
 
 import io.arbiter.server.metrics.Metrics;
-import io.vertx.core.Handler;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.util.Objects;
 
@@ -10,7 +10,7 @@ import java.util.Objects;
  * Base of the JSON endpoints: times each request into the endpoint's histogram and sends every failure, thrown or
  * asynchronous, through the one {@link ErrorMapper}.
  */
-public abstract class JsonEndpoint implements Handler<RoutingContext> {
+public abstract class JsonEndpoint implements BodyEndpoint {
     private final ErrorMapper errors;
     private final Metrics.EndpointTimers timers;
 
@@ -20,25 +20,25 @@ public abstract class JsonEndpoint implements Handler<RoutingContext> {
     }
 
     @Override
-    public final void handle(RoutingContext ctx) {
+    public final void handle(HttpServerRequest request, Buffer body) {
         final long start = System.nanoTime();
         try {
-            handle(ctx, start);
+            handle(request, body, start);
         } catch (Throwable failure) {
-            fail(ctx, failure, start);
+            fail(request, failure, start);
         }
     }
 
     /** Handles the request; must end with {@link #respond} or {@link #fail}, now or later. */
-    protected abstract void handle(RoutingContext ctx, long startNanos) throws Exception;
+    protected abstract void handle(HttpServerRequest request, Buffer body, long startNanos) throws Exception;
 
-    protected final void respond(RoutingContext ctx, int status, String json, long startNanos) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+    protected final void respond(HttpServerRequest request, int status, String json, long startNanos) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
         timers.record(status, System.nanoTime() - startNanos);
     }
 
-    protected final void fail(RoutingContext ctx, Throwable failure, long startNanos) {
-        final int status = errors.respond(ctx, failure);
+    protected final void fail(HttpServerRequest request, Throwable failure, long startNanos) {
+        final int status = errors.respond(request, failure);
         timers.record(status, System.nanoTime() - startNanos);
     }
 }

@@ -9,9 +9,10 @@ import io.arbiter.server.http.JsonEndpoint;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.JournalFullException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,10 +39,10 @@ public final class RewardBatchHandler extends JsonEndpoint {
     }
 
     @Override
-    protected void handle(RoutingContext ctx, long startNanos) throws Exception {
-        JsonBodies.requireJson(ctx);
+    protected void handle(HttpServerRequest request, Buffer body, long startNanos) throws Exception {
+        JsonBodies.requireJson(request);
         List<Item> items = null;
-        try (JsonParser parser = JsonBodies.openObject(ctx)) {
+        try (JsonParser parser = JsonBodies.openObject(body)) {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
                 final JsonToken value = parser.nextToken();
@@ -66,7 +67,7 @@ public final class RewardBatchHandler extends JsonEndpoint {
             for (Future<JsonObject> result : results) {
                 out.add(result.result());
             }
-            respond(ctx, 200, new JsonObject().put("results", out).encode(), startNanos);
+            respond(request, 200, new JsonObject().put("results", out).encode(), startNanos);
         });
     }
 

@@ -6,7 +6,8 @@ import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.http.JsonEndpoint;
 import io.arbiter.server.metrics.Metrics;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.util.Objects;
 
@@ -23,11 +24,11 @@ public final class RewardHandler extends JsonEndpoint {
     }
 
     @Override
-    protected void handle(RoutingContext ctx, long startNanos) throws Exception {
-        JsonBodies.requireJson(ctx);
+    protected void handle(HttpServerRequest request, Buffer body, long startNanos) throws Exception {
+        JsonBodies.requireJson(request);
         String decisionId = null;
         Double reward = null;
-        try (JsonParser parser = JsonBodies.openObject(ctx)) {
+        try (JsonParser parser = JsonBodies.openObject(body)) {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
                 parser.nextToken();
@@ -43,11 +44,11 @@ public final class RewardHandler extends JsonEndpoint {
         JsonBodies.required(reward, "reward");
         rewards.reward(decisionId, reward).onComplete(result -> {
             if (result.failed()) {
-                fail(ctx, result.cause(), startNanos);
+                fail(request, result.cause(), startNanos);
             } else if (RewardService.ACCEPTED.equals(result.result())) {
-                respond(ctx, 202, "{\"status\":\"accepted\"}", startNanos);
+                respond(request, 202, "{\"status\":\"accepted\"}", startNanos);
             } else {
-                respond(ctx, 200, "{\"status\":\"duplicate\"}", startNanos);
+                respond(request, 200, "{\"status\":\"duplicate\"}", startNanos);
             }
         });
     }

@@ -2,6 +2,7 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.HotRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
@@ -34,13 +35,14 @@ public final class BidServerMain {
         final Router router = Router.router(vertx);
         final ErrorMapper errors = new ErrorMapper(fixture.metrics);
         router.route().handler(BodyHandler.create(false).setBodyLimit(65536));
-        fixture.module.mount(vertx, router, 42);
+        final HotRoutes hot = new HotRoutes(errors, 65536);
+        fixture.module.mount(vertx, router, hot, 42);
         router.get("/metrics").handler(ctx -> ctx.response().end(fixture.metrics.scrape()));
         router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404, "no such endpoint")));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
         BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1")
             .setCompressionSupported(true).setDecompressionSupported(true).setTcpNoDelay(true))
-            .requestHandler(router).listen());
+            .requestHandler(hot.fallback(router)).listen());
         System.out.println("bid server listening on 127.0.0.1:" + port);
     }
 }

@@ -2,6 +2,7 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.HotRoutes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,11 +30,12 @@ final class HttpHarness implements AutoCloseable {
         final Router router = Router.router(vertx);
         final ErrorMapper errors = new ErrorMapper(fixture.metrics);
         router.route().handler(BodyHandler.create(false).setBodyLimit(65536));
-        fixture.module.mount(vertx, router, 42);
+        final HotRoutes hot = new HotRoutes(errors, 65536);
+        fixture.module.mount(vertx, router, hot, 42);
         router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404, "no such endpoint")));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
         server = BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
-            .setCompressionSupported(true).setDecompressionSupported(true)).requestHandler(router).listen());
+            .setCompressionSupported(true).setDecompressionSupported(true)).requestHandler(hot.fallback(router)).listen());
         base = "http://127.0.0.1:" + server.actualPort();
     }
 

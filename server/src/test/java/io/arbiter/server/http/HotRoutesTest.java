@@ -1,0 +1,209 @@
+package io.arbiter.server.http;
+
+import io.arbiter.server.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link HotRoutes} in front of a real Vert.x HTTP server, driven by a real client: bodies arrive whole however they
+ * are chunked, the size limit holds for declared, chunked and compressed bodies (and the connection stays usable
+ * after a refusal), and everything that is not a hot {@code POST} reaches the fallback untouched.
+ */
+class HotRoutesTest {
+    private static final int LIMIT = 4096;
+
+    private Vertx vertx;
+    private HttpServer server;
+    private HttpClient client;
+    private final List<byte[]> received = new CopyOnWriteArrayList<>();
+    private final List<String> fallbackSaw = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        vertx = Vertx.vertx();
+        final HotRoutes routes = new HotRoutes(new ErrorMapper(new Metrics()), LIMIT)
+            .post("/echo", (request, body) -> {
+                received.add(body.getBytes());
+                request.response().end(Buffer.buffer().appendInt(body.length()).appendBuffer(body));
+            })
+            .fallback(request -> {
+                fallbackSaw.add(request.method() + " " + request.uri());
+                request.response().setStatusCode(299).end("fallback");
+            });
+        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+            .setDecompressionSupported(true)).requestHandler(routes).listen());
+        client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+            .setDefaultPort(server.actualPort()).setKeepAlive(true));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        await(vertx.close());
+    }
+
+    private record Answer(int status, Buffer body) {
+    }
+
+    /** Sends {@code chunks} as a chunked body (one write each), or with a Content-Length when not chunked. */
+    private Answer send(HttpMethod method, String uri, boolean chunked, String encoding, byte[]... chunks)
+        throws Exception {
+        final Future<Answer> answer = client.request(new RequestOptions().setMethod(method).setURI(uri))
+            .compose(request -> {
+                if (encoding != null) {
+                    request.putHeader("Content-Encoding", encoding);
+                }
+                int total = 0;
+                for (byte[] chunk : chunks) {
+                    total += chunk.length;
+                }
+                if (chunked) {
+                    request.setChunked(true);
+                } else {
+                    request.putHeader("Content-Length", Integer.toString(total));
+                }
+                final Future<HttpClientResponse> response = request.response();
+                for (byte[] chunk : chunks) {
+                    request.write(Buffer.buffer(chunk));
+                }
+                request.end();
+                return response;
+            })
+            .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)));
+        return await(answer);
+    }
+
+    private static byte[] bytes(int length, long seed) {
+        final byte[] out = new byte[length];
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < length; i++) {
+            out[i] = (byte) random.nextInt(256);
+        }
+        return out;
+    }
+
+    private static byte[] gzip(byte[] plain) throws IOException {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
+            zip.write(plain);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] echoed(Answer answer) {
+        assertEquals(200, answer.status(), () -> answer.body().toString());
+        final int length = answer.body().getInt(0);
+        assertEquals(answer.body().length() - 4, length);
+        return answer.body().getBytes(4, answer.body().length());
+    }
+
+    @Test
+    void aBodyInOneWriteArrivesWhole() throws Exception {
+        final byte[] body = bytes(1000, 1);
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", false, null, body)));
+        assertEquals(1, received.size());
+    }
+
+    @Test
+    void aBodyInManyChunksIsJoinedInOrder() throws Exception {
+        final byte[] a = bytes(1500, 2);
+        final byte[] b = bytes(1, 3);
+        final byte[] c = bytes(2500, 4);
+        final byte[] whole = Buffer.buffer(a).appendBytes(b).appendBytes(c).getBytes();
+        assertArrayEquals(whole, echoed(send(HttpMethod.POST, "/echo", true, null, a, b, c)));
+    }
+
+    @Test
+    void aBodyOfExactlyTheLimitIsTaken() throws Exception {
+        final byte[] body = bytes(LIMIT, 5);
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", true, null,
+            java.util.Arrays.copyOf(body, 100), java.util.Arrays.copyOfRange(body, 100, LIMIT))));
+    }
+
+    @Test
+    void noBodyIsAnEmptyBuffer() throws Exception {
+        assertEquals(0, echoed(send(HttpMethod.POST, "/echo", false, null)).length);
+    }
+
+    @Test
+    void aDeclaredLengthOverTheLimitIs413AndTheEndpointNeverRuns() throws Exception {
+        final Answer answer = send(HttpMethod.POST, "/echo", false, null, bytes(LIMIT + 1, 6));
+        assertEquals(413, answer.status());
+        assertTrue(new JsonObject(answer.body()).getString("error").contains("too large"), answer.body()::toString);
+        assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void aChunkedBodyThatGrowsOverTheLimitIs413AndTheConnectionStaysUsable() throws Exception {
+        final Answer refused = send(HttpMethod.POST, "/echo", true, null, bytes(3000, 7), bytes(3000, 8),
+            bytes(3000, 9));
+        assertEquals(413, refused.status());
+        assertTrue(received.isEmpty());
+        final byte[] next = bytes(10, 10);
+        assertArrayEquals(next, echoed(send(HttpMethod.POST, "/echo", false, null, next)));
+    }
+
+    @Test
+    void theLimitAppliesToTheDecompressedBody() throws Exception {
+        final byte[] small = bytes(LIMIT - 10, 11);
+        assertArrayEquals(small, echoed(send(HttpMethod.POST, "/echo", false, "gzip", gzip(small))));
+        final byte[] zeros = new byte[LIMIT * 10]; // compresses to far below the limit
+        final byte[] compressed = gzip(zeros);
+        assertTrue(compressed.length < LIMIT);
+        assertEquals(413, send(HttpMethod.POST, "/echo", false, "gzip", compressed).status());
+        assertEquals(1, received.size());
+    }
+
+    @Test
+    void everythingElseGoesToTheFallback() throws Exception {
+        assertEquals(299, send(HttpMethod.GET, "/echo", false, null).status());
+        assertEquals(299, send(HttpMethod.POST, "/echo/more", false, null, bytes(5, 12)).status());
+        assertEquals(299, send(HttpMethod.PUT, "/echo", false, null, bytes(5, 13)).status());
+        assertEquals(List.of("GET /echo", "POST /echo/more", "PUT /echo"), fallbackSaw);
+        assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void aQueryStringDoesNotChangeTheRoute() throws Exception {
+        final byte[] body = bytes(20, 14);
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo?x=1&y=2", false, null, body)));
+        assertTrue(fallbackSaw.isEmpty());
+    }
+
+    @Test
+    void aPathIsRoutedOnce() {
+        final HotRoutes routes = new HotRoutes(new ErrorMapper(new Metrics()), LIMIT);
+        routes.post("/a", (request, body) -> request.response().end());
+        assertThrows(IllegalStateException.class, () -> routes.post("/a", (request, body) -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new HotRoutes(new ErrorMapper(new Metrics()), 0));
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+}
