@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Arbiter against the framework floor, in turns (docs/BENCHMARKS.md, "Series H"): starts the load tester's no-op
+# server and Arbiter (fresh data directory, default config, one event loop, layout C of bench-server.sh), warms
+# Arbiter with one discarded run, then alternates a run against the no-op server and a run against Arbiter, PAIRS
+# times, and prints one line per run. Taking turns puts both under the same machine weather, which on a shared VM
+# moves the p99 more than most code changes do.
+#
+#   loadtest/scripts/bench-pairs.sh decide|bid RATE PAIRS
+#
+# SERVER_JAVA_OPTS (optional) goes to Arbiter's JVM only. Needs: a 2-core Linux machine (taskset), the jars built
+# (./mvnw -q -DskipTests package), curl. Output: ./bench-out/pairs-<scenario>-<rate>.txt and the run files beside it.
+set -euo pipefail
+scenario=${1:?decide or bid}; rate=${2:?rate}; pairs=${3:?pairs}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+out=$PWD/bench-out
+work=$(mktemp -d /tmp/arbiter-pairs.XXXXXX)
+mkdir -p "$out"
+cp -r "$repo/config" "$work/"
+
+cd "$work"
+taskset -c 0 java -jar "$repo/loadtest/target/loadtest.jar" noop-server --port 8081 > "$out/noop.log" 2>&1 &
+noop=$!
+# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
+EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "$repo/server/target/server.jar" > "$out/server.log" 2>&1 &
+server=$!
+trap 'kill $server $noop 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 60); do curl -sf localhost:8080/ready > /dev/null && break; sleep 1; done
+curl -sf localhost:8080/ready > /dev/null || { echo "server did not become ready; see $out/server.log" >&2; exit 1; }
+
+# layout C: the event loop and the stop-the-world threads on core 0, everything else of the server on core 1
+taskset -a -pc 1 "$server" > /dev/null
+for p in $(pgrep -x postgres); do taskset -pc 1 "$p" > /dev/null; done
+for t in /proc/"$server"/task/*; do
+  case "$(cat "$t/comm")" in
+    vert.x-eventloo|"GC Thread#"*|"VM Thread") taskset -pc 0 "$(basename "$t")" > /dev/null ;;
+  esac
+done
+
+cd "$out"
+summary=pairs-$scenario-$rate.txt
+run() { # port label
+  local file=pairs-$scenario-$rate-$2.out
+  taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$1" --scenario "$scenario" \
+    --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet > "$file" 2>&1 || true
+  printf '%s %-9s corrected p50 %s p90 %s p99 %s p99.9 %s | send lag p99 %s\n' "$(date -u +%T)" "${2%-*}" \
+    $(awk '/^corrected/ {print $4, $5, $6, $7}' "$file") "$(awk '/^send lag/ {print $6}' "$file")" | tee -a "$summary"
+}
+echo "== $scenario at $rate/s, $pairs pairs, $(date -u +%FT%TZ), load $(cut -d' ' -f1 /proc/loadavg)" | tee "$summary"
+run 8080 warmup-0
+for i in $(seq 1 "$pairs"); do
+  run 8081 "floor-$i"
+  run 8080 "arbiter-$i"
+done
