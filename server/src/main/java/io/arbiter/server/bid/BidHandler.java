@@ -4,7 +4,9 @@ import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.http.BodyEndpoint;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.metrics.Metrics;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -45,7 +47,12 @@ public final class BidHandler implements BodyEndpoint {
         response.putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
         int status;
         try {
-            parser.parse(body.getBytes(), request);
+            final ByteBuf bytes = JsonBodies.heapBytes(body);
+            if (bytes != null) { // parsed where it lies: the body is not copied again
+                parser.parse(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), request);
+            } else {
+                parser.parse(body.getBytes(), request);
+            }
             final Bidder.Bids bids = bidder.bid(request, clock.millis());
             if (bids.size() == 0) {
                 status = 204;

@@ -3,8 +3,10 @@ package io.arbiter.server.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -44,12 +46,31 @@ public final class JsonBodies {
         if (body == null || body.length() == 0) {
             throw new ApiException(400, "request body is empty: expected a JSON object");
         }
-        final byte[] bytes = body.getBytes();
-        final JsonParser parser = FACTORY.createParser(bytes);
+        final JsonParser parser = parser(FACTORY, body);
         if (parser.nextToken() != JsonToken.START_OBJECT) {
             throw new ApiException(400, "request body must be a JSON object");
         }
         return parser;
+    }
+
+    /**
+     * A parser over the body's bytes where they lie when the buffer is on the heap (as Vert.x hands request bodies
+     * over), else over a copy. The parser must be used before the buffer is released or changed.
+     */
+    public static JsonParser parser(JsonFactory factory, Buffer body) throws IOException {
+        final ByteBuf bytes = heapBytes(body);
+        return bytes != null
+            ? factory.createParser(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
+            : factory.createParser(body.getBytes());
+    }
+
+    /** The buffer's bytes as a heap {@link ByteBuf} sharing its array (a view, no copy), or null if not on heap. */
+    public static ByteBuf heapBytes(Buffer body) {
+        if (body instanceof BufferInternal internal) {
+            final ByteBuf bytes = internal.getByteBuf();
+            return bytes.hasArray() ? bytes : null;
+        }
+        return null;
     }
 
     /** After the parser's current token is a field's value: reads it as a string or fails naming the field. */

@@ -82,4 +82,22 @@ class BidRequestParserTest {
         assertEquals("news.example", request.siteDomain);
         assertEquals("USA", request.country);
     }
+
+    @Test
+    void parsesARequestWhereItLiesInALargerArrayAndReadsNothingAroundIt() throws Exception {
+        final String json = "{\"id\":\"inner\"," + IMP + "}";
+        final byte[] inner = json.getBytes(StandardCharsets.UTF_8);
+        final byte[] around = new byte[inner.length + 20];
+        java.util.Arrays.fill(around, (byte) '}'); // anything read outside the window would break the JSON
+        System.arraycopy(inner, 0, around, 7, inner.length);
+        parser.parse(around, 7, inner.length, request);
+        assertEquals("inner", request.id);
+        assertEquals("1", request.imp(0).id);
+        assertEquals(300, request.imp(0).bannerW);
+        final io.arbiter.server.http.ApiException cut = org.junit.jupiter.api.Assertions.assertThrows(
+            io.arbiter.server.http.ApiException.class, () -> parser.parse(around, 7, 0, request));
+        assertTrue(cut.getMessage().contains("empty"), cut.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+            () -> parser.parse(around, 7, inner.length - 1, request)); // the closing brace left out
+    }
 }

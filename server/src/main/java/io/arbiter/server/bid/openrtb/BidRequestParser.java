@@ -27,11 +27,16 @@ public final class BidRequestParser {
 
     /** Parses {@code body} into {@code into} (which is reset first). */
     public void parse(byte[] body, BidRequest into) throws IOException {
+        parse(body, 0, body == null ? 0 : body.length, into);
+    }
+
+    /** Parses {@code length} bytes of {@code body} from {@code offset} where they lie (no copy) into {@code into}. */
+    public void parse(byte[] body, int offset, int length, BidRequest into) throws IOException {
         into.reset();
-        if (body == null || body.length == 0) {
+        if (body == null || length == 0) {
             throw new ApiException(400, "request body is empty: expected an OpenRTB bid request");
         }
-        try (JsonParser p = FACTORY.createParser(body)) {
+        try (JsonParser p = FACTORY.createParser(body, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new ApiException(400, "a bid request must be a JSON object");
             }
