@@ -13,28 +13,14 @@ set -euo pipefail
 scenario=${1:?decide or bid}; rate=${2:?rate}; pairs=${3:?pairs}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$PWD/bench-out
-work=$(mktemp -d /tmp/arbiter-pairs.XXXXXX)
 mkdir -p "$out"
-cp -r "$repo/config" "$work/"
-
-cd "$work"
 taskset -c 0 java -jar "$repo/loadtest/target/loadtest.jar" noop-server --port 8081 > "$out/noop.log" 2>&1 &
-noop=$!
-# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
-EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "$repo/server/target/server.jar" > "$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server $noop 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do curl -sf localhost:8080/ready > /dev/null && break; sleep 1; done
-curl -sf localhost:8080/ready > /dev/null || { echo "server did not become ready; see $out/server.log" >&2; exit 1; }
-
+extra_pids=$!   # stopped with the server
+# shellcheck source=server-lib.sh
+. "$repo/loadtest/scripts/server-lib.sh"
+start_server
 # layout C: the event loop and the stop-the-world threads on core 0, everything else of the server on core 1
-taskset -a -pc 1 "$server" > /dev/null
-for p in $(pgrep -x postgres); do taskset -pc 1 "$p" > /dev/null; done
-for t in /proc/"$server"/task/*; do
-  case "$(cat "$t/comm")" in
-    vert.x-eventloo|"GC Thread#"*|"VM Thread") taskset -pc 0 "$(basename "$t")" > /dev/null ;;
-  esac
-done
+pin_layout C
 
 cd "$out"
 summary=pairs-$scenario-$rate.txt

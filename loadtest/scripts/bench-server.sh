@@ -16,35 +16,14 @@
 # Needs: a 2-core Linux machine (taskset), the jars built (./mvnw -q -DskipTests package), curl, python3.
 # Output goes to ./bench-out/<layout>-<scenario>-<rate>.{out,before,after} and reports/ below it.
 set -euo pipefail
-layout=${1:?layout A or B}; scenario=${2:?decide or bid}; shift 2
+layout=${1:?layout A, B or C}; scenario=${2:?decide or bid}; shift 2
 [ $# -gt 0 ] || { echo "give at least one rate" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$PWD/bench-out
-work=$(mktemp -d /tmp/arbiter-bench.XXXXXX)
-mkdir -p "$out"
-cp -r "$repo/config" "$work/"
-
-cd "$work"
-# shellcheck disable=SC2086 # SERVER_JAVA_OPTS is a list of options
-EVENT_LOOPS=1 java ${SERVER_JAVA_OPTS:-} -jar "${SERVER_JAR:-$repo/server/target/server.jar}" > "$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do curl -sf localhost:8080/ready > /dev/null && break; sleep 1; done
-curl -sf localhost:8080/ready > /dev/null || { echo "server did not become ready; see $out/server.log" >&2; exit 1; }
-
-if [ "$layout" = A ] || [ "$layout" = C ]; then
-  taskset -a -pc 1 "$server" > /dev/null
-  for p in $(pgrep -x postgres); do taskset -pc 1 "$p" > /dev/null; done
-  for t in /proc/"$server"/task/*; do
-    case "$(cat "$t/comm")" in
-      vert.x-eventloo) taskset -pc 0 "$(basename "$t")" > /dev/null ;;
-      "GC Thread#"*|"VM Thread") [ "$layout" = C ] && taskset -pc 0 "$(basename "$t")" > /dev/null ;;
-    esac
-  done
-else
-  taskset -a -pc 0 "$server" > /dev/null
-  for p in $(pgrep -x postgres); do taskset -pc 0 "$p" > /dev/null; done
-fi
+# shellcheck source=server-lib.sh
+. "$repo/loadtest/scripts/server-lib.sh"
+start_server
+pin_layout "$layout"
 
 # CPU time (user + system, in clock ticks) of the whole server process and of its event loop thread(s).
 cpu_ticks() { awk '{print $14 + $15}' "$1"; }

@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 
 import java.util.List;
 import java.util.Objects;
@@ -43,9 +42,10 @@ public final class HttpVerticle extends VerticleBase {
         final ServerConfig config = services.config();
         final ErrorMapper errors = new ErrorMapper(services.metrics());
         final Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes));
+        final RequestBodies bodies = new RequestBodies(errors, config.maxBodyBytes);
+        router.route().handler(bodies.routerHandler());
 
-        final HotRoutes hot = new HotRoutes(errors, config.maxBodyBytes);
+        final HotRoutes hot = new HotRoutes(bodies);
         final Workspace workspace = new Workspace(seed, config.maxVariants);
         hot.post("/v1/decide", new DecideHandler(services.registry(), services.tokens(),
             services.outcomes(), workspace, services.clock(), services.metrics(), errors));
@@ -72,8 +72,7 @@ public final class HttpVerticle extends VerticleBase {
         final HttpServerOptions options = new HttpServerOptions()
             .setHost(config.httpHost)
             .setPort(config.httpPort)
-            .setCompressionSupported(true)
-            .setDecompressionSupported(true)
+            .setCompressionSupported(true) // request bodies are decompressed by RequestBodies, not here
             .setHttp2ClearTextEnabled(true)
             .setTcpNoDelay(true);
         if (config.tlsEnabled()) {

@@ -3,12 +3,12 @@ package io.arbiter.server.bid;
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.HotRoutes;
+import io.arbiter.server.http.RequestBodies;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * A bid-only server for loopback load tests until the persistence branch is merged: the bid module on one Vert.x
@@ -34,14 +34,15 @@ public final class BidServerMain {
         vertx.setPeriodic(1, id -> fixture.clock.set(System.currentTimeMillis()));
         final Router router = Router.router(vertx);
         final ErrorMapper errors = new ErrorMapper(fixture.metrics);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(65536));
-        final HotRoutes hot = new HotRoutes(errors, 65536);
+        final RequestBodies bodies = new RequestBodies(errors, 65536);
+        router.route().handler(bodies.routerHandler());
+        final HotRoutes hot = new HotRoutes(bodies);
         fixture.module.mount(vertx, router, hot, 42);
         router.get("/metrics").handler(ctx -> ctx.response().end(fixture.metrics.scrape()));
         router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404, "no such endpoint")));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
         BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(port).setHost("127.0.0.1")
-            .setCompressionSupported(true).setDecompressionSupported(true).setTcpNoDelay(true))
+            .setCompressionSupported(true).setTcpNoDelay(true))
             .requestHandler(hot.fallback(router)).listen());
         System.out.println("bid server listening on 127.0.0.1:" + port);
     }

@@ -3,6 +3,7 @@ package io.arbiter.server.bid;
 import io.arbiter.server.http.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.HotRoutes;
+import io.arbiter.server.http.RequestBodies;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,7 +11,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * A real HTTP server (same compression settings as the application's) with only the bid module mounted, and a
@@ -29,13 +29,14 @@ final class HttpHarness implements AutoCloseable {
     HttpHarness(BidFixture fixture) {
         final Router router = Router.router(vertx);
         final ErrorMapper errors = new ErrorMapper(fixture.metrics);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(65536));
-        final HotRoutes hot = new HotRoutes(errors, 65536);
+        final RequestBodies bodies = new RequestBodies(errors, 65536);
+        router.route().handler(bodies.routerHandler());
+        final HotRoutes hot = new HotRoutes(bodies);
         fixture.module.mount(vertx, router, hot, 42);
         router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404, "no such endpoint")));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
         server = BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
-            .setCompressionSupported(true).setDecompressionSupported(true)).requestHandler(hot.fallback(router)).listen());
+            .setCompressionSupported(true)).requestHandler(hot.fallback(router)).listen());
         base = "http://127.0.0.1:" + server.actualPort();
     }
 

@@ -42,18 +42,27 @@ class HotRoutesTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        final HotRoutes routes = new HotRoutes(new ErrorMapper(new Metrics()), LIMIT)
+        final ErrorMapper errors = new ErrorMapper(new Metrics());
+        final io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+        router.route().handler(new RequestBodies(errors, LIMIT).routerHandler());
+        router.put("/routed").handler(ctx -> ctx.response().setStatusCode(201)
+            .end(ctx.body().asJsonObject().getString("name")));
+        final HotRoutes routes = new HotRoutes(new RequestBodies(errors, LIMIT))
             .post("/echo", (request, body) -> {
                 received.add(body.getBytes());
                 request.response().end(Buffer.buffer().appendInt(body.length()).appendBuffer(body));
             })
             .fallback(request -> {
+                if (request.path().equals("/routed")) {
+                    router.handle(request);
+                    return;
+                }
                 fallbackSaw.add(request.method() + " " + request.uri());
                 // reads the body first, as the application's fallback (the router's body handler) does
                 request.body().onComplete(body -> request.response().setStatusCode(299).end("fallback"));
             });
-        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
-            .setDecompressionSupported(true)).requestHandler(routes).listen());
+        server = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+            .requestHandler(routes).listen());
         client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -180,7 +189,10 @@ class HotRoutesTest {
 
     @Test
     void theLimitAppliesToTheDecompressedBody() throws Exception {
-        final byte[] small = bytes(LIMIT - 10, 11);
+        final byte[] small = new byte[LIMIT]; // exactly the limit once decompressed
+        for (int i = 0; i < small.length; i++) {
+            small[i] = (byte) ('a' + i % 7);
+        }
         assertArrayEquals(small, echoed(send(HttpMethod.POST, "/echo", false, "gzip", gzip(small))));
         final byte[] zeros = new byte[LIMIT * 10]; // compresses to far below the limit
         final byte[] compressed = gzip(zeros);
@@ -207,10 +219,79 @@ class HotRoutesTest {
 
     @Test
     void aPathIsRoutedOnce() {
-        final HotRoutes routes = new HotRoutes(new ErrorMapper(new Metrics()), LIMIT);
+        final HotRoutes routes = new HotRoutes(new RequestBodies(new ErrorMapper(new Metrics()), LIMIT));
         routes.post("/a", (request, body) -> request.response().end());
         assertThrows(IllegalStateException.class, () -> routes.post("/a", (request, body) -> { }));
-        assertThrows(IllegalArgumentException.class, () -> new HotRoutes(new ErrorMapper(new Metrics()), 0));
+        assertThrows(IllegalArgumentException.class, () -> new RequestBodies(new ErrorMapper(new Metrics()), 0));
+    }
+
+    private static byte[] deflate(byte[] plain, boolean zlibWrapped) {
+        final java.util.zip.Deflater deflater = new java.util.zip.Deflater(6, !zlibWrapped);
+        deflater.setInput(plain);
+        deflater.finish();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final byte[] chunk = new byte[1024];
+        while (!deflater.finished()) {
+            out.write(chunk, 0, deflater.deflate(chunk));
+        }
+        deflater.end();
+        return out.toByteArray();
+    }
+
+    @Test
+    void deflateBodiesAreTakenZlibWrappedOrRaw() throws Exception {
+        final byte[] body = bytes(3000, 15);
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", false, "deflate", deflate(body, true))));
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", false, "Deflate", deflate(body, false))));
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", false, "x-gzip", gzip(body))));
+        assertArrayEquals(body, echoed(send(HttpMethod.POST, "/echo", false, "identity", body)));
+    }
+
+    @Test
+    void aBodyThatDoesNotDecompressIs400AndTheNextRequestIsServed() throws Exception {
+        for (String coding : new String[] {"gzip", "deflate"}) {
+            final Answer broken = send(HttpMethod.POST, "/echo", false, coding,
+                "not compressed at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(400, broken.status(), coding);
+            assertTrue(new JsonObject(broken.body()).getString("error").contains("not valid " + coding),
+                broken.body()::toString);
+        }
+        final byte[] truncated = java.util.Arrays.copyOf(gzip(bytes(2000, 16)), 100);
+        assertEquals(400, send(HttpMethod.POST, "/echo", true, "gzip", truncated).status());
+        assertTrue(received.isEmpty());
+        final byte[] next = bytes(10, 17);
+        assertArrayEquals(next, echoed(send(HttpMethod.POST, "/echo", false, null, next)));
+    }
+
+    @Test
+    void theLimitAppliesOnTheWireToo() throws Exception {
+        final byte[] incompressible = bytes(LIMIT - 10, 19); // under the limit, but its gzip is over it
+        final byte[] compressed = gzip(incompressible);
+        assertTrue(compressed.length > LIMIT);
+        assertEquals(413, send(HttpMethod.POST, "/echo", false, "gzip", compressed).status());
+        assertEquals(413, send(HttpMethod.POST, "/echo", true, "gzip", compressed).status());
+        assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void anUnknownContentEncodingIs415() throws Exception {
+        final Answer answer = send(HttpMethod.POST, "/echo", false, "br", bytes(10, 18));
+        assertEquals(415, answer.status());
+        assertTrue(new JsonObject(answer.body()).getString("error").contains("'br'"), answer.body()::toString);
+        assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void routerRoutesGetTheSameBodies() throws Exception {
+        final byte[] json = "{\"name\":\"routed\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final Answer plain = send(HttpMethod.PUT, "/routed", true, null, java.util.Arrays.copyOf(json, 5),
+            java.util.Arrays.copyOfRange(json, 5, json.length));
+        assertEquals(201, plain.status(), plain.body()::toString);
+        assertEquals("routed", plain.body().toString());
+        assertEquals("routed", send(HttpMethod.PUT, "/routed", false, "gzip", gzip(json)).body().toString());
+        assertEquals(400, send(HttpMethod.PUT, "/routed", false, "gzip", json).status());
+        assertEquals(413, send(HttpMethod.PUT, "/routed", false, "gzip", gzip(new byte[LIMIT + 1])).status());
+        assertTrue(fallbackSaw.isEmpty());
     }
 
     private static <T> T await(Future<T> future) throws Exception {
