@@ -226,16 +226,7 @@ class HotRoutesTest {
     }
 
     private static byte[] deflate(byte[] plain, boolean zlibWrapped) {
-        final java.util.zip.Deflater deflater = new java.util.zip.Deflater(6, !zlibWrapped);
-        deflater.setInput(plain);
-        deflater.finish();
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        final byte[] chunk = new byte[1024];
-        while (!deflater.finished()) {
-            out.write(chunk, 0, deflater.deflate(chunk));
-        }
-        deflater.end();
-        return out.toByteArray();
+        return RequestBodiesDecodeTest.deflate(plain, !zlibWrapped);
     }
 
     @Test

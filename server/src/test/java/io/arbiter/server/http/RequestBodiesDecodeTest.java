@@ -28,7 +28,7 @@ class RequestBodiesDecodeTest {
         return out.toByteArray();
     }
 
-    private static byte[] deflate(byte[] plain, boolean raw) {
+    static byte[] deflate(byte[] plain, boolean raw) {
         final Deflater deflater = new Deflater(6, raw);
         deflater.setInput(plain);
         deflater.finish();
