@@ -3,6 +3,7 @@ package io.arbiter.server.http;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -202,10 +203,13 @@ public final class RequestBodies {
             joined = null;
         }
 
-        /** The body could not be read (a reset connection): answer if still possible. */
+        /** The body could not be read. A client that went away is not an error; anything else is answered. */
         private void failed(Throwable failure) {
-            if (!refused) {
-                refuse();
+            if (refused) {
+                return;
+            }
+            refuse();
+            if (!(failure instanceof HttpClosedException)) {
                 errors.respond(request, failure);
             }
         }

@@ -38,11 +38,12 @@ class HotRoutesTest {
     private java.net.http.HttpClient client;
     private final List<byte[]> received = new CopyOnWriteArrayList<>();
     private final List<String> fallbackSaw = new CopyOnWriteArrayList<>();
+    private final Metrics metrics = new Metrics();
 
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        final ErrorMapper errors = new ErrorMapper(new Metrics());
+        final ErrorMapper errors = new ErrorMapper(metrics);
         final io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
         router.route().handler(new RequestBodies(errors, LIMIT).routerHandler());
         router.put("/routed").handler(ctx -> ctx.response().setStatusCode(201)
@@ -262,6 +263,21 @@ class HotRoutesTest {
         assertEquals(413, send(HttpMethod.POST, "/echo", false, "gzip", compressed).status());
         assertEquals(413, send(HttpMethod.POST, "/echo", true, "gzip", compressed).status());
         assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void aClientThatLeavesMidBodyIsNeitherServedNorCountedAsAnError() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            socket.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            Thread.sleep(100); // the headers and the first bytes are read
+        }
+        final byte[] next = bytes(10, 20); // and the server goes on
+        assertArrayEquals(next, echoed(send(HttpMethod.POST, "/echo", false, null, next)));
+        assertEquals(1, received.size());
+        assertTrue(metrics.registry().find("arbiter.errors").counters().isEmpty(),
+            () -> metrics.scrape().lines().filter(l -> l.startsWith("arbiter_errors")).toList().toString());
     }
 
     @Test
