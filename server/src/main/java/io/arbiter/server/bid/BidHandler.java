@@ -4,9 +4,7 @@ import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.http.BodyEndpoint;
 import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.metrics.Metrics;
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -16,9 +14,9 @@ import java.util.Objects;
 
 /**
  * {@code POST /openrtb2/bid}: an OpenRTB 2.5 / 2.6 bid request in, a bid response (200) or no bid (204) out, with
- * {@code x-openrtb-version}. Malformed requests get a 400 naming the problem. gzip both ways is the HTTP server's
- * (decompression of {@code Content-Encoding: gzip} bodies, compression when the exchange sends
- * {@code Accept-Encoding}). One instance per event loop: parser, request, bidder and writer are this loop's own.
+ * {@code x-openrtb-version}. Malformed requests get a 400 naming the problem. gzip request bodies arrive decoded
+ * ({@link io.arbiter.server.http.RequestBodies}); the HTTP server compresses the response when the exchange sends
+ * {@code Accept-Encoding}. One instance per event loop: parser, request, bidder and writer are this loop's own.
  */
 public final class BidHandler implements BodyEndpoint {
     private static final String VERSION_HEADER = "x-openrtb-version";
@@ -47,12 +45,7 @@ public final class BidHandler implements BodyEndpoint {
         response.putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
         int status;
         try {
-            final ByteBuf bytes = JsonBodies.heapBytes(body);
-            if (bytes != null) { // parsed where it lies: the body is not copied again
-                parser.parse(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), request);
-            } else {
-                parser.parse(body.getBytes(), request);
-            }
+            parser.parse(body, request);
             final Bidder.Bids bids = bidder.bid(request, clock.millis());
             if (bids.size() == 0) {
                 status = 204;

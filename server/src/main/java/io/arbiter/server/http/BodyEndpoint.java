@@ -6,7 +6,7 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * An endpoint that needs the whole request body and nothing of the web router: the hot paths ({@code /v1/decide},
  * {@code /v1/reward}, {@code /openrtb2/bid}) are dispatched to one straight from the HTTP server by
- * {@link HotRoutes}, with the body already read and within the size limit.
+ * {@link HotRoutes}, with the body already read, decoded and within the size limit ({@link RequestBodies}).
  */
 @FunctionalInterface
 public interface BodyEndpoint {

@@ -50,9 +50,6 @@ public final class ErrorMapper {
             status = 503;
             body.put("error", "outcome journal is full; retry later");
             response.putHeader("Retry-After", "5");
-        } else if (failure instanceof io.netty.handler.codec.compression.DecompressionException broken) {
-            status = 400;
-            body.put("error", "request body does not match its Content-Encoding: " + broken.getMessage());
         } else if (failure instanceof JsonProcessingException json) {
             status = 400;
             body.put("error", "malformed JSON: " + json.getOriginalMessage());

@@ -41,24 +41,15 @@ public final class HotRoutes implements Handler<HttpServerRequest> {
         return this;
     }
 
-    /** Whether {@code POST path} is one of these routes (others go to the fallback). */
-    public boolean routes(String path) {
-        return posts.containsKey(path);
-    }
-
     @Override
     public void handle(HttpServerRequest request) {
         if (request.method() == HttpMethod.POST) {
             final BodyEndpoint endpoint = posts.get(request.path());
             if (endpoint != null) {
-                read(request, endpoint);
+                bodies.read(request, body -> endpoint.handle(request, body));
                 return;
             }
         }
         fallback.handle(request);
-    }
-
-    private void read(HttpServerRequest request, BodyEndpoint endpoint) {
-        bodies.read(request, body -> endpoint.handle(request, body));
     }
 }

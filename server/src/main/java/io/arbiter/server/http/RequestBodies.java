@@ -226,7 +226,7 @@ public final class RequestBodies {
                 errors.respond(request, e);
                 return;
             }
-            refuse(); // drop the references; the body goes on
+            refuse(); // from here the endpoint owns the answer: a later stream error must not answer too
             try {
                 onBody.accept(body);
             } catch (RuntimeException failure) { // endpoints answer their own failures; this is the backstop

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.arbiter.server.http.ApiException;
+import io.arbiter.server.http.JsonBodies;
+import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
 import java.util.List;
@@ -33,49 +35,66 @@ public final class BidRequestParser {
     /** Parses {@code length} bytes of {@code body} from {@code offset} where they lie (no copy) into {@code into}. */
     public void parse(byte[] body, int offset, int length, BidRequest into) throws IOException {
         into.reset();
-        if (body == null || length == 0) {
+        requireBody(body == null ? 0 : length);
+        try (JsonParser p = FACTORY.createParser(body, offset, length)) {
+            parse(p, into);
+        }
+    }
+
+    /** Parses a request body where it lies when it is on the heap (see {@link JsonBodies#parser}). */
+    public void parse(Buffer body, BidRequest into) throws IOException {
+        into.reset();
+        requireBody(body == null ? 0 : body.length());
+        try (JsonParser p = JsonBodies.parser(FACTORY, body)) {
+            parse(p, into);
+        }
+    }
+
+    private static void requireBody(int length) {
+        if (length == 0) {
             throw new ApiException(400, "request body is empty: expected an OpenRTB bid request");
         }
-        try (JsonParser p = FACTORY.createParser(body, offset, length)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new ApiException(400, "a bid request must be a JSON object");
-            }
-            boolean sawImp = false;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                final String field = p.currentName();
-                p.nextToken();
-                switch (field) {
-                    case "id" -> into.id = string(p, "id");
-                    case "imp" -> {
-                        sawImp = true;
-                        imps(p, into);
-                    }
-                    case "at" -> into.at = integer(p, "at");
-                    case "tmax" -> into.tmax = integer(p, "tmax");
-                    case "test" -> into.test = integer(p, "test");
-                    case "cur" -> strings(p, "cur", into.cur, true);
-                    case "bcat" -> strings(p, "bcat", into.bcat, false);
-                    case "badv" -> lowerStrings(p, "badv", into.badv);
-                    case "wseat" -> strings(p, "wseat", into.wseat, false);
-                    case "bseat" -> strings(p, "bseat", into.bseat, false);
-                    case "site" -> site(p, into);
-                    case "app" -> app(p, into);
-                    case "device" -> device(p, into);
-                    case "user" -> user(p, into);
-                    case "regs" -> regs(p, into, "regs");
-                    case "source" -> source(p, into, "source");
-                    default -> p.skipChildren();
+    }
+
+    private void parse(JsonParser p, BidRequest into) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw new ApiException(400, "a bid request must be a JSON object");
+        }
+        boolean sawImp = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            final String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "id" -> into.id = string(p, "id");
+                case "imp" -> {
+                    sawImp = true;
+                    imps(p, into);
                 }
+                case "at" -> into.at = integer(p, "at");
+                case "tmax" -> into.tmax = integer(p, "tmax");
+                case "test" -> into.test = integer(p, "test");
+                case "cur" -> strings(p, "cur", into.cur, true);
+                case "bcat" -> strings(p, "bcat", into.bcat, false);
+                case "badv" -> lowerStrings(p, "badv", into.badv);
+                case "wseat" -> strings(p, "wseat", into.wseat, false);
+                case "bseat" -> strings(p, "bseat", into.bseat, false);
+                case "site" -> site(p, into);
+                case "app" -> app(p, into);
+                case "device" -> device(p, into);
+                case "user" -> user(p, into);
+                case "regs" -> regs(p, into, "regs");
+                case "source" -> source(p, into, "source");
+                default -> p.skipChildren();
             }
-            if (p.nextToken() != null) {
-                throw new ApiException(400, "unexpected content after the bid request object");
-            }
-            if (into.id == null || into.id.isEmpty()) {
-                throw ApiException.badField("id", "'id' is required");
-            }
-            if (!sawImp || into.impCount() == 0) {
-                throw ApiException.badField("imp", "'imp' must be a non-empty array");
-            }
+        }
+        if (p.nextToken() != null) {
+            throw new ApiException(400, "unexpected content after the bid request object");
+        }
+        if (into.id == null || into.id.isEmpty()) {
+            throw ApiException.badField("id", "'id' is required");
+        }
+        if (!sawImp || into.impCount() == 0) {
+            throw ApiException.badField("imp", "'imp' must be a non-empty array");
         }
     }
 
