@@ -15,8 +15,9 @@ import java.util.Locale;
  * all matching the 300x250 banner): parse the request body, sample 20 posteriors, price, reserve budget, sign the
  * token and write the response, exactly what {@code BidHandler} does between receiving the body and handing the
  * response to Vert.x. Each iteration's reservation is released afterwards (as a loss notice would), outside the
- * timed region. Not JMH: a plain loop with a warm-up, timing every call with {@code System.nanoTime()} (whose own
- * cost, ~20-30 ns, is included), so read the percentiles as upper bounds.
+ * timed region; the decision and the parse are then timed on their own. Not JMH: a plain loop with a warm-up,
+ * timing every call with {@code System.nanoTime()} (whose own cost, ~20-30 ns, is included), so read the
+ * percentiles as upper bounds.
  *
  * <p>Run: {@code ./mvnw -q -pl server -am test-compile} then
  * {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "server/target/test-classes:server/target/classes:$(cat cp.txt)"
@@ -81,6 +82,13 @@ public final class BidPathBenchmark {
             reservations.release(bids.get(0).nonce);
         }
         report("decision only (bidder.bid)", decide);
+        final long[] parseOnly = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            final long start = System.nanoTime();
+            parser.parse(body, parsed);
+            parseOnly[i] = System.nanoTime() - start;
+        }
+        report("parse only", parseOnly);
         // Heap allocated per call (the thread's allocation counter around each call; release() not counted).
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
