@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.impl.RoutingContextInternal;
 
@@ -24,7 +25,9 @@ import java.util.zip.InflaterInputStream;
  * wire and again after decompression (413 otherwise), {@code Content-Encoding} {@code gzip}, {@code x-gzip},
  * {@code deflate} (zlib or raw) or {@code identity} (415 for any other), and a body that does not decompress is a
  * 400 naming the problem. The HTTP server itself does not decompress: its decompressor answers a broken gzip body
- * by closing the connection, which tells an exchange nothing.
+ * by closing the connection, which tells an exchange nothing. {@code Expect: 100-continue} gets its
+ * {@code 100 Continue} once the headers pass these checks (a refusal is sent instead, before the body); any other
+ * expectation is a 417.
  *
  * <p>An identity body that arrived in one chunk is handed over as it came, without a copy.
  */
@@ -47,6 +50,13 @@ public final class RequestBodies {
      * here (413, 415, 400) and {@code onBody} is not called.
      */
     public void read(HttpServerRequest request, Consumer<Buffer> onBody) {
+        // RFC 9110 10.1.1: HTTP/1.0 requests' expectations are ignored
+        final String expect = request.version() == HttpVersion.HTTP_1_0 ? null : request.getHeader(HttpHeaders.EXPECT);
+        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            errors.respond(request, new ApiException(417, "unsupported Expect '" + expect
+                + "': only 100-continue is supported"));
+            return;
+        }
         final String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
         final Coding coding = Coding.of(encoding);
         if (coding == null) {
@@ -58,6 +68,10 @@ public final class RequestBodies {
         if (length != null && tooLong(length)) {
             tooLarge(request);
             return;
+        }
+        if (expect != null) {
+            // the headers pass: ask for the body (a refusal above went out instead, so the body need not be sent)
+            request.response().writeContinue();
         }
         new Reader(request, coding, onBody).start();
     }

@@ -301,6 +301,103 @@ class HotRoutesTest {
         assertTrue(fallbackSaw.isEmpty());
     }
 
+    /**
+     * Sends {@code head} (request line and headers) on a raw socket, then reads what the server answers before any
+     * body is sent: the first line within 5 s (a server that waits for the body never answers; that fails here).
+     */
+    private static String firstLineBeforeTheBody(java.net.Socket socket, String head) throws IOException {
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        return readLine(socket.getInputStream());
+    }
+
+    private static String readLine(java.io.InputStream in) throws IOException {
+        final StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    /** Reads the rest of a response after its first line: headers, then a Content-Length body; returns the body. */
+    private static String readRest(java.io.InputStream in) throws IOException {
+        int length = 0;
+        String header;
+        while (!(header = readLine(in)).isEmpty()) {
+            if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring(header.indexOf(':') + 1).trim());
+            }
+        }
+        return new String(in.readNBytes(length), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void expect100ContinueGetsItsContinueBeforeTheBodyIsSent() throws Exception {
+        final byte[] body = bytes(1000, 30);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            assertEquals("HTTP/1.1 100 Continue", firstLineBeforeTheBody(socket, "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Length: " + body.length + "\r\nExpect: 100-continue\r\n\r\n"));
+            assertEquals("", readLine(socket.getInputStream()));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            assertEquals("HTTP/1.1 200 OK", readLine(socket.getInputStream()));
+            final byte[] answer = readRest(socket.getInputStream()).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertArrayEquals(body, java.util.Arrays.copyOfRange(answer, 4, answer.length));
+        }
+        // the same through the router, and with the JDK client's own Expect handling
+        final java.net.http.HttpResponse<String> routed = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.actualPort() + "/routed"))
+            .timeout(java.time.Duration.ofSeconds(10)).expectContinue(true)
+            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"continued\"}")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, routed.statusCode(), routed::body);
+        assertEquals("continued", routed.body());
+    }
+
+    @Test
+    void aRefusalOnTheHeadersGoesOutInsteadOfTheContinue() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            assertEquals("HTTP/1.1 413 Request Entity Too Large", firstLineBeforeTheBody(socket,
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + (LIMIT + 1)
+                    + "\r\nExpect: 100-continue\r\n\r\n"));
+            assertTrue(readRest(socket.getInputStream()).contains("too large"));
+        }
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            assertEquals("HTTP/1.1 415 Unsupported Media Type", firstLineBeforeTheBody(socket,
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nContent-Encoding: br\r\n"
+                    + "Expect: 100-continue\r\n\r\n"));
+        }
+        assertTrue(received.isEmpty());
+    }
+
+    @Test
+    void anUnknownExpectationIs417AndTheEndpointNeverRuns() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            assertEquals("HTTP/1.1 417 Expectation Failed", firstLineBeforeTheBody(socket,
+                "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 200-ok\r\n\r\n"));
+            assertTrue(readRest(socket.getInputStream()).contains("'200-ok'"));
+        }
+        assertTrue(received.isEmpty());
+        final byte[] next = bytes(10, 31); // and the server goes on
+        assertArrayEquals(next, echoed(send(HttpMethod.POST, "/echo", false, null, next)));
+    }
+
+    @Test
+    void anHttp10RequestsExpectationIsIgnored() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("POST /echo HTTP/1.0\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+                + "abc").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertEquals("HTTP/1.0 200 OK", readLine(socket.getInputStream()), "no 100 Continue to an HTTP/1.0 client");
+            assertTrue(readRest(socket.getInputStream()).endsWith("abc"));
+        }
+    }
+
     private static <T> T await(Future<T> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
