@@ -1,8 +1,10 @@
 package io.arbiter.server.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -35,10 +37,23 @@ public final class HotRoutes implements Handler<HttpServerRequest> {
         return this;
     }
 
-    /** Where every other request goes (the web router). */
+    /** Where every other request goes. */
     public HotRoutes fallback(Handler<HttpServerRequest> fallback) {
         this.fallback = Objects.requireNonNull(fallback);
         return this;
+    }
+
+    /**
+     * Where every other request goes: the web router, which also gets every hot route (added now, so call this after
+     * the last {@link #post}). The exact paths never reach it; what does is what the router matches more loosely
+     * than an exact lookup (a trailing slash) and what it answers better (another method on a hot path: 405).
+     */
+    public HotRoutes fallback(Router router) {
+        posts.forEach((path, endpoint) -> router.post(path).handler(ctx -> {
+            final Buffer body = ctx.body().buffer();
+            endpoint.handle(ctx.request(), body == null ? Buffer.buffer(0) : body);
+        }));
+        return fallback((Handler<HttpServerRequest>) router);
     }
 
     @Override

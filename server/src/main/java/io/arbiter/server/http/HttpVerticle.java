@@ -60,8 +60,16 @@ public final class HttpVerticle extends VerticleBase {
         if (services.extension() != null) {
             services.extension().mount(vertx, router, hot, seed ^ 0x5DEECE66DL);
         }
-        router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404,
+        router.errorHandler(404, ctx -> errors.respond(ctx, new ApiException(404,
             "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+        router.errorHandler(405, ctx -> {
+            final String allowed = AllowedMethods.of(router, ctx.normalizedPath());
+            if (!allowed.isEmpty()) {
+                ctx.response().putHeader("Allow", allowed);
+            }
+            errors.respond(ctx, new ApiException(405, "method " + ctx.request().method() + " is not allowed on "
+                + ctx.request().path() + (allowed.isEmpty() ? "" : ": use " + allowed)));
+        });
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
 
         server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router));

@@ -208,6 +208,27 @@ class ServerApiIntegrationTest {
     }
 
     @Test
+    void pathsAndMethodsAreMatchedAsTheRouterMatchesThem() throws Exception {
+        // the per-impression endpoints are looked up by exact path first; a trailing slash still reaches them
+        final HttpResponse<String> slash = server.post("/v1/decide/", "{\"experiment\":\"hero\",\"unit\":\"u\"}");
+        assertEquals(200, slash.statusCode(), slash.body());
+        assertEquals("hero", new JsonObject(slash.body()).getString("experiment"));
+        // another method on a known path is a 405 naming the allowed ones, an unknown path a 404
+        final HttpResponse<String> getDecide = server.get("/v1/decide");
+        assertError(getDecide, 405, null);
+        assertEquals("POST", getDecide.headers().firstValue("Allow").orElse(null));
+        final HttpResponse<String> deleteHealth = server.admin("DELETE", "/health", null);
+        assertError(deleteHealth, 405, null);
+        assertEquals("GET", deleteHealth.headers().firstValue("Allow").orElse(null));
+        final HttpResponse<String> deleteExperiment = server.admin("DELETE", "/v1/experiments/hero", null);
+        assertError(deleteExperiment, 405, null);
+        assertEquals("GET, PUT", deleteExperiment.headers().firstValue("Allow").orElse(null));
+        final HttpResponse<String> unknown = server.get("/v1/nothing-here");
+        assertError(unknown, 404, null);
+        assertTrue(unknown.body().contains("no such endpoint"), unknown.body());
+    }
+
+    @Test
     void healthReadinessAndMetricsAnswer() throws Exception {
         assertEquals(200, server.get("/health").statusCode());
         final HttpResponse<String> ready = server.get("/ready");
