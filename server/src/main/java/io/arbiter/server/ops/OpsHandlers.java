@@ -3,6 +3,7 @@ package io.arbiter.server.ops;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.outcome.PipelineStatus;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
@@ -26,13 +27,16 @@ public final class OpsHandlers {
     }
 
     public void mount(Router router) {
-        router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-            .end("{\"status\":\"up\"}"));
-        router.get("/ready").handler(ctx -> {
-            final JsonObject body = readiness();
-            ctx.response().setStatusCode("ready".equals(body.getString("status")) ? 200 : 503)
-                .putHeader("Content-Type", "application/json").end(body.encode());
-        });
+        // GET and HEAD (load balancers' health checks use either; Vert.x leaves the body out of a HEAD answer)
+        for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
+            router.route(method, "/health").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "application/json").end("{\"status\":\"up\"}"));
+            router.route(method, "/ready").handler(ctx -> {
+                final JsonObject body = readiness();
+                ctx.response().setStatusCode("ready".equals(body.getString("status")) ? 200 : 503)
+                    .putHeader("Content-Type", "application/json").end(body.encode());
+            });
+        }
         router.get("/metrics").handler(ctx -> ctx.response()
             .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(metrics.scrape()));

@@ -219,7 +219,12 @@ class ServerApiIntegrationTest {
         assertEquals("POST", getDecide.headers().firstValue("Allow").orElse(null));
         final HttpResponse<String> deleteHealth = server.admin("DELETE", "/health", null);
         assertError(deleteHealth, 405, null);
-        assertEquals("GET", deleteHealth.headers().firstValue("Allow").orElse(null));
+        assertEquals("GET, HEAD", deleteHealth.headers().firstValue("Allow").orElse(null));
+        for (String probe : new String[] {"/health", "/ready"}) { // load balancers' checks may use HEAD
+            final HttpResponse<String> head = server.admin("HEAD", probe, null);
+            assertEquals(200, head.statusCode(), probe);
+            assertEquals("", head.body(), probe);
+        }
         final HttpResponse<String> deleteExperiment = server.admin("DELETE", "/v1/experiments/hero", null);
         assertError(deleteExperiment, 405, null);
         assertEquals("GET, PUT", deleteExperiment.headers().firstValue("Allow").orElse(null));
