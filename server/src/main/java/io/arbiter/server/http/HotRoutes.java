@@ -61,7 +61,7 @@ public final class HotRoutes implements Handler<HttpServerRequest> {
         if (request.method() == HttpMethod.POST) {
             final BodyEndpoint endpoint = posts.get(request.path());
             if (endpoint != null) {
-                bodies.read(request, body -> endpoint.handle(request, body));
+                bodies.read(request, endpoint);
                 return;
             }
         }

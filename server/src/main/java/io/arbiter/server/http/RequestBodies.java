@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
@@ -46,10 +45,10 @@ public final class RequestBodies {
     }
 
     /**
-     * Reads {@code request}'s body and gives it, decoded, to {@code onBody}; a body that cannot be taken is answered
-     * here (413, 415, 400) and {@code onBody} is not called.
+     * Reads {@code request}'s body and gives it, decoded, with the request to {@code onBody}; a body that cannot be
+     * taken is answered here (413, 415, 417, 400) and {@code onBody} is not called.
      */
-    public void read(HttpServerRequest request, Consumer<Buffer> onBody) {
+    public void read(HttpServerRequest request, BodyEndpoint onBody) {
         // RFC 9110 10.1.1: HTTP/1.0 requests' expectations are ignored
         final String expect = request.version() == HttpVersion.HTTP_1_0 ? null : request.getHeader(HttpHeaders.EXPECT);
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
@@ -85,7 +84,7 @@ public final class RequestBodies {
                 return;
             }
             internal.visitHandler(RoutingContextInternal.BODY_HANDLER);
-            read(ctx.request(), body -> {
+            read(ctx.request(), (request, body) -> {
                 internal.setBody(body);
                 ctx.next();
             });
@@ -172,13 +171,13 @@ public final class RequestBodies {
     private final class Reader implements Handler<Buffer> {
         private final HttpServerRequest request;
         private final Coding coding;
-        private final Consumer<Buffer> onBody;
+        private final BodyEndpoint onBody;
         private Buffer first;
         private Buffer joined;
         private long size;
         private boolean refused;
 
-        Reader(HttpServerRequest request, Coding coding, Consumer<Buffer> onBody) {
+        Reader(HttpServerRequest request, Coding coding, BodyEndpoint onBody) {
             this.request = request;
             this.coding = coding;
             this.onBody = onBody;
@@ -242,7 +241,7 @@ public final class RequestBodies {
             }
             refuse(); // from here the endpoint owns the answer: a later stream error must not answer too
             try {
-                onBody.accept(body);
+                onBody.handle(request, body);
             } catch (RuntimeException failure) { // endpoints answer their own failures; this is the backstop
                 errors.respond(request, failure);
             }
