@@ -62,7 +62,7 @@ public final class BidHandler implements BodyEndpoint {
     }
 
     /** The bid path without HTTP: parse, decide, write (benchmarks and tests). Null means no bid. */
-    public String bidBody(byte[] body) throws java.io.IOException {
+    public String bidBody(byte[] body) {
         parser.parse(body, request);
         final Bidder.Bids bids = bidder.bid(request, clock.millis());
         return bids.size() == 0 ? null : writer.write(request, bids);

@@ -83,11 +83,7 @@ final class BidFixture {
     /** Parses, bids and writes in-process; null for no bid. */
     String bid(Bidder bidder, String json) {
         final io.arbiter.server.bid.openrtb.BidRequest request = new io.arbiter.server.bid.openrtb.BidRequest();
-        try {
-            new io.arbiter.server.bid.openrtb.BidRequestParser().parse(json.getBytes(StandardCharsets.UTF_8), request);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        new io.arbiter.server.bid.openrtb.BidRequestParser().parse(json.getBytes(StandardCharsets.UTF_8), request);
         final Bidder.Bids bids = bidder.bid(request, clock.millis());
         return bids.size() == 0 ? null : new BidResponseWriter(module.config().noticeBaseUrl(),
             module.config().seat()).write(request, bids);

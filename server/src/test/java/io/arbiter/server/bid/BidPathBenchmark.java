@@ -2,6 +2,7 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
+import io.arbiter.server.bid.openrtb.JacksonBidRequestParser;
 import io.arbiter.server.http.ErrorMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -89,11 +90,25 @@ public final class BidPathBenchmark {
             parseOnly[i] = System.nanoTime() - start;
         }
         report("parse only", parseOnly);
+        // The Jackson streaming parser the bid path used before (kept in the tests as the reference), same input.
+        final JacksonBidRequestParser jackson = new JacksonBidRequestParser();
+        for (int i = 0; i < 300_000; i++) {
+            jackson.parse(body, parsed);
+        }
+        final long[] jacksonOnly = new long[iterations];
+        for (int i = 0; i < iterations; i++) {
+            final long start = System.nanoTime();
+            jackson.parse(body, parsed);
+            jacksonOnly[i] = System.nanoTime() - start;
+        }
+        report("parse only, Jackson (before)", jacksonOnly);
         // Heap allocated per call (the thread's allocation counter around each call; release() not counted).
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long fullBytes = 0;
         long decideBytes = 0;
+        long parseBytes = 0;
+        long jacksonBytes = 0;
         final int counted = Math.min(iterations, 100_000);
         for (int i = 0; i < counted; i++) {
             final long before = threads.getCurrentThreadAllocatedBytes();
@@ -104,9 +119,16 @@ public final class BidPathBenchmark {
             final Bidder.Bids bids = bidder.bid(parsed, f.clock.millis());
             decideBytes += threads.getCurrentThreadAllocatedBytes() - beforeDecide;
             reservations.release(bids.get(0).nonce);
+            final long beforeParse = threads.getCurrentThreadAllocatedBytes();
+            parser.parse(body, parsed);
+            parseBytes += threads.getCurrentThreadAllocatedBytes() - beforeParse;
+            final long beforeJackson = threads.getCurrentThreadAllocatedBytes();
+            jackson.parse(body, parsed);
+            jacksonBytes += threads.getCurrentThreadAllocatedBytes() - beforeJackson;
         }
-        System.out.printf(Locale.ROOT, "allocated per call: parse + 20 creatives + write %d B, decision only %d B%n",
-            fullBytes / counted, decideBytes / counted);
+        System.out.printf(Locale.ROOT, "allocated per call: parse + 20 creatives + write %d B, decision only %d B, "
+            + "parse only %d B, parse only with Jackson (before) %d B%n", fullBytes / counted, decideBytes / counted,
+            parseBytes / counted, jacksonBytes / counted);
     }
 
     private static void runOnce(BidHandler handler, byte[] body, BidFixture f) throws Exception {

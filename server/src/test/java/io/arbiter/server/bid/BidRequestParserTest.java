@@ -97,7 +97,9 @@ class BidRequestParserTest {
         final io.arbiter.server.http.ApiException cut = org.junit.jupiter.api.Assertions.assertThrows(
             io.arbiter.server.http.ApiException.class, () -> parser.parse(around, 7, 0, request));
         assertTrue(cut.getMessage().contains("empty"), cut.getMessage());
-        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-            () -> parser.parse(around, 7, inner.length - 1, request)); // the closing brace left out
+        final io.arbiter.server.http.ApiException open = org.junit.jupiter.api.Assertions.assertThrows(
+            io.arbiter.server.http.ApiException.class, () -> parser.parse(around, 7, inner.length - 1, request));
+        assertEquals(400, open.status()); // the closing brace left out
+        assertTrue(open.getMessage().contains("ends inside an object"), open.getMessage());
     }
 }
