@@ -129,22 +129,10 @@ final class JsonCursor {
      * next call.
      */
     boolean nextField() {
-        int c = skipWhitespace();
-        if (c == '}') {
-            pos++;
-            depth--;
-            afterOpen = false;
+        if (!nextItem('}', "an object", "expected ',' or '}' after a member")) {
             return false;
         }
-        if (afterOpen) {
-            afterOpen = false;
-        } else {
-            if (c != ',') {
-                throw malformed(c < 0 ? "the document ends inside an object" : "expected ',' or '}' after a member");
-            }
-            pos++;
-            c = skipWhitespace();
-        }
+        final int c = skipWhitespace();
         if (c != '"') {
             throw malformed(c < 0 ? "the document ends inside an object" : "expected a member name in double quotes");
         }
@@ -171,8 +159,20 @@ final class JsonCursor {
 
     /** In an array: moves onto the next element and returns true, or past the closing bracket and returns false. */
     boolean nextElement() {
-        int c = skipWhitespace();
-        if (c == ']') {
+        if (!nextItem(']', "an array", "expected ',' or ']' after an element")) {
+            return false;
+        }
+        if (skipWhitespace() == ']') { // only after a comma: a first element's ']' closed the array above
+            throw malformed("expected a value after ','");
+        }
+        requireValue();
+        return true;
+    }
+
+    /** Past the closer (left the container: false), or past the comma before any item but the first (true). */
+    private boolean nextItem(int closer, String container, String expected) {
+        final int c = skipWhitespace();
+        if (c == closer) {
             pos++;
             depth--;
             afterOpen = false;
@@ -182,14 +182,10 @@ final class JsonCursor {
             afterOpen = false;
         } else {
             if (c != ',') {
-                throw malformed(c < 0 ? "the document ends inside an array" : "expected ',' or ']' after an element");
+                throw malformed(c < 0 ? "the document ends inside " + container : expected);
             }
             pos++;
-            if (skipWhitespace() == ']') {
-                throw malformed("expected a value after ','");
-            }
         }
-        requireValue();
         return true;
     }
 
@@ -648,19 +644,14 @@ final class JsonCursor {
                 throw malformed("numbers may not have leading zeros");
             }
         } else {
-            while (p < e && b[p] >= '0' && b[p] <= '9') {
-                p++;
-            }
+            p = digits(b, p, e);
         }
         boolean integral = true;
         if (p < e && b[p] == '.') {
             integral = false;
-            p++;
-            final int digits = p;
-            while (p < e && b[p] >= '0' && b[p] <= '9') {
-                p++;
-            }
-            if (p == digits) {
+            final int first = p + 1;
+            p = digits(b, first, e);
+            if (p == first) {
                 pos = p;
                 throw malformed("a number needs a digit after '.'");
             }
@@ -671,11 +662,9 @@ final class JsonCursor {
             if (p < e && (b[p] == '+' || b[p] == '-')) {
                 p++;
             }
-            final int digits = p;
-            while (p < e && b[p] >= '0' && b[p] <= '9') {
-                p++;
-            }
-            if (p == digits) {
+            final int first = p;
+            p = digits(b, first, e);
+            if (p == first) {
                 pos = p;
                 throw malformed("a number needs a digit in its exponent");
             }
@@ -687,6 +676,13 @@ final class JsonCursor {
         numEnd = p;
         numIntegral = integral;
         pos = p;
+    }
+
+    private static int digits(byte[] b, int p, int e) {
+        while (p < e && b[p] >= '0' && b[p] <= '9') {
+            p++;
+        }
+        return p;
     }
 
     private ApiException malformed(String what) {

@@ -206,19 +206,20 @@ class JsonCursorTest {
     }
 
     private int integer(String number) {
-        final byte[] doc = ("{\"x\":" + number + "}").getBytes(StandardCharsets.UTF_8);
-        json.reset(doc, 0, doc.length);
-        json.beginRootObject();
-        json.nextField();
-        return json.integer("x");
+        return onMemberX(number).integer("x");
     }
 
     private double number(String number) {
-        final byte[] doc = ("{\"x\":" + number + "}").getBytes(StandardCharsets.UTF_8);
+        return onMemberX(number).nonNegative("x");
+    }
+
+    /** The cursor on the value of {@code {"x": value}}. */
+    private JsonCursor onMemberX(String value) {
+        final byte[] doc = ("{\"x\":" + value + "}").getBytes(StandardCharsets.UTF_8);
         json.reset(doc, 0, doc.length);
         json.beginRootObject();
         json.nextField();
-        return json.nonNegative("x");
+        return json;
     }
 
     @Test
