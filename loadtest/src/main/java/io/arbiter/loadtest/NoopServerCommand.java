@@ -36,14 +36,21 @@ final class NoopServerCommand implements Callable<Integer> {
             description = "How long each stall lasts. Default: ${DEFAULT-VALUE}")
     long stallNanos;
 
+    @Option(names = "--work-per-request", defaultValue = "0", converter = LoadTestCommand.DurationConverter.class,
+            description = "Keep the event loop busy this long for each request before answering, a synthetic service "
+                    + "time (e.g. 20us). Default: ${DEFAULT-VALUE}")
+    long workNanos;
+
     @Override
     public Integer call() throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(threads));
-        int bound = NoopServer.start(vertx, new NoopServer.Settings(host, port, threads, stallEveryNanos, stallNanos, tls))
+        int bound = NoopServer.start(vertx, new NoopServer.Settings(host, port, threads, stallEveryNanos, stallNanos, tls,
+                workNanos))
                 .toCompletionStage().toCompletableFuture().get();
         System.out.printf("noop-server listening on %s://%s:%d with %d event loop(s)%s%s%n", tls ? "https" : "http", host, bound,
                 threads, vertx.isNativeTransportEnabled() ? ", native epoll" : "",
-                stallEveryNanos > 0 ? ", stalling " + stallNanos / 1_000_000 + "ms every " + stallEveryNanos / 1_000_000 + "ms" : "");
+                (stallEveryNanos > 0 ? ", stalling " + stallNanos / 1_000_000 + "ms every " + stallEveryNanos / 1_000_000 + "ms" : "")
+                        + (workNanos > 0 ? ", " + Durations.formatMicros(workNanos / 1000.0) + " of work per request" : ""));
         new CountDownLatch(1).await();
         return 0;
     }

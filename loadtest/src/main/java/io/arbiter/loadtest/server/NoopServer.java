@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With a stall configured, each event loop sleeps for {@code stallNanos} every
  * {@code stallEveryNanos}, like a stop-the-world GC pause: the demonstration of coordinated
- * omission (see docs/loadtest.md).
+ * omission (see docs/loadtest.md). With work per request, each request keeps its event loop busy
+ * (spinning, not sleeping) for {@code workNanos} before it is answered: a server with a known
+ * service time, to see what a given cost per request does to the tail on a given machine.
  */
 public final class NoopServer extends VerticleBase {
     private static final Buffer OK = Buffer.buffer("ok");
@@ -30,8 +32,20 @@ public final class NoopServer extends VerticleBase {
      * @param threads         event loops (one server verticle each, sharing the port)
      * @param stallEveryNanos 0 for no stalls
      * @param tls             serve HTTPS (and HTTP/2 by ALPN) with a self-signed certificate
+     * @param workNanos       busy time per request on the event loop, 0 for none
      */
-    public record Settings(String host, int port, int threads, long stallEveryNanos, long stallNanos, boolean tls) {
+    public record Settings(String host, int port, int threads, long stallEveryNanos, long stallNanos, boolean tls,
+            long workNanos) {
+        public Settings {
+            if (workNanos < 0 || stallNanos < 0 || stallEveryNanos < 0) {
+                throw new IllegalArgumentException("durations must not be negative");
+            }
+        }
+
+        /** No work per request. */
+        public Settings(String host, int port, int threads, long stallEveryNanos, long stallNanos, boolean tls) {
+            this(host, port, threads, stallEveryNanos, stallNanos, tls, 0);
+        }
     }
 
     private final Settings settings;
@@ -85,8 +99,19 @@ public final class NoopServer extends VerticleBase {
         }
     }
 
+    /** Keeps the calling thread busy for {@code nanos}: CPU time, as a real handler would spend it. */
+    static void work(long nanos) {
+        long until = System.nanoTime() + nanos;
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
     private void handle(HttpServerRequest request) {
         request.end().onComplete(ended -> {
+            if (settings.workNanos() > 0) {
+                work(settings.workNanos());
+            }
             String path = request.path();
             switch (path) {
                 case "/v1/decide" -> request.response().setStatusCode(200).putHeader("content-type", "application/json")

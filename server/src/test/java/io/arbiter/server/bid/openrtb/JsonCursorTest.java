@@ -146,12 +146,12 @@ class JsonCursorTest {
     }
 
     @Test
-    void everyPrefixOfADocumentIsRefusedAndNothingBeyondTheWindowIsRead() {
+    void everyPrefixOfADocumentIsRefusedWhateverFollowsItInTheArray() {
         final byte[] full = ("\uFEFF{\"id\":\"caf\u00e9\uD83D\uDE00\",\"n\":[-1.5e+3,0,true,false,null],"
             + "\"s\":\"\\u00e9\\n\\\"\",\"o\":{\"\u65e5\":{}},\"x\":12}").getBytes(StandardCharsets.UTF_8);
         assertTrue(accepts(full));
         for (int length = 0; length < full.length; length++) {
-            // the rest of the document follows in the array: reading past the window would complete it
+            // the rest of the document follows in the array: using anything past the window would complete it
             assertFalse(accepts(full, 0, length), "a prefix of " + length + " bytes");
             assertFalse(accepts(java.util.Arrays.copyOf(full, length)), "a prefix of " + length + " bytes, alone");
         }
