@@ -102,4 +102,19 @@ class BidRequestParserTest {
         assertEquals(400, open.status()); // the closing brace left out
         assertTrue(open.getMessage().contains("ends inside an object"), open.getMessage());
     }
+
+    @Test
+    void readsVertxBuffersOnTheHeapInSlicesAndOffIt() {
+        final String json = "{\"id\":\"buffer\"," + IMP + "}";
+        final io.vertx.core.buffer.Buffer whole = io.vertx.core.buffer.Buffer.buffer("xx" + json + "yy");
+        parser.parse(whole.slice(2, 2 + json.length()), request);
+        assertEquals("buffer", request.id);
+        assertEquals(250, request.imp(0).bannerH);
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        final io.vertx.core.buffer.Buffer direct = io.vertx.core.internal.buffer.BufferInternal.buffer(
+            io.netty.buffer.Unpooled.directBuffer(bytes.length).writeBytes(bytes));
+        parser.parse(direct, request);
+        assertEquals("buffer", request.id);
+        assertEquals(300, request.imp(0).bannerW);
+    }
 }
