@@ -7,6 +7,10 @@ import io.vertx.core.buffer.Buffer;
 
 import java.util.List;
 
+import static io.arbiter.server.bid.openrtb.JsonCursor.Case.AS_IS;
+import static io.arbiter.server.bid.openrtb.JsonCursor.Case.LOWER;
+import static io.arbiter.server.bid.openrtb.JsonCursor.Case.UPPER;
+
 /**
  * Reads an OpenRTB 2.5 / 2.6 bid request into a reused {@link BidRequest}, straight from the body's bytes with a
  * {@link JsonCursor}: only the fields the bidder uses are read, everything else (unknown fields, unknown enum values,
@@ -121,15 +125,15 @@ public final class BidRequestParser {
             } else if (j.keyIs(TEST)) {
                 into.test = j.integer("test");
             } else if (j.keyIs(CUR)) {
-                strings("cur", "cur[]", into.cur, 2);
+                strings("cur", "cur[]", into.cur, UPPER);
             } else if (j.keyIs(BCAT)) {
-                strings("bcat", "bcat[]", into.bcat, 0);
+                strings("bcat", "bcat[]", into.bcat, AS_IS);
             } else if (j.keyIs(BADV)) {
-                strings("badv", "badv[]", into.badv, 1);
+                strings("badv", "badv[]", into.badv, LOWER);
             } else if (j.keyIs(WSEAT)) {
-                strings("wseat", "wseat[]", into.wseat, 0);
+                strings("wseat", "wseat[]", into.wseat, AS_IS);
             } else if (j.keyIs(BSEAT)) {
-                strings("bseat", "bseat[]", into.bseat, 0);
+                strings("bseat", "bseat[]", into.bseat, AS_IS);
             } else if (j.keyIs(SITE)) {
                 site(into);
             } else if (j.keyIs(APP)) {
@@ -172,7 +176,7 @@ public final class BidRequestParser {
                 } else if (j.keyIs(BIDFLOOR)) {
                     imp.bidfloor = j.nonNegative("imp.bidfloor");
                 } else if (j.keyIs(BIDFLOORCUR)) {
-                    imp.bidfloorcur = j.upperString("imp.bidfloorcur");
+                    imp.bidfloorcur = j.string("imp.bidfloorcur", UPPER);
                 } else if (j.keyIs(INSTL)) {
                     imp.instl = j.integer("imp.instl");
                 } else if (j.keyIs(BANNER)) {
@@ -272,11 +276,11 @@ public final class BidRequestParser {
                         } else if (j.keyIs(BIDFLOOR)) {
                             deal.bidfloor = j.nonNegative("imp.pmp.deals.bidfloor");
                         } else if (j.keyIs(BIDFLOORCUR)) {
-                            deal.bidfloorcur = j.upperString("imp.pmp.deals.bidfloorcur");
+                            deal.bidfloorcur = j.string("imp.pmp.deals.bidfloorcur", UPPER);
                         } else if (j.keyIs(AT)) {
                             deal.at = j.integer("imp.pmp.deals.at");
                         } else if (j.keyIs(WSEAT)) {
-                            strings("imp.pmp.deals.wseat", "imp.pmp.deals.wseat[]", deal.wseat, 0);
+                            strings("imp.pmp.deals.wseat", "imp.pmp.deals.wseat[]", deal.wseat, AS_IS);
                         } else {
                             j.skipValue();
                         }
@@ -297,7 +301,7 @@ public final class BidRequestParser {
         into.hasSite = true;
         while (j.nextField()) {
             if (j.keyIs(DOMAIN)) {
-                into.siteDomain = j.lowerString("site.domain");
+                into.siteDomain = j.string("site.domain", LOWER);
             } else if (j.keyIs(PUBLISHER)) {
                 into.publisherDomain = publisherDomain("site.publisher", "site.publisher.domain");
             } else {
@@ -312,9 +316,9 @@ public final class BidRequestParser {
         into.hasApp = true;
         while (j.nextField()) {
             if (j.keyIs(BUNDLE)) {
-                into.appBundle = j.lowerString("app.bundle");
+                into.appBundle = j.string("app.bundle", LOWER);
             } else if (j.keyIs(DOMAIN)) {
-                into.appDomain = j.lowerString("app.domain");
+                into.appDomain = j.string("app.domain", LOWER);
             } else if (j.keyIs(PUBLISHER)) {
                 into.publisherDomain = publisherDomain("app.publisher", "app.publisher.domain");
             } else {
@@ -329,7 +333,7 @@ public final class BidRequestParser {
         String domain = null;
         while (j.nextField()) {
             if (j.keyIs(DOMAIN)) {
-                domain = j.lowerString(domainName);
+                domain = j.string(domainName, LOWER);
             } else {
                 j.skipValue();
             }
@@ -349,7 +353,7 @@ public final class BidRequestParser {
                 j.beginObject("device.geo");
                 while (j.nextField()) {
                     if (j.keyIs(COUNTRY)) {
-                        into.country = j.upperString("device.geo.country");
+                        into.country = j.string("device.geo.country", UPPER);
                     } else {
                         j.skipValue();
                     }
@@ -454,12 +458,12 @@ public final class BidRequestParser {
 
     // ----------------------------------------------------------------- arrays
 
-    /** An array of strings into {@code into}; {@code fold} 0 keeps the case, 1 lowers it, 2 uppers it. */
-    private void strings(String field, String element, List<String> into, int fold) {
+    /** An array of strings into {@code into}, in {@code letters}' case. */
+    private void strings(String field, String element, List<String> into, JsonCursor.Case letters) {
         final JsonCursor j = json;
         j.beginArray(field, "an array of strings");
         while (j.nextElement()) {
-            into.add(fold == 0 ? j.string(element) : fold == 1 ? j.lowerString(element) : j.upperString(element));
+            into.add(j.string(element, letters));
         }
     }
 

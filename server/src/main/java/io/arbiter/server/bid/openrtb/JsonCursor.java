@@ -283,42 +283,35 @@ final class JsonCursor {
 
     // ----------------------------------------------------------------- values
 
+    /** How a string is read: as it is, or in lower or upper case (Locale.ROOT). */
+    enum Case {
+        AS_IS, LOWER, UPPER
+    }
+
     /** The current value as a string, or fails naming {@code field}. */
     String string(String field) {
-        requireString(field);
-        return text(0);
+        return string(field, Case.AS_IS);
     }
 
-    /** The current value as a string in lower case (Locale.ROOT), or fails naming {@code field}. */
-    String lowerString(String field) {
-        requireString(field);
-        return text(1);
-    }
-
-    /** The current value as a string in upper case (Locale.ROOT), or fails naming {@code field}. */
-    String upperString(String field) {
-        requireString(field);
-        return text(2);
-    }
-
-    private void requireString(String field) {
+    /** The current value as a string in {@code letters}' case, or fails naming {@code field}. */
+    String string(String field, Case letters) {
         if (peek() != '"') {
             throw ApiException.badField(field, "'" + field + "' must be a string");
         }
         pos++;
         scanString();
-    }
-
-    /** The string just scanned; {@code fold} 0 keeps the case, 1 lowers it, 2 uppers it. */
-    private String text(int fold) {
         final int length = strEnd - strStart;
         if (strEscaped || strNonAscii) {
             final String s = strEscaped ? decodeString() : new String(buf, strStart, length, StandardCharsets.UTF_8);
-            return fold == 0 ? s : fold == 1 ? s.toLowerCase(Locale.ROOT) : s.toUpperCase(Locale.ROOT);
+            return switch (letters) {
+                case AS_IS -> s;
+                case LOWER -> s.toLowerCase(Locale.ROOT);
+                case UPPER -> s.toUpperCase(Locale.ROOT);
+            };
         }
-        if (fold != 0) {
-            final byte from = fold == 1 ? (byte) 'A' : (byte) 'a';
-            final byte to = fold == 1 ? (byte) 'Z' : (byte) 'z';
+        if (letters != Case.AS_IS) {
+            final byte from = letters == Case.LOWER ? (byte) 'A' : (byte) 'a';
+            final byte to = letters == Case.LOWER ? (byte) 'Z' : (byte) 'z';
             for (int i = strStart; i < strEnd; i++) {
                 if (buf[i] >= from && buf[i] <= to) {
                     return foldAscii(length, from, to);

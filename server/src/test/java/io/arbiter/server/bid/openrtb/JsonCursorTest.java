@@ -170,11 +170,11 @@ class JsonCursorTest {
         assertTrue(json.keyIs(new JsonCursor.Name("a")));
         assertEquals("x\"y\\z/\b\f\n\r\tA\u00e9\uD83D\uDE00", json.string("a"));
         assertTrue(json.nextField());
-        assertEquals("mixed.example", json.lowerString("b"));
+        assertEquals("mixed.example", json.string("b", JsonCursor.Case.LOWER));
         assertTrue(json.nextField());
-        assertEquals("\u0130stanbul".toLowerCase(java.util.Locale.ROOT), json.lowerString("c"));
+        assertEquals("\u0130stanbul".toLowerCase(java.util.Locale.ROOT), json.string("c", JsonCursor.Case.LOWER));
         assertTrue(json.nextField());
-        assertEquals("USD", json.upperString("d"));
+        assertEquals("USD", json.string("d", JsonCursor.Case.UPPER));
         assertTrue(json.nextField());
         assertTrue(json.keyIs(new JsonCursor.Name("e")), "an escaped name matches its decoded form");
         assertEquals("escaped name", json.string("e"));
