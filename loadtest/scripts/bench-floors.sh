@@ -28,18 +28,12 @@ pin_layout C
 
 cd "$out"
 summary=floors-$scenario-$rate.txt
-run() { # port label [quiet]
-  local file=floors-$scenario-$rate-$2.out
-  taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$1" --scenario "$scenario" \
-    --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet > "$file" 2>&1 || true
-  [ -n "${3:-}" ] && return
-  printf '%s %-14s corrected p50 %s p90 %s p99 %s p99.9 %s | send lag p99 %s\n' "$(date -u +%T)" "$2" \
-    $(awk '/^corrected/ {print $4, $5, $6, $7}' "$file") "$(awk '/^send lag/ {print $6}' "$file")" | tee -a "$summary"
-}
 echo "== $scenario at $rate/s, $rounds rounds, no-op work ${works[*]} us, $(date -u +%FT%TZ), load $(cut -d' ' -f1 /proc/loadavg)" | tee "$summary"
-for i in "${!works[@]}"; do run $((8090 + i)) "warmup-noop-$i" quiet; done
-run 8080 warmup-arbiter quiet
+for i in "${!works[@]}"; do turn $((8090 + i)) "floors-$scenario-$rate-warmup-noop-$i.out"; done
+turn 8080 "floors-$scenario-$rate-warmup-arbiter.out"
 for r in $(seq 1 "$rounds"); do
-  for i in "${!works[@]}"; do run $((8090 + i)) "noop+${works[$i]}us"; done
-  run 8080 arbiter
+  for i in "${!works[@]}"; do
+    turn $((8090 + i)) "floors-$scenario-$rate-noop+${works[$i]}us.out" "noop+${works[$i]}us"
+  done
+  turn 8080 "floors-$scenario-$rate-arbiter.out" arbiter
 done

@@ -24,12 +24,8 @@ pin_layout C
 
 cd "$out"
 summary=pairs-$scenario-$rate.txt
-run() { # port label
-  local file=pairs-$scenario-$rate-$2.out
-  taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$1" --scenario "$scenario" \
-    --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet > "$file" 2>&1 || true
-  printf '%s %-9s corrected p50 %s p90 %s p99 %s p99.9 %s | send lag p99 %s\n' "$(date -u +%T)" "${2%-*}" \
-    $(awk '/^corrected/ {print $4, $5, $6, $7}' "$file") "$(awk '/^send lag/ {print $6}' "$file")" | tee -a "$summary"
+run() { # port label-n
+  turn "$1" "pairs-$scenario-$rate-$2.out" "${2%-*}"
 }
 echo "== $scenario at $rate/s, $pairs pairs, $(date -u +%FT%TZ), load $(cut -d' ' -f1 /proc/loadavg)" | tee "$summary"
 run 8080 warmup-0

@@ -1,5 +1,6 @@
-# Shared by bench-server.sh and bench-pairs.sh (sourced, not run): start Arbiter from a fresh data directory and pin
-# it to one of the layouts. Expects $repo and $out; sets $work and $server and an EXIT trap that stops the server.
+# Shared by the bench-*.sh scripts (sourced, not run): start Arbiter from a fresh data directory and pin it to one of
+# the layouts, and run the load tester in turns. Expects $repo and $out; sets $work and $server and an EXIT trap that
+# stops the server.
 
 # start_server: one event loop, the default config, SERVER_JAVA_OPTS and SERVER_JAR as documented by the callers.
 start_server() {
@@ -40,4 +41,15 @@ pin_layout() {
     taskset -a -pc 0 "$server" > /dev/null
     for p in $(pgrep -x postgres); do taskset -pc 0 "$p" > /dev/null; done
   fi
+}
+
+# turn PORT FILE LABEL: one 30-s run (20 s measured after 10 s of warm-up) of $scenario at $rate against PORT, the
+# generator on core 1, output in FILE; with a LABEL, one summary line appended to $summary and printed.
+turn() {
+  local port=$1 file=$2 label=${3:-}
+  taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario "$scenario" \
+    --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet > "$file" 2>&1 || true
+  [ -n "$label" ] || return 0
+  printf '%s %-14s corrected p50 %s p90 %s p99 %s p99.9 %s | send lag p99 %s\n' "$(date -u +%T)" "$label" \
+    $(awk '/^corrected/ {print $4, $5, $6, $7}' "$file") "$(awk '/^send lag/ {print $6}' "$file")" | tee -a "$summary"
 }
