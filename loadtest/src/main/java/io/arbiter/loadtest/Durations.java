@@ -9,7 +9,7 @@ public final class Durations {
 
     /** @return the duration in nanoseconds; a bare number means seconds. */
     public static long parseNanos(String text) {
-        String s = text.trim().toLowerCase(Locale.ROOT);
+        final String s = text.trim().toLowerCase(Locale.ROOT);
         int split = 0;
         while (split < s.length() && (Character.isDigit(s.charAt(split)) || s.charAt(split) == '.')) {
             split++;
@@ -17,9 +17,9 @@ public final class Durations {
         if (split == 0) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (try 60s, 500ms, 250us, 2m)");
         }
-        double value = Double.parseDouble(s.substring(0, split));
-        String unit = s.substring(split).trim();
-        double nanosPerUnit = switch (unit) {
+        final double value = Double.parseDouble(s.substring(0, split));
+        final String unit = s.substring(split).trim();
+        final double nanosPerUnit = switch (unit) {
             case "ns" -> 1;
             case "us", "µs" -> 1e3;
             case "ms" -> 1e6;

@@ -40,12 +40,12 @@ public final class MaxRateSearch {
     /** @return every trial in the order run; the best is {@link #best(List)}. */
     public List<Trial> search(Runner runner) throws InterruptedException {
         Objects.requireNonNull(runner, "runner");
-        List<Trial> trials = new ArrayList<>();
+        final List<Trial> trials = new ArrayList<>();
         double pass = 0;
         double fail = Double.POSITIVE_INFINITY;
         double rate = startRate;
         while (trials.size() < maxTrials && rate >= 1) {
-            Trial trial = runner.run(rate);
+            final Trial trial = runner.run(rate);
             trials.add(trial);
             if (trial.passed()) {
                 pass = rate;
@@ -66,7 +66,7 @@ public final class MaxRateSearch {
     /** @return the passing trial with the highest rate, or null when none passed. */
     public static Trial best(List<Trial> trials) {
         Trial best = null;
-        for (Trial t : trials) {
+        for (final Trial t : trials) {
             if (t.passed() && (best == null || t.rate() > best.rate())) {
                 best = t;
             }
@@ -78,12 +78,12 @@ public final class MaxRateSearch {
         out.printf(Locale.ROOT, "%nmax-rate search for %s (corrected latency)%n", slo);
         out.printf(Locale.ROOT, "%10s %10s %9s %9s %9s %9s %8s  %s%n",
                 "target/s", "achieved/s", "p50", "p99", "p99.9", "max", "errors", "result");
-        for (Trial t : trials) {
+        for (final Trial t : trials) {
             out.printf(Locale.ROOT, "%10.0f %10.0f %9s %9s %9s %9s %8d  %s%n", t.rate(), t.achieved(),
                     Durations.formatMicros(t.p50()), Durations.formatMicros(t.p99()), Durations.formatMicros(t.p999()),
                     Durations.formatMicros(t.max()), t.errors(), t.passed() ? "pass" : "FAIL: " + t.reason());
         }
-        Trial best = best(trials);
+        final Trial best = best(trials);
         out.println(best == null ? "no rate met the objective" :
                 String.format(Locale.ROOT, "highest rate meeting %s: %.0f/s", slo, best.rate()));
     }

@@ -22,10 +22,12 @@ final class NoopServerCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Event loops serving requests. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--threads", defaultValue = "1", description = "Event loops serving requests. Default: "
+            + "${DEFAULT-VALUE}")
     int threads;
 
-    @Option(names = "--tls", description = "Serve HTTPS (HTTP/2 by ALPN) with a throwaway self-signed certificate; use --insecure on the client.")
+    @Option(names = "--tls", description = "Serve HTTPS (HTTP/2 by ALPN) with a throwaway self-signed certificate; use "
+            + "--insecure on the client.")
     boolean tls;
 
     @Option(names = "--stall-every", defaultValue = "0", converter = LoadTestCommand.DurationConverter.class,
@@ -43,14 +45,19 @@ final class NoopServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(threads));
-        int bound = NoopServer.start(vertx, new NoopServer.Settings(host, port, threads, stallEveryNanos, stallNanos, tls,
+        final Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(
+                threads));
+        final int bound = NoopServer.start(vertx, new NoopServer.Settings(host, port, threads, stallEveryNanos,
+                stallNanos, tls,
                 workNanos))
                 .toCompletionStage().toCompletableFuture().get();
-        System.out.printf("noop-server listening on %s://%s:%d with %d event loop(s)%s%s%n", tls ? "https" : "http", host, bound,
+        System.out.printf("noop-server listening on %s://%s:%d with %d event loop(s)%s%s%n", tls ? "https" : "http",
+                host, bound,
                 threads, vertx.isNativeTransportEnabled() ? ", native epoll" : "",
-                (stallEveryNanos > 0 ? ", stalling " + stallNanos / 1_000_000 + "ms every " + stallEveryNanos / 1_000_000 + "ms" : "")
-                        + (workNanos > 0 ? ", " + Durations.formatMicros(workNanos / 1000.0) + " of work per request" : ""));
+                (stallEveryNanos > 0 ? ", stalling " + stallNanos / 1_000_000 + "ms every "
+                        + stallEveryNanos / 1_000_000 + "ms" : "")
+                        + (workNanos > 0 ? ", " + Durations.formatMicros(workNanos / 1000.0) + " of work per request"
+                                : ""));
         new CountDownLatch(1).await();
         return 0;
     }

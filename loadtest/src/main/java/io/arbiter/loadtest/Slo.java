@@ -27,13 +27,13 @@ public record Slo(List<Target> targets) {
     }
 
     public static Slo parse(String text) {
-        List<Target> targets = new ArrayList<>();
-        for (String item : text.split(",")) {
-            String[] kv = item.trim().toLowerCase(Locale.ROOT).split("=");
+        final List<Target> targets = new ArrayList<>();
+        for (final String item : text.split(",")) {
+            final String[] kv = item.trim().toLowerCase(Locale.ROOT).split("=");
             if (kv.length != 2) {
                 throw new IllegalArgumentException("SLO items look like p99=1ms, got '" + item + "'");
             }
-            double percentile;
+            final double percentile;
             if (kv[0].equals("max")) {
                 percentile = 100;
             } else if (kv[0].startsWith("p")) {
@@ -54,10 +54,11 @@ public record Slo(List<Target> targets) {
         if (h.getTotalCount() == 0) {
             return "no answers";
         }
-        for (Target t : targets) {
-            long value = t.percentile() >= 100 ? h.getMaxValue() : h.getValueAtPercentile(t.percentile());
+        for (final Target t : targets) {
+            final long value = t.percentile() >= 100 ? h.getMaxValue() : h.getValueAtPercentile(t.percentile());
             if (value > t.limitMicros()) {
-                return t.label() + " " + Durations.formatMicros(value) + " > " + Durations.formatMicros(t.limitMicros());
+                return t.label() + " " + Durations.formatMicros(value) + " > " + Durations.formatMicros(t.limitMicros(
+                        ));
             }
         }
         return null;
@@ -65,9 +66,10 @@ public record Slo(List<Target> targets) {
 
     @Override
     public String toString() {
-        StringBuilder s = new StringBuilder();
-        for (Target t : targets) {
-            s.append(s.length() == 0 ? "" : ",").append(t.label()).append('=').append(Durations.formatMicros(t.limitMicros()));
+        final StringBuilder s = new StringBuilder();
+        for (final Target t : targets) {
+            s.append(s.length() == 0 ? "" : ",").append(t.label()).append('=').append(Durations.formatMicros(t
+                    .limitMicros()));
         }
         return s.toString();
     }

@@ -21,27 +21,27 @@ class CommandLineTest {
 
     @Test
     void helpExplainsEveryOption() {
-        StringWriter help = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(help)).execute("--help");
+        final StringWriter help = new StringWriter();
+        final int code = Main.commandLine().setOut(new PrintWriter(help)).execute("--help");
         assertEquals(0, code);
-        for (String option : List.of("--url", "--scenario", "--rate", "--duration", "--warmup", "--connections",
+        for (final String option : List.of("--url", "--scenario", "--rate", "--duration", "--warmup", "--connections",
                 "--threads", "--max-in-flight", "--http2", "--insecure", "--arrival", "--seed", "--timeout",
                 "--max-backlog", "--interval", "--report", "--quiet", "--experiments", "--units", "--reward-rate",
                 "--mix", "--file", "--path", "--find-max", "--slo", "--max-trials", "noop-server")) {
             assertTrue(help.toString().contains(option), option + " missing from\n" + help);
         }
-        StringWriter serverHelp = new StringWriter();
+        final StringWriter serverHelp = new StringWriter();
         Main.commandLine().setOut(new PrintWriter(serverHelp)).execute("noop-server", "--help");
         assertTrue(serverHelp.toString().contains("--stall-every"), serverHelp.toString());
     }
 
     @Test
     void optionsBecomeAValidatedRunConfig() {
-        LoadTestCommand command = new LoadTestCommand();
+        final LoadTestCommand command = new LoadTestCommand();
         new CommandLine(command).parseArgs("--url", "https://example.test:8443/api/", "--scenario", "bid", "--rate",
                 "20000", "--duration", "60s", "--warmup", "10s", "--connections", "16", "--threads", "2",
                 "--http2", "--insecure", "--arrival", "poisson", "--seed", "99", "--report", "out");
-        RunConfig config = command.config();
+        final RunConfig config = command.config();
         assertEquals(20000, config.rate());
         assertEquals(60_000_000_000L, config.durationNanos());
         assertEquals(10_000_000_000L, config.warmupNanos());
@@ -55,9 +55,10 @@ class CommandLineTest {
 
     @Test
     void badOptionsFailWithAClearMessage() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        LoadTestCommand command = new LoadTestCommand(System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code = new CommandLine(command).execute("--arrival", "bursty");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final LoadTestCommand command = new LoadTestCommand(System.out, new PrintStream(err, true,
+                StandardCharsets.UTF_8));
+        final int code = new CommandLine(command).execute("--arrival", "bursty");
         assertEquals(2, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--arrival must be constant or poisson"));
         err.reset();
@@ -67,16 +68,17 @@ class CommandLineTest {
 
     @Test
     void findMaxPrintsTheTableOfRatesTried() throws Exception {
-        Vertx server = Vertx.vertx();
+        final Vertx server = Vertx.vertx();
         try {
-            int port = NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false))
+            final int port = NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            LoadTestCommand command = new LoadTestCommand(new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-            int code = new CommandLine(command).execute("--url", "http://127.0.0.1:" + port, "--scenario", "get",
+            final ByteArrayOutputStream out = new ByteArrayOutputStream();
+            final LoadTestCommand command = new LoadTestCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                    System.err);
+            final int code = new CommandLine(command).execute("--url", "http://127.0.0.1:" + port, "--scenario", "get",
                     "--rate", "200", "--duration", "400ms", "--warmup", "200ms", "--connections", "2", "--seed", "3",
                     "--find-max", "--slo", "p99=5s", "--max-trials", "2", "--quiet");
-            String text = out.toString(StandardCharsets.UTF_8);
+            final String text = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, code, text);
             assertTrue(text.contains("max-rate search for p99=5.00s"), text);
             assertTrue(text.lines().anyMatch(l -> l.trim().startsWith("200 ") && l.contains("pass")), text);

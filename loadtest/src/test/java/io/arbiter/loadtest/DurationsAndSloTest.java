@@ -32,13 +32,13 @@ class DurationsAndSloTest {
 
     @Test
     void sloChecksEveryTargetOnTheHistogram() {
-        Histogram h = new Histogram(3_600_000_000L, 3);
+        final Histogram h = new Histogram(3_600_000_000L, 3);
         for (int i = 1; i <= 1000; i++) {
             h.recordValue(i); // 1us .. 1000us: p99 = 990us, max = 1000us
         }
         assertNull(Slo.parse("p99=1ms").violation(h));
         assertNull(Slo.parse("p50=600us,max=1ms").violation(h));
-        String missed = Slo.parse("p99=1ms,p99.9=500us").violation(h);
+        final String missed = Slo.parse("p99=1ms,p99.9=500us").violation(h);
         assertTrue(missed.startsWith("p99.9"), missed);
         assertTrue(Slo.parse("p90=800us").violation(h).startsWith("p90"));
         assertEquals("no answers", Slo.parse("p99=1ms").violation(new Histogram(3)));

@@ -20,33 +20,34 @@ class MaxRateSearchTest {
 
     @Test
     void findsTheHighestPassingRateWithinPrecision() throws InterruptedException {
-        List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 20).search(capacity(7300));
-        MaxRateSearch.Trial best = MaxRateSearch.best(trials);
+        final List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 20).search(capacity(7300));
+        final MaxRateSearch.Trial best = MaxRateSearch.best(trials);
         assertTrue(best.rate() <= 7300, "never reports a rate that failed: " + best.rate());
         assertTrue(best.rate() >= 7300 * 0.95 * 0.95, "close to the true limit: " + best.rate());
-        assertEquals(List.of(1000.0, 2000.0, 4000.0, 8000.0), trials.subList(0, 4).stream().map(MaxRateSearch.Trial::rate).toList());
+        assertEquals(List.of(1000.0, 2000.0, 4000.0, 8000.0), trials.subList(0, 4).stream().map(
+                MaxRateSearch.Trial::rate).toList());
     }
 
     @Test
     void searchesDownwardWhenTheStartRateFails() throws InterruptedException {
-        List<MaxRateSearch.Trial> trials = new MaxRateSearch(10_000, 0.05, 20).search(capacity(900));
+        final List<MaxRateSearch.Trial> trials = new MaxRateSearch(10_000, 0.05, 20).search(capacity(900));
         assertTrue(MaxRateSearch.best(trials).rate() <= 900);
         assertTrue(MaxRateSearch.best(trials).rate() >= 800);
     }
 
     @Test
     void reportsNoRateWhenNothingPassesAndStopsAtTheTrialBudget() throws InterruptedException {
-        List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 4).search(capacity(0.5));
+        final List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 4).search(capacity(0.5));
         assertEquals(4, trials.size());
         assertNull(MaxRateSearch.best(trials));
     }
 
     @Test
     void printsTheTableOfRatesTried() throws InterruptedException {
-        List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 20).search(capacity(3000));
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final List<MaxRateSearch.Trial> trials = new MaxRateSearch(1000, 0.05, 20).search(capacity(3000));
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         MaxRateSearch.printTable(trials, Slo.parse("p99=1ms"), new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        String table = bytes.toString(StandardCharsets.UTF_8);
+        final String table = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(table.contains("target/s"), table);
         assertTrue(table.contains("FAIL: p99 5.00ms > 1.00ms"), table);
         assertEquals(trials.size(), table.lines().filter(l -> l.contains("pass") || l.contains("FAIL")).count());

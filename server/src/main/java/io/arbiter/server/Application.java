@@ -160,10 +160,10 @@ public final class Application {
     }
 
     private void loadExperiments(ExperimentRegistry registry, ExperimentStore store) {
-        for (JsonObject stored : await(store.loadAll())) {
+        for (final JsonObject stored : await(store.loadAll())) {
             registry.publish(registry.restore(stored, config.maxVariants));
         }
-        for (Object raw : config.experiments) {
+        for (final Object raw : config.experiments) {
             final JsonObject definition = (JsonObject) raw;
             final String id = definition.getString("id");
             if (registry.get(id) == null) { // the config seeds experiments; the admin API owns them afterwards
@@ -190,7 +190,7 @@ public final class Application {
                 + "what Postgres has, the rest arrives as the journal drains");
         }
         int restored = 0;
-        for (ArmAggregate aggregate : await(pipeline.loadAggregates())) {
+        for (final ArmAggregate aggregate : await(pipeline.loadAggregates())) {
             final Experiment experiment = registry.get(aggregate.scope());
             final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
             if (arm != null) {
@@ -205,7 +205,7 @@ public final class Application {
 
     private void rebuildDuplicates(DecisionTokens tokens, DuplicateIndex duplicates) {
         final long since = clock.millis() - config.attributionWindowMillis;
-        for (String id : await(pipeline.loadOutcomeIdsSince(OutcomeKind.REWARD, since))) {
+        for (final String id : await(pipeline.loadOutcomeIdsSince(OutcomeKind.REWARD, since))) {
             try {
                 final DecisionToken token = tokens.parse(id, "decisionId");
                 duplicates.claim(token.nonce(), token.issuedAtMillis());
@@ -224,7 +224,7 @@ public final class Application {
         final Workspace workspace = new Workspace(seeds.nextLong(), config.maxVariants);
         maintenance.scheduleWithFixedDelay(() -> {
             try {
-                for (Experiment experiment : registry.all()) {
+                for (final Experiment experiment : registry.all()) {
                     experiment.propensities().refresh(table, workspace, clock.millis());
                 }
             } catch (RuntimeException e) {
@@ -280,7 +280,7 @@ public final class Application {
     public synchronized void stop() {
         LOG.log(System.Logger.Level.INFO, "stopping: no longer accepting, draining the outcome pipeline");
         started.set(false);
-        for (String id : deployments) {
+        for (final String id : deployments) {
             quietly(() -> await(vertx.undeploy(id)));
         }
         deployments.clear();

@@ -25,7 +25,8 @@ public final class GaussianThompson extends ThompsonPolicy {
         super(halfLifeMillis, propensityDraws);
         if (!Double.isFinite(mu0) || !(kappa0 > 0) || !(a0 > 0) || !(b0 > 0)
             || !Double.isFinite(kappa0) || !Double.isFinite(a0) || !Double.isFinite(b0)) {
-            throw new IllegalArgumentException("Normal-Gamma prior needs finite mu0 and positive finite kappa0, a0, b0");
+            throw new IllegalArgumentException(
+                    "Normal-Gamma prior needs finite mu0 and positive finite kappa0, a0, b0");
         }
         this.mu0 = mu0;
         this.kappa0 = kappa0;

@@ -143,11 +143,11 @@ public final class Samplers {
     /**
      * A log-free lower bound on the acceptance threshold {@code x^2/2 + d (1 - v + ln v)}, {@code v = (1 + y)^3},
      * {@code y = c x}: with {@code ln(1 + y) >= y - y^2/2 + y^3/3 - y^4/4} for {@code y >= 0} and that plus
-     * {@code 2 y^5 / 5} for {@code -1/2 <= y < 0} (both follow from the derivative of the difference, {@code y^4/(1+y)}),
-     * the threshold is at least {@code x^2/2 - d (4.5 y^2 + y^4 (0.75 - 1.2 y [y < 0]))}. Since
-     * {@code ln u <= u - 1}, {@code u - 1 < bound} implies acceptance, so the test stays exact while sparing the two
-     * logarithms for almost all draws that fail the squeeze (about 10% of all draws; the bound is tight for large
-     * shapes, where the squeeze is loose). Returns -infinity (no shortcut) for {@code y < -1/2}.
+     * {@code 2 y^5 / 5} for {@code -1/2 <= y < 0} (both follow from the derivative of the difference, {@code
+     * y^4/(1+y)}), the threshold is at least {@code x^2/2 - d (4.5 y^2 + y^4 (0.75 - 1.2 y [y < 0]))}. Since {@code ln
+     * u <= u - 1}, {@code u - 1 < bound} implies acceptance, so the test stays exact while sparing the two logarithms
+     * for almost all draws that fail the squeeze (about 10% of all draws; the bound is tight for large shapes, where
+     * the squeeze is loose). Returns -infinity (no shortcut) for {@code y < -1/2}.
      */
     static double acceptanceLowerBound(double d, double y, double x2) {
         final double y2 = y * y;

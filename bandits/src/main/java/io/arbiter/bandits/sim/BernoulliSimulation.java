@@ -67,7 +67,7 @@ final class BernoulliSimulation {
 
     static double max(double[] values) {
         double max = Double.NEGATIVE_INFINITY;
-        for (double v : values) {
+        for (final double v : values) {
             max = Math.max(max, v);
         }
         return max;
@@ -89,7 +89,7 @@ final class BernoulliSimulation {
     static double laiRobbinsLowerBound(double[] rates, long t) {
         final double best = max(rates);
         double constant = 0.0;
-        for (double p : rates) {
+        for (final double p : rates) {
             if (p < best) {
                 constant += (best - p) / bernoulliKl(p, best);
             }

@@ -67,7 +67,7 @@ final class Experiment {
                     }));
                 }
             }
-            for (Future<?> f : futures) {
+            for (final Future<?> f : futures) {
                 f.get();
             }
         } catch (InterruptedException e) {

@@ -15,7 +15,7 @@ final class Reports {
         if (withLowerBound) {
             out.append(" Lai-Robbins bound |");
         }
-        for (var p : e.policies) {
+        for (final var p : e.policies) {
             out.append(' ').append(p.name()).append(" |");
         }
         out.append('\n').append("| ---: |");
@@ -97,7 +97,10 @@ final class Reports {
 
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
 
-    /** A line chart of an experiment's mean regret (see {@link #svg(String, long[], String[], double[][], double[], boolean)}). */
+    /**
+     * A line chart of an experiment's mean regret (see {@link #svg(String, long[], String[], double[][], double[],
+     * boolean)}).
+     */
     static String svg(Experiment e, String title, boolean logX, boolean withLowerBound) {
         final String[] names = new String[e.policies.size()];
         for (int i = 0; i < names.length; i++) {
@@ -115,9 +118,9 @@ final class Reports {
 
     /**
      * A line chart of mean regret against t (log-scaled x when {@code logX}), with the lower bound dashed when given.
-     * The y range fits the bound and the series that end within 5 times the larger of the bound and the smallest final regret, so
-     * that linear-regret baselines (random, epsilon-greedy) do not flatten the interesting curves: those are clipped
-     * at the top and marked "off scale" in the legend.
+     * The y range fits the bound and the series that end within 5 times the larger of the bound and the smallest final
+     * regret, so that linear-regret baselines (random, epsilon-greedy) do not flatten the interesting curves: those are
+     * clipped at the top and marked "off scale" in the legend.
      */
     static String svg(String title, long[] ts, String[] names, double[][] mean, double[] bound, boolean logX) {
         final int width = 680;
@@ -132,7 +135,7 @@ final class Reports {
         final double xMin = logX ? Math.log10(ts[0]) : 0;
         final double xMax = logX ? Math.log10(ts[last]) : ts[last];
         double reference = Double.POSITIVE_INFINITY;
-        for (double[] series : mean) {
+        for (final double[] series : mean) {
             reference = Math.min(reference, series[last]);
         }
         if (bound != null) {
@@ -143,7 +146,7 @@ final class Reports {
         for (int s = 0; s < names.length; s++) {
             offScale[s] = reference > 0 && mean[s][last] > 5 * reference;
             if (!offScale[s]) {
-                for (double v : mean[s]) {
+                for (final double v : mean[s]) {
                     yMax = Math.max(yMax, v);
                 }
             }
@@ -215,7 +218,7 @@ final class Reports {
             return 1;
         }
         final double magnitude = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+        for (final double step : new double[] {1, 2, 2.5, 5, 10}) {
             if (step * magnitude >= v) {
                 return step * magnitude;
             }

@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
  * The regret simulator: {@code java -jar bandits.jar regret|drift [options]}. See {@code docs/bandits.md}.
  */
 @Command(name = "bandits", mixinStandardHelpOptions = true,
-    description = "Regret simulator for the Arbiter bandit policies (same policy and PosteriorTable code as the server).",
+    description = "Regret simulator for the Arbiter bandit policies (same policy and PosteriorTable code as the "
+            + "server).",
     subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class, SimulatorCli.Plot.class})
 public final class SimulatorCli implements Runnable {
 
@@ -72,7 +73,7 @@ public final class SimulatorCli implements Runnable {
 
         List<Policy> policies(String names) {
             final List<Policy> out = new ArrayList<>();
-            for (String name : names.split(",")) {
+            for (final String name : names.split(",")) {
                 out.add(policy(name.trim().toLowerCase(Locale.ROOT)));
             }
             return out;

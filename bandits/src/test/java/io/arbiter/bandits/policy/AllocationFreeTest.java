@@ -35,7 +35,7 @@ class AllocationFreeTest {
         try (PosteriorTable table = table(10)) {
             final int[] arms = identity(10);
             final Workspace workspace = new Workspace(1, 10);
-            for (Policy policy : policies) {
+            for (final Policy policy : policies) {
                 long sink = 0;
                 for (int round = 0; round < 2; round++) { // round 0 warms up (and lets the JIT compile)
                     final long before = threads.getThreadAllocatedBytes(me);

@@ -52,7 +52,7 @@ class PropensityTest {
     void baselinePropensitiesAreExact() {
         try (PosteriorTable table = posteriorsWithOverlap()) {
             final int[] arms = identity(4);
-            for (Policy policy : new Policy[] {new EpsilonGreedy(0.3), new Ucb1(), new UniformRandom()}) {
+            for (final Policy policy : new Policy[] {new EpsilonGreedy(0.3), new Ucb1(), new UniformRandom()}) {
                 final double[] p = new double[4];
                 policy.choiceProbabilities(table, arms, new Workspace(3, 4), 0, p);
                 assertEquals(1.0, p[0] + p[1] + p[2] + p[3], 1e-12, policy.name());

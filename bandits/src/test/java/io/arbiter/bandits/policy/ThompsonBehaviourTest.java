@@ -111,7 +111,7 @@ class ThompsonBehaviourTest {
                 table.recordReward(i % 10, env.nextDouble() < 0.1 * (i % 10) ? 1.0 : 0.0, i, 0);
             }
             final int[] arms = identity(10);
-            for (Policy policy : policies) {
+            for (final Policy policy : policies) {
                 for (int trial = 0; trial < 200; trial++) {
                     final int k = 1 + trial % 10;
                     final Workspace a = new Workspace(trial, 10);

@@ -23,9 +23,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * 5.7e-7 each; the variance's standard error uses the exact excess kurtosis). So a correct sampler fails a case with
  * probability at most about 1e-4 + 2 x 5.7e-7, and the whole grid of 30 cases with probability at most about
  * 0.3% for a fresh seed (union bound). Below shape 0.02 (gamma) or 0.2 (beta) double precision itself
- * makes the KS test inapplicable; see {@link #tinyShapes}. The seeds are fixed, so the suite is deterministic: it either always passes or
- * always fails for a given sampler. {@link #ksTestDetectsAWrongSampler} shows the test has power: a 1% error in a
- * shape parameter fails it.
+ * makes the KS test inapplicable; see {@link #tinyShapes}. The seeds are fixed, so the suite is deterministic: it
+ * either always passes or always fails for a given sampler. {@link #ksTestDetectsAWrongSampler} shows the test has
+ * power: a 1% error in a shape parameter fails it.
  */
 class SamplersTest {
     static final int N = 20_000;
@@ -55,9 +55,9 @@ class SamplersTest {
     /**
      * Shapes so small that a visible share of the draws rounds to exactly 0 (gamma) or 1 (beta) in double precision:
      * Gamma(0.005) is below {@code Double.MIN_VALUE} with probability 2.4%, Beta(0.05, 0.05) is within one ulp of 1
-     * with probability 8%. A KS test against the continuous CDF would reject the rounding, not the sampler (commons-math's
-     * own sampler fails it too), so these cases check the moments and the probability of a small interval instead,
-     * which exercises the log-space path that keeps such draws from all underflowing.
+     * with probability 8%. A KS test against the continuous CDF would reject the rounding, not the sampler
+     * (commons-math's own sampler fails it too), so these cases check the moments and the probability of a small
+     * interval instead, which exercises the log-space path that keeps such draws from all underflowing.
      */
     @ParameterizedTest(name = "tiny shapes a={0} b={1}")
     @CsvSource({"0.005, 0.005", "0.05, 0.05", "0.01, 2"})
@@ -94,7 +94,7 @@ class SamplersTest {
     /** The log-free shortcut in Marsaglia-Tsang must never exceed the exact acceptance threshold. */
     @Test
     void acceptanceShortcutIsALowerBound() {
-        for (double shape : new double[] {1.0, 1.2, 2.0, 5.0, 30.0, 1e3, 1e6}) {
+        for (final double shape : new double[] {1.0, 1.2, 2.0, 5.0, 30.0, 1e3, 1e6}) {
             final double d = shape - 1.0 / 3.0;
             final double c = 1.0 / Math.sqrt(9.0 * d);
             for (double x = -8.0; x <= 8.0; x += 0.001) {
@@ -164,7 +164,7 @@ class SamplersTest {
     private static void check(String what, DoubleSupplier sampler, RealDistribution exact, double excessKurtosis) {
         final double[] sample = draw(sampler, N);
         double sum = 0;
-        for (double x : sample) {
+        for (final double x : sample) {
             if (!Double.isFinite(x)) {
                 fail(what + " produced " + x);
             }
@@ -172,7 +172,7 @@ class SamplersTest {
         }
         final double mean = sum / N;
         double squares = 0;
-        for (double x : sample) {
+        for (final double x : sample) {
             squares += (x - mean) * (x - mean);
         }
         final double variance = squares / (N - 1);

@@ -123,7 +123,7 @@ class ConcurrentUpdatesTest {
             threads.add(thread);
             thread.start();
         }
-        for (Thread thread : threads) {
+        for (final Thread thread : threads) {
             thread.join();
         }
         if (failure.get() != null) {

@@ -140,7 +140,7 @@ class PosteriorTableTest {
              PosteriorTable direct = PosteriorTable.allocateDirect(2, EPOCH)) {
             final DecayedSums a = new DecayedSums();
             final DecayedSums b = new DecayedSums();
-            for (PosteriorTable t : new PosteriorTable[] {heap, direct}) {
+            for (final PosteriorTable t : new PosteriorTable[] {heap, direct}) {
                 t.allocateArm();
                 for (int i = 0; i < 100; i++) {
                     t.recordReward(0, i % 3 == 0 ? 1.0 : 0.25, EPOCH + i * 997L, H);

@@ -23,7 +23,7 @@ public final class PoissonArrivalPlan implements ArrivalPlan {
 
     @Override
     public long nextOffsetNanos() {
-        long due = (long) offsetNanos;
+        final long due = (long) offsetNanos;
         // Inverse-transform sampling; 1 - u is in (0, 1], so the log is finite.
         offsetNanos += -Math.log(1.0 - random.nextDouble()) * meanGapNanos;
         return due;

@@ -21,13 +21,15 @@ public final class ConsoleReport {
         out.printf(Locale.ROOT, "%n%s  scenario %s  %s arrivals  %d connections  %d threads  seed %d%n",
                 r.config().url(), r.config().scenario().name(), r.config().arrival().name().toLowerCase(Locale.ROOT),
                 r.config().connections(), r.config().threads(), r.config().seed());
-        out.printf(Locale.ROOT, "measured %.0fs after %.0fs warm-up%n%n", r.measuredSeconds(), r.config().warmupNanos() / 1e9);
-        out.printf(Locale.ROOT, "%-28s %9s %9s %9s %9s %9s %9s%n", "latency", "p50", "p90", "p99", "p99.9", "p99.99", "max");
+        out.printf(Locale.ROOT, "measured %.0fs after %.0fs warm-up%n%n", r.measuredSeconds(), r.config().warmupNanos(
+                ) / 1e9);
+        out.printf(Locale.ROOT, "%-28s %9s %9s %9s %9s %9s %9s%n", "latency", "p50", "p90", "p99", "p99.9", "p99.99",
+                "max");
         row(out, "corrected (from intended)", r.corrected());
         row(out, "uncorrected (service time)", r.service());
         row(out, "send lag (generator)", r.sendLag());
         if (r.correctedByKind().size() > 1) {
-            for (Map.Entry<RequestKind, Histogram> e : r.correctedByKind().entrySet()) {
+            for (final Map.Entry<RequestKind, Histogram> e : r.correctedByKind().entrySet()) {
                 row(out, "  corrected, " + e.getKey().label(), e.getValue());
             }
         }
@@ -37,10 +39,10 @@ public final class ConsoleReport {
                 r.count(Counter.PLANNED), r.count(Counter.SENT), r.count(Counter.RESPONSES),
                 r.count(Counter.BACKLOGGED), r.count(Counter.UNSENT) + r.count(Counter.DROPPED));
         if (r.count(Counter.WARMUP_SKIPPED) > 0) {
-            out.printf(Locale.ROOT, "warm-up     %d warm-up requests were still waiting when measuring began and were skipped "
-                    + "(the warm-up was too short or the rate too high)%n", r.count(Counter.WARMUP_SKIPPED));
+            out.printf(Locale.ROOT, "warm-up     %d warm-up requests were still waiting when measuring began and were "
+                    + "skipped (the warm-up was too short or the rate too high)%n", r.count(Counter.WARMUP_SKIPPED));
         }
-        StringBuilder statuses = new StringBuilder();
+        final StringBuilder statuses = new StringBuilder();
         r.statuses().forEach((status, n) -> statuses.append(' ').append(status).append(": ").append(n));
         out.println("statuses   " + (statuses.length() == 0 ? " none" : statuses));
         if (r.errors() == 0) {
@@ -54,7 +56,7 @@ public final class ConsoleReport {
         if (!r.nativeTransport()) {
             out.println("note        native epoll unavailable: sends are timed with ~1 ms granularity (see send lag)");
         }
-        for (String warning : r.warnings()) {
+        for (final String warning : r.warnings()) {
             out.println();
             out.println("!!! " + warning);
         }
@@ -63,8 +65,9 @@ public final class ConsoleReport {
 
     private static void row(PrintStream out, String label, Histogram h) {
         out.printf(Locale.ROOT, "%-28s", label);
-        for (double p : PERCENTILES) {
-            out.printf(Locale.ROOT, " %9s", h.getTotalCount() == 0 ? "-" : Durations.formatMicros(h.getValueAtPercentile(p)));
+        for (final double p : PERCENTILES) {
+            out.printf(Locale.ROOT, " %9s", h.getTotalCount() == 0 ? "-" : Durations.formatMicros(h
+                    .getValueAtPercentile(p)));
         }
         out.printf(Locale.ROOT, " %9s%n", h.getTotalCount() == 0 ? "-" : Durations.formatMicros(h.getMaxValue()));
     }

@@ -15,7 +15,7 @@ public final class JsonSummary {
     }
 
     public static JsonObject of(RunResult r) {
-        JsonObject config = new JsonObject()
+        final JsonObject config = new JsonObject()
                 .put("url", r.config().url().toString())
                 .put("scenario", r.config().scenario().name())
                 .put("rate", r.config().rate())
@@ -28,18 +28,18 @@ public final class JsonSummary {
                 .put("arrival", r.config().arrival().name().toLowerCase(Locale.ROOT))
                 .put("seed", r.config().seed())
                 .put("nativeTransport", r.nativeTransport());
-        JsonObject counters = new JsonObject();
-        for (Counter c : Counter.values()) {
+        final JsonObject counters = new JsonObject();
+        for (final Counter c : Counter.values()) {
             counters.put(c.name().toLowerCase(Locale.ROOT), r.count(c));
         }
-        JsonObject statuses = new JsonObject();
+        final JsonObject statuses = new JsonObject();
         r.statuses().forEach((status, n) -> statuses.put(Integer.toString(status), n));
-        JsonObject errors = new JsonObject();
+        final JsonObject errors = new JsonObject();
         r.errorsByKind().forEach(errors::put);
-        JsonObject byKind = new JsonObject();
+        final JsonObject byKind = new JsonObject();
         r.correctedByKind().forEach((kind, h) -> byKind.put(kind.label(), latency(h)));
-        JsonArray intervals = new JsonArray();
-        for (IntervalRow row : r.intervals()) {
+        final JsonArray intervals = new JsonArray();
+        for (final IntervalRow row : r.intervals()) {
             intervals.add(new JsonObject()
                     .put("endSeconds", row.endSeconds()).put("throughput", row.throughput())
                     .put("responses", row.responses()).put("errors", row.errors())
@@ -67,7 +67,7 @@ public final class JsonSummary {
     }
 
     static JsonObject latency(Histogram h) {
-        JsonObject out = new JsonObject().put("count", h.getTotalCount());
+        final JsonObject out = new JsonObject().put("count", h.getTotalCount());
         if (h.getTotalCount() == 0) {
             return out;
         }

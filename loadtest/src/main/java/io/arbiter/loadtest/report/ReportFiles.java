@@ -27,16 +27,18 @@ public final class ReportFiles {
     /** @return the files written, in the order a reader might want them */
     public static List<Path> write(RunResult result, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Path corrected = dir.resolve(CORRECTED_HGRM);
-        Path service = dir.resolve(SERVICE_HGRM);
+        final Path corrected = dir.resolve(CORRECTED_HGRM);
+        final Path service = dir.resolve(SERVICE_HGRM);
         writeHgrm(result.corrected(), corrected);
         writeHgrm(result.service(), service);
-        Path summary = Files.writeString(dir.resolve(SUMMARY), JsonSummary.of(result).encodePrettily() + "\n");
-        Path html = Files.writeString(dir.resolve(HTML), HtmlReport.render(result));
+        final Path summary = Files.writeString(dir.resolve(SUMMARY), JsonSummary.of(result).encodePrettily() + "\n");
+        final Path html = Files.writeString(dir.resolve(HTML), HtmlReport.render(result));
         return List.of(html, summary, corrected, service, dir.resolve(LoadRun.INTERVAL_LOG));
     }
 
-    /** HdrHistogram's percentile distribution, values in milliseconds (the format wrk2 prints and the plotter reads). */
+    /**
+     * HdrHistogram's percentile distribution, values in milliseconds (the format wrk2 prints and the plotter reads).
+     */
     static void writeHgrm(Histogram h, Path file) throws IOException {
         try (PrintStream out = new PrintStream(Files.newOutputStream(file), false, StandardCharsets.UTF_8)) {
             h.outputPercentileDistribution(out, 5, 1000.0);

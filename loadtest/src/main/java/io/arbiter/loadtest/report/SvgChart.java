@@ -42,7 +42,7 @@ final class SvgChart {
     /** Fixed x ticks (e.g. percentile labels); otherwise ticks are spread evenly. */
     SvgChart xTicks(List<Tick> ticks) {
         this.xTicks = ticks;
-        for (Tick t : ticks) {
+        for (final Tick t : ticks) {
             xMin = Math.min(xMin, t.value());
             xMax = Math.max(xMax, t.value());
         }
@@ -50,7 +50,7 @@ final class SvgChart {
     }
 
     SvgChart series(String name, String color, double[] xs, double[] ys) {
-        List<double[]> kept = new ArrayList<>();
+        final List<double[]> kept = new ArrayList<>();
         for (int i = 0; i < xs.length; i++) {
             if (!Double.isFinite(ys[i]) || (logY && ys[i] <= 0)) {
                 continue;
@@ -61,8 +61,8 @@ final class SvgChart {
             yMin = Math.min(yMin, ys[i]);
             yMax = Math.max(yMax, ys[i]);
         }
-        double[] kx = new double[kept.size()];
-        double[] ky = new double[kept.size()];
+        final double[] kx = new double[kept.size()];
+        final double[] ky = new double[kept.size()];
         for (int i = 0; i < kept.size(); i++) {
             kx[i] = kept.get(i)[0];
             ky[i] = kept.get(i)[1];
@@ -75,8 +75,8 @@ final class SvgChart {
         if (!(yMax >= yMin) || !(xMax >= xMin)) {
             return "<p><em>no data</em></p>";
         }
-        double y0;
-        double y1;
+        final double y0;
+        final double y1;
         if (logY) {
             y0 = Math.floor(Math.log10(yMin));
             y1 = Math.max(y0 + 1, Math.ceil(Math.log10(yMax)));
@@ -84,54 +84,58 @@ final class SvgChart {
             y0 = 0;
             y1 = yMax <= 0 ? 1 : yMax * 1.1;
         }
-        double x0 = xMin;
-        double x1 = xMax > xMin ? xMax : xMin + 1;
-        StringBuilder svg = new StringBuilder();
+        final double x0 = xMin;
+        final double x1 = xMax > xMin ? xMax : xMin + 1;
+        final StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" class=\"chart\">%n",
                 WIDTH, HEIGHT, WIDTH, HEIGHT));
-        int plotW = WIDTH - LEFT - RIGHT;
-        int plotH = HEIGHT - TOP - BOTTOM;
+        final int plotW = WIDTH - LEFT - RIGHT;
+        final int plotH = HEIGHT - TOP - BOTTOM;
         svg.append(String.format(Locale.ROOT,
-                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" stroke=\"#999\"/>%n", LEFT, TOP, plotW, plotH));
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fff\" "
+                        + "stroke=\"#999\"/>%n", LEFT, TOP, plotW, plotH));
         // y grid
         if (logY) {
             for (int d = (int) y0; d <= (int) y1; d++) {
-                double py = TOP + plotH - (d - y0) / (y1 - y0) * plotH;
+                final double py = TOP + plotH - (d - y0) / (y1 - y0) * plotH;
                 gridY(svg, py, formatMs(Math.pow(10, d)));
             }
         } else {
             for (int i = 0; i <= 5; i++) {
-                double v = y1 * i / 5;
+                final double v = y1 * i / 5;
                 gridY(svg, TOP + plotH - (double) i / 5 * plotH, String.format(Locale.ROOT, "%.0f", v));
             }
         }
-        List<Tick> ticks = xTicks.isEmpty() ? evenTicks(x0, x1) : xTicks;
-        for (Tick t : ticks) {
-            double px = LEFT + (t.value() - x0) / (x1 - x0) * plotW;
+        final List<Tick> ticks = xTicks.isEmpty() ? evenTicks(x0, x1) : xTicks;
+        for (final Tick t : ticks) {
+            final double px = LEFT + (t.value() - x0) / (x1 - x0) * plotW;
             svg.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
                             + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">%s</text>%n",
                     px, TOP, px, TOP + plotH, px, TOP + plotH + 15, escape(t.label())));
         }
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\">%s</text>%n",
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\""
+                + ">%s</text>%n",
                 LEFT + plotW / 2, HEIGHT - 8, escape(xLabel)));
         svg.append(String.format(Locale.ROOT,
-                "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 14 %d)\">%s</text>%n",
+                "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 14 %d)\""
+                        + ">%s</text>%n",
                 TOP + plotH / 2, TOP + plotH / 2, escape(yLabel)));
         int legendX = LEFT + 10;
-        for (Series s : series) {
-            StringBuilder points = new StringBuilder();
+        for (final Series s : series) {
+            final StringBuilder points = new StringBuilder();
             for (int i = 0; i < s.xs().length; i++) {
-                double yv = logY ? Math.log10(s.ys()[i]) : s.ys()[i];
-                double px = LEFT + (s.xs()[i] - x0) / (x1 - x0) * plotW;
-                double py = TOP + plotH - (yv - y0) / (y1 - y0) * plotH;
+                final double yv = logY ? Math.log10(s.ys()[i]) : s.ys()[i];
+                final double px = LEFT + (s.xs()[i] - x0) / (x1 - x0) * plotW;
+                final double py = TOP + plotH - (yv - y0) / (y1 - y0) * plotH;
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
             }
             svg.append(String.format(Locale.ROOT,
                     "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", s.color(), points));
             svg.append(String.format(Locale.ROOT,
-                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>%n",
+                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size="
+                            + "\"11\">%s</text>%n",
                     legendX, TOP + 10, s.color(), legendX + 16, TOP + 15, escape(s.name())));
             legendX += 30 + 7 * s.name().length();
         }
@@ -146,9 +150,9 @@ final class SvgChart {
     }
 
     private static List<Tick> evenTicks(double x0, double x1) {
-        List<Tick> ticks = new ArrayList<>();
+        final List<Tick> ticks = new ArrayList<>();
         for (int i = 0; i <= 6; i++) {
-            double v = x0 + (x1 - x0) * i / 6;
+            final double v = x0 + (x1 - x0) * i / 6;
             ticks.add(new Tick(v, String.format(Locale.ROOT, x1 - x0 < 20 ? "%.1f" : "%.0f", v)));
         }
         return ticks;

@@ -41,7 +41,7 @@ final class Connections {
     /** @return a slot with room for one more request (now counted in flight), or null when all are busy */
     Slot acquire() {
         for (int i = 0; i < slots.length; i++) {
-            Slot slot = slots[(cursor + i) % slots.length];
+            final Slot slot = slots[(cursor + i) % slots.length];
             if (slot.inFlight < maxInFlight) {
                 cursor = (cursor + i + 1) % slots.length; // round robin spreads multiplexed load
                 slot.inFlight++;

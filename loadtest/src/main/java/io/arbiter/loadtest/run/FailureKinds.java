@@ -13,8 +13,8 @@ final class FailureKinds {
 
     static Counter classify(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            String name = t.getClass().getName().toLowerCase(Locale.ROOT);
-            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            final String name = t.getClass().getName().toLowerCase(Locale.ROOT);
+            final String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (t instanceof TimeoutException || name.contains("timeout") || message.contains("timeout")
                     || message.contains("timed out")) {
                 return Counter.TIMEOUT;

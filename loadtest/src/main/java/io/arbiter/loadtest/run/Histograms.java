@@ -24,7 +24,7 @@ public final class Histograms {
 
     /** Rounds nanoseconds to microseconds and clamps into the trackable range. */
     static long toMicros(long nanos) {
-        long micros = (nanos + 500) / 1000;
+        final long micros = (nanos + 500) / 1000;
         return micros < 0 ? 0 : Math.min(micros, HIGHEST_MICROS);
     }
 }

@@ -179,7 +179,7 @@ final class Http1Connections {
             socket.handler(data -> onData(slot, socket, data));
             socket.exceptionHandler(t -> slot.lastError = t);
             socket.closeHandler(v -> onClosed(slot, socket));
-            for (Pending pending : slot.inFlight) {
+            for (final Pending pending : slot.inFlight) {
                 write(socket, pending);
             }
         });
@@ -287,7 +287,7 @@ final class Http1Connections {
     }
 
     private void fail(List<Pending> pendings, Throwable failure) {
-        for (Pending pending : pendings) {
+        for (final Pending pending : pendings) {
             finish(pending, 0, null, failure); // skips those already answered
         }
     }

@@ -27,7 +27,8 @@ final class Http1ResponseParser {
         }
     }
 
-    private enum State { STATUS_LINE, HEADERS, BODY_LENGTH, BODY_UNTIL_CLOSE, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS }
+    private enum State { STATUS_LINE, HEADERS, BODY_LENGTH, BODY_UNTIL_CLOSE, CHUNK_SIZE, CHUNK_DATA, CHUNK_END,
+            TRAILERS }
 
     private static final int MAX_LINE = 16 * 1024;
 

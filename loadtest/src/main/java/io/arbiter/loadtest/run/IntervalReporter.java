@@ -64,8 +64,8 @@ public final class IntervalReporter {
 
     /** Takes one interval from every worker. Called by the reporter thread only (synchronized for the final call). */
     public synchronized void sample() {
-        long now = clock.nanoTime();
-        for (Worker worker : workers) {
+        final long now = clock.nanoTime();
+        for (final Worker worker : workers) {
             worker.corrected.drainInto(intervalCorrected);
             worker.service.drainInto(intervalService);
             worker.sendLag.drainInto(intervalSendLag);
@@ -73,10 +73,10 @@ public final class IntervalReporter {
                 worker.correctedByKind[k].drainInto(totalCorrectedByKind[k]);
             }
         }
-        long errors = errorsSoFar();
+        final long errors = errorsSoFar();
         long backlog = 0;
         long answers = 0;
-        for (Worker worker : workers) {
+        for (final Worker worker : workers) {
             backlog += worker.counters.get(Counter.BACKLOG_DEPTH);
             answers += worker.counters.get(Counter.ALL_RESPONSES);
         }
@@ -99,20 +99,20 @@ public final class IntervalReporter {
             lastErrors = errors;
             return;
         }
-        long from = Math.max(lastSampleNanos, measureStartNanos);
-        double length = (now - from) / 1e9;
-        double end = (now - measureStartNanos) / 1e9;
+        final long from = Math.max(lastSampleNanos, measureStartNanos);
+        final double length = (now - from) / 1e9;
+        final double end = (now - measureStartNanos) / 1e9;
         totalCorrected.add(intervalCorrected);
         totalService.add(intervalService);
         totalSendLag.add(intervalSendLag);
         // Throughput counts every answer in the interval, including late answers to warm-up requests:
         // it is what the server delivered. Latency covers measured requests only.
-        IntervalRow row = new IntervalRow(end, length, answers - lastAnswers, errors - lastErrors,
+        final IntervalRow row = new IntervalRow(end, length, answers - lastAnswers, errors - lastErrors,
                 intervalCorrected.getValueAtPercentile(50), intervalCorrected.getValueAtPercentile(90),
                 intervalCorrected.getValueAtPercentile(99), intervalCorrected.getValueAtPercentile(99.9),
                 intervalCorrected.getMaxValue(), intervalService.getValueAtPercentile(50),
                 intervalService.getValueAtPercentile(99), backlog);
-        IntervalRow last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        final IntervalRow last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
         if (last != null && now - from < MIN_FIRST_ROW_NANOS) {
             // The final sample can cover a few milliseconds: fold it into the previous row, so the
             // charts show no spike from dividing a handful of answers by a sliver of time.
@@ -147,8 +147,8 @@ public final class IntervalReporter {
 
     private long errorsSoFar() {
         long errors = 0;
-        for (Worker worker : workers) {
-            for (Counter failure : Counter.FAILURES) {
+        for (final Worker worker : workers) {
+            for (final Counter failure : Counter.FAILURES) {
                 errors += worker.counters.get(failure);
             }
             for (int status = 400; status < WorkerCounters.MAX_STATUS; status++) {
@@ -181,7 +181,8 @@ public final class IntervalReporter {
 
     private void showProgress(IntervalRow row) {
         if (progress != null) {
-            progress.printf(Locale.ROOT, "\r  %5.0fs  %8.0f req/s   p50 %-8s p99 %-8s max %-8s errors %-6d backlog %-6d ",
+            progress.printf(Locale.ROOT, "\r  %5.0fs  %8.0f req/s   p50 %-8s p99 %-8s max %-8s errors %-6d backlog "
+                    + "%-6d ",
                     row.endSeconds(), row.throughput(), Durations.formatMicros(row.p50()),
                     Durations.formatMicros(row.p99()), Durations.formatMicros(row.max()), row.errors(),
                     row.backlogDepth());

@@ -50,47 +50,50 @@ public final class LoadRun {
     }
 
     public RunResult run() throws InterruptedException {
-        ScenarioSpec.Shared scenarios = config.scenario().prepare();
-        Vertx vertx = Vertx.vertx(new VertxOptions()
+        final ScenarioSpec.Shared scenarios = config.scenario().prepare();
+        final Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setPreferNativeTransport(true)
                 .setEventLoopPoolSize(config.threads()));
         HistogramLogWriter log = null;
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "loadtest-reporter");
+        final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "loadtest-reporter");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<io.arbiter.loadtest.scenario.Scenario> perWorker = new ArrayList<>();
+            final List<io.arbiter.loadtest.scenario.Scenario> perWorker = new ArrayList<>();
             for (int i = 0; i < config.threads(); i++) {
-                perWorker.add(scenarios.create(i, config.seed())); // before time zero: building bid variants takes a while
+                perWorker.add(scenarios.create(i, config.seed(
+                        ))); // before time zero: building bid variants takes a while
             }
-            long startNanos = clock.nanoTime() + START_DELAY_NANOS;
-            long measureStartNanos = startNanos + config.warmupNanos();
-            long measureStartEpochMillis = System.currentTimeMillis()
+            final long startNanos = clock.nanoTime() + START_DELAY_NANOS;
+            final long measureStartNanos = startNanos + config.warmupNanos();
+            final long measureStartEpochMillis = System.currentTimeMillis()
                     + TimeUnit.NANOSECONDS.toMillis(START_DELAY_NANOS + config.warmupNanos());
-            List<Worker> workers = new ArrayList<>();
-            double perWorkerRate = config.rate() / config.threads();
-            double intervalNanos = 1e9 / config.rate();
+            final List<Worker> workers = new ArrayList<>();
+            final double perWorkerRate = config.rate() / config.threads();
+            final double intervalNanos = 1e9 / config.rate();
             for (int i = 0; i < config.threads(); i++) {
-                long phase = config.arrival() == ArrivalPlan.Kind.CONSTANT ? (long) (i * intervalNanos) : 0;
-                ArrivalPlan plan = ArrivalPlan.create(config.arrival(), perWorkerRate, phase, config.seed() * 1_000_003L + i);
+                final long phase = config.arrival() == ArrivalPlan.Kind.CONSTANT ? (long) (i * intervalNanos) : 0;
+                final ArrivalPlan plan = ArrivalPlan.create(config.arrival(), perWorkerRate, phase, config.seed(
+                        ) * 1_000_003L + i);
                 workers.add(new Worker(i, config, perWorker.get(i), plan, clock, startNanos));
             }
             log = openLog(measureStartEpochMillis);
-            IntervalReporter reporter = new IntervalReporter(workers, clock, startNanos, measureStartNanos,
+            final IntervalReporter reporter = new IntervalReporter(workers, clock, startNanos, measureStartNanos,
                     measureStartEpochMillis, log, progress);
-            List<Future<?>> deployments = new ArrayList<>();
-            for (Worker worker : workers) {
+            final List<Future<?>> deployments = new ArrayList<>();
+            for (final Worker worker : workers) {
                 deployments.add(vertx.deployVerticle(worker, new DeploymentOptions()));
             }
             await(Future.all(deployments), 30_000_000_000L);
-            long firstTick = Math.floorMod(measureStartNanos - clock.nanoTime(), config.intervalNanos());
+            final long firstTick = Math.floorMod(measureStartNanos - clock.nanoTime(), config.intervalNanos());
             ticker.scheduleAtFixedRate(reporter::sample, firstTick == 0 ? config.intervalNanos() : firstTick,
                     config.intervalNanos(), TimeUnit.NANOSECONDS);
-            List<Future<?>> finished = new ArrayList<>();
+            final List<Future<?>> finished = new ArrayList<>();
             workers.forEach(w -> finished.add(w.finished()));
-            long limit = START_DELAY_NANOS + config.warmupNanos() + config.durationNanos() + 2 * config.timeoutNanos()
+            final long limit = START_DELAY_NANOS + config.warmupNanos() + config.durationNanos() + 2 * config
+                    .timeoutNanos()
                     + 30_000_000_000L;
             await(Future.all(finished), limit);
             ticker.shutdown();
@@ -112,13 +115,13 @@ public final class LoadRun {
     }
 
     private HistogramLogWriter openLog(long measureStartEpochMillis) {
-        Path dir = config.reportDir();
+        final Path dir = config.reportDir();
         if (dir == null) {
             return null;
         }
         try {
             Files.createDirectories(dir);
-            HistogramLogWriter log = new HistogramLogWriter(dir.resolve(INTERVAL_LOG).toFile());
+            final HistogramLogWriter log = new HistogramLogWriter(dir.resolve(INTERVAL_LOG).toFile());
             log.outputComment("arbiter loadtest: values in microseconds; untagged = corrected latency "
                     + "(from intended send time), tag service = from actual write, tag send-lag = generator delay");
             log.outputComment("url " + config.url() + " scenario " + config.scenario().name() + " rate "
@@ -136,20 +139,20 @@ public final class LoadRun {
     }
 
     private RunResult result(boolean nativeTransport, List<Worker> workers, IntervalReporter reporter) {
-        Map<Counter, Long> counters = new EnumMap<>(Counter.class);
-        Map<Integer, Long> statuses = new TreeMap<>();
-        Map<Counter, String> firstFailures = new EnumMap<>(Counter.class);
-        for (Worker worker : workers) {
-            for (Counter counter : Counter.values()) {
-                long value = worker.counters.get(counter);
+        final Map<Counter, Long> counters = new EnumMap<>(Counter.class);
+        final Map<Integer, Long> statuses = new TreeMap<>();
+        final Map<Counter, String> firstFailures = new EnumMap<>(Counter.class);
+        for (final Worker worker : workers) {
+            for (final Counter counter : Counter.values()) {
+                final long value = worker.counters.get(counter);
                 counters.merge(counter, value, counter == Counter.MAX_BACKLOG_DEPTH ? Math::max : Long::sum);
-                String failure = worker.counters.firstFailure(counter);
+                final String failure = worker.counters.firstFailure(counter);
                 if (failure != null) {
                     firstFailures.putIfAbsent(counter, failure);
                 }
             }
             for (int status = 0; status < WorkerCounters.MAX_STATUS; status++) {
-                long n = worker.counters.status(status);
+                final long n = worker.counters.status(status);
                 if (n > 0) {
                     statuses.merge(status, n, Long::sum);
                 }

@@ -11,7 +11,7 @@ final class LongRing {
 
     void addLast(long value) {
         if (size == items.length) {
-            long[] bigger = new long[items.length * 2];
+            final long[] bigger = new long[items.length * 2];
             for (int i = 0; i < size; i++) {
                 bigger[i] = items[(head + i) & (items.length - 1)];
             }
@@ -25,7 +25,7 @@ final class LongRing {
         if (size == 0) {
             throw new IllegalStateException("empty");
         }
-        long value = items[head];
+        final long value = items[head];
         head = (head + 1) & (items.length - 1);
         size--;
         return value;

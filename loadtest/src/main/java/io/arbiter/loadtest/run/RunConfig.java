@@ -33,7 +33,7 @@ public record RunConfig(URI url, ScenarioSpec scenario, double rate, long durati
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(scenario, "scenario");
         Objects.requireNonNull(arrival, "arrival");
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        final String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalArgumentException("--url must start with http:// or https://, was " + url);
         }
@@ -68,7 +68,7 @@ public record RunConfig(URI url, ScenarioSpec scenario, double rate, long durati
 
     /** Path prefix from the URL (without trailing slash), prepended to every scenario path. */
     public String basePath() {
-        String path = url.getRawPath();
+        final String path = url.getRawPath();
         return path == null || path.equals("/") ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 

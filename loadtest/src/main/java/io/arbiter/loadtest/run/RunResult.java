@@ -46,7 +46,7 @@ public record RunResult(RunConfig config, boolean nativeTransport, Histogram cor
 
     public long failures() {
         long sum = 0;
-        for (Counter failure : Counter.FAILURES) {
+        for (final Counter failure : Counter.FAILURES) {
             sum += count(failure);
         }
         return sum;
@@ -55,7 +55,7 @@ public record RunResult(RunConfig config, boolean nativeTransport, Histogram cor
     /** HTTP answers with status 400 or above. */
     public long errorStatuses() {
         long sum = 0;
-        for (Map.Entry<Integer, Long> e : statuses.entrySet()) {
+        for (final Map.Entry<Integer, Long> e : statuses.entrySet()) {
             if (e.getKey() >= 400 || e.getKey() < 100) {
                 sum += e.getValue();
             }
@@ -69,8 +69,8 @@ public record RunResult(RunConfig config, boolean nativeTransport, Histogram cor
 
     /** Errors by kind, e.g. {@code http 503 -> 12, timeout -> 3}; empty when there were none. */
     public Map<String, Long> errorsByKind() {
-        Map<String, Long> out = new TreeMap<>();
-        for (Counter failure : Counter.FAILURES) {
+        final Map<String, Long> out = new TreeMap<>();
+        for (final Counter failure : Counter.FAILURES) {
             if (count(failure) > 0) {
                 out.put(failure.name().toLowerCase(Locale.ROOT).replace('_', ' '), count(failure));
             }
@@ -90,17 +90,17 @@ public record RunResult(RunConfig config, boolean nativeTransport, Histogram cor
 
     /** Loud, plain-language statements of every way the generator failed to keep its plan. */
     public List<String> warnings() {
-        List<String> warnings = new ArrayList<>();
-        long planned = count(Counter.PLANNED);
-        long unsent = count(Counter.UNSENT);
-        long dropped = count(Counter.DROPPED);
+        final List<String> warnings = new ArrayList<>();
+        final long planned = count(Counter.PLANNED);
+        final long unsent = count(Counter.UNSENT);
+        final long dropped = count(Counter.DROPPED);
         if (unsent + dropped > 0) {
             warnings.add(String.format(Locale.ROOT,
                     "GENERATOR SHORTFALL: %d of %d planned requests were never sent (%d dropped because the "
                             + "backlog was full, %d still waiting when the run ended). Percentiles leave them out, "
                             + "so the real tail is worse than shown.", unsent + dropped, planned, dropped, unsent));
         }
-        long backlogged = count(Counter.BACKLOGGED);
+        final long backlogged = count(Counter.BACKLOGGED);
         if (backlogged > 0) {
             warnings.add(String.format(Locale.ROOT,
                     "CONNECTIONS EXHAUSTED: %d requests (%.2f%%) found all %d connections busy and waited in the "
@@ -109,27 +109,29 @@ public record RunResult(RunConfig config, boolean nativeTransport, Histogram cor
                     backlogged, 100.0 * backlogged / Math.max(1, planned), config.connections(),
                     count(Counter.MAX_BACKLOG_DEPTH)));
         }
-        long lagP99 = sendLag.getTotalCount() == 0 ? 0 : sendLag.getValueAtPercentile(99);
+        final long lagP99 = sendLag.getTotalCount() == 0 ? 0 : sendLag.getValueAtPercentile(99);
         if (lagP99 > LATE_GENERATOR_MICROS) {
             warnings.add("GENERATOR LATE: its own send lag p99 is " + Durations.formatMicros(lagP99)
                     + " (intended to actual write). Part of the corrected latency is the generator's; give it "
                     + "more CPU (--threads, a quieter machine) or lower --rate.");
         }
-        double rate = throughput();
+        final double rate = throughput();
         if (rate < RATE_TOLERANCE * config.rate()) {
-            warnings.add(String.format(Locale.ROOT, "RATE MISSED: achieved %.0f answers/s of the %.0f/s asked (%.1f%%).",
+            warnings.add(String.format(Locale.ROOT,
+                    "RATE MISSED: achieved %.0f answers/s of the %.0f/s asked (%.1f%%).",
                     rate, config.rate(), 100.0 * rate / config.rate()));
         }
-        long unfinished = count(Counter.UNFINISHED);
+        final long unfinished = count(Counter.UNFINISHED);
         if (unfinished > 0) {
-            warnings.add(unfinished + " requests were still unanswered when the run ended; they are not in the percentiles.");
+            warnings.add(unfinished + " requests were still unanswered when the run ended; they are not in the "
+                    + "percentiles.");
         }
         return warnings;
     }
 
     static Map<RequestKind, Histogram> nonEmpty(Histogram[] byKind) {
-        Map<RequestKind, Histogram> out = new EnumMap<>(RequestKind.class);
-        for (RequestKind kind : RequestKind.values()) {
+        final Map<RequestKind, Histogram> out = new EnumMap<>(RequestKind.class);
+        for (final RequestKind kind : RequestKind.values()) {
             if (byKind[kind.ordinal()].getTotalCount() > 0) {
                 out.put(kind, byKind[kind.ordinal()]);
             }

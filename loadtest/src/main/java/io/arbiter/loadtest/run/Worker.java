@@ -93,7 +93,7 @@ public final class Worker extends VerticleBase {
             http1 = new Http1Connections(vertx, ctx, config.url().getHost(), config.port(), basePath,
                     config.connectionsOf(index), config.maxInFlight(), config.timeoutNanos(), clock, this::answered);
         } else {
-            HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
+            final HttpClientAgent client = vertx.createHttpClient(clientOptions(), poolOptions());
             connections = new Connections(client, config.connectionsOf(index), config.maxInFlight());
         }
         nextOffset = plan.nextOffsetNanos();
@@ -119,7 +119,7 @@ public final class Worker extends VerticleBase {
     }
 
     private HttpClientOptions clientOptions() {
-        HttpClientOptions options = new HttpClientOptions()
+        final HttpClientOptions options = new HttpClientOptions()
                 .setDefaultHost(config.url().getHost())
                 .setDefaultPort(config.port())
                 .setKeepAlive(true)
@@ -142,18 +142,18 @@ public final class Worker extends VerticleBase {
     }
 
     private PoolOptions poolOptions() {
-        int connections = config.connectionsOf(index);
+        final int connections = config.connectionsOf(index);
         return new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(connections).setMaxWaitQueueSize(-1);
     }
 
     /** Netty's loop timer has microsecond resolution with epoll; Vert.x timers tick in milliseconds. */
     private void scheduleTickAt(long offsetNanos) {
-        long delay = startNanos + offsetNanos - clock.nanoTime();
+        final long delay = startNanos + offsetNanos - clock.nanoTime();
         eventLoop.schedule(() -> ctx.dispatch(this::tick), Math.max(0, delay), TimeUnit.NANOSECONDS);
     }
 
     private void tick() {
-        long nowOffset = clock.nanoTime() - startNanos;
+        final long nowOffset = clock.nanoTime() - startNanos;
         drainBacklog(); // a connection that came free without an answer (e.g. a reconnect) must not idle
         while (nextOffset <= nowOffset && nextOffset < planEndOffset) {
             dispatch(nextOffset);
@@ -161,7 +161,7 @@ public final class Worker extends VerticleBase {
         }
         if (nextOffset >= planEndOffset) {
             planDone = true;
-            long drainEnd = planEndOffset + config.timeoutNanos();
+            final long drainEnd = planEndOffset + config.timeoutNanos();
             scheduleDrainDeadline(drainEnd - nowOffset);
             finishIfIdle();
         } else {
@@ -170,14 +170,14 @@ public final class Worker extends VerticleBase {
     }
 
     private void dispatch(long intendedOffset) {
-        boolean measured = intendedOffset >= measureFromOffset;
+        final boolean measured = intendedOffset >= measureFromOffset;
         if (measured) {
             if (!measuring) {
                 skipWarmupBacklog();
             }
             counters.increment(Counter.PLANNED);
         }
-        Object slot = backlog.isEmpty() ? acquire() : null;
+        final Object slot = backlog.isEmpty() ? acquire() : null;
         if (slot != null) {
             send(slot, intendedOffset);
         } else if (backlog.size() < config.maxBacklog()) {
@@ -220,8 +220,8 @@ public final class Worker extends VerticleBase {
     }
 
     private void send(Object slot, long intendedOffset) {
-        Request request = scenario.next();
-        boolean measured = intendedOffset >= measureFromOffset;
+        final Request request = scenario.next();
+        final boolean measured = intendedOffset >= measureFromOffset;
         inFlight++;
         if (measured) {
             measuredInFlight++;
@@ -240,14 +240,14 @@ public final class Worker extends VerticleBase {
     }
 
     private void sendViaClient(Connections.Slot slot, Request request, long intendedOffset) {
-        RequestOptions options = new RequestOptions()
+        final RequestOptions options = new RequestOptions()
                 .setMethod(request.method())
                 .setURI(basePath + request.path())
                 .setIdleTimeout(timeoutMillis);
         if (request.body() != null) {
             options.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         }
-        long[] writtenAt = {0};
+        final long[] writtenAt = {0};
         connections.request(options)
                 .compose(req -> {
                     writtenAt[0] = clock.nanoTime();
@@ -270,16 +270,16 @@ public final class Worker extends VerticleBase {
         if (done) {
             return; // answered after the drain deadline: already counted as unfinished
         }
-        long now = clock.nanoTime();
+        final long now = clock.nanoTime();
         inFlight--;
         release(slot);
-        boolean measured = intendedOffset >= measureFromOffset;
+        final boolean measured = intendedOffset >= measureFromOffset;
         if (measured) {
             measuredInFlight--;
         }
         if (failure != null) {
             if (measured) {
-                Counter kind = FailureKinds.classify(failure);
+                final Counter kind = FailureKinds.classify(failure);
                 counters.failure(kind, failure.getClass().getSimpleName() + ": " + failure.getMessage());
             }
         } else {
@@ -287,8 +287,8 @@ public final class Worker extends VerticleBase {
             if (measured) {
                 counters.increment(Counter.RESPONSES);
                 counters.countStatus(status);
-                long intended = startNanos + intendedOffset;
-                long latency = Histograms.toMicros(now - intended);
+                final long intended = startNanos + intendedOffset;
+                final long latency = Histograms.toMicros(now - intended);
                 corrected.record(latency);
                 correctedByKind[request.kind().ordinal()].record(latency);
                 service.record(Histograms.toMicros(now - writtenAt));

@@ -16,17 +16,17 @@ public final class WorkerCounters {
     private final AtomicReferenceArray<String> firstFailure = new AtomicReferenceArray<>(Counter.values().length);
 
     void increment(Counter counter) {
-        int i = counter.ordinal();
+        final int i = counter.ordinal();
         counters.lazySet(i, counters.get(i) + 1);
     }
 
     void add(Counter counter, long delta) {
-        int i = counter.ordinal();
+        final int i = counter.ordinal();
         counters.lazySet(i, counters.get(i) + delta);
     }
 
     void raiseTo(Counter gauge, long value) {
-        int i = gauge.ordinal();
+        final int i = gauge.ordinal();
         if (value > counters.get(i)) {
             counters.lazySet(i, value);
         }
@@ -37,7 +37,7 @@ public final class WorkerCounters {
     }
 
     void countStatus(int status) {
-        int i = status >= 0 && status < MAX_STATUS ? status : 0;
+        final int i = status >= 0 && status < MAX_STATUS ? status : 0;
         statuses.lazySet(i, statuses.get(i) + 1);
     }
 

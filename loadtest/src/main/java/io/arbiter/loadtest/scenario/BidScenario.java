@@ -23,10 +23,10 @@ public final class BidScenario implements Scenario {
     private long counter;
 
     public BidScenario(BidRequestGenerator generator, int workerIndex, long seed) {
-        List<String> variants = generator.variants(VARIANTS, seed);
+        final List<String> variants = generator.variants(VARIANTS, seed);
         this.bodies = new byte[variants.size()][];
         this.idOffsets = new int[variants.size()];
-        byte[] placeholder = BidRequestGenerator.ID_PLACEHOLDER.getBytes(StandardCharsets.US_ASCII);
+        final byte[] placeholder = BidRequestGenerator.ID_PLACEHOLDER.getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < variants.size(); i++) {
             bodies[i] = variants.get(i).getBytes(StandardCharsets.UTF_8);
             idOffsets[i] = indexOf(bodies[i], placeholder);
@@ -37,10 +37,10 @@ public final class BidScenario implements Scenario {
 
     @Override
     public Request next() {
-        int pick = random.nextInt(bodies.length);
-        byte[] body = bodies[pick].clone();
+        final int pick = random.nextInt(bodies.length);
+        final byte[] body = bodies[pick].clone();
         long id = idPrefix | (counter++ & 0xFFFF_FFFF_FFFFL);
-        int at = idOffsets[pick];
+        final int at = idOffsets[pick];
         for (int i = 15; i >= 0; i--) {
             body[at + i] = HEX[(int) (id & 0xF)];
             id >>>= 4;

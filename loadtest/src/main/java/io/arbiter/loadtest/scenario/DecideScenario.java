@@ -38,10 +38,10 @@ public final class DecideScenario implements Scenario {
 
     @Override
     public Request next() {
-        String experiment = experiments.get(random.nextInt(experiments.size()));
-        double u = random.nextDouble();
-        int unit = (int) (u * u * units);
-        String json = "{\"experiment\":\"" + experiment + "\",\"unit\":\"user-" + unit + "\",\"count\":1}";
+        final String experiment = experiments.get(random.nextInt(experiments.size()));
+        final double u = random.nextDouble();
+        final int unit = (int) (u * u * units);
+        final String json = "{\"experiment\":\"" + experiment + "\",\"unit\":\"user-" + unit + "\",\"count\":1}";
         return new Request(RequestKind.DECIDE, io.vertx.core.http.HttpMethod.POST, PATH, Buffer.buffer(json),
                 wantTokens);
     }

@@ -11,8 +11,8 @@ final class DecisionTokens {
 
     /** @return the token, or null when the body has no string {@code decisionId}. */
     static String extract(Buffer body) {
-        String text = body.toString();
-        int key = text.indexOf(KEY);
+        final String text = body.toString();
+        final int key = text.indexOf(KEY);
         if (key < 0) {
             return null;
         }
@@ -23,7 +23,7 @@ final class DecisionTokens {
         if (i >= text.length() || text.charAt(i) != '"') {
             return null;
         }
-        int start = i + 1;
+        final int start = i + 1;
         int end = start;
         while (end < text.length() && text.charAt(end) != '"') {
             if (text.charAt(end) == '\\') {

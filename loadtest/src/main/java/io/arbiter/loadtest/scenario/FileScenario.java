@@ -40,22 +40,22 @@ public final class FileScenario implements Scenario {
 
     @Override
     public Request next() {
-        Line line = lines.get(position);
+        final Line line = lines.get(position);
         position = position + 1 == lines.size() ? 0 : position + 1;
         return new Request(RequestKind.FILE, line.method(), line.path(),
                 line.body() == null ? null : Buffer.buffer(line.body()), false);
     }
 
     public static List<Line> load(Path file) {
-        List<String> raw;
+        final List<String> raw;
         try {
             raw = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read request file " + file, e);
         }
-        List<Line> lines = new ArrayList<>();
+        final List<Line> lines = new ArrayList<>();
         for (int i = 0; i < raw.size(); i++) {
-            String text = raw.get(i).trim();
+            final String text = raw.get(i).trim();
             if (text.isEmpty() || text.startsWith("#")) {
                 continue;
             }
@@ -65,24 +65,24 @@ public final class FileScenario implements Scenario {
     }
 
     static Line parse(String text, String where) {
-        JsonObject json;
+        final JsonObject json;
         try {
             json = new JsonObject(text);
         } catch (DecodeException e) {
             throw new IllegalArgumentException(where + ": not a JSON object: " + e.getMessage(), e);
         }
-        String path = json.getString("path");
+        final String path = json.getString("path");
         if (path == null || !path.startsWith("/")) {
             throw new IllegalArgumentException(where + ": \"path\" must be present and start with /");
         }
-        Object body = json.getValue("body");
+        final Object body = json.getValue("body");
         byte[] bytes = null;
         if (body instanceof String s) {
             bytes = s.getBytes(StandardCharsets.UTF_8);
         } else if (body != null) {
             bytes = Json.encode(body).getBytes(StandardCharsets.UTF_8);
         }
-        String method = json.getString("method", bytes == null ? "GET" : "POST").toUpperCase(Locale.ROOT);
+        final String method = json.getString("method", bytes == null ? "GET" : "POST").toUpperCase(Locale.ROOT);
         return new Line(HttpMethod.valueOf(method), path, bytes);
     }
 }

@@ -45,12 +45,12 @@ public final class MixedScenario implements Scenario {
 
     @Override
     public Request next() {
-        double u = random.nextDouble();
+        final double u = random.nextDouble();
         int i = 0;
         while (i < cumulative.length - 1 && u >= cumulative[i]) {
             i++;
         }
-        Request request = scenarios[i].next();
+        final Request request = scenarios[i].next();
         if (request.needsResponseBody()) {
             owners.put(request.kind(), scenarios[i]);
         }
@@ -59,7 +59,7 @@ public final class MixedScenario implements Scenario {
 
     @Override
     public void onResponse(Request request, int status, Buffer body) {
-        Scenario owner = owners.get(request.kind());
+        final Scenario owner = owners.get(request.kind());
         if (owner != null) {
             owner.onResponse(request, status, body);
         }

@@ -33,11 +33,11 @@ public final class RewardScenario implements Scenario {
 
     @Override
     public Request next() {
-        String token = pendingTokens.pollFirst();
+        final String token = pendingTokens.pollFirst();
         if (token == null) {
             return decide.next();
         }
-        String json = "{\"decisionId\":\"" + token + "\",\"reward\":1}";
+        final String json = "{\"decisionId\":\"" + token + "\",\"reward\":1}";
         return Request.postJson(RequestKind.REWARD, PATH, Buffer.buffer(json));
     }
 
@@ -46,7 +46,7 @@ public final class RewardScenario implements Scenario {
         if (request.kind() != RequestKind.DECIDE || status != 200 || body == null) {
             return;
         }
-        String token = DecisionTokens.extract(body);
+        final String token = DecisionTokens.extract(body);
         if (token == null) {
             return;
         }

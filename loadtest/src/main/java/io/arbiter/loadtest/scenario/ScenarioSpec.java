@@ -34,9 +34,10 @@ public record ScenarioSpec(String name, List<String> experiments, int units, dou
         experiments = List.copyOf(experiments);
         mix = Map.copyOf(mix);
         if (name.equals("mixed")) {
-            for (String part : mix.keySet()) {
+            for (final String part : mix.keySet()) {
                 if (part.equals("mixed") || part.equals("file") || !NAMES.contains(part)) {
-                    throw new IllegalArgumentException("a mix can contain decide, reward, bid and get, not '" + part + "'");
+                    throw new IllegalArgumentException("a mix can contain decide, reward, bid and get, not '" + part
+                            + "'");
                 }
             }
         }
@@ -47,13 +48,13 @@ public record ScenarioSpec(String name, List<String> experiments, int units, dou
 
     /** Parses {@code decide=60,reward=10,bid=30}. */
     public static Map<String, Double> parseMix(String text) {
-        Map<String, Double> mix = new LinkedHashMap<>();
-        for (String item : text.split(",")) {
-            String[] kv = item.trim().split("=");
+        final Map<String, Double> mix = new LinkedHashMap<>();
+        for (final String item : text.split(",")) {
+            final String[] kv = item.trim().split("=");
             if (kv.length != 2) {
                 throw new IllegalArgumentException("mix items look like name=weight, got '" + item + "'");
             }
-            double weight = Double.parseDouble(kv[1].trim());
+            final double weight = Double.parseDouble(kv[1].trim());
             if (!(weight >= 0)) {
                 throw new IllegalArgumentException("mix weight for " + kv[0] + " must be >= 0");
             }
@@ -73,20 +74,21 @@ public record ScenarioSpec(String name, List<String> experiments, int units, dou
         private final List<FileScenario.Line> lines;
 
         private Shared() {
-            boolean needsBids = name.equals("bid") || (name.equals("mixed") && mix.containsKey("bid"));
+            final boolean needsBids = name.equals("bid") || (name.equals("mixed") && mix.containsKey("bid"));
             this.bids = needsBids ? new BidRequestGenerator() : null;
             this.lines = name.equals("file") ? FileScenario.load(file) : null;
         }
 
         /** @return the scenario for worker {@code workerIndex}, seeded from the run seed. */
         public Scenario create(int workerIndex, long runSeed) {
-            long seed = runSeed * 31 + workerIndex;
+            final long seed = runSeed * 31 + workerIndex;
             return switch (name) {
                 case "mixed" -> {
-                    List<MixedScenario.Part> parts = new ArrayList<>();
+                    final List<MixedScenario.Part> parts = new ArrayList<>();
                     int i = 0;
-                    for (Map.Entry<String, Double> e : new java.util.TreeMap<>(mix).entrySet()) {
-                        parts.add(new MixedScenario.Part(single(e.getKey(), workerIndex, seed + 1000L * ++i), e.getValue()));
+                    for (final Map.Entry<String, Double> e : new java.util.TreeMap<>(mix).entrySet()) {
+                        parts.add(new MixedScenario.Part(single(e.getKey(), workerIndex, seed + 1000L * ++i), e
+                                .getValue()));
                     }
                     yield new MixedScenario(parts, seed);
                 }

@@ -60,10 +60,10 @@ public final class NoopServer extends VerticleBase {
 
     /** Starts the server on {@code vertx}; the future gives the port actually bound (for port 0). */
     public static Future<Integer> start(Vertx vertx, Settings settings) {
-        SelfSignedCertificate certificate = settings.tls() ? SelfSignedCertificate.create("localhost") : null;
-        NoopServer[] first = new NoopServer[1];
+        final SelfSignedCertificate certificate = settings.tls() ? SelfSignedCertificate.create("localhost") : null;
+        final NoopServer[] first = new NoopServer[1];
         return vertx.deployVerticle(() -> {
-            NoopServer s = new NoopServer(settings, certificate);
+            final NoopServer s = new NoopServer(settings, certificate);
             if (first[0] == null) {
                 first[0] = s;
             }
@@ -73,13 +73,13 @@ public final class NoopServer extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+        final HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
                 .setTcpNoDelay(true);
         if (certificate != null) {
             options.setSsl(true).setUseAlpn(true).setKeyCertOptions(certificate.keyCertOptions());
         }
         if (settings.stallEveryNanos() > 0) {
-            long every = Math.max(1, TimeUnit.NANOSECONDS.toMillis(settings.stallEveryNanos()));
+            final long every = Math.max(1, TimeUnit.NANOSECONDS.toMillis(settings.stallEveryNanos()));
             vertx.setPeriodic(every, id -> stall());
         }
         return vertx.createHttpServer(options).requestHandler(this::handle).listen().onSuccess(s -> server = s);
@@ -87,7 +87,7 @@ public final class NoopServer extends VerticleBase {
 
     private void stall() {
         // Blocking the event loop on purpose: every connection on it waits, as in a GC pause.
-        long until = System.nanoTime() + settings.stallNanos();
+        final long until = System.nanoTime() + settings.stallNanos();
         long left;
         while ((left = until - System.nanoTime()) > 0) {
             try {
@@ -101,7 +101,7 @@ public final class NoopServer extends VerticleBase {
 
     /** Keeps the calling thread busy for {@code nanos}: CPU time, as a real handler would spend it. */
     static void work(long nanos) {
-        long until = System.nanoTime() + nanos;
+        final long until = System.nanoTime() + nanos;
         while (System.nanoTime() - until < 0) {
             Thread.onSpinWait();
         }
@@ -112,10 +112,11 @@ public final class NoopServer extends VerticleBase {
             if (settings.workNanos() > 0) {
                 work(settings.workNanos());
             }
-            String path = request.path();
+            final String path = request.path();
             switch (path) {
                 case "/v1/decide" -> request.response().setStatusCode(200).putHeader("content-type", "application/json")
-                        .end("{\"decisionId\":\"d" + Long.toHexString(++decisions) + "-" + Long.toHexString(System.nanoTime())
+                        .end("{\"decisionId\":\"d" + Long.toHexString(++decisions) + "-" + Long.toHexString(System
+                                .nanoTime())
                                 + "\",\"experiment\":\"hero\",\"variant\":\"B\",\"propensity\":0.5}");
                 case "/v1/reward" -> request.response().setStatusCode(202).putHeader("content-type", "application/json")
                         .end(REWARD);

@@ -10,13 +10,13 @@ class ArrivalPlanTest {
 
     @Test
     void constantPlanIsEvenlySpacedFromItsPhaseWithoutDrift() {
-        ArrivalPlan plan = ArrivalPlan.create(ArrivalPlan.Kind.CONSTANT, 3000, 1000, 1);
-        long first = plan.nextOffsetNanos();
+        final ArrivalPlan plan = ArrivalPlan.create(ArrivalPlan.Kind.CONSTANT, 3000, 1000, 1);
+        final long first = plan.nextOffsetNanos();
         assertEquals(1000, first);
         long last = first;
         for (int i = 1; i < 3_000_000; i++) {
-            long next = plan.nextOffsetNanos();
-            long gap = next - last;
+            final long next = plan.nextOffsetNanos();
+            final long gap = next - last;
             assertTrue(gap == 333_333 || gap == 333_334, "gap " + gap);
             last = next;
         }
@@ -28,20 +28,20 @@ class ArrivalPlanTest {
     void poissonPlanHasTheAskedRateAndExponentialGaps() {
         // 200,000 gaps: the sample mean's relative standard error is 1/sqrt(n) = 0.22%, so a 1.5%
         // tolerance is about 7 standard errors (false failure rate far below 1e-9).
-        ArrivalPlan plan = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 10_000, 0, 42);
-        int n = 200_000;
+        final ArrivalPlan plan = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 10_000, 0, 42);
+        final int n = 200_000;
         long previous = plan.nextOffsetNanos();
         long overMean = 0;
-        long start = previous;
+        final long start = previous;
         for (int i = 0; i < n; i++) {
-            long next = plan.nextOffsetNanos();
+            final long next = plan.nextOffsetNanos();
             assertTrue(next >= previous, "time goes forward");
             if (next - previous > 100_000) {
                 overMean++;
             }
             previous = next;
         }
-        double meanGap = (previous - start) / (double) n;
+        final double meanGap = (previous - start) / (double) n;
         assertEquals(100_000, meanGap, 1_500, "mean gap at 10k/s");
         // For an exponential distribution P(gap > mean) = 1/e = 0.3679; sd of the fraction is 0.0011.
         assertEquals(Math.exp(-1), overMean / (double) n, 0.008);
@@ -49,12 +49,12 @@ class ArrivalPlanTest {
 
     @Test
     void poissonPlanRepeatsWithTheSameSeedAndDiffersWithAnother() {
-        ArrivalPlan a = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 7);
-        ArrivalPlan b = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 7);
-        ArrivalPlan c = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 8);
+        final ArrivalPlan a = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 7);
+        final ArrivalPlan b = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 7);
+        final ArrivalPlan c = ArrivalPlan.create(ArrivalPlan.Kind.POISSON, 1000, 0, 8);
         boolean differs = false;
         for (int i = 0; i < 100; i++) {
-            long x = a.nextOffsetNanos();
+            final long x = a.nextOffsetNanos();
             assertEquals(x, b.nextOffsetNanos());
             differs |= x != c.nextOffsetNanos();
         }

@@ -33,34 +33,34 @@ class ReportFilesTest {
 
     @Test
     void writesHgrmIntervalLogJsonAndOfflineHtml(@TempDir Path dir) throws Exception {
-        Vertx server = Vertx.vertx();
+        final Vertx server = Vertx.vertx();
         try {
-            int port = NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false))
+            final int port = NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            RunConfig config = new RunConfig(URI.create("http://127.0.0.1:" + port),
+            final RunConfig config = new RunConfig(URI.create("http://127.0.0.1:" + port),
                     new ScenarioSpec("mixed", List.of("hero", "pricing"), 1000, 0.5,
                             ScenarioSpec.parseMix("decide=50,reward=20,bid=30"), null, "/"),
                     400, 2_000_000_000L, 300_000_000L, 4, 2, 1, false, false, ArrivalPlan.Kind.POISSON, 77,
                     2_000_000_000L, 100_000, 500_000_000L, dir, false);
-            RunResult result = new LoadRun(config, null).run();
-            List<Path> files = ReportFiles.write(result, dir);
+            final RunResult result = new LoadRun(config, null).run();
+            final List<Path> files = ReportFiles.write(result, dir);
 
             assertEquals(0, result.errors(), result.errorsByKind().toString());
             assertTrue(result.statuses().containsKey(200) && result.statuses().containsKey(202)
                     && result.statuses().containsKey(204), "decide, reward and bid all answered: " + result.statuses());
-            for (Path file : files) {
+            for (final Path file : files) {
                 assertTrue(Files.size(file) > 0, file + " written");
             }
 
-            String hgrm = Files.readString(dir.resolve(ReportFiles.CORRECTED_HGRM));
+            final String hgrm = Files.readString(dir.resolve(ReportFiles.CORRECTED_HGRM));
             assertTrue(hgrm.contains("Value     Percentile TotalCount 1/(1-Percentile)"), hgrm);
             assertTrue(hgrm.contains("#[Mean    ="), hgrm);
             assertTrue(hgrm.contains("#[Buckets ="), hgrm);
 
             // The interval log holds the whole measured run: its corrected intervals add up to the total.
-            Histogram fromLog = new Histogram(3);
+            final Histogram fromLog = new Histogram(3);
             int intervals = 0;
-            HistogramLogReader reader = new HistogramLogReader(dir.resolve(LoadRun.INTERVAL_LOG).toFile());
+            final HistogramLogReader reader = new HistogramLogReader(dir.resolve(LoadRun.INTERVAL_LOG).toFile());
             for (EncodableHistogram h = reader.nextIntervalHistogram(); h != null; h = reader.nextIntervalHistogram()) {
                 if (h.getTag() == null) {
                     fromLog.add((Histogram) h);
@@ -71,9 +71,9 @@ class ReportFilesTest {
             assertEquals(result.corrected().getTotalCount(), fromLog.getTotalCount());
             assertEquals(result.corrected().getMaxValue(), fromLog.getMaxValue());
 
-            JsonObject summary = new JsonObject(Files.readString(dir.resolve(ReportFiles.SUMMARY)));
+            final JsonObject summary = new JsonObject(Files.readString(dir.resolve(ReportFiles.SUMMARY)));
             assertEquals(result.count(Counter.RESPONSES), summary.getJsonObject("corrected").getLong("count"));
-            for (String key : List.of("p50Ms", "p90Ms", "p99Ms", "p999Ms", "p9999Ms", "maxMs")) {
+            for (final String key : List.of("p50Ms", "p90Ms", "p99Ms", "p999Ms", "p9999Ms", "maxMs")) {
                 assertTrue(summary.getJsonObject("corrected").containsKey(key), key);
                 assertTrue(summary.getJsonObject("uncorrected").containsKey(key), key);
             }
@@ -82,7 +82,7 @@ class ReportFilesTest {
             assertTrue(summary.getJsonObject("correctedByKind").containsKey("reward"));
             assertFalse(summary.getJsonArray("intervals").isEmpty());
 
-            String html = Files.readString(dir.resolve(ReportFiles.HTML));
+            final String html = Files.readString(dir.resolve(ReportFiles.HTML));
             assertTrue(html.contains("Latency by percentile") && html.contains("Throughput over time")
                     && html.contains("Latency over time"));
             assertEquals(3, html.split("<svg ", -1).length - 1, "three charts");
@@ -93,10 +93,11 @@ class ReportFilesTest {
             assertFalse(html.replace("http://www.w3.org/2000/svg", "").replace(config.url().toString(), "")
                     .matches("(?s).*https?://.*"), "no network addresses");
 
-            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            final ByteArrayOutputStream console = new ByteArrayOutputStream();
             ConsoleReport.print(result, new PrintStream(console, true, StandardCharsets.UTF_8));
-            String text = console.toString(StandardCharsets.UTF_8);
-            for (String column : List.of("p50", "p90", "p99", "p99.9", "p99.99", "max", "corrected", "uncorrected",
+            final String text = console.toString(StandardCharsets.UTF_8);
+            for (final String column : List.of("p50", "p90", "p99", "p99.9", "p99.99", "max", "corrected",
+                    "uncorrected",
                     "throughput", "errors", "seed 77")) {
                 assertTrue(text.contains(column), column + " in\n" + text);
             }

@@ -40,11 +40,10 @@ class Http1ResponseParserTest {
     private static final String STREAM = ""
             + "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 13\r\n\r\n{\"variant\":1}"
             + "HTTP/1.1 100 Continue\r\n\r\n"
-            + "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n3\r\nefg\r\n0\r\nX-Trailer: 1\r\n\r\n"
-            + "HTTP/1.1 204 No Content\r\nx-openrtb-version: 2.6\r\n\r\n"
-            + "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"
-            + "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
-            + "HTTP/1.1 400 Bad Request\r\nCONTENT-LENGTH: 2\r\nConnection: close\r\n\r\nno";
+            + "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nabcd\r\n3\r\nefg\r\n0\r\n"
+            + "X-Trailer: 1\r\n\r\nHTTP/1.1 204 No Content\r\nx-openrtb-version: 2.6\r\n\r\nHTTP/1.1 304 Not Modified\r"
+            + "\nContent-Length: 10\r\n\r\nHTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\nHTTP/1.1 400 "
+            + "Bad Request\r\nCONTENT-LENGTH: 2\r\nConnection: close\r\n\r\nno";
 
     private static final List<String> EXPECTED = List.of("200|{\"variant\":1}", "202|abcdefg", "204|", "304|",
             "500|", "400|no|close");
@@ -105,8 +104,9 @@ class Http1ResponseParserTest {
 
     @Test
     void garbageIsRejected() {
-        for (String bad : List.of("SSH-2.0-OpenSSH\r\n", "HTTP/1.1 2x0 OK\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n",
-                "HTTP/1.1 200 OK\r\nContent-Length: 1a\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        for (final String bad : List.of("SSH-2.0-OpenSSH\r\n", "HTTP/1.1 2x0 OK\r\n", "HTTP/1.1 200 OK\r\nno colon\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 1a\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r"
+                        + "\n",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n")) {
             final Http1ResponseParser parser = new Http1ResponseParser(new Recorder(true));
             assertThrows(Http1ResponseParser.MalformedResponseException.class, () -> parser.feed(Buffer.buffer(bad)),

@@ -14,12 +14,12 @@ class IntervalReporterTest {
 
     @Test
     void addsWorkersAndIntervalsIntoTotals() {
-        AtomicLong now = new AtomicLong(0);
-        NanoClock clock = now::get;
-        RunConfig config = TestRuns.config("http://127.0.0.1:1", "get", "/", 1000, 1000, 5000, 2, 1000, null);
-        Worker a = worker(0, config, clock);
-        Worker b = worker(1, config, clock);
-        IntervalReporter reporter = new IntervalReporter(List.of(a, b), clock, 0, 1_000_000_000L, 0, null, null);
+        final AtomicLong now = new AtomicLong(0);
+        final NanoClock clock = now::get;
+        final RunConfig config = TestRuns.config("http://127.0.0.1:1", "get", "/", 1000, 1000, 5000, 2, 1000, null);
+        final Worker a = worker(0, config, clock);
+        final Worker b = worker(1, config, clock);
+        final IntervalReporter reporter = new IntervalReporter(List.of(a, b), clock, 0, 1_000_000_000L, 0, null, null);
 
         a.corrected.record(50_000); // recorded in warm-up: the reporter throws the interval away
         now.set(900_000_000L);
@@ -48,7 +48,7 @@ class IntervalReporterTest {
         assertEquals(10_000, reporter.totalCorrected.getValueAtPercentile(95), 10);
         assertEquals(100, reporter.totalCorrected.getValueAtPercentile(50), 1);
         assertEquals(20_000, reporter.totalCorrected.getMaxValue(), 20);
-        List<IntervalRow> rows = reporter.rows();
+        final List<IntervalRow> rows = reporter.rows();
         assertEquals(2, rows.size(), "warm-up interval left out");
         assertEquals(1.0, rows.get(0).endSeconds(), 1e-9);
         assertEquals(1.0, rows.get(0).lengthSeconds(), 1e-9, "first row starts at the end of warm-up");

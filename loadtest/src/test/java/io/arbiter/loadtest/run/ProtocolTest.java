@@ -32,8 +32,9 @@ class ProtocolTest {
         return run(url, http2, insecure, maxInFlight, 1_500_000_000L);
     }
 
-    private RunResult run(String url, boolean http2, boolean insecure, int maxInFlight, long warmupNanos) throws Exception {
-        RunConfig config = new RunConfig(URI.create(url), new ScenarioSpec("decide", List.of("hero"), 100, 0,
+    private RunResult run(String url, boolean http2, boolean insecure, int maxInFlight,
+            long warmupNanos) throws Exception {
+        final RunConfig config = new RunConfig(URI.create(url), new ScenarioSpec("decide", List.of("hero"), 100, 0,
                 Map.of(), null, "/"), 400, 500_000_000L, warmupNanos, 2, 1, maxInFlight, http2, insecure,
                 ArrivalPlan.Kind.CONSTANT, 5, 10_000_000_000L, 10_000, 500_000_000L, null, false);
         return new LoadRun(config, null).run();
@@ -41,8 +42,9 @@ class ProtocolTest {
 
     @Test
     void httpsWithHttp2OverAlpn() throws Exception {
-        int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, true)));
-        RunResult r = run("https://localhost:" + port, true, true, 8);
+        final int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0,
+                true)));
+        final RunResult r = run("https://localhost:" + port, true, true, 8);
         assertEquals(0, r.errors(), r.errorsByKind() + " " + r.firstFailures());
         assertEquals(200, r.count(Counter.RESPONSES));
         assertEquals(200L, r.statuses().get(200));
@@ -50,22 +52,25 @@ class ProtocolTest {
 
     @Test
     void httpsRejectsASelfSignedCertificateWithoutInsecure() throws Exception {
-        int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, true)));
+        final int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0,
+                true)));
         // No warm-up: every failed handshake takes a while, and warm-up requests would go first.
-        RunResult r = run("https://localhost:" + port, false, false, 1, 0);
+        final RunResult r = run("https://localhost:" + port, false, false, 1, 0);
         assertEquals(0, r.count(Counter.RESPONSES));
         assertTrue(r.count(Counter.TLS) > 0, r.errorsByKind() + " " + r.firstFailures());
         assertEquals(r.failures(), r.count(Counter.TLS), r.errorsByKind() + " " + r.firstFailures());
-        assertEquals(200, r.failures() + r.count(Counter.UNSENT) + r.count(Counter.UNFINISHED), r.counters().toString());
+        assertEquals(200, r.failures() + r.count(Counter.UNSENT) + r.count(Counter.UNFINISHED), r.counters().toString(
+                ));
     }
 
     @Test
     void cleartextHttp2AndPipelinedHttp1() throws Exception {
-        int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false)));
-        RunResult h2c = run("http://127.0.0.1:" + port, true, false, 8);
+        final int port = TestRuns.await(NoopServer.start(server, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0,
+                false)));
+        final RunResult h2c = run("http://127.0.0.1:" + port, true, false, 8);
         assertEquals(0, h2c.errors(), h2c.errorsByKind() + " " + h2c.firstFailures());
         assertEquals(200, h2c.count(Counter.RESPONSES));
-        RunResult pipelined = run("http://127.0.0.1:" + port, false, false, 4);
+        final RunResult pipelined = run("http://127.0.0.1:" + port, false, false, 4);
         assertEquals(0, pipelined.errors(), pipelined.errorsByKind() + " " + pipelined.firstFailures());
         assertEquals(200, pipelined.count(Counter.RESPONSES));
     }

@@ -30,15 +30,16 @@ class ShortfallAndErrorsTest {
     @Test
     void exhaustedConnectionsBecomeBacklogShortfallAndWarningsNotHiddenLatency() throws Exception {
         // One connection, 100 ms per answer: 10 answers/s possible, 100/s planned.
-        RunConfig config = TestRuns.config(url, "get", "/slow", 100, 0, 1000, 1, 500, null);
-        RunResult r = new LoadRun(config, null).run();
+        final RunConfig config = TestRuns.config(url, "get", "/slow", 100, 0, 1000, 1, 500, null);
+        final RunResult r = new LoadRun(config, null).run();
 
         assertEquals(100, r.count(Counter.PLANNED));
         assertTrue(r.count(Counter.BACKLOGGED) >= 80, "most sends waited: " + r.counters());
         assertTrue(r.count(Counter.UNSENT) > 0, "the backlog could not drain: " + r.counters());
-        assertEquals(r.count(Counter.PLANNED), r.count(Counter.SENT) + r.count(Counter.UNSENT), r.counters().toString());
+        assertEquals(r.count(Counter.PLANNED), r.count(Counter.SENT) + r.count(Counter.UNSENT), r.counters().toString(
+                ));
         assertFalse(r.planKept());
-        String warnings = String.join("\n", r.warnings());
+        final String warnings = String.join("\n", r.warnings());
         assertTrue(warnings.contains("GENERATOR SHORTFALL"), warnings);
         assertTrue(warnings.contains("CONNECTIONS EXHAUSTED"), warnings);
         assertTrue(warnings.contains("RATE MISSED"), warnings);
@@ -51,8 +52,8 @@ class ShortfallAndErrorsTest {
     @Test
     void warmUpBacklogIsSkippedAndCountedWhenMeasuringStarts() throws Exception {
         // 10 answers/s possible, 50/s planned: after 1 s of warm-up about 40 warm-up sends are queued.
-        RunConfig config = TestRuns.config(url, "get", "/slow", 50, 1000, 400, 1, 500, null);
-        RunResult r = new LoadRun(config, null).run();
+        final RunConfig config = TestRuns.config(url, "get", "/slow", 50, 1000, 400, 1, 500, null);
+        final RunResult r = new LoadRun(config, null).run();
         assertTrue(r.count(Counter.WARMUP_SKIPPED) >= 30, r.counters().toString());
         // The first measured send waits at most for the one warm-up request on the connection
         // (up to 100 ms), not behind the ~40 queued ones (about 4 s at 100 ms each).
@@ -63,7 +64,7 @@ class ShortfallAndErrorsTest {
 
     @Test
     void errorStatusesAreCountedByKindAndStillTimed() throws Exception {
-        RunResult r = new LoadRun(TestRuns.config(url, "get", "/fail", 200, 0, 500, 2, 1000, null), null).run();
+        final RunResult r = new LoadRun(TestRuns.config(url, "get", "/fail", 200, 0, 500, 2, 1000, null), null).run();
         assertEquals(100, r.count(Counter.RESPONSES));
         assertEquals(100L, r.statuses().get(500));
         assertEquals(100, r.errors());
@@ -72,7 +73,7 @@ class ShortfallAndErrorsTest {
 
     @Test
     void unansweredRequestsAreTimeouts() throws Exception {
-        RunResult r = new LoadRun(TestRuns.config(url, "get", "/hang", 20, 0, 500, 20, 200, null), null).run();
+        final RunResult r = new LoadRun(TestRuns.config(url, "get", "/hang", 20, 0, 500, 20, 200, null), null).run();
         assertEquals(10, r.count(Counter.TIMEOUT), r.counters() + " " + r.firstFailures());
         assertEquals(0, r.count(Counter.RESPONSES));
         assertEquals(10L, r.errorsByKind().get("timeout"));
@@ -80,11 +81,11 @@ class ShortfallAndErrorsTest {
 
     @Test
     void refusedConnectionsAreConnectErrors() throws Exception {
-        int closedPort;
+        final int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + closedPort, "get", "/", 20, 0, 500, 2, 500,
+        final RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + closedPort, "get", "/", 20, 0, 500, 2, 500,
                 null), null).run();
         assertEquals(10, r.count(Counter.CONNECT), r.counters() + " " + r.firstFailures());
         assertTrue(r.errorsByKind().containsKey("connect"));
@@ -94,7 +95,7 @@ class ShortfallAndErrorsTest {
     void answersThatCloseTheConnectionAreCountedAndTheNextRequestReconnects() throws Exception {
         // One connection and more requests than one connection per request can carry at once: answers complete
         // while others wait in the backlog, so the next request goes out through the closing slot at once.
-        RunResult r = new LoadRun(TestRuns.config(url, "get", "/close", 1000, 0, 500, 1, 2000, null), null).run();
+        final RunResult r = new LoadRun(TestRuns.config(url, "get", "/close", 1000, 0, 500, 1, 2000, null), null).run();
         assertEquals(500, r.count(Counter.RESPONSES), r.counters() + " " + r.firstFailures());
         assertEquals(500L, r.statuses().get(200));
         assertEquals(0, r.errors(), r.errorsByKind().toString());
@@ -102,11 +103,11 @@ class ShortfallAndErrorsTest {
 
     @Test
     void anAnswerThatIsNotHttpIsAFailureNotACrash() throws Exception {
-        io.vertx.core.net.NetServer garbage = vertx.createNetServer()
+        final io.vertx.core.net.NetServer garbage = vertx.createNetServer()
                 .connectHandler(socket -> socket.handler(data -> socket.write("SSH-2.0-nothttp\r\n\r\n")));
-        int port = TestRuns.await(garbage.listen(0, "127.0.0.1")).actualPort();
+        final int port = TestRuns.await(garbage.listen(0, "127.0.0.1")).actualPort();
         try {
-            RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + port, "get", "/", 20, 0, 500, 2, 500,
+            final RunResult r = new LoadRun(TestRuns.config("http://127.0.0.1:" + port, "get", "/", 20, 0, 500, 2, 500,
                     null), null).run();
             assertEquals(10, r.count(Counter.OTHER_FAILURE), r.counters() + " " + r.firstFailures());
             assertEquals(0, r.count(Counter.RESPONSES));

@@ -34,16 +34,16 @@ class StallDetectionTest {
 
     @Test
     void correctedPercentilesRevealTheStallThatServiceTimeHides() throws Exception {
-        int port = TestRuns.await(NoopServer.start(serverVertx,
+        final int port = TestRuns.await(NoopServer.start(serverVertx,
                 new NoopServer.Settings("127.0.0.1", 0, 1, 1_000_000_000L, 50_000_000L, false)));
-        RunConfig config = TestRuns.config("http://127.0.0.1:" + port, "get", "/", 1000, 1000, 6000, 4, 2000, null);
+        final RunConfig config = TestRuns.config("http://127.0.0.1:" + port, "get", "/", 1000, 1000, 6000, 4, 2000, null);
 
-        RunResult result = new LoadRun(config, null).run();
+        final RunResult result = new LoadRun(config, null).run();
 
-        long correctedP99 = result.corrected().getValueAtPercentile(99);
-        long correctedP999 = result.corrected().getValueAtPercentile(99.9);
-        long serviceP99 = result.service().getValueAtPercentile(99);
-        String summary = "corrected p99=" + correctedP99 + "us p99.9=" + correctedP999 + "us, service p99="
+        final long correctedP99 = result.corrected().getValueAtPercentile(99);
+        final long correctedP999 = result.corrected().getValueAtPercentile(99.9);
+        final long serviceP99 = result.service().getValueAtPercentile(99);
+        final String summary = "corrected p99=" + correctedP99 + "us p99.9=" + correctedP999 + "us, service p99="
                 + serviceP99 + "us, max=" + result.corrected().getMaxValue() + "us";
         System.out.println("stall test: " + summary);
         assertEquals(0, result.errors(), summary);

@@ -23,14 +23,14 @@ class ScenarioTest {
 
     @Test
     void decideSpreadsOverExperimentsAndManyUnits() {
-        DecideScenario decide = new DecideScenario(List.of("hero", "checkout", "pricing"), 10_000, 1);
-        Set<String> experiments = new HashSet<>();
-        Set<String> units = new HashSet<>();
+        final DecideScenario decide = new DecideScenario(List.of("hero", "checkout", "pricing"), 10_000, 1);
+        final Set<String> experiments = new HashSet<>();
+        final Set<String> units = new HashSet<>();
         for (int i = 0; i < 5000; i++) {
-            Request r = decide.next();
+            final Request r = decide.next();
             assertEquals(HttpMethod.POST, r.method());
             assertEquals("/v1/decide", r.path());
-            JsonObject body = r.body().toJsonObject();
+            final JsonObject body = r.body().toJsonObject();
             experiments.add(body.getString("experiment"));
             units.add(body.getString("unit"));
             assertEquals(1, body.getInteger("count"));
@@ -42,23 +42,24 @@ class ScenarioTest {
 
     @Test
     void rewardUsesRealTokensFromDecideAnswersAtTheConfiguredRate() {
-        RewardScenario reward = new RewardScenario(List.of("hero"), 100, 0.25, 3);
+        final RewardScenario reward = new RewardScenario(List.of("hero"), 100, 0.25, 3);
         int decides = 0;
         int rewards = 0;
-        Set<String> issued = new HashSet<>();
+        final Set<String> issued = new HashSet<>();
         for (int i = 0; i < 20_000; i++) {
-            Request r = reward.next();
+            final Request r = reward.next();
             if (r.kind() == RequestKind.DECIDE) {
                 decides++;
                 assertTrue(r.needsResponseBody());
-                String token = "tok-" + i;
+                final String token = "tok-" + i;
                 issued.add(token);
                 reward.onResponse(r, 200, Buffer.buffer(
-                        "{\"decisionId\":\"" + token + "\",\"experiment\":\"hero\",\"variant\":\"B\",\"propensity\":0.71}"));
+                        "{\"decisionId\":\"" + token + "\",\"experiment\":\"hero\",\"variant\":\"B\",\"propensity\""
+                                + ":0.71}"));
             } else {
                 rewards++;
                 assertEquals("/v1/reward", r.path());
-                JsonObject body = r.body().toJsonObject();
+                final JsonObject body = r.body().toJsonObject();
                 assertTrue(issued.contains(body.getString("decisionId")), "rewards only tokens the server issued");
                 assertEquals(1, body.getInteger("reward"));
             }
@@ -70,8 +71,8 @@ class ScenarioTest {
 
     @Test
     void rewardIgnoresFailedDecisionsAndAnswersWithoutToken() {
-        RewardScenario reward = new RewardScenario(List.of("hero"), 100, 1.0, 3);
-        Request decide = reward.next();
+        final RewardScenario reward = new RewardScenario(List.of("hero"), 100, 1.0, 3);
+        final Request decide = reward.next();
         reward.onResponse(decide, 500, Buffer.buffer("{\"error\":\"boom\"}"));
         reward.onResponse(decide, 200, Buffer.buffer("{\"variant\":\"A\"}"));
         assertEquals(0, reward.pendingTokens());
@@ -82,28 +83,29 @@ class ScenarioTest {
 
     @Test
     void bidRequestsAreIabShapedVariedAndUniquelyIdentified() {
-        BidScenario bids = new BidScenario(new BidRequestGenerator(), 3, 11);
-        Set<String> ids = new HashSet<>();
-        Set<String> sizes = new HashSet<>();
-        Set<String> domainsOrBundles = new HashSet<>();
-        Set<Double> floors = new HashSet<>();
-        Set<Integer> deviceTypes = new HashSet<>();
-        Set<Integer> impCounts = new HashSet<>();
+        final BidScenario bids = new BidScenario(new BidRequestGenerator(), 3, 11);
+        final Set<String> ids = new HashSet<>();
+        final Set<String> sizes = new HashSet<>();
+        final Set<String> domainsOrBundles = new HashSet<>();
+        final Set<Double> floors = new HashSet<>();
+        final Set<Integer> deviceTypes = new HashSet<>();
+        final Set<Integer> impCounts = new HashSet<>();
         int videos = 0;
         for (int i = 0; i < 3000; i++) {
-            Request r = bids.next();
+            final Request r = bids.next();
             assertEquals("/openrtb2/bid", r.path());
-            JsonObject bid = r.body().toJsonObject();
+            final JsonObject bid = r.body().toJsonObject();
             assertTrue(ids.add(bid.getString("id")), "unique id");
             assertTrue(bid.getString("id").startsWith("0003"), "worker number in the id");
             assertTrue(bid.getInteger("tmax") >= 80);
             impCounts.add(bid.getJsonArray("imp").size());
             for (int k = 0; k < bid.getJsonArray("imp").size(); k++) {
-                JsonObject imp = bid.getJsonArray("imp").getJsonObject(k);
+                final JsonObject imp = bid.getJsonArray("imp").getJsonObject(k);
                 assertEquals(Integer.toString(k + 1), imp.getString("id"));
                 floors.add(imp.getDouble("bidfloor"));
                 assertTrue(imp.getDouble("bidfloor") > 0 && imp.getDouble("bidfloor") <= 5.01);
-                JsonObject format = imp.containsKey("banner") ? imp.getJsonObject("banner") : imp.getJsonObject("video");
+                final JsonObject format = imp.containsKey("banner") ? imp.getJsonObject("banner") : imp.getJsonObject(
+                        "video");
                 if (imp.containsKey("video")) {
                     videos++;
                 }
@@ -125,11 +127,11 @@ class ScenarioTest {
 
     @Test
     void mixedFollowsTheWeightsAndRoutesAnswersToTheirScenario() {
-        ScenarioSpec spec = new ScenarioSpec("mixed", List.of("hero"), 1000, 1.0,
+        final ScenarioSpec spec = new ScenarioSpec("mixed", List.of("hero"), 1000, 1.0,
                 ScenarioSpec.parseMix("decide=50,bid=30,get=20"), null, "/health");
-        Scenario mixed = spec.prepare().create(0, 9);
-        Map<RequestKind, Integer> counts = new EnumMap<>(RequestKind.class);
-        int n = 20_000;
+        final Scenario mixed = spec.prepare().create(0, 9);
+        final Map<RequestKind, Integer> counts = new EnumMap<>(RequestKind.class);
+        final int n = 20_000;
         for (int i = 0; i < n; i++) {
             counts.merge(mixed.next().kind(), 1, Integer::sum);
         }
@@ -138,11 +140,11 @@ class ScenarioTest {
         assertEquals(0.3, counts.get(RequestKind.BID) / (double) n, 0.02);
         assertEquals(0.2, counts.get(RequestKind.GET) / (double) n, 0.02);
 
-        Scenario withRewards = new ScenarioSpec("mixed", List.of("hero"), 1000, 1.0,
+        final Scenario withRewards = new ScenarioSpec("mixed", List.of("hero"), 1000, 1.0,
                 ScenarioSpec.parseMix("reward=1"), null, "/").prepare().create(0, 9);
-        Request decide = withRewards.next();
+        final Request decide = withRewards.next();
         withRewards.onResponse(decide, 200, Buffer.buffer("{\"decisionId\":\"t1\"}"));
-        Request reward = withRewards.next();
+        final Request reward = withRewards.next();
         assertEquals(RequestKind.REWARD, reward.kind());
         assertTrue(reward.body().toString().contains("\"t1\""));
     }
@@ -159,27 +161,30 @@ class ScenarioTest {
 
     @Test
     void fileScenarioReplaysLinesInOrderAndRoundAgain(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("requests.jsonl");
+        final Path file = dir.resolve("requests.jsonl");
         Files.writeString(file, String.join("\n",
                 "# a comment",
-                "{\"method\":\"POST\",\"path\":\"/v1/decide\",\"body\":{\"experiment\":\"hero\",\"unit\":\"u1\",\"count\":1}}",
+                "{\"method\":\"POST\",\"path\":\"/v1/decide\",\"body\":{\"experiment\":\"hero\",\"unit\":\"u1\",\"count"
+                        + "\":1}}",
                 "",
                 "{\"path\":\"/health\"}",
                 "{\"method\":\"put\",\"path\":\"/raw\",\"body\":\"plain text\"}"));
-        Scenario replay = new ScenarioSpec("file", List.of("hero"), 1, 0, Map.of(), file, "/").prepare().create(0, 1);
-        Request first = replay.next();
+        final Scenario replay = new ScenarioSpec("file", List.of("hero"), 1, 0, Map.of(), file, "/").prepare().create(0,
+                1);
+        final Request first = replay.next();
         assertEquals(HttpMethod.POST, first.method());
         assertEquals("hero", first.body().toJsonObject().getString("experiment"));
-        Request second = replay.next();
+        final Request second = replay.next();
         assertEquals(HttpMethod.GET, second.method());
         assertNull(second.body());
-        Request third = replay.next();
+        final Request third = replay.next();
         assertEquals(HttpMethod.PUT, third.method());
         assertEquals("plain text", third.body().toString());
         assertEquals("/v1/decide", replay.next().path(), "starts again");
 
         Files.writeString(file, "{\"path\":\"no-slash\"}");
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> FileScenario.load(file));
+        final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> FileScenario.load(
+                file));
         assertTrue(bad.getMessage().contains(":1"), "names the line: " + bad.getMessage());
     }
 }

@@ -97,7 +97,8 @@ public final class ExperimentAdminHandler {
         final Experiment experiment = existing(ctx.pathParam("id"));
         final long seed = seeds.nextLong();
         // Thousands of posterior draws: keep them off the event loop.
-        return vertx.executeBlocking(() -> new AdminEndpoint.Answer(200, ExperimentStats.report(experiment, registry.table(),
+        return vertx.executeBlocking(() -> new AdminEndpoint.Answer(200, ExperimentStats.report(experiment, registry
+                .table(),
             traffic, new Workspace(seed, maxVariants), clock.millis())), false);
     }
 

@@ -92,11 +92,11 @@ public final class BidModule implements ServerServices.Extension {
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
     public Future<Void> loadCampaigns(JsonArray configured) {
         return store.loadAll().compose(stored -> {
-            for (JsonObject definition : stored) {
+            for (final JsonObject definition : stored) {
                 registry.publish(registry.restore(definition));
             }
             Future<Void> chain = Future.succeededFuture();
-            for (Object raw : configured) {
+            for (final Object raw : configured) {
                 final JsonObject definition = (JsonObject) raw;
                 final String id = definition.getString("id");
                 if (registry.get(id) == null) { // the config seeds campaigns; the admin API owns them afterwards
@@ -147,7 +147,7 @@ public final class BidModule implements ServerServices.Extension {
 
     private Future<Void> reclaim(OutcomeKind kind, long now) {
         return outcomes.loadOutcomeIdsSince(kind, now - config.noticeWindowMillis()).map(ids -> {
-            for (String id : ids) {
+            for (final String id : ids) {
                 notices.reclaim(kind, id);
             }
             return null;
@@ -160,7 +160,7 @@ public final class BidModule implements ServerServices.Extension {
         final PosteriorTable table = registry.table();
         final long today = Pacing.day(nowMillis);
         final Map<String, long[]> spend = new HashMap<>(); // campaign -> {total micros, impressions, today micros}
-        for (ArmAggregate a : aggregates) {
+        for (final ArmAggregate a : aggregates) {
             final String scope = a.scope();
             final int colon = scope.indexOf(':');
             if (colon < 0) {
@@ -194,7 +194,7 @@ public final class BidModule implements ServerServices.Extension {
                 }
             }
         }
-        for (String id : billIdsToday) {
+        for (final String id : billIdsToday) {
             try {
                 final NoticeTokens.NoticeToken t = tokens.parse(id, "t");
                 final Campaign campaign = registry.get(t.campaign());
@@ -206,7 +206,7 @@ public final class BidModule implements ServerServices.Extension {
             }
         }
         int restored = 0;
-        for (Campaign campaign : registry.all()) {
+        for (final Campaign campaign : registry.all()) {
             final int slot = campaign.slot();
             final long[] s = spend.getOrDefault(campaign.id(), new long[3]);
             final boolean sameDay = ledger.day(slot) == today;
@@ -224,7 +224,7 @@ public final class BidModule implements ServerServices.Extension {
     }
 
     private static Creative creative(Campaign campaign, String id) {
-        for (Creative c : campaign.creatives()) {
+        for (final Creative c : campaign.creatives()) {
             if (c.id().equals(id)) {
                 return c;
             }

@@ -172,15 +172,7 @@ public final class Bidder {
             if (!spec.active() || !targeted(spec, request)) {
                 continue;
             }
-            // Deals first: the first deal on the imp the campaign is in and our seat may bid on.
-            int deal = -1;
-            for (int d = 0; d < imp.dealCount(); d++) {
-                final BidRequest.Deal offered = imp.deal(d);
-                if (campaign.inDeal(offered.id) && (offered.wseat.isEmpty() || offered.wseat.contains(config.seat()))) {
-                    deal = d;
-                    break;
-                }
-            }
+            final int deal = dealFor(campaign, imp);
             if (deal < 0 && (imp.privateAuction || !spec.openAuction())) {
                 continue;
             }
@@ -266,6 +258,17 @@ public final class Bidder {
         }
     }
 
+    /** Deals first: the first deal on the imp the campaign is in and our seat may bid on, or -1. */
+    private int dealFor(Campaign campaign, BidRequest.Imp imp) {
+        for (int d = 0; d < imp.dealCount(); d++) {
+            final BidRequest.Deal offered = imp.deal(d);
+            if (campaign.inDeal(offered.id) && (offered.wseat.isEmpty() || offered.wseat.contains(config.seat()))) {
+                return d;
+            }
+        }
+        return -1;
+    }
+
     private void copy(int from, int to) {
         candCampaign[to] = candCampaign[from];
         candCreative[to] = candCreative[from];
@@ -329,7 +332,7 @@ public final class Bidder {
         final int[] types = spec.deviceTypes();
         if (types.length > 0) {
             boolean found = false;
-            for (int type : types) {
+            for (final int type : types) {
                 found |= type == request.deviceType;
             }
             if (!found) {
@@ -340,7 +343,7 @@ public final class Bidder {
     }
 
     private static boolean creativeAllowed(Creative creative, BidRequest request, BidRequest.Imp imp) {
-        for (String cat : creative.cat()) {
+        for (final String cat : creative.cat()) {
             for (int i = 0; i < request.bcat.size(); i++) {
                 final String blocked = request.bcat.get(i);
                 // IAB blocks cover subcategories: blocking IAB7 blocks IAB7-39.
@@ -350,7 +353,7 @@ public final class Bidder {
                 }
             }
         }
-        for (String domain : creative.adomain()) {
+        for (final String domain : creative.adomain()) {
             if (request.badv.contains(domain.toLowerCase(java.util.Locale.ROOT))) {
                 return false;
             }
@@ -396,7 +399,7 @@ public final class Bidder {
     }
 
     private static boolean blockedAttr(Creative creative, BidRequest.IntList battr) {
-        for (int attr : creative.attr()) {
+        for (final int attr : creative.attr()) {
             if (battr.contains(attr)) {
                 return true;
             }

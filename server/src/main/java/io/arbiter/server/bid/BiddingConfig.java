@@ -28,7 +28,8 @@ import java.util.Objects;
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
                             double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
                             double shadingContextPriorWeight, long reservationMillis,
-                            long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis, double pacingAllowance,
+                            long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
+                                    double pacingAllowance,
                             int maxCreativesPerImp) {
 
     public BiddingConfig {

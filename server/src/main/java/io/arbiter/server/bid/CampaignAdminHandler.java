@@ -44,7 +44,7 @@ public final class CampaignAdminHandler {
         router.put("/v1/campaigns/:id").handler(ctx -> endpoint.handle(ctx, this::put));
         router.get("/v1/campaigns").handler(ctx -> endpoint.handle(ctx, c -> {
             final JsonArray all = new JsonArray();
-            for (Campaign campaign : registry.snapshot().campaigns()) {
+            for (final Campaign campaign : registry.snapshot().campaigns()) {
                 all.add(status(campaign));
             }
             return Future.succeededFuture(new AdminEndpoint.Answer(200, new JsonObject().put("campaigns", all)));

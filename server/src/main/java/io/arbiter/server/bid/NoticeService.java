@@ -152,7 +152,7 @@ public final class NoticeService {
     }
 
     private static Creative creative(Campaign campaign, String id) {
-        for (Creative c : campaign.creatives()) {
+        for (final Creative c : campaign.creatives()) {
             if (c.id().equals(id)) {
                 return c;
             }

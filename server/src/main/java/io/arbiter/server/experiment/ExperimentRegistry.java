@@ -61,7 +61,7 @@ public final class ExperimentRegistry {
         final ExperimentSpec spec = ExperimentSpec.fromJson(stored.getString("id"), stored, maxVariants);
         final JsonObject armsJson = stored.getJsonObject("arms", new JsonObject());
         final Map<String, Integer> arms = new LinkedHashMap<>();
-        for (String variant : armsJson.fieldNames()) {
+        for (final String variant : armsJson.fieldNames()) {
             final int arm = armsJson.getInteger(variant);
             arms.put(variant, arm);
             while (table.armsAllocated() <= arm) {
@@ -96,7 +96,7 @@ public final class ExperimentRegistry {
     public synchronized void publish(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
-            for (int arm : experiment.arms()) {
+            for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
             }
         }

@@ -43,7 +43,7 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         }
         final List<String> variants = new ArrayList<>(array.size());
         final Set<String> seen = new HashSet<>();
-        for (Object v : array) {
+        for (final Object v : array) {
             if (!(v instanceof String s)) {
                 throw ApiException.badField("variants", "'variants' must contain only strings");
             }

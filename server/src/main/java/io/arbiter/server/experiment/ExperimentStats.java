@@ -27,7 +27,7 @@ public final class ExperimentStats {
         final double[] best = new double[arms.length];
         policy.choiceProbabilities(table, arms, workspace, nowMillis, best);
         long recentTotal = 0;
-        for (int arm : arms) {
+        for (final int arm : arms) {
             recentTotal += traffic.recentDecisions(arm);
         }
         final JsonArray variants = new JsonArray();
@@ -35,7 +35,7 @@ public final class ExperimentStats {
         // Active variants in their defined order, then retired ones by name: stable across restarts.
         final java.util.List<String> order = new java.util.ArrayList<>(java.util.List.of(experiment.variants()));
         experiment.armByVariant().keySet().stream().filter(v -> !order.contains(v)).sorted().forEach(order::add);
-        for (String variant : order) {
+        for (final String variant : order) {
             final int arm = experiment.armByVariant().get(variant);
             final int position = indexOf(arms, arm);
             for (int i = 0; i < DRAWS; i++) {

@@ -18,10 +18,10 @@ final class AllowedMethods {
     /** The methods routed for {@code path}, comma-separated in alphabetical order; empty if none. */
     static String of(Router router, String path) {
         final TreeSet<String> methods = new TreeSet<>();
-        for (Route route : router.getRoutes()) {
+        for (final Route route : router.getRoutes()) {
             final String pattern = route.getPath();
             if (pattern != null && route.methods() != null && matches(pattern, path)) {
-                for (HttpMethod method : route.methods()) {
+                for (final HttpMethod method : route.methods()) {
                     methods.add(method.name());
                 }
             }

@@ -38,7 +38,8 @@ public final class JsonBodies {
     private static boolean isJson(String type) {
         final int semicolon = type.indexOf(';');
         final String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
-        return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0, 5);
+        return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0,
+                5);
     }
 
     /** A parser over the body, positioned on the opening brace of the top-level object. */

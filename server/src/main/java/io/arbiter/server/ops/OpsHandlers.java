@@ -28,7 +28,7 @@ public final class OpsHandlers {
 
     public void mount(Router router) {
         // GET and HEAD (load balancers' health checks use either; Vert.x leaves the body out of a HEAD answer)
-        for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
+        for (final HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
             router.route(method, "/health").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "application/json").end("{\"status\":\"up\"}"));
             router.route(method, "/ready").handler(ctx -> {

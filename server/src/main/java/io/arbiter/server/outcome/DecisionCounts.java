@@ -34,10 +34,10 @@ final class DecisionCounts {
 
     /** Takes the counts accumulated since the last drain (each cell is swapped to zero atomically). */
     List<Delta> drain() {
-        List<Delta> deltas = new ArrayList<>();
-        for (Map.Entry<String, ConcurrentHashMap<String, LongAdder>> scope : counters.entrySet()) {
-            for (Map.Entry<String, LongAdder> arm : scope.getValue().entrySet()) {
-                long count = arm.getValue().sumThenReset();
+        final List<Delta> deltas = new ArrayList<>();
+        for (final Map.Entry<String, ConcurrentHashMap<String, LongAdder>> scope : counters.entrySet()) {
+            for (final Map.Entry<String, LongAdder> arm : scope.getValue().entrySet()) {
+                final long count = arm.getValue().sumThenReset();
                 if (count != 0) {
                     deltas.add(new Delta(scope.getKey(), arm.getKey(), count));
                 }

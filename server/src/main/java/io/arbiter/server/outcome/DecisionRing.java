@@ -25,17 +25,17 @@ final class DecisionRing {
     private volatile long taken;
 
     DecisionRing(int capacityBytes) {
-        ByteBuffer memory = ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH);
+        final ByteBuffer memory = ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH);
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(memory));
     }
 
     /** Copies the decision into the ring; false when it does not fit (full) or cannot be encoded. */
     boolean offer(OutcomeEvent decision) {
-        int length = OutcomeCodec.encodedLength(decision);
+        final int length = OutcomeCodec.encodedLength(decision);
         if (length < 0 || length > ring.maxMsgLength()) {
             return false;
         }
-        int index = ring.tryClaim(MSG_TYPE_DECISION, length);
+        final int index = ring.tryClaim(MSG_TYPE_DECISION, length);
         if (index <= 0) {
             return false;
         }
@@ -47,7 +47,7 @@ final class DecisionRing {
 
     /** Shipper thread: moves up to {@code limit} decisions into {@code out}; returns how many. */
     int drain(List<OutcomeEvent> out, int limit) {
-        int read = ring.read((msgTypeId, buffer, index, length) ->
+        final int read = ring.read((msgTypeId, buffer, index, length) ->
                 out.add(OutcomeCodec.decode(buffer, index, length)), limit);
         taken += read;
         return read;

@@ -119,8 +119,8 @@ final class Journal implements AutoCloseable {
     // ---------------------------------------------------------------- recovery
 
     private Recovery recover() throws IOException {
-        long checkpoint = readCheckpoint();
-        List<Path> files = new ArrayList<>();
+        final long checkpoint = readCheckpoint();
+        final List<Path> files = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             list.filter(p -> JournalDescriptor.segmentBase(p) >= 0).sorted().forEach(files::add);
         }
@@ -129,21 +129,21 @@ final class Journal implements AutoCloseable {
         int corrupt = 0;
         long oldest = 0;
         for (int i = 0; i < files.size(); i++) {
-            Path file = files.get(i);
-            long base = JournalDescriptor.segmentBase(file);
-            long size = Files.size(file);
-            boolean last = i == files.size() - 1;
+            final Path file = files.get(i);
+            final long base = JournalDescriptor.segmentBase(file);
+            final long size = Files.size(file);
+            final boolean last = i == files.size() - 1;
             if (!last && base + size <= checkpoint) {
                 Files.delete(file); // fully shipped; its deletion was lost in a crash
                 continue;
             }
-            ScanResult scan = scan(file, base, size, checkpoint);
+            final ScanResult scan = scan(file, base, size, checkpoint);
             events += scan.unshippedEvents;
             if (oldest == 0 && scan.oldestMillis != 0) {
                 oldest = scan.oldestMillis;
             }
             if (scan.validEnd < base + size) {
-                long dropped = base + size - scan.validEnd;
+                final long dropped = base + size - scan.validEnd;
                 truncated += dropped;
                 if (last) {
                     LOG.log(System.Logger.Level.WARNING, "journal {0}: torn tail of {1} bytes after position {2} "
@@ -160,16 +160,16 @@ final class Journal implements AutoCloseable {
                     channel.force(true);
                 }
             }
-            Segment segment = new Segment(base, file, scan.validEnd);
+            final Segment segment = new Segment(base, file, scan.validEnd);
             segment.sealed = !last;
             segments.put(base, segment);
         }
-        long end = segments.isEmpty() ? checkpoint : segments.lastEntry().getValue().end;
+        final long end = segments.isEmpty() ? checkpoint : segments.lastEntry().getValue().end;
         durablePosition = Math.max(end, checkpoint);
         shippedPosition = checkpoint;
         unshippedEvents.set(events);
         oldestUnshippedMillis = oldest;
-        long unshippedBytes = Math.max(0, end - checkpoint);
+        final long unshippedBytes = Math.max(0, end - checkpoint);
         if (events > 0 || truncated > 0) {
             LOG.log(System.Logger.Level.INFO, "journal {0}: recovered {1} unshipped events ({2} bytes) after "
                     + "checkpoint {3}", dir, Long.toString(events), Long.toString(unshippedBytes),
@@ -188,11 +188,11 @@ final class Journal implements AutoCloseable {
         long position = base;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             while (position < base + size) {
-                int n = fill(channel, position - base, base + size - position);
+                final int n = fill(channel, position - base, base + size - position);
                 int offset = 0;
                 boolean invalid = false;
                 while (true) {
-                    int status = validRecordLength(offset, n);
+                    final int status = validRecordLength(offset, n);
                     if (status == -1) {
                         break; // need more bytes
                     }
@@ -226,14 +226,14 @@ final class Journal implements AutoCloseable {
         if (offset + HEADER_LENGTH > available) {
             return -1;
         }
-        int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
+        final int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
         if (length < OutcomeCodec.STRINGS_OFFSET || length > OutcomeCodec.MAX_PAYLOAD_LENGTH) {
             return -2;
         }
         if (offset + HEADER_LENGTH + length > available) {
             return available - offset >= OutcomeCodec.MAX_RECORD_LENGTH ? -2 : -1;
         }
-        int crc = readView.getInt(offset + CRC_OFFSET, OutcomeCodec.ORDER);
+        final int crc = readView.getInt(offset + CRC_OFFSET, OutcomeCodec.ORDER);
         readCrc.reset();
         readBuffer.limit(offset + HEADER_LENGTH + length).position(offset + HEADER_LENGTH);
         readCrc.update(readBuffer);
@@ -246,12 +246,12 @@ final class Journal implements AutoCloseable {
         readBuffer.clear();
         readBuffer.limit((int) Math.min(readBuffer.capacity(), max));
         while (readBuffer.hasRemaining()) {
-            int read = channel.read(readBuffer, filePosition + readBuffer.position());
+            final int read = channel.read(readBuffer, filePosition + readBuffer.position());
             if (read < 0) {
                 break;
             }
         }
-        int n = readBuffer.position();
+        final int n = readBuffer.position();
         readBuffer.clear();
         return n;
     }
@@ -260,7 +260,7 @@ final class Journal implements AutoCloseable {
 
     /** The segment new records go to (created at the checkpoint when the journal is empty). */
     Segment activeSegment() throws IOException {
-        Map.Entry<Long, Segment> last = segments.lastEntry();
+        final Map.Entry<Long, Segment> last = segments.lastEntry();
         if (last == null || last.getValue().end < shippedPosition) {
             if (last != null) {
                 last.getValue().sealed = true;
@@ -272,11 +272,11 @@ final class Journal implements AutoCloseable {
 
     /** Seals the current segment (if any) and creates a new one starting at {@code base}. */
     Segment roll(long base) throws IOException {
-        Map.Entry<Long, Segment> last = segments.lastEntry();
-        Path path = dir.resolve(JournalDescriptor.segmentFileName(base));
+        final Map.Entry<Long, Segment> last = segments.lastEntry();
+        final Path path = dir.resolve(JournalDescriptor.segmentFileName(base));
         Files.newByteChannel(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         syncDirectory();
-        Segment segment = new Segment(base, path, base);
+        final Segment segment = new Segment(base, path, base);
         segments.put(base, segment);
         if (last != null) {
             last.getValue().sealed = true; // after the new segment is visible, so the reader always has a next one
@@ -340,21 +340,21 @@ final class Journal implements AutoCloseable {
                 }
                 position = entry.getKey();
             }
-            Segment segment = entry.getValue();
-            boolean sealed = segment.sealed; // read before end: a sealed segment's end is final
-            long end = segment.end;
+            final Segment segment = entry.getValue();
+            final boolean sealed = segment.sealed; // read before end: a sealed segment's end is final
+            final long end = segment.end;
             if (position >= end) {
-                Map.Entry<Long, Segment> next = sealed ? segments.higherEntry(segment.base) : null;
+                final Map.Entry<Long, Segment> next = sealed ? segments.higherEntry(segment.base) : null;
                 if (next == null) {
                     break;
                 }
                 position = next.getKey();
                 continue;
             }
-            int n = fill(channelFor(segment), position - segment.base, end - position);
+            final int n = fill(channelFor(segment), position - segment.base, end - position);
             int offset = 0;
             while (out.size() < maxRecords) {
-                int status = validRecordLength(offset, n);
+                final int status = validRecordLength(offset, n);
                 if (status == -1) {
                     break;
                 }
@@ -365,7 +365,7 @@ final class Journal implements AutoCloseable {
                     offset = (int) Math.min(Integer.MAX_VALUE, end - position);
                     break;
                 }
-                int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
+                final int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
                 out.add(OutcomeCodec.decode(readView, offset + HEADER_LENGTH, length));
                 offset += status;
             }
@@ -399,8 +399,8 @@ final class Journal implements AutoCloseable {
         writeCheckpoint(position);
         shippedPosition = position;
         unshippedEvents.addAndGet(-events);
-        for (Map.Entry<Long, Segment> entry : segments.entrySet()) {
-            Segment segment = entry.getValue();
+        for (final Map.Entry<Long, Segment> entry : segments.entrySet()) {
+            final Segment segment = entry.getValue();
             if (!segment.sealed || segment.end > position) {
                 break;
             }
@@ -413,11 +413,11 @@ final class Journal implements AutoCloseable {
     }
 
     private long readCheckpoint() throws IOException {
-        Path file = dir.resolve(JournalDescriptor.CHECKPOINT_FILE);
+        final Path file = dir.resolve(JournalDescriptor.CHECKPOINT_FILE);
         if (!Files.exists(file)) {
             return 0;
         }
-        ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file)).order(OutcomeCodec.ORDER);
+        final ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file)).order(OutcomeCodec.ORDER);
         if (buffer.remaining() != JournalDescriptor.CHECKPOINT_LENGTH
                 || buffer.getInt(0) != JournalDescriptor.CHECKPOINT_MAGIC
                 || buffer.getInt(12) != crcOf(buffer.getLong(4))) {
@@ -430,9 +430,9 @@ final class Journal implements AutoCloseable {
     }
 
     private void writeCheckpoint(long position) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(JournalDescriptor.CHECKPOINT_LENGTH).order(OutcomeCodec.ORDER);
+        final ByteBuffer buffer = ByteBuffer.allocate(JournalDescriptor.CHECKPOINT_LENGTH).order(OutcomeCodec.ORDER);
         buffer.putInt(JournalDescriptor.CHECKPOINT_MAGIC).putLong(position).putInt(crcOf(position)).flip();
-        Path temp = dir.resolve(JournalDescriptor.CHECKPOINT_TEMP_FILE);
+        final Path temp = dir.resolve(JournalDescriptor.CHECKPOINT_TEMP_FILE);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             while (buffer.hasRemaining()) {
@@ -446,8 +446,8 @@ final class Journal implements AutoCloseable {
     }
 
     private static int crcOf(long position) {
-        CRC32C crc = new CRC32C();
-        ByteBuffer bytes = ByteBuffer.allocate(8).order(OutcomeCodec.ORDER).putLong(position).flip();
+        final CRC32C crc = new CRC32C();
+        final ByteBuffer bytes = ByteBuffer.allocate(8).order(OutcomeCodec.ORDER).putLong(position).flip();
         crc.update(bytes);
         return (int) crc.getValue();
     }

@@ -52,7 +52,7 @@ final class JournalDescriptor {
 
     /** The base position encoded in a segment file name, or -1 if the name is not a segment's. */
     static long segmentBase(Path file) {
-        String name = file.getFileName().toString();
+        final String name = file.getFileName().toString();
         if (!name.startsWith(SEGMENT_PREFIX) || !name.endsWith(SEGMENT_SUFFIX)) {
             return -1;
         }

@@ -151,7 +151,7 @@ final class JournalWriter implements AutoCloseable {
                 }
             }
             long bytes = 0;
-            for (PendingAppend append : group) {
+            for (final PendingAppend append : group) {
                 bytes += append.recordLength();
             }
             pendingBytes.addAndGet(-bytes);
@@ -166,8 +166,8 @@ final class JournalWriter implements AutoCloseable {
         buffer.clear();
         int groupEvents = 0;
         long firstMillis = group.get(0).event().timeMillis();
-        for (PendingAppend append : group) {
-            int recordLength = append.recordLength();
+        for (final PendingAppend append : group) {
+            final int recordLength = append.recordLength();
             if (position - segment.base + buffer.position() + recordLength > segmentBytes
                     && position + buffer.position() > segment.base) {
                 writeBuffer();
@@ -180,8 +180,8 @@ final class JournalWriter implements AutoCloseable {
             if (buffer.remaining() < recordLength) {
                 writeBuffer();
             }
-            int offset = buffer.position();
-            int written = OutcomeCodec.encode(append.event(), view, offset + HEADER_LENGTH);
+            final int offset = buffer.position();
+            final int written = OutcomeCodec.encode(append.event(), view, offset + HEADER_LENGTH);
             crc.reset();
             buffer.limit(offset + HEADER_LENGTH + written).position(offset + HEADER_LENGTH);
             crc.update(buffer);
@@ -205,7 +205,7 @@ final class JournalWriter implements AutoCloseable {
     }
 
     private void sync(int events, long firstMillis) throws IOException {
-        long started = System.nanoTime();
+        final long started = System.nanoTime();
         channel.force(false);
         listener.fsync(System.nanoTime() - started);
         journal.published(segment, position, events, firstMillis);
@@ -218,18 +218,18 @@ final class JournalWriter implements AutoCloseable {
     }
 
     private static void complete(List<PendingAppend> group, Throwable failure) {
-        Map<Context, List<Promise<Void>>> byContext = new IdentityHashMap<>();
-        for (PendingAppend append : group) {
+        final Map<Context, List<Promise<Void>>> byContext = new IdentityHashMap<>();
+        for (final PendingAppend append : group) {
             if (append.context() == null) {
                 settle(append.promise(), failure);
             } else {
                 byContext.computeIfAbsent(append.context(), c -> new ArrayList<>()).add(append.promise());
             }
         }
-        for (Map.Entry<Context, List<Promise<Void>>> entry : byContext.entrySet()) {
-            List<Promise<Void>> promises = entry.getValue();
+        for (final Map.Entry<Context, List<Promise<Void>>> entry : byContext.entrySet()) {
+            final List<Promise<Void>> promises = entry.getValue();
             entry.getKey().runOnContext(v -> {
-                for (Promise<Void> promise : promises) {
+                for (final Promise<Void> promise : promises) {
                     settle(promise, failure);
                 }
             });

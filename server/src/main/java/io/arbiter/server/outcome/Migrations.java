@@ -43,22 +43,22 @@ public final class Migrations {
 
     /** The migrations on the class path, in version order. */
     public static List<Migration> available() {
-        List<Migration> migrations = new ArrayList<>();
-        for (String line : read(INDEX).split("\n")) {
-            String name = line.strip();
+        final List<Migration> migrations = new ArrayList<>();
+        for (final String line : read(INDEX).split("\n")) {
+            final String name = line.strip();
             if (name.isEmpty() || name.startsWith("#")) {
                 continue;
             }
-            Matcher matcher = FILE_NAME.matcher(name);
+            final Matcher matcher = FILE_NAME.matcher(name);
             if (!matcher.matches()) {
                 throw new IllegalStateException("bad migration file name in " + INDEX + ": " + name);
             }
-            int version = Integer.parseInt(matcher.group(1));
+            final int version = Integer.parseInt(matcher.group(1));
             if (!migrations.isEmpty() && migrations.get(migrations.size() - 1).version() >= version) {
                 throw new IllegalStateException("migrations out of order in " + INDEX + " at " + name);
             }
-            String sql = read(DIRECTORY + name);
-            CRC32C crc = new CRC32C();
+            final String sql = read(DIRECTORY + name);
+            final CRC32C crc = new CRC32C();
             crc.update(sql.getBytes(StandardCharsets.UTF_8));
             migrations.add(new Migration(version, matcher.group(2).replace('_', ' '), sql, crc.getValue()));
         }
@@ -68,13 +68,13 @@ public final class Migrations {
     /** Applies every migration not yet applied; the future holds how many were applied now. */
     public static Future<Integer> migrate(Pool pool) {
         Objects.requireNonNull(pool, "pool");
-        List<Migration> migrations = available();
+        final List<Migration> migrations = available();
         Future<Integer> chain = pool.withTransaction(conn -> lock(conn)
                 .compose(v -> conn.query("CREATE TABLE IF NOT EXISTS schema_version ("
                         + "version integer PRIMARY KEY, description text NOT NULL, checksum bigint NOT NULL, "
                         + "installed_at timestamptz NOT NULL DEFAULT now())").execute())
                 .map(0));
-        for (Migration migration : migrations) {
+        for (final Migration migration : migrations) {
             chain = chain.compose(applied -> pool.withTransaction(conn -> apply(conn, migration))
                     .map(done -> done ? applied + 1 : applied));
         }
@@ -89,7 +89,7 @@ public final class Migrations {
                         .execute(Tuple.of(migration.version())))
                 .compose(rows -> {
                     if (rows.size() > 0) {
-                        long checksum = rows.iterator().next().getLong(0);
+                        final long checksum = rows.iterator().next().getLong(0);
                         if (checksum != migration.checksum()) {
                             return Future.failedFuture(new IllegalStateException("migration V" + migration.version()
                                     + " was changed after it was applied (checksum " + checksum + " in the database, "

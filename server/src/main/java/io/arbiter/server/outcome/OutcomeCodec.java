@@ -64,10 +64,10 @@ final class OutcomeCodec {
         if (event.timeMillis() < 0 || event.timeMillis() > MAX_TIME_MILLIS || !Double.isFinite(event.value())) {
             return -1;
         }
-        int id = utf8Length(event.id());
-        int scope = utf8Length(event.scope());
-        int arm = utf8Length(event.arm());
-        int unit = utf8Length(event.unit());
+        final int id = utf8Length(event.id());
+        final int scope = utf8Length(event.scope());
+        final int arm = utf8Length(event.arm());
+        final int unit = utf8Length(event.unit());
         if (id < 0 || scope < 0 || arm < 0 || unit < 0) {
             return -1;
         }
@@ -94,18 +94,18 @@ final class OutcomeCodec {
         if (length < STRINGS_OFFSET + 4 * STRING_LENGTH_LENGTH) {
             throw new IllegalArgumentException("payload too short: " + length);
         }
-        byte version = buffer.getByte(offset + VERSION_OFFSET);
+        final byte version = buffer.getByte(offset + VERSION_OFFSET);
         if (version != FORMAT_VERSION) {
             throw new IllegalArgumentException("unknown payload format version " + version);
         }
-        int end = offset + length;
+        final int end = offset + length;
         int cursor = offset + STRINGS_OFFSET;
-        String[] strings = new String[4];
+        final String[] strings = new String[4];
         for (int i = 0; i < strings.length; i++) {
             if (cursor + STRING_LENGTH_LENGTH > end) {
                 throw new IllegalArgumentException("payload truncated");
             }
-            int stringLength = buffer.getShort(cursor, ORDER) & 0xFFFF;
+            final int stringLength = buffer.getShort(cursor, ORDER) & 0xFFFF;
             cursor += STRING_LENGTH_LENGTH;
             if (cursor + stringLength > end) {
                 throw new IllegalArgumentException("payload truncated");
@@ -121,14 +121,14 @@ final class OutcomeCodec {
     private static int putString(MutableDirectBuffer buffer, int index, String value) {
         int cursor = index + STRING_LENGTH_LENGTH;
         for (int i = 0, n = value.length(); i < n; i++) {
-            char c = value.charAt(i);
+            final char c = value.charAt(i);
             if (c < 0x80) {
                 buffer.putByte(cursor++, (byte) c);
             } else if (c < 0x800) {
                 buffer.putByte(cursor++, (byte) (0xC0 | (c >> 6)));
                 buffer.putByte(cursor++, (byte) (0x80 | (c & 0x3F)));
             } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
-                int codePoint = Character.toCodePoint(c, value.charAt(++i));
+                final int codePoint = Character.toCodePoint(c, value.charAt(++i));
                 buffer.putByte(cursor++, (byte) (0xF0 | (codePoint >> 18)));
                 buffer.putByte(cursor++, (byte) (0x80 | ((codePoint >> 12) & 0x3F)));
                 buffer.putByte(cursor++, (byte) (0x80 | ((codePoint >> 6) & 0x3F)));
@@ -149,7 +149,7 @@ final class OutcomeCodec {
     static int utf8Length(String value) {
         int length = 0;
         for (int i = 0, n = value.length(); i < n; i++) {
-            char c = value.charAt(i);
+            final char c = value.charAt(i);
             if (c == 0) {
                 return -1;
             } else if (c < 0x80) {

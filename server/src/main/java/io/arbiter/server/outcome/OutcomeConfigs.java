@@ -38,14 +38,14 @@ public final class OutcomeConfigs {
     /** The configuration in {@code json} (the {@code outcomes} object; null means all defaults). */
     public static OutcomeConfig from(JsonObject json, Path journalDir) {
         Objects.requireNonNull(journalDir, "journalDir");
-        JsonObject settings = json == null ? new JsonObject() : json;
-        for (String key : settings.fieldNames()) {
+        final JsonObject settings = json == null ? new JsonObject() : json;
+        for (final String key : settings.fieldNames()) {
             if (!KEYS.contains(key)) {
                 throw new IllegalArgumentException("outcomes." + key + ": unknown setting (known: "
                         + String.join(", ", KEYS.stream().sorted().toList()) + ")");
             }
         }
-        OutcomeConfig defaults = OutcomeConfig.defaults();
+        final OutcomeConfig defaults = OutcomeConfig.defaults();
         try {
             return new OutcomeConfig(journalDir,
                     number(settings, MAX_JOURNAL_BYTES, defaults.maxJournalBytes()).longValue(),
@@ -68,7 +68,7 @@ public final class OutcomeConfigs {
     }
 
     private static Number number(JsonObject json, String key, Number fallback) {
-        Object value = json.getValue(key);
+        final Object value = json.getValue(key);
         if (value == null) {
             return fallback;
         }
@@ -79,8 +79,8 @@ public final class OutcomeConfigs {
     }
 
     private static int integer(JsonObject json, String key, int fallback) {
-        Number number = number(json, key, fallback);
-        long value = number.longValue();
+        final Number number = number(json, key, fallback);
+        final long value = number.longValue();
         if (value != number.doubleValue() || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("outcomes." + key + ": expected an integer, got " + number);
         }
@@ -88,7 +88,7 @@ public final class OutcomeConfigs {
     }
 
     private static Duration duration(JsonObject json, String key, Duration fallback) {
-        Object value = json.getValue(key);
+        final Object value = json.getValue(key);
         if (value == null) {
             return fallback;
         }

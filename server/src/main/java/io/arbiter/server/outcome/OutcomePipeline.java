@@ -98,7 +98,7 @@ public final class OutcomePipeline implements OutcomeLog {
         retries = counter(registry, OutcomeMetric.PG_RETRIES);
         corruptRecords = counter(registry, OutcomeMetric.JOURNAL_CORRUPT_RECORDS);
 
-        Journal opened = Journal.open(config.journalDir());
+        final Journal opened = Journal.open(config.journalDir());
         try {
             this.writer = new JournalWriter(opened, config.segmentBytes(), config.appendQueueCapacity(),
                     new JournalWriter.Listener() {
@@ -170,8 +170,8 @@ public final class OutcomePipeline implements OutcomeLog {
     }
 
     /**
-     * Opens the journal in {@code config.journalDir()} (recovering its unshipped tail) and starts the writer and shipper
-     * threads. The journal is opened on a worker thread; the future completes once both threads run.
+     * Opens the journal in {@code config.journalDir()} (recovering its unshipped tail) and starts the writer and
+     * shipper threads. The journal is opened on a worker thread; the future completes once both threads run.
      *
      * @param pool     the Postgres pool (schema migrated); the pipeline does not close it
      * @param registry where the metrics of {@link OutcomeMetric} are registered
@@ -185,10 +185,10 @@ public final class OutcomePipeline implements OutcomeLog {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(clock, "clock");
         return vertx.executeBlocking(() -> {
-            OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, registry, clock);
+            final OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, registry, clock);
             pipeline.writer.start();
             pipeline.shipper.start();
-            Journal.Recovery recovery = pipeline.journal.recovery();
+            final Journal.Recovery recovery = pipeline.journal.recovery();
             LOG.log(System.Logger.Level.INFO, "outcome pipeline started: journal {0}, {1} unshipped events to replay",
                     config.journalDir(), Long.toString(recovery.unshippedEvents()));
             return pipeline;
@@ -228,25 +228,25 @@ public final class OutcomePipeline implements OutcomeLog {
         if (closed.get()) {
             return Future.failedFuture(new IllegalStateException("outcome pipeline closed"));
         }
-        IOException failure = writer.failure();
+        final IOException failure = writer.failure();
         if (failure != null) {
             appendsFailed.increment();
             return Future.failedFuture(failure);
         }
-        int payloadLength = OutcomeCodec.encodedLength(outcome);
+        final int payloadLength = OutcomeCodec.encodedLength(outcome);
         if (payloadLength < 0) {
             return Future.failedFuture(new IllegalArgumentException("outcome cannot be stored: a string is longer "
                     + "than " + OutcomeCodec.MAX_STRING_BYTES + " UTF-8 bytes or contains NUL, the time is outside "
                     + "0.." + OutcomeCodec.MAX_TIME_MILLIS + ", or the value is not finite"));
         }
-        long recordLength = JournalDescriptor.HEADER_LENGTH + payloadLength;
-        long pending = writer.reserve(recordLength);
+        final long recordLength = JournalDescriptor.HEADER_LENGTH + payloadLength;
+        final long pending = writer.reserve(recordLength);
         if (journal.unshippedBytes() + pending > config.maxJournalBytes()) {
             writer.release(recordLength);
             return rejectFull("journal full: " + journal.unshippedBytes() + " bytes not yet in Postgres (limit "
                     + config.maxJournalBytes() + ")");
         }
-        Promise<Void> promise = Promise.promise();
+        final Promise<Void> promise = Promise.promise();
         if (!writer.offer(new JournalWriter.PendingAppend(outcome, payloadLength, promise, Vertx.currentContext()))) {
             writer.release(recordLength);
             return rejectFull("journal writer backlog full (" + config.appendQueueCapacity() + " appends waiting)");
@@ -287,7 +287,7 @@ public final class OutcomePipeline implements OutcomeLog {
     }
 
     private long lagMillis() {
-        long oldest = journal.oldestUnshippedMillis();
+        final long oldest = journal.oldestUnshippedMillis();
         return oldest == 0 ? 0 : Math.max(0, clock.millis() - oldest);
     }
 
@@ -307,16 +307,16 @@ public final class OutcomePipeline implements OutcomeLog {
             return closeFuture;
         }
         closed.set(true);
-        Context context = Vertx.currentContext();
-        Promise<Void> promise = Promise.promise();
+        final Context context = Vertx.currentContext();
+        final Promise<Void> promise = Promise.promise();
         closeFuture = promise.future();
-        Thread closer = new Thread(() -> {
+        final Thread closer = new Thread(() -> {
             Throwable failure = null;
             try {
                 writer.close();
                 shipper.close(config.closeTimeout());
                 journal.close();
-                long left = journal.unshippedEvents();
+                final long left = journal.unshippedEvents();
                 if (left > 0) {
                     LOG.log(System.Logger.Level.WARNING, "outcome pipeline closed with {0} events still in the "
                             + "journal; they are shipped at the next start", Long.toString(left));
@@ -324,8 +324,8 @@ public final class OutcomePipeline implements OutcomeLog {
             } catch (IOException | RuntimeException e) {
                 failure = e;
             }
-            Throwable result = failure;
-            Runnable settle = result == null ? promise::complete : () -> promise.fail(result);
+            final Throwable result = failure;
+            final Runnable settle = result == null ? promise::complete : () -> promise.fail(result);
             if (context == null) {
                 settle.run();
             } else {

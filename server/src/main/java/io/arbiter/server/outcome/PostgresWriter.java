@@ -120,17 +120,17 @@ final class PostgresWriter {
     /** Ships journal outcomes, decision rows and decision counts in one transaction. */
     Future<Result> write(List<OutcomeEvent> outcomes, List<OutcomeEvent> decisions,
                          List<DecisionCounts.Delta> counts) {
-        List<OutcomeEvent> decisionRows = new ArrayList<>(decisions);
-        List<OutcomeEvent> rewards = new ArrayList<>();
-        List<OutcomeEvent> rtb = new ArrayList<>();
-        for (OutcomeEvent event : outcomes) {
+        final List<OutcomeEvent> decisionRows = new ArrayList<>(decisions);
+        final List<OutcomeEvent> rewards = new ArrayList<>();
+        final List<OutcomeEvent> rtb = new ArrayList<>();
+        for (final OutcomeEvent event : outcomes) {
             switch (event.kind()) {
                 case DECISION -> decisionRows.add(event); // a durably appended decision: stored like a logged one
                 case REWARD -> rewards.add(event);
                 default -> rtb.add(event);
             }
         }
-        int offered = rewards.size() + rtb.size();
+        final int offered = rewards.size() + rtb.size();
         return pool.withTransaction(conn -> insertDecisions(conn, decisionRows)
                 .compose(insertedDecisions -> addCounts(conn, counts)
                         .compose(v -> insertRewards(conn, rewards))
@@ -143,15 +143,15 @@ final class PostgresWriter {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
-        int n = rows.size();
-        String[] ids = new String[n];
-        String[] experiments = new String[n];
-        String[] variants = new String[n];
-        String[] units = new String[n];
-        Double[] propensities = new Double[n];
-        Long[] times = new Long[n];
+        final int n = rows.size();
+        final String[] ids = new String[n];
+        final String[] experiments = new String[n];
+        final String[] variants = new String[n];
+        final String[] units = new String[n];
+        final Double[] propensities = new Double[n];
+        final Long[] times = new Long[n];
         for (int i = 0; i < n; i++) {
-            OutcomeEvent e = rows.get(i);
+            final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
             experiments[i] = e.scope();
             variants[i] = e.arm();
@@ -168,10 +168,10 @@ final class PostgresWriter {
         if (counts.isEmpty()) {
             return Future.succeededFuture();
         }
-        int n = counts.size();
-        String[] scopes = new String[n];
-        String[] arms = new String[n];
-        Long[] deltas = new Long[n];
+        final int n = counts.size();
+        final String[] scopes = new String[n];
+        final String[] arms = new String[n];
+        final Long[] deltas = new Long[n];
         for (int i = 0; i < n; i++) {
             scopes[i] = counts.get(i).scope();
             arms[i] = counts.get(i).arm();
@@ -184,14 +184,14 @@ final class PostgresWriter {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
-        int n = rows.size();
-        String[] ids = new String[n];
-        String[] experiments = new String[n];
-        String[] variants = new String[n];
-        Double[] rewards = new Double[n];
-        Long[] times = new Long[n];
+        final int n = rows.size();
+        final String[] ids = new String[n];
+        final String[] experiments = new String[n];
+        final String[] variants = new String[n];
+        final Double[] rewards = new Double[n];
+        final Long[] times = new Long[n];
         for (int i = 0; i < n; i++) {
-            OutcomeEvent e = rows.get(i);
+            final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
             experiments[i] = e.scope();
             variants[i] = e.arm();
@@ -207,16 +207,16 @@ final class PostgresWriter {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
-        int n = rows.size();
-        Short[] kinds = new Short[n];
-        String[] ids = new String[n];
-        String[] campaigns = new String[n];
-        String[] creatives = new String[n];
-        Double[] values = new Double[n];
-        Integer[] codes = new Integer[n];
-        Long[] times = new Long[n];
+        final int n = rows.size();
+        final Short[] kinds = new Short[n];
+        final String[] ids = new String[n];
+        final String[] campaigns = new String[n];
+        final String[] creatives = new String[n];
+        final Double[] values = new Double[n];
+        final Integer[] codes = new Integer[n];
+        final Long[] times = new Long[n];
         for (int i = 0; i < n; i++) {
-            OutcomeEvent e = rows.get(i);
+            final OutcomeEvent e = rows.get(i);
             kinds[i] = (short) e.kind().code();
             ids[i] = e.id();
             campaigns[i] = e.scope();
@@ -244,8 +244,8 @@ final class PostgresWriter {
                         + "(extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm")
                 .execute()
                 .map(rows -> {
-                    List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
-                    for (Row row : rows) {
+                    final List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
+                    for (final Row row : rows) {
                         aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
                                 row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
                                 row.getLong(7)));
@@ -255,16 +255,16 @@ final class PostgresWriter {
     }
 
     Future<List<String>> loadIdsSince(OutcomeKind kind, long sinceMillis) {
-        String sql = switch (kind) {
+        final String sql = switch (kind) {
             case DECISION -> "SELECT id FROM decisions WHERE time >= to_timestamp($1::int8 / 1000.0)";
             case REWARD -> "SELECT decision_id FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
             default -> "SELECT id FROM rtb_events WHERE kind = $2::int2 AND time >= to_timestamp($1::int8 / 1000.0)";
         };
-        Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD
+        final Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD
                 ? Tuple.of(sinceMillis) : Tuple.of(sinceMillis, (short) kind.code());
         return pool.preparedQuery(sql).execute(args).map(rows -> {
-            List<String> ids = new ArrayList<>(rows.size());
-            for (Row row : rows) {
+            final List<String> ids = new ArrayList<>(rows.size());
+            for (final Row row : rows) {
                 ids.add(row.getString(0));
             }
             return ids;

@@ -98,8 +98,8 @@ final class Shipper {
      * Postgres, together with the decision counts; fails if the pipeline closes first.
      */
     Future<Void> flush(Context context) {
-        Promise<Void> promise = Promise.promise();
-        FlushWaiter waiter = new FlushWaiter(journal.durablePosition(), ring.written(),
+        final Promise<Void> promise = Promise.promise();
+        final FlushWaiter waiter = new FlushWaiter(journal.durablePosition(), ring.written(),
                 flushSequence.incrementAndGet(), promise, context);
         waiters.add(waiter);
         LockSupport.unpark(thread);
@@ -138,7 +138,7 @@ final class Shipper {
 
     /** One turn of the loop: collect a batch (or keep the failed one), ship it, advance the checkpoint. */
     private void step() {
-        boolean stopping = closing;
+        final boolean stopping = closing;
         if (stopping && System.nanoTime() - closeDeadlineNanos > 0) {
             finished = true;
             return;
@@ -163,8 +163,8 @@ final class Shipper {
             park(config.flushInterval().toNanos());
             return;
         }
-        long started = System.nanoTime();
-        PostgresWriter.Result result;
+        final long started = System.nanoTime();
+        final PostgresWriter.Result result;
         try {
             result = ship(batch);
         } catch (Exception e) {
@@ -174,7 +174,7 @@ final class Shipper {
         postgresUp = true;
         consecutiveFailures = 0;
         backoffNanos = config.retryInitial().toNanos();
-        Batch shipped = batch;
+        final Batch shipped = batch;
         batch = null;
         decisionsDone += shipped.decisions().size();
         listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
@@ -198,11 +198,11 @@ final class Shipper {
     private void onFailure(Exception e, boolean stopping) {
         postgresUp = false;
         consecutiveFailures++;
-        boolean retry = !stopping;
+        final boolean retry = !stopping;
         listener.failed(e, retry);
         if (consecutiveFailures == 1 || consecutiveFailures % 100 == 0) {
             // SQLSTATE classes 22 (data), 23 (constraint), 42 (schema): retrying will not help by itself.
-            boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
+            final boolean rejected = e instanceof PgException pg && pg.getSqlState() != null
                     && (pg.getSqlState().startsWith("22") || pg.getSqlState().startsWith("23")
                     || pg.getSqlState().startsWith("42"));
             LOG.log(rejected ? System.Logger.Level.ERROR : System.Logger.Level.WARNING, "shipping "
@@ -220,28 +220,28 @@ final class Shipper {
     }
 
     private Batch collect() throws IOException {
-        long sequence = flushSequence.get();
-        long from = journal.shippedPosition();
-        List<OutcomeEvent> outcomes = new ArrayList<>();
-        long end = journal.read(from, config.batchSize(), outcomes);
+        final long sequence = flushSequence.get();
+        final long from = journal.shippedPosition();
+        final List<OutcomeEvent> outcomes = new ArrayList<>();
+        final long end = journal.read(from, config.batchSize(), outcomes);
         listener.corruptRecords(journal.corruptRecords());
         if (!outcomes.isEmpty()) {
             journal.noteOldestUnshipped(outcomes.get(0).timeMillis());
         }
-        List<OutcomeEvent> decisions = new ArrayList<>();
+        final List<OutcomeEvent> decisions = new ArrayList<>();
         ring.drain(decisions, config.batchSize());
-        boolean full = outcomes.size() >= config.batchSize() || decisions.size() >= config.batchSize();
+        final boolean full = outcomes.size() >= config.batchSize() || decisions.size() >= config.batchSize();
         return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full);
     }
 
     /** With nothing to ship, checks Postgres once per probe interval so that {@link #postgresUp} stays truthful. */
     private void probeWhenIdle() {
-        long now = System.nanoTime();
+        final long now = System.nanoTime();
         if (now - lastContactNanos < PROBE_INTERVAL_NANOS) {
             return;
         }
         lastContactNanos = now;
-        Promise<Void> promise = Promise.promise();
+        final Promise<Void> promise = Promise.promise();
         pgContext.runOnContext(v -> writer.ping().onComplete(promise));
         try {
             promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -256,17 +256,17 @@ final class Shipper {
 
     private PostgresWriter.Result ship(Batch batch) throws Exception {
         lastContactNanos = System.nanoTime();
-        Promise<PostgresWriter.Result> promise = Promise.promise();
+        final Promise<PostgresWriter.Result> promise = Promise.promise();
         pgContext.runOnContext(v -> writer.write(batch.outcomes(), batch.decisions(), batch.counts())
                 .onComplete(promise));
         return promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void completeWaiters(long shippedSequence) {
-        long shippedPosition = journal.shippedPosition();
-        long decisions = decisionsDone;
+        final long shippedPosition = journal.shippedPosition();
+        final long decisions = decisionsDone;
         for (Iterator<FlushWaiter> it = waiters.iterator(); it.hasNext(); ) {
-            FlushWaiter waiter = it.next();
+            final FlushWaiter waiter = it.next();
             if (waiter.sequence() <= shippedSequence && waiter.journalTarget() <= shippedPosition
                     && waiter.decisionTarget() <= decisions) {
                 it.remove();
@@ -276,7 +276,7 @@ final class Shipper {
     }
 
     private static void settle(FlushWaiter waiter, Throwable failure) {
-        Runnable action = failure == null ? waiter.promise()::complete : () -> waiter.promise().fail(failure);
+        final Runnable action = failure == null ? waiter.promise()::complete : () -> waiter.promise().fail(failure);
         if (waiter.context() == null) {
             action.run();
         } else {

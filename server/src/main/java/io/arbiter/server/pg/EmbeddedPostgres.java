@@ -33,10 +33,10 @@ import java.util.concurrent.TimeUnit;
  * tests simulate an outage. {@link #close()} stops for good.
  *
  * <p>Running as root: Postgres refuses to run as root, so every Postgres process is started through
- * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} (user {@code nobody}). The cluster directory is then owned by
- * 65534 and every ancestor must be traversable by it; if one is not (e.g. {@code /root/...}), the cluster is placed in
- * {@code /var/tmp/arbiter-pg-<hash of the requested path>} instead and a warning says so. The mapping is deterministic,
- * so a restart with the same data dir finds the same cluster.
+ * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} (user {@code nobody}). The cluster directory is then owned
+ * by 65534 and every ancestor must be traversable by it; if one is not (e.g. {@code /root/...}), the cluster is placed
+ * in {@code /var/tmp/arbiter-pg-<hash of the requested path>} instead and a warning says so. The mapping is
+ * deterministic, so a restart with the same data dir finds the same cluster.
  *
  * <p>Surviving a SIGKILL of the JVM: Postgres runs detached (pg_ctl), so it may outlive the JVM. On start, a
  * {@code postmaster.pid} naming a live postgres process for this cluster is adopted if its port fits the configuration,
@@ -69,7 +69,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** Convenience: construct and start. */
     public static EmbeddedPostgres launch(EmbeddedPostgresConfig config) throws IOException {
-        EmbeddedPostgres postgres = new EmbeddedPostgres(config);
+        final EmbeddedPostgres postgres = new EmbeddedPostgres(config);
         postgres.start();
         return postgres;
     }
@@ -106,9 +106,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
             run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "-t",
                     Long.toString(config.startTimeout().toSeconds()), "stop"), null);
         } catch (IOException e) {
-            Path pidFile = clusterDir.resolve("postmaster.pid");
-            List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile) : List.of();
-            long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+            final Path pidFile = clusterDir.resolve("postmaster.pid");
+            final List<String> lines = Files.exists(pidFile) ? Files.readAllLines(pidFile) : List.of();
+            final long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
             if (pid > 0 && isPostgresForCluster(pid)) {
                 throw e;
             }
@@ -151,14 +151,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** A {@code postgres://} URL for the application database (password included when one is set). */
     public synchronized String url() {
-        String credentials = config.password().isEmpty() ? config.user()
+        final String credentials = config.password().isEmpty() ? config.user()
                 : config.user() + ":" + java.net.URLEncoder.encode(config.password(), StandardCharsets.UTF_8);
         return "postgres://" + credentials + "@127.0.0.1:" + port + "/" + config.database();
     }
 
     /** Connect options for the Vert.x pg client. */
     public synchronized PgConnectOptions connectOptions() {
-        PgConnectOptions options = new PgConnectOptions()
+        final PgConnectOptions options = new PgConnectOptions()
                 .setHost("127.0.0.1")
                 .setPort(port)
                 .setDatabase(config.database())
@@ -172,7 +172,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     // ---------------------------------------------------------------- cluster directory
 
     private Path prepareClusterDir() throws IOException {
-        Path requested = config.dataDir();
+        final Path requested = config.dataDir();
         if (!root) {
             Files.createDirectories(requested.getParent());
             return requested;
@@ -214,13 +214,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
      */
     private void collectAbandonedFallbackClusters() {
         try (java.util.stream.Stream<Path> files = Files.list(FALLBACK_PARENT)) {
-            for (Path origin : (Iterable<Path>) files::iterator) {
-                String name = origin.getFileName().toString();
+            for (final Path origin : (Iterable<Path>) files::iterator) {
+                final String name = origin.getFileName().toString();
                 if (!name.startsWith(FALLBACK_PREFIX) || !name.endsWith(ORIGIN_SUFFIX)) {
                     continue;
                 }
-                Path cluster = origin.resolveSibling(name.substring(0, name.length() - ORIGIN_SUFFIX.length()));
-                Path requested = Path.of(Files.readString(origin).strip());
+                final Path cluster = origin.resolveSibling(name.substring(0, name.length() - ORIGIN_SUFFIX.length()));
+                final Path requested = Path.of(Files.readString(origin).strip());
                 if (!requested.startsWith(TEMP_DIR) || Files.exists(requested) || runningPostgresPid(cluster) > 0) {
                     continue;
                 }
@@ -238,12 +238,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** The pid of a live postgres serving {@code cluster}, or -1. */
     private static long runningPostgresPid(Path cluster) {
         try {
-            Path pidFile = cluster.resolve("postmaster.pid");
+            final Path pidFile = cluster.resolve("postmaster.pid");
             if (!Files.exists(pidFile)) {
                 return -1;
             }
-            List<String> lines = Files.readAllLines(pidFile);
-            long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+            final List<String> lines = Files.readAllLines(pidFile);
+            final long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
             return pid > 0 && isPostgresForCluster(pid, cluster) ? pid : -1;
         } catch (IOException e) {
             return -1;
@@ -254,7 +254,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static boolean reachableByUnprivileged(Path dir) throws IOException {
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.exists(p)) {
-                int uid = (Integer) Files.getAttribute(p, "unix:uid");
+                final int uid = (Integer) Files.getAttribute(p, "unix:uid");
                 if (uid != UNPRIVILEGED_ID
                         && !Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
                     return false;
@@ -265,7 +265,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     private static void createTraversableDirectories(Path dir) throws IOException {
-        List<Path> missing = new ArrayList<>();
+        final List<Path> missing = new ArrayList<>();
         for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
             missing.add(p);
         }
@@ -276,8 +276,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     private void initCluster() throws IOException {
-        long started = System.nanoTime();
-        List<String> command = new ArrayList<>(List.of(bin("initdb"), "-D", clusterDir.toString(), "-U",
+        final long started = System.nanoTime();
+        final List<String> command = new ArrayList<>(List.of(bin("initdb"), "-D", clusterDir.toString(), "-U",
                 config.user(), "-E", "UTF8", "--locale=C", "--auth-local=trust"));
         if (!config.durableInit()) {
             command.add("--no-sync");
@@ -302,7 +302,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
         }
         // Single-user mode creates the application database without needing a client or a running server.
-        List<String> single = new ArrayList<>(List.of(bin("postgres"), "--single", "-D", clusterDir.toString()));
+        final List<String> single = new ArrayList<>(List.of(bin("postgres"), "--single", "-D", clusterDir.toString()));
         if (!config.durableInit()) {
             single.add("-F"); // fsync off for this throwaway session, like initdb --no-sync
         }
@@ -315,19 +315,19 @@ public final class EmbeddedPostgres implements AutoCloseable {
     // ---------------------------------------------------------------- running server
 
     /**
-     * Looks at a leftover {@code postmaster.pid}: adopts the server it names when it is a live postgres for this cluster
-     * on an acceptable port (returns true), stops it when the port does not fit, deletes the file when stale.
+     * Looks at a leftover {@code postmaster.pid}: adopts the server it names when it is a live postgres for this
+     * cluster on an acceptable port (returns true), stops it when the port does not fit, deletes the file when stale.
      */
     private boolean adoptOrClearRunningServer() throws IOException {
-        Path pidFile = clusterDir.resolve("postmaster.pid");
+        final Path pidFile = clusterDir.resolve("postmaster.pid");
         if (!Files.exists(pidFile)) {
             return false;
         }
-        List<String> lines = Files.readAllLines(pidFile);
-        long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
-        int filePort = lines.size() > 3 ? (int) parseLong(lines.get(3).trim()) : -1;
+        final List<String> lines = Files.readAllLines(pidFile);
+        final long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+        final int filePort = lines.size() > 3 ? (int) parseLong(lines.get(3).trim()) : -1;
         if (pid > 0 && isPostgresForCluster(pid)) {
-            boolean portFits = (config.port() == 0 && (port == 0 || port == filePort)) || filePort == port;
+            final boolean portFits = (config.port() == 0 && (port == 0 || port == filePort)) || filePort == port;
             if (portFits && filePort > 0 && accepts(filePort)) {
                 port = filePort;
                 LOG.log(System.Logger.Level.INFO, "adopted running Postgres (pid {0}, port {1}) for {2}",
@@ -346,7 +346,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        boolean pickPort = port == 0;
+        final boolean pickPort = port == 0;
         for (int attempt = 1; ; attempt++) {
             if (pickPort) {
                 port = freePort();
@@ -357,7 +357,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
                         Long.toString(config.startTimeout().toSeconds()), "-o",
                         "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=on"
                                 + " -c max_connections=64", "start"), null);
-                LOG.log(System.Logger.Level.INFO, "Postgres listening on 127.0.0.1:{0} (cluster {1})", Integer.toString(port),
+                LOG.log(System.Logger.Level.INFO, "Postgres listening on 127.0.0.1:{0} (cluster {1})", Integer.toString(
+                        port),
                         clusterDir);
                 return;
             } catch (IOException e) {
@@ -384,8 +385,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private static boolean isPostgresForCluster(long pid, Path cluster) {
         try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+            final byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            final String cmdline = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
             return cmdline.contains("postgres") && cmdline.contains(cluster.toString());
         } catch (IOException e) {
             return false;
@@ -415,37 +416,37 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** Runs a Postgres tool (as the unprivileged user when root) and fails with its output on a non-zero exit. */
     private String run(List<String> command, String stdin) throws IOException {
-        List<String> full = new ArrayList<>();
+        final List<String> full = new ArrayList<>();
         if (root) {
             full.addAll(List.of("setpriv", "--reuid=" + UNPRIVILEGED_ID, "--regid=" + UNPRIVILEGED_ID,
                     "--clear-groups"));
         }
         full.addAll(command);
-        Path output = Files.createTempFile("arbiter-pg-", ".out");
+        final Path output = Files.createTempFile("arbiter-pg-", ".out");
         try {
-            ProcessBuilder builder = new ProcessBuilder(full)
+            final ProcessBuilder builder = new ProcessBuilder(full)
                     .directory(Path.of("/").toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile());
-            Map<String, String> env = builder.environment();
+            final Map<String, String> env = builder.environment();
             env.keySet().removeIf(key -> key.startsWith("PG"));
             env.put("LC_ALL", "C");
             env.put("LANG", "C");
             if (stdin == null) {
                 builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             }
-            Process process = builder.start();
+            final Process process = builder.start();
             if (stdin != null) {
                 try (OutputStream in = process.getOutputStream()) {
                     in.write(stdin.getBytes(StandardCharsets.UTF_8));
                 }
             }
-            long timeoutMillis = config.startTimeout().toMillis() + 10_000;
+            final long timeoutMillis = config.startTimeout().toMillis() + 10_000;
             if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new IOException("timed out: " + String.join(" ", full));
             }
-            String text = Files.readString(output);
+            final String text = Files.readString(output);
             if (process.exitValue() != 0) {
                 throw new IOException("command failed with exit code " + process.exitValue() + ": "
                         + String.join(" ", full) + "\n" + text);
@@ -461,7 +462,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private static String tail(Path log) {
         try {
-            List<String> lines = Files.readAllLines(log);
+            final List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
@@ -486,7 +487,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private static String shortHash(String text) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            final byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

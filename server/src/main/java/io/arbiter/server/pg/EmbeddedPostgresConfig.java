@@ -97,6 +97,7 @@ public record EmbeddedPostgresConfig(Path dataDir, int port, String database, St
     public String toString() {
         return "EmbeddedPostgresConfig[dataDir=" + dataDir + ", port=" + port + ", database=" + database + ", user="
                 + user + ", password=" + (password.isEmpty() ? "<none>" : "<set>") + ", binariesCacheDir="
-                + binariesCacheDir + ", startTimeout=" + startTimeout + ", stopOnJvmExit=" + stopOnJvmExit + ", durableInit=" + durableInit + "]";
+                + binariesCacheDir + ", startTimeout=" + startTimeout + ", stopOnJvmExit=" + stopOnJvmExit
+                        + ", durableInit=" + durableInit + "]";
     }
 }

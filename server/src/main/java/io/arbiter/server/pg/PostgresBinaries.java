@@ -45,7 +45,8 @@ final class PostgresBinaries {
                 return cacheDir;
             }
             // Something (a tmp cleaner) removed files from under the marker: move the remains aside, extract again.
-            Path broken = cacheDir.resolveSibling(cacheDir.getFileName() + ".broken-" + ProcessHandle.current().pid()
+            final Path broken = cacheDir.resolveSibling(cacheDir.getFileName() + ".broken-" + ProcessHandle.current()
+                    .pid()
                     + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
             LOG.log(System.Logger.Level.WARNING, "Postgres binaries in {0} are incomplete; extracting them again",
                     cacheDir);
@@ -57,11 +58,12 @@ final class PostgresBinaries {
             }
         }
         Files.createDirectories(cacheDir.getParent());
-        Path staging = cacheDir.resolveSibling(cacheDir.getFileName() + ".staging-" + ProcessHandle.current().pid()
+        final Path staging = cacheDir.resolveSibling(cacheDir.getFileName() + ".staging-" + ProcessHandle.current().pid(
+                )
                 + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         Files.createDirectory(staging);
         try {
-            long started = System.nanoTime();
+            final long started = System.nanoTime();
             extract(staging);
             Files.createFile(staging.resolve(COMPLETE_MARKER));
             Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -83,7 +85,7 @@ final class PostgresBinaries {
     }
 
     private static boolean isComplete(Path dir) {
-        for (String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
+        for (final String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
             if (!Files.isExecutable(dir.resolve("bin").resolve(tool))) {
                 return false;
             }
@@ -92,7 +94,7 @@ final class PostgresBinaries {
     }
 
     private static void extract(Path target) throws IOException {
-        ClassLoader loader = PostgresBinaries.class.getClassLoader();
+        final ClassLoader loader = PostgresBinaries.class.getClassLoader();
         try (InputStream raw = loader.getResourceAsStream(ARCHIVE_RESOURCE)) {
             if (raw == null) {
                 throw new IOException("resource " + ARCHIVE_RESOURCE + " not on the class path (dependency "
@@ -102,7 +104,7 @@ final class PostgresBinaries {
                     new XZInputStream(new BufferedInputStream(raw, 1 << 16)))) {
                 TarArchiveEntry entry;
                 while ((entry = tar.getNextEntry()) != null) {
-                    Path path = target.resolve(entry.getName()).normalize();
+                    final Path path = target.resolve(entry.getName()).normalize();
                     if (!path.startsWith(target)) {
                         throw new IOException("archive entry escapes the target directory: " + entry.getName());
                     }
@@ -127,7 +129,7 @@ final class PostgresBinaries {
 
     /** Keeps the archive's execute bits and makes everything readable by everyone. */
     private static Set<PosixFilePermission> readableByAll(int mode) {
-        Set<PosixFilePermission> permissions = EnumSet.of(PosixFilePermission.OWNER_READ,
+        final Set<PosixFilePermission> permissions = EnumSet.of(PosixFilePermission.OWNER_READ,
                 PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
         if ((mode & 0111) != 0) {
             permissions.add(PosixFilePermission.OWNER_EXECUTE);

@@ -59,12 +59,12 @@ public final class RewardBatchHandler extends JsonEndpoint {
         }
         JsonBodies.required(items, "rewards");
         final List<Future<JsonObject>> results = new ArrayList<>(items.size());
-        for (Item item : items) {
+        for (final Item item : items) {
             results.add(process(item));
         }
         Future.join(results).onComplete(done -> {
             final JsonArray out = new JsonArray();
-            for (Future<JsonObject> result : results) {
+            for (final Future<JsonObject> result : results) {
                 out.add(result.result());
             }
             respond(request, 200, new JsonObject().put("results", out).encode(), startNanos);

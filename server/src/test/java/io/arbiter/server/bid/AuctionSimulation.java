@@ -54,7 +54,7 @@ public final class AuctionSimulation {
                 MARKET_MEDIAN_CPM, MARKET_SIGMA, java.util.Arrays.toString(TRUE_CTR)));
             s.append(String.format(Locale.ROOT, "%-9s %11s %7s %9s %7s %16s%n", "bidder", "impressions", "clicks",
                 "spend", "eCPC", "budget ran out"));
-            for (Result r : new Result[] {arbiter, constant, linear}) {
+            for (final Result r : new Result[] {arbiter, constant, linear}) {
                 s.append(String.format(Locale.ROOT, "%-9s %11d %7d %9.2f %7.3f %16s%n", r.name(), r.impressions(),
                     r.clicks(), r.spend(), r.ecpc(), Double.isNaN(r.budgetOutHour()) ? "never"
                         : String.format(Locale.ROOT, "at %.2f h", r.budgetOutHour())));
@@ -103,7 +103,7 @@ public final class AuctionSimulation {
         }
         final Result arbiter = runArbiter(seed, times, price, clickU, dayStart);
         double avgCtr = 0;
-        for (double c : TRUE_CTR) {
+        for (final double c : TRUE_CTR) {
             avgCtr += c / TRUE_CTR.length;
         }
         final double b0 = 1000 * avgCtr * VALUE_PER_CLICK;

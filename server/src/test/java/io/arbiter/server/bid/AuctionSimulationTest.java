@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The deterministic one-day auction simulation (see {@link AuctionSimulation}): at the same daily budget this bidder
  * gets more clicks than a constant and a linear bidder, and its cumulative spend is within 10% of the even schedule
- * at every hour mark. Deterministic for a seed (default 2014, {@code -Dsimulation.seed=N} for another), printed with the report;
- * one seed keeps the test near 15 s, other seeds are in docs/bidding.md.
+ * at every hour mark. Deterministic for a seed (default 2014, {@code -Dsimulation.seed=N} for another), printed with
+ * the report; one seed keeps the test near 15 s, other seeds are in docs/bidding.md.
  */
 class AuctionSimulationTest {
 
     @Test
     void theBidderBeatsConstantAndLinearBiddingAndPacesEvenly() throws Exception {
-        for (long seed : new long[] {Long.getLong("simulation.seed", 2014L)}) {
+        for (final long seed : new long[] {Long.getLong("simulation.seed", 2014L)}) {
             final AuctionSimulation.Report report = AuctionSimulation.run(seed);
             System.out.print(report.table());
             final String context = "seed " + seed + "\n" + report.table();

@@ -56,7 +56,7 @@ class BidEndpointContractTest {
             "pmp-direct-deal.json", 204); // private auction; both deals are for other seats (Agency1, Agency2)
         final List<Path> files = examples();
         assertEquals(4, files.size(), "the four IAB example requests");
-        for (Path file : files) {
+        for (final Path file : files) {
             final String body = Files.readString(file);
             final String name = file.getFileName().toString();
             final Answered answered = expected.get(name) == 200 ? bidUntilAnswered(body)

@@ -63,7 +63,7 @@ final class BidFixture {
 
     static Path iabExamples() {
         // A copy lives in the test resources so the build is self-contained.
-        for (Path candidate : new Path[] {Path.of("src", "test", "resources", "openrtb", "iab-examples"),
+        for (final Path candidate : new Path[] {Path.of("src", "test", "resources", "openrtb", "iab-examples"),
             Path.of("..", "..", "shared", "openrtb", "iab-examples")}) {
             if (Files.isDirectory(candidate)) {
                 return candidate;

@@ -32,7 +32,7 @@ class BidFuzzTest {
     private static List<byte[]> seeds() throws Exception {
         final List<byte[]> seeds = new ArrayList<>();
         try (Stream<Path> files = Files.list(BidFixture.iabExamples().resolve("bid-requests"))) {
-            for (Path p : files.sorted().toList()) {
+            for (final Path p : files.sorted().toList()) {
                 seeds.add(Files.readAllBytes(p));
             }
         }

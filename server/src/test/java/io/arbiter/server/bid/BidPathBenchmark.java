@@ -21,8 +21,9 @@ import java.util.Locale;
  * percentiles as upper bounds.
  *
  * <p>Run: {@code ./mvnw -q -pl server -am test-compile} then
- * {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "server/target/test-classes:server/target/classes:$(cat cp.txt)"
- * io.arbiter.server.bid.BidPathBenchmark} (see docs/BENCHMARKS.md for the class path line).
+ * {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp
+ * "server/target/test-classes:server/target/classes:$(cat cp.txt)" io.arbiter.server.bid.BidPathBenchmark} (see
+ * docs/BENCHMARKS.md for the class path line).
  */
 public final class BidPathBenchmark {
     static final String REQUEST = "{\"id\":\"bench-1\",\"at\":2,\"tmax\":100,\"cur\":[\"USD\"],"

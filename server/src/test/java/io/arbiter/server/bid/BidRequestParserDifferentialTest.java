@@ -47,11 +47,11 @@ class BidRequestParserDifferentialTest {
         final SplittableRandom rng = new SplittableRandom(SEED);
         final List<byte[]> seeds = new ArrayList<>();
         try (Stream<Path> files = Files.list(BidFixture.iabExamples().resolve("bid-requests"))) {
-            for (Path p : files.sorted().toList()) {
+            for (final Path p : files.sorted().toList()) {
                 seeds.add(Files.readAllBytes(p));
             }
         }
-        for (byte[] example : seeds) {
+        for (final byte[] example : seeds) {
             compare(example, "IAB example");
             assertTrue(describe(mine).contains("imps=1"), "the IAB examples are read: " + describe(mine));
         }
@@ -128,7 +128,8 @@ class BidRequestParserDifferentialTest {
         s.append("id=").append(r.id).append(" at=").append(r.at).append(" tmax=").append(r.tmax)
             .append(" test=").append(r.test).append(" cur=").append(r.cur).append(" bcat=").append(r.bcat)
             .append(" badv=").append(r.badv).append(" wseat=").append(r.wseat).append(" bseat=").append(r.bseat)
-            .append(" site=").append(r.hasSite).append('/').append(r.siteDomain).append(" pub=").append(r.publisherDomain)
+            .append(" site=").append(r.hasSite).append('/').append(r.siteDomain).append(" pub=").append(
+                    r.publisherDomain)
             .append(" app=").append(r.hasApp).append('/').append(r.appBundle).append('/').append(r.appDomain)
             .append(" devicetype=").append(r.deviceType).append(" country=").append(r.country)
             .append(" ifa=").append(r.ifa).append(" user=").append(r.userId).append('/').append(r.buyerUid)
@@ -140,7 +141,8 @@ class BidRequestParserDifferentialTest {
             final BidRequest.Imp imp = r.imp(i);
             s.append("\n imp id=").append(imp.id).append(" floor=").append(imp.bidfloor).append(' ')
                 .append(imp.bidfloorcur).append(" instl=").append(imp.instl)
-                .append(" banner=").append(imp.hasBanner).append('/').append(imp.bannerW).append('x').append(imp.bannerH)
+                .append(" banner=").append(imp.hasBanner).append('/').append(imp.bannerW).append('x').append(
+                        imp.bannerH)
                 .append(" formats=").append(ints(imp.formatW)).append('x').append(ints(imp.formatH))
                 .append(" battr=").append(ints(imp.bannerBattr))
                 .append(" video=").append(imp.hasVideo).append('/').append(imp.videoW).append('x').append(imp.videoH)
@@ -241,7 +243,8 @@ class BidRequestParserDifferentialTest {
         private static String deal(SplittableRandom rng) {
             final String rest = object(rng, "bidfloor", price(rng), "bidfloorcur", str(rng), "at", num(rng),
                 "wseat", strArray(rng));
-            final String id = rng.nextInt(50) == 0 ? "" : member(rng, "id", id(rng)) + (rest.indexOf(':') > 0 ? "," : "");
+            final String id = rng.nextInt(50) == 0 ? "" : member(rng, "id", id(rng)) + (rest.indexOf(':') > 0 ? ","
+                    : "");
             return "{" + id + rest.substring(1);
         }
 

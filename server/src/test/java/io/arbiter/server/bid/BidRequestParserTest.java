@@ -24,8 +24,8 @@ class BidRequestParserTest {
     @Test
     void openRtb25CarriesGdprConsentUsPrivacyEidsAndSchainUnderExt() throws Exception {
         parse("{\"id\":\"r\"," + IMP + ",\"regs\":{\"ext\":{\"gdpr\":1,\"us_privacy\":\"1YNN\"}},"
-            + "\"user\":{\"id\":\"u\",\"ext\":{\"consent\":\"CO-consent\",\"eids\":[{\"source\":\"a\"},{\"source\":\"b\"}]}},"
-            + "\"source\":{\"ext\":{\"schain\":{\"complete\":1,\"nodes\":[{\"asi\":\"x.com\"}]}}}}");
+            + "\"user\":{\"id\":\"u\",\"ext\":{\"consent\":\"CO-consent\",\"eids\":[{\"source\":\"a\"},{\"source\":\"b"
+            + "\"}]}},\"source\":{\"ext\":{\"schain\":{\"complete\":1,\"nodes\":[{\"asi\":\"x.com\"}]}}}}");
         assertEquals(1, request.gdpr);
         assertEquals("1YNN", request.usPrivacy);
         assertEquals("CO-consent", request.consent);
@@ -59,8 +59,8 @@ class BidRequestParserTest {
     @Test
     void aReusedRequestForgetsThePreviousOne() throws Exception {
         parse("{\"id\":\"a\",\"at\":1,\"bcat\":[\"IAB1\"],\"imp\":[{\"id\":\"1\",\"bidfloor\":2,\"banner\":"
-            + "{\"format\":[{\"w\":1,\"h\":2}],\"battr\":[1]},\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"d\"}]}},"
-            + "{\"id\":\"2\",\"native\":{}}],\"app\":{\"bundle\":\"B\"}}");
+            + "{\"format\":[{\"w\":1,\"h\":2}],\"battr\":[1]},\"pmp\":{\"private_auction\":1,\"deals\":[{\"id\":\"d\""
+            + "}]}},{\"id\":\"2\",\"native\":{}}],\"app\":{\"bundle\":\"B\"}}");
         assertEquals(2, request.impCount());
         parse("{\"id\":\"b\"," + IMP + "}");
         assertEquals("b", request.id);
@@ -78,7 +78,8 @@ class BidRequestParserTest {
 
     @Test
     void siteDomainAndAppBundleAreLowerCasedAndCountriesUpperCased() throws Exception {
-        parse("{\"id\":\"r\"," + IMP + ",\"site\":{\"domain\":\"News.Example\"},\"device\":{\"geo\":{\"country\":\"usa\"}}}");
+        parse("{\"id\":\"r\"," + IMP + ",\"site\":{\"domain\":\"News.Example\"},\"device\":{\"geo\":{\"country\":\"usa"
+                + "\"}}}");
         assertEquals("news.example", request.siteDomain);
         assertEquals("USA", request.country);
     }

@@ -21,7 +21,7 @@ public final class BidServerMain {
         final int port = args.length > 0 ? Integer.parseInt(args[0]) : 8090;
         final io.arbiter.server.config.ServerConfig config = BidFixture.demoConfig();
         final JsonArray campaigns = new JsonArray();
-        for (Object raw : config.campaigns) {
+        for (final Object raw : config.campaigns) {
             final JsonObject c = ((JsonObject) raw).copy();
             c.put("budget", new JsonObject().put("daily", 1_000_000_000));
             c.remove("frequencyCap");

@@ -37,7 +37,7 @@ class CampaignAdminContractTest {
                 "Authorization", auth);
             assertEquals(400, bad.status());
             assertNotNull(bad.body().toJsonObject().getString("field"));
-            for (String broken : new String[] {"{\"creatives\":[null]}", "{\"creatives\":\"x\"}",
+            for (final String broken : new String[] {"{\"creatives\":[null]}", "{\"creatives\":\"x\"}",
                 "{\"budget\":{\"daily\":\"lots\"}}", "{\"creatives\":[{\"id\":\"c\",\"banner\":[null]}]}"}) {
                 assertEquals(400, http.send(HttpMethod.PUT, "/v1/campaigns/broken", Buffer.buffer(broken),
                     "Content-Type", "application/json", "Authorization", auth).status(), broken);

@@ -39,7 +39,7 @@ final class InMemoryOutcomeLog implements OutcomeLog {
     @Override
     public Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis) {
         final List<String> ids = new ArrayList<>();
-        for (OutcomeEvent e : List.copyOf(appended)) {
+        for (final OutcomeEvent e : List.copyOf(appended)) {
             if (e.kind() == kind && e.timeMillis() >= sinceMillis) {
                 ids.add(e.id());
             }

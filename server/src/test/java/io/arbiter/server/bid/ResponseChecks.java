@@ -23,13 +23,13 @@ final class ResponseChecks {
         assertNotNull(seatbids, "seatbid");
         assertFalse(seatbids.isEmpty(), "seatbid not empty");
         final Set<String> impIds = new HashSet<>();
-        for (Object imp : request.getJsonArray("imp")) {
+        for (final Object imp : request.getJsonArray("imp")) {
             impIds.add(((JsonObject) imp).getString("id"));
         }
         final Set<String> bidIds = new HashSet<>();
         final Set<String> bidImps = new HashSet<>();
-        for (Object sb : seatbids) {
-            for (Object b : ((JsonObject) sb).getJsonArray("bid")) {
+        for (final Object sb : seatbids) {
+            for (final Object b : ((JsonObject) sb).getJsonArray("bid")) {
                 final JsonObject bid = (JsonObject) b;
                 assertTrue(bidIds.add(bid.getString("id")), "bid ids unique");
                 assertTrue(impIds.contains(bid.getString("impid")), "impid refers to an imp");

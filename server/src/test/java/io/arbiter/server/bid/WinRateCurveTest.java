@@ -19,7 +19,7 @@ class WinRateCurveTest {
 
     private static double surplus(double bid, double value, double[] market) {
         double total = 0;
-        for (double m : market) {
+        for (final double m : market) {
             if (bid > m) {
                 total += value - bid;
             }
@@ -56,7 +56,7 @@ class WinRateCurveTest {
             curve.observe(WinRateCurve.NO_CONTEXT, bid, bid > market[rng.nextInt(market.length)]);
         }
         curve.refresh();
-        for (double value : new double[] {3.0, 5.0, 8.0}) {
+        for (final double value : new double[] {3.0, 5.0, 8.0}) {
             final double best = bestSurplus(value, market);
             final double learned = surplus(curve.shade(WinRateCurve.NO_CONTEXT, value, 0), value, market);
             final double fixed = surplus(0.8 * value, value, market);
@@ -91,7 +91,7 @@ class WinRateCurveTest {
         final double value = 8.0;
         double ownTotal = 0;
         double wideTotal = 0;
-        for (Object[] c : new Object[][] {{cheap, cheapMarket, "cheap"}, {dear, dearMarket, "dear"}}) {
+        for (final Object[] c : new Object[][] {{cheap, cheapMarket, "cheap"}, {dear, dearMarket, "dear"}}) {
             final double[] market = (double[]) c[1];
             final double best = bestSurplus(value, market);
             final double own = surplus(curve.shade((Long) c[0], value, 0), value, market);
@@ -158,7 +158,7 @@ class WinRateCurveTest {
         for (int p = 0; p < publishers.length * 2; p++) {
             final boolean app = p >= publishers.length;
             final String publisher = publishers[p % publishers.length];
-            for (int[] f : formats) {
+            for (final int[] f : formats) {
                 final long key = WinRateCurve.context(app, publisher, f[0], f[1], f[2]);
                 final String what = (app ? "app " : "site ") + publisher + " " + java.util.Arrays.toString(f);
                 assertTrue(key != WinRateCurve.NO_CONTEXT, what);

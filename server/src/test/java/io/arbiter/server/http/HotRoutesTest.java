@@ -90,7 +90,7 @@ class HotRoutesTest {
                 java.net.http.HttpRequest.BodyPublishers.ofByteArrays(List.of(chunks)));
         } else {
             final ByteArrayOutputStream all = new ByteArrayOutputStream();
-            for (byte[] chunk : chunks) {
+            for (final byte[] chunk : chunks) {
                 all.write(chunk);
             }
             publisher = java.net.http.HttpRequest.BodyPublishers.ofByteArray(all.toByteArray());
@@ -241,7 +241,7 @@ class HotRoutesTest {
 
     @Test
     void aBodyThatDoesNotDecompressIs400AndTheNextRequestIsServed() throws Exception {
-        for (String coding : new String[] {"gzip", "deflate"}) {
+        for (final String coding : new String[] {"gzip", "deflate"}) {
             final Answer broken = send(HttpMethod.POST, "/echo", false, coding,
                 "not compressed at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             assertEquals(400, broken.status(), coding);
@@ -345,7 +345,8 @@ class HotRoutesTest {
             socket.getOutputStream().write(body);
             socket.getOutputStream().flush();
             assertEquals("HTTP/1.1 200 OK", readLine(socket.getInputStream()));
-            final byte[] answer = readRest(socket.getInputStream()).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            final byte[] answer = readRest(socket.getInputStream()).getBytes(
+                    java.nio.charset.StandardCharsets.ISO_8859_1);
             assertArrayEquals(body, java.util.Arrays.copyOfRange(answer, 4, answer.length));
         }
         // the same through the router, and with the JDK client's own Expect handling

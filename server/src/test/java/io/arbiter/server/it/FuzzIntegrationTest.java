@@ -74,7 +74,7 @@ class FuzzIntegrationTest {
 
     private static long totalRewards() throws Exception {
         long total = 0;
-        for (Object v : server.stats("hero").getJsonArray("variantStats")) {
+        for (final Object v : server.stats("hero").getJsonArray("variantStats")) {
             total += ((JsonObject) v).getLong("rewards");
         }
         return total;

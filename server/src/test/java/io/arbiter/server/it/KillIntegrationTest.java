@@ -74,7 +74,7 @@ class KillIntegrationTest {
             Thread.sleep(2_500);
             server.destroyForcibly().waitFor(); // SIGKILL, with requests in flight
             running.set(false);
-            for (Thread writer : writers) {
+            for (final Thread writer : writers) {
                 writer.join(5_000);
             }
         } finally {
@@ -92,7 +92,7 @@ class KillIntegrationTest {
                     URI.create("http://127.0.0.1:" + port + "/v1/experiments/hero"))
                 .header("Authorization", "Bearer " + TestServer.ADMIN_TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
-            for (Object v : stats.getJsonArray("variantStats")) {
+            for (final Object v : stats.getJsonArray("variantStats")) {
                 posteriorRewards += ((JsonObject) v).getLong("rewards");
             }
         } finally {
@@ -158,7 +158,7 @@ class KillIntegrationTest {
         try (EmbeddedPostgres pg = EmbeddedPostgres.launch(EmbeddedPostgresConfig.defaults().withDataDir(pgDir))) {
             final Pool pool = PgBuilder.pool().connectingTo(pg.connectOptions()).using(vertx).build();
             final Set<String> ids = new HashSet<>();
-            for (Row row : pool.query("SELECT decision_id FROM rewards").execute().toCompletionStage()
+            for (final Row row : pool.query("SELECT decision_id FROM rewards").execute().toCompletionStage()
                 .toCompletableFuture().get(30, TimeUnit.SECONDS)) {
                 ids.add(row.getString(0));
             }

@@ -60,7 +60,7 @@ class PostgresOutageIntegrationTest {
             assertFalse(acknowledged.isEmpty());
             server.awaitShipped(Duration.ofSeconds(60));
             final Set<String> stored = new HashSet<>();
-            for (Row row : server.app.pool().query("SELECT decision_id FROM rewards").execute()
+            for (final Row row : server.app.pool().query("SELECT decision_id FROM rewards").execute()
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)) {
                 stored.add(row.getString(0));
             }

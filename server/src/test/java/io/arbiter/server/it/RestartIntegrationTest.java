@@ -52,7 +52,7 @@ class RestartIntegrationTest {
     /** The fields of the report that do not depend on Monte-Carlo draws. */
     private static JsonArray deterministic(JsonObject stats) {
         final JsonArray out = new JsonArray();
-        for (Object raw : stats.getJsonArray("variantStats")) {
+        for (final Object raw : stats.getJsonArray("variantStats")) {
             final JsonObject v = (JsonObject) raw;
             out.add(new JsonObject().put("variant", v.getString("variant")).put("decisions", v.getLong("decisions"))
                 .put("rewards", v.getLong("rewards")).put("successes", v.getLong("successes"))

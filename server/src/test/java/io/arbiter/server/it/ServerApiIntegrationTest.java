@@ -186,7 +186,7 @@ class ServerApiIntegrationTest {
         assertEquals(200, updated.statusCode(), updated.body());
         final JsonObject stats = server.stats("colours");
         long total = 0;
-        for (Object v : stats.getJsonArray("variantStats")) {
+        for (final Object v : stats.getJsonArray("variantStats")) {
             total += ((JsonObject) v).getLong("rewards");
         }
         assertEquals(1, total, "the reward taken before the change is still there");
@@ -220,7 +220,7 @@ class ServerApiIntegrationTest {
         final HttpResponse<String> deleteHealth = server.admin("DELETE", "/health", null);
         assertError(deleteHealth, 405, null);
         assertEquals("GET, HEAD", deleteHealth.headers().firstValue("Allow").orElse(null));
-        for (String probe : new String[] {"/health", "/ready"}) { // load balancers' checks may use HEAD
+        for (final String probe : new String[] {"/health", "/ready"}) { // load balancers' checks may use HEAD
             final HttpResponse<String> head = server.admin("HEAD", probe, null);
             assertEquals(200, head.statusCode(), probe);
             assertEquals("", head.body(), probe);
@@ -246,7 +246,7 @@ class ServerApiIntegrationTest {
     }
 
     private static long rewardsOf(JsonObject stats, String variant) {
-        for (Object v : stats.getJsonArray("variantStats")) {
+        for (final Object v : stats.getJsonArray("variantStats")) {
             final JsonObject entry = (JsonObject) v;
             if (variant.equals(entry.getString("variant"))) {
                 return entry.getLong("rewards");

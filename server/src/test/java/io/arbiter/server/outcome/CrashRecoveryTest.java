@@ -42,14 +42,14 @@ class CrashRecoveryTest {
 
     @Test
     void everyAcknowledgedAppendSurvivesAKill() throws Exception {
-        long seed = Long.getLong("test.seed", System.nanoTime());
+        final long seed = Long.getLong("test.seed", System.nanoTime());
         System.out.println("CrashRecoveryTest seed=" + seed);
-        int killAfter = 2_000 + new Random(seed).nextInt(6_000);
+        final int killAfter = 2_000 + new Random(seed).nextInt(6_000);
 
-        Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        CountDownLatch enough = new CountDownLatch(1);
-        Process child = startChild();
-        Thread reader = new Thread(() -> {
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        final CountDownLatch enough = new CountDownLatch(1);
+        final Process child = startChild();
+        final Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line; (line = lines.readLine()) != null; ) {
@@ -65,23 +65,23 @@ class CrashRecoveryTest {
             }
         });
         reader.start();
-        boolean reached = enough.await(60, TimeUnit.SECONDS);
+        final boolean reached = enough.await(60, TimeUnit.SECONDS);
         child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no final fsync
         child.waitFor(30, TimeUnit.SECONDS);
         reader.join(10_000);
         assertTrue(reached, "child acknowledged only " + acknowledged.size() + " appends; exit "
                 + (child.isAlive() ? "alive" : child.exitValue()));
-        long shippedByChild = pg.count("SELECT count(*) FROM rewards");
+        final long shippedByChild = pg.count("SELECT count(*) FROM rewards");
         System.out.println("crash: child acknowledged " + acknowledged.size() + " (kill after " + killAfter
                 + "), " + shippedByChild + " already shipped by the child");
 
-        OutcomePipeline recovered = pg.start(PgFixture.config(journalDir));
+        final OutcomePipeline recovered = pg.start(PgFixture.config(journalDir));
         System.out.println("crash: recovered " + recovered.recoveredEvents() + " unshipped events, truncated "
                 + recovered.recoveredTruncatedBytes() + " bytes");
         PgFixture.await(recovered.flush());
-        Set<String> inPostgres = pg.strings("SELECT decision_id FROM rewards");
-        List<String> missing = new ArrayList<>();
-        for (String id : acknowledged) {
+        final Set<String> inPostgres = pg.strings("SELECT decision_id FROM rewards");
+        final List<String> missing = new ArrayList<>();
+        for (final String id : acknowledged) {
             if (!inPostgres.contains(id)) {
                 missing.add(id);
             }
@@ -96,8 +96,8 @@ class CrashRecoveryTest {
     }
 
     private Process startChild() throws java.io.IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        final String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        final List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", classPath, CrashingAppender.class.getName(), journalDir.toString(),
                 Integer.toString(pg.options.getPort()), pg.options.getDatabase());

@@ -25,23 +25,24 @@ public final class CrashingAppender {
     }
 
     public static void main(String[] args) throws Exception {
-        Path journalDir = Path.of(args[0]);
-        PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(Integer.parseInt(args[1]))
+        final Path journalDir = Path.of(args[0]);
+        final PgConnectOptions options = new PgConnectOptions().setHost("127.0.0.1").setPort(Integer.parseInt(args[1]))
                 .setDatabase(args[2]).setUser("arbiter");
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
-        Vertx vertx = Vertx.vertx();
-        Pool pool = TestPostgres.pool(vertx, options, 2);
-        OutcomeConfig config = OutcomeConfig.defaults().withJournalDir(journalDir).withBatchSize(300)
+        final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                "UTF-8");
+        final Vertx vertx = Vertx.vertx();
+        final Pool pool = TestPostgres.pool(vertx, options, 2);
+        final OutcomeConfig config = OutcomeConfig.defaults().withJournalDir(journalDir).withBatchSize(300)
                 .withFlushInterval(Duration.ofMillis(5)).withSegmentBytes(64 * 1024);
-        OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(),
+        final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(),
                 Clock.systemUTC()).await(30, TimeUnit.SECONDS);
         out.println("READY");
-        AtomicLong sequence = new AtomicLong();
-        AtomicInteger inFlight = new AtomicInteger();
+        final AtomicLong sequence = new AtomicLong();
+        final AtomicInteger inFlight = new AtomicInteger();
         vertx.getOrCreateContext().runOnContext(v -> vertx.setPeriodic(1, id -> {
             while (inFlight.get() < 256) {
-                long n = sequence.incrementAndGet();
-                String rewardId = "c-" + n;
+                final long n = sequence.incrementAndGet();
+                final String rewardId = "c-" + n;
                 inFlight.incrementAndGet();
                 pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, System.currentTimeMillis(), rewardId, "crash",
                         "v" + (n % 3), "", n % 2, 0)).onComplete(ar -> {

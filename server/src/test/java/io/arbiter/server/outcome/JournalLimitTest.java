@@ -43,12 +43,13 @@ class JournalLimitTest {
 
     @Test
     void appendsFailWithJournalFullAtTheLimitAndAcknowledgedOnesShipLater() throws Exception {
-        OutcomeConfig config = PgFixture.config(journalDir).withMaxJournalBytes(LIMIT).withSegmentBytes(16 * 1024);
-        OutcomePipeline pipeline = pg.start(pg.deadPool(), config);
-        Set<String> acknowledged = new HashSet<>();
+        final OutcomeConfig config = PgFixture.config(journalDir).withMaxJournalBytes(LIMIT).withSegmentBytes(
+                16 * 1024);
+        final OutcomePipeline pipeline = pg.start(pg.deadPool(), config);
+        final Set<String> acknowledged = new HashSet<>();
         int rejected = 0;
         // A burst far larger than the limit, not waiting for acknowledgements: memory must stay bounded too.
-        List<Future<Void>> futures = new ArrayList<>();
+        final List<Future<Void>> futures = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             futures.add(pipeline.append(reward(i)));
         }
@@ -64,21 +65,21 @@ class JournalLimitTest {
         System.out.println("journal limit: acknowledged " + acknowledged.size() + ", rejected " + rejected);
         assertTrue(rejected > 15_000, "rejected " + rejected);
         assertTrue(acknowledged.size() > 100, "acknowledged " + acknowledged.size());
-        PipelineStatus status = pipeline.status();
+        final PipelineStatus status = pipeline.status();
         assertTrue(status.journalFull(), status.toString());
         assertFalse(status.postgresUp(), status.toString());
         assertTrue(status.journalBytes() <= LIMIT, status.toString());
         assertEquals(acknowledged.size(), status.journalEvents());
         assertTrue(journalFileBytes() <= LIMIT, "journal files hold " + journalFileBytes() + " bytes");
         // Still full: a further append is refused, not queued.
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        final ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> pipeline.append(reward(99_999)).toCompletionStage().toCompletableFuture()
                         .get(10, TimeUnit.SECONDS));
         assertInstanceOf(JournalFullException.class, refused.getCause());
         PgFixture.await(pipeline.close());
 
         // Postgres is back: everything acknowledged ships, and appends are accepted again.
-        OutcomePipeline recovered = pg.start(config);
+        final OutcomePipeline recovered = pg.start(config);
         PgFixture.await(recovered.flush());
         PgFixture.await(recovered.append(reward(100_000)));
         PgFixture.await(recovered.flush());

@@ -43,8 +43,8 @@ class JournalRecoveryTest {
     @Test
     void truncatedLastRecordIsDroppedAndEarlierRecordsShip() throws IOException {
         writeJournalWithoutShipping();
-        Path segment = lastSegment();
-        long size = Files.size(segment);
+        final Path segment = lastSegment();
+        final long size = Files.size(segment);
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             channel.truncate(size - 5); // the last record lost its last 5 bytes: a torn write
         }
@@ -54,10 +54,10 @@ class JournalRecoveryTest {
     @Test
     void lastRecordFailingItsCrcIsDroppedAndEarlierRecordsShip() throws IOException {
         writeJournalWithoutShipping();
-        Path segment = lastSegment();
-        long size = Files.size(segment);
+        final Path segment = lastSegment();
+        final long size = Files.size(segment);
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
+            final ByteBuffer one = ByteBuffer.allocate(1);
             channel.read(one, size - 3);
             one.flip();
             one.put(0, (byte) (one.get(0) ^ 0x5A));
@@ -69,10 +69,10 @@ class JournalRecoveryTest {
     @Test
     void garbageAfterTheLastRecordIsDroppedAndEveryRecordShips() throws IOException {
         writeJournalWithoutShipping();
-        Path segment = lastSegment();
+        final Path segment = lastSegment();
         try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             // A header announcing 60 bytes, followed by only 10: the beginning of an append that never finished.
-            ByteBuffer partial = ByteBuffer.allocate(18).order(OutcomeCodec.ORDER);
+            final ByteBuffer partial = ByteBuffer.allocate(18).order(OutcomeCodec.ORDER);
             partial.putInt(60).putInt(12345).put(new byte[10]).flip();
             channel.write(partial);
         }
@@ -91,8 +91,8 @@ class JournalRecoveryTest {
 
     @Test
     void aDamagedCheckpointReplaysWhatIsOnDiskWithoutCountingTwice() throws IOException {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
-        List<Future<Void>> acks = new ArrayList<>();
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final List<Future<Void>> acks = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             acks.add(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L + i, "r-" + i, "exp",
                     "v" + (i % 3), "", 1, 0)));
@@ -102,7 +102,7 @@ class JournalRecoveryTest {
         PgFixture.await(pipeline.close());
         Files.write(journalDir.resolve(JournalDescriptor.CHECKPOINT_FILE), new byte[] {1, 2, 3});
 
-        OutcomePipeline replaying = pg.start(PgFixture.config(journalDir));
+        final OutcomePipeline replaying = pg.start(PgFixture.config(journalDir));
         assertEquals(N, replaying.recoveredEvents()); // everything in the active segment, shipped before
         PgFixture.await(replaying.flush());
         assertEquals(N, pg.count("SELECT count(*) FROM rewards"));
@@ -113,8 +113,8 @@ class JournalRecoveryTest {
 
     /** Appends N rewards with Postgres unreachable, so they stay in the journal, then closes. */
     private void writeJournalWithoutShipping() {
-        OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withSegmentBytes(8192));
-        List<Future<Void>> acks = new ArrayList<>();
+        final OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withSegmentBytes(8192));
+        final List<Future<Void>> acks = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             acks.add(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L + i, "r-" + i, "exp",
                     "v" + (i % 3), "", 1, 0)));
@@ -126,15 +126,15 @@ class JournalRecoveryTest {
     }
 
     private void shipAndExpect(int expected, boolean truncated) {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
         assertEquals(expected, pipeline.recoveredEvents());
         assertEquals(truncated, pipeline.recoveredTruncatedBytes() > 0);
         // New appends after recovery go after the cut, and ship too.
         PgFixture.await(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_800_000_000_000L, "after", "exp",
                 "v0", "", 1, 0)));
         PgFixture.await(pipeline.flush());
-        Set<String> ids = pg.strings("SELECT decision_id FROM rewards");
-        Set<String> want = new HashSet<>();
+        final Set<String> ids = pg.strings("SELECT decision_id FROM rewards");
+        final Set<String> want = new HashSet<>();
         for (int i = 0; i < expected; i++) {
             want.add("r-" + i);
         }
@@ -143,7 +143,7 @@ class JournalRecoveryTest {
         assertEquals(expected + 1, pg.count("SELECT sum(trials) FROM arm_aggregates"));
         PgFixture.await(pipeline.close());
         // Fully shipped: at most the active segment is left, and it holds nothing unshipped.
-        OutcomePipeline reopened = pg.start(PgFixture.config(journalDir));
+        final OutcomePipeline reopened = pg.start(PgFixture.config(journalDir));
         assertEquals(0, reopened.recoveredEvents());
         PgFixture.await(reopened.close());
     }

@@ -21,17 +21,19 @@ class MigrationsTest {
     @Test
     void appliesOnceAndIsIdempotentEvenWhenNodesMigrateConcurrently() {
         try (PgFixture pg = PgFixture.shared()) { // the fixture has applied them once already
-            Set<String> tables =
+            final Set<String> tables =
                     pg.strings("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
             assertTrue(tables.containsAll(
-                    Set.of("decisions", "rewards", "rtb_events", "arm_aggregates", "schema_version")), tables.toString());
+                    Set.of("decisions", "rewards", "rtb_events", "arm_aggregates", "schema_version")), tables.toString(
+                            ));
             assertEquals(0, PgFixture.await(Migrations.migrate(pg.pool)));
 
             // Two "nodes" migrating a fresh database at the same time: each migration is applied exactly once.
-            io.vertx.pgclient.PgConnectOptions fresh = TestPostgres.freshDatabase(pg.vertx, TestPostgres.shared());
-            Pool a = TestPostgres.pool(pg.vertx, fresh, 1);
-            Pool b = TestPostgres.pool(pg.vertx, fresh, 1);
-            List<Integer> applied = PgFixture.await(Future.all(Migrations.migrate(a), Migrations.migrate(b)))
+            final io.vertx.pgclient.PgConnectOptions fresh = TestPostgres.freshDatabase(pg.vertx, TestPostgres.shared(
+                    ));
+            final Pool a = TestPostgres.pool(pg.vertx, fresh, 1);
+            final Pool b = TestPostgres.pool(pg.vertx, fresh, 1);
+            final List<Integer> applied = PgFixture.await(Future.all(Migrations.migrate(a), Migrations.migrate(b)))
                     .list();
             assertEquals(Migrations.available().size(), applied.get(0) + applied.get(1));
             assertEquals(Migrations.available().size(),
@@ -44,13 +46,13 @@ class MigrationsTest {
 
     @Test
     void theIndexListsEveryMigrationFileInVersionOrder() throws IOException {
-        Path dir = Path.of("src", "main", "resources", "db", "migration");
-        Set<String> files;
+        final Path dir = Path.of("src", "main", "resources", "db", "migration");
+        final Set<String> files;
         try (Stream<Path> list = Files.list(dir)) {
             files = list.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".sql"))
                     .collect(Collectors.toSet());
         }
-        List<Migrations.Migration> available = Migrations.available();
+        final List<Migrations.Migration> available = Migrations.available();
         assertEquals(files.size(), available.size());
         assertEquals(1, available.get(0).version());
         for (int i = 1; i < available.size(); i++) {

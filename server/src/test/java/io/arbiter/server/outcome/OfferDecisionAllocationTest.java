@@ -17,14 +17,14 @@ class OfferDecisionAllocationTest {
 
     @Test
     void offeringADecisionAllocatesNothing() {
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        final java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "needs HotSpot's allocation counter");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
         try (PgFixture pg = PgFixture.shared()) {
             // Nothing ships (dead pool), so the 64 MiB ring only fills; sampling at 0.5 exercises both paths.
-            OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir)
+            final OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir)
                     .withRingCapacityBytes(64 << 20).withDecisionSampleRate(0.5));
-            OutcomeEvent[] decisions = new OutcomeEvent[1024];
+            final OutcomeEvent[] decisions = new OutcomeEvent[1024];
             for (int i = 0; i < decisions.length; i++) {
                 decisions[i] = new OutcomeEvent(OutcomeKind.DECISION, 1_700_000_000_000L + i, "decision-" + i,
                         "experiment-" + (i % 4), "variant-é-" + (i % 3), "user-" + i, 0.25, 0);
@@ -33,13 +33,13 @@ class OfferDecisionAllocationTest {
             for (int i = 0; i < 200_000; i++) {
                 pipeline.offerDecision(decisions[i & 1023]);
             }
-            long thread = Thread.currentThread().getId();
-            int n = 100_000;
-            long before = threads.getThreadAllocatedBytes(thread);
+            final long thread = Thread.currentThread().getId();
+            final int n = 100_000;
+            final long before = threads.getThreadAllocatedBytes(thread);
             for (int i = 0; i < n; i++) {
                 pipeline.offerDecision(decisions[i & 1023]);
             }
-            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
             System.out.println("offerDecision: " + allocated + " bytes allocated for " + n + " calls");
             // Allow a little noise from the allocation counter itself; one object per call would be >= 1.6 MB.
             assertTrue(allocated < 64 * 1024, allocated + " bytes for " + n + " offers");

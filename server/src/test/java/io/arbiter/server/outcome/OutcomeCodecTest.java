@@ -14,25 +14,25 @@ class OutcomeCodecTest {
 
     @Test
     void roundTripsRandomEventsIncludingNonAsciiText() {
-        long seed = Long.getLong("test.seed", System.nanoTime());
+        final long seed = Long.getLong("test.seed", System.nanoTime());
         System.out.println("OutcomeCodecTest seed=" + seed);
-        Random random = new Random(seed);
-        UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(OutcomeCodec.MAX_PAYLOAD_LENGTH + 64));
+        final Random random = new Random(seed);
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(OutcomeCodec.MAX_PAYLOAD_LENGTH + 64));
         for (int i = 0; i < 10_000; i++) {
-            OutcomeEvent event = new OutcomeEvent(OutcomeKind.ofCode(random.nextInt(7)),
+            final OutcomeEvent event = new OutcomeEvent(OutcomeKind.ofCode(random.nextInt(7)),
                     (long) (random.nextDouble() * OutcomeCodec.MAX_TIME_MILLIS),
                     text(random), text(random), text(random), text(random), random.nextDouble(), random.nextInt());
-            int length = OutcomeCodec.encodedLength(event);
-            int offset = random.nextInt(64);
+            final int length = OutcomeCodec.encodedLength(event);
+            final int offset = random.nextInt(64);
             assertEquals(length, OutcomeCodec.encode(event, buffer, offset), "seed " + seed);
-            OutcomeEvent decoded = OutcomeCodec.decode(buffer, offset, length);
+            final OutcomeEvent decoded = OutcomeCodec.decode(buffer, offset, length);
             assertEquals(expected(event), decoded, "seed " + seed);
         }
     }
 
     @Test
     void refusesEventsPostgresCouldNotStore() {
-        String tooLong = "x".repeat(OutcomeCodec.MAX_STRING_BYTES + 1);
+        final String tooLong = "x".repeat(OutcomeCodec.MAX_STRING_BYTES + 1);
         assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, tooLong, "e", "v", "",
                 1, 0)));
         assertEquals(-1, OutcomeCodec.encodedLength(new OutcomeEvent(OutcomeKind.REWARD, 0, "a\0b", "e", "v", "",
@@ -54,15 +54,15 @@ class OutcomeCodecTest {
     }
 
     private static String viaJdk(String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         assertTrue(s.indexOf(0) < 0);
         assertEquals(bytes.length, OutcomeCodec.utf8Length(s));
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static String text(Random random) {
-        int length = random.nextInt(40);
-        StringBuilder sb = new StringBuilder();
+        final int length = random.nextInt(40);
+        final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < length; i++) {
             switch (random.nextInt(5)) {
                 case 0 -> sb.append((char) (0xD800 + random.nextInt(0x800))); // surrogates, paired or not

@@ -16,10 +16,10 @@ class OutcomeConfigsTest {
 
     @Test
     void readsTheServerConfigFileSectionAndKeepsDefaultsForTheRest() {
-        JsonObject json = new JsonObject("""
+        final JsonObject json = new JsonObject("""
                 {"maxJournalBytes": 1073741824, "batchSize": 500, "flushInterval": "PT0.02S",
                  "decisionSampleRate": 0.1, "retryMax": "PT10S"}""");
-        OutcomeConfig config = OutcomeConfigs.from(json, JOURNAL);
+        final OutcomeConfig config = OutcomeConfigs.from(json, JOURNAL);
         assertEquals(JOURNAL, config.journalDir());
         assertEquals(1L << 30, config.maxJournalBytes());
         assertEquals(500, config.batchSize());
@@ -41,7 +41,7 @@ class OutcomeConfigsTest {
     }
 
     private static void assertMessage(String expected, String json) {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        final IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> OutcomeConfigs.from(new JsonObject(json), JOURNAL));
         assertTrue(error.getMessage().contains(expected), error.getMessage());
     }

@@ -43,27 +43,27 @@ class OutcomePipelineTest {
 
     @Test
     void rewardsReachPostgresWithExactAggregatesAndDuplicatesCountOnce() {
-        long seed = Long.getLong("test.seed", System.nanoTime());
+        final long seed = Long.getLong("test.seed", System.nanoTime());
         System.out.println("rewardsReachPostgres seed=" + seed);
-        Random random = new Random(seed);
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(500));
-        int n = 5_000;
-        List<OutcomeEvent> events = new ArrayList<>();
-        Map<String, Totals> expected = new HashMap<>();
+        final Random random = new Random(seed);
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(500));
+        final int n = 5_000;
+        final List<OutcomeEvent> events = new ArrayList<>();
+        final Map<String, Totals> expected = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            String experiment = "exp" + random.nextInt(3);
-            String variant = "v" + random.nextInt(4);
-            double reward = random.nextInt(10) == 0 ? random.nextDouble() * 10 : random.nextInt(2);
+            final String experiment = "exp" + random.nextInt(3);
+            final String variant = "v" + random.nextInt(4);
+            final double reward = random.nextInt(10) == 0 ? random.nextDouble() * 10 : random.nextInt(2);
             events.add(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L + i, "d-" + i, experiment, variant,
                     "", reward, 0));
-            Totals totals = expected.computeIfAbsent(experiment + "/" + variant, k -> new Totals());
+            final Totals totals = expected.computeIfAbsent(experiment + "/" + variant, k -> new Totals());
             totals.trials++;
             totals.successes += reward > 0 ? 1 : 0;
             totals.sum += reward;
             totals.squares += reward * reward;
         }
-        List<Future<Void>> acks = new ArrayList<>();
-        for (OutcomeEvent event : events) {
+        final List<Future<Void>> acks = new ArrayList<>();
+        for (final OutcomeEvent event : events) {
             acks.add(pipeline.append(event));
         }
         // Duplicates: a client retry of 500 random rewards, some in the same batch as the original.
@@ -74,31 +74,31 @@ class OutcomePipelineTest {
         PgFixture.await(pipeline.flush());
 
         assertEquals(n, pg.count("SELECT count(*) FROM rewards"));
-        Map<String, Row> aggregates = new HashMap<>();
-        for (Row row : pg.query("SELECT * FROM arm_aggregates")) {
+        final Map<String, Row> aggregates = new HashMap<>();
+        for (final Row row : pg.query("SELECT * FROM arm_aggregates")) {
             aggregates.put(row.getString("scope") + "/" + row.getString("arm"), row);
         }
         assertEquals(expected.keySet(), aggregates.keySet());
         expected.forEach((key, totals) -> {
-            Row row = aggregates.get(key);
+            final Row row = aggregates.get(key);
             assertEquals(totals.trials, row.getLong("trials"), key);
             assertEquals(totals.successes, row.getLong("successes"), key);
             assertEquals(totals.sum, row.getDouble("reward_sum"), 1e-6, key);
             assertEquals(totals.squares, row.getDouble("reward_square_sum"), 1e-6, key);
         });
-        List<ArmAggregate> loaded = PgFixture.await(pipeline.loadAggregates());
+        final List<ArmAggregate> loaded = PgFixture.await(pipeline.loadAggregates());
         assertEquals(expected.size(), loaded.size());
         assertEquals(n, PgFixture.await(pipeline.loadOutcomeIdsSince(OutcomeKind.REWARD, 0)).size());
         assertEquals(n / 2, PgFixture.await(pipeline.loadOutcomeIdsSince(OutcomeKind.REWARD,
                 1_700_000_000_000L + n / 2)).size());
-        PipelineStatus status = pipeline.status();
+        final PipelineStatus status = pipeline.status();
         assertEquals(0, status.journalEvents(), status.toString());
         assertEquals(0, status.journalBytes(), status.toString());
         assertTrue(status.postgresUp());
         PgFixture.await(pipeline.close());
 
         // A second pipeline on the same journal replays nothing and appending the same ids again changes nothing.
-        OutcomePipeline again = pg.start(PgFixture.config(journalDir));
+        final OutcomePipeline again = pg.start(PgFixture.config(journalDir));
         assertEquals(0, again.recoveredEvents());
         PgFixture.await(again.append(events.get(0)));
         PgFixture.await(again.flush());
@@ -109,8 +109,8 @@ class OutcomePipelineTest {
 
     @Test
     void everyDecisionIsCountedAndSampledRowsAreLogged() {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withDecisionSampleRate(0.25));
-        int n = 20_000;
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withDecisionSampleRate(0.25));
+        final int n = 20_000;
         for (int i = 0; i < n; i++) {
             assertTrue(pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 1_700_000_000_000L, "dec-" + i,
                     "exp", "v" + (i % 2), "user-" + i, 0.5, 0)));
@@ -118,7 +118,7 @@ class OutcomePipelineTest {
         PgFixture.await(pipeline.flush());
         assertEquals(n / 2, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'v0'"));
         assertEquals(n / 2, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'v1'"));
-        long rows = pg.count("SELECT count(*) FROM decisions");
+        final long rows = pg.count("SELECT count(*) FROM decisions");
         // Binomial(20000, 0.25): mean 5000, sd 61; +-500 is more than 8 sd (false failure rate < 1e-15).
         assertTrue(Math.abs(rows - n / 4) < 500, "sampled rows " + rows);
         assertEquals(0, pg.count("SELECT trials FROM arm_aggregates WHERE scope = 'exp' AND arm = 'v0'"));
@@ -127,9 +127,9 @@ class OutcomePipelineTest {
 
     @Test
     void openRtbEventsFeedCtrCvrAndSpendAggregates() {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
-        List<Future<Void>> acks = new ArrayList<>();
-        long t = 1_700_000_000_000L;
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final List<Future<Void>> acks = new ArrayList<>();
+        final long t = 1_700_000_000_000L;
         for (int i = 0; i < 10; i++) {
             acks.add(pipeline.append(new OutcomeEvent(OutcomeKind.WIN, t, "b" + i, "camp", "cr1", "", 2.0, 0)));
             acks.add(pipeline.append(new OutcomeEvent(OutcomeKind.BILL, t, "b" + i, "camp", "cr1", "", 2.0, 0)));
@@ -160,18 +160,18 @@ class OutcomePipelineTest {
 
     @Test
     void appendsFromSeveralEventLoopsCompleteOnTheirOwnContextAfterTheFsync() throws Exception {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
-        int loops = 4;
-        int perLoop = 2_000;
-        java.util.concurrent.atomic.AtomicInteger wrongContext = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger notDurable = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(loops * perLoop);
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final int loops = 4;
+        final int perLoop = 2_000;
+        final java.util.concurrent.atomic.AtomicInteger wrongContext = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger notDurable = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(loops * perLoop);
         for (int l = 0; l < loops; l++) {
-            io.vertx.core.Context context = pg.vertx.getOrCreateContext();
-            int loop = l;
+            final io.vertx.core.Context context = pg.vertx.getOrCreateContext();
+            final int loop = l;
             context.runOnContext(v -> {
                 for (int i = 0; i < perLoop; i++) {
-                    String id = "ctx" + loop + "-" + i;
+                    final String id = "ctx" + loop + "-" + i;
                     pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L, id, "exp", "v" + loop,
                             "", 1, 0)).onComplete(ar -> {
                                 if (io.vertx.core.Vertx.currentContext() != context) {
@@ -198,13 +198,13 @@ class OutcomePipelineTest {
 
     @Test
     void decisionsOfferedConcurrentlyAreAllCountedAndLogged() throws Exception {
-        OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
-        int threads = 4;
-        int perThread = 10_000;
-        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
-        List<Thread> offerers = new ArrayList<>();
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final int threads = 4;
+        final int perThread = 10_000;
+        final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        final List<Thread> offerers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            int thread = t;
+            final int thread = t;
             offerers.add(new Thread(() -> {
                 for (int i = 0; i < perThread; i++) {
                     if (!pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 1_700_000_000_000L,
@@ -215,11 +215,11 @@ class OutcomePipelineTest {
             }));
         }
         offerers.forEach(Thread::start);
-        for (Thread offerer : offerers) {
+        for (final Thread offerer : offerers) {
             offerer.join();
         }
         PgFixture.await(pipeline.flush());
-        long rows = pg.count("SELECT count(*) FROM decisions");
+        final long rows = pg.count("SELECT count(*) FROM decisions");
         assertEquals(threads * perThread, rows + refused.get());
         assertEquals(threads * perThread, pg.count("SELECT sum(decisions) FROM arm_aggregates"));
         assertEquals(threads * perThread, pg.count("SELECT count(DISTINCT id) FROM decisions") + refused.get());
@@ -228,9 +228,10 @@ class OutcomePipelineTest {
 
     @Test
     void aFullDecisionRingDropsRowsButStillCountsDecisions() {
-        OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withRingCapacityBytes(4096));
+        final OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withRingCapacityBytes(
+                4096));
         int accepted = 0;
-        int n = 1_000;
+        final int n = 1_000;
         for (int i = 0; i < n; i++) {
             if (pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 0, "d" + i, "exp", "v", "", 1, 0))) {
                 accepted++;
@@ -243,8 +244,8 @@ class OutcomePipelineTest {
 
     @Test
     void aJournalIsUsedByOnePipelineAtATime() {
-        OutcomePipeline first = pg.start(PgFixture.config(journalDir));
-        Throwable error = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
+        final OutcomePipeline first = pg.start(PgFixture.config(journalDir));
+        final Throwable error = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
                 () -> pg.start(PgFixture.config(journalDir)));
         assertTrue(String.valueOf(error.getMessage()).contains("in use"), String.valueOf(error));
         PgFixture.await(first.close());
@@ -253,9 +254,9 @@ class OutcomePipelineTest {
 
     @Test
     void anIdlePipelineStillReportsWhetherPostgresAnswers() throws Exception {
-        OutcomePipeline up = pg.start(PgFixture.config(journalDir.resolve("up")));
-        OutcomePipeline down = pg.start(pg.deadPool(), PgFixture.config(journalDir.resolve("down")));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        final OutcomePipeline up = pg.start(PgFixture.config(journalDir.resolve("up")));
+        final OutcomePipeline down = pg.start(pg.deadPool(), PgFixture.config(journalDir.resolve("down")));
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         while (!up.status().postgresUp() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }

@@ -61,8 +61,8 @@ final class PgFixture implements AutoCloseable {
     }
 
     Set<String> strings(String sql) {
-        Set<String> values = new HashSet<>();
-        for (Row row : query(sql)) {
+        final Set<String> values = new HashSet<>();
+        for (final Row row : query(sql)) {
             values.add(row.getString(0));
         }
         return values;

@@ -30,17 +30,17 @@ class PostgresOutageTest {
 
     @Test
     void everyAcknowledgedAppendReachesPostgresAfterAnOutage() throws Exception {
-        Path dataDir = Path.of("target", "pg-test", "outage-" + System.nanoTime());
+        final Path dataDir = Path.of("target", "pg-test", "outage-" + System.nanoTime());
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir));
              PgFixture pg = new PgFixture(postgres)) {
-            OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(1000));
-            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-            AtomicInteger failed = new AtomicInteger();
-            AtomicInteger inFlight = new AtomicInteger();
-            AtomicLong sequence = new AtomicLong();
-            AtomicBoolean running = new AtomicBoolean(true);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Context context = pg.vertx.getOrCreateContext();
+            final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withBatchSize(1000));
+            final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            final AtomicInteger failed = new AtomicInteger();
+            final AtomicInteger inFlight = new AtomicInteger();
+            final AtomicLong sequence = new AtomicLong();
+            final AtomicBoolean running = new AtomicBoolean(true);
+            final CountDownLatch stopped = new CountDownLatch(1);
+            final Context context = pg.vertx.getOrCreateContext();
             // Every 2 ms, 10 rewards from an event loop: about 5,000 per second.
             context.runOnContext(v -> pg.vertx.setPeriodic(2, id -> {
                 if (!running.get()) {
@@ -49,8 +49,8 @@ class PostgresOutageTest {
                     return;
                 }
                 for (int i = 0; i < 10; i++) {
-                    long n = sequence.incrementAndGet();
-                    String rewardId = "o-" + n;
+                    final long n = sequence.incrementAndGet();
+                    final String rewardId = "o-" + n;
                     inFlight.incrementAndGet();
                     pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, System.currentTimeMillis(), rewardId,
                                     "exp", "v" + (n % 5), "", n % 2, 0))
@@ -68,17 +68,17 @@ class PostgresOutageTest {
             Thread.sleep(1000);
             assertTrue(pipeline.status().postgresUp());
             postgres.stop();
-            long outageStarted = System.nanoTime();
-            int acknowledgedBeforeOutage = acknowledged.size();
+            final long outageStarted = System.nanoTime();
+            final int acknowledgedBeforeOutage = acknowledged.size();
             boolean sawDown = false;
             long maxBacklog = 0;
             while (System.nanoTime() - outageStarted < TimeUnit.SECONDS.toNanos(4)) {
-                PipelineStatus status = pipeline.status();
+                final PipelineStatus status = pipeline.status();
                 sawDown |= !status.postgresUp();
                 maxBacklog = Math.max(maxBacklog, status.journalEvents());
                 Thread.sleep(50);
             }
-            int acknowledgedDuringOutage = acknowledged.size() - acknowledgedBeforeOutage;
+            final int acknowledgedDuringOutage = acknowledged.size() - acknowledgedBeforeOutage;
             postgres.start();
             Thread.sleep(1000);
             running.set(false);
@@ -98,7 +98,7 @@ class PostgresOutageTest {
             assertEquals(acknowledged.size(), pg.count("SELECT sum(trials) FROM arm_aggregates"));
             assertEquals(acknowledged.stream().mapToLong(id -> Long.parseLong(id.substring(2)) % 2).sum(),
                     pg.count("SELECT sum(successes) FROM arm_aggregates"));
-            PipelineStatus status = pipeline.status();
+            final PipelineStatus status = pipeline.status();
             assertEquals(0, status.journalEvents(), status.toString());
             assertTrue(status.postgresUp());
             assertFalse(status.journalFull());

@@ -38,9 +38,9 @@ class EmbeddedPostgresTest {
     @Test
     void placesTheClusterWhereTheUnprivilegedUserCanReachItWhenRunningAsRoot() throws Exception {
         assumeTrue((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0, "only meaningful as root");
-        Path first = privateDir("first").resolve("pg");
-        Path second = privateDir("second").resolve("pg");
-        Path firstCluster;
+        final Path first = privateDir("first").resolve("pg");
+        final Path second = privateDir("second").resolve("pg");
+        final Path firstCluster;
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(first))) {
             firstCluster = postgres.clusterDir();
             assertTrue(firstCluster.startsWith(Path.of("/var/tmp")), firstCluster.toString());
@@ -69,7 +69,7 @@ class EmbeddedPostgresTest {
 
     /** A temporary directory like a JUnit @TempDir: mode 0700, so not traversable by others. */
     private Path privateDir(String name) throws Exception {
-        Path dir = Files.createTempDirectory("arbiter-pg-test-" + name);
+        final Path dir = Files.createTempDirectory("arbiter-pg-test-" + name);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         return dir.toRealPath();
     }
@@ -77,7 +77,7 @@ class EmbeddedPostgresTest {
     @Test
     void startsStopsAndRestartsOnTheSamePortKeepingData() throws Exception {
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
-            int port = postgres.port();
+            final int port = postgres.port();
             assertTrue(port > 0);
             assertTrue(postgres.url().startsWith("postgres://arbiter@127.0.0.1:" + port + "/arbiter"), postgres.url());
             assertTrue(Files.exists(postgres.clusterDir().resolve("PG_VERSION")));
@@ -85,7 +85,7 @@ class EmbeddedPostgresTest {
 
             postgres.stop();
             assertFalse(postgres.isRunning());
-            Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+            final Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
             assertThrows(Exception.class, () -> pool.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
             pool.close();
 
@@ -97,9 +97,9 @@ class EmbeddedPostgresTest {
 
     @Test
     void adoptsAServerLeftRunningByAKilledJvmAndClearsStalePidFiles() throws Exception {
-        EmbeddedPostgres first = EmbeddedPostgres.launch(TestPostgres.config(dataDir).withStopOnJvmExit(false));
+        final EmbeddedPostgres first = EmbeddedPostgres.launch(TestPostgres.config(dataDir).withStopOnJvmExit(false));
         execute(first, "CREATE TABLE t (v int); INSERT INTO t VALUES (7)");
-        long pid = Long.parseLong(Files.readAllLines(first.clusterDir().resolve("postmaster.pid")).get(0).trim());
+        final long pid = Long.parseLong(Files.readAllLines(first.clusterDir().resolve("postmaster.pid")).get(0).trim());
         // "first" is abandoned without close, as if its JVM had been killed: Postgres is still running.
         try (EmbeddedPostgres second = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
             assertEquals(first.port(), second.port());
@@ -109,7 +109,7 @@ class EmbeddedPostgresTest {
             second.stop();
 
             // A pid file naming a live process that is not this cluster's postgres (pid reuse after a crash).
-            Path pidFile = second.clusterDir().resolve("postmaster.pid");
+            final Path pidFile = second.clusterDir().resolve("postmaster.pid");
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n" + second.clusterDir() + "\n0\n"
                     + second.port() + "\n");
             second.start();
@@ -121,9 +121,9 @@ class EmbeddedPostgresTest {
     void recoversWhenPostgresItselfWasKilled() throws Exception {
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
             execute(postgres, "CREATE TABLE t (v int); INSERT INTO t VALUES (3)");
-            long pid = Long.parseLong(Files.readAllLines(postgres.clusterDir().resolve("postmaster.pid")).get(0)
+            final long pid = Long.parseLong(Files.readAllLines(postgres.clusterDir().resolve("postmaster.pid")).get(0)
                     .trim());
-            ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+            final ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
             postmaster.descendants().forEach(ProcessHandle::destroyForcibly);
             postmaster.destroyForcibly();
             postmaster.onExit().get(30, TimeUnit.SECONDS);
@@ -135,18 +135,18 @@ class EmbeddedPostgresTest {
 
     @Test
     void passwordAuthenticationWorks() throws Exception {
-        EmbeddedPostgresConfig config = TestPostgres.config(dataDir).withPassword("s3cret:/@");
+        final EmbeddedPostgresConfig config = TestPostgres.config(dataDir).withPassword("s3cret:/@");
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(config)) {
             assertEquals(1, queryInt(postgres, "SELECT 1"));
             assertTrue(postgres.url().contains("arbiter:s3cret%3A%2F%40@"), postgres.url());
-            Pool wrong = TestPostgres.pool(vertx, postgres.connectOptions().setPassword("wrong"), 1);
+            final Pool wrong = TestPostgres.pool(vertx, postgres.connectOptions().setPassword("wrong"), 1);
             assertThrows(Exception.class, () -> wrong.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
             wrong.close();
         }
     }
 
     private void execute(EmbeddedPostgres postgres, String sql) throws Exception {
-        Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+        final Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
         try {
             pool.query(sql).execute().await(10, TimeUnit.SECONDS);
         } finally {
@@ -155,9 +155,9 @@ class EmbeddedPostgresTest {
     }
 
     private int queryInt(EmbeddedPostgres postgres, String sql) throws Exception {
-        Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
+        final Pool pool = TestPostgres.pool(vertx, postgres.connectOptions(), 1);
         try {
-            Row row = pool.query(sql).execute().await(10, TimeUnit.SECONDS).iterator().next();
+            final Row row = pool.query(sql).execute().await(10, TimeUnit.SECONDS).iterator().next();
             return row.getInteger(0);
         } finally {
             pool.close();

@@ -12,7 +12,7 @@ class PostgresBinariesTest {
 
     @Test
     void repairsACacheEmptiedUnderItsMarkerAndExtractsReadableByEveryone() throws Exception {
-        Path cache = Path.of("target", "pg-test", "binaries-" + System.nanoTime()).toAbsolutePath();
+        final Path cache = Path.of("target", "pg-test", "binaries-" + System.nanoTime()).toAbsolutePath();
         try {
             // What a tmp cleaner leaves behind: the completion marker, but not the files.
             Files.createDirectories(cache.resolve("bin"));
@@ -20,8 +20,8 @@ class PostgresBinariesTest {
 
             PostgresBinaries.ensureExtracted(cache);
 
-            for (String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
-                Path binary = cache.resolve("bin").resolve(tool);
+            for (final String tool : new String[] {"initdb", "pg_ctl", "postgres"}) {
+                final Path binary = cache.resolve("bin").resolve(tool);
                 assertTrue(Files.isExecutable(binary), binary.toString());
                 assertTrue(Files.getPosixFilePermissions(binary).contains(PosixFilePermission.OTHERS_EXECUTE));
             }

@@ -41,9 +41,9 @@ public final class TestPostgres {
 
     /** Creates a new empty database on the server and returns options connecting to it. */
     public static PgConnectOptions freshDatabase(Vertx vertx, EmbeddedPostgres postgres) {
-        String name = "t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet() + "_"
+        final String name = "t" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet() + "_"
                 + Long.toHexString(System.nanoTime());
-        Pool admin = pool(vertx, postgres.connectOptions(), 1);
+        final Pool admin = pool(vertx, postgres.connectOptions(), 1);
         try {
             admin.query("CREATE DATABASE " + name).execute().await(30, TimeUnit.SECONDS);
         } catch (Exception e) {

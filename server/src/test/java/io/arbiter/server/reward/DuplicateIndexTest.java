@@ -42,7 +42,7 @@ class DuplicateIndexTest {
                         }
                     });
                 }
-                for (Future<?> task : tasks) {
+                for (final Future<?> task : tasks) {
                     task.get();
                 }
             }

@@ -47,7 +47,7 @@ class DecisionTokensTest {
 
     @Test
     void rejectsGarbage() {
-        for (String garbage : new String[] {"", ".", "abc", "d1.hero.B.1.1", "d1.hero.B.1.1.", "....."}) {
+        for (final String garbage : new String[] {"", ".", "abc", "d1.hero.B.1.1", "d1.hero.B.1.1.", "....."}) {
             assertThrows(ApiException.class, () -> tokens.parse(garbage, "decisionId"), garbage);
         }
     }

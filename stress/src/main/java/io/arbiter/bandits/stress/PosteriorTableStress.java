@@ -95,7 +95,8 @@ public final class PosteriorTableStress {
     @JCStressTest
     @Description("An update in the arm's current decay era (era 0, one half-life before the boundary) races an update "
         + "that switches the arm to era 1 (one half-life after it); half-life 1 s. Documented behaviour: the older "
-        + "update is folded in or, if it lands inside the switch window, skipped and counted; the switcher always lands.")
+        + "update is folded in or, if it lands inside the switch window, skipped and counted; the switcher always "
+        + "lands.")
     @Outcome(id = "5, 0", expect = ACCEPTABLE, desc = "both in the decayed sums: weight 0.25 + 1 (x4)")
     @Outcome(id = "4, 1", expect = ACCEPTABLE, desc = "the older update hit the era switch: skipped and counted")
     @Outcome(expect = FORBIDDEN, desc = "an update lost without being counted, or a corrupted weight")

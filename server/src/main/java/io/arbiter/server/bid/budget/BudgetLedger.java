@@ -9,7 +9,26 @@ import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.*;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.CAPACITY_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.CLEAN_CLOSE_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_EXPOSURE_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_LIMIT_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_SPENT_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAY_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.HEADER_LENGTH;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.IMPRESSIONS_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MAGIC;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MAGIC_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MODIFIER_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.NEXT_CONTROL_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.RECORD_LENGTH;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.SLOTS_ALLOCATED_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_EXPOSURE_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_LIMIT_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_SPENT_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.VERSION;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.VERSION_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.ledgerLength;
 
 /**
  * Per-campaign spend counters off-heap (optionally memory-mapped, so spend and pacing state survive a restart and

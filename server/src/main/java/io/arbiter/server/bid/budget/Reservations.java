@@ -13,8 +13,9 @@ import org.agrona.collections.LongArrayList;
  * at every one of them, which made the server's young pauses several times longer (docs/BENCHMARKS.md, series G).
  * Here they are primitives in {@value #SHARDS} shards (by default), each two open-addressing {@code long -> long}
  * maps (Agrona): nonce to {@code campaign slot << 40 | micros} and nonce to expiry time; nothing per bid is allocated
- * once a shard's arrays have grown. Each shard is guarded by its own monitor, held for a map operation or, in {@link #expire}, for
- * one scan of that shard (about 1,500 entries at the rate above); the bid path takes one uncontended lock per bid.
+ * once a shard's arrays have grown. Each shard is guarded by its own monitor, held for a map operation or, in {@link
+ * #expire}, for one scan of that shard (about 1,500 entries at the rate above); the bid path takes one uncontended lock
+ * per bid.
  */
 public final class Reservations {
     static final int SHARDS = 64;
@@ -117,7 +118,7 @@ public final class Reservations {
      */
     public int expire(long nowMillis) {
         int released = 0;
-        for (Shard s : shards) {
+        for (final Shard s : shards) {
             synchronized (s) {
                 final LongArrayList due = s.due;
                 due.clear();
@@ -140,7 +141,7 @@ public final class Reservations {
 
     public int size() {
         int size = 0;
-        for (Shard s : shards) {
+        for (final Shard s : shards) {
             synchronized (s) {
                 size += s.amounts.size();
             }

@@ -83,7 +83,7 @@ public final class CampaignRegistry {
         }
         final Map<String, int[]> arms = new LinkedHashMap<>();
         final JsonObject armsJson = stored.getJsonObject("arms", new JsonObject());
-        for (String creative : armsJson.fieldNames()) {
+        for (final String creative : armsJson.fieldNames()) {
             final JsonArray pair = armsJson.getJsonArray(creative);
             final int[] both = {pair.getInteger(0), pair.getInteger(1)};
             while (table.armsAllocated() <= Math.max(both[0], both[1])) {
@@ -96,7 +96,7 @@ public final class CampaignRegistry {
 
     private Campaign build(CampaignSpec spec, int slot, Map<String, int[]> arms) {
         final List<Creative> creatives = new ArrayList<>(spec.creatives().size());
-        for (Creative creative : spec.creatives()) {
+        for (final Creative creative : spec.creatives()) {
             int[] pair = arms.get(creative.id());
             if (pair == null) {
                 pair = new int[] {table.allocateArm(), table.allocateArm()};

@@ -197,7 +197,7 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
 
     private static Set<String> lowerSet(JsonArray array) {
         final Set<String> set = new HashSet<>();
-        for (String s : stringSet(array)) {
+        for (final String s : stringSet(array)) {
             set.add(s.toLowerCase(Locale.ROOT));
         }
         return Set.copyOf(set);
@@ -205,7 +205,7 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
 
     private static Set<String> upperSet(JsonArray array) {
         final Set<String> set = new HashSet<>();
-        for (String s : stringSet(array)) {
+        for (final String s : stringSet(array)) {
             set.add(s.toUpperCase(Locale.ROOT));
         }
         return Set.copyOf(set);

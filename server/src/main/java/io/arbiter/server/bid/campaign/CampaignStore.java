@@ -25,7 +25,7 @@ public interface CampaignStore {
             public Future<List<JsonObject>> loadAll() {
                 return pool.query("SELECT definition FROM campaigns ORDER BY id").execute().map(rows -> {
                     final List<JsonObject> all = new ArrayList<>();
-                    for (Row row : rows) {
+                    for (final Row row : rows) {
                         final Object value = row.getValue(0);
                         all.add(value instanceof JsonObject json ? json : new JsonObject(String.valueOf(value)));
                     }

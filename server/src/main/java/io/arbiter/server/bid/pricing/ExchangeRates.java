@@ -25,7 +25,7 @@ public final class ExchangeRates {
         final String upper = base.toUpperCase(Locale.ROOT);
         final Map<String, Double> map = new HashMap<>();
         map.put(upper, 1.0);
-        for (String currency : rates.fieldNames()) {
+        for (final String currency : rates.fieldNames()) {
             final Object raw = rates.getValue(currency);
             if (!(raw instanceof Number n) || !(n.doubleValue() > 0) || Double.isInfinite(n.doubleValue())) {
                 throw new IllegalArgumentException("bidding.exchangeRates." + currency + " must be a positive number");

@@ -41,7 +41,8 @@ class JsonCursorTest {
 
     @Test
     void acceptsJsonValuesOfEveryKind() {
-        for (String ok : new String[] {"0", "-0", "1", "-1", "0.5", "-0.5e-3", "1E+9", "1e9", "12345678901234567890",
+        for (final String ok : new String[] {"0", "-0", "1", "-1", "0.5", "-0.5e-3", "1E+9", "1e9",
+                "12345678901234567890",
             "true", "false", "null", "\"\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "\"\\u0041\\u00e9\\uD83D\\uDE00\"",
             "\"\\ud800\"", "\"caf\u00e9 \u65e5\u672c \uD83D\uDE00\"", "[]", "{}", "[1, [2, [3]], {\"a\": [null]}]",
             " \t\r\n[ 1 , 2 ] \n", "{\"\":1,\"a\":1,\"a\":2}", "\"\u007f\""}) {
@@ -51,10 +52,12 @@ class JsonCursorTest {
 
     @Test
     void refusesWhatJsonDoesNotAllow() {
-        for (String bad : new String[] {"01", "-01", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "NaN", "Infinity",
+        for (final String bad : new String[] {"01", "-01", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "NaN",
+                "Infinity",
             "-Infinity", "tru", "nul", "fals", "truex", "'a'", "\"\\x\"", "\"\\u12G4\"", "\"\\u123\"", "\"a\u0001\"",
             "\"tab\there\"", "[1,]", "[,1]", "[1 2]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":}", "[", "{",
-            "\"open", "1 // comment", "/* c */ 1", "[1]]", "undefined", "1" + "0".repeat(JsonCursor.MAX_NUMBER_LENGTH)}) {
+            "\"open", "1 // comment", "/* c */ 1", "[1]]", "undefined", "1" + "0".repeat(
+                    JsonCursor.MAX_NUMBER_LENGTH)}) {
             assertFalse(accepts(bad), bad);
         }
         assertTrue(accepts("1" + "0".repeat(JsonCursor.MAX_NUMBER_LENGTH - 1)), "the longest number allowed");
@@ -65,12 +68,12 @@ class JsonCursorTest {
         final int[][] invalid = {{0x80}, {0xBF}, {0xC0, 0x80}, {0xC1, 0xBF}, {0xC2}, {0xE0, 0x80, 0x80},
             {0xE0, 0x9F, 0xBF}, {0xED, 0xA0, 0x80}, {0xED, 0xBF, 0xBF}, {0xF0, 0x80, 0x80, 0x80},
             {0xF4, 0x90, 0x80, 0x80}, {0xF5, 0x80, 0x80, 0x80}, {0xFF}, {0xE2, 0x82}, {0xC3, 0x28}};
-        for (int[] sequence : invalid) {
+        for (final int[] sequence : invalid) {
             assertFalse(accepts(string(sequence)), () -> hex(sequence));
         }
         final int[][] valid = {{0xC2, 0x80}, {0xDF, 0xBF}, {0xE0, 0xA0, 0x80}, {0xED, 0x9F, 0xBF},
             {0xEE, 0x80, 0x80}, {0xF0, 0x90, 0x80, 0x80}, {0xF4, 0x8F, 0xBF, 0xBF}};
-        for (int[] sequence : valid) {
+        for (final int[] sequence : valid) {
             assertTrue(accepts(string(sequence)), () -> hex(sequence));
         }
     }
@@ -93,7 +96,7 @@ class JsonCursorTest {
 
     private static String hex(int[] sequence) {
         final StringBuilder s = new StringBuilder();
-        for (int b : sequence) {
+        for (final int b : sequence) {
             s.append(String.format("%02x ", b));
         }
         return s.toString();
@@ -128,10 +131,10 @@ class JsonCursorTest {
         System.arraycopy(head, 0, doc, 0, head.length);
         System.arraycopy(prefix, 0, doc, head.length, prefix.length);
         int p = head.length + prefix.length;
-        for (int b : bytes) {
+        for (final int b : bytes) {
             doc[p++] = (byte) b;
         }
-        for (byte b : "bbbb\"}".getBytes(StandardCharsets.US_ASCII)) {
+        for (final byte b : "bbbb\"}".getBytes(StandardCharsets.US_ASCII)) {
             doc[p++] = b;
         }
         return java.util.Arrays.copyOf(doc, p);
@@ -162,8 +165,9 @@ class JsonCursorTest {
 
     @Test
     void readsStringsWithTheirEscapesAndCases() {
-        final byte[] doc = ("{\"a\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u0041\\u00E9\\uD83D\\uDE00\",\"b\":\"MiXeD.Example\","
-            + "\"c\":\"\u0130stanbul\",\"d\":\"usd\",\"\\u0065\":\"escaped name\"}").getBytes(StandardCharsets.UTF_8);
+        final byte[] doc = ("{\"a\":\"x\\\"y\\\\z\\/\\b\\f\\n\\r\\t\\u0041\\u00E9\\uD83D\\uDE00\",\"b\":\"MiXeD.Example"
+            + "\",\"c\":\"\u0130stanbul\",\"d\":\"usd\",\"\\u0065\":\"escaped "
+            + "name\"}").getBytes(StandardCharsets.UTF_8);
         json.reset(doc, 0, doc.length);
         assertTrue(json.beginRootObject());
         assertTrue(json.nextField());
@@ -248,7 +252,8 @@ class JsonCursorTest {
             }
             final double actual = number(text);
             if (Double.doubleToRawLongBits(expected) != Double.doubleToRawLongBits(actual)) {
-                throw new AssertionError("seed " + SEED + ": " + text + " read as " + actual + ", expected " + expected);
+                throw new AssertionError("seed " + SEED + ": " + text + " read as " + actual + ", expected "
+                        + expected);
             }
         }
         assertEquals(0.0, number("-0"), "an integer zero is 0.0 whatever its sign");
