@@ -77,7 +77,13 @@ final class Results {
         }
         final double ess = c.weightSquareSum > 0 ? c.weightSum * c.weightSum / c.weightSquareSum : 0.0;
         final double unsupported = unsupportedShare(c);
-        final List<Warning> warnings = new ArrayList<>(global);
+        final List<Warning> warnings = new ArrayList<>();
+        for (final Warning w : global) {
+            // the candidate's own floor warning (rows it weighed) replaces the log-wide count
+            if (w.code() != Warning.Code.PROPENSITY_FLOOR || c.flooredPropensities == 0) {
+                warnings.add(w);
+            }
+        }
         candidateWarnings(c, ess, unsupported, warnings);
         return new CandidateResult(c.name, estimates, ess, c.weightedRows, c.clippedWeights, c.flooredPropensities,
             unsupported, c.replayAccepted, c.replayScaleExceeded, List.copyOf(warnings));

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 
 /** {@code bandits.jar evaluation-study}: the off-policy estimators against ground truth on the digits. */
 @Command(name = "evaluation-study", mixinStandardHelpOptions = true,
-    description = "Bias, RMSE and 95% interval coverage of IPS, SNIPS and DR over seeded logs of the digits data set, "
+    description = "Bias, RMSE and 95%% interval coverage of IPS, SNIPS and DR over seeded logs of the digits data set, "
         + "where every policy's true value is known (docs/evaluation.md). Exit code 1 if DR's RMSE exceeds IPS's for "
         + "a classifier target at any size.")
 final class EvaluationStudyCommand implements Callable<Integer> {

@@ -91,6 +91,8 @@ class MissingDecisionTest {
             for (int e = 0; e < 3; e++) {
                 final double mean = sum[c][e] / logs;
                 final double se = Math.sqrt((squares[c][e] / logs - mean * mean) / (logs - 1));
+                System.out.printf("stationary outage, candidate %d %s: mean error %.5f +- %.5f (truth %.4f)%n", c,
+                    estimators.get(e).key(), mean, se, truth[c]);
                 assertTrue(Math.abs(mean) <= 4 * se, String.format("candidate %d %s: mean error %.5f, s.e. %.5f "
                     + "(seeds 100..399)", c, estimators.get(e).key(), mean, se));
             }
@@ -101,6 +103,8 @@ class MissingDecisionTest {
         assertEquals(0.25 * truth[0], naiveMean, 4 * naiveSe);
         final double missing = missingSum / logs;
         final double missingSe = Math.sqrt((missingSquares / logs - missing * missing) / (logs - 1));
+        System.out.printf("naive mean error %.5f +- %.5f; estimated missing share %.4f +- %.4f%n", naiveMean,
+            naiveSe, missing, missingSe);
         assertEquals(0.2, missing, 4 * missingSe);
     }
 
@@ -134,6 +138,8 @@ class MissingDecisionTest {
             }
         }
         for (int c = 0; c < 3; c++) {
+            System.out.printf("shifted outage, candidate %d: widened DR interval covered %d/100, plain %d/100%n", c,
+                widened[c], plain[c]);
             assertTrue(widened[c] >= 95, "candidate " + c + ": widened interval covered " + widened[c] + "/100");
             assertTrue(plain[c] < 50, "candidate " + c + ": the plain interval should miss: " + plain[c] + "/100");
         }
