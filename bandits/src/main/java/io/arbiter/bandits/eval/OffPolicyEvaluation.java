@@ -97,6 +97,7 @@ public final class OffPolicyEvaluation {
      * propensity outside {@code [0, 1]}, non-finite reward, sample weight below 1) is counted and skipped, as is a
      * holdout row.
      *
+     * @param row the row, filled by the caller; read, not kept (the caller may refill it at once)
      * @return whether the row entered the estimates
      */
     public boolean add(LoggedDecision row) {

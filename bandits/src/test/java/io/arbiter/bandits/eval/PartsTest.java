@@ -15,32 +15,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PartsTest {
 
     /**
-     * 4,000,000 multiplicities: each frequency of k = 0..5 within 5 standard errors of the Poisson(1) probability
-     * (false-failure rate below 6e-7 per k); mean and variance within 5 standard errors of 1.
+     * 4,000,000 multiplicities: each frequency of k = 0..5 within 5 standard errors of the table's design probability
+     * (94, 95, 46, 16, 4, 1 in 256; false-failure rate below 6e-7 per k), each design probability within 0.005 of
+     * Poisson(1)'s, nothing above 5, and mean and variance within 5 standard errors of 1.
      */
     @Test
-    void multiplicitiesArePoissonOne() {
+    void multiplicitiesAreADiscretisedPoissonOneWithMeanAndVarianceOne() {
         final int n = 4_000_000;
-        final double[] k = new double[n];
-        PoissonBootstrap.draw(new Xoroshiro128PlusPlus(7), k, n);
-        final long[] counts = new long[10];
+        final double[] k = new double[n + 3];
+        PoissonBootstrap.draw(new Xoroshiro128PlusPlus(7), k, n); // n + 3: the tail loop leaves the rest alone
+        final long[] counts = new long[256];
         double sum = 0;
         double squares = 0;
-        for (final double v : k) {
-            counts[(int) v]++;
-            sum += v;
-            squares += v * v;
+        for (int i = 0; i < n; i++) {
+            counts[(int) k[i]]++;
+            sum += k[i];
+            squares += k[i] * k[i];
         }
-        double p = Math.exp(-1);
-        for (int j = 0; j <= 5; j++) {
-            final double se = Math.sqrt(p * (1 - p) / n);
-            assertEquals(p, (double) counts[j] / n, 5 * se, "P(k = " + j + ")");
-            p /= j + 1;
+        final int[] design = {94, 95, 46, 16, 4, 1};
+        double poisson = Math.exp(-1);
+        for (int j = 0; j < design.length; j++) {
+            final double p = design[j] / 256.0;
+            assertEquals(p, (double) counts[j] / n, 5 * Math.sqrt(p * (1 - p) / n), "P(k = " + j + ")");
+            assertEquals(poisson, p, 0.005, "design against Poisson(1), k = " + j);
+            poisson /= j + 1;
         }
+        assertEquals(n, java.util.Arrays.stream(counts, 0, 6).sum(), "nothing above 5");
+        assertEquals(0.0, k[n] + k[n + 1] + k[n + 2], 0.0);
         final double mean = sum / n;
         assertEquals(1.0, mean, 5 * Math.sqrt(1.0 / n));
-        // the variance of a Poisson(1) sample variance is (mu4 - sigma^4) / n = (3 + 1 - 1) / n
-        assertEquals(1.0, squares / n - mean * mean, 5 * Math.sqrt(3.0 / n));
+        // the variance of a sample variance is about (mu4 - sigma^4) / n; mu4 of the design is 3.81
+        assertEquals(1.0, squares / n - mean * mean, 5 * Math.sqrt(2.81 / n));
+        final double[] odd = new double[13];
+        PoissonBootstrap.draw(new Xoroshiro128PlusPlus(8), odd, 13);
+        for (final double v : odd) {
+            assertTrue(v >= 0 && v <= 5 && v == Math.rint(v));
+        }
     }
 
     @Test
@@ -166,6 +176,9 @@ class PartsTest {
             final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad.get(i)::run);
             assertTrue(e.getMessage().startsWith(names.get(i)), e.getMessage());
         }
+        assertEquals(Estimator.SNIPS, Estimator.of("SNIPS"));
+        assertEquals("unknown estimator 'ipw' (known: ips, snips, dr, replay)",
+            assertThrows(IllegalArgumentException.class, () -> Estimator.of("ipw")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new OffPolicyEvaluation(new EvaluationConfig(2),
             List.of(new OffPolicyEvaluation.Candidate("a", Candidates.logged()),
                 new OffPolicyEvaluation.Candidate("a", Candidates.uniform(2)))));
