@@ -116,10 +116,14 @@ final class CandidateAccumulator {
             weightSum += sw;
             weightSquareSum += sw * sw;
             if (doIps) {
-                final double swr = sw * r;
                 for (int b = 0; b < k.length; b++) {
-                    bootIps[b] += k[b] * swr;
                     bootWeight[b] += k[b] * sw;
+                }
+                final double swr = sw * r;
+                if (swr != 0) { // most rows of a click-through log have no reward: skip adding zeros
+                    for (int b = 0; b < k.length; b++) {
+                        bootIps[b] += k[b] * swr;
+                    }
                 }
             }
         }
