@@ -15,6 +15,7 @@ final class CandidateAccumulator {
     private final double replayScale;
     private final boolean doDr;
     private final boolean doIps;
+    private final boolean doReplay;
     private final double[] probs;
     /** Probability mass the candidate put on each (key slot, action) cell, weighted by s. */
     final double[] mass;
@@ -47,6 +48,7 @@ final class CandidateAccumulator {
         this.replayScale = config.replayScale();
         this.doDr = config.estimators().contains(Estimator.DR);
         this.doIps = config.estimators().contains(Estimator.IPS) || config.estimators().contains(Estimator.SNIPS);
+        this.doReplay = config.estimators().contains(Estimator.REPLAY);
         this.probs = new double[actions];
         this.mass = new double[keySlots * actions];
         final int b = config.bootstrapReplicates();
@@ -138,19 +140,24 @@ final class CandidateAccumulator {
         }
     }
 
-    /** Rejection-sampling replay: accept with probability {@code scale pi(a|x) / mu}, learn from accepted rows. */
+    /**
+     * Rejection-sampling replay: accept with probability {@code scale pi(a|x) / mu}; a learning candidate learns from
+     * the accepted rows (whether or not the replay estimate was asked for).
+     */
     private void replay(LoggedDecision row, double s, double r, double accept, double[] k, Xoroshiro128PlusPlus rng) {
-        if (accept > 1) {
+        if (accept > 1 + 1e-9) { // not a rounding artefact of scale x (1 / mu) with scale == mu
             replayScaleExceeded++;
         }
         if (accept >= 1 || rng.nextDouble() < accept) {
             replayAccepted++;
             replayRewardSum += s * r;
             replayWeightSum += s;
-            final double sr = s * r;
-            for (int b = 0; b < k.length; b++) {
-                bootReplayReward[b] += k[b] * sr;
-                bootReplayWeight[b] += k[b] * s;
+            if (doReplay) {
+                final double sr = s * r;
+                for (int b = 0; b < k.length; b++) {
+                    bootReplayReward[b] += k[b] * sr;
+                    bootReplayWeight[b] += k[b] * s;
+                }
             }
             if (policy.learns()) {
                 policy.learn(row);
