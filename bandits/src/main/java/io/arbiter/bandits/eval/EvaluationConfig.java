@@ -4,8 +4,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The settings of one evaluation: fluent setters, validated once by {@link #conclude()} (which the evaluation calls).
- * Every setting has a default; only the number of actions is required.
+ * The settings of one evaluation: fluent setters, validated once by {@link #conclude()}. An evaluation concludes and
+ * copies the settings it is given, so changing this object afterwards does not affect it. Every setting has a
+ * default; only the number of actions is required.
  */
 public final class EvaluationConfig {
     /** Default floor under logged propensities: below it a Monte-Carlo propensity is mostly noise. */
@@ -132,6 +133,22 @@ public final class EvaluationConfig {
         check(rewardModel != null, "rewardModel must not be null");
         check(!estimators.isEmpty(), "estimators must not be empty");
         return this;
+    }
+
+    /** A concluded copy, so that changing this object later cannot change a running evaluation. */
+    EvaluationConfig frozenCopy() {
+        conclude();
+        final EvaluationConfig c = new EvaluationConfig(actions);
+        c.propensityFloor = propensityFloor;
+        c.weightClip = weightClip;
+        c.bootstrapReplicates = bootstrapReplicates;
+        c.seed = seed;
+        c.minEffectiveSampleSize = minEffectiveSampleSize;
+        c.replayScale = replayScale;
+        c.maxContextKeys = maxContextKeys;
+        c.rewardModel = rewardModel;
+        c.estimators = EnumSet.copyOf(estimators);
+        return c;
     }
 
     private static void check(boolean ok, String message) {

@@ -61,11 +61,12 @@ public final class OffPolicyEvaluation {
     private double rewardMax = Double.NEGATIVE_INFINITY;
 
     /**
-     * @param config     the settings (validated here)
+     * @param settings   the settings (validated and copied here)
      * @param candidates the candidates, distinct names, at least one
      */
-    public OffPolicyEvaluation(EvaluationConfig config, List<Candidate> candidates) {
-        this.config = config.conclude();
+    public OffPolicyEvaluation(EvaluationConfig settings, List<Candidate> candidates) {
+        final EvaluationConfig config = settings.frozenCopy();
+        this.config = config;
         if (candidates.isEmpty()) {
             throw new IllegalArgumentException("candidates must not be empty");
         }

@@ -185,6 +185,19 @@ class PartsTest {
     }
 
     @Test
+    void changingTheSettingsAfterwardsDoesNotChangeAnEvaluation() {
+        final EvaluationConfig config = new EvaluationConfig(2);
+        final OffPolicyEvaluation eval = new OffPolicyEvaluation(config,
+            List.of(new OffPolicyEvaluation.Candidate("u", Candidates.uniform(2))));
+        config.estimators(java.util.EnumSet.of(Estimator.IPS)).propensityFloor(0.5);
+        final LoggedDecision row = new LoggedDecision(0);
+        eval.add(row.set(0, 0, 0, 0.1, 1, 1, 0));
+        final EvaluationResult r = eval.result();
+        assertEquals(java.util.Set.of(Estimator.values()), r.candidate("u").estimates().keySet());
+        assertEquals(5.0, r.candidate("u").estimate(Estimator.IPS).value(), 1e-12, "floor 0.001, not 0.5");
+    }
+
+    @Test
     void jsonHasTheServersShapeAndEscapes() {
         final OffPolicyEvaluation eval = new OffPolicyEvaluation(new EvaluationConfig(2).bootstrapReplicates(20),
             List.of(new OffPolicyEvaluation.Candidate("always \"B\"", Candidates.fixed(2, 1))));
