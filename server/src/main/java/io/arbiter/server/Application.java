@@ -194,7 +194,7 @@ public final class Application {
             final Experiment experiment = registry.get(aggregate.scope());
             final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
             if (arm != null) {
-                table.restore(arm, Math.max(aggregate.decisions(), table.decisions(arm)), aggregate.trials(),
+                table.restoreExclusive(arm, Math.max(aggregate.decisions(), table.decisions(arm)), aggregate.trials(),
                     aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
                     aggregate.updatedAtMillis());
                 restored++;

@@ -179,15 +179,15 @@ public final class BidModule implements ServerServices.Extension {
                 case "ctr" -> {
                     final Creative creative = creative(campaign, a.arm());
                     if (creative != null && a.trials() > table.decisions(creative.ctrArm())) {
-                        table.restore(creative.ctrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
-                            a.successes(), a.updatedAtMillis());
+                        table.restoreExclusive(creative.ctrArm(), a.trials(), a.successes(), a.successes(),
+                            a.successes(), a.successes(), a.updatedAtMillis());
                     }
                 }
                 case "cvr" -> {
                     final Creative creative = creative(campaign, a.arm());
                     if (creative != null && a.trials() > table.decisions(creative.cvrArm())) {
-                        table.restore(creative.cvrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
-                            a.successes(), a.updatedAtMillis());
+                        table.restoreExclusive(creative.cvrArm(), a.trials(), a.successes(), a.successes(),
+                            a.successes(), a.successes(), a.updatedAtMillis());
                     }
                 }
                 default -> {
@@ -216,7 +216,7 @@ public final class BidModule implements ServerServices.Extension {
                 : Math.max(sameDay ? ledger.dailySpent(slot) : 0, s[2]);
             final long total = Math.max(ledger.totalSpent(slot), s[0]);
             final long impressions = Math.max(ledger.impressions(slot), s[1]);
-            ledger.restore(slot, today, daily, total, impressions);
+            ledger.restoreExclusive(slot, today, daily, total, impressions);
             restored++;
         }
         LOG.log(System.Logger.Level.INFO, "bidder: restored spend of " + restored + " campaign(s) from the ledger file "
