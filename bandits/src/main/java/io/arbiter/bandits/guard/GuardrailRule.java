@@ -22,8 +22,8 @@ package io.arbiter.bandits.guard;
  *
  * <p><b>Cost.</b> O(1), no allocation, immutable and thread-safe. A check whose observed rates do not even point to
  * harm beyond the threshold (the usual case for a harmless variant) answers from the counts alone: both sequences
- * contain the observed rates, so no bound could show harm. Otherwise it costs two log-gamma evaluations and eight
- * Newton steps (docs/BENCHMARKS.md).
+ * contain the observed rates, so no bound could show harm. Otherwise it costs two log-gamma evaluations and a few
+ * Newton steps per bound (docs/BENCHMARKS.md).
  *
  * <p><b>Inputs.</b> Per group, the decisions served and the guardrail events observed for them (a decision counts at
  * most one event per metric). An event that has not arrived yet counts as "no event" until it does, which makes

@@ -114,7 +114,8 @@ public final class StickyAssignments implements AutoCloseable {
                 continue;
             }
             if (UnitTableDescriptor.payload(value) == 0
-                || table.compareAndSetValue(slot, value, UnitTableDescriptor.value(UnitTableDescriptor.tag(value), 0))) {
+                || table.compareAndSetValue(slot, value,
+                    UnitTableDescriptor.value(UnitTableDescriptor.tag(value), 0))) {
                 return;
             }
         }

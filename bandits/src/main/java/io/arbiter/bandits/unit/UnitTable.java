@@ -63,8 +63,8 @@ import static io.arbiter.bandits.unit.UnitTableDescriptor.VERSION_OFFSET;
  *       never create two entries for it (which would split its count). A thread that finds the word taken, or meets
  *       a value reserved by a claim in progress, spins at most {@value #SPINS} times ({@code Thread.onSpinWait}), a
  *       few microseconds at most, for the few stores a claim takes; if the claimer was descheduled in that window it
- *       gives up, counts it in {@link #abandoned()}, and the store gives its documented conservative answer. Nothing blocks
- *       indefinitely; the same bounded wait as {@code PosteriorTable}'s era switch.</li>
+ *       gives up, counts it in {@link #abandoned()}, and the store gives its documented conservative answer.
+ *       Nothing blocks indefinitely; the same bounded wait as {@code PosteriorTable}'s era switch.</li>
  * </ul>
  *
  * <p><b>Keys</b> are full 64-bit hashes, compared whole; 0 is reserved for "empty" ({@link UnitKeys} never
