@@ -2,12 +2,11 @@ package io.arbiter.bandits.unit;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Arrays;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UnitKeysTest {
 
@@ -18,19 +17,29 @@ class UnitKeysTest {
      */
     @Test
     void distinctUnitsGetDistinctHashesAndKeys() {
-        final Set<Long> hashes = new HashSet<>();
-        final Set<Long> keys = new HashSet<>();
-        for (int i = 0; i < 1_000_000; i++) {
-            final long a = UnitKeys.unitHash("user-" + i);
-            final long b = UnitKeys.unitHash(new java.util.UUID(i * 0x9E3779B97F4A7C15L, i).toString());
-            assertTrue(hashes.add(a) && hashes.add(b), "hash collision at " + i);
-            for (long scope = 1; scope <= 3; scope++) {
+        final int units = 1_000_000;
+        final long[] hashes = new long[2 * units];
+        final long[] keys = new long[6 * units];
+        for (int i = 0; i < units; i++) {
+            hashes[2 * i] = UnitKeys.unitHash("user-" + i);
+            hashes[2 * i + 1] = UnitKeys.unitHash(new UUID(i * 0x9E3779B97F4A7C15L, i).toString());
+            for (int scope = 0; scope < 3; scope++) {
                 for (int slot = 0; slot < 2; slot++) {
-                    assertTrue(keys.add(UnitKeys.key(scope, a, slot)), "key collision at " + i);
+                    keys[6 * i + 2 * scope + slot] = UnitKeys.key(scope + 1, hashes[2 * i], slot);
                 }
             }
         }
-        assertEquals(2_000_000, hashes.size());
+        assertEquals(0, duplicates(hashes), "unit hashes collided");
+        assertEquals(0, duplicates(keys), "keys collided");
+    }
+
+    private static int duplicates(long[] values) {
+        Arrays.sort(values);
+        int duplicates = 0;
+        for (int i = 1; i < values.length; i++) {
+            duplicates += values[i] == values[i - 1] ? 1 : 0;
+        }
+        return duplicates;
     }
 
     @Test
