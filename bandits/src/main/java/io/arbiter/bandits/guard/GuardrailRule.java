@@ -1,5 +1,7 @@
 package io.arbiter.bandits.guard;
 
+import java.util.Objects;
+
 /**
  * The do-no-harm rule for one guardrail metric: a variant is <em>harmful</em> when its event rate is worse than the
  * control group's (the holdout's, or without a holdout the default variant's) by more than {@code maxRelativeHarm},
@@ -53,6 +55,21 @@ public final class GuardrailRule {
      * @param rho mixture prior strength of the confidence sequences (see {@link RateConfidenceSequence}), &gt; 0
      */
     public GuardrailRule(GuardrailDirection direction, double maxRelativeHarm, double confidence, double rho) {
+        this(direction, maxRelativeHarm, confidence, perGroupSequence(confidence, rho));
+    }
+
+    /**
+     * A rule on a shared per-group sequence (rules with the same confidence can share one, and its 256 KiB table).
+     *
+     * @param perGroup the sequence each group's bounds come from; its {@code alpha} is half the rule's
+     *                 {@code 1 - confidence} (see {@link #perGroupSequence})
+     */
+    public GuardrailRule(GuardrailDirection direction, double maxRelativeHarm, RateConfidenceSequence perGroup) {
+        this(direction, maxRelativeHarm, 1.0 - 2.0 * Objects.requireNonNull(perGroup, "perGroup").alpha(), perGroup);
+    }
+
+    private GuardrailRule(GuardrailDirection direction, double maxRelativeHarm, double confidence,
+                          RateConfidenceSequence perGroup) {
         if (direction == null) {
             throw new IllegalArgumentException("direction must be given");
         }
@@ -61,14 +78,25 @@ public final class GuardrailRule {
             throw new IllegalArgumentException("maxRelativeHarm must be in [0, " + (maxHarm == 1.0 ? "1)" : "inf)")
                 + " for direction " + direction.wireName() + ", was " + maxRelativeHarm);
         }
-        if (!(confidence > 0.0 && confidence < 1.0)) {
-            throw new IllegalArgumentException("confidence must be in (0, 1), was " + confidence);
-        }
         this.direction = direction;
         this.maxRelativeHarm = maxRelativeHarm;
         this.confidence = confidence;
         this.ratio = direction == GuardrailDirection.LOWER ? 1.0 + maxRelativeHarm : 1.0 - maxRelativeHarm;
-        this.sequence = new RateConfidenceSequence((1.0 - confidence) / 2.0, rho);
+        this.sequence = Objects.requireNonNull(perGroup, "perGroup");
+    }
+
+    /**
+     * The per-group sequence for a rule of this {@code confidence}: level {@code (1 - confidence) / 2}, so that the two
+     * groups' sequences together fail with probability at most {@code 1 - confidence}.
+     *
+     * @param confidence in (0, 1)
+     * @param rho        mixture prior strength, &gt; 0
+     */
+    public static RateConfidenceSequence perGroupSequence(double confidence, double rho) {
+        if (!(confidence > 0.0 && confidence < 1.0)) {
+            throw new IllegalArgumentException("confidence must be in (0, 1), was " + confidence);
+        }
+        return new RateConfidenceSequence((1.0 - confidence) / 2.0, rho);
     }
 
     public GuardrailDirection direction() {

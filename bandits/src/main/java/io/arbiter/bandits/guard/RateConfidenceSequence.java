@@ -33,6 +33,13 @@ package io.arbiter.bandits.guard;
  * ({@code RateConfidenceSequenceTest}). A margin of 10<sup>-9</sup> on the threshold absorbs rounding. O(1),
  * allocation-free, immutable and thread-safe.
  *
+ * <p><b>Tabulated.</b> The root {@code u} depends on the event count alone ({@code depth} and {@code c} do), and the
+ * decision count only divides at the end: {@code lower = (k - c u_lower(k)) / n}, {@code upper = (k + c u_upper(k)) /
+ * n}. So the constructor solves both roots once for every {@code k} below {@code tabulatedEvents} (default
+ * {@value #DEFAULT_TABULATED_EVENTS}: 256 KiB, a few milliseconds), and a bound is then two loads, a division and a
+ * comparison; larger counts are solved on the spot (about a microsecond). Rules with the same confidence can share one
+ * sequence.
+ *
  * <p><b>The prior</b> {@code rho} sets where the sequence is tightest: the mixture favours deviations of relative
  * size about {@code 1/sqrt(rho)}, so {@code rho} near the number of events at which decisions matter is best. The
  * default, {@value #DEFAULT_RHO}, suits guardrail rates of 0.1%&ndash;5% checked over thousands to tens of thousands
@@ -43,6 +50,8 @@ public final class RateConfidenceSequence {
     public static final double DEFAULT_RHO = 10.0;
     /** Most Newton steps per end; each keeps the bound valid, more only tighten it. */
     public static final int MAX_NEWTON_STEPS = 12;
+    /** Event counts whose roots the constructor tabulates by default. */
+    public static final int DEFAULT_TABULATED_EVENTS = 16_384;
     /** Newton stops once a step moves the end by less than this fraction of it. */
     private static final double NEWTON_TOLERANCE = 1e-10;
     private static final double THRESHOLD_MARGIN = 1e-9;
@@ -52,12 +61,25 @@ public final class RateConfidenceSequence {
     private final double logThreshold;
     /** {@code ln(1/alpha) + rho - rho ln rho + lnGamma(rho)}: the part of the depth that does not depend on counts. */
     private final double constant;
+    /** {@code c u} of the lower end for each event count {@code k} below the table's length ({@code k}: rate 0). */
+    private final double[] lowerSpread;
+    /** {@code c u} of the upper end for each event count. */
+    private final double[] upperSpread;
 
     /**
      * @param alpha probability that the sequence ever misses the rate, in (0, 1)
      * @param rho   strength of the mixture prior, finite and &gt; 0 (see the class comment)
      */
     public RateConfidenceSequence(double alpha, double rho) {
+        this(alpha, rho, DEFAULT_TABULATED_EVENTS);
+    }
+
+    /**
+     * @param alpha           probability that the sequence ever misses the rate, in (0, 1)
+     * @param rho             strength of the mixture prior, finite and &gt; 0 (see the class comment)
+     * @param tabulatedEvents event counts whose bounds are precomputed, 0..2^24 (16 bytes each)
+     */
+    public RateConfidenceSequence(double alpha, double rho, int tabulatedEvents) {
         if (!(alpha > 0.0 && alpha < 1.0)) {
             throw new IllegalArgumentException("alpha must be in (0, 1), was " + alpha);
         }
@@ -68,6 +90,15 @@ public final class RateConfidenceSequence {
         this.rho = rho;
         this.logThreshold = Math.log(1.0 / alpha) + THRESHOLD_MARGIN;
         this.constant = logThreshold + rho - rho * Math.log(rho) + LogGamma.lnGamma(rho);
+        if (tabulatedEvents < 0 || tabulatedEvents > 1 << 24) {
+            throw new IllegalArgumentException("tabulatedEvents must be in 0..2^24, was " + tabulatedEvents);
+        }
+        this.lowerSpread = new double[tabulatedEvents];
+        this.upperSpread = new double[tabulatedEvents];
+        for (int k = 0; k < tabulatedEvents; k++) {
+            lowerSpread[k] = solveLowerSpread(k);
+            upperSpread[k] = solveUpperSpread(k);
+        }
     }
 
     public double alpha() {
@@ -92,24 +123,8 @@ public final class RateConfidenceSequence {
             return 0.0;
         }
         final long k = Math.min(events, decisions);
-        final double c = rho + k;
-        final double e = depth(c) / c;
-        // p = (k - c u) / n for u in (0, k / c]; u = k / c is the rate 0. psi(u) = -u - ln(1 - u) - e is convex and
-        // increasing on (0, 1): the end is its root, or 0 if the rate 0 is still inside the interval.
-        final double zeroRate = k / c;
-        if (psi(zeroRate, e) <= 0.0) {
-            return 0.0;
-        }
-        // -u - ln(1 - u) >= u^2 / 2, so psi(sqrt(2e)) >= 0: a start on the conservative (larger u) side of the root.
-        double u = Math.min(zeroRate, Math.sqrt(2.0 * e));
-        for (int step = 0; step < MAX_NEWTON_STEPS; step++) {
-            final double move = psi(u, e) * (1.0 - u) / u; // psi >= 0, psi' = u / (1 - u) > 0: u falls to the root,
-            u -= move;                                      // never past it
-            if (move <= NEWTON_TOLERANCE * u) {
-                break;
-            }
-        }
-        return Math.max(0.0, (k - c * u) / decisions);
+        final double spread = k < lowerSpread.length ? lowerSpread[(int) k] : solveLowerSpread(k);
+        return Math.max(0.0, (k - spread) / decisions);
     }
 
     /**
@@ -125,6 +140,37 @@ public final class RateConfidenceSequence {
             return 1.0;
         }
         final long k = Math.min(events, decisions);
+        final double spread = k < upperSpread.length ? upperSpread[(int) k] : solveUpperSpread(k);
+        return Math.min(1.0, (k + spread) / decisions);
+    }
+
+    /** {@code c u} for the lower end with {@code k} events: {@code k} itself when the rate 0 is inside. */
+    private double solveLowerSpread(long k) {
+        if (k == 0) {
+            return 0.0;
+        }
+        final double c = rho + k;
+        final double e = depth(c) / c;
+        // p = (k - c u) / n for u in (0, k / c]; u = k / c is the rate 0. psi(u) = -u - ln(1 - u) - e is convex and
+        // increasing on (0, 1): the end is its root, or 0 if the rate 0 is still inside the interval.
+        final double zeroRate = k / c;
+        if (psi(zeroRate, e) <= 0.0) {
+            return k;
+        }
+        // -u - ln(1 - u) >= u^2 / 2, so psi(sqrt(2e)) >= 0: a start on the conservative (larger u) side of the root.
+        double u = Math.min(zeroRate, Math.sqrt(2.0 * e));
+        for (int step = 0; step < MAX_NEWTON_STEPS; step++) {
+            final double move = psi(u, e) * (1.0 - u) / u; // psi >= 0, psi' = u / (1 - u) > 0: u falls to the root,
+            u -= move;                                      // never past it
+            if (move <= NEWTON_TOLERANCE * u) {
+                break;
+            }
+        }
+        return c * u;
+    }
+
+    /** {@code c u} for the upper end with {@code k} events. */
+    private double solveUpperSpread(long k) {
         final double c = rho + k;
         final double e = depth(c) / c;
         // p = (k + c u) / n for u > 0; phi(u) = u - ln(1 + u) - e is convex and increasing there. Since
@@ -137,7 +183,7 @@ public final class RateConfidenceSequence {
                 break;
             }
         }
-        return Math.min(1.0, (k + c * u) / decisions);
+        return c * u;
     }
 
     /**

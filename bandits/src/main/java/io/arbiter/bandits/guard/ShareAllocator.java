@@ -196,9 +196,10 @@ public final class ShareAllocator {
             return;
         }
         floorMass = floors;
+        final double scale = 1.0 / (1.0 - floors);
         double deficits = 0.0;
         for (int i = 0; i < count; i++) {
-            r[i] = Math.max(0.0, (p[i] - lo[i]) / (1.0 - floors));
+            r[i] = Math.max(0.0, (p[i] - lo[i]) * scale);
             deficits += Math.max(0.0, r[i] - q[i]);
         }
         deficitMass = deficits;
@@ -238,8 +239,9 @@ public final class ShareAllocator {
             }
             return;
         }
+        final double scale = 1.0 / sum;
         for (int i = 0; i < count; i++) {
-            q[i] /= sum;
+            q[i] *= scale;
         }
     }
 

@@ -121,6 +121,20 @@ class RateConfidenceSequenceTest {
         assertTrue(waldMisses > 40, "the repeated Wald interval should fail this test; missed in " + waldMisses);
     }
 
+    /** The tabulated bounds are exactly the ones solved on the spot. */
+    @Test
+    void tableMatchesDirectSolution() {
+        final RateConfidenceSequence table = new RateConfidenceSequence(0.025, 10.0);
+        final RateConfidenceSequence direct = new RateConfidenceSequence(0.025, 10.0, 0);
+        for (long k = 0; k < RateConfidenceSequence.DEFAULT_TABULATED_EVENTS + 10; k += k < 100 ? 1 : 37) {
+            for (final long n : new long[] {k, 2 * k + 1, 100 * k + 7, 1_000_000_000L}) {
+                assertEquals(direct.lower(n, k), table.lower(n, k), 0.0, "n " + n + " k " + k);
+                assertEquals(direct.upper(n, k), table.upper(n, k), 0.0, "n " + n + " k " + k);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new RateConfidenceSequence(0.05, 1.0, -1));
+    }
+
     @Test
     void edgeCases() {
         final RateConfidenceSequence cs = new RateConfidenceSequence(0.05, 10.0);
