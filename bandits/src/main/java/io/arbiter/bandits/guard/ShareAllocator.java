@@ -47,6 +47,8 @@ public final class ShareAllocator {
     public static final int MAXES_RAISED = 1;
     /** {@link #status()}: the eligible variants' mins summed above 1 and were lowered in proportion. */
     public static final int MINS_LOWERED = 2;
+    /** Passes of the active-set guess before the exact walk over sorted kinks takes over. */
+    private static final int ACTIVE_SET_PASSES = 6;
 
     private final double[] q;
     private final double[] lo;
@@ -59,6 +61,8 @@ public final class ShareAllocator {
     private final double[] memoQ;
     private ShareBounds memoBounds;
     private int memoCount = -1;
+    /** Tests set this to check the exact walk on its own (it is otherwise only the fallback). */
+    boolean sortedKinksOnly;
     private int status;
     private double propensity;
     /** {@code L}, the sum of the eligible floors: the probability of answering from the floors. */
@@ -246,11 +250,49 @@ public final class ShareAllocator {
     }
 
     /**
-     * {@code p_i = clamp(q_i + tau, lo_i, hi_i)} with {@code sum p = 1}: {@code g(tau) = sum p_i} is piecewise
-     * linear and non-decreasing, with a kink where a variant leaves its floor ({@code tau = lo_i - q_i}, slope + 1)
-     * and where it reaches its cap ({@code tau = hi_i - q_i}, slope - 1). Walk the sorted kinks until g reaches 1.
+     * {@code p_i = clamp(q_i + tau, lo_i, hi_i)} with {@code sum p = 1}. First the usual case, cheaply: guess which
+     * variants sit at a bound, solve for {@code tau} with the others free, and repeat with the guess the new
+     * {@code tau} gives until it no longer changes (usually two or three passes); a fixed point is the exact solution.
+     * If that does not settle within {@value #ACTIVE_SET_PASSES} passes, {@link #projectBySortedKinks} finds it.
      */
     private void project(int count) {
+        double tau = 0.0;
+        for (int pass = 0; pass < (sortedKinksOnly ? 0 : ACTIVE_SET_PASSES); pass++) {
+            double fixed = 0.0;
+            double freeMass = 0.0;
+            int free = 0;
+            for (int i = 0; i < count; i++) {
+                final double value = q[i] + tau;
+                if (value <= lo[i]) {
+                    fixed += lo[i];
+                } else if (value >= hi[i]) {
+                    fixed += hi[i];
+                } else {
+                    freeMass += q[i];
+                    free++;
+                }
+            }
+            if (free == 0) {
+                break; // every variant at a bound for this tau: let the exact walk find the segment
+            }
+            final double next = (1.0 - fixed - freeMass) / free;
+            if (next == tau) {
+                for (int i = 0; i < count; i++) {
+                    p[i] = Math.min(hi[i], Math.max(lo[i], q[i] + tau));
+                }
+                return;
+            }
+            tau = next;
+        }
+        projectBySortedKinks(count);
+    }
+
+    /**
+     * The projection by its definition: {@code g(tau) = sum clamp(q_i + tau, lo_i, hi_i)} is piecewise linear and
+     * non-decreasing, with a kink where a variant leaves its floor ({@code tau = lo_i - q_i}, slope + 1) and where it
+     * reaches its cap ({@code tau = hi_i - q_i}, slope - 1). Walk the sorted kinks until g reaches 1.
+     */
+    private void projectBySortedKinks(int count) {
         final int n = 2 * count;
         for (int i = 0; i < count; i++) {
             insert(2 * i, lo[i] - q[i], 1);

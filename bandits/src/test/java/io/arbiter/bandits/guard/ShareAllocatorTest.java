@@ -97,8 +97,14 @@ class ShareAllocatorTest {
      */
     @Test
     void targetsAreTheProjectionOntoTheBounds() {
+        checkProjection(false);
+        checkProjection(true); // the exact walk over sorted kinks alone (otherwise the fallback)
+    }
+
+    private static void checkProjection(boolean sortedKinksOnly) {
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(41);
         final ShareAllocator allocator = new ShareAllocator(12);
+        allocator.sortedKinksOnly = sortedKinksOnly;
         final int[] eligible = new int[12];
         final double[] q = new double[12];
         final double[] p = new double[12];
