@@ -37,8 +37,9 @@ package io.arbiter.bandits.guard;
  *
  * <p><b>Cost.</b> Allocation-free. When {@code q}, the eligible set and the bounds are those of the previous call
  * (the usual case: the cached propensities change once per refresh), the targets are reused after an O(n) comparison;
- * otherwise the projection costs a sort of 2n breakpoints (n eligible variants). <b>Single writer</b>: one per event
- * loop.
+ * otherwise the projection is solved by a guess of which variants sit at a bound, refined until it settles (two or
+ * three O(n) passes), with an exact walk over the 2n sorted kinks as the fallback. <b>Single writer</b>: one per
+ * event loop.
  */
 public final class ShareAllocator {
     /** {@link #status()}: the bounds held as given. */
