@@ -1,0 +1,206 @@
+package io.arbiter.bandits.unit;
+
+import java.nio.file.Path;
+
+/**
+ * Frequency caps: "this unit has been shown this variant (or creative) at most {@code cap} times in the last
+ * {@code period}", counted off-heap in a {@link UnitTable} (memory-mapped: counts survive restarts), with an atomic
+ * check-and-count ({@link #tryAcquire}) for experiments and the separate check ({@link #count}) and count
+ * ({@link #increment}) that the bidder's win path needs (it checks at bid time and counts at the billing notice).
+ *
+ * <p><b>Windows.</b> Time is cut into sub-windows of {@code period / 3} (aligned to the table's epoch); an entry
+ * keeps one count for each of the last three, and a unit's count is their sum, so it covers between two thirds of a
+ * period and a whole one. Consequences, for any unit and key: at most {@code cap} impressions in any span of
+ * {@code 2/3 period} (every impression in such a span is still counted when the next one is allowed); at most
+ * {@code 2 cap} in any span of a whole {@code period} (the overshoot is at most the cap, and only across the edge of
+ * the oldest sub-window). The bidder's heap-based caps used whole fixed windows, where the same overshoot could happen
+ * within seconds across a window edge.
+ *
+ * <p><b>Limits.</b> {@code cap} in 1..{@value #MAX_COUNT}; {@code period} at least {@value #MIN_PERIOD_MILLIS} ms
+ * (sub-windows of a second or more, numbered in 31 bits: 68 years from the table's epoch). Use one period per key:
+ * include it in the key ({@link UnitKeys#key(long, long, long)} with the period folded into the scope) or start a new
+ * scope when a definition's period changes, since counts are kept in the period's sub-windows.
+ *
+ * <p><b>Concurrency.</b> {@link #tryAcquire} and {@link #increment} are lock-free compare-and-set loops on the
+ * entry's one value word (see {@link UnitTable}): any number of threads deciding for the same unit never count past
+ * the cap ({@code FrequencyCapStoreTest}, {@code FrequencyCapStress} in {@code stress/}). Inserting a new key may wait
+ * a bounded time for another insert in the same bucket; if that waiting runs out, {@code tryAcquire} answers
+ * {@code false} (treat as capped: the conservative answer, counted in {@link #abandoned()}), {@code increment} drops
+ * the count (also counted).
+ *
+ * <p><b>Memory.</b> 25.6 bytes per entry ({@link UnitTable}): {@code bucketsLog2 = 20} holds 10.5 M (unit, variant)
+ * entries in 256 MiB. At the bound, expired entries are replaced first, then those whose counts would lapse first;
+ * replacing a live entry forgets its count, so that unit may exceed its cap once more ({@link #evictedLive()}).
+ */
+public final class FrequencyCapStore implements AutoCloseable {
+    /** The largest cap (counts are 8 bits per sub-window). */
+    public static final int MAX_COUNT = 255;
+    /** The shortest period, in milliseconds. */
+    public static final long MIN_PERIOD_MILLIS = 3_000;
+    /** Sub-windows per period. */
+    public static final int SUB_WINDOWS = 3;
+    private static final int WINDOW_SHIFT = 24;
+    private static final long WINDOW_MASK = (1L << 31) - 1;
+    private static final long COUNT_MASK = 0xFF;
+
+    private final UnitTable table;
+    private final long epochMillis;
+
+    private FrequencyCapStore(UnitTable table) {
+        this.table = table;
+        this.epochMillis = table.epochMillis();
+    }
+
+    /**
+     * Opens (or creates) the store in {@code file}; an existing file keeps its size and epoch.
+     *
+     * @param bucketsLog2 log2 of the buckets of a new file, 0..22 (10 entries per bucket)
+     * @param epochMillis origin of a new file's sub-windows (any fixed time, such as its creation)
+     */
+    public static FrequencyCapStore mapFile(Path file, int bucketsLog2, long epochMillis) {
+        return new FrequencyCapStore(UnitTable.mapFile(file, UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+    }
+
+    /** A store in direct memory (not persistent). */
+    public static FrequencyCapStore allocateDirect(int bucketsLog2, long epochMillis) {
+        return new FrequencyCapStore(UnitTable.allocateDirect(UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+    }
+
+    /** A store on the heap (same layout and atomics; cheap to create, for concurrency tests). */
+    public static FrequencyCapStore allocateHeap(int bucketsLog2, long epochMillis) {
+        return new FrequencyCapStore(UnitTable.allocateHeap(UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+    }
+
+    /**
+     * Counts one impression for {@code key} if it has had fewer than {@code cap} in its window, atomically: of any
+     * number of concurrent calls for the same key, at most {@code cap - count} succeed.
+     *
+     * @param key          a {@link UnitKeys#key} (never 0)
+     * @param cap          1..{@value #MAX_COUNT}
+     * @param periodMillis &ge; {@value #MIN_PERIOD_MILLIS}
+     * @param nowMillis    the caller's clock (the same clock for every call)
+     * @return whether the impression was allowed and counted; {@code false} also if the bounded wait for a
+     *         concurrent insert ran out (counted in {@link #abandoned()})
+     */
+    public boolean tryAcquire(long key, int cap, long periodMillis, long nowMillis) {
+        if (cap < 1 || cap > MAX_COUNT) {
+            throw new IllegalArgumentException("cap must be in 1.." + MAX_COUNT + ", was " + cap);
+        }
+        return add(key, cap, periodMillis, nowMillis);
+    }
+
+    /**
+     * Counts one impression for {@code key} unconditionally (the bidder's billing notice); counts saturate at
+     * {@value #MAX_COUNT} per sub-window.
+     *
+     * @return whether it was counted ({@code false} only if the bounded wait for a concurrent insert ran out)
+     */
+    public boolean increment(long key, long periodMillis, long nowMillis) {
+        return add(key, Integer.MAX_VALUE, periodMillis, nowMillis);
+    }
+
+    /**
+     * Impressions of {@code key} in its window (the last three sub-windows); 0 for a key never seen, evicted, or
+     * being inserted right now. Does not insert.
+     */
+    public int count(long key, long periodMillis, long nowMillis) {
+        final long width = subWindowMillis(periodMillis);
+        final long window = window(nowMillis, width);
+        while (true) {
+            final int slot = table.find(key);
+            if (slot < 0) {
+                return 0;
+            }
+            final long value = table.valueAcquire(slot);
+            if (table.keyAcquire(slot) != key) {
+                continue; // the slot changed hands between the two reads: look again
+            }
+            return UnitTableDescriptor.isReserved(value) ? 0 : total(advance(UnitTableDescriptor.payload(value),
+                window));
+        }
+    }
+
+    private boolean add(long key, int cap, long periodMillis, long nowMillis) {
+        final long width = subWindowMillis(periodMillis);
+        final long window = window(nowMillis, width);
+        final long expiresAt = epochMillis + (window + SUB_WINDOWS) * width;
+        while (true) { // lock-free: each retry follows another thread's change to this entry or its slot
+            final int slot = table.findOrInsert(key, nowMillis, expiresAt);
+            if (slot < 0) {
+                return false;
+            }
+            final long value = table.settledValue(slot);
+            if (value == UnitTable.BUSY) {
+                return false;
+            }
+            if (table.keyAcquire(slot) != key) {
+                continue; // evicted or reassigned between the reads: look again
+            }
+            final long current = advance(UnitTableDescriptor.payload(value), window);
+            if (total(current) >= cap) {
+                return false;
+            }
+            final long next = (current & COUNT_MASK) == COUNT_MASK ? current : current + 1; // saturate (increment)
+            if (next == UnitTableDescriptor.payload(value)
+                || table.compareAndSetValue(slot, value,
+                    UnitTableDescriptor.value(UnitTableDescriptor.tag(value), next))) {
+                table.hintExpiresAt(slot, epochMillis + (((next >>> WINDOW_SHIFT) & WINDOW_MASK) + SUB_WINDOWS)
+                    * width);
+                return true;
+            }
+        }
+    }
+
+    /** The payload moved to {@code window}: sub-window counts shifted, those older than three dropped. */
+    static long advance(long payload, long window) {
+        final long stored = (payload >>> WINDOW_SHIFT) & WINDOW_MASK;
+        final long shift = window - stored;
+        if (shift <= 0) {
+            return payload; // same sub-window, or a clock that went back: keep every count
+        }
+        final long counts = payload & 0xFF_FFFFL;
+        final long moved = shift >= SUB_WINDOWS ? 0 : (counts << (8 * shift)) & 0xFF_FFFFL;
+        return ((window & WINDOW_MASK) << WINDOW_SHIFT) | moved;
+    }
+
+    /** Sum of the three sub-window counts. */
+    static int total(long payload) {
+        return (int) ((payload & COUNT_MASK) + ((payload >>> 8) & COUNT_MASK) + ((payload >>> 16) & COUNT_MASK));
+    }
+
+    private static long subWindowMillis(long periodMillis) {
+        if (periodMillis < MIN_PERIOD_MILLIS) {
+            throw new IllegalArgumentException("period must be at least " + MIN_PERIOD_MILLIS + " ms, was "
+                + periodMillis);
+        }
+        return periodMillis / SUB_WINDOWS;
+    }
+
+    private long window(long nowMillis, long width) {
+        return (Math.max(0L, nowMillis - epochMillis) / width) & WINDOW_MASK;
+    }
+
+    /** The table underneath, for its counters and capacity. */
+    public UnitTable table() {
+        return table;
+    }
+
+    /** Operations that gave up after the bounded wait (a {@code tryAcquire} that answered "capped"). */
+    public long abandoned() {
+        return table.abandoned();
+    }
+
+    /** Live entries replaced because a bucket was full: counts forgotten, so the store is too small. */
+    public long evictedLive() {
+        return table.evictedLive();
+    }
+
+    public void force() {
+        table.force();
+    }
+
+    @Override
+    public void close() {
+        table.close();
+    }
+}
