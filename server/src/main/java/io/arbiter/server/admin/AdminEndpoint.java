@@ -1,6 +1,6 @@
 package io.arbiter.server.admin;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.metrics.Metrics;

@@ -7,7 +7,7 @@ import io.arbiter.server.experiment.ExperimentSpec;
 import io.arbiter.server.experiment.ExperimentStats;
 import io.arbiter.server.experiment.ExperimentStore;
 import io.arbiter.server.experiment.RecentTraffic;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;

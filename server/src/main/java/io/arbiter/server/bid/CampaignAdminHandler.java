@@ -8,7 +8,7 @@ import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;

@@ -9,7 +9,7 @@ import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;

@@ -6,7 +6,7 @@ import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.experiment.Experiment;
 import io.arbiter.server.experiment.ExperimentRegistry;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.http.JsonEndpoint;

@@ -3,7 +3,7 @@ package io.arbiter.server.experiment;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.table.PosteriorTable;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Collection;

@@ -1,7 +1,7 @@
 package io.arbiter.server.experiment;
 
 import io.arbiter.server.config.ServerConfig;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

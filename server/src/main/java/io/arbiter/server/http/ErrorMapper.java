@@ -1,6 +1,7 @@
 package io.arbiter.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.outcome.JournalFullException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;

@@ -3,6 +3,7 @@ package io.arbiter.server.http;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.server.ServerServices;
 import io.arbiter.server.admin.ExperimentAdminHandler;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.decide.DecideHandler;
 import io.arbiter.server.ops.OpsHandlers;

@@ -2,7 +2,7 @@ package io.arbiter.server.reward;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.JsonBodies;
 import io.arbiter.server.http.JsonEndpoint;

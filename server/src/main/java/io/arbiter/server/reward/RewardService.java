@@ -3,7 +3,7 @@ package io.arbiter.server.reward;
 import io.arbiter.server.experiment.Experiment;
 import io.arbiter.server.experiment.ExperimentRegistry;
 import io.arbiter.server.experiment.RewardModel;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;

@@ -95,11 +95,11 @@ class BidRequestParserTest {
         assertEquals("inner", request.id);
         assertEquals("1", request.imp(0).id);
         assertEquals(300, request.imp(0).bannerW);
-        final io.arbiter.server.http.ApiException cut = org.junit.jupiter.api.Assertions.assertThrows(
-            io.arbiter.server.http.ApiException.class, () -> parser.parse(around, 7, 0, request));
+        final io.arbiter.server.api.ApiException cut = org.junit.jupiter.api.Assertions.assertThrows(
+            io.arbiter.server.api.ApiException.class, () -> parser.parse(around, 7, 0, request));
         assertTrue(cut.getMessage().contains("empty"), cut.getMessage());
-        final io.arbiter.server.http.ApiException open = org.junit.jupiter.api.Assertions.assertThrows(
-            io.arbiter.server.http.ApiException.class, () -> parser.parse(around, 7, inner.length - 1, request));
+        final io.arbiter.server.api.ApiException open = org.junit.jupiter.api.Assertions.assertThrows(
+            io.arbiter.server.api.ApiException.class, () -> parser.parse(around, 7, inner.length - 1, request));
         assertEquals(400, open.status()); // the closing brace left out
         assertTrue(open.getMessage().contains("ends inside an object"), open.getMessage());
     }

@@ -1,6 +1,6 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.HotRoutes;
 import io.arbiter.server.http.RequestBodies;

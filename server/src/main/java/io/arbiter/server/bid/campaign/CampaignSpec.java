@@ -2,7 +2,7 @@ package io.arbiter.server.bid.campaign;
 
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.config.ServerConfig;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

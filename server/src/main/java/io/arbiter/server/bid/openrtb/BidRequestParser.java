@@ -1,6 +1,6 @@
 package io.arbiter.server.bid.openrtb;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.JsonBodies;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;

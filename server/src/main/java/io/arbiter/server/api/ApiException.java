@@ -1,4 +1,4 @@
-package io.arbiter.server.http;
+package io.arbiter.server.api;
 
 /**
  * A request the server refuses, with the HTTP status and the JSON error body it gets:
