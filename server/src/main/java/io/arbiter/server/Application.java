@@ -14,6 +14,7 @@ import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.Migrations;
+import io.arbiter.server.outcome.OutcomeConfig;
 import io.arbiter.server.outcome.OutcomeConfigs;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomePipeline;
@@ -78,6 +79,8 @@ public final class Application {
 
     /** Starts everything; blocks until the server listens or start-up failed. */
     public Application start() throws Exception {
+        final OutcomeConfig outcomeConfig = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
+        final io.arbiter.server.bid.BiddingConfig bidding = io.arbiter.server.bid.BiddingConfig.read(config.bidding);
         Files.createDirectories(config.dataDir);
         final int loops = config.effectiveEventLoops();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
@@ -103,7 +106,7 @@ public final class Application {
         final boolean tableExisted = Files.exists(config.dataDir.resolve(TABLE_FILE));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         pipeline = await(OutcomePipeline.start(vertx, pool,
-            OutcomeConfigs.from(config.outcomes, config.dataDir.resolve("journal")), metrics.registry(), clock));
+            outcomeConfig, metrics.registry(), clock));
 
         final ExperimentRegistry registry = new ExperimentRegistry(table, config.propensityDraws);
         final ExperimentStore store = new ExperimentStore(pool);
@@ -126,7 +129,7 @@ public final class Application {
             .register(metrics.registry());
 
         services = new ServerServices(config, clock, metrics, registry, store, tokens, pipeline, duplicates, traffic,
-            new AdminAuth(config.adminToken), started::get, extension(registry, tokens, metrics));
+            new AdminAuth(config.adminToken), started::get, extension(bidding, registry, tokens, metrics));
         for (int i = 0; i < loops; i++) {
             final HttpVerticle verticle = new HttpVerticle(services, seeds.nextLong());
             deployments.add(await(vertx.deployVerticle(verticle)));
@@ -140,10 +143,10 @@ public final class Application {
     }
 
     /** The hook for endpoints beyond personalisation (see the bid package). */
-    private ServerServices.Extension extension(ExperimentRegistry registry, DecisionTokens tokens, Metrics metrics) {
-        final io.arbiter.server.bid.BiddingConfig bidding = io.arbiter.server.bid.BiddingConfig.from(config.bidding);
+    private ServerServices.Extension extension(io.arbiter.server.bid.BiddingConfig bidding,
+                                               ExperimentRegistry registry, DecisionTokens tokens, Metrics metrics) {
         final io.arbiter.server.bid.budget.BudgetLedger ledger = io.arbiter.server.bid.budget.BudgetLedger.mapFile(
-            config.dataDir.resolve("budgets.ledger"), config.bidding.getInteger("ledgerCapacity", 1024));
+            config.dataDir.resolve("budgets.ledger"), bidding.ledgerCapacity());
         final byte[] secret;
         try {
             secret = tokenSecret();
@@ -152,7 +155,7 @@ public final class Application {
         }
         final io.arbiter.server.bid.BidModule bidder = new io.arbiter.server.bid.BidModule(bidding, table, ledger,
             io.arbiter.server.bid.campaign.CampaignStore.postgres(pool), pipeline, new SignedTokens(secret),
-            new AdminAuth(config.adminToken), metrics, clock, config.bidding.getInteger("frequencyCellsLog2", 20));
+            new AdminAuth(config.adminToken), metrics, clock, bidding.frequencyCellsLog2());
         await(bidder.loadCampaigns(config.campaigns));
         await(bidder.restore());
         bidModule = bidder;

@@ -1,6 +1,6 @@
 package io.arbiter.server.experiment;
 
-import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.config.Durations;
 import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -81,23 +81,14 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
     }
 
     private static long halfLife(Object raw) {
-        final long millis;
         if (raw == null) {
             return 0;
-        } else if (raw instanceof Number n) {
-            final double seconds = n.doubleValue();
-            if (!Double.isFinite(seconds) || seconds < 0 || seconds > 1e10) {
-                throw ApiException.badField("halfLife", "'halfLife' must be a non-negative number of seconds");
-            }
-            millis = Math.round(seconds * 1000);
-        } else if (raw instanceof String s) {
-            try {
-                millis = ServerConfig.duration(s, "halfLife");
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badField("halfLife", e.getMessage());
-            }
-        } else {
-            throw ApiException.badField("halfLife", "'halfLife' must be an ISO-8601 duration or seconds");
+        }
+        final long millis;
+        try {
+            millis = Durations.parse(raw, "'halfLife'", true).toMillis();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("halfLife", e.getMessage());
         }
         if (millis != 0 && millis < 1000) {
             throw ApiException.badField("halfLife", "'halfLife' must be 0 (off) or at least one second");

@@ -34,7 +34,11 @@ final class BidFixture {
     final BidModule module;
 
     BidFixture(JsonObject bidding, JsonArray campaigns) {
-        module = new BidModule(BiddingConfig.from(bidding), table, ledger, store, outcomes, signer,
+        this(BiddingConfig.from(bidding), campaigns);
+    }
+
+    BidFixture(BiddingConfig bidding, JsonArray campaigns) {
+        module = new BidModule(bidding, table, ledger, store, outcomes, signer,
             new AdminAuth(ADMIN_TOKEN), metrics, clock, 12);
         await(module.loadCampaigns(campaigns));
     }
@@ -42,7 +46,7 @@ final class BidFixture {
     /** The demo configuration shipped in config/server.json. */
     static BidFixture demo() {
         final ServerConfig config = demoConfig();
-        return new BidFixture(config.bidding, config.campaigns);
+        return new BidFixture(BiddingConfig.read(config.bidding), config.campaigns);
     }
 
     static ServerConfig demoConfig() {

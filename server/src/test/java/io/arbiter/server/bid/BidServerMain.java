@@ -28,7 +28,7 @@ public final class BidServerMain {
             campaigns.add(c);
         }
         campaigns.add(BidPathBenchmark.twentyCreatives());
-        final BidFixture fixture = new BidFixture(config.bidding, campaigns);
+        final BidFixture fixture = new BidFixture(BiddingConfig.read(config.bidding), campaigns);
         fixture.clock.set(System.currentTimeMillis());
         final Vertx vertx = Vertx.vertx();
         vertx.setPeriodic(1, id -> fixture.clock.set(System.currentTimeMillis()));
