@@ -24,7 +24,6 @@ import io.arbiter.server.reward.DuplicateIndex;
 import io.arbiter.server.token.DecisionToken;
 import io.arbiter.server.token.DecisionTokens;
 import io.arbiter.server.token.SignedTokens;
-import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -106,7 +105,7 @@ public final class Application {
         final boolean tableExisted = Files.exists(config.dataDir.resolve(TABLE_FILE));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         pipeline = await(OutcomePipeline.start(vertx, pool,
-            outcomeConfig, metrics.registry(), clock));
+            outcomeConfig, metrics, clock));
 
         final ExperimentRegistry registry = new ExperimentRegistry(table, config.propensityDraws);
         final ExperimentStore store = new ExperimentStore(pool);
@@ -121,12 +120,9 @@ public final class Application {
 
         final RecentTraffic traffic = new RecentTraffic(table, 30);
         startMaintenance(registry, duplicates, traffic);
-        Gauge.builder(MetricName.DEDUP_ENTRIES.metricName(), duplicates, DuplicateIndex::size)
-            .register(metrics.registry());
-        Gauge.builder(MetricName.TABLE_ARMS.metricName(), table, PosteriorTable::armsAllocated)
-            .register(metrics.registry());
-        Gauge.builder(MetricName.TABLE_SKIPPED_DECAYED.metricName(), table, PosteriorTable::skippedDecayedUpdates)
-            .register(metrics.registry());
+        metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
+        metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
 
         services = new ServerServices(config, clock, metrics, registry, store, tokens, pipeline, duplicates, traffic,
             new AdminAuth(config.adminToken), started::get, extension(bidding, registry, tokens, metrics));

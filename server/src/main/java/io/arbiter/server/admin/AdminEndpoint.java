@@ -3,7 +3,7 @@ package io.arbiter.server.admin;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.ErrorMapper;
 import io.arbiter.server.http.JsonBodies;
-import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.metrics.EndpointTimer;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -29,9 +29,9 @@ public final class AdminEndpoint {
 
     private final AdminAuth auth;
     private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
+    private final EndpointTimer timers;
 
-    public AdminEndpoint(AdminAuth auth, ErrorMapper errors, Metrics.EndpointTimers timers) {
+    public AdminEndpoint(AdminAuth auth, ErrorMapper errors, EndpointTimer timers) {
         this.auth = Objects.requireNonNull(auth, "auth");
         this.errors = Objects.requireNonNull(errors, "errors");
         this.timers = Objects.requireNonNull(timers, "timers");

@@ -4,6 +4,7 @@ import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.http.BodyEndpoint;
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.metrics.EndpointTimer;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,7 +28,7 @@ public final class BidHandler implements BodyEndpoint {
     private final BidResponseWriter writer;
     private final Clock clock;
     private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
+    private final EndpointTimer timers;
 
     public BidHandler(Bidder bidder, BidResponseWriter writer, Clock clock, ErrorMapper errors, Metrics metrics) {
         this.bidder = Objects.requireNonNull(bidder);

@@ -21,8 +21,6 @@ import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.token.SignedTokens;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -79,14 +77,10 @@ public final class BidModule implements ServerServices.Extension {
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations(),
             config.shadingMaxContexts(), config.shadingContextPriorWeight());
-        Gauge.builder(MetricName.BID_SHADING_CONTEXTS.metricName(), curve, WinRateCurve::contexts)
-            .description("publisher x format contexts with a win-rate curve of their own")
-            .register(metrics.registry());
-        FunctionCounter.builder(MetricName.BID_SHADING_UNTRACKED.metricName(), curve, WinRateCurve::untracked)
-            .description("notices whose context was not tracked because bidding.shadingMaxContexts was reached")
-            .register(metrics.registry());
+        metrics.gauge(MetricName.BID_SHADING_CONTEXTS, curve, WinRateCurve::contexts);
+        metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
-            config.noticeWindowMillis(), config.wonReservationMillis());
+            config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
@@ -252,7 +246,7 @@ public final class BidModule implements ServerServices.Extension {
 
     /** A bidder for one thread (an event loop, a benchmark, a simulation). */
     public Bidder newBidder(long seed) {
-        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, seed);
+        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, metrics.bids(), seed);
     }
 
     /**

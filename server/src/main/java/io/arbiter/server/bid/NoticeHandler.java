@@ -1,6 +1,7 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.server.http.ErrorMapper;
+import io.arbiter.server.metrics.EndpointTimer;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.vertx.core.Future;
@@ -19,7 +20,7 @@ import java.util.Objects;
 public final class NoticeHandler {
     private final NoticeService notices;
     private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
+    private final EndpointTimer timers;
 
     public NoticeHandler(NoticeService notices, ErrorMapper errors, Metrics metrics) {
         this.notices = Objects.requireNonNull(notices);

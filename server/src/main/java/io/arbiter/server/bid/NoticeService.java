@@ -9,6 +9,7 @@ import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
+import io.arbiter.server.metrics.BidMetrics;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
@@ -52,11 +53,12 @@ public final class NoticeService {
     private final Clock clock;
     private final long windowMillis;
     private final long wonReservationMillis;
+    private final BidMetrics metrics;
     private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
                          Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve, Clock clock,
-                         long windowMillis, long wonReservationMillis) {
+                         long windowMillis, long wonReservationMillis, BidMetrics metrics) {
         this.registry = Objects.requireNonNull(registry);
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
@@ -66,6 +68,7 @@ public final class NoticeService {
         this.clock = Objects.requireNonNull(clock);
         this.windowMillis = windowMillis;
         this.wonReservationMillis = wonReservationMillis;
+        this.metrics = Objects.requireNonNull(metrics);
     }
 
     /**
@@ -116,6 +119,7 @@ public final class NoticeService {
                 final long reserved = reservations.take(t.nonce());
                 final long actual = Math.min(t.reservedMicros(), Math.round(clearingCpm * 1000.0));
                 ledger.settle(campaign.slot(), reserved, actual);
+                metrics.billed(campaign.id(), clearingCpm, actual / 1e6);
                 if (creative != null) {
                     table.recordDecision(creative.ctrArm());
                 }
@@ -125,16 +129,19 @@ public final class NoticeService {
             }
             case WIN -> {
                 curve.observe(t.shadingContext(), bidCpm, true);
+                metrics.won(campaign.id());
                 reservations.extend(t.nonce(), now + wonReservationMillis); // the bill is coming: keep the money
             }
             case LOSS -> {
                 reservations.release(t.nonce());
+                metrics.lost(campaign.id());
                 if (code >= 100 && code <= 104) {
                     curve.observe(t.shadingContext(), bidCpm, false);
                 }
             }
             case CLICK -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CLICKS_OFFSET);
+                metrics.clicked(campaign.id());
                 if (creative != null) {
                     table.recordReward(creative.ctrArm(), 1.0, now, 0);
                     table.recordDecision(creative.cvrArm());
@@ -142,6 +149,7 @@ public final class NoticeService {
             }
             case CONVERSION -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CONVERSIONS_OFFSET);
+                metrics.converted(campaign.id());
                 if (creative != null) {
                     table.recordReward(creative.cvrArm(), 1.0, now, 0);
                 }

@@ -126,12 +126,10 @@ public final class DecideHandler extends JsonEndpoint {
             table.recordDecision(arms[first]);
         }
         out.append('}');
-        if (!outcomes.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, now, token, experiment.id(),
-            variants[first], unit, propensity, 0))) {
-            metrics.registry().counter(io.arbiter.server.metrics.MetricName.DECISIONS_DROPPED.metricName())
-                .increment();
-        }
-        metrics.decision(experiment.id());
+        // a dropped row is counted once, by the pipeline (arbiter.outcome.decisions.dropped)
+        outcomes.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, now, token, experiment.id(), variants[first],
+            unit, propensity, 0));
+        metrics.decisionMade(experiment.id());
         return out.toString();
     }
 

@@ -68,7 +68,7 @@ public final class ErrorMapper {
             LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + request.method() + " "
                 + request.path(), failure);
         }
-        metrics.error(Integer.toString(status));
+        metrics.requestRefused(status);
         response.setStatusCode(status)
             .putHeader("Content-Type", "application/json")
             .end(body.encode());

@@ -1,6 +1,6 @@
 package io.arbiter.server.http;
 
-import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.metrics.EndpointTimer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -12,9 +12,9 @@ import java.util.Objects;
  */
 public abstract class JsonEndpoint implements BodyEndpoint {
     private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
+    private final EndpointTimer timers;
 
-    protected JsonEndpoint(ErrorMapper errors, Metrics.EndpointTimers timers) {
+    protected JsonEndpoint(ErrorMapper errors, EndpointTimer timers) {
         this.errors = Objects.requireNonNull(errors);
         this.timers = Objects.requireNonNull(timers);
     }

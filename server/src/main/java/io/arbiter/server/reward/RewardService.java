@@ -68,7 +68,7 @@ public final class RewardService {
             throw ApiException.badField("reward", "'reward' must be 0 or 1 for a bernoulli experiment");
         }
         if (!duplicates.claim(token.nonce(), token.issuedAtMillis())) {
-            metrics.reward(experiment.id(), DUPLICATE);
+            metrics.rewardTaken(experiment.id(), DUPLICATE);
             return Future.succeededFuture(DUPLICATE);
         }
         final OutcomeEvent event = new OutcomeEvent(OutcomeKind.REWARD, now, decisionId, experiment.id(),
@@ -80,7 +80,7 @@ public final class RewardService {
             }
             // The experiment may have been replaced meanwhile; the arm index stays valid either way.
             experiment.policy().update(registry.table(), arm, reward, clock.millis());
-            metrics.reward(experiment.id(), ACCEPTED);
+            metrics.rewardTaken(experiment.id(), ACCEPTED);
             return Future.succeededFuture(ACCEPTED);
         });
     }

@@ -1,7 +1,7 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.TestPostgres;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -34,7 +34,7 @@ public final class CrashingAppender {
         final Pool pool = TestPostgres.pool(vertx, options, 2);
         final OutcomeConfig config = OutcomeConfig.defaults().withJournalDir(journalDir).withBatchSize(300)
                 .withFlushInterval(Duration.ofMillis(5)).withSegmentBytes(64 * 1024);
-        final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(),
+        final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new Metrics(),
                 Clock.systemUTC()).await(30, TimeUnit.SECONDS);
         out.println("READY");
         final AtomicLong sequence = new AtomicLong();

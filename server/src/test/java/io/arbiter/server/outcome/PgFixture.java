@@ -1,8 +1,8 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.EmbeddedPostgres;
 import io.arbiter.server.pg.TestPostgres;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -44,7 +44,7 @@ final class PgFixture implements AutoCloseable {
     }
 
     OutcomePipeline start(Pool pool, OutcomeConfig config) {
-        return await(OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(), Clock.systemUTC()));
+        return await(OutcomePipeline.start(vertx, pool, config, new Metrics(), Clock.systemUTC()));
     }
 
     /** A pool to a port nothing listens on: every transaction fails fast. */
