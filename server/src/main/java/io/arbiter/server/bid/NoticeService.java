@@ -1,6 +1,7 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.budget.FrequencyCaps;
@@ -10,7 +11,6 @@ import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.metrics.BidMetrics;
-import io.arbiter.server.api.ApiException;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
@@ -110,7 +110,7 @@ public final class NoticeService {
 
     private void apply(OutcomeKind kind, NoticeTokens.NoticeToken t, Campaign campaign, double bidCpm,
                        double clearingCpm, int code) {
-        final Creative creative = creative(campaign, t.creative());
+        final Creative creative = campaign.creative(t.creative());
         final PosteriorTable table = registry.table();
         final BudgetLedger ledger = registry.ledger();
         final long now = clock.millis();
@@ -157,15 +157,6 @@ public final class NoticeService {
             default -> {
             }
         }
-    }
-
-    private static Creative creative(Campaign campaign, String id) {
-        for (final Creative c : campaign.creatives()) {
-            if (c.id().equals(id)) {
-                return c;
-            }
-        }
-        return null; // removed since the bid: spend still counts, learning for it stops
     }
 
     /**

@@ -11,8 +11,10 @@ import io.vertx.sqlclient.Pool;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -231,6 +233,20 @@ public final class OutcomePipeline implements OutcomeLog {
      */
     public Future<Void> flush() {
         return shipper.flush(Vertx.currentContext());
+    }
+
+    /**
+     * Completes once the journal tail recovered at start is in Postgres (so its aggregates are exact), or after
+     * {@code patience}, logging that the rest arrives as the journal drains. Called before anything reads the
+     * aggregates to rebuild state; never fails.
+     */
+    public Future<Void> replayed(Duration patience) {
+        return flush().timeout(patience.toMillis(), TimeUnit.MILLISECONDS).recover(failure -> {
+            LOG.log(System.Logger.Level.WARNING, "the journal tail was not fully shipped within " + patience
+                    + " (" + journal.unshippedEvents() + " events left): state is rebuilt from what Postgres has, the"
+                    + " rest arrives as the journal drains");
+            return Future.succeededFuture();
+        });
     }
 
     @Override

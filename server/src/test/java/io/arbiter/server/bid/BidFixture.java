@@ -1,7 +1,6 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
-import io.arbiter.server.admin.AdminAuth;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.config.ServerConfig;
@@ -33,13 +32,14 @@ final class BidFixture {
     final SignedTokens signer = new SignedTokens("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
     final BidModule module;
 
+    /** A fixture with these settings; a small frequency table (2^12 cells) unless they say otherwise. */
     BidFixture(JsonObject bidding, JsonArray campaigns) {
-        this(BiddingConfig.from(bidding), campaigns);
+        this(BiddingConfig.from(bidding.containsKey("frequencyCellsLog2") ? bidding
+            : bidding.copy().put("frequencyCellsLog2", 12)), campaigns);
     }
 
     BidFixture(BiddingConfig bidding, JsonArray campaigns) {
-        module = new BidModule(bidding, table, ledger, store, outcomes, signer,
-            new AdminAuth(ADMIN_TOKEN), metrics, clock, 12);
+        module = new BidModule(bidding, table, ledger, store, outcomes, signer, metrics, clock);
         await(module.loadCampaigns(campaigns));
     }
 

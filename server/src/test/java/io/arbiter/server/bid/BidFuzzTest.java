@@ -77,8 +77,7 @@ class BidFuzzTest {
         final List<byte[]> seeds = seeds();
         final BidFixture fixture = BidFixture.demo();
         final BidHandler handler = new BidHandler(fixture.module.newBidder(SEED),
-            new BidResponseWriter("http://x", "arbiter"), fixture.clock,
-            new io.arbiter.server.http.ErrorMapper(fixture.metrics), fixture.metrics);
+            new BidResponseWriter("http://x", "arbiter"), fixture.clock);
         final SplittableRandom rng = new SplittableRandom(SEED);
         int bids = 0;
         int clientErrors = 0;

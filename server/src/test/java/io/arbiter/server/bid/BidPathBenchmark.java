@@ -3,7 +3,6 @@ package io.arbiter.server.bid;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.bid.openrtb.JacksonBidRequestParser;
-import io.arbiter.server.http.ErrorMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -54,7 +53,7 @@ public final class BidPathBenchmark {
         final int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         final BidFixture f = new BidFixture(new JsonObject(), new JsonArray().add(twentyCreatives()));
         final BidHandler handler = new BidHandler(f.module.newBidder(1), new BidResponseWriter(
-            "https://bidder.example", "arbiter"), f.clock, new ErrorMapper(f.metrics), f.metrics);
+            "https://bidder.example", "arbiter"), f.clock);
         final byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
         final BidRequestParser parser = new BidRequestParser();
         final BidRequest parsed = new BidRequest();

@@ -2,6 +2,7 @@ package io.arbiter.server.outcome;
 
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.EmbeddedPostgres;
+import io.arbiter.server.pg.Migrations;
 import io.arbiter.server.pg.TestPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;

@@ -1,8 +1,8 @@
 package io.arbiter.server.bid.campaign;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.config.Durations;
-import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
