@@ -3,6 +3,7 @@ package io.arbiter.server;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.BiddingConfig;
+import io.arbiter.server.bid.NoticeRules;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.http.HttpVerticle;
 import io.arbiter.server.http.Module;
@@ -73,7 +74,8 @@ public final class Application {
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
         metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
-        pipeline = await(OutcomePipeline.start(vertx, database.pool(), outcomes, metrics, clock));
+        pipeline = await(OutcomePipeline.start(vertx, database.pool(), outcomes, metrics, clock,
+            NoticeRules.aggregation()));
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         modules.add(await(PersonalisationModule.start(config, table, database.pool(), pipeline, signer, metrics,

@@ -213,6 +213,32 @@ public final class PosteriorTable implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds counts to {@code arm}'s exact counters, each with one atomic add: for arms whose trials and successes
+     * arrive as separate events (a click-rate arm: an impression is a trial when it is billed, a click is a success
+     * later), where {@link #recordReward} would count one observation twice. The decayed sums are not touched.
+     *
+     * @param arm       an allocated arm, {@code 0..capacity-1}
+     * @param trials    trials to add, {@code >= 0}
+     * @param successes successes to add, {@code >= 0}
+     * @param reward    added to the reward sum, its square to the square sum; finite
+     * @param nowMillis the time of the update (informational)
+     */
+    public void recordCounts(int arm, long trials, long successes, double reward, long nowMillis) {
+        final int base = offset(arm);
+        if (trials != 0) {
+            buffer.getAndAddLong(base + TRIALS_OFFSET, trials);
+        }
+        if (successes != 0) {
+            buffer.getAndAddLong(base + SUCCESSES_OFFSET, successes);
+        }
+        if (reward != 0.0) {
+            addDouble(base + REWARD_SUM_OFFSET, reward);
+            addDouble(base + REWARD_SQUARE_SUM_OFFSET, reward * reward);
+        }
+        buffer.putLongRelease(base + LAST_UPDATE_MILLIS_OFFSET, nowMillis); // informational, as in recordReward
+    }
+
     private void recordDecayed(int base, double reward, long nowMillis, long halfLifeMillis) {
         final double halfLives = halfLivesSinceEpoch(nowMillis, halfLifeMillis);
         final long era = (long) (halfLives / ERA_HALF_LIVES);

@@ -142,8 +142,10 @@ public final class BidModule implements Module {
      *   <li>today's spend from today's BILL notices, each counted at its bid price (the token's reservation): an
      *       upper bound of the true charge, so a restart can make pacing more careful, never overspend;</li>
      *   <li>click posteriors from {@code ctr:<campaign>} (trials = impressions, successes = clicks) and conversion
-     *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), when larger than the
-     *       table's own counts.</li>
+     *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), the same fields as in
+     *       the table ({@link NoticeRules}), when Postgres has more than the table. A table written before the two
+     *       agreed (click arms counting impressions in {@code decisions}, clicks in {@code trials}) has fewer trials
+     *       than Postgres, so its arms are restored from Postgres at the first start.</li>
      * </ul>
      * Outstanding reservations are dropped (their bids died with the previous process), and duplicate detection for
      * notices is rebuilt from the notice ids within the notice window.
@@ -179,37 +181,25 @@ public final class BidModule implements Module {
         final long today = Pacing.day(nowMillis);
         final Map<String, long[]> spend = new HashMap<>(); // campaign -> {total micros, impressions, today micros}
         for (final ArmAggregate a : aggregates) {
-            final String scope = a.scope();
-            final int colon = scope.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            final Campaign campaign = registry.get(scope.substring(colon + 1));
+            final NoticeRules.Target target = NoticeRules.Target.ofScope(a.scope());
+            final Campaign campaign = target == null ? null
+                : registry.get(a.scope().substring(target.scopePrefix().length()));
             if (campaign == null) {
                 continue;
             }
-            switch (scope.substring(0, colon)) {
-                case "spend" -> {
-                    final long[] s = spend.computeIfAbsent(campaign.id(), k -> new long[3]);
-                    s[0] += Math.round(a.rewardSum() * 1000.0);
-                    s[1] += a.trials();
-                }
-                case "ctr" -> {
-                    final Creative creative = campaign.creative(a.arm());
-                    if (creative != null && a.trials() > table.decisions(creative.ctrArm())) {
-                        table.restore(creative.ctrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
-                            a.successes(), a.updatedAtMillis());
-                    }
-                }
-                case "cvr" -> {
-                    final Creative creative = campaign.creative(a.arm());
-                    if (creative != null && a.trials() > table.decisions(creative.cvrArm())) {
-                        table.restore(creative.cvrArm(), a.trials(), a.successes(), a.successes(), a.successes(),
-                            a.successes(), a.updatedAtMillis());
-                    }
-                }
-                default -> {
-                }
+            if (target == NoticeRules.Target.SPEND) {
+                final long[] s = spend.computeIfAbsent(campaign.id(), k -> new long[3]);
+                s[0] += Math.round(a.rewardSum() * 1000.0);
+                s[1] += a.trials();
+                continue;
+            }
+            final Creative creative = campaign.creative(a.arm());
+            final int arm = creative == null ? -1 : target.arm(creative);
+            // The same fields in memory and in Postgres (NoticeRules), so a plain restore; the table wins when it is
+            // ahead (Postgres is never ahead of it once the journal tail is shipped, unless the file was lost).
+            if (arm >= 0 && (a.trials() > table.trials(arm) || a.successes() > table.successes(arm))) {
+                table.restore(arm, a.decisions(), a.trials(), a.successes(), a.rewardSum(), a.rewardSquareSum(),
+                    a.updatedAtMillis());
             }
         }
         for (final String id : billIdsToday) {

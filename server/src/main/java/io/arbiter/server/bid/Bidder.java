@@ -350,10 +350,11 @@ public final class Bidder {
         ledger.count(campaign.slot(), BudgetLedgerDescriptor.BIDS_OFFSET);
     }
 
+    /** A draw from the Beta posterior of a rate arm: trials are the chances, successes the events (NoticeRules). */
     private double sample(PosteriorTable table, int arm, double alpha, double beta) {
-        final long shown = table.decisions(arm);
+        final long trials = table.trials(arm);
         final long successes = table.successes(arm);
-        return Samplers.beta(rng, alpha + successes, beta + Math.max(0, shown - successes));
+        return Samplers.beta(rng, alpha + successes, beta + Math.max(0, trials - successes));
     }
 
     private static boolean targeted(CampaignSpec spec, BidRequest request) {

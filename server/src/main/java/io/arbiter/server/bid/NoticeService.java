@@ -1,6 +1,5 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
@@ -23,16 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Win, billing, loss, click and conversion notices. Each is verified (signed token, notice window), claimed against
  * duplicates (one per bid and kind: a repeated notice is acknowledged and changes nothing), made durable through
- * {@link OutcomeLog#append} and only then applied:
+ * {@link OutcomeLog#append} and only then applied. What a notice teaches the creative's click and conversion
+ * posteriors is the {@link NoticeRules} table (the same one Postgres's aggregates come from); besides:
  * <ul>
  *   <li>BILL: settles the bid's budget reservation at the clearing price (converted to our currency and capped at
- *       the bid), counts an impression for the creative's click posterior and the frequency cap.</li>
+ *       the bid) and counts the impression for the frequency cap.</li>
  *   <li>WIN: feeds the win-rate curve and keeps the reservation for the billing notice (the charge waits for
  *       it) for the longer won-reservation timeout.</li>
  *   <li>LOSS: releases the reservation; a market loss (codes 100..104) feeds the win-rate curve; the code is
  *       recorded.</li>
- *   <li>CLICK: a success for the creative's click posterior and a trial for its conversion posterior.</li>
- *   <li>CONVERSION: a success for the creative's conversion posterior.</li>
+ *   <li>CLICK, CONVERSION: counted in the campaign's ledger counters.</li>
  * </ul>
  * Events go to the outcome log with scope = campaign id, arm = creative id, id = the bid token, value = the clearing
  * price CPM in our currency (WIN, BILL).
@@ -111,18 +110,17 @@ public final class NoticeService {
     private void apply(OutcomeKind kind, NoticeTokens.NoticeToken t, Campaign campaign, double bidCpm,
                        double clearingCpm, int code) {
         final Creative creative = campaign.creative(t.creative());
-        final PosteriorTable table = registry.table();
         final BudgetLedger ledger = registry.ledger();
         final long now = clock.millis();
+        if (creative != null) {
+            NoticeRules.updatePosteriors(kind, creative, registry.table(), clearingCpm, now); // see the rule table
+        }
         switch (kind) {
             case BILL -> {
                 final long reserved = reservations.take(t.nonce());
                 final long actual = Math.min(t.reservedMicros(), Math.round(clearingCpm * 1000.0));
                 ledger.settle(campaign.slot(), reserved, actual);
                 metrics.billed(campaign.id(), clearingCpm, actual / 1e6);
-                if (creative != null) {
-                    table.recordDecision(creative.ctrArm());
-                }
                 if (t.frequencyCell() >= 0 && campaign.spec().hasFrequencyCap()) {
                     frequencyCaps.increment(t.frequencyCell(), campaign.spec().frequencyCapPeriodMillis(), now);
                 }
@@ -142,17 +140,10 @@ public final class NoticeService {
             case CLICK -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CLICKS_OFFSET);
                 metrics.clicked(campaign.id());
-                if (creative != null) {
-                    table.recordReward(creative.ctrArm(), 1.0, now, 0);
-                    table.recordDecision(creative.cvrArm());
-                }
             }
             case CONVERSION -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CONVERSIONS_OFFSET);
                 metrics.converted(campaign.id());
-                if (creative != null) {
-                    table.recordReward(creative.cvrArm(), 1.0, now, 0);
-                }
             }
             default -> {
             }

@@ -51,13 +51,14 @@ public final class OutcomePipeline implements OutcomeLog {
     private final OutcomeMetrics metrics;
     private long corruptRecordsSeen;
 
-    private OutcomePipeline(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics, Clock clock)
+    private OutcomePipeline(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics, Clock clock,
+                            List<AggregationRule> aggregation)
             throws IOException {
         this.config = config;
         this.clock = clock;
         this.sampleThreshold = (int) Math.round(config.decisionSampleRate() * (1 << 24));
         this.ring = new DecisionRing(config.ringCapacityBytes());
-        this.postgres = new PostgresWriter(pool);
+        this.postgres = new PostgresWriter(pool, aggregation);
 
         this.metrics = metrics.outcomes();
 
@@ -120,11 +121,6 @@ public final class OutcomePipeline implements OutcomeLog {
         metrics.gauge(MetricName.OUTCOME_PG_UP, this, p -> p.shipper.postgresUp() ? 1 : 0);
     }
 
-    /** {@link #start(Vertx, Pool, OutcomeConfig, Metrics, Clock)} with the system clock (UTC). */
-    public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics) {
-        return start(vertx, pool, config, metrics, Clock.systemUTC());
-    }
-
     /**
      * Opens the journal in {@code config.journalDir()} (recovering its unshipped tail) and starts the writer and
      * shipper threads. The journal is opened on a worker thread; the future completes once both threads run.
@@ -132,16 +128,18 @@ public final class OutcomePipeline implements OutcomeLog {
      * @param pool     the Postgres pool (schema migrated); the pipeline does not close it
      * @param metrics  where the pipeline's metrics ({@link Metrics#outcomes()}) are recorded
      * @param clock    the clock the lag is measured with (events carry their own times)
+     * @param aggregation how OpenRTB events fold into {@code arm_aggregates} (the bidder's rules, as data)
      */
     public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics,
-                                                Clock clock) {
+                                                Clock clock, List<AggregationRule> aggregation) {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clock, "clock");
+        final List<AggregationRule> rules = List.copyOf(aggregation);
         return vertx.executeBlocking(() -> {
-            final OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, metrics, clock);
+            final OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, metrics, clock, rules);
             pipeline.writer.start();
             pipeline.shipper.start();
             final Journal.Recovery recovery = pipeline.journal.recovery();

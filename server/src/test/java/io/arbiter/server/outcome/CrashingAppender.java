@@ -1,5 +1,6 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.bid.NoticeRules;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.TestPostgres;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ public final class CrashingAppender {
         final OutcomeConfig config = OutcomeConfig.defaults().withJournalDir(journalDir).withBatchSize(300)
                 .withFlushInterval(Duration.ofMillis(5)).withSegmentBytes(64 * 1024);
         final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new Metrics(),
-                Clock.systemUTC()).await(30, TimeUnit.SECONDS);
+                Clock.systemUTC(), NoticeRules.aggregation()).await(30, TimeUnit.SECONDS);
         out.println("READY");
         final AtomicLong sequence = new AtomicLong();
         final AtomicInteger inFlight = new AtomicInteger();
