@@ -94,7 +94,7 @@ public final class HttpVerticle extends VerticleBase {
         });
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
 
-        server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router));
+        server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router, errors));
         return server.listen();
     }
 
