@@ -15,11 +15,10 @@ import java.util.Objects;
  * The HTTP server's request handler: {@code POST}s to the few per-impression endpoints go straight to their
  * {@link BodyEndpoint}, everything else to the web router ({@code fallback}).
  *
- * <p>Why: the router and vertx-web's body handler cost about 3 KB of garbage per bid request (a routing context,
- * route matching, a body copy; docs/BENCHMARKS.md, series H), which at tens of thousands of requests per second is
- * a sizeable share of the GC's work. This does the one thing those endpoints need from them: read the
- * body ({@link RequestBodies}: size limit, content coding, a one-chunk body kept without a copy). Exact paths only;
- * a query string is ignored, as by the router.
+ * <p>Why: the router and its body handling allocate a routing context, match routes and copy the body per request
+ * (measured in docs/BENCHMARKS.md); this does the one thing those endpoints need from them, read the body
+ * ({@link RequestBodies}: size limit, content coding, a one-chunk body kept without a copy). Exact paths only; a
+ * query string is ignored, as by the router.
  */
 public final class HotRoutes implements Handler<HttpServerRequest> {
     private final Map<String, BodyEndpoint> posts = new HashMap<>();
