@@ -1,7 +1,5 @@
-package io.arbiter.server.bid;
+package io.arbiter.server.bid.openrtb;
 
-import io.arbiter.server.bid.openrtb.BidRequest;
-import io.arbiter.server.bid.openrtb.BidRequestParser;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

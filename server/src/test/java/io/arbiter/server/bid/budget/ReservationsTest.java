@@ -1,7 +1,5 @@
-package io.arbiter.server.bid;
+package io.arbiter.server.bid.budget;
 
-import io.arbiter.server.bid.budget.BudgetLedger;
-import io.arbiter.server.bid.budget.Reservations;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;

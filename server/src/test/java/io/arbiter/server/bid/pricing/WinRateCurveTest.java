@@ -1,6 +1,5 @@
-package io.arbiter.server.bid;
+package io.arbiter.server.bid.pricing;
 
-import io.arbiter.server.bid.pricing.WinRateCurve;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;

@@ -1,12 +1,22 @@
-package io.arbiter.server.bid;
+package io.arbiter.server.bench;
 
+import io.arbiter.server.bid.BidHandler;
+import io.arbiter.server.bid.BidModule;
+import io.arbiter.server.bid.BidResponseWriter;
+import io.arbiter.server.bid.Bidder;
+import io.arbiter.server.bid.BiddingConfig;
+import io.arbiter.server.bid.budget.Reservations;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.bid.openrtb.JacksonBidRequestParser;
+import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -19,48 +29,28 @@ import java.util.Locale;
  * timing every call with {@code System.nanoTime()} (whose own cost, ~20-30 ns, is included), so read the
  * percentiles as upper bounds.
  *
- * <p>Run: {@code ./mvnw -q -pl server -am test-compile} then
- * {@code java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp
- * "server/target/test-classes:server/target/classes:$(cat cp.txt)" io.arbiter.server.bid.BidPathBenchmark} (see
- * docs/BENCHMARKS.md for the class path line).
+ * <p>Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then {@code java
+ * --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "$(cat cp.txt)" io.arbiter.server.bench.BidPathBenchmark}
+ * (docs/BENCHMARKS.md has the class path line).
  */
 public final class BidPathBenchmark {
-    static final String REQUEST = "{\"id\":\"bench-1\",\"at\":2,\"tmax\":100,\"cur\":[\"USD\"],"
-        + "\"imp\":[{\"id\":\"1\",\"bidfloor\":0.5,\"bidfloorcur\":\"USD\",\"banner\":{\"w\":300,\"h\":250,"
-        + "\"format\":[{\"w\":300,\"h\":250}],\"battr\":[13,14]}}],"
-        + "\"site\":{\"id\":\"s1\",\"domain\":\"news.example\",\"cat\":[\"IAB12\"],\"page\":\"https://news.example/a\","
-        + "\"publisher\":{\"id\":\"p1\",\"domain\":\"news.example\"}},"
-        + "\"device\":{\"ua\":\"Mozilla/5.0\",\"devicetype\":2,\"geo\":{\"country\":\"USA\"},\"ip\":\"192.0.2.1\"},"
-        + "\"user\":{\"id\":\"u-123\",\"ext\":{\"consent\":\"CO...\"}},\"regs\":{\"ext\":{\"gdpr\":0}},"
-        + "\"bcat\":[\"IAB25\",\"IAB26\"],\"badv\":[\"blocked.example\"]}";
-
-    static JsonObject twentyCreatives() {
-        final JsonArray creatives = new JsonArray();
-        for (int i = 0; i < 20; i++) {
-            creatives.add(new JsonObject().put("id", "cr" + i)
-                .put("banner", new JsonArray().add(new JsonObject().put("w", 300).put("h", 250)))
-                .put("markup", "<a href=\"{{CLICK_URL}}\"><img src=\"https://cdn.example/" + i + ".png\"></a>")
-                .put("adomain", new JsonArray().add("brand.example")).put("cat", new JsonArray().add("IAB22")));
-        }
-        return new JsonObject().put("id", "bench")
-            .put("budget", new JsonObject().put("daily", 1_000_000_000))
-            .put("goal", new JsonObject().put("type", "click").put("value", 1.0))
-            .put("maxCpm", 20).put("ctrPrior", new JsonObject().put("alpha", 1).put("beta", 200))
-            .put("creatives", creatives);
+    private BidPathBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         final int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        final BidFixture f = new BidFixture(new JsonObject(), new JsonArray().add(twentyCreatives()));
-        final BidHandler handler = new BidHandler(f.module.newBidder(1), new BidResponseWriter(
-            "https://bidder.example", "arbiter"), f.clock);
-        final byte[] body = REQUEST.getBytes(StandardCharsets.UTF_8);
+        final Clock clock = Clock.fixed(Instant.ofEpochMilli(BidBench.NOON), ZoneOffset.UTC);
+        final BidModule module = BidBench.module(BiddingConfig.from(new JsonObject().put("frequencyCellsLog2", 12)),
+            new JsonArray().add(BidBench.twentyCreatives()), clock, new Metrics());
+        final BidHandler handler = new BidHandler(module.newBidder(1), new BidResponseWriter(
+            "https://bidder.example", "arbiter"), clock);
+        final byte[] body = BidBench.REQUEST.getBytes(StandardCharsets.UTF_8);
         final BidRequestParser parser = new BidRequestParser();
         final BidRequest parsed = new BidRequest();
-        final io.arbiter.server.bid.budget.Reservations reservations = f.module.reservations();
+        final Reservations reservations = module.reservations();
         // warm up
         for (int i = 0; i < 300_000; i++) {
-            runOnce(handler, body, f);
+            runOnce(handler, body, module);
         }
         final long[] full = new long[iterations];
         for (int i = 0; i < iterations; i++) {
@@ -70,15 +60,15 @@ public final class BidPathBenchmark {
             if (response == null) {
                 throw new IllegalStateException("expected a bid");
             }
-            release(f);
+            release(module);
         }
         report("parse + 20 creatives + write", full);
-        final Bidder bidder = f.module.newBidder(2);
+        final Bidder bidder = module.newBidder(2);
         parser.parse(body, parsed);
         final long[] decide = new long[iterations];
         for (int i = 0; i < iterations; i++) {
             final long start = System.nanoTime();
-            final Bidder.Bids bids = bidder.bid(parsed, f.clock.millis());
+            final Bidder.Bids bids = bidder.bid(parsed, clock.millis());
             decide[i] = System.nanoTime() - start;
             reservations.release(bids.get(0).nonce);
         }
@@ -130,9 +120,9 @@ public final class BidPathBenchmark {
             final long before = threads.getCurrentThreadAllocatedBytes();
             handler.bidBody(body);
             fullBytes += threads.getCurrentThreadAllocatedBytes() - before;
-            release(f);
+            release(module);
             final long beforeDecide = threads.getCurrentThreadAllocatedBytes();
-            final Bidder.Bids bids = bidder.bid(parsed, f.clock.millis());
+            final Bidder.Bids bids = bidder.bid(parsed, clock.millis());
             decideBytes += threads.getCurrentThreadAllocatedBytes() - beforeDecide;
             reservations.release(bids.get(0).nonce);
             final long beforeParse = threads.getCurrentThreadAllocatedBytes();
@@ -147,15 +137,14 @@ public final class BidPathBenchmark {
             parseBytes / counted, jacksonBytes / counted);
     }
 
-    private static void runOnce(BidHandler handler, byte[] body, BidFixture f) throws Exception {
+    private static void runOnce(BidHandler handler, byte[] body, BidModule module) {
         handler.bidBody(body);
-        release(f);
+        release(module);
     }
 
-    private static void release(BidFixture f) {
+    private static void release(BidModule module) {
         // the loss notice's effect, without the HTTP and journal parts
-        f.clock.advance(0);
-        f.module.reservations().expire(Long.MAX_VALUE);
+        module.reservations().expire(Long.MAX_VALUE);
     }
 
     static void report(String name, long[] nanos) {
