@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *                    (group commit; future completes after fsync)   checkpoint ◄── (one transaction per batch)
  * </pre>
  *
- * <p>Start it with {@link #start}; the Postgres schema must exist ({@link Migrations#migrate}). The shipper starts from
+ * <p>Start it with {@link #start}; the Postgres schema must exist ({@code pg.Migrations}). The shipper starts from
  * the journal's checkpoint, so whatever a previous process acknowledged but did not ship is replayed first.
  */
 public final class OutcomePipeline implements OutcomeLog {
