@@ -13,6 +13,12 @@ public final class BetaBernoulliThompson extends ThompsonPolicy {
     private final double priorAlpha;
     private final double priorBeta;
 
+    /**
+     * @param priorAlpha      the prior's alpha (pseudo-successes), finite and above 0
+     * @param priorBeta       the prior's beta (pseudo-failures), finite and above 0
+     * @param halfLifeMillis  0 for no discounting, or the half-life in milliseconds, 1,000 or more
+     * @param propensityDraws joint draws per propensity estimate, 1 or more
+     */
     public BetaBernoulliThompson(double priorAlpha, double priorBeta, long halfLifeMillis, int propensityDraws) {
         super(halfLifeMillis, propensityDraws);
         if (!(priorAlpha > 0) || !(priorBeta > 0) || Double.isInfinite(priorAlpha) || Double.isInfinite(priorBeta)) {

@@ -9,6 +9,7 @@ import io.arbiter.bandits.table.PosteriorTable;
 public final class EpsilonGreedy extends IndexPolicy {
     private final double epsilon;
 
+    /** @param epsilon probability of a uniformly random arm, 0 to 1 */
     public EpsilonGreedy(double epsilon) {
         if (!(epsilon >= 0.0 && epsilon <= 1.0)) {
             throw new IllegalArgumentException("epsilon must be in [0, 1], was " + epsilon);

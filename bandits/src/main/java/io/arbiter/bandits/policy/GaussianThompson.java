@@ -20,6 +20,14 @@ public final class GaussianThompson extends ThompsonPolicy {
     private final double a0;
     private final double b0;
 
+    /**
+     * @param mu0             prior mean of the reward, finite
+     * @param kappa0          pseudo-observations behind {@code mu0}, finite and above 0
+     * @param a0              shape of the prior on the precision, finite and above 0
+     * @param b0              rate of the prior on the precision, finite and above 0
+     * @param halfLifeMillis  0 for no discounting, or the half-life in milliseconds, 1,000 or more
+     * @param propensityDraws joint draws per propensity estimate, 1 or more
+     */
     public GaussianThompson(double mu0, double kappa0, double a0, double b0, long halfLifeMillis,
                             int propensityDraws) {
         super(halfLifeMillis, propensityDraws);

@@ -11,24 +11,52 @@ import io.arbiter.bandits.table.PosteriorTable;
  */
 public interface Policy {
 
-    /** Chooses one arm and returns its position in {@code arms}. Does not count the decision in the table. */
+    /**
+     * Chooses one arm and returns its position in {@code arms}. Does not count the decision in the table.
+     *
+     * @param table     the table holding the arms' statistics
+     * @param arms      table indices of the candidate arms: 1 to {@code workspace.maxArms()} of them, each an allocated
+     *                  arm of {@code table} (0 to {@code table.capacity() - 1})
+     * @param workspace the calling thread's workspace (never shared between threads)
+     * @param nowMillis the time in epoch milliseconds; read by discounted policies only, which need it not earlier
+     *                  than the arms' newest rewards
+     * @return a position in {@code arms}, 0 to {@code arms.length - 1}
+     */
     int choose(PosteriorTable table, int[] arms, Workspace workspace, long nowMillis);
 
     /**
      * Ranks the arms and leaves the best {@code k} positions in {@link Workspace#ranked(int)}, best first; the first
      * is distributed exactly as {@link #choose}'s answer.
      *
+     * @param table     the table holding the arms' statistics
+     * @param arms      table indices of the candidate arms, as for {@link #choose}
+     * @param k         how many positions to rank, 1 or more (more than {@code arms.length} ranks them all)
+     * @param workspace the calling thread's workspace; receives the ranking
+     * @param nowMillis the time in epoch milliseconds, as for {@link #choose}
      * @return the number of ranked positions, {@code min(k, arms.length)}
      */
     int rank(PosteriorTable table, int[] arms, int k, Workspace workspace, long nowMillis);
 
-    /** Records a reward for the arm at table index {@code arm}. */
+    /**
+     * Records a reward for the arm at table index {@code arm}. Thread-safe (the table's atomic update).
+     *
+     * @param table     the table holding the arm
+     * @param arm       the arm's table index, 0 to {@code table.capacity() - 1}
+     * @param reward    a finite reward: 0 or 1 for Bernoulli policies, any finite value for Gaussian ones
+     * @param nowMillis the reward's time in epoch milliseconds (weighs it in discounted policies)
+     */
     void update(PosteriorTable table, int arm, double reward, long nowMillis);
 
     /**
      * Writes into {@code probabilities[i]} the probability that {@link #choose} returns position {@code i} given the
      * table's current state. Exact for deterministic and epsilon policies; Monte-Carlo estimates for Thompson
      * sampling (see {@link ThompsonPolicy}).
+     *
+     * @param table         the table holding the arms' statistics
+     * @param arms          table indices of the candidate arms, as for {@link #choose}
+     * @param workspace     the calling thread's workspace
+     * @param nowMillis     the time in epoch milliseconds, as for {@link #choose}
+     * @param probabilities receives the probabilities in {@code [0, arms.length)}; at least {@code arms.length} long
      */
     void choiceProbabilities(PosteriorTable table, int[] arms, Workspace workspace, long nowMillis,
                              double[] probabilities);

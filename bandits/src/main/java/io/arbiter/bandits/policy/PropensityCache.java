@@ -19,6 +19,10 @@ public final class PropensityCache {
     private volatile double[] probabilities;
     private volatile long refreshedAtMillis;
 
+    /**
+     * @param policy the policy whose choice probabilities are cached
+     * @param arms   table indices of the arm set, 1 or more (copied)
+     */
     public PropensityCache(Policy policy, int[] arms) {
         this.policy = policy;
         this.arms = arms.clone();
@@ -27,7 +31,13 @@ public final class PropensityCache {
         this.probabilities = uniform;
     }
 
-    /** Recomputes and publishes the probabilities. Call from one thread at a time (a background refresher). */
+    /**
+     * Recomputes and publishes the probabilities. Call from one thread at a time (a background refresher).
+     *
+     * @param table     the table holding the arms
+     * @param workspace the refresher's own workspace, sized for at least as many arms as the set has
+     * @param nowMillis the time in epoch milliseconds (discounted policies), recorded as the refresh time
+     */
     public void refresh(PosteriorTable table, Workspace workspace, long nowMillis) {
         final double[] fresh = new double[arms.length];
         policy.choiceProbabilities(table, arms, workspace, nowMillis, fresh);
@@ -35,7 +45,11 @@ public final class PropensityCache {
         refreshedAtMillis = nowMillis;
     }
 
-    /** The cached probability that the policy picks the arm at {@code position}. */
+    /**
+     * The cached probability that the policy picks the arm at {@code position}.
+     *
+     * @param position a position in the arm set, 0 to its length - 1
+     */
     public double propensity(int position) {
         return probabilities[position];
     }
@@ -45,6 +59,7 @@ public final class PropensityCache {
         return probabilities.clone();
     }
 
+    /** Time of the last refresh in epoch milliseconds; 0 before the first. */
     public long refreshedAtMillis() {
         return refreshedAtMillis;
     }

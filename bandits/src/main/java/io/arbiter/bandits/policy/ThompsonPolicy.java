@@ -20,6 +20,12 @@ public abstract class ThompsonPolicy implements Policy {
     private final long halfLifeMillis;
     private final int propensityDraws;
 
+    /**
+     * @param halfLifeMillis  0 for no discounting, or the half-life of an observation's weight in milliseconds, 1,000
+     *                        or more
+     * @param propensityDraws joint draws per propensity estimate, 1 or more (standard error at most
+     *                        {@code 0.5 / sqrt(draws)})
+     */
     protected ThompsonPolicy(long halfLifeMillis, int propensityDraws) {
         if (halfLifeMillis != 0 && halfLifeMillis < 1_000) {
             throw new IllegalArgumentException("halfLife must be 0 (no discounting) or at least 1000 ms, was "
@@ -37,6 +43,7 @@ public abstract class ThompsonPolicy implements Policy {
         return halfLifeMillis;
     }
 
+    /** Joint draws per propensity estimate, 1 or more. */
     public int propensityDraws() {
         return propensityDraws;
     }
@@ -44,12 +51,26 @@ public abstract class ThompsonPolicy implements Policy {
     /** One draw from the posterior of the arm at table index {@code arm}. */
     protected abstract double sample(PosteriorTable table, int arm, Workspace workspace, long nowMillis);
 
-    /** One draw from the posterior of the arm's mean reward, for credible intervals and reports. */
+    /**
+     * One draw from the posterior of the arm's mean reward, for credible intervals and reports.
+     *
+     * @param table     the table holding the arm
+     * @param arm       the arm's table index, 0 to {@code table.capacity() - 1}
+     * @param workspace the calling thread's workspace (its generator draws)
+     * @param nowMillis the time in epoch milliseconds (discounted policies), not before the arm's newest reward
+     */
     public final double samplePosterior(PosteriorTable table, int arm, Workspace workspace, long nowMillis) {
         return sample(table, arm, workspace, nowMillis);
     }
 
-    /** The posterior mean of the arm at table index {@code arm}. */
+    /**
+     * The posterior mean of the arm at table index {@code arm}.
+     *
+     * @param table     the table holding the arm
+     * @param arm       the arm's table index, 0 to {@code table.capacity() - 1}
+     * @param workspace the calling thread's workspace (scratch space only)
+     * @param nowMillis the time in epoch milliseconds (discounted policies), not before the arm's newest reward
+     */
     public abstract double posteriorMean(PosteriorTable table, int arm, Workspace workspace, long nowMillis);
 
     @Override

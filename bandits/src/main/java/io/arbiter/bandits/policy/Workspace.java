@@ -29,8 +29,8 @@ public final class Workspace {
     final double[] memoCb = new double[MEMO_SIZE];
 
     /**
-     * @param seed    seed of this workspace's generator
-     * @param maxArms the largest number of arms any experiment it serves may have
+     * @param seed    seed of this workspace's generator, any value (derive one per thread, see SplitMix64.derive)
+     * @param maxArms the largest number of arms any experiment it serves may have, 1 or more
      */
     public Workspace(long seed, int maxArms) {
         if (maxArms <= 0) {
@@ -44,15 +44,21 @@ public final class Workspace {
         java.util.Arrays.fill(memoB, Double.NaN);
     }
 
+    /** This workspace's generator: single-threaded, like the workspace. */
     public Xoroshiro128PlusPlus rng() {
         return rng;
     }
 
+    /** The largest arm set this workspace can serve. */
     public int maxArms() {
         return scores.length;
     }
 
-    /** Position (into the arms array) of the arm ranked {@code rank} by the last {@link Policy#rank} call. */
+    /**
+     * Position (into the arms array) of the arm ranked {@code rank} by the last {@link Policy#rank} call.
+     *
+     * @param rank 0 (the best) to the count that call returned, minus 1
+     */
     public int ranked(int rank) {
         return ranking[rank];
     }

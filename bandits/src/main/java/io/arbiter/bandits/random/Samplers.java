@@ -43,7 +43,11 @@ public final class Samplers {
     private Samplers() {
     }
 
-    /** Standard normal N(0, 1). */
+    /**
+     * Standard normal N(0, 1) (ziggurat).
+     *
+     * @param rng the calling thread's generator
+     */
     public static double normal(Xoroshiro128PlusPlus rng) {
         while (true) {
             final long bits = rng.nextLong();
@@ -72,12 +76,23 @@ public final class Samplers {
         return positive ? R + x : -R - x;
     }
 
-    /** Normal with the given mean and standard deviation. */
+    /**
+     * Normal with the given mean and standard deviation.
+     *
+     * @param rng  the calling thread's generator
+     * @param mean finite
+     * @param sd   finite, 0 or more
+     */
     public static double normal(Xoroshiro128PlusPlus rng, double mean, double sd) {
         return mean + sd * normal(rng);
     }
 
-    /** Gamma(shape, scale 1), shape &gt; 0. */
+    /**
+     * Gamma(shape, scale 1).
+     *
+     * @param rng   the calling thread's generator
+     * @param shape finite and above 0
+     */
     public static double gamma(Xoroshiro128PlusPlus rng, double shape) {
         if (shape >= 1.0) {
             return marsagliaTsang(rng, shape);
@@ -173,7 +188,13 @@ public final class Samplers {
         return normal(rng);
     }
 
-    /** Beta(a, b), a &gt; 0, b &gt; 0. */
+    /**
+     * Beta(a, b).
+     *
+     * @param rng the calling thread's generator
+     * @param a   finite and above 0
+     * @param b   finite and above 0
+     */
     public static double beta(Xoroshiro128PlusPlus rng, double a, double b) {
         if (a >= 1.0 && b >= 1.0) {
             // Both gammas need c = 1 / sqrt(9 d); one shared reciprocal saves a division (the divider is the
@@ -195,6 +216,12 @@ public final class Samplers {
      * Beta(a, b) for a, b &gt;= 1 with the Gamma constants precomputed by {@link #gammaConstant}: {@code ca =
      * gammaConstant(a, b, true)}, {@code cb = gammaConstant(a, b, false)}. The same arithmetic and generator calls as
      * {@link #beta}, so the same draw for the same generator state.
+     *
+     * @param rng the calling thread's generator
+     * @param a   finite, 1 or more
+     * @param b   finite, 1 or more
+     * @param ca  {@code gammaConstant(a, b, true)}
+     * @param cb  {@code gammaConstant(a, b, false)}
      */
     public static double beta(Xoroshiro128PlusPlus rng, double a, double b, double ca, double cb) {
         final double x = marsagliaTsang(rng, a - 1.0 / 3.0, ca);
@@ -206,6 +233,10 @@ public final class Samplers {
      * The Marsaglia–Tsang constant {@code c = 1 / sqrt(9 (s - 1/3))} of the first ({@code first = true}, s = a) or the
      * second (s = b) Gamma of a Beta(a, b) draw, computed exactly as {@link #beta} computes it (one shared
      * reciprocal), so precomputed constants give bit-identical draws.
+     *
+     * @param a     finite, 1 or more
+     * @param b     finite, 1 or more
+     * @param first true for a's constant, false for b's
      */
     public static double gammaConstant(double a, double b, boolean first) {
         final double da = a - 1.0 / 3.0;

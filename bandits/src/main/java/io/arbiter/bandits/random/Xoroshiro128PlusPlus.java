@@ -11,6 +11,7 @@ public final class Xoroshiro128PlusPlus {
     private long s0;
     private long s1;
 
+    /** @param seed any value, expanded through SplitMix64 (0 is as good as any other) */
     public Xoroshiro128PlusPlus(long seed) {
         long z = seed;
         z += 0x9E3779B97F4A7C15L;
@@ -22,6 +23,7 @@ public final class Xoroshiro128PlusPlus {
         }
     }
 
+    /** 64 uniformly random bits. */
     public long nextLong() {
         final long a = s0;
         long b = s1;
@@ -42,7 +44,11 @@ public final class Xoroshiro128PlusPlus {
         return ((nextLong() >>> 11) + 0.5) * 0x1.0p-53;
     }
 
-    /** Uniform on [0, bound), bound &gt; 0, without modulo bias (Lemire's multiply-shift with rejection). */
+    /**
+     * Uniform on [0, bound), without modulo bias (Lemire's multiply-shift with rejection).
+     *
+     * @param bound 1 to {@link Integer#MAX_VALUE}
+     */
     public int nextInt(int bound) {
         long m = (nextLong() >>> 32) * bound;
         long low = m & 0xFFFF_FFFFL;

@@ -16,7 +16,7 @@ package io.arbiter.bandits.table;
  *  |                 DECISIONS (long, times chosen)              |  32
  *  |                 LAST_UPDATE_MILLIS (long)                   |  40
  *  |                 DECAY_ERA (long; negative while switching)  |  48
- *  |                 (padding)                                   |  56
+ *  |                 DECAYED_WRITERS (long, updates in flight)   |  56
  *  +-------------------------------------------------------------+
  *  |  SLOT 0: DECAYED_WEIGHT, DECAYED_REWARD, DECAYED_SQUARE,pad |  64
  *  |  SLOT 1: DECAYED_WEIGHT, DECAYED_REWARD, DECAYED_SQUARE,pad |  96
@@ -28,6 +28,11 @@ package io.arbiter.bandits.table;
  * (minus its era's offset), so decay is implicit and every update stays a commutative atomic add. To keep the weights
  * finite the time axis is cut into eras of {@link #ERA_HALF_LIVES} half-lives; even eras use slot 0, odd eras slot 1,
  * and data two eras old (weight below 2<sup>-512</sup>) is cleared when its slot is reused.
+ *
+ * <p>{@code DECAYED_WRITERS} counts the decayed updates between announcing themselves and finishing their three adds,
+ * so that {@link PosteriorTable#clearDecayed} can wait them out before it zeroes the slots (a slot zeroed under a
+ * half-done add would keep the reward of an update but not its weight). It took the first line's padding; files
+ * written before it have 0 there, which is its idle value, so the layout version did not change.
  */
 public final class ArmRecordDescriptor {
     public static final int CACHE_LINE_LENGTH = 64;
@@ -40,6 +45,7 @@ public final class ArmRecordDescriptor {
     public static final int DECISIONS_OFFSET = 32;
     public static final int LAST_UPDATE_MILLIS_OFFSET = 40;
     public static final int DECAY_ERA_OFFSET = 48;
+    public static final int DECAYED_WRITERS_OFFSET = 56;
 
     public static final int SLOT_0_OFFSET = 64;
     public static final int SLOT_LENGTH = 32;
@@ -53,6 +59,11 @@ public final class ArmRecordDescriptor {
     private ArmRecordDescriptor() {
     }
 
+    /**
+     * Offset, within a record, of the slot holding the decayed sums of {@code era}.
+     *
+     * @param era a decay era, 0 or more (even eras use slot 0, odd eras slot 1)
+     */
     public static int slotOffset(long era) {
         return SLOT_0_OFFSET + (int) (era & 1) * SLOT_LENGTH;
     }

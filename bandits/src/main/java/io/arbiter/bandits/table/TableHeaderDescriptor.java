@@ -1,5 +1,7 @@
 package io.arbiter.bandits.table;
 
+import io.arbiter.bandits.offheap.MappedFileLayout;
+
 /**
  * Layout of a {@link PosteriorTable}'s header, which precedes the arm records (so records stay cache-line aligned
  * when the buffer itself is).
@@ -15,6 +17,8 @@ package io.arbiter.bandits.table;
  *  | (padding to 128 bytes)                                        |
  *  +---------------------------------------------------------------+
  * </pre>
+ *
+ * <p>{@link #LAYOUT} is what {@link io.arbiter.bandits.offheap.MappedFile} validates a table file against.
  */
 public final class TableHeaderDescriptor {
     public static final int MAGIC = 0x41524254; // "ARBT"
@@ -31,9 +35,23 @@ public final class TableHeaderDescriptor {
 
     public static final int HEADER_LENGTH = 2 * ArmRecordDescriptor.CACHE_LINE_LENGTH;
 
+    /** Magic, version, clean-close flag and length check of a table file. */
+    public static final MappedFileLayout LAYOUT = new MappedFileLayout("posterior table", MAGIC, VERSION,
+        CLEAN_CLOSE_OFFSET, HEADER_LENGTH, header -> {
+            final int capacity = header.getInt(CAPACITY_OFFSET);
+            final boolean consistent = capacity > 0 && header.getInt(RECORD_LENGTH_OFFSET)
+                == ArmRecordDescriptor.RECORD_LENGTH;
+            return consistent ? tableLength(capacity) : -1;
+        });
+
     private TableHeaderDescriptor() {
     }
 
+    /**
+     * Length in bytes of a table of {@code capacity} arms, header included.
+     *
+     * @param capacity number of arm records, 0 or more
+     */
     public static long tableLength(int capacity) {
         return HEADER_LENGTH + (long) capacity * ArmRecordDescriptor.RECORD_LENGTH;
     }

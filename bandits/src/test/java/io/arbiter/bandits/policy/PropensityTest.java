@@ -25,7 +25,7 @@ class PropensityTest {
         // Overlapping posteriors: successes/trials 12/40, 15/45, 9/40, 58/200, so no arm has probability ~0 or ~1.
         final long[][] counts = {{40, 12}, {45, 15}, {40, 9}, {200, 58}};
         for (int arm = 0; arm < 4; arm++) {
-            table.restore(arm, 0, counts[arm][0], counts[arm][1], counts[arm][1], counts[arm][1], 0);
+            table.restoreExclusive(arm, 0, counts[arm][0], counts[arm][1], counts[arm][1], counts[arm][1], 0);
         }
         return table;
     }
@@ -68,9 +68,9 @@ class PropensityTest {
     @Test
     void epsilonGreedySharesTheGreedyMassBetweenTiedArms() {
         try (PosteriorTable table = table(3)) {
-            table.restore(0, 0, 10, 5, 5, 5, 0);
-            table.restore(1, 0, 20, 10, 10, 10, 0);
-            table.restore(2, 0, 10, 1, 1, 1, 0);
+            table.restoreExclusive(0, 0, 10, 5, 5, 5, 0);
+            table.restoreExclusive(1, 0, 20, 10, 10, 10, 0);
+            table.restoreExclusive(2, 0, 10, 1, 1, 1, 0);
             final double[] p = new double[3];
             new EpsilonGreedy(0.3).choiceProbabilities(table, identity(3), new Workspace(1, 3), 0, p);
             assertEquals(0.1 + 0.35, p[0], 1e-12);

@@ -138,7 +138,7 @@ class ThompsonBehaviourTest {
         try (PosteriorTable table = table(4)) {
             final double[] rates = {0.2, 0.8, 0.5, 0.05};
             for (int arm = 0; arm < 4; arm++) {
-                table.restore(arm, 0, 10_000, (long) (rates[arm] * 10_000), rates[arm] * 10_000,
+                table.restoreExclusive(arm, 0, 10_000, (long) (rates[arm] * 10_000), rates[arm] * 10_000,
                     rates[arm] * 10_000, 0);
             }
             final Workspace w = new Workspace(5, 4);

@@ -4,8 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import static io.arbiter.bandits.table.ArmRecordDescriptor.ERA_HALF_LIVES;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -173,7 +177,7 @@ class PosteriorTableTest {
         try (PosteriorTable table = PosteriorTable.allocateDirect(1, EPOCH)) {
             final int arm = table.allocateArm();
             table.recordReward(arm, 1.0, EPOCH, H);
-            table.restore(arm, 10, 8, 3, 3.0, 3.0, EPOCH + 9);
+            table.restoreExclusive(arm, 10, 8, 3, 3.0, 3.0, EPOCH + 9);
             assertEquals(10, table.decisions(arm));
             assertEquals(8, table.trials(arm));
             assertEquals(3, table.successes(arm));
@@ -183,6 +187,74 @@ class PosteriorTableTest {
             table.readDecayed(arm, EPOCH, H, d);
             assertEquals(0.0, d.weight());
         }
+    }
+
+    @Test
+    void clearDecayedEmptiesTheDecayedSumsOnlyAndTheArmKeepsLearning() {
+        final long h = 1_000;
+        final long later = EPOCH + ERA_HALF_LIVES * h + 5 * h; // era 1, so the clear keeps a non-zero era
+        try (PosteriorTable table = PosteriorTable.allocateDirect(1, EPOCH)) {
+            final int arm = table.allocateArm();
+            table.recordReward(arm, 1.0, EPOCH, h);
+            table.recordReward(arm, 0.5, later, h);
+            table.clearDecayed(arm);
+            final DecayedSums d = new DecayedSums();
+            table.readDecayed(arm, later, h, d);
+            assertEquals(0.0, d.weight(), 0.0);
+            assertEquals(0.0, d.rewardSum(), 0.0);
+            assertEquals(2, table.trials(arm), "the exact counters are untouched");
+            assertEquals(1.5, table.rewardSum(arm), 0.0);
+            table.recordReward(arm, 1.0, later + h, h);
+            table.readDecayed(arm, later + h, h, d);
+            assertEquals(1.0, d.weight(), 1e-12, "an update after the clear lands in the arm's era as before");
+            assertEquals(1.0, d.rewardSum(), 1e-12);
+            assertEquals(0, table.skippedDecayedUpdates());
+        }
+    }
+
+    /**
+     * A process killed inside a decayed update leaves the arm's writer count raised; killed inside an era switch or a
+     * clear, it leaves the era field negative. Reopening must repair both, or every later clear would wait forever and
+     * every decayed update of the arm would be skipped.
+     */
+    @Test
+    void reopeningAfterACrashMidUpdateRepairsTheArm(@TempDir Path dir) throws Exception {
+        final Path file = dir.resolve("crashed.tbl");
+        final long h = 1_000;
+        try (PosteriorTable table = PosteriorTable.mapFile(file, 2, EPOCH)) {
+            table.allocateArm();
+            table.allocateArm();
+            table.recordReward(0, 1.0, EPOCH, h);
+            table.recordReward(1, 1.0, EPOCH, h);
+        }
+        final int arm1 = TableHeaderDescriptor.HEADER_LENGTH + ArmRecordDescriptor.RECORD_LENGTH;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(nativeOrderLong(3), TableHeaderDescriptor.HEADER_LENGTH
+                + ArmRecordDescriptor.DECAYED_WRITERS_OFFSET); // arm 0: three updates died in flight
+            // arm 1: mid-switch to era 2
+            channel.write(nativeOrderLong(-(2 + 1)), arm1 + ArmRecordDescriptor.DECAY_ERA_OFFSET);
+        }
+        final PosteriorTable table = PosteriorTable.mapFile(file, 2, EPOCH);
+        final Thread clearer = new Thread(() -> table.clearDecayed(0), "clearer");
+        clearer.setDaemon(true);
+        clearer.start();
+        clearer.join(10_000);
+        // Left mapped when the clearer hangs: unmapping memory a thread still reads would crash the test JVM.
+        assertFalse(clearer.isAlive(), "clearDecayed waits for updates that died with the previous process");
+        try (table) {
+            final DecayedSums d = new DecayedSums();
+            table.readDecayed(1, EPOCH + 2 * ERA_HALF_LIVES * h, h, d);
+            assertEquals(0.0, d.weight(), 0.0, "the half-switched arm restarts empty, in the switch's era");
+            table.recordReward(1, 1.0, EPOCH + 2 * ERA_HALF_LIVES * h, h);
+            table.readDecayed(1, EPOCH + 2 * ERA_HALF_LIVES * h, h, d);
+            assertEquals(1.0, d.weight(), 1e-12);
+            assertEquals(0, table.skippedDecayedUpdates());
+            assertEquals(2, table.trials(1));
+        }
+    }
+
+    private static ByteBuffer nativeOrderLong(long value) {
+        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value);
     }
 
     @Test

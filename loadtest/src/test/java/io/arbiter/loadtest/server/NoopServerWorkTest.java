@@ -2,6 +2,7 @@ package io.arbiter.loadtest.server;
 
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -16,7 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The no-op server's synthetic service time: each request holds the event loop for the configured time. */
+/**
+ * The no-op server's synthetic service time: each request holds the event loop for the configured time. The two tests
+ * that measure time are tagged {@code timing} (run after the unit tests by {@code ./mvnw verify}) and state their
+ * margins.
+ */
 class NoopServerWorkTest {
     private final Vertx vertx = Vertx.vertx();
 
@@ -25,7 +30,9 @@ class NoopServerWorkTest {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /** Margin: none needed, a lower bound only (an answer before the 20 ms of work would be a defect). */
     @Test
+    @Tag("timing")
     void everyRequestIsAnsweredOnlyAfterItsWorkIsDone() throws Exception {
         final long work = TimeUnit.MILLISECONDS.toNanos(20);
         final int port = NoopServer.start(vertx, new NoopServer.Settings("127.0.0.1", 0, 1, 0, 0, false, work))
@@ -43,7 +50,9 @@ class NoopServerWorkTest {
         }
     }
 
+    /** Margin: CPU time at least a tenth of the 50 ms of work (a sleep uses about none; preemption takes some). */
     @Test
+    @Tag("timing")
     void theWorkIsSpentOnTheCpuNotAsleep() {
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final long work = TimeUnit.MILLISECONDS.toNanos(50);

@@ -198,8 +198,8 @@ public final class BidModule implements Module {
             // The same fields in memory and in Postgres (NoticeRules), so a plain restore; the table wins when it is
             // ahead (Postgres is never ahead of it once the journal tail is shipped, unless the file was lost).
             if (arm >= 0 && (a.trials() > table.trials(arm) || a.successes() > table.successes(arm))) {
-                table.restore(arm, a.decisions(), a.trials(), a.successes(), a.rewardSum(), a.rewardSquareSum(),
-                    a.updatedAtMillis());
+                table.restoreExclusive(arm, a.decisions(), a.trials(), a.successes(), a.rewardSum(),
+                    a.rewardSquareSum(), a.updatedAtMillis());
             }
         }
         for (final String id : billIdsToday) {
@@ -224,7 +224,7 @@ public final class BidModule implements Module {
                 : Math.max(sameDay ? ledger.dailySpent(slot) : 0, s[2]);
             final long total = Math.max(ledger.totalSpent(slot), s[0]);
             final long impressions = Math.max(ledger.impressions(slot), s[1]);
-            ledger.restore(slot, today, daily, total, impressions);
+            ledger.restoreExclusive(slot, today, daily, total, impressions);
             restored++;
         }
         LOG.log(System.Logger.Level.INFO, "bidder: restored spend of " + restored + " campaign(s) from the ledger file "

@@ -19,9 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
+import static io.arbiter.server.outcome.JournalDescriptor.CHECKPOINT_CRC_OFFSET;
+import static io.arbiter.server.outcome.JournalDescriptor.CHECKPOINT_LENGTH;
+import static io.arbiter.server.outcome.JournalDescriptor.CHECKPOINT_MAGIC;
+import static io.arbiter.server.outcome.JournalDescriptor.CHECKPOINT_MAGIC_OFFSET;
+import static io.arbiter.server.outcome.JournalDescriptor.CHECKPOINT_POSITION_OFFSET;
 import static io.arbiter.server.outcome.JournalDescriptor.CRC_OFFSET;
 import static io.arbiter.server.outcome.JournalDescriptor.HEADER_LENGTH;
 import static io.arbiter.server.outcome.JournalDescriptor.LENGTH_OFFSET;
+import static io.arbiter.server.outcome.JournalDescriptor.NOT_A_SEGMENT;
 
 /**
  * The durable local journal: segment files, recovery, the shipped checkpoint and sequential reading.
@@ -53,6 +59,13 @@ final class Journal implements AutoCloseable {
                     int corruptSegments) {
     }
 
+    /** {@link #validRecordLength}: the bytes read end inside the record; read on from its start. */
+    static final int INCOMPLETE_RECORD = -1;
+    /** {@link #validRecordLength}: bad length or CRC; the valid part of the segment ends at this record. */
+    static final int INVALID_RECORD = -2;
+    /** {@code readChannelBase} when no segment is open for reading. */
+    private static final long NO_READ_CHANNEL = -1;
+
     private static final System.Logger LOG = System.getLogger(Journal.class.getName());
     private static final int READ_BUFFER_LENGTH = Math.max(1 << 20, 2 * OutcomeCodec.MAX_RECORD_LENGTH);
 
@@ -70,7 +83,7 @@ final class Journal implements AutoCloseable {
     private final UnsafeBuffer readView = new UnsafeBuffer(readBuffer);
     private final CRC32C readCrc = new CRC32C();
     private FileChannel readChannel;
-    private long readChannelBase = -1;
+    private long readChannelBase = NO_READ_CHANNEL;
 
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -122,7 +135,7 @@ final class Journal implements AutoCloseable {
         final long checkpoint = readCheckpoint();
         final List<Path> files = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
-            list.filter(p -> JournalDescriptor.segmentBase(p) >= 0).sorted().forEach(files::add);
+            list.filter(p -> JournalDescriptor.segmentBase(p) != NOT_A_SEGMENT).sorted().forEach(files::add);
         }
         long events = 0;
         long truncated = 0;
@@ -193,10 +206,10 @@ final class Journal implements AutoCloseable {
                 boolean invalid = false;
                 while (true) {
                     final int status = validRecordLength(offset, n);
-                    if (status == -1) {
+                    if (status == INCOMPLETE_RECORD) {
                         break; // need more bytes
                     }
-                    if (status == -2) {
+                    if (status == INVALID_RECORD) {
                         invalid = true; // the valid part of the segment ends here
                         break;
                     }
@@ -219,26 +232,28 @@ final class Journal implements AutoCloseable {
     }
 
     /**
-     * Checks the record at {@code offset} in the read buffer holding {@code available} bytes: its total length when it
-     * is complete and valid, -1 when more bytes are needed, -2 when it is invalid.
+     * Checks the record at {@code offset} in the read buffer holding {@code available} bytes: its total length (header
+     * included, so positive) when it is complete and valid, {@link #INCOMPLETE_RECORD} when more bytes are needed,
+     * {@link #INVALID_RECORD} when it is invalid.
      */
     private int validRecordLength(int offset, int available) {
         if (offset + HEADER_LENGTH > available) {
-            return -1;
+            return INCOMPLETE_RECORD;
         }
         final int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
         if (length < OutcomeCodec.STRINGS_OFFSET || length > OutcomeCodec.MAX_PAYLOAD_LENGTH) {
-            return -2;
+            return INVALID_RECORD;
         }
         if (offset + HEADER_LENGTH + length > available) {
-            return available - offset >= OutcomeCodec.MAX_RECORD_LENGTH ? -2 : -1;
+            // A buffer that holds a record of the largest size and still not this one: the length lies.
+            return available - offset >= OutcomeCodec.MAX_RECORD_LENGTH ? INVALID_RECORD : INCOMPLETE_RECORD;
         }
         final int crc = readView.getInt(offset + CRC_OFFSET, OutcomeCodec.ORDER);
         readCrc.reset();
         readBuffer.limit(offset + HEADER_LENGTH + length).position(offset + HEADER_LENGTH);
         readCrc.update(readBuffer);
         readBuffer.clear();
-        return (int) readCrc.getValue() == crc ? HEADER_LENGTH + length : -2;
+        return (int) readCrc.getValue() == crc ? HEADER_LENGTH + length : INVALID_RECORD;
     }
 
     /** Reads up to {@code max} bytes at {@code filePosition} into the read buffer; returns the count. */
@@ -355,10 +370,10 @@ final class Journal implements AutoCloseable {
             int offset = 0;
             while (out.size() < maxRecords) {
                 final int status = validRecordLength(offset, n);
-                if (status == -1) {
+                if (status == INCOMPLETE_RECORD) {
                     break;
                 }
-                if (status == -2) {
+                if (status == INVALID_RECORD) {
                     corruptRecords++;
                     LOG.log(System.Logger.Level.ERROR, "journal {0}: corrupt record at position {1}; skipping the "
                             + "rest of the segment", segment.path, Long.toString(position + offset));
@@ -390,7 +405,7 @@ final class Journal implements AutoCloseable {
         if (readChannel != null) {
             readChannel.close();
             readChannel = null;
-            readChannelBase = -1;
+            readChannelBase = NO_READ_CHANNEL;
         }
     }
 
@@ -418,20 +433,22 @@ final class Journal implements AutoCloseable {
             return 0;
         }
         final ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file)).order(OutcomeCodec.ORDER);
-        if (buffer.remaining() != JournalDescriptor.CHECKPOINT_LENGTH
-                || buffer.getInt(0) != JournalDescriptor.CHECKPOINT_MAGIC
-                || buffer.getInt(12) != crcOf(buffer.getLong(4))) {
+        if (buffer.remaining() != CHECKPOINT_LENGTH
+                || buffer.getInt(CHECKPOINT_MAGIC_OFFSET) != CHECKPOINT_MAGIC
+                || buffer.getInt(CHECKPOINT_CRC_OFFSET) != crcOf(buffer.getLong(CHECKPOINT_POSITION_OFFSET))) {
             // Shipping is idempotent, so re-shipping every segment still on disk is safe; refusing to start is not.
             LOG.log(System.Logger.Level.ERROR, "journal checkpoint {0} is damaged; replaying every segment from the "
                     + "start (rows already in Postgres are skipped)", file);
             return 0;
         }
-        return buffer.getLong(4);
+        return buffer.getLong(CHECKPOINT_POSITION_OFFSET);
     }
 
     private void writeCheckpoint(long position) throws IOException {
-        final ByteBuffer buffer = ByteBuffer.allocate(JournalDescriptor.CHECKPOINT_LENGTH).order(OutcomeCodec.ORDER);
-        buffer.putInt(JournalDescriptor.CHECKPOINT_MAGIC).putLong(position).putInt(crcOf(position)).flip();
+        final ByteBuffer buffer = ByteBuffer.allocate(CHECKPOINT_LENGTH).order(OutcomeCodec.ORDER);
+        buffer.putInt(CHECKPOINT_MAGIC_OFFSET, CHECKPOINT_MAGIC)
+                .putLong(CHECKPOINT_POSITION_OFFSET, position)
+                .putInt(CHECKPOINT_CRC_OFFSET, crcOf(position));
         final Path temp = dir.resolve(JournalDescriptor.CHECKPOINT_TEMP_FILE);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

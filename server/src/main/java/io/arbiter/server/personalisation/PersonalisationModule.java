@@ -133,8 +133,8 @@ public final class PersonalisationModule implements Module {
                 final Experiment experiment = registry.get(aggregate.scope());
                 final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
                 if (arm != null) {
-                    table.restore(arm, Math.max(aggregate.decisions(), table.decisions(arm)), aggregate.trials(),
-                        aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
+                    table.restoreExclusive(arm, Math.max(aggregate.decisions(), table.decisions(arm)),
+                        aggregate.trials(), aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
                         aggregate.updatedAtMillis());
                     restored++;
                 }

@@ -12,13 +12,13 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Seeded fuzzing of bid request bodies: mutations of the IAB examples (byte flips, truncations, deletions,
  * duplicated spans, type swaps, huge numbers, deep nesting) must each end in a bid, a no-bid, or a client error
  * (an ApiException with status 400), never anything else (a 500). In-process for
- * volume, plus a sample over HTTP checking the status. The seed is printed on failure.
+ * volume, plus a sample over HTTP where the status must be 200, 204 or 400. The seed is printed on failure.
  */
 class BidFuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", 20261123L);
@@ -104,7 +104,7 @@ class BidFuzzTest {
     }
 
     @Test
-    void overHttpMutatedBodiesNeverGet500() throws Exception {
+    void overHttpMutatedBodiesGetABidANoBidOrAClientError() throws Exception {
         final List<byte[]> seeds = seeds();
         final BidFixture fixture = BidFixture.demo();
         try (HttpHarness http = new HttpHarness(fixture)) {
@@ -113,8 +113,9 @@ class BidFuzzTest {
                 final byte[] body = mutate(seeds.get(rng.nextInt(seeds.size())), rng);
                 final int status = http.send(io.vertx.core.http.HttpMethod.POST, "/openrtb2/bid",
                     io.vertx.core.buffer.Buffer.buffer(body)).status();
-                assertNotEquals(500, status, "fuzz seed " + (SEED + 1) + ", case " + i + ": "
-                    + new String(body, StandardCharsets.UTF_8));
+                // A bid, a no-bid or a client error: any other status (a 5xx, a 3xx, a 404) is a defect.
+                assertTrue(status == 200 || status == 204 || status == 400, "status " + status + "; fuzz seed "
+                    + (SEED + 1) + ", case " + i + ": " + new String(body, StandardCharsets.UTF_8));
             }
         }
     }

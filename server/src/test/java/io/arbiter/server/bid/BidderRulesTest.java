@@ -124,14 +124,17 @@ class BidderRulesTest {
 
     @Test
     void theResponseIsInACurrencyTheExchangeAllows() {
-        final BidFixture f = fixture(BidFixture.campaign("a", 10));
+        // Value ~5 CPM, capped at a maximum of 3 USD in a second-price auction: a price without sampling noise, so the
+        // conversion is checked exactly (the writer rounds to 6 decimals). Unconverted it would be 3.0; converted the
+        // wrong way round, 3.24.
+        final BidFixture f = fixture(BidFixture.campaign("a", 3));
         final Bidder bidder = f.module.newBidder(1);
-        final JsonObject usd = new JsonObject(f.bid(bidder, request("", ",\"cur\":[\"USD\",\"EUR\"]")));
+        final JsonObject usd = new JsonObject(f.bid(bidder, request("", ",\"at\":2,\"cur\":[\"USD\",\"EUR\"]")));
         assertEquals("USD", usd.getString("cur"));
-        final JsonObject eur = new JsonObject(f.bid(bidder, request("", ",\"cur\":[\"EUR\"]")));
+        assertEquals(3.0, ResponseChecks.onlyBid(usd).getDouble("price"), 1e-9);
+        final JsonObject eur = new JsonObject(f.bid(bidder, request("", ",\"at\":2,\"cur\":[\"EUR\"]")));
         assertEquals("EUR", eur.getString("cur"));
-        final double eurPrice = ResponseChecks.onlyBid(eur).getDouble("price");
-        assertEquals(5.0 / 1.08, eurPrice, 0.4, "about 5 USD in EUR");
+        assertEquals(3.0 / 1.08, ResponseChecks.onlyBid(eur).getDouble("price"), 1e-6, "3 USD in EUR at 1.08");
         assertNull(f.bid(bidder, request("", ",\"cur\":[\"XYZ\"]")), "no currency we can price in");
     }
 

@@ -167,7 +167,7 @@ class NoticeRulesTest {
         final BidFixture f = new BidFixture(new JsonObject(), campaigns());
         final Creative creative = f.module.registry().get("rules").creatives()[0];
         // The old in-memory meaning of a click-rate arm: impressions in decisions, clicks in trials and successes.
-        f.table.restore(creative.ctrArm(), 900, 12, 12, 12, 12, 0);
+        f.table.restoreExclusive(creative.ctrArm(), 900, 12, 12, 12, 12, 0);
         f.module.restoreFrom(List.of(new ArmAggregate("ctr:rules", creative.id(), 0, 900, 12, 12, 12, 0)),
             List.of(), f.clock.millis());
         assertEquals(900, f.table.trials(creative.ctrArm()), "impressions");

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -228,17 +229,24 @@ class OutcomePipelineTest {
 
     @Test
     void aFullDecisionRingDropsRowsButStillCountsDecisions() {
-        final OutcomePipeline pipeline = pg.start(pg.deadPool(), PgFixture.config(journalDir).withRingCapacityBytes(
-                4096));
+        // The shipper wakes only for the flush below (a 30 s flush interval), so the 4 KiB ring (about 60 rows) fills.
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withRingCapacityBytes(4096)
+                .withFlushInterval(Duration.ofSeconds(30)));
         int accepted = 0;
-        final int n = 1_000;
+        final int n = 2_000;
         for (int i = 0; i < n; i++) {
-            if (pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 0, "d" + i, "exp", "v", "", 1, 0))) {
+            if (pipeline.offerDecision(new OutcomeEvent(OutcomeKind.DECISION, 0, "d" + i, "exp", "v" + (i % 2), "", 1,
+                    0))) {
                 accepted++;
             }
         }
         assertTrue(accepted < n, "a 4 KiB ring cannot hold " + n + " decisions");
         assertTrue(pipeline.status().ringDepth() <= accepted);
+        PgFixture.await(pipeline.flush());
+        assertEquals(accepted, pg.count("SELECT count(*) FROM decisions"), "the rows the ring took, and only those");
+        assertEquals(n / 2, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'v0'"),
+                "every decision counted, its row dropped or not");
+        assertEquals(n / 2, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'v1'"));
         PgFixture.await(pipeline.close());
     }
 

@@ -18,7 +18,8 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * jcstress tests of {@link PosteriorTable}'s lock-free writes: in every test a lost update is a FORBIDDEN outcome.
+ * jcstress tests of {@link PosteriorTable}'s lock-free writes and of its concurrent clear: in every test a lost update
+ * is a FORBIDDEN outcome, and so is any result the table's documented contract rules out.
  * Each state object gets a small heap-backed table ({@link PosteriorTable#allocateHeap}: the same atomic buffer
  * operations as a direct table, but cheap enough to create millions of times; direct allocation capped the sampling
  * rate at about 30 K/s).
@@ -184,6 +185,84 @@ public final class PosteriorTableStress {
         public void reader(I_Result r) {
             table.readDecayed(0, NOW, H, sums);
             r.r1 = (int) Math.round(sums.weight() * 4);
+        }
+    }
+
+    @JCStressTest
+    @Description("A clear of an arm's decayed sums races an update of the arm (half-life 1 s, at the epoch: weight 1). "
+        + "The arm already holds a reward of 0.5. Contract: the update lands whole before the clear (cleared with the "
+        + "rest), whole after it (kept alone), or meets the clear and is skipped and counted; the exact counts keep "
+        + "both rewards.")
+    @Outcome(id = "2, 0, 0, 0", expect = ACCEPTABLE, desc = "update before the clear: everything cleared")
+    @Outcome(id = "2, 4, 4, 0", expect = ACCEPTABLE, desc = "update after the clear: only it remains (x4)")
+    @Outcome(id = "2, 0, 0, 1", expect = ACCEPTABLE, desc = "update met the clear: skipped and counted")
+    @Outcome(id = {"2, 4, 0, 0", "2, 0, 4, 0", "2, 4, 0, 1", "2, 0, 4, 1"}, expect = FORBIDDEN,
+        desc = "half an update kept: its weight without its reward or the other way round")
+    @Outcome(expect = FORBIDDEN, desc = "a lost exact count, the old reward surviving the clear, or a corrupted sum")
+    @State
+    public static class ClearDuringUpdate {
+        static final long H = 1_000L;
+        final PosteriorTable table = tableWithArms(1);
+        final DecayedSums sums = new DecayedSums();
+
+        public ClearDuringUpdate() {
+            table.recordReward(0, 0.5, 0L, H);
+        }
+
+        @Actor
+        public void update() {
+            table.recordReward(0, 1.0, 0L, H);
+        }
+
+        @Actor
+        public void clear() {
+            table.clearDecayed(0);
+        }
+
+        @Arbiter
+        public void read(JJJJ_Result r) {
+            table.readDecayed(0, 0L, H, sums);
+            r.r1 = table.trials(0);
+            r.r2 = Math.round(sums.weight() * 4);
+            r.r3 = Math.round(sums.rewardSum() * 4);
+            r.r4 = table.skippedDecayedUpdates();
+        }
+    }
+
+    @JCStressTest
+    @Description("A clear races an update that switches the arm to the next era (its old reward sits one half-life "
+        + "before the boundary). The clear and the switch both claim the era field: whichever goes second waits (the "
+        + "clear) or is skipped (the update); the old reward never survives.")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "switch then clear: everything cleared")
+    @Outcome(id = "4, 0", expect = ACCEPTABLE, desc = "clear then switch: only the new reward, weight 1 (x4)")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the switching update met the clear: skipped and counted")
+    @Outcome(expect = FORBIDDEN, desc = "the old reward survived the clear (weight 0.25 more), or a lost update")
+    @State
+    public static class ClearDuringEraSwitch {
+        static final long H = 1_000L;
+        static final long BOUNDARY = ArmRecordDescriptor.ERA_HALF_LIVES * H;
+        final PosteriorTable table = tableWithArms(1);
+        final DecayedSums sums = new DecayedSums();
+
+        public ClearDuringEraSwitch() {
+            table.recordReward(0, 1.0, BOUNDARY - H, H);
+        }
+
+        @Actor
+        public void switcher() {
+            table.recordReward(0, 1.0, BOUNDARY + H, H);
+        }
+
+        @Actor
+        public void clear() {
+            table.clearDecayed(0);
+        }
+
+        @Arbiter
+        public void read(JJ_Result r) {
+            table.readDecayed(0, BOUNDARY + H, H, sums);
+            r.r1 = Math.round(sums.weight() * 4);
+            r.r2 = table.skippedDecayedUpdates();
         }
     }
 

@@ -1,24 +1,21 @@
 package io.arbiter.server.bid.budget;
 
+import io.arbiter.bandits.offheap.MappedFile;
 import org.agrona.BufferUtil;
-import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.MappedByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.CAPACITY_OFFSET;
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.CLEAN_CLOSE_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_EXPOSURE_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_LIMIT_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAILY_SPENT_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.DAY_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.HEADER_LENGTH;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.IMPRESSIONS_OFFSET;
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MAGIC;
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MAGIC_OFFSET;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.LAYOUT;
+import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MAX_CAPACITY;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.MODIFIER_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.NEXT_CONTROL_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.RECORD_LENGTH;
@@ -26,13 +23,13 @@ import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.SLOTS_ALLOCATE
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_EXPOSURE_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_LIMIT_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.TOTAL_SPENT_OFFSET;
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.VERSION;
-import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.VERSION_OFFSET;
 import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.ledgerLength;
 
 /**
- * Per-campaign spend counters off-heap (optionally memory-mapped, so spend and pacing state survive a restart and
- * even a SIGKILL). Lock-free: every change is an atomic add or a compare-and-set on one 8-byte field.
+ * Per-campaign spend counters off-heap (optionally memory-mapped through {@link MappedFile}, so spend and pacing state
+ * survive a restart and even a SIGKILL). Lock-free: every change is an atomic add or a compare-and-set on one 8-byte
+ * field, and every method may be called by any number of threads at once, except {@link #restoreExclusive}, which
+ * needs the slot to itself.
  *
  * <p><b>The budget invariant.</b> A bid first <em>reserves</em> its maximum cost (its price / 1000) by a CAS on the
  * campaign's exposure (spent + outstanding reservations) that fails if the exposure would pass the limit. A billing
@@ -48,66 +45,54 @@ import static io.arbiter.server.bid.budget.BudgetLedgerDescriptor.ledgerLength;
  */
 public final class BudgetLedger implements AutoCloseable {
     private final AtomicBuffer buffer;
-    private final MappedByteBuffer mapped;
+    private final MappedFile file;
     private final int capacity;
-    private final boolean wasCleanlyClosed;
-    private boolean closed;
 
-    private BudgetLedger(AtomicBuffer buffer, MappedByteBuffer mapped, boolean wasCleanlyClosed) {
+    private BudgetLedger(AtomicBuffer buffer, MappedFile file) {
         this.buffer = buffer;
-        this.mapped = mapped;
+        this.file = file;
         this.capacity = buffer.getInt(CAPACITY_OFFSET);
-        this.wasCleanlyClosed = wasCleanlyClosed;
-        buffer.putLongRelease(CLEAN_CLOSE_OFFSET, 0);
     }
 
+    /** A ledger in direct (non-persistent) memory; {@code capacity} campaign slots, 1 to 1,000,000. */
     public static BudgetLedger allocateDirect(int capacity) {
         final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             (int) ledgerLength(checkCapacity(capacity)), 64));
-        writeHeader(buffer, capacity);
-        return new BudgetLedger(buffer, null, false);
+        LAYOUT.initialise(buffer, b -> writeFields(b, capacity));
+        return new BudgetLedger(buffer, null);
     }
 
-    /** Opens the ledger in {@code file}, creating it if absent; an existing file keeps its capacity. */
+    /**
+     * Opens the ledger in {@code file}, creating it with {@code capacity} slots (1 to 1,000,000) if absent; an existing
+     * file keeps its capacity.
+     *
+     * @throws IllegalStateException if the file exists but is not a ledger of this version
+     */
     public static BudgetLedger mapFile(Path file, int capacity) {
         checkCapacity(capacity);
-        if (Files.exists(file)) {
-            final MappedByteBuffer mapped = IoUtil.mapExistingFile(file.toFile(), "budget ledger");
-            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-            if (buffer.capacity() < HEADER_LENGTH || buffer.getInt(MAGIC_OFFSET) != MAGIC
-                || buffer.getInt(VERSION_OFFSET) != VERSION
-                || buffer.capacity() < ledgerLength(buffer.getInt(CAPACITY_OFFSET))) {
-                IoUtil.unmap(mapped);
-                throw new IllegalStateException(file + " is not a budget ledger of version " + VERSION);
-            }
-            return new BudgetLedger(buffer, mapped, buffer.getLongAcquire(CLEAN_CLOSE_OFFSET) == 1);
-        }
-        final MappedByteBuffer mapped = IoUtil.mapNewFile(file.toFile(), ledgerLength(capacity));
-        final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-        writeHeader(buffer, capacity);
-        mapped.force();
-        return new BudgetLedger(buffer, mapped, false);
+        final MappedFile mapped = MappedFile.mapNewOrExisting(file, LAYOUT, ledgerLength(capacity),
+            b -> writeFields(b, capacity));
+        return new BudgetLedger(mapped.buffer(), mapped);
     }
 
     private static int checkCapacity(int capacity) {
-        if (capacity < 1 || capacity > 1_000_000) {
-            throw new IllegalArgumentException("ledger capacity must be in 1..1000000, was " + capacity);
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("ledger capacity must be in 1.." + MAX_CAPACITY + ", was " + capacity);
         }
         return capacity;
     }
 
-    private static void writeHeader(AtomicBuffer buffer, int capacity) {
-        buffer.putInt(VERSION_OFFSET, VERSION);
+    private static void writeFields(AtomicBuffer buffer, int capacity) {
         buffer.putInt(CAPACITY_OFFSET, capacity);
         buffer.putLong(SLOTS_ALLOCATED_OFFSET, 0);
         for (int slot = 0; slot < capacity; slot++) {
             buffer.putLong(HEADER_LENGTH + slot * RECORD_LENGTH + MODIFIER_OFFSET, Double.doubleToRawLongBits(1.0));
         }
-        buffer.putIntRelease(MAGIC_OFFSET, MAGIC);
     }
 
+    /** Whether the file this ledger was opened from had been closed cleanly (false for new and direct ledgers). */
     public boolean wasCleanlyClosed() {
-        return wasCleanlyClosed;
+        return file != null && file.wasCleanlyClosed();
     }
 
     public int capacity() {
@@ -271,9 +256,10 @@ public final class BudgetLedger implements AutoCloseable {
 
     /**
      * Overwrites a slot's spend from durable records (start-up, before bidding): today's spend, total spend and the
-     * impressions. Outstanding reservations are dropped (their bids are long gone after a restart).
+     * impressions. Outstanding reservations are dropped (their bids are long gone after a restart). <b>Exclusive:</b>
+     * no other thread may use the slot meanwhile (plain release stores: a concurrent reservation could be lost).
      */
-    public void restore(int slot, long day, long dailySpentMicros, long totalSpentMicros, long impressions) {
+    public void restoreExclusive(int slot, long day, long dailySpentMicros, long totalSpentMicros, long impressions) {
         final int base = base(slot);
         buffer.putLongRelease(base + DAY_OFFSET, day);
         buffer.putLongRelease(base + DAILY_SPENT_OFFSET, dailySpentMicros);
@@ -283,29 +269,21 @@ public final class BudgetLedger implements AutoCloseable {
         buffer.putLongRelease(base + IMPRESSIONS_OFFSET, impressions);
     }
 
-    /** Drops every outstanding reservation (start-up: the bids they covered died with the previous process). */
-    public void clearReservations(int slot) {
-        final int base = base(slot);
-        buffer.putLongRelease(base + DAILY_EXPOSURE_OFFSET, buffer.getLongAcquire(base + DAILY_SPENT_OFFSET));
-        buffer.putLongRelease(base + TOTAL_EXPOSURE_OFFSET, buffer.getLongAcquire(base + TOTAL_SPENT_OFFSET));
-    }
-
+    /** Flushes a mapped ledger to its file (no-op for direct memory). */
     public void force() {
-        if (mapped != null) {
-            mapped.force();
+        if (file != null) {
+            file.force();
         }
     }
 
+    /**
+     * Marks a mapped ledger as cleanly closed, flushes and unmaps it (idempotent). Every thread using the ledger must
+     * have stopped: touching unmapped memory crashes the JVM.
+     */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (mapped != null) {
-            buffer.putLongRelease(CLEAN_CLOSE_OFFSET, 1);
-            mapped.force();
-            IoUtil.unmap(mapped);
+        if (file != null) {
+            file.close();
         }
     }
 }

@@ -1,12 +1,21 @@
 package io.arbiter.server.bid.budget;
 
+import io.arbiter.bandits.offheap.MappedFileLayout;
+
 /**
  * Layout of the {@link BudgetLedger}: a 128-byte header, then one 128-byte record per campaign slot (two cache lines,
  * so campaigns charged from different cores never share a line). All amounts are micro-units of the bidder's
  * currency.
  *
  * <pre>
- *  header:  MAGIC (int) | VERSION (int) | CAPACITY (int) | pad | SLOTS_ALLOCATED (long) | CLEAN_CLOSE (long)
+ *  header:
+ *  +-------------------------------------------------------------+
+ *  |  MAGIC (int, written last)    |  VERSION (int)              |   0
+ *  |  CAPACITY (int, slots)        |  (padding)                  |   8
+ *  |  SLOTS_ALLOCATED (long)                                     |  16
+ *  |  CLEAN_CLOSE (long, 1 when closed cleanly, 0 while open)    |  24
+ *  |  (padding to 128 bytes)                                     |
+ *  +-------------------------------------------------------------+
  *
  *  record:
  *  +-------------------------------------------------------------+
@@ -28,6 +37,8 @@ package io.arbiter.server.bid.budget;
  *  |  (padding)                                                  | 112
  *  +-------------------------------------------------------------+
  * </pre>
+ *
+ * <p>{@link #LAYOUT} is what {@link io.arbiter.bandits.offheap.MappedFile} validates a ledger file against.
  */
 public final class BudgetLedgerDescriptor {
     public static final int MAGIC = 0x4C454447; // "LEDG"
@@ -54,6 +65,15 @@ public final class BudgetLedgerDescriptor {
     public static final int CONVERSIONS_OFFSET = 88;
     public static final int BIDS_OFFSET = 96;
     public static final int PACING_BLOCKED_OFFSET = 104;
+
+    public static final int MAX_CAPACITY = 1_000_000;
+
+    /** Magic, version, clean-close flag and length check of a ledger file. */
+    public static final MappedFileLayout LAYOUT = new MappedFileLayout("budget ledger", MAGIC, VERSION,
+        CLEAN_CLOSE_OFFSET, HEADER_LENGTH, header -> {
+            final int capacity = header.getInt(CAPACITY_OFFSET);
+            return capacity >= 1 && capacity <= MAX_CAPACITY ? ledgerLength(capacity) : -1;
+        });
 
     private BudgetLedgerDescriptor() {
     }

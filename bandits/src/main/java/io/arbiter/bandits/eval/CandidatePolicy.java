@@ -1,0 +1,68 @@
+package io.arbiter.bandits.eval;
+
+import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
+
+/**
+ * A policy to evaluate against the log. The evaluation calls it once per logged row, in time order, on one thread.
+ *
+ * <p>A candidate answers in one of two ways, chosen per row by the return value of {@link #probabilities}:
+ * <ul>
+ *   <li><b>Probabilities</b> ({@code true}): {@code pi(a | x)} for every action. IPS and SNIPS weight the row by
+ *       {@code pi(logged action | x) / propensity}; DR takes the expectation of the reward model under {@code pi}.
+ *       Use this whenever the probabilities are cheap (deterministic, uniform, epsilon and softmax policies).</li>
+ *   <li><b>One sample</b> ({@code false}): the evaluation calls {@link #sample} and uses the indicator
+ *       {@code [sampled == logged]} in place of {@code pi(logged action | x)}, and the model's prediction for the
+ *       sampled action in place of the expectation. Both are unbiased (the sample is drawn independently of the
+ *       logged row's reward), with more variance. This is for Thompson sampling, whose probabilities are Monte-Carlo
+ *       estimates costing thousands of posterior draws.</li>
+ * </ul>
+ *
+ * <p><b>Learning.</b> A candidate that {@link #learns()} is replayed (Li et al. 2011, with the rejection-sampling
+ * generalisation for non-uniform logs): it is shown, through {@link #learn}, exactly the rows the replay accepts,
+ * which are the rows where it "served" the logged action. Its answers for a row come from what it learned before
+ * that row, never from the row itself. See {@code docs/evaluation.md}.
+ *
+ * <p>Implementations may keep state (a learning candidate must) and are used by one thread; none of the methods may
+ * allocate if the evaluation is to stay allocation-free.
+ */
+public interface CandidatePolicy {
+
+    /**
+     * Writes {@code pi(a | x)} for every action {@code a} into {@code into[0 .. actions-1]} (non-negative, summing to
+     * 1) and returns {@code true}; or returns {@code false}, leaving {@code into} alone, to be asked for a sample.
+     *
+     * @param row  the logged row (context, time; the logged action and reward must not influence the answer)
+     * @param into array of length at least {@code actions}
+     */
+    boolean probabilities(LoggedDecision row, double[] into);
+
+    /**
+     * Draws an action from {@code pi(. | x)}. Called only when {@link #probabilities} returned {@code false}.
+     *
+     * @param row the logged row (its action and reward must not influence the draw)
+     * @param rng the evaluation's generator (a candidate may use its own)
+     * @return an action in {@code 0 .. actions-1}
+     */
+    int sample(LoggedDecision row, Xoroshiro128PlusPlus rng);
+
+    /** Whether {@link #learn} changes the candidate. Stationary candidates return {@code false} (the default). */
+    default boolean learns() {
+        return false;
+    }
+
+    /**
+     * Shows the candidate a row the replay accepted: the candidate served {@code row.action()} in {@code row}'s
+     * context and observed {@code row.reward()}. Called after the row has been evaluated.
+     */
+    default void learn(LoggedDecision row) {
+    }
+
+    /**
+     * Whether this candidate is the logging policy itself ({@link Candidates#logged()}): its weight is 1 on every row
+     * by definition (the logged propensity is its own probability), so its IPS, SNIPS and DR estimates all equal the
+     * log's mean reward. A check of the pipeline, not of a model.
+     */
+    default boolean isLoggingPolicy() {
+        return false;
+    }
+}
