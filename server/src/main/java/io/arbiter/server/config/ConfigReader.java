@@ -47,21 +47,11 @@ public final class ConfigReader {
         return of(path, json, Map.of());
     }
 
-    /** The section's name ("" for the top level). */
-    public String path() {
-        return path;
-    }
-
     /** The name of {@code key} in messages: {@code section.key}, with its environment variable if it has one. */
     public String name(String key) {
         final String full = path.isEmpty() ? key : path + "." + key;
         final String variable = variables.get(full);
         return variable == null ? full : full + " (" + variable + ")";
-    }
-
-    /** Whether {@code key} is set (present and not null). Does not count as reading it. */
-    public boolean has(String key) {
-        return json.getValue(key) != null;
     }
 
     private Object value(String key) {
