@@ -244,6 +244,32 @@ public final class PosteriorTable implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds counts to {@code arm}'s exact counters, each with one atomic add: for arms whose trials and successes
+     * arrive as separate events (a click-rate arm: an impression is a trial when it is billed, a click is a success
+     * later), where {@link #recordReward} would count one observation twice. The decayed sums are not touched.
+     *
+     * @param arm       0 to {@code capacity() - 1}
+     * @param trials    trials to add, 0 or more
+     * @param successes successes to add, 0 or more
+     * @param reward    added to the reward sum, its square to the square sum; finite
+     * @param nowMillis the update's time in epoch milliseconds; only the last-update time uses it
+     */
+    public void recordCounts(int arm, long trials, long successes, double reward, long nowMillis) {
+        final int base = offset(arm);
+        if (trials != 0) {
+            buffer.getAndAddLong(base + TRIALS_OFFSET, trials);
+        }
+        if (successes != 0) {
+            buffer.getAndAddLong(base + SUCCESSES_OFFSET, successes);
+        }
+        if (reward != 0.0) {
+            addDouble(base + REWARD_SUM_OFFSET, reward);
+            addDouble(base + REWARD_SQUARE_SUM_OFFSET, reward * reward);
+        }
+        buffer.putLongRelease(base + LAST_UPDATE_MILLIS_OFFSET, nowMillis); // informational, as in recordReward
+    }
+
     private void recordDecayed(int base, double reward, long nowMillis, long halfLifeMillis) {
         final double halfLives = halfLivesSinceEpoch(nowMillis, halfLifeMillis);
         final long era = (long) (halfLives / ERA_HALF_LIVES);

@@ -2,12 +2,10 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
-import io.arbiter.server.http.BodyEndpoint;
-import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.http.BodyHandler;
+import io.arbiter.server.http.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 
 import java.time.Clock;
 import java.util.Objects;
@@ -18,7 +16,7 @@ import java.util.Objects;
  * ({@link io.arbiter.server.http.RequestBodies}); the HTTP server compresses the response when the exchange sends
  * {@code Accept-Encoding}. One instance per event loop: parser, request, bidder and writer are this loop's own.
  */
-public final class BidHandler implements BodyEndpoint {
+public final class BidHandler implements BodyHandler {
     private static final String VERSION_HEADER = "x-openrtb-version";
 
     private final BidRequestParser parser = new BidRequestParser();
@@ -26,39 +24,24 @@ public final class BidHandler implements BodyEndpoint {
     private final Bidder bidder;
     private final BidResponseWriter writer;
     private final Clock clock;
-    private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
 
-    public BidHandler(Bidder bidder, BidResponseWriter writer, Clock clock, ErrorMapper errors, Metrics metrics) {
+    public BidHandler(Bidder bidder, BidResponseWriter writer, Clock clock) {
         this.bidder = Objects.requireNonNull(bidder);
         this.writer = Objects.requireNonNull(writer);
         this.clock = Objects.requireNonNull(clock);
-        this.errors = Objects.requireNonNull(errors);
-        this.timers = metrics.endpoint("openrtb_bid");
     }
 
     @Override
-    public void handle(HttpServerRequest http, Buffer body) {
-        final long start = System.nanoTime();
-        final HttpServerResponse response = http.response();
+    public void handle(HttpServerRequest http, Buffer body, Endpoint endpoint, long startNanos) {
         final String asked = http.getHeader(VERSION_HEADER);
-        response.putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
-        int status;
-        try {
-            parser.parse(body, request);
-            final Bidder.Bids bids = bidder.bid(request, clock.millis());
-            if (bids.size() == 0) {
-                status = 204;
-                response.setStatusCode(204).end();
-            } else {
-                status = 200;
-                response.setStatusCode(200).putHeader("Content-Type", "application/json")
-                    .end(writer.write(request, bids));
-            }
-        } catch (Throwable failure) {
-            status = errors.respond(http, failure);
+        http.response().putHeader(VERSION_HEADER, asked != null && asked.startsWith("2.5") ? "2.5" : "2.6");
+        parser.parse(body, request);
+        final Bidder.Bids bids = bidder.bid(request, clock.millis());
+        if (bids.size() == 0) {
+            endpoint.respondEmpty(http, 204, startNanos);
+        } else {
+            endpoint.respond(http, 200, writer.write(request, bids), startNanos);
         }
-        timers.record(status, System.nanoTime() - start);
     }
 
     /** The bid path without HTTP: parse, decide, write (benchmarks and tests). Null means no bid. */

@@ -1,8 +1,6 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
-import io.arbiter.server.ServerServices;
-import io.arbiter.server.admin.AdminAuth;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.FrequencyCaps;
 import io.arbiter.server.bid.budget.Pacing;
@@ -13,45 +11,47 @@ import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
-import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.http.HotRoutes;
+import io.arbiter.server.http.Module;
+import io.arbiter.server.http.RouteTable;
+import io.arbiter.server.http.RouteTable.Exposure;
 import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.token.SignedTokens;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The OpenRTB bidder as one module: the shared, thread-safe state (campaign registry, budget ledger, reservations,
- * frequency table, win-rate curve, notice claims) and, through {@link #mount}, one bid handler per event loop.
+ * frequency table, win-rate curve, notice claims) and, per event loop ({@link #declareRoutes}), one bid handler and
+ * bidder of that loop's own, the notice routes and the campaign admin API.
  *
- * <p>Start-up order: {@link #loadCampaigns} (stored definitions, then config seeds), {@link #restore} (spend,
- * posteriors and notice claims from the outcome log's Postgres data), then the HTTP verticles mount it.
+ * <p>Start-up order ({@link #start}): the ledger file is mapped, {@link #loadCampaigns} (stored definitions, then
+ * config seeds), {@link #restore} (spend, posteriors and notice claims from the outcome log's Postgres data), then
+ * the maintenance timer starts; the HTTP verticles declare its routes afterwards.
  */
-public final class BidModule implements ServerServices.Extension {
+public final class BidModule implements Module {
     private static final System.Logger LOG = System.getLogger(BidModule.class.getName());
+    /** The ledger's file in the data folder. */
+    public static final String LEDGER_FILE = "budgets.ledger";
 
     private final BiddingConfig config;
     private final CampaignRegistry registry;
     private final CampaignStore store;
     private final OutcomeLog outcomes;
     private final NoticeTokens tokens;
-    private final AdminAuth adminAuth;
     private final Metrics metrics;
     private final Clock clock;
     private final Pacing pacing;
@@ -59,34 +59,52 @@ public final class BidModule implements ServerServices.Extension {
     private final Reservations reservations;
     private final WinRateCurve curve;
     private final NoticeService notices;
-    private final AtomicBoolean maintenanceStarted = new AtomicBoolean();
+    private Vertx maintenanceVertx;
+    private long maintenanceTimer = -1;
     private long nextClaimExpiry;
     private long nextFlush;
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
-                     OutcomeLog outcomes, SignedTokens signer, AdminAuth adminAuth, Metrics metrics, Clock clock,
-                     int frequencyCellsPowerOfTwo) {
+                     OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.registry = new CampaignRegistry(table, ledger, config.rates());
         this.store = Objects.requireNonNull(store);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.tokens = new NoticeTokens(signer);
-        this.adminAuth = Objects.requireNonNull(adminAuth);
         this.metrics = Objects.requireNonNull(metrics);
         this.clock = Objects.requireNonNull(clock);
         this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
-        this.frequencyCaps = new FrequencyCaps(frequencyCellsPowerOfTwo);
+        this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations(),
             config.shadingMaxContexts(), config.shadingContextPriorWeight());
-        Gauge.builder(MetricName.BID_SHADING_CONTEXTS.metricName(), curve, WinRateCurve::contexts)
-            .description("publisher x format contexts with a win-rate curve of their own")
-            .register(metrics.registry());
-        FunctionCounter.builder(MetricName.BID_SHADING_UNTRACKED.metricName(), curve, WinRateCurve::untracked)
-            .description("notices whose context was not tracked because bidding.shadingMaxContexts was reached")
-            .register(metrics.registry());
+        metrics.gauge(MetricName.BID_SHADING_CONTEXTS, curve, WinRateCurve::contexts);
+        metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
-            config.noticeWindowMillis(), config.wonReservationMillis());
+            config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
+    }
+
+    /**
+     * Maps the ledger file ({@value #LEDGER_FILE} in {@code dataDir}), builds the module, loads the campaigns (stored,
+     * then the config's {@code campaigns} not stored yet), restores spend, learning and notice claims, and starts the
+     * maintenance timer. The caller has let the outcome journal's tail ship first.
+     */
+    public static Future<BidModule> start(Vertx vertx, BiddingConfig config, JsonArray campaigns, Path dataDir,
+                                          PosteriorTable table, Pool pool, OutcomeLog outcomes, SignedTokens signer,
+                                          Metrics metrics, Clock clock) {
+        final BudgetLedger ledger = BudgetLedger.mapFile(dataDir.resolve(LEDGER_FILE), config.ledgerCapacity());
+        final BidModule module = new BidModule(config, table, ledger, CampaignStore.postgres(pool), outcomes, signer,
+            metrics, clock);
+        return module.loadCampaigns(campaigns)
+            .compose(v -> module.restore())
+            .map(v -> {
+                module.startMaintenance(vertx);
+                return module;
+            })
+            .recover(failure -> {
+                module.close();
+                return Future.failedFuture(failure);
+            });
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
@@ -124,8 +142,10 @@ public final class BidModule implements ServerServices.Extension {
      *   <li>today's spend from today's BILL notices, each counted at its bid price (the token's reservation): an
      *       upper bound of the true charge, so a restart can make pacing more careful, never overspend;</li>
      *   <li>click posteriors from {@code ctr:<campaign>} (trials = impressions, successes = clicks) and conversion
-     *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), when larger than the
-     *       table's own counts.</li>
+     *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), the same fields as in
+     *       the table ({@link NoticeRules}), when Postgres has more than the table. A table written before the two
+     *       agreed (click arms counting impressions in {@code decisions}, clicks in {@code trials}) has fewer trials
+     *       than Postgres, so its arms are restored from Postgres at the first start.</li>
      * </ul>
      * Outstanding reservations are dropped (their bids died with the previous process), and duplicate detection for
      * notices is rebuilt from the notice ids within the notice window.
@@ -161,37 +181,25 @@ public final class BidModule implements ServerServices.Extension {
         final long today = Pacing.day(nowMillis);
         final Map<String, long[]> spend = new HashMap<>(); // campaign -> {total micros, impressions, today micros}
         for (final ArmAggregate a : aggregates) {
-            final String scope = a.scope();
-            final int colon = scope.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            final Campaign campaign = registry.get(scope.substring(colon + 1));
+            final NoticeRules.Target target = NoticeRules.Target.ofScope(a.scope());
+            final Campaign campaign = target == null ? null
+                : registry.get(a.scope().substring(target.scopePrefix().length()));
             if (campaign == null) {
                 continue;
             }
-            switch (scope.substring(0, colon)) {
-                case "spend" -> {
-                    final long[] s = spend.computeIfAbsent(campaign.id(), k -> new long[3]);
-                    s[0] += Math.round(a.rewardSum() * 1000.0);
-                    s[1] += a.trials();
-                }
-                case "ctr" -> {
-                    final Creative creative = creative(campaign, a.arm());
-                    if (creative != null && a.trials() > table.decisions(creative.ctrArm())) {
-                        table.restoreExclusive(creative.ctrArm(), a.trials(), a.successes(), a.successes(),
-                            a.successes(), a.successes(), a.updatedAtMillis());
-                    }
-                }
-                case "cvr" -> {
-                    final Creative creative = creative(campaign, a.arm());
-                    if (creative != null && a.trials() > table.decisions(creative.cvrArm())) {
-                        table.restoreExclusive(creative.cvrArm(), a.trials(), a.successes(), a.successes(),
-                            a.successes(), a.successes(), a.updatedAtMillis());
-                    }
-                }
-                default -> {
-                }
+            if (target == NoticeRules.Target.SPEND) {
+                final long[] s = spend.computeIfAbsent(campaign.id(), k -> new long[3]);
+                s[0] += Math.round(a.rewardSum() * 1000.0);
+                s[1] += a.trials();
+                continue;
+            }
+            final Creative creative = campaign.creative(a.arm());
+            final int arm = creative == null ? -1 : target.arm(creative);
+            // The same fields in memory and in Postgres (NoticeRules), so a plain restore; the table wins when it is
+            // ahead (Postgres is never ahead of it once the journal tail is shipped, unless the file was lost).
+            if (arm >= 0 && (a.trials() > table.trials(arm) || a.successes() > table.successes(arm))) {
+                table.restoreExclusive(arm, a.decisions(), a.trials(), a.successes(), a.rewardSum(),
+                    a.rewardSquareSum(), a.updatedAtMillis());
             }
         }
         for (final String id : billIdsToday) {
@@ -223,36 +231,29 @@ public final class BidModule implements ServerServices.Extension {
             + "and " + aggregates.size() + " aggregate(s)");
     }
 
-    private static Creative creative(Campaign campaign, String id) {
-        for (final Creative c : campaign.creatives()) {
-            if (c.id().equals(id)) {
-                return c;
-            }
-        }
-        return null;
+    @Override
+    public void declareRoutes(RouteTable routes) {
+        routes.hotPost("/openrtb2/bid", "openrtb_bid", Exposure.SAME_ORIGIN, new BidHandler(
+            newBidder(routes.newSeed()), new BidResponseWriter(config.noticeBaseUrl(), config.seat()), clock));
+        new NoticeHandler(notices).declareRoutes(routes);
+        new CampaignAdminHandler(registry, store).declareRoutes(routes);
     }
 
-    @Override
-    public void mount(Vertx vertx, Router router, HotRoutes hot, long seed) {
-        final ErrorMapper errors = new ErrorMapper(metrics);
-        final Bidder bidder = newBidder(seed);
-        hot.post("/openrtb2/bid", new BidHandler(bidder,
-            new BidResponseWriter(config.noticeBaseUrl(), config.seat()), clock, errors, metrics));
-        new NoticeHandler(notices, errors, metrics).mount(router);
-        new CampaignAdminHandler(registry, store, adminAuth, errors, metrics).mount(router);
-        if (maintenanceStarted.compareAndSet(false, true)) {
-            // One timer for the whole module; the sweeps scan maps and the flush is a syscall, so they run on a
-            // worker thread, never on an event loop. Unordered: a slow sweep never queues up behind another.
-            vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
-                maintain();
-                return null;
-            }, false));
-        }
+    /**
+     * One timer for the whole module; the sweeps scan maps and the flush is a syscall, so they run on a worker thread,
+     * never on an event loop. Unordered: a slow sweep never queues up behind another.
+     */
+    private synchronized void startMaintenance(Vertx vertx) {
+        maintenanceVertx = vertx;
+        maintenanceTimer = vertx.setPeriodic(1_000, id -> vertx.executeBlocking(() -> {
+            maintain();
+            return null;
+        }, false));
     }
 
     /** A bidder for one thread (an event loop, a benchmark, a simulation). */
     public Bidder newBidder(long seed) {
-        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, seed);
+        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, metrics.bids(), seed);
     }
 
     /**
@@ -275,11 +276,16 @@ public final class BidModule implements ServerServices.Extension {
     }
 
     /**
-     * Flushes and closes the ledger file, marking it cleanly closed; {@code Application.stop()} calls it after the HTTP
-     * verticles are undeployed. After a crash the file is still current (page cache, 10-second flushes) and
+     * Stops the maintenance timer, then flushes and closes the ledger file, marking it cleanly closed; called after
+     * the HTTP verticles are undeployed. After a crash the file is still current (page cache, 10-second flushes) and
      * {@link #restore} takes the larger of file and Postgres.
      */
-    public void close() {
+    @Override
+    public synchronized void close() {
+        if (maintenanceTimer >= 0) {
+            maintenanceVertx.cancelTimer(maintenanceTimer);
+            maintenanceTimer = -1;
+        }
         registry.ledger().close();
     }
 

@@ -15,6 +15,8 @@ import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.bid.pricing.WinRateCurve;
+import io.arbiter.server.metrics.BidMetrics;
+import io.arbiter.server.metrics.NoBidReason;
 
 import java.util.List;
 import java.util.Objects;
@@ -42,6 +44,7 @@ public final class Bidder {
     private final BiddingConfig config;
     private final ExchangeRates rates;
     private final Xoroshiro128PlusPlus rng;
+    private final BidMetrics metrics;
 
     // scratch, per imp
     private final int[] candCampaign;
@@ -60,7 +63,7 @@ public final class Bidder {
     private final Bids bids = new Bids();
 
     public Bidder(CampaignRegistry registry, Pacing pacing, FrequencyCaps frequencyCaps, Reservations reservations,
-                  WinRateCurve curve, NoticeTokens tokens, BiddingConfig config, long seed) {
+                  WinRateCurve curve, NoticeTokens tokens, BiddingConfig config, BidMetrics metrics, long seed) {
         this.registry = Objects.requireNonNull(registry);
         this.ledger = registry.ledger();
         this.pacing = Objects.requireNonNull(pacing);
@@ -71,6 +74,7 @@ public final class Bidder {
         this.config = Objects.requireNonNull(config);
         this.rates = config.rates();
         this.rng = new Xoroshiro128PlusPlus(seed);
+        this.metrics = Objects.requireNonNull(metrics);
         final int n = config.maxCreativesPerImp();
         candCampaign = new int[n];
         candCreative = new int[n];
@@ -106,9 +110,19 @@ public final class Bidder {
         private final java.util.ArrayList<Bid> pool = new java.util.ArrayList<>();
         private int size;
         public String currency;
+        /** Why there is no bid, when {@link #size()} is 0: what stopped the candidate that came closest. */
+        public NoBidReason noBidReason;
 
         void clear() {
             size = 0;
+            noBidReason = NoBidReason.NO_CAMPAIGN;
+        }
+
+        /** Notes that a candidate got as far as {@code reason}; the furthest one is the no-bid's reason. */
+        void reached(NoBidReason reason) {
+            if (reason.ordinal() > noBidReason.ordinal()) {
+                noBidReason = reason;
+            }
         }
 
         Bid add() {
@@ -127,12 +141,32 @@ public final class Bidder {
         }
     }
 
-    /** Decides the bids for {@code request}; the result is valid until the next call. Empty means no bid (204). */
+    /**
+     * Decides the bids for {@code request} and records them (or the no-bid's reason) in the bid metrics; the result
+     * is valid until the next call. Empty means no bid (204).
+     */
     public Bids bid(BidRequest request, long nowMillis) {
+        decide(request, nowMillis);
+        if (bids.size == 0) {
+            metrics.noBid(bids.noBidReason);
+        }
+        for (int i = 0; i < bids.size; i++) {
+            final Bid bid = bids.get(i);
+            metrics.bid(bid.campaign.id(), bid.basePrice);
+        }
+        return bids;
+    }
+
+    private void decide(BidRequest request, long nowMillis) {
         bids.clear();
         bids.currency = responseCurrency(request.cur);
-        if (bids.currency == null || !seatAllowed(request.wseat, request.bseat)) {
-            return bids;
+        if (bids.currency == null) {
+            bids.noBidReason = NoBidReason.CURRENCY;
+            return;
+        }
+        if (!seatAllowed(request.wseat, request.bseat)) {
+            bids.noBidReason = NoBidReason.SEAT;
+            return;
         }
         final Campaign[] campaigns = registry.snapshot().campaigns();
         final String userKey = request.frequencyKey();
@@ -141,7 +175,6 @@ public final class Bidder {
         for (int i = 0; i < request.impCount(); i++) {
             bidImp(request, i, campaigns, userKey, publisher, nowMillis);
         }
-        return bids;
     }
 
     private String responseCurrency(List<String> allowed) {
@@ -180,12 +213,14 @@ public final class Bidder {
                 ? rates.toBase(imp.deal(deal).bidfloor, imp.deal(deal).bidfloorcur)
                 : rates.toBase(imp.bidfloor, imp.bidfloorcur);
             if (!(floor >= 0) || floor > spec.maxCpm()) {
+                bids.reached(NoBidReason.BELOW_FLOOR);
                 continue; // unknown floor currency (NaN), or a floor we would never pay
             }
             int freqCell = -1;
             if (spec.hasFrequencyCap() && userKey != null) {
                 freqCell = frequencyCaps.cell(userKey, campaign.slot());
                 if (frequencyCaps.count(freqCell, spec.frequencyCapPeriodMillis(), now) >= spec.frequencyCapCount()) {
+                    bids.reached(NoBidReason.FREQUENCY_CAP);
                     continue;
                 }
             }
@@ -194,13 +229,19 @@ public final class Bidder {
             final long maxBid = spec.maxBidMicros();
             if (ledger.dailyExposure(campaign.slot()) + 1 > pacing.scheduleCap(dailyLimit, maxBid, now)) {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET);
+                bids.reached(NoBidReason.PACING);
                 continue; // ahead of schedule or out of budget: not worth sampling
             }
             final int auctionType = deal >= 0 && imp.deal(deal).at != 0 ? imp.deal(deal).at : request.at;
             final Creative[] creatives = campaign.creatives();
             for (int k = 0; k < creatives.length && count < candCampaign.length; k++) {
                 final Creative creative = creatives[k];
-                if (!creativeAllowed(creative, request, imp) || !formatMatch(creative, imp, count)) {
+                if (!creativeAllowed(creative, request)) {
+                    bids.reached(NoBidReason.BLOCKED);
+                    continue;
+                }
+                if (!formatMatch(creative, imp, count)) {
+                    bids.reached(NoBidReason.FORMAT);
                     continue;
                 }
                 final double pClick = sample(table, creative.ctrArm(), spec.ctrPriorAlpha(), spec.ctrPriorBeta());
@@ -217,6 +258,7 @@ public final class Bidder {
                     default -> value;
                 };
                 if (value < floor || price < floor || !(price > 0)) {
+                    bids.reached(NoBidReason.BELOW_FLOOR);
                     continue;
                 }
                 candCampaign[count] = c;
@@ -229,7 +271,12 @@ public final class Bidder {
                 count++;
             }
         }
-        // Highest value first; a failed reservation (budget, schedule) falls through to the next best.
+        placeBest(request, impIndex, campaigns, count, now);
+    }
+
+    /** Bids the highest-value candidate whose reservation succeeds; a failed one (budget, schedule) falls through. */
+    private void placeBest(BidRequest request, int impIndex, Campaign[] campaigns, int candidates, long now) {
+        int count = candidates;
         for (int attempt = 0; attempt < 4 && count > 0; attempt++) {
             int best = 0;
             for (int j = 1; j < count; j++) {
@@ -247,6 +294,7 @@ public final class Bidder {
                 return;
             }
             ledger.count(campaign.slot(), BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET);
+            bids.reached(NoBidReason.BUDGET);
             // drop every candidate of this campaign: its budget said no
             int kept = 0;
             for (int j = 0; j < count; j++) {
@@ -302,10 +350,11 @@ public final class Bidder {
         ledger.count(campaign.slot(), BudgetLedgerDescriptor.BIDS_OFFSET);
     }
 
+    /** A draw from the Beta posterior of a rate arm: trials are the chances, successes the events (NoticeRules). */
     private double sample(PosteriorTable table, int arm, double alpha, double beta) {
-        final long shown = table.decisions(arm);
+        final long trials = table.trials(arm);
         final long successes = table.successes(arm);
-        return Samplers.beta(rng, alpha + successes, beta + Math.max(0, shown - successes));
+        return Samplers.beta(rng, alpha + successes, beta + Math.max(0, trials - successes));
     }
 
     private static boolean targeted(CampaignSpec spec, BidRequest request) {
@@ -342,7 +391,7 @@ public final class Bidder {
         return true;
     }
 
-    private static boolean creativeAllowed(Creative creative, BidRequest request, BidRequest.Imp imp) {
+    private static boolean creativeAllowed(Creative creative, BidRequest request) {
         for (final String cat : creative.cat()) {
             for (int i = 0; i < request.bcat.size(); i++) {
                 final String blocked = request.bcat.get(i);

@@ -1,14 +1,17 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.server.bid.pricing.ExchangeRates;
-import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.config.ConfigException;
+import io.arbiter.server.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The bidder's settings, read once from the {@code "bidding"} object of the server config and validated here.
- * Every property has a default (listed in {@code docs/bidding.md}).
+ * The bidder's settings, read once from the {@code "bidding"} section of the server config by the strict
+ * {@link ConfigReader} (an unknown or mistyped key stops the start, naming it). Every property has a default (listed
+ * in {@code docs/bidding.md}).
  *
  * @param seat                 our seat id (checked against {@code wseat}/{@code bseat} and deal {@code wseat})
  * @param currency             the currency budgets, spend and prices are kept in (ISO 4217)
@@ -24,62 +27,63 @@ import java.util.Objects;
  * @param controlIntervalMillis how often each campaign's pacing controller updates its bid modifier
  * @param pacingAllowance      how far ahead of the even schedule a campaign may be, as a fraction of its daily budget
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
+ * @param ledgerCapacity       campaign slots in the budget ledger file
+ * @param frequencyCellsLog2   size of the frequency-cap table, 2^n cells
  */
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
                             double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
                             double shadingContextPriorWeight, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
-                                    double pacingAllowance,
-                            int maxCreativesPerImp) {
+                            double pacingAllowance, int maxCreativesPerImp, int ledgerCapacity,
+                            int frequencyCellsLog2) {
+
+    private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
     public BiddingConfig {
         Objects.requireNonNull(seat, "seat");
         Objects.requireNonNull(currency, "currency");
         Objects.requireNonNull(rates, "rates");
         Objects.requireNonNull(noticeBaseUrl, "noticeBaseUrl");
-        if (!(shadingFactor > 0 && shadingFactor <= 1)) {
-            throw new IllegalArgumentException("bidding.shadingFactor must be in (0, 1], was " + shadingFactor);
-        }
-        if (shadingMaxContexts < 0) {
-            throw new IllegalArgumentException("bidding.shadingMaxContexts must be >= 0, was " + shadingMaxContexts);
-        }
-        if (!(shadingContextPriorWeight > 0) || Double.isInfinite(shadingContextPriorWeight)) {
-            throw new IllegalArgumentException("bidding.shadingContextPriorWeight must be finite and > 0, was "
-                + shadingContextPriorWeight);
-        }
-        if (!(pacingAllowance >= 0 && pacingAllowance <= 1)) {
-            throw new IllegalArgumentException("bidding.pacingAllowance must be in [0, 1], was " + pacingAllowance);
-        }
-        if (reservationMillis <= 0 || wonReservationMillis <= 0 || noticeWindowMillis <= 0
-            || controlIntervalMillis <= 0) {
-            throw new IllegalArgumentException("bidding durations must be positive");
-        }
-        if (maxCreativesPerImp < 1) {
-            throw new IllegalArgumentException("bidding.maxCreativesPerImp must be positive");
-        }
     }
 
+    /** Every setting at its default. */
     public static BiddingConfig defaults() {
         return from(new JsonObject());
     }
 
+    /** The settings in {@code json} (the {@code bidding} object), read strictly. */
     public static BiddingConfig from(JsonObject json) {
-        final String currency = json.getString("currency", "USD");
-        return new BiddingConfig(
-            json.getString("seat", "arbiter"),
+        return read(ConfigReader.of("bidding", json));
+    }
+
+    /** The settings of the {@code bidding} section; finishes it (a key left unread fails, naming it). */
+    public static BiddingConfig read(ConfigReader section) {
+        final String currency = section.string("currency", "USD");
+        final ExchangeRates rates;
+        try {
+            rates = ExchangeRates.fromJson(currency, section.object("exchangeRates"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        final BiddingConfig config = new BiddingConfig(
+            section.string("seat", "arbiter"),
             currency,
-            ExchangeRates.fromJson(currency, json.getJsonObject("exchangeRates", new JsonObject())),
-            stripSlash(json.getString("noticeBaseUrl", "http://localhost:8080")),
-            json.getDouble("shadingFactor", 0.8),
-            json.getInteger("shadingMinObservations", 200),
-            json.getInteger("shadingMaxContexts", 4096),
-            json.getDouble("shadingContextPriorWeight", 20.0),
-            ServerConfig.duration(json.getString("reservationTimeout", "PT30S"), "bidding.reservationTimeout"),
-            ServerConfig.duration(json.getString("wonReservationTimeout", "PT1H"), "bidding.wonReservationTimeout"),
-            ServerConfig.duration(json.getString("noticeWindow", "P7D"), "bidding.noticeWindow"),
-            ServerConfig.duration(json.getString("controlInterval", "PT1M"), "bidding.controlInterval"),
-            json.getDouble("pacingAllowance", 0.002),
-            json.getInteger("maxCreativesPerImp", 256));
+            rates,
+            stripSlash(section.string("noticeBaseUrl", "http://localhost:8080")),
+            section.positive("shadingFactor", 0.8, 1.0),
+            section.integer("shadingMinObservations", 200, 0, Integer.MAX_VALUE),
+            section.integer("shadingMaxContexts", 4096, 0, 1 << 24),
+            section.positive("shadingContextPriorWeight", 20.0, Double.MAX_VALUE),
+            section.millis("reservationTimeout", "PT30S", ONE_MILLI),
+            section.millis("wonReservationTimeout", "PT1H", ONE_MILLI),
+            section.millis("noticeWindow", "P7D", ONE_MILLI),
+            section.millis("controlInterval", "PT1M", ONE_MILLI),
+            section.number("pacingAllowance", 0.002, 0.0, 1.0),
+            section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
+            section.integer("ledgerCapacity", 1024, 1, 1 << 20),
+            section.integer("frequencyCellsLog2", 20, 4, 28));
+        section.finish();
+        return config;
     }
 
     private static String stripSlash(String url) {

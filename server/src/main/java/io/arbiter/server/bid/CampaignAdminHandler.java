@@ -1,20 +1,21 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.admin.AdminAuth;
-import io.arbiter.server.admin.AdminEndpoint;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
-import io.arbiter.server.http.ApiException;
-import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.http.Answer;
+import io.arbiter.server.http.JsonBodies;
+import io.arbiter.server.http.RouteTable;
+import io.arbiter.server.http.RouteTable.Access;
+import io.arbiter.server.http.RouteTable.Exposure;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Objects;
@@ -29,37 +30,37 @@ import java.util.Objects;
  * Changes are stored before they are served, so they survive a restart.
  */
 public final class CampaignAdminHandler {
+    private static final String ENDPOINT = "admin_campaigns";
+
     private final CampaignRegistry registry;
     private final CampaignStore store;
-    private final AdminEndpoint endpoint;
 
-    public CampaignAdminHandler(CampaignRegistry registry, CampaignStore store, AdminAuth auth, ErrorMapper errors,
-                                Metrics metrics) {
+    public CampaignAdminHandler(CampaignRegistry registry, CampaignStore store) {
         this.registry = Objects.requireNonNull(registry);
         this.store = Objects.requireNonNull(store);
-        this.endpoint = new AdminEndpoint(auth, errors, metrics.endpoint("admin_campaigns"));
     }
 
-    public void mount(Router router) {
-        router.put("/v1/campaigns/:id").handler(ctx -> endpoint.handle(ctx, this::put));
-        router.get("/v1/campaigns").handler(ctx -> endpoint.handle(ctx, c -> {
-            final JsonArray all = new JsonArray();
-            for (final Campaign campaign : registry.snapshot().campaigns()) {
-                all.add(status(campaign));
-            }
-            return Future.succeededFuture(new AdminEndpoint.Answer(200, new JsonObject().put("campaigns", all)));
-        }));
-        router.get("/v1/campaigns/:id").handler(ctx -> endpoint.handle(ctx, c -> {
-            final Campaign campaign = registry.get(c.pathParam("id"));
-            if (campaign == null) {
-                throw new ApiException(404, "unknown campaign '" + c.pathParam("id") + "'", "id");
-            }
-            return Future.succeededFuture(new AdminEndpoint.Answer(200, status(campaign)));
-        }));
+    /** Declares the routes, admin only. */
+    public void declareRoutes(RouteTable routes) {
+        routes.route(HttpMethod.PUT, "/v1/campaigns/:id", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN, this::put)
+            .route(HttpMethod.GET, "/v1/campaigns", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN, ctx -> {
+                final JsonArray all = new JsonArray();
+                for (final Campaign campaign : registry.snapshot().campaigns()) {
+                    all.add(status(campaign));
+                }
+                return Future.succeededFuture(Answer.json(200, new JsonObject().put("campaigns", all)));
+            })
+            .route(HttpMethod.GET, "/v1/campaigns/:id", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN, ctx -> {
+                final Campaign campaign = registry.get(ctx.pathParam("id"));
+                if (campaign == null) {
+                    throw new ApiException(404, "unknown campaign '" + ctx.pathParam("id") + "'", "id");
+                }
+                return Future.succeededFuture(Answer.json(200, status(campaign)));
+            });
     }
 
-    private Future<AdminEndpoint.Answer> put(RoutingContext ctx) {
-        final JsonObject body = AdminEndpoint.objectBody(ctx, "a campaign object");
+    private Future<Answer> put(RoutingContext ctx) {
+        final JsonObject body = JsonBodies.objectBody(ctx, "a campaign object");
         final String id = ctx.pathParam("id");
         final CampaignSpec spec = CampaignSpec.fromJson(id, body, registry.rates());
         final boolean created = registry.get(id) == null;
@@ -69,7 +70,7 @@ public final class CampaignAdminHandler {
                 "could not store the campaign (database unavailable); nothing changed")))
             .map(saved -> {
                 registry.publish(prepared);
-                return new AdminEndpoint.Answer(created ? 201 : 200, status(prepared.campaign()));
+                return Answer.json(created ? 201 : 200, status(prepared.campaign()));
             });
     }
 

@@ -1,10 +1,13 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.http.Answer;
+import io.arbiter.server.http.RouteTable;
+import io.arbiter.server.http.RouteTable.Access;
+import io.arbiter.server.http.RouteTable.Exposure;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.vertx.core.Future;
-import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Objects;
@@ -17,43 +20,30 @@ import java.util.Objects;
  * redirect is the creative's business: its markup links to the click URL, which the advertiser may wrap).
  */
 public final class NoticeHandler {
+    private static final String ENDPOINT = "rtb_notice";
+
     private final NoticeService notices;
-    private final ErrorMapper errors;
-    private final Metrics.EndpointTimers timers;
 
-    public NoticeHandler(NoticeService notices, ErrorMapper errors, Metrics metrics) {
+    public NoticeHandler(NoticeService notices) {
         this.notices = Objects.requireNonNull(notices);
-        this.errors = Objects.requireNonNull(errors);
-        this.timers = metrics.endpoint("rtb_notice");
     }
 
-    public void mount(Router router) {
-        router.get("/rtb/win").handler(ctx -> handle(ctx, OutcomeKind.WIN));
-        router.get("/rtb/bill").handler(ctx -> handle(ctx, OutcomeKind.BILL));
-        router.get("/rtb/loss").handler(ctx -> handle(ctx, OutcomeKind.LOSS));
-        router.get("/rtb/click").handler(ctx -> handle(ctx, OutcomeKind.CLICK));
-        router.get("/rtb/conversion").handler(ctx -> handle(ctx, OutcomeKind.CONVERSION));
+    /** Declares the five notice routes, public. */
+    public void declareRoutes(RouteTable routes) {
+        route(routes, "/rtb/win", OutcomeKind.WIN);
+        route(routes, "/rtb/bill", OutcomeKind.BILL);
+        route(routes, "/rtb/loss", OutcomeKind.LOSS);
+        route(routes, "/rtb/click", OutcomeKind.CLICK);
+        route(routes, "/rtb/conversion", OutcomeKind.CONVERSION);
     }
 
-    private void handle(RoutingContext ctx, OutcomeKind kind) {
-        final long start = System.nanoTime();
-        Future<String> result;
-        try {
-            result = notices.notice(kind, ctx.request().getParam("t"), ctx.request().getParam("p"),
-                ctx.request().getParam("l"));
-        } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
-        }
-        result.onComplete(done -> {
-            final int status;
-            if (done.succeeded()) {
-                status = 200;
-                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-                    .end("{\"status\":\"" + done.result() + "\"}");
-            } else {
-                status = errors.respond(ctx, done.cause());
-            }
-            timers.record(status, System.nanoTime() - start);
-        });
+    private void route(RouteTable routes, String path, OutcomeKind kind) {
+        routes.route(HttpMethod.GET, path, ENDPOINT, Access.PUBLIC, Exposure.SAME_ORIGIN, ctx -> handle(ctx, kind));
+    }
+
+    private Future<Answer> handle(RoutingContext ctx, OutcomeKind kind) {
+        final HttpServerRequest request = ctx.request();
+        return notices.notice(kind, request.getParam("t"), request.getParam("p"), request.getParam("l"))
+            .map(status -> Answer.json(200, "{\"status\":\"" + status + "\"}"));
     }
 }

@@ -1,6 +1,6 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.budget.FrequencyCaps;
@@ -9,7 +9,7 @@ import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.WinRateCurve;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.metrics.BidMetrics;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
@@ -22,16 +22,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Win, billing, loss, click and conversion notices. Each is verified (signed token, notice window), claimed against
  * duplicates (one per bid and kind: a repeated notice is acknowledged and changes nothing), made durable through
- * {@link OutcomeLog#append} and only then applied:
+ * {@link OutcomeLog#append} and only then applied. What a notice teaches the creative's click and conversion
+ * posteriors is the {@link NoticeRules} table (the same one Postgres's aggregates come from); besides:
  * <ul>
  *   <li>BILL: settles the bid's budget reservation at the clearing price (converted to our currency and capped at
- *       the bid), counts an impression for the creative's click posterior and the frequency cap.</li>
+ *       the bid) and counts the impression for the frequency cap.</li>
  *   <li>WIN: feeds the win-rate curve and keeps the reservation for the billing notice (the charge waits for
  *       it) for the longer won-reservation timeout.</li>
  *   <li>LOSS: releases the reservation; a market loss (codes 100..104) feeds the win-rate curve; the code is
  *       recorded.</li>
- *   <li>CLICK: a success for the creative's click posterior and a trial for its conversion posterior.</li>
- *   <li>CONVERSION: a success for the creative's conversion posterior.</li>
+ *   <li>CLICK, CONVERSION: counted in the campaign's ledger counters.</li>
  * </ul>
  * Events go to the outcome log with scope = campaign id, arm = creative id, id = the bid token, value = the clearing
  * price CPM in our currency (WIN, BILL).
@@ -52,11 +52,12 @@ public final class NoticeService {
     private final Clock clock;
     private final long windowMillis;
     private final long wonReservationMillis;
+    private final BidMetrics metrics;
     private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
                          Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve, Clock clock,
-                         long windowMillis, long wonReservationMillis) {
+                         long windowMillis, long wonReservationMillis, BidMetrics metrics) {
         this.registry = Objects.requireNonNull(registry);
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
@@ -66,6 +67,7 @@ public final class NoticeService {
         this.clock = Objects.requireNonNull(clock);
         this.windowMillis = windowMillis;
         this.wonReservationMillis = wonReservationMillis;
+        this.metrics = Objects.requireNonNull(metrics);
     }
 
     /**
@@ -107,57 +109,45 @@ public final class NoticeService {
 
     private void apply(OutcomeKind kind, NoticeTokens.NoticeToken t, Campaign campaign, double bidCpm,
                        double clearingCpm, int code) {
-        final Creative creative = creative(campaign, t.creative());
-        final PosteriorTable table = registry.table();
+        final Creative creative = campaign.creative(t.creative());
         final BudgetLedger ledger = registry.ledger();
         final long now = clock.millis();
+        if (creative != null) {
+            NoticeRules.updatePosteriors(kind, creative, registry.table(), clearingCpm, now); // see the rule table
+        }
         switch (kind) {
             case BILL -> {
                 final long reserved = reservations.take(t.nonce());
                 final long actual = Math.min(t.reservedMicros(), Math.round(clearingCpm * 1000.0));
                 ledger.settle(campaign.slot(), reserved, actual);
-                if (creative != null) {
-                    table.recordDecision(creative.ctrArm());
-                }
+                metrics.billed(campaign.id(), clearingCpm, actual / 1e6);
                 if (t.frequencyCell() >= 0 && campaign.spec().hasFrequencyCap()) {
                     frequencyCaps.increment(t.frequencyCell(), campaign.spec().frequencyCapPeriodMillis(), now);
                 }
             }
             case WIN -> {
                 curve.observe(t.shadingContext(), bidCpm, true);
+                metrics.won(campaign.id());
                 reservations.extend(t.nonce(), now + wonReservationMillis); // the bill is coming: keep the money
             }
             case LOSS -> {
                 reservations.release(t.nonce());
+                metrics.lost(campaign.id());
                 if (code >= 100 && code <= 104) {
                     curve.observe(t.shadingContext(), bidCpm, false);
                 }
             }
             case CLICK -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CLICKS_OFFSET);
-                if (creative != null) {
-                    table.recordReward(creative.ctrArm(), 1.0, now, 0);
-                    table.recordDecision(creative.cvrArm());
-                }
+                metrics.clicked(campaign.id());
             }
             case CONVERSION -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CONVERSIONS_OFFSET);
-                if (creative != null) {
-                    table.recordReward(creative.cvrArm(), 1.0, now, 0);
-                }
+                metrics.converted(campaign.id());
             }
             default -> {
             }
         }
-    }
-
-    private static Creative creative(Campaign campaign, String id) {
-        for (final Creative c : campaign.creatives()) {
-            if (c.id().equals(id)) {
-                return c;
-            }
-        }
-        return null; // removed since the bid: spend still counts, learning for it stops
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.arbiter.server.config;
 
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -8,15 +7,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
- * Every server setting, read once from the config file and the environment, validated here and immutable after.
- * Each setting has a property path in the file, an environment variable where useful, and a default; the list lives
- * in {@code docs/config.md}. Environment variables win over the file.
+ * Every server setting, read once from the merged configuration layers ({@link ConfigLayers}: built-in, file,
+ * environment), validated here and immutable after. The list, with defaults and environment variables, lives in
+ * {@code docs/config.md}. Sections that belong to one part of the server ({@code outcomes}, {@code bidding}) are
+ * handed over as strict {@link ConfigReader}s that their owners finish; {@code experiments} and {@code campaigns} are
+ * definitions validated by their own specs.
  */
 public final class ServerConfig {
+    /** The file read when present in the working folder and no {@code --config} is given. */
     public static final Path DEFAULT_FILE = Path.of("config", "server.json");
 
     public final String httpHost;
@@ -37,73 +38,78 @@ public final class ServerConfig {
     public final long propensityRefreshMillis;
     public final int propensityDraws;
     public final int maxRewardBatch;
-    public final JsonObject outcomes;
+    /** The {@code outcomes} section, read by the outcome pipeline's settings. */
+    public final ConfigReader outcomes;
+    /** The {@code bidding} section, read by the bidder's settings. */
+    public final ConfigReader bidding;
     public final JsonArray experiments;
-    public final JsonObject bidding;
     public final JsonArray campaigns;
 
-    private ServerConfig(JsonObject file, Map<String, String> env) {
-        final JsonObject http = file.getJsonObject("http", new JsonObject());
-        httpHost = str(env, "HTTP_HOST", http.getString("host", "0.0.0.0"));
-        httpPort = integer(env, "HTTP_PORT", http.getValue("port", 8080), "http.port", 0, 65535);
-        eventLoops = integer(env, "EVENT_LOOPS", http.getValue("eventLoops", 0), "http.eventLoops", 0, 1024);
-        maxBodyBytes = integer(env, "MAX_BODY_BYTES", http.getValue("maxBodyBytes", 65536), "http.maxBodyBytes",
-            256, 64 << 20);
-        final JsonObject tls = http.getJsonObject("tls", new JsonObject());
-        tlsCertPath = str(env, "TLS_CERT", tls.getString("certPath"));
-        tlsKeyPath = str(env, "TLS_KEY", tls.getString("keyPath"));
+    private ServerConfig(JsonObject merged) {
+        final ConfigReader root = ConfigReader.of("", merged, ConfigLayers.variables());
+        final ConfigReader http = root.section("http");
+        httpHost = http.string("host", "0.0.0.0");
+        httpPort = http.integer("port", 8080, 0, 65535);
+        eventLoops = http.integer("eventLoops", 0, 0, 1024);
+        maxBodyBytes = http.integer("maxBodyBytes", 65536, 256, 64 << 20);
+        final ConfigReader tls = http.section("tls");
+        tlsCertPath = tls.optionalString("certPath");
+        tlsKeyPath = tls.optionalString("keyPath");
         if ((tlsCertPath == null) != (tlsKeyPath == null)) {
-            throw new IllegalArgumentException("http.tls needs both certPath and keyPath (TLS_CERT and TLS_KEY)");
+            throw tls.fail(tlsCertPath == null ? "certPath" : "keyPath", "is needed too: TLS takes both certPath "
+                + "and keyPath (TLS_CERT and TLS_KEY)");
         }
-        adminToken = blankToNull(str(env, "ADMIN_TOKEN", file.getString("adminToken")));
-        dataDir = Path.of(str(env, "DATA_DIR", file.getString("dataDir", "data")));
-        final JsonObject pg = file.getJsonObject("postgres", new JsonObject());
-        pgUrl = blankToNull(str(env, "PG_URL", pg.getString("url")));
-        embeddedPgPort = integer(env, "EMBEDDED_PG_PORT", pg.getValue("embeddedPort", 0), "postgres.embeddedPort",
-            0, 65535);
-        pgPoolSize = integer(env, "PG_POOL_SIZE", pg.getValue("poolSize", 4), "postgres.poolSize", 1, 256);
-        final JsonObject decisions = file.getJsonObject("decisions", new JsonObject());
-        tokenSecret = blankToNull(str(env, "TOKEN_SECRET", decisions.getString("tokenSecret")));
+        tls.finish();
+        http.finish();
+        adminToken = root.optionalString("adminToken");
+        dataDir = Path.of(root.string("dataDir", "data"));
+        final ConfigReader pg = root.section("postgres");
+        pgUrl = pg.optionalString("url");
+        embeddedPgPort = pg.integer("embeddedPort", 0, 0, 65535);
+        pgPoolSize = pg.integer("poolSize", 4, 1, 256);
+        pg.finish();
+        final ConfigReader decisions = root.section("decisions");
+        tokenSecret = decisions.optionalString("tokenSecret");
         if (tokenSecret != null && tokenSecret.length() < 16) {
-            throw new IllegalArgumentException("decisions.tokenSecret (TOKEN_SECRET) must be at least 16 characters");
+            throw decisions.fail("tokenSecret", "must be at least 16 characters");
         }
-        attributionWindowMillis = duration(str(env, "ATTRIBUTION_WINDOW",
-            decisions.getString("attributionWindow", "P7D")), "decisions.attributionWindow");
-        tableCapacity = integer(env, "TABLE_CAPACITY", decisions.getValue("tableCapacity", 65536),
-            "decisions.tableCapacity", 16, 4_000_000);
-        maxVariants = integer(env, "MAX_VARIANTS", decisions.getValue("maxVariants", 256), "decisions.maxVariants",
-            2, 10_000);
-        propensityRefreshMillis = duration(decisions.getString("propensityRefresh", "PT1S"),
-            "decisions.propensityRefresh");
-        propensityDraws = integer(env, "PROPENSITY_DRAWS", decisions.getValue("propensityDraws", 4000),
-            "decisions.propensityDraws", 100, 1_000_000);
-        maxRewardBatch = integer(env, "MAX_REWARD_BATCH", decisions.getValue("maxRewardBatch", 1000),
-            "decisions.maxRewardBatch", 1, 100_000);
-        outcomes = file.getJsonObject("outcomes", new JsonObject()).copy();
-        final String sampleRate = env.get("DECISION_LOG_SAMPLE_RATE");
-        if (sampleRate != null) {
-            outcomes.put("decisionSampleRate", Double.parseDouble(sampleRate));
-        }
-        experiments = file.getJsonArray("experiments", new JsonArray()).copy();
-        bidding = file.getJsonObject("bidding", new JsonObject()).copy();
-        campaigns = file.getJsonArray("campaigns", new JsonArray()).copy();
+        attributionWindowMillis = decisions.millis("attributionWindow", "P7D", Duration.ZERO);
+        tableCapacity = decisions.integer("tableCapacity", 65536, 16, 4_000_000);
+        maxVariants = decisions.integer("maxVariants", 256, 2, 10_000);
+        propensityRefreshMillis = decisions.millis("propensityRefresh", "PT1S", Duration.ofMillis(1));
+        propensityDraws = decisions.integer("propensityDraws", 4000, 100, 1_000_000);
+        maxRewardBatch = decisions.integer("maxRewardBatch", 1000, 1, 100_000);
+        decisions.finish();
+        outcomes = root.section("outcomes");
+        bidding = root.section("bidding");
+        experiments = root.array("experiments");
+        campaigns = root.array("campaigns");
+        root.finish();
     }
 
-    /** Reads {@code file} (JSON) and applies {@code env} on top. */
+    /**
+     * Reads the layers: built-in, then {@code file} if not null (it must exist), then {@code env}.
+     *
+     * @throws java.nio.file.NoSuchFileException when {@code file} does not exist
+     * @throws ConfigException                   for a setting that is unknown, mistyped or out of range
+     */
     public static ServerConfig load(Path file, Map<String, String> env) throws IOException {
-        final String text = Files.readString(file);
-        final JsonObject json;
-        try {
-            json = new JsonObject(text);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
-        }
-        return new ServerConfig(json, env);
+        final JsonObject fileLayer = file == null ? new JsonObject() : ConfigLayers.file(file);
+        return of(fileLayer, env);
     }
 
-    /** A configuration from JSON already in memory (tests). */
-    public static ServerConfig of(JsonObject json, Map<String, String> env) {
-        return new ServerConfig(json, env);
+    /**
+     * The file to read when no {@code --config} is given: {@link #DEFAULT_FILE} in {@code workingFolder} when it
+     * exists, else none (null): the built-in layer and the environment are enough to run.
+     */
+    public static Path defaultFile(Path workingFolder) {
+        final Path candidate = workingFolder.resolve(DEFAULT_FILE);
+        return Files.isRegularFile(candidate) ? candidate : null;
+    }
+
+    /** The built-in layer, then {@code file} (JSON already in memory), then {@code env}. */
+    public static ServerConfig of(JsonObject file, Map<String, String> env) {
+        return new ServerConfig(ConfigLayers.merge(ConfigLayers.builtIn(), file, ConfigLayers.environment(env)));
     }
 
     public boolean tlsEnabled() {
@@ -112,50 +118,5 @@ public final class ServerConfig {
 
     public int effectiveEventLoops() {
         return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
-    }
-
-    private static String str(Map<String, String> env, String variable, String fallback) {
-        final String value = env.get(variable);
-        return value != null ? value : fallback;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
-
-    private static int integer(Map<String, String> env, String variable, Object fileValue, String name,
-                               int min, int max) {
-        final String fromEnv = env.get(variable);
-        final long value;
-        try {
-            if (fromEnv != null) {
-                value = Long.parseLong(fromEnv.trim());
-            } else if (fileValue instanceof Number n) {
-                value = n.longValue();
-            } else {
-                value = Long.parseLong(String.valueOf(fileValue));
-            }
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " (" + variable + ") must be an integer");
-        }
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " (" + variable + ") must be in " + min + ".." + max
-                + ", was " + value);
-        }
-        return (int) value;
-    }
-
-    /** An ISO-8601 duration ("PT1H", "P7D") in milliseconds. */
-    public static long duration(String text, String name) {
-        try {
-            final Duration d = Duration.parse(text);
-            if (d.isNegative()) {
-                throw new IllegalArgumentException(name + " must not be negative");
-            }
-            return d.toMillis();
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT1H or P7D, was '"
-                + text + "'");
-        }
     }
 }

@@ -1,19 +1,20 @@
 package io.arbiter.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.arbiter.server.outcome.JournalFullException;
+import io.arbiter.server.api.ApiException;
+import io.arbiter.server.api.RetryLaterException;
+import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import io.arbiter.server.metrics.Metrics;
-
 import java.util.Objects;
 
 /**
  * The one place that turns failures into HTTP answers. Client mistakes become 4xx with a JSON body naming the
- * problem; a full journal becomes 503 with Retry-After; anything unexpected becomes a logged 500 with no details.
+ * problem; a request to retry later (a full journal) becomes 503 with Retry-After; anything unexpected becomes a
+ * logged 500 with no details.
  */
 public final class ErrorMapper {
     private static final System.Logger LOG = System.getLogger(ErrorMapper.class.getName());
@@ -46,10 +47,10 @@ public final class ErrorMapper {
             if (api.field() != null) {
                 body.put("field", api.field());
             }
-        } else if (failure instanceof JournalFullException) {
+        } else if (failure instanceof RetryLaterException later) {
             status = 503;
-            body.put("error", "outcome journal is full; retry later");
-            response.putHeader("Retry-After", "5");
+            body.put("error", later.clientMessage());
+            response.putHeader("Retry-After", Integer.toString(later.retryAfterSeconds()));
         } else if (failure instanceof JsonProcessingException json) {
             status = 400;
             body.put("error", "malformed JSON: " + json.getOriginalMessage());
@@ -67,7 +68,7 @@ public final class ErrorMapper {
             LOG.log(System.Logger.Level.ERROR, "unhandled failure on " + request.method() + " "
                 + request.path(), failure);
         }
-        metrics.error(Integer.toString(status));
+        metrics.requestRefused(status);
         response.setStatusCode(status)
             .putHeader("Content-Type", "application/json")
             .end(body.encode());

@@ -1,5 +1,6 @@
 package io.arbiter.server.http;
 
+import io.arbiter.server.api.ApiException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -14,11 +15,10 @@ import java.util.Objects;
  * The HTTP server's request handler: {@code POST}s to the few per-impression endpoints go straight to their
  * {@link BodyEndpoint}, everything else to the web router ({@code fallback}).
  *
- * <p>Why: the router and vertx-web's body handler cost about 3 KB of garbage per bid request (a routing context,
- * route matching, a body copy; docs/BENCHMARKS.md, series H), which at tens of thousands of requests per second is
- * a sizeable share of the GC's work. This does the one thing those endpoints need from them: read the
- * body ({@link RequestBodies}: size limit, content coding, a one-chunk body kept without a copy). Exact paths only;
- * a query string is ignored, as by the router.
+ * <p>Why: the router and its body handling allocate a routing context, match routes and copy the body per request
+ * (measured in docs/BENCHMARKS.md); this does the one thing those endpoints need from them, read the body
+ * ({@link RequestBodies}: size limit, content coding, a one-chunk body kept without a copy). Exact paths only; a
+ * query string is ignored, as by the router.
  */
 public final class HotRoutes implements Handler<HttpServerRequest> {
     private final Map<String, BodyEndpoint> posts = new HashMap<>();
@@ -46,14 +46,24 @@ public final class HotRoutes implements Handler<HttpServerRequest> {
     /**
      * Where every other request goes: the web router, which also gets every hot route (added now, so call this after
      * the last {@link #post}). The exact paths never reach it; what does is what the router matches more loosely
-     * than an exact lookup (a trailing slash) and what it answers better (another method on a hot path: 405).
+     * than an exact lookup (a trailing slash) and what it answers better (another method on a hot path: 405). A
+     * target with a malformed percent-encoding never reaches it either: the router would fail decoding it, so it is
+     * answered 400 here ({@link RequestTargets}).
      */
-    public HotRoutes fallback(Router router) {
+    public HotRoutes fallback(Router router, ErrorMapper errors) {
+        Objects.requireNonNull(errors);
         posts.forEach((path, endpoint) -> router.post(path).handler(ctx -> {
             final Buffer body = ctx.body().buffer();
             endpoint.handle(ctx.request(), body == null ? Buffer.buffer(0) : body);
         }));
-        return fallback((Handler<HttpServerRequest>) router);
+        return fallback(request -> {
+            if (RequestTargets.wellFormed(request.uri())) {
+                router.handle(request);
+            } else {
+                errors.respond(request, ApiException.badField("target", "malformed percent-encoding in the request "
+                    + "target: every % must start two hex digits"));
+            }
+        });
     }
 
     @Override

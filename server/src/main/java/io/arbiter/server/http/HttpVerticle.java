@@ -1,16 +1,11 @@
 package io.arbiter.server.http;
 
-import io.arbiter.bandits.policy.Workspace;
-import io.arbiter.server.ServerServices;
-import io.arbiter.server.admin.ExperimentAdminHandler;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.config.ServerConfig;
-import io.arbiter.server.decide.DecideHandler;
-import io.arbiter.server.ops.OpsHandlers;
-import io.arbiter.server.reward.RewardBatchHandler;
-import io.arbiter.server.reward.RewardHandler;
-import io.arbiter.server.reward.RewardService;
+import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
@@ -18,48 +13,75 @@ import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
- * One HTTP server verticle; deployed once per event loop, all sharing the port. Each instance has its own routes,
- * handlers and {@link Workspace}: the per-request endpoints (decide, reward, bid) are dispatched by {@link HotRoutes}
- * without the web router, everything else goes through the router. Nothing on the request path is shared between
- * loops except the lock-free table, the immutable registry snapshot and the outcome pipeline.
+ * One HTTP server verticle; deployed once per event loop ({@link #deploy}), all sharing the port. Each instance
+ * builds its own {@link RouteTable} from the modules, so every handler and its per-loop state (workspace, bidder)
+ * belongs to one loop; the per-impression endpoints are dispatched by {@link HotRoutes} without the web router,
+ * everything else goes through the router. It knows no module by name.
  */
 public final class HttpVerticle extends VerticleBase {
-    private final ServerServices services;
+    private final ServerConfig config;
+    private final Metrics metrics;
+    private final AdminAuth adminAuth;
+    private final List<Module> modules;
     private final long seed;
     private HttpServer server;
+    private List<RouteTable.Route> routes = List.of();
 
-    public HttpVerticle(ServerServices services, long seed) {
-        this.services = Objects.requireNonNull(services);
+    HttpVerticle(ServerConfig config, Metrics metrics, AdminAuth adminAuth, List<Module> modules, long seed) {
+        this.config = Objects.requireNonNull(config);
+        this.metrics = Objects.requireNonNull(metrics);
+        this.adminAuth = Objects.requireNonNull(adminAuth);
+        this.modules = List.copyOf(modules);
         this.seed = seed;
+    }
+
+    /** The deployed verticles and the port they listen on. */
+    public record Deployment(List<String> ids, int port, List<RouteTable.Route> routes) {
+    }
+
+    /**
+     * Deploys one verticle per event loop ({@code loops}), serving {@code modules}; completes once every one listens.
+     * The admin bearer token is read once, here, for all of them.
+     *
+     * @param seed the seed from which each loop's seed is drawn
+     */
+    public static Future<Deployment> deploy(Vertx vertx, ServerConfig config, Metrics metrics, List<Module> modules,
+                                            int loops, long seed) {
+        final AdminAuth adminAuth = new AdminAuth(config.adminToken);
+        final SplittableRandom seeds = new SplittableRandom(seed);
+        final List<String> ids = new ArrayList<>();
+        final HttpVerticle[] verticles = new HttpVerticle[loops];
+        Future<Void> chain = Future.succeededFuture();
+        for (int i = 0; i < loops; i++) {
+            final HttpVerticle verticle = new HttpVerticle(config, metrics, adminAuth, modules, seeds.nextLong());
+            verticles[i] = verticle;
+            chain = chain.compose(v -> vertx.deployVerticle(verticle).map(id -> {
+                ids.add(id);
+                return null;
+            }));
+        }
+        return chain.map(v -> new Deployment(List.copyOf(ids), verticles[0].server.actualPort(),
+            verticles[0].routes));
     }
 
     @Override
     public Future<?> start() {
-        final ServerConfig config = services.config();
-        final ErrorMapper errors = new ErrorMapper(services.metrics());
+        final ErrorMapper errors = new ErrorMapper(metrics);
         final Router router = Router.router(vertx);
         final RequestBodies bodies = new RequestBodies(errors, config.maxBodyBytes);
         router.route().handler(bodies.routerHandler());
-
         final HotRoutes hot = new HotRoutes(bodies);
-        final Workspace workspace = new Workspace(seed, config.maxVariants);
-        hot.post("/v1/decide", new DecideHandler(services.registry(), services.tokens(),
-            services.outcomes(), workspace, services.clock(), services.metrics(), errors));
-        final RewardService rewards = new RewardService(services.registry(), services.tokens(), services.outcomes(),
-            services.duplicates(), services.clock(), config.attributionWindowMillis, services.metrics());
-        hot.post("/v1/reward", new RewardHandler(rewards, services.metrics(), errors));
-        hot.post("/v1/reward/batch", new RewardBatchHandler(rewards, config.maxRewardBatch,
-            services.metrics(), errors));
-        new ExperimentAdminHandler(vertx, services.registry(), services.experimentStore(), services.traffic(),
-            services.adminAuth(), errors, services.clock(), config.maxVariants, services.metrics()).mount(router);
-        new OpsHandlers(services.metrics(), services.outcomes(), services.started()).mount(router);
-        if (services.extension() != null) {
-            services.extension().mount(vertx, router, hot, seed ^ 0x5DEECE66DL);
+        final RouteTable table = new RouteTable(vertx, router, hot, errors, metrics, adminAuth, seed);
+        for (final Module module : modules) {
+            module.declareRoutes(table);
         }
+        routes = table.routes();
         router.errorHandler(404, ctx -> errors.respond(ctx, new ApiException(404,
             "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
         router.errorHandler(405, ctx -> {
@@ -72,7 +94,7 @@ public final class HttpVerticle extends VerticleBase {
         });
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
 
-        server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router));
+        server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router, errors));
         return server.listen();
     }
 
@@ -92,10 +114,5 @@ public final class HttpVerticle extends VerticleBase {
                     .setKeyPath(config.tlsKeyPath));
         }
         return options;
-    }
-
-    /** The port actually bound (useful when configured as 0). */
-    public int actualPort() {
-        return server.actualPort();
     }
 }

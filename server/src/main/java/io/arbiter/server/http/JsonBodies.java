@@ -3,10 +3,13 @@ package io.arbiter.server.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.arbiter.server.api.ApiException;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -40,6 +43,21 @@ public final class JsonBodies {
         final String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
         return media.equalsIgnoreCase("application/json") || media.regionMatches(true, media.length() - 5, "+json", 0,
                 5);
+    }
+
+    /** A router request's body as a JSON object: 415 unless JSON, 400 naming {@code what} was expected if not one. */
+    public static JsonObject objectBody(RoutingContext ctx, String what) {
+        requireJson(ctx);
+        final JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            throw new ApiException(400, "malformed JSON: expected " + what);
+        }
+        if (body == null) {
+            throw new ApiException(400, "request body is empty: expected " + what);
+        }
+        return body;
     }
 
     /** A parser over the body, positioned on the opening brace of the top-level object. */

@@ -1,5 +1,6 @@
 package io.arbiter.server.http;
 
+import io.arbiter.server.api.ApiException;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;

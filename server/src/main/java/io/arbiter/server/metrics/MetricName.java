@@ -1,39 +1,89 @@
 package io.arbiter.server.metrics;
 
 /**
- * Every metric the server publishes, in one place (listed in {@code docs/metrics.md}). Names are Micrometer's dotted
- * form; the Prometheus endpoint shows them with underscores and unit suffixes (for example
- * {@code arbiter_http_requests_seconds_bucket}).
+ * Every metric the server publishes, in one place, each with its meaning (listed in {@code docs/metrics.md}). Names
+ * are Micrometer's dotted form; the Prometheus endpoint shows them with underscores and unit suffixes (for example
+ * {@code arbiter_http_requests_seconds_bucket}). Only {@link Metrics} registers meters, always under these names.
  */
 public enum MetricName {
-    /** Timer, tags endpoint and status: time from request routed to response written. */
-    HTTP_REQUESTS("arbiter.http.requests"),
-    /** Counter, tag experiment: decisions answered. */
-    DECISIONS("arbiter.decisions"),
-    /** Counter, tags experiment and status (accepted, duplicate): rewards taken. */
-    REWARDS("arbiter.rewards"),
-    /** Counter, tag reason: requests refused with a 4xx or 5xx, by reason. */
-    ERRORS("arbiter.errors"),
-    /** Counter: decisions not logged because the in-memory queue was full. */
-    DECISIONS_DROPPED("arbiter.decisions.dropped"),
-    /** Gauge: entries in the duplicate-reward index. */
-    DEDUP_ENTRIES("arbiter.rewards.dedup.entries"),
-    /** Gauge: arms allocated in the posterior table. */
-    TABLE_ARMS("arbiter.table.arms"),
-    /** Gauge: decayed updates left out because they raced an era switch. */
-    TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped"),
-    /** Gauge: publisher x format contexts with a first-price win-rate curve of their own. */
-    BID_SHADING_CONTEXTS("arbiter.bid.shading.contexts"),
-    /** Counter: win/loss notices that trained only the bidder-wide curve (context limit reached). */
-    BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked");
+    // request path
+    HTTP_REQUESTS("arbiter.http.requests", "Server-side request time, routed to response written"),
+    ERRORS("arbiter.errors", "Requests refused with a 4xx or 5xx, by reason (the status)"),
+
+    // personalisation
+    DECISIONS("arbiter.decisions", "Decisions answered"),
+    REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
+    DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
+    TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped", "Decayed updates left out because they raced an era switch"),
+
+    // bidding
+    BID_BIDS("arbiter.bid.bids", "Bids made (one per imp bid on), by campaign"),
+    BID_NO_BIDS("arbiter.bid.nobids", "Bid requests answered with no bid (204), by reason"),
+    BID_PRICE("arbiter.bid.price", "Bid prices, CPM in the bidding currency"),
+    BID_NOTICES("arbiter.bid.notices", "Notices taken (duplicates excluded), by kind and campaign"),
+    BID_CLEARING_PRICE("arbiter.bid.clearing.price", "Clearing prices of billed impressions, CPM in the bidding "
+        + "currency"),
+    BID_SPEND("arbiter.bid.spend", "Spend charged by billing notices, in the bidding currency, by campaign"),
+    BID_SHADING_CONTEXTS("arbiter.bid.shading.contexts", "Publisher x format contexts with a win-rate curve of "
+        + "their own"),
+    BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
+        + "curve because bidding.shadingMaxContexts was reached"),
+
+    // outcome pipeline
+    OUTCOME_DECISIONS_OFFERED("arbiter.outcome.decisions.offered", "Decisions offered to the pipeline (counted per "
+        + "arm)"),
+    OUTCOME_DECISIONS_SAMPLED_OUT("arbiter.outcome.decisions.sampled.out",
+        "Decisions counted in the aggregates whose row was not logged (sampling)"),
+    OUTCOME_DECISIONS_DROPPED("arbiter.outcome.decisions.dropped", "Decision rows dropped because the ring was full "
+        + "(or the row could not be stored); the decision is still counted"),
+    OUTCOME_RING_DEPTH("arbiter.outcome.ring.depth", "Decision rows waiting in the in-memory ring"),
+    OUTCOME_APPENDS("arbiter.outcome.appends", "Outcomes made durable in the journal (acknowledged)"),
+    OUTCOME_APPENDS_REJECTED("arbiter.outcome.appends.rejected", "Outcomes refused because the journal was full"),
+    OUTCOME_APPENDS_FAILED("arbiter.outcome.appends.failed", "Outcomes whose journal write failed (I/O error)"),
+    OUTCOME_JOURNAL_BYTES("arbiter.outcome.journal.bytes", "Journal bytes not yet confirmed in Postgres", "bytes"),
+    OUTCOME_JOURNAL_EVENTS("arbiter.outcome.journal.events", "Journal events not yet confirmed in Postgres"),
+    OUTCOME_JOURNAL_LAG("arbiter.outcome.journal.lag", "Age of the oldest event not yet in Postgres", "seconds"),
+    OUTCOME_JOURNAL_FULL("arbiter.outcome.journal.full", "1 while appends are refused because the journal is full"),
+    OUTCOME_JOURNAL_GROUP_SIZE("arbiter.outcome.journal.group.size", "Appends per group commit (one fsync)"),
+    OUTCOME_JOURNAL_FSYNC("arbiter.outcome.journal.fsync", "Time of one journal fsync"),
+    OUTCOME_JOURNAL_CORRUPT_RECORDS("arbiter.outcome.journal.corrupt.records",
+        "Journal records failing their CRC while shipping (disk corruption)"),
+    OUTCOME_PG_UP("arbiter.outcome.postgres.up", "1 when the last Postgres transaction succeeded"),
+    OUTCOME_PG_BATCH_SIZE("arbiter.outcome.postgres.batch.size", "Rows per Postgres transaction (journal + "
+        + "decisions)", "rows"),
+    OUTCOME_PG_BATCH_DURATION("arbiter.outcome.postgres.batch.duration", "Time of one shipping transaction"),
+    OUTCOME_PG_ROWS_INSERTED("arbiter.outcome.postgres.rows.inserted", "Outcome rows inserted (tag kind: journal, "
+        + "decision)"),
+    OUTCOME_PG_DUPLICATES("arbiter.outcome.postgres.duplicates",
+        "Outcome rows skipped as already present (replays, client retries)"),
+    OUTCOME_PG_INSERT_ERRORS("arbiter.outcome.postgres.insert.errors", "Failed shipping transactions"),
+    OUTCOME_PG_RETRIES("arbiter.outcome.postgres.retries", "Shipping transactions retried after a back-off");
 
     private final String metricName;
+    private final String description;
+    private final String baseUnit;
 
-    MetricName(String metricName) {
+    MetricName(String metricName, String description) {
+        this(metricName, description, null);
+    }
+
+    MetricName(String metricName, String description, String baseUnit) {
         this.metricName = metricName;
+        this.description = description;
+        this.baseUnit = baseUnit;
     }
 
     public String metricName() {
         return metricName;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The unit Prometheus appends to the name, or null. */
+    public String baseUnit() {
+        return baseUnit;
     }
 }

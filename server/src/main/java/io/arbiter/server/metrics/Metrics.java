@@ -1,26 +1,31 @@
 package io.arbiter.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.ToDoubleFunction;
 
 /**
- * The server's Micrometer registry and the meters the request path uses, resolved once and cached so that recording
- * is a lookup in a small array or map rather than a registry search.
+ * The one metrics facade (after prebid-server-java's {@code metric/Metrics}): methods named for what happened,
+ * over the one name list {@link MetricName}. Nothing outside this package touches Micrometer (an ArchUnit rule holds
+ * it). Meters on the request paths are resolved once and cached, so recording is an array index or a map lookup,
+ * never a registry search or an allocation.
  */
 public final class Metrics {
     private final PrometheusMeterRegistry registry;
     private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> rewards = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final AtomicReferenceArray<Counter> refusals = new AtomicReferenceArray<>(600);
+    private final OutcomeMetrics outcomes;
+    private final BidMetrics bids;
 
     public Metrics() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -28,8 +33,11 @@ public final class Metrics {
 
     public Metrics(PrometheusMeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry);
+        this.outcomes = new OutcomeMetrics(registry);
+        this.bids = new BidMetrics(registry);
     }
 
+    /** The registry itself, for tests and tooling; server code records through the intent methods. */
     public MeterRegistry registry() {
         return registry;
     }
@@ -40,49 +48,59 @@ public final class Metrics {
     }
 
     /** Request timers for one endpoint, one per status code. */
-    public EndpointTimers endpoint(String endpoint) {
-        return new EndpointTimers(endpoint);
+    public EndpointTimer endpoint(String endpoint) {
+        return new EndpointTimer(registry, Objects.requireNonNull(endpoint));
     }
 
-    public void decision(String experiment) {
-        decisions.computeIfAbsent(experiment, e -> Counter.builder(MetricName.DECISIONS.metricName())
-            .description("Decisions answered").tag("experiment", e).register(registry)).increment();
+    /** A request was refused with {@code status} (4xx or 5xx). */
+    public void requestRefused(int status) {
+        final int index = status >= 100 && status < 600 ? status : 599;
+        Counter counter = refusals.get(index);
+        if (counter == null) {
+            counter = Counter.builder(MetricName.ERRORS.metricName()).description(MetricName.ERRORS.description())
+                .tag("reason", Integer.toString(index)).register(registry); // the registry returns one meter per tags
+            refusals.compareAndSet(index, null, counter);
+        }
+        counter.increment();
     }
 
-    public void reward(String experiment, String status) {
-        rewards.computeIfAbsent(experiment + '\u0000' + status, k -> Counter.builder(MetricName.REWARDS.metricName())
-            .description("Rewards taken").tag("experiment", experiment).tag("status", status)
+    /** A decision was answered for {@code experiment}. */
+    public void decisionMade(String experiment) {
+        Counter counter = decisions.get(experiment);
+        if (counter == null) {
+            counter = decisions.computeIfAbsent(experiment, e -> Counter.builder(MetricName.DECISIONS.metricName())
+                .description(MetricName.DECISIONS.description()).tag("experiment", e).register(registry));
+        }
+        counter.increment();
+    }
+
+    /** A reward for {@code experiment} was taken with {@code status} ({@code accepted} or {@code duplicate}). */
+    public void rewardTaken(String experiment, String status) {
+        final String key = experiment + '\u0000' + status;
+        rewards.computeIfAbsent(key, k -> Counter.builder(MetricName.REWARDS.metricName())
+            .description(MetricName.REWARDS.description()).tag("experiment", experiment).tag("status", status)
             .register(registry)).increment();
     }
 
-    public void error(String reason) {
-        errors.computeIfAbsent(reason, r -> Counter.builder(MetricName.ERRORS.metricName())
-            .description("Requests refused, by reason").tag("reason", r).register(registry)).increment();
+    /** What the outcome pipeline records. */
+    public OutcomeMetrics outcomes() {
+        return outcomes;
     }
 
-    /** Per-status timers of one endpoint, created on first use. */
-    public final class EndpointTimers {
-        private final String endpoint;
-        private final AtomicReferenceArray<Timer> byStatus = new AtomicReferenceArray<>(600);
+    /** What the bidder records. */
+    public BidMetrics bids() {
+        return bids;
+    }
 
-        private EndpointTimers(String endpoint) {
-            this.endpoint = endpoint;
-        }
+    /** Registers a gauge that reads {@code value} of {@code owner} at each scrape (held weakly, as Micrometer does). */
+    public <T> void gauge(MetricName name, T owner, ToDoubleFunction<T> value) {
+        Gauge.builder(name.metricName(), owner, value).description(name.description()).baseUnit(name.baseUnit())
+            .register(registry);
+    }
 
-        public void record(int status, long nanos) {
-            final int index = status >= 100 && status < 600 ? status : 599;
-            Timer timer = byStatus.get(index);
-            if (timer == null) {
-                timer = Timer.builder(MetricName.HTTP_REQUESTS.metricName())
-                    .description("Server-side request time, routed to response written")
-                    .tag("endpoint", endpoint).tag("status", Integer.toString(index))
-                    .publishPercentileHistogram() // percentiles are computed from the buckets by the scraper
-                    .minimumExpectedValue(Duration.ofNanos(1_000))
-                    .maximumExpectedValue(Duration.ofSeconds(10))
-                    .register(registry);
-                byStatus.compareAndSet(index, null, timer);
-            }
-            timer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
+    /** Registers a counter whose total is {@code value} of {@code owner}, read at each scrape. */
+    public <T> void functionCounter(MetricName name, T owner, ToDoubleFunction<T> value) {
+        FunctionCounter.builder(name.metricName(), owner, value).description(name.description())
+            .baseUnit(name.baseUnit()).register(registry);
     }
 }

@@ -1,18 +1,18 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.config.ConfigException;
+import io.arbiter.server.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
-import java.util.Set;
 
 /**
- * Reads {@link OutcomeConfig} from the server's {@code outcomes} JSON object. Every key is optional (the defaults of
- * {@link OutcomeConfig#defaults()} apply); an unknown key or a bad value fails with a message naming
- * {@code outcomes.<key>}. Durations are ISO-8601 strings ({@code "PT0.05S"}). The journal directory is not read from
- * the JSON: it is {@code <dataDir>/journal}, passed in by the server.
+ * Reads {@link OutcomeConfig} from the server's {@code outcomes} section with the strict {@link ConfigReader}: every
+ * key is optional (the defaults of {@link OutcomeConfig#defaults()} apply); an unknown key or a bad value fails with a
+ * message naming {@code outcomes.<key>}. Durations are ISO-8601 strings ({@code "PT0.05S"}). The journal directory is
+ * not read from the JSON: it is {@code <dataDir>/journal}, passed in by the server.
  */
 public final class OutcomeConfigs {
 
@@ -28,75 +28,40 @@ public final class OutcomeConfigs {
     public static final String STATEMENT_TIMEOUT = "statementTimeout";
     public static final String CLOSE_TIMEOUT = "closeTimeout";
 
-    private static final Set<String> KEYS = Set.of(MAX_JOURNAL_BYTES, SEGMENT_BYTES, APPEND_QUEUE_CAPACITY,
-            BATCH_SIZE, FLUSH_INTERVAL, DECISION_SAMPLE_RATE, RING_CAPACITY_BYTES, RETRY_INITIAL, RETRY_MAX,
-            STATEMENT_TIMEOUT, CLOSE_TIMEOUT);
+    private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
     private OutcomeConfigs() {
     }
 
     /** The configuration in {@code json} (the {@code outcomes} object; null means all defaults). */
     public static OutcomeConfig from(JsonObject json, Path journalDir) {
+        return read(ConfigReader.of("outcomes", json), journalDir);
+    }
+
+    /** The configuration of the {@code outcomes} section; finishes it (a key left unread fails, naming it). */
+    public static OutcomeConfig read(ConfigReader section, Path journalDir) {
         Objects.requireNonNull(journalDir, "journalDir");
-        final JsonObject settings = json == null ? new JsonObject() : json;
-        for (final String key : settings.fieldNames()) {
-            if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("outcomes." + key + ": unknown setting (known: "
-                        + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-            }
-        }
         final OutcomeConfig defaults = OutcomeConfig.defaults();
+        final OutcomeConfig config;
         try {
-            return new OutcomeConfig(journalDir,
-                    number(settings, MAX_JOURNAL_BYTES, defaults.maxJournalBytes()).longValue(),
-                    number(settings, SEGMENT_BYTES, defaults.segmentBytes()).longValue(),
-                    integer(settings, APPEND_QUEUE_CAPACITY, defaults.appendQueueCapacity()),
-                    integer(settings, BATCH_SIZE, defaults.batchSize()),
-                    duration(settings, FLUSH_INTERVAL, defaults.flushInterval()),
-                    number(settings, DECISION_SAMPLE_RATE, defaults.decisionSampleRate()).doubleValue(),
-                    integer(settings, RING_CAPACITY_BYTES, defaults.ringCapacityBytes()),
-                    duration(settings, RETRY_INITIAL, defaults.retryInitial()),
-                    duration(settings, RETRY_MAX, defaults.retryMax()),
-                    duration(settings, STATEMENT_TIMEOUT, defaults.statementTimeout()),
-                    duration(settings, CLOSE_TIMEOUT, defaults.closeTimeout()));
+            config = new OutcomeConfig(journalDir,
+                    section.longValue(MAX_JOURNAL_BYTES, defaults.maxJournalBytes(), 0, Long.MAX_VALUE),
+                    section.longValue(SEGMENT_BYTES, defaults.segmentBytes(), 0, Long.MAX_VALUE),
+                    section.integer(APPEND_QUEUE_CAPACITY, defaults.appendQueueCapacity(), 0, Integer.MAX_VALUE),
+                    section.integer(BATCH_SIZE, defaults.batchSize(), 1, 50_000),
+                    section.duration(FLUSH_INTERVAL, defaults.flushInterval(), ONE_MILLI),
+                    section.number(DECISION_SAMPLE_RATE, defaults.decisionSampleRate(), 0.0, 1.0),
+                    section.integer(RING_CAPACITY_BYTES, defaults.ringCapacityBytes(), 0, Integer.MAX_VALUE),
+                    section.duration(RETRY_INITIAL, defaults.retryInitial(), ONE_MILLI),
+                    section.duration(RETRY_MAX, defaults.retryMax(), ONE_MILLI),
+                    section.duration(STATEMENT_TIMEOUT, defaults.statementTimeout(), ONE_MILLI),
+                    section.duration(CLOSE_TIMEOUT, defaults.closeTimeout(), Duration.ZERO));
+        } catch (ConfigException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("outcomes.")) {
-                throw e;
-            }
-            throw new IllegalArgumentException("outcomes: " + e.getMessage(), e);
+            throw new ConfigException("outcomes: " + e.getMessage());
         }
-    }
-
-    private static Number number(JsonObject json, String key, Number fallback) {
-        final Object value = json.getValue(key);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number number)) {
-            throw new IllegalArgumentException("outcomes." + key + ": expected a number, got " + value);
-        }
-        return number;
-    }
-
-    private static int integer(JsonObject json, String key, int fallback) {
-        final Number number = number(json, key, fallback);
-        final long value = number.longValue();
-        if (value != number.doubleValue() || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("outcomes." + key + ": expected an integer, got " + number);
-        }
-        return (int) value;
-    }
-
-    private static Duration duration(JsonObject json, String key, Duration fallback) {
-        final Object value = json.getValue(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Duration.parse(value.toString());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("outcomes." + key + ": expected an ISO-8601 duration such as PT0.05S, "
-                    + "got " + value, e);
-        }
+        section.finish();
+        return config;
     }
 }

@@ -1,10 +1,8 @@
 package io.arbiter.server.outcome;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import io.arbiter.server.metrics.MetricName;
+import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.metrics.OutcomeMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,6 +11,7 @@ import io.vertx.sqlclient.Pool;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *                    (group commit; future completes after fsync)   checkpoint ◄── (one transaction per batch)
  * </pre>
  *
- * <p>Start it with {@link #start}; the Postgres schema must exist ({@link Migrations#migrate}). The shipper starts from
+ * <p>Start it with {@link #start}; the Postgres schema must exist ({@code pg.Migrations}). The shipper starts from
  * the journal's checkpoint, so whatever a previous process acknowledged but did not ship is replayed first.
  */
 public final class OutcomePipeline implements OutcomeLog {
@@ -49,54 +48,19 @@ public final class OutcomePipeline implements OutcomeLog {
     private volatile boolean journalFull;
     private Future<Void> closeFuture;
 
-    private final Counter decisionsOffered;
-    private final Counter decisionsSampledOut;
-    private final Counter decisionsDropped;
-    private final Counter appends;
-    private final Counter appendsRejected;
-    private final Counter appendsFailed;
-    private final DistributionSummary groupSize;
-    private final Timer fsync;
-    private final DistributionSummary batchSize;
-    private final Timer batchDuration;
-    private final Counter journalRowsInserted;
-    private final Counter decisionRowsInserted;
-    private final Counter duplicates;
-    private final Counter insertErrors;
-    private final Counter retries;
-    private final Counter corruptRecords;
+    private final OutcomeMetrics metrics;
     private long corruptRecordsSeen;
 
-    private OutcomePipeline(Vertx vertx, Pool pool, OutcomeConfig config, MeterRegistry registry, Clock clock)
+    private OutcomePipeline(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics, Clock clock,
+                            List<AggregationRule> aggregation)
             throws IOException {
         this.config = config;
         this.clock = clock;
         this.sampleThreshold = (int) Math.round(config.decisionSampleRate() * (1 << 24));
         this.ring = new DecisionRing(config.ringCapacityBytes());
-        this.postgres = new PostgresWriter(pool);
+        this.postgres = new PostgresWriter(pool, aggregation);
 
-        decisionsOffered = counter(registry, OutcomeMetric.DECISIONS_OFFERED);
-        decisionsSampledOut = counter(registry, OutcomeMetric.DECISIONS_SAMPLED_OUT);
-        decisionsDropped = counter(registry, OutcomeMetric.DECISIONS_DROPPED);
-        appends = counter(registry, OutcomeMetric.APPENDS);
-        appendsRejected = counter(registry, OutcomeMetric.APPENDS_REJECTED);
-        appendsFailed = counter(registry, OutcomeMetric.APPENDS_FAILED);
-        groupSize = DistributionSummary.builder(OutcomeMetric.JOURNAL_GROUP_SIZE.metricName())
-                .description(OutcomeMetric.JOURNAL_GROUP_SIZE.description()).register(registry);
-        fsync = Timer.builder(OutcomeMetric.JOURNAL_FSYNC.metricName())
-                .description(OutcomeMetric.JOURNAL_FSYNC.description()).register(registry);
-        batchSize = DistributionSummary.builder(OutcomeMetric.PG_BATCH_SIZE.metricName())
-                .description(OutcomeMetric.PG_BATCH_SIZE.description()).baseUnit("rows").register(registry);
-        batchDuration = Timer.builder(OutcomeMetric.PG_BATCH_DURATION.metricName())
-                .description(OutcomeMetric.PG_BATCH_DURATION.description()).register(registry);
-        journalRowsInserted = Counter.builder(OutcomeMetric.PG_ROWS_INSERTED.metricName())
-                .description(OutcomeMetric.PG_ROWS_INSERTED.description()).tag("kind", "journal").register(registry);
-        decisionRowsInserted = Counter.builder(OutcomeMetric.PG_ROWS_INSERTED.metricName())
-                .description(OutcomeMetric.PG_ROWS_INSERTED.description()).tag("kind", "decision").register(registry);
-        duplicates = counter(registry, OutcomeMetric.PG_DUPLICATES);
-        insertErrors = counter(registry, OutcomeMetric.PG_INSERT_ERRORS);
-        retries = counter(registry, OutcomeMetric.PG_RETRIES);
-        corruptRecords = counter(registry, OutcomeMetric.JOURNAL_CORRUPT_RECORDS);
+        this.metrics = metrics.outcomes();
 
         final Journal opened = Journal.open(config.journalDir());
         try {
@@ -104,18 +68,17 @@ public final class OutcomePipeline implements OutcomeLog {
                     new JournalWriter.Listener() {
                         @Override
                         public void written(int appendCount) {
-                            appends.increment(appendCount);
-                            groupSize.record(appendCount);
+                            OutcomePipeline.this.metrics.appended(appendCount);
                         }
 
                         @Override
                         public void fsync(long nanos) {
-                            fsync.record(nanos, TimeUnit.NANOSECONDS);
+                            OutcomePipeline.this.metrics.fsynced(nanos);
                         }
 
                         @Override
                         public void failed(int appendCount) {
-                            appendsFailed.increment(appendCount);
+                            OutcomePipeline.this.metrics.appendsFailed(appendCount);
                         }
                     });
         } catch (IOException | RuntimeException e) {
@@ -128,11 +91,8 @@ public final class OutcomePipeline implements OutcomeLog {
                     @Override
                     public void committed(int journalRecords, int decisionRows, PostgresWriter.Result result,
                                           long nanos) {
-                        batchSize.record(journalRecords + decisionRows);
-                        batchDuration.record(nanos, TimeUnit.NANOSECONDS);
-                        journalRowsInserted.increment(result.outcomesInserted());
-                        decisionRowsInserted.increment(result.decisionsInserted());
-                        duplicates.increment(result.outcomesDuplicate());
+                        OutcomePipeline.this.metrics.batchCommitted(journalRecords + decisionRows, nanos,
+                                result.outcomesInserted(), result.decisionsInserted(), result.outcomesDuplicate());
                         if (journalFull && journal.unshippedBytes() + writer.pendingBytes()
                                 + OutcomeCodec.MAX_RECORD_LENGTH <= config.maxJournalBytes()) {
                             journalFull = false;
@@ -141,32 +101,24 @@ public final class OutcomePipeline implements OutcomeLog {
 
                     @Override
                     public void failed(Throwable error, boolean willRetry) {
-                        insertErrors.increment();
-                        if (willRetry) {
-                            retries.increment();
-                        }
+                        OutcomePipeline.this.metrics.batchFailed(willRetry);
                     }
 
                     @Override
                     public void corruptRecords(long total) {
                         if (total > corruptRecordsSeen) {
-                            corruptRecords.increment(total - corruptRecordsSeen);
+                            OutcomePipeline.this.metrics.corruptRecords(total - corruptRecordsSeen);
                             corruptRecordsSeen = total;
                         }
                     }
                 });
 
-        gauge(registry, OutcomeMetric.RING_DEPTH, p -> p.ring.depth(), null);
-        gauge(registry, OutcomeMetric.JOURNAL_BYTES, p -> p.journal.unshippedBytes(), "bytes");
-        gauge(registry, OutcomeMetric.JOURNAL_EVENTS, p -> p.journal.unshippedEvents(), null);
-        gauge(registry, OutcomeMetric.JOURNAL_LAG, p -> p.lagMillis() / 1000.0, "seconds");
-        gauge(registry, OutcomeMetric.JOURNAL_FULL, p -> p.status().journalFull() ? 1 : 0, null);
-        gauge(registry, OutcomeMetric.PG_UP, p -> p.shipper.postgresUp() ? 1 : 0, null);
-    }
-
-    /** {@link #start(Vertx, Pool, OutcomeConfig, MeterRegistry, Clock)} with the system clock (UTC). */
-    public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, MeterRegistry registry) {
-        return start(vertx, pool, config, registry, Clock.systemUTC());
+        metrics.gauge(MetricName.OUTCOME_RING_DEPTH, this, p -> p.ring.depth());
+        metrics.gauge(MetricName.OUTCOME_JOURNAL_BYTES, this, p -> p.journal.unshippedBytes());
+        metrics.gauge(MetricName.OUTCOME_JOURNAL_EVENTS, this, p -> p.journal.unshippedEvents());
+        metrics.gauge(MetricName.OUTCOME_JOURNAL_LAG, this, p -> p.lagMillis() / 1000.0);
+        metrics.gauge(MetricName.OUTCOME_JOURNAL_FULL, this, p -> p.status().journalFull() ? 1 : 0);
+        metrics.gauge(MetricName.OUTCOME_PG_UP, this, p -> p.shipper.postgresUp() ? 1 : 0);
     }
 
     /**
@@ -174,18 +126,20 @@ public final class OutcomePipeline implements OutcomeLog {
      * shipper threads. The journal is opened on a worker thread; the future completes once both threads run.
      *
      * @param pool     the Postgres pool (schema migrated); the pipeline does not close it
-     * @param registry where the metrics of {@link OutcomeMetric} are registered
+     * @param metrics  where the pipeline's metrics ({@link Metrics#outcomes()}) are recorded
      * @param clock    the clock the lag is measured with (events carry their own times)
+     * @param aggregation how OpenRTB events fold into {@code arm_aggregates} (the bidder's rules, as data)
      */
-    public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, MeterRegistry registry,
-                                                Clock clock) {
+    public static Future<OutcomePipeline> start(Vertx vertx, Pool pool, OutcomeConfig config, Metrics metrics,
+                                                Clock clock, List<AggregationRule> aggregation) {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(clock, "clock");
+        final List<AggregationRule> rules = List.copyOf(aggregation);
         return vertx.executeBlocking(() -> {
-            final OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, registry, clock);
+            final OutcomePipeline pipeline = new OutcomePipeline(vertx, pool, config, metrics, clock, rules);
             pipeline.writer.start();
             pipeline.shipper.start();
             final Journal.Recovery recovery = pipeline.journal.recovery();
@@ -201,13 +155,13 @@ public final class OutcomePipeline implements OutcomeLog {
             return false;
         }
         counts.increment(decision.scope(), decision.arm());
-        decisionsOffered.increment();
+        metrics.decisionOffered();
         if (!sampled(decision.id())) {
-            decisionsSampledOut.increment();
+            metrics.decisionSampledOut();
             return true;
         }
         if (!ring.offer(decision)) {
-            decisionsDropped.increment(); // ring full, or a decision that cannot be stored (see encodedLength)
+            metrics.decisionRowDropped(); // ring full, or a decision that cannot be stored (see encodedLength)
             return false;
         }
         return true;
@@ -230,7 +184,7 @@ public final class OutcomePipeline implements OutcomeLog {
         }
         final IOException failure = writer.failure();
         if (failure != null) {
-            appendsFailed.increment();
+            metrics.appendsFailed(1);
             return Future.failedFuture(failure);
         }
         final int payloadLength = OutcomeCodec.encodedLength(outcome);
@@ -256,7 +210,7 @@ public final class OutcomePipeline implements OutcomeLog {
 
     private Future<Void> rejectFull(String message) {
         journalFull = true;
-        appendsRejected.increment();
+        metrics.appendRejected();
         return Future.failedFuture(new JournalFullException(message));
     }
 
@@ -277,6 +231,20 @@ public final class OutcomePipeline implements OutcomeLog {
      */
     public Future<Void> flush() {
         return shipper.flush(Vertx.currentContext());
+    }
+
+    /**
+     * Completes once the journal tail recovered at start is in Postgres (so its aggregates are exact), or after
+     * {@code patience}, logging that the rest arrives as the journal drains. Called before anything reads the
+     * aggregates to rebuild state; never fails.
+     */
+    public Future<Void> replayed(Duration patience) {
+        return flush().timeout(patience.toMillis(), TimeUnit.MILLISECONDS).recover(failure -> {
+            LOG.log(System.Logger.Level.WARNING, "the journal tail was not fully shipped within " + patience
+                    + " (" + journal.unshippedEvents() + " events left): state is rebuilt from what Postgres has, the"
+                    + " rest arrives as the journal drains");
+            return Future.succeededFuture();
+        });
     }
 
     @Override
@@ -334,15 +302,5 @@ public final class OutcomePipeline implements OutcomeLog {
         }, "arbiter-outcome-close");
         closer.start();
         return closeFuture;
-    }
-
-    private static Counter counter(MeterRegistry registry, OutcomeMetric metric) {
-        return Counter.builder(metric.metricName()).description(metric.description()).register(registry);
-    }
-
-    private void gauge(MeterRegistry registry, OutcomeMetric metric,
-                       java.util.function.ToDoubleFunction<OutcomePipeline> value, String unit) {
-        Gauge.builder(metric.metricName(), this, value).description(metric.description()).baseUnit(unit)
-                .register(registry);
     }
 }

@@ -75,10 +75,10 @@ final class PostgresWriter {
             SELECT count(*) FROM inserted""";
 
     /**
-     * OpenRTB events. Aggregates, per new row, with scope prefixed by the posterior it feeds and arm = creative:
-     * BILL: {@code ctr:<campaign>} trials +1 and {@code spend:<campaign>} trials +1, reward_sum +price;
-     * CLICK: {@code ctr:<campaign>} successes +1 and {@code cvr:<campaign>} trials +1;
-     * CONVERSION: {@code cvr:<campaign>} successes +1. WIN and LOSS are stored but not aggregated.
+     * OpenRTB events, folded into the aggregates by the rules the pipeline was given ({@link AggregationRule}, passed
+     * as arrays $8..$12, so this statement knows no rule): per new row and per rule of its kind, the aggregate
+     * {@code (prefix || campaign, creative)} gains the rule's trials and successes, and its reward (the row's value
+     * or the rule's successes) with its square.
      */
     static final String INSERT_RTB_EVENTS = """
             WITH inserted AS (
@@ -89,21 +89,15 @@ final class PostgresWriter {
                 ON CONFLICT (kind, id) DO NOTHING
                 RETURNING kind, campaign, creative, value
             ), contributions AS (
-                SELECT 'ctr:' || campaign AS scope, creative AS arm, 1 AS trials, 0 AS successes,
-                       0.0::float8 AS reward, 0.0::float8 AS reward_square
-                FROM inserted WHERE kind = 3
-                UNION ALL
-                SELECT 'spend:' || campaign, creative, 1, 0, value, value * value FROM inserted WHERE kind = 3
-                UNION ALL
-                SELECT 'ctr:' || campaign, creative, 0, 1, 1.0, 1.0 FROM inserted WHERE kind = 5
-                UNION ALL
-                SELECT 'cvr:' || campaign, creative, 1, 0, 0.0, 0.0 FROM inserted WHERE kind = 5
-                UNION ALL
-                SELECT 'cvr:' || campaign, creative, 0, 1, 1.0, 1.0 FROM inserted WHERE kind = 6
+                SELECT r.prefix || i.campaign AS scope, i.creative AS arm, r.trials, r.successes,
+                       CASE WHEN r.from_value THEN i.value ELSE r.successes::float8 END AS reward
+                FROM inserted i
+                JOIN unnest($8::int2[], $9::text[], $10::int8[], $11::int8[], $12::bool[])
+                     AS r(kind, prefix, trials, successes, from_value) ON r.kind = i.kind
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
-                SELECT scope, arm, sum(trials), sum(successes), sum(reward), sum(reward_square), now()
+                SELECT scope, arm, sum(trials), sum(successes), sum(reward), sum(reward * reward), now()
                 FROM contributions GROUP BY scope, arm
             """ + UPSERT_AGGREGATES + """
 
@@ -112,9 +106,28 @@ final class PostgresWriter {
             SELECT count(*) FROM inserted""";
 
     private final Pool pool;
+    private final Short[] ruleKinds;
+    private final String[] rulePrefixes;
+    private final Long[] ruleTrials;
+    private final Long[] ruleSuccesses;
+    private final Boolean[] ruleFromValue;
 
-    PostgresWriter(Pool pool) {
+    PostgresWriter(Pool pool, List<AggregationRule> rules) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        final int n = rules.size();
+        ruleKinds = new Short[n];
+        rulePrefixes = new String[n];
+        ruleTrials = new Long[n];
+        ruleSuccesses = new Long[n];
+        ruleFromValue = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            final AggregationRule rule = rules.get(i);
+            ruleKinds[i] = (short) rule.kind().code();
+            rulePrefixes[i] = rule.scopePrefix();
+            ruleTrials[i] = rule.trials();
+            ruleSuccesses[i] = rule.successes();
+            ruleFromValue[i] = rule.rewardFromValue();
+        }
     }
 
     /** Ships journal outcomes, decision rows and decision counts in one transaction. */
@@ -203,7 +216,7 @@ final class PostgresWriter {
                 .map(PostgresWriter::count);
     }
 
-    private static Future<Integer> insertRtb(SqlConnection conn, List<OutcomeEvent> rows) {
+    private Future<Integer> insertRtb(SqlConnection conn, List<OutcomeEvent> rows) {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
@@ -226,7 +239,9 @@ final class PostgresWriter {
             times[i] = e.timeMillis();
         }
         return conn.preparedQuery(INSERT_RTB_EVENTS)
-                .execute(Tuple.of(kinds, ids, campaigns, creatives, values, codes, times))
+                .execute(Tuple.tuple().addValue(kinds).addValue(ids).addValue(campaigns).addValue(creatives)
+                        .addValue(values).addValue(codes).addValue(times).addValue(ruleKinds).addValue(rulePrefixes)
+                        .addValue(ruleTrials).addValue(ruleSuccesses).addValue(ruleFromValue))
                 .map(PostgresWriter::count);
     }
 

@@ -1,6 +1,6 @@
 package io.arbiter.server.token;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 
 import java.util.Objects;
 

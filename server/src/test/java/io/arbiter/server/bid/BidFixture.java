@@ -1,7 +1,6 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
-import io.arbiter.server.admin.AdminAuth;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.config.ServerConfig;
@@ -33,16 +32,21 @@ final class BidFixture {
     final SignedTokens signer = new SignedTokens("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
     final BidModule module;
 
+    /** A fixture with these settings; a small frequency table (2^12 cells) unless they say otherwise. */
     BidFixture(JsonObject bidding, JsonArray campaigns) {
-        module = new BidModule(BiddingConfig.from(bidding), table, ledger, store, outcomes, signer,
-            new AdminAuth(ADMIN_TOKEN), metrics, clock, 12);
+        this(BiddingConfig.from(bidding.containsKey("frequencyCellsLog2") ? bidding
+            : bidding.copy().put("frequencyCellsLog2", 12)), campaigns);
+    }
+
+    BidFixture(BiddingConfig bidding, JsonArray campaigns) {
+        module = new BidModule(bidding, table, ledger, store, outcomes, signer, metrics, clock);
         await(module.loadCampaigns(campaigns));
     }
 
     /** The demo configuration shipped in config/server.json. */
     static BidFixture demo() {
         final ServerConfig config = demoConfig();
-        return new BidFixture(config.bidding, config.campaigns);
+        return new BidFixture(BiddingConfig.read(config.bidding), config.campaigns);
     }
 
     static ServerConfig demoConfig() {

@@ -1,6 +1,6 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -77,8 +77,7 @@ class BidFuzzTest {
         final List<byte[]> seeds = seeds();
         final BidFixture fixture = BidFixture.demo();
         final BidHandler handler = new BidHandler(fixture.module.newBidder(SEED),
-            new BidResponseWriter("http://x", "arbiter"), fixture.clock,
-            new io.arbiter.server.http.ErrorMapper(fixture.metrics), fixture.metrics);
+            new BidResponseWriter("http://x", "arbiter"), fixture.clock);
         final SplittableRandom rng = new SplittableRandom(SEED);
         int bids = 0;
         int clientErrors = 0;

@@ -1,9 +1,9 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
 import io.arbiter.server.bid.openrtb.JacksonBidRequestParser;
-import io.arbiter.server.http.ApiException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

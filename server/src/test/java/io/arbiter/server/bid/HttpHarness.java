@@ -1,43 +1,36 @@
 package io.arbiter.server.bid;
 
-import io.arbiter.server.http.ApiException;
-import io.arbiter.server.http.ErrorMapper;
-import io.arbiter.server.http.HotRoutes;
-import io.arbiter.server.http.RequestBodies;
+import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.http.HttpVerticle;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.Map;
 
 /**
- * A real HTTP server (same compression settings as the application's) with only the bid module mounted, and a
- * client; no Postgres, no full application.
+ * The application's HTTP verticle (same route table, compression settings and error handling) serving only the bid
+ * module, and a client; no Postgres, no full application.
  */
 final class HttpHarness implements AutoCloseable {
     record Response(int status, MultiMap headers, Buffer body) {
     }
 
     final Vertx vertx = Vertx.vertx();
-    final HttpServer server;
     final java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
         .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
     private final String base;
 
     HttpHarness(BidFixture fixture) {
-        final Router router = Router.router(vertx);
-        final ErrorMapper errors = new ErrorMapper(fixture.metrics);
-        final RequestBodies bodies = new RequestBodies(errors, 65536);
-        router.route().handler(bodies.routerHandler());
-        final HotRoutes hot = new HotRoutes(bodies);
-        fixture.module.mount(vertx, router, hot, 42);
-        router.route().last().handler(ctx -> errors.respond(ctx, new ApiException(404, "no such endpoint")));
-        router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
-        server = BidFixture.await(vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
-            .setCompressionSupported(true)).requestHandler(hot.fallback(router)).listen());
-        base = "http://127.0.0.1:" + server.actualPort();
+        final ServerConfig config = ServerConfig.of(new JsonObject()
+            .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("maxBodyBytes", 65536))
+            .put("adminToken", BidFixture.ADMIN_TOKEN), Map.of());
+        final HttpVerticle.Deployment deployment = BidFixture.await(HttpVerticle.deploy(vertx, config,
+            fixture.metrics, List.of(fixture.module), 1, 42));
+        base = "http://127.0.0.1:" + deployment.port();
     }
 
     /** Sent with the JDK's HTTP client (keep-alive, HTTP/1.1), independent of the server's stack. */

@@ -63,7 +63,7 @@ class NoticeEndpointContractTest {
         assertEquals("{\"status\":\"accepted\"}", http.get(bill).body().toString());
         assertEquals(2_500, fixture.ledger.dailySpent(campaign.slot()), "2.5 CPM = 0.0025 USD = 2500 micros");
         assertEquals(2_500, slotExposure(), "the reservation was replaced by the charge");
-        assertEquals(1, fixture.table.decisions(campaign.creatives()[0].ctrArm()), "one impression");
+        assertEquals(1, fixture.table.trials(campaign.creatives()[0].ctrArm()), "one impression");
         assertEquals("{\"status\":\"duplicate\"}", http.get(bill).body().toString());
         assertEquals(2_500, fixture.ledger.dailySpent(campaign.slot()), "a repeated notice changes nothing");
         final OutcomeEvent event = fixture.outcomes.appended.get(0);
@@ -127,7 +127,7 @@ class NoticeEndpointContractTest {
         assertEquals(200, http.get("/rtb/click?t=" + token).status());
         assertEquals(200, http.get("/rtb/conversion?t=" + token).status());
         assertEquals(1, table.successes(campaign.creatives()[0].ctrArm()), "one click, despite two notices");
-        assertEquals(1, table.decisions(campaign.creatives()[0].cvrArm()), "a click is a conversion trial");
+        assertEquals(1, table.trials(campaign.creatives()[0].cvrArm()), "a click is a conversion trial");
         assertEquals(1, table.successes(campaign.creatives()[0].cvrArm()));
         assertEquals(1, fixture.outcomes.count(OutcomeKind.CLICK));
         assertEquals(1, fixture.outcomes.count(OutcomeKind.CONVERSION));

@@ -1,7 +1,7 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.pricing.WinRateCurve;
-import io.arbiter.server.http.ApiException;
 import io.arbiter.server.token.SignedTokens;
 import org.junit.jupiter.api.Test;
 

@@ -63,7 +63,7 @@ class SpendRestoreTest {
         assertEquals(10_000, f.ledger.dailySpent(slot), "today's bills at their bid prices (an upper bound)");
         assertEquals(2_500_000, f.ledger.totalSpent(slot));
         assertEquals(900, f.ledger.impressions(slot));
-        assertEquals(900, f.table.decisions(campaign.creatives()[0].ctrArm()), "impressions");
+        assertEquals(900, f.table.trials(campaign.creatives()[0].ctrArm()), "impressions");
         assertEquals(12, f.table.successes(campaign.creatives()[0].ctrArm()), "clicks");
         assertEquals(3, f.table.successes(campaign.creatives()[0].cvrArm()), "conversions");
     }

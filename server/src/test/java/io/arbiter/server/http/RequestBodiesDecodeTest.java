@@ -1,5 +1,6 @@
 package io.arbiter.server.http;
 
+import io.arbiter.server.api.ApiException;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,8 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.bid.NoticeRules;
+import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.TestPostgres;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -34,8 +35,8 @@ public final class CrashingAppender {
         final Pool pool = TestPostgres.pool(vertx, options, 2);
         final OutcomeConfig config = OutcomeConfig.defaults().withJournalDir(journalDir).withBatchSize(300)
                 .withFlushInterval(Duration.ofMillis(5)).withSegmentBytes(64 * 1024);
-        final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(),
-                Clock.systemUTC()).await(30, TimeUnit.SECONDS);
+        final OutcomePipeline pipeline = OutcomePipeline.start(vertx, pool, config, new Metrics(),
+                Clock.systemUTC(), NoticeRules.aggregation()).await(30, TimeUnit.SECONDS);
         out.println("READY");
         final AtomicLong sequence = new AtomicLong();
         final AtomicInteger inFlight = new AtomicInteger();

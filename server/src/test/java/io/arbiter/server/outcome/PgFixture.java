@@ -1,8 +1,10 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.bid.NoticeRules;
+import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.pg.EmbeddedPostgres;
+import io.arbiter.server.pg.Migrations;
 import io.arbiter.server.pg.TestPostgres;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -44,7 +46,8 @@ final class PgFixture implements AutoCloseable {
     }
 
     OutcomePipeline start(Pool pool, OutcomeConfig config) {
-        return await(OutcomePipeline.start(vertx, pool, config, new SimpleMeterRegistry(), Clock.systemUTC()));
+        return await(OutcomePipeline.start(vertx, pool, config, new Metrics(), Clock.systemUTC(),
+                NoticeRules.aggregation()));
     }
 
     /** A pool to a port nothing listens on: every transaction fails fast. */

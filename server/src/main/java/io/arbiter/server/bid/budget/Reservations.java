@@ -9,8 +9,8 @@ import org.agrona.collections.LongArrayList;
  * by exactly one of these (a removal under its shard's lock wins once), so none is settled or released twice.
  *
  * <p><b>Layout, and why.</b> Every bid adds one and most live until their timeout (30 s by default: ~90,000 at 3,000
- * bids/s). Kept as boxed map entries they cost three objects per bid that survive young collections and are copied
- * at every one of them, which made the server's young pauses several times longer (docs/BENCHMARKS.md, series G).
+ * bids/s). Kept as boxed map entries they would cost three objects per bid that survive young collections and are
+ * copied at every one of them, lengthening young pauses (measured in docs/BENCHMARKS.md).
  * Here they are primitives in {@value #SHARDS} shards (by default), each two open-addressing {@code long -> long}
  * maps (Agrona): nonce to {@code campaign slot << 40 | micros} and nonce to expiry time; nothing per bid is allocated
  * once a shard's arrays have grown. Each shard is guarded by its own monitor, held for a map operation or, in {@link

@@ -18,6 +18,19 @@ public record Campaign(CampaignSpec spec, int slot, Creative[] creatives) {
         return spec.active();
     }
 
+    /**
+     * The creative with {@code id}, or null when there is none (removed since a bid was made: a late notice still
+     * counts spend, but learning for that creative stops). A linear scan: campaigns have a handful of creatives.
+     */
+    public Creative creative(String id) {
+        for (final Creative creative : creatives) {
+            if (creative.id().equals(id)) {
+                return creative;
+            }
+        }
+        return null;
+    }
+
     /** Whether the campaign takes part in deal {@code dealId}. */
     public boolean inDeal(String dealId) {
         final Set<String> deals = spec.dealIds();

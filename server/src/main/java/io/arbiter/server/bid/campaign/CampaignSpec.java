@@ -1,8 +1,8 @@
 package io.arbiter.server.bid.campaign;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.pricing.ExchangeRates;
-import io.arbiter.server.config.ServerConfig;
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.config.Durations;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -80,7 +80,8 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
         if (cap != null) {
             capCount = (int) positive(cap.getValue("count"), "frequencyCap.count", true);
             try {
-                capPeriod = ServerConfig.duration(cap.getString("period", "PT24H"), "frequencyCap.period");
+                capPeriod = Durations.parse(cap.getValue("period", "PT24H"), "'frequencyCap.period'", false)
+                    .toMillis();
             } catch (IllegalArgumentException e) {
                 throw ApiException.badField("frequencyCap.period", e.getMessage());
             }

@@ -1,6 +1,6 @@
 package io.arbiter.server.bid.openrtb;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.JsonBodies;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
@@ -17,11 +17,9 @@ import static io.arbiter.server.bid.openrtb.JsonCursor.Case.UPPER;
  * whole unused objects) is skipped but still checked as JSON. A known field of the wrong JSON type, a missing
  * {@code id}, {@code imp} or {@code imp.id}, or malformed JSON is a 400 naming the field or the byte.
  *
- * <p>This is the bid path's hottest code after the socket: on the server, with the network stack between requests
- * evicting it from the caches, Jackson's streaming parser took ~11 µs per request, a fifth of the event loop
- * (docs/BENCHMARKS.md, series I). This reader keeps no per-request objects but the strings it returns, and matches
- * names as bytes. It reads exactly what the Jackson version did (kept in the tests as the reference, with a
- * differential fuzz test), except that it also refuses strings that are not valid UTF-8.
+ * <p>It keeps no per-request objects but the strings it returns and matches names as bytes, because this is the bid
+ * path's hottest code after the socket (measurements: docs/BENCHMARKS.md). It reads exactly what a Jackson version
+ * did (kept in the tests as the reference, with a differential fuzz test), and also refuses invalid UTF-8.
  *
  * <p>Not thread-safe: one per event loop.
  */

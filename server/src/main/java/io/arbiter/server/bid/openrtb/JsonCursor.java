@@ -1,6 +1,6 @@
 package io.arbiter.server.bid.openrtb;
 
-import io.arbiter.server.http.ApiException;
+import io.arbiter.server.api.ApiException;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,0 +1,162 @@
+package io.arbiter.server.http;
+
+import io.arbiter.server.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * One event loop's routes, declared by the modules ({@link Module#declareRoutes}) and served by that loop's HTTP
+ * server: per-impression {@code POST}s go to {@link HotRoutes} (no router, no per-request allocation), everything
+ * else to the vertx-web router. Each route carries what the table applies to it, so no handler does it itself:
+ * <ul>
+ *   <li>the one {@link Endpoint} wrapper of its endpoint name (answer once, time by status, errors mapped);</li>
+ *   <li>its {@link Access}: an {@link Access#ADMIN} route is answered 403/401 by the table unless the request has
+ *       the admin bearer token ({@link AdminAuth}), before its handler runs;</li>
+ *   <li>its {@link Exposure}: whether a browser page on another origin may call it (the table records it; the
+ *       cross-origin headers are applied from it).</li>
+ * </ul>
+ */
+public final class RouteTable {
+
+    /** Who may call a route. */
+    public enum Access {
+        /** Anyone (decisions, rewards, bids, notices, health). */
+        PUBLIC,
+        /** Only a request with the admin bearer token. */
+        ADMIN
+    }
+
+    /** Whether a browser page on another origin may call a route. */
+    public enum Exposure {
+        /** Servers and same-origin pages only. */
+        SAME_ORIGIN,
+        /** Also pages on other origins (a web page asking for its variant directly). */
+        CROSS_ORIGIN
+    }
+
+    /**
+     * A declared route.
+     *
+     * @param method   the HTTP method
+     * @param path     the path ({@code :name} segments are parameters)
+     * @param endpoint the endpoint name (metrics tag)
+     * @param access   who may call it
+     * @param exposure whether other origins may call it
+     * @param hot      whether {@link HotRoutes} dispatches it without the router
+     */
+    public record Route(HttpMethod method, String path, String endpoint, Access access, Exposure exposure,
+                        boolean hot) {
+    }
+
+    private final Vertx vertx;
+    private final Router router;
+    private final HotRoutes hot;
+    private final ErrorMapper errors;
+    private final Metrics metrics;
+    private final AdminAuth adminAuth;
+    private final SplittableRandom seeds;
+    private final Map<String, Endpoint> endpoints = new HashMap<>();
+    private final List<Route> routes = new ArrayList<>();
+
+    /**
+     * @param seed this event loop's seed, from which {@link #newSeed()} draws the seeds of per-loop state
+     */
+    public RouteTable(Vertx vertx, Router router, HotRoutes hot, ErrorMapper errors, Metrics metrics,
+                      AdminAuth adminAuth, long seed) {
+        this.vertx = Objects.requireNonNull(vertx);
+        this.router = Objects.requireNonNull(router);
+        this.hot = Objects.requireNonNull(hot);
+        this.errors = Objects.requireNonNull(errors);
+        this.metrics = Objects.requireNonNull(metrics);
+        this.adminAuth = Objects.requireNonNull(adminAuth);
+        this.seeds = new SplittableRandom(seed);
+    }
+
+    /** The Vert.x instance of this loop (for work that must leave the event loop). */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** A seed for one piece of this loop's own state; each call gives another. */
+    public long newSeed() {
+        return seeds.nextLong();
+    }
+
+    /** Declares a per-impression {@code POST} route, public, dispatched by {@link HotRoutes} without the router. */
+    public RouteTable hotPost(String path, String endpoint, Exposure exposure, BodyHandler handler) {
+        Objects.requireNonNull(handler);
+        final Endpoint wrapper = endpoint(endpoint);
+        hot.post(path, new HotRoute(handler, wrapper));
+        routes.add(new Route(HttpMethod.POST, path, endpoint, Access.PUBLIC, Objects.requireNonNull(exposure), true));
+        return this;
+    }
+
+    /** Declares a route served through the router. */
+    public RouteTable route(HttpMethod method, String path, String endpoint, Access access, Exposure exposure,
+                            RouteHandler handler) {
+        Objects.requireNonNull(handler);
+        final Endpoint wrapper = endpoint(endpoint);
+        final boolean admin = Objects.requireNonNull(access) == Access.ADMIN;
+        router.route(method, path).handler(ctx -> handle(ctx, admin, handler, wrapper));
+        routes.add(new Route(method, path, endpoint, access, Objects.requireNonNull(exposure), false));
+        return this;
+    }
+
+    /** Every route declared so far, in order. */
+    public List<Route> routes() {
+        return List.copyOf(routes);
+    }
+
+    private Endpoint endpoint(String name) {
+        return endpoints.computeIfAbsent(Objects.requireNonNull(name),
+            n -> new Endpoint(errors, metrics.endpoint(n)));
+    }
+
+    private void handle(RoutingContext ctx, boolean admin, RouteHandler handler, Endpoint endpoint) {
+        final long start = System.nanoTime();
+        final HttpServerRequest request = ctx.request();
+        Future<Answer> answer;
+        try {
+            if (admin) {
+                adminAuth.check(ctx);
+            }
+            answer = handler.handle(ctx);
+        } catch (Throwable e) {
+            answer = Future.failedFuture(e);
+        }
+        endpoint.complete(request, answer, start);
+    }
+
+    /** A hot route: the body handler behind its endpoint wrapper (one per route and loop). */
+    private static final class HotRoute implements BodyEndpoint {
+        private final BodyHandler handler;
+        private final Endpoint endpoint;
+
+        HotRoute(BodyHandler handler, Endpoint endpoint) {
+            this.handler = handler;
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public void handle(HttpServerRequest request, Buffer body) {
+            final long start = System.nanoTime();
+            try {
+                handler.handle(request, body, endpoint, start);
+            } catch (Throwable failure) {
+                endpoint.fail(request, failure, start);
+            }
+        }
+    }
+}

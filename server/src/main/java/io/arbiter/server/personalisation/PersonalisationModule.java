@@ -1,0 +1,202 @@
+package io.arbiter.server.personalisation;
+
+import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.http.Module;
+import io.arbiter.server.http.RouteTable;
+import io.arbiter.server.http.RouteTable.Exposure;
+import io.arbiter.server.metrics.MetricName;
+import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.outcome.ArmAggregate;
+import io.arbiter.server.outcome.OutcomeKind;
+import io.arbiter.server.outcome.OutcomeLog;
+import io.arbiter.server.personalisation.decide.DecideHandler;
+import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
+import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
+import io.arbiter.server.personalisation.experiment.ExperimentSpec;
+import io.arbiter.server.personalisation.experiment.ExperimentStore;
+import io.arbiter.server.personalisation.experiment.RecentTraffic;
+import io.arbiter.server.personalisation.reward.DuplicateIndex;
+import io.arbiter.server.personalisation.reward.RewardBatchHandler;
+import io.arbiter.server.personalisation.reward.RewardHandler;
+import io.arbiter.server.personalisation.reward.RewardService;
+import io.arbiter.server.token.DecisionToken;
+import io.arbiter.server.token.DecisionTokens;
+import io.arbiter.server.token.SignedTokens;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+
+import java.time.Clock;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Personalisation as one module: experiments (registry, store, admin API), decisions ({@code POST /v1/decide}) and
+ * rewards ({@code POST /v1/reward}, {@code /v1/reward/batch}). Built once by {@link #start} with its shared state;
+ * each event loop gets its own {@link Workspace} and handlers ({@link #declareRoutes}). A background thread
+ * refreshes propensities, snapshots recent traffic and expires the duplicate index.
+ */
+public final class PersonalisationModule implements Module {
+    private static final System.Logger LOG = System.getLogger(PersonalisationModule.class.getName());
+
+    private final ServerConfig config;
+    private final Clock clock;
+    private final Metrics metrics;
+    private final ExperimentRegistry registry;
+    private final ExperimentStore store;
+    private final DecisionTokens tokens;
+    private final OutcomeLog outcomes;
+    private final DuplicateIndex duplicates = new DuplicateIndex();
+    private final RecentTraffic traffic;
+    private final RewardService rewards;
+    private final ScheduledExecutorService maintenance;
+
+    private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
+                                  SignedTokens signer, Metrics metrics, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.registry = new ExperimentRegistry(table, config.propensityDraws);
+        this.store = new ExperimentStore(pool);
+        this.tokens = new DecisionTokens(signer);
+        this.outcomes = outcomes;
+        this.traffic = new RecentTraffic(table, 30);
+        this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
+            metrics);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "arbiter-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Builds the module and brings its state up to date, in order: the stored experiments, then the config's seeds
+     * not stored yet; the posteriors of an uncleanly closed table from Postgres's aggregates (the caller has let the
+     * journal tail ship first); duplicate detection from the rewards within the attribution window; then the
+     * maintenance thread starts.
+     */
+    public static Future<PersonalisationModule> start(ServerConfig config, PosteriorTable table, Pool pool,
+                                                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics,
+                                                      Clock clock, long seed) {
+        final PersonalisationModule module = new PersonalisationModule(Objects.requireNonNull(config),
+            Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(outcomes),
+            Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
+        return module.loadExperiments()
+            .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> module.rebuildDuplicates())
+            .map(v -> {
+                module.startMaintenance(seed);
+                return module;
+            });
+    }
+
+    private Future<Void> loadExperiments() {
+        return store.loadAll().compose(stored -> {
+            for (final JsonObject definition : stored) {
+                registry.publish(registry.restore(definition, config.maxVariants));
+            }
+            Future<Void> chain = Future.succeededFuture();
+            for (final Object raw : config.experiments) {
+                final JsonObject definition = (JsonObject) raw;
+                final String id = definition.getString("id");
+                if (registry.get(id) == null) { // the config seeds experiments; the admin API owns them afterwards
+                    final Experiment experiment = registry.prepare(ExperimentSpec.fromJson(id, definition,
+                        config.maxVariants));
+                    chain = chain.compose(v -> store.save(ExperimentRegistry.storedForm(experiment)))
+                        .map(v -> {
+                            registry.publish(experiment);
+                            return null;
+                        });
+                }
+            }
+            return chain;
+        });
+    }
+
+    /**
+     * After an unclean stop the table file may miss updates whose rewards were journaled but not yet applied (or hold
+     * some that Postgres has not seen yet); once the journal tail is shipped, Postgres's aggregates are exact, so the
+     * exact counters are restored from them. Decayed sums cannot be rebuilt from totals and restart empty.
+     */
+    private Future<Void> rebuildPosteriors() {
+        final PosteriorTable table = registry.table();
+        return outcomes.loadAggregates().map(aggregates -> {
+            int restored = 0;
+            for (final ArmAggregate aggregate : aggregates) {
+                final Experiment experiment = registry.get(aggregate.scope());
+                final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
+                if (arm != null) {
+                    table.restoreExclusive(arm, Math.max(aggregate.decisions(), table.decisions(arm)),
+                        aggregate.trials(), aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
+                        aggregate.updatedAtMillis());
+                    restored++;
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new): restored "
+                + restored + " arm(s) from Postgres aggregates");
+            return null;
+        });
+    }
+
+    private Future<Void> rebuildDuplicates() {
+        final long since = clock.millis() - config.attributionWindowMillis;
+        return outcomes.loadOutcomeIdsSince(OutcomeKind.REWARD, since).map(ids -> {
+            for (final String id : ids) {
+                try {
+                    final DecisionToken token = tokens.parse(id, "decisionId");
+                    duplicates.claim(token.nonce(), token.issuedAtMillis());
+                } catch (RuntimeException e) {
+                    // signed with another secret: cannot be presented again anyway
+                }
+            }
+            return null;
+        });
+    }
+
+    private void startMaintenance(long seed) {
+        metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
+        final PosteriorTable table = registry.table();
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                for (final Experiment experiment : registry.all()) {
+                    experiment.propensities().refresh(table, workspace, clock.millis());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "propensity refresh failed", e);
+            }
+        }, 0, config.propensityRefreshMillis, TimeUnit.MILLISECONDS);
+        maintenance.scheduleAtFixedRate(traffic::snapshot, 0, 10, TimeUnit.SECONDS);
+        maintenance.scheduleWithFixedDelay(() -> duplicates.expire(clock.millis() - config.attributionWindowMillis),
+            1, 1, TimeUnit.MINUTES);
+    }
+
+    @Override
+    public void declareRoutes(RouteTable routes) {
+        final Workspace workspace = new Workspace(routes.newSeed(), config.maxVariants);
+        routes.hotPost("/v1/decide", "decide", Exposure.CROSS_ORIGIN,
+                new DecideHandler(registry, tokens, outcomes, workspace, clock, metrics))
+            .hotPost("/v1/reward", "reward", Exposure.CROSS_ORIGIN, new RewardHandler(rewards))
+            .hotPost("/v1/reward/batch", "reward_batch", Exposure.CROSS_ORIGIN,
+                new RewardBatchHandler(rewards, config.maxRewardBatch));
+        new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
+            .declareRoutes(routes);
+    }
+
+    /** The experiments being served. */
+    public ExperimentRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        maintenance.shutdownNow();
+    }
+}

@@ -1,0 +1,42 @@
+package io.arbiter.server.personalisation.experiment;
+
+import io.arbiter.bandits.policy.BetaBernoulliThompson;
+import io.arbiter.bandits.policy.GaussianThompson;
+import io.arbiter.bandits.policy.PropensityCache;
+import io.arbiter.bandits.policy.ThompsonPolicy;
+
+import java.util.Map;
+
+/**
+ * A live experiment: its spec, the policy built from it, and where each variant's posterior lives in the table.
+ * Immutable; an admin change builds a new one (keeping the arm of every variant that stays, so learning carries
+ * over) and the registry swaps it in.
+ *
+ * @param arms           table indices of the active variants, in the spec's order
+ * @param variants       ids of the active variants, parallel to {@code arms}
+ * @param armByVariant   table index of every variant ever in this experiment, retired ones included, so late
+ *                       rewards for a retired variant still find their arm
+ * @param defaultPosition position of the default variant in {@code arms}
+ */
+public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
+                         Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities) {
+
+    public String id() {
+        return spec.id();
+    }
+
+    public boolean paused() {
+        return spec.paused();
+    }
+
+    public RewardModel rewardModel() {
+        return spec.rewardModel();
+    }
+
+    static ThompsonPolicy policyFor(ExperimentSpec spec, int propensityDraws) {
+        final double[] p = spec.prior();
+        return spec.rewardModel() == RewardModel.BERNOULLI
+            ? new BetaBernoulliThompson(p[0], p[1], spec.halfLifeMillis(), propensityDraws)
+            : new GaussianThompson(p[0], p[1], p[2], p[3], spec.halfLifeMillis(), propensityDraws);
+    }
+}

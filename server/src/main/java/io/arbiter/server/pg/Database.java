@@ -1,0 +1,84 @@
+package io.arbiter.server.pg;
+
+import io.arbiter.server.config.ServerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+
+import java.util.Objects;
+
+/**
+ * The server's Postgres: the one named by {@code postgres.url} ({@code PG_URL}) when set, else an embedded one with
+ * its cluster in {@code <dataDir>/pg}; a pool to it; the schema migrated ({@link Migrations}) before anyone uses it.
+ */
+public final class Database {
+    private final Vertx vertx;
+    private final EmbeddedPostgres embedded;
+    private final Pool pool;
+    private final String description;
+
+    private Database(Vertx vertx, EmbeddedPostgres embedded, Pool pool, String description) {
+        this.vertx = vertx;
+        this.embedded = embedded;
+        this.pool = pool;
+        this.description = description;
+    }
+
+    /** Chooses, starts (embedded: on a worker thread) and migrates the database; fails leaving nothing running. */
+    public static Future<Database> open(Vertx vertx, ServerConfig config) {
+        Objects.requireNonNull(vertx, "vertx");
+        return vertx.executeBlocking(() -> connect(vertx, config), false)
+            .compose(database -> Migrations.migrate(database.pool).map(database)
+                .recover(failure -> database.close().transform(closed -> Future.<Database>failedFuture(failure))));
+    }
+
+    private static Database connect(Vertx vertx, ServerConfig config) throws java.io.IOException {
+        final EmbeddedPostgres embedded;
+        final PgConnectOptions connect;
+        final String description;
+        if (config.pgUrl != null) {
+            embedded = null;
+            connect = PgConnectOptions.fromUri(config.pgUrl);
+            description = "external Postgres " + connect.getHost() + ":" + connect.getPort() + "/"
+                + connect.getDatabase();
+        } else {
+            embedded = EmbeddedPostgres.launch(EmbeddedPostgresConfig.defaults()
+                .withDataDir(config.dataDir.resolve("pg"))
+                .withPort(config.embeddedPgPort)
+                .withStopOnJvmExit(false));
+            connect = embedded.connectOptions();
+            description = "embedded Postgres " + embedded.url() + " (cluster in " + embedded.clusterDir() + ")";
+        }
+        connect.addProperty("client_min_messages", "warning"); // no NOTICE chatter in the server's log
+        final Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize))
+            .connectingTo(connect).using(vertx).build();
+        return new Database(vertx, embedded, pool, description);
+    }
+
+    /** The pool every part of the server writes and reads through. */
+    public Pool pool() {
+        return pool;
+    }
+
+    /** The embedded Postgres, or null when an external one is used (for operational tooling and tests). */
+    public EmbeddedPostgres embedded() {
+        return embedded;
+    }
+
+    /** Which database this is, for the start-up log line. */
+    public String description() {
+        return description;
+    }
+
+    /** Closes the pool, then stops the embedded Postgres (on a worker thread). */
+    public Future<Void> close() {
+        return pool.close().eventually(() -> embedded == null ? Future.succeededFuture()
+            : vertx.executeBlocking(() -> {
+                embedded.close();
+                return null;
+            }, false));
+    }
+}

@@ -1,0 +1,108 @@
+package io.arbiter.server.personalisation.experiment;
+
+import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.api.ApiException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExperimentSpecTest {
+
+    private static JsonObject valid() {
+        return new JsonObject().put("variants", new JsonArray().add("A").add("B")).put("default", "B")
+            .put("rewardModel", "bernoulli").put("halfLife", "PT1H").put("status", "paused");
+    }
+
+    @Test
+    void parsesAValidDefinition() {
+        final ExperimentSpec spec = ExperimentSpec.fromJson("hero", valid(), 16);
+        assertEquals("B", spec.defaultVariant());
+        assertEquals(3_600_000L, spec.halfLifeMillis());
+        assertTrue(spec.paused());
+        assertArrayEquals(new double[] {1.0, 1.0}, spec.prior());
+    }
+
+    @Test
+    void namesTheFieldOfEveryMistake() {
+        assertField("variants", valid().put("variants", "A,B"));
+        assertField("variants", valid().put("variants", new JsonArray()));
+        assertField("variants", valid().put("variants", new JsonArray().add("A").add("A")));
+        assertField("variants", valid().put("variants", new JsonArray().add("A").add(3)));
+        assertField("variants", valid().put("variants", new JsonArray().add("has space")));
+        assertField("default", valid().put("default", "Z"));
+        assertField("rewardModel", valid().put("rewardModel", "poisson"));
+        assertField("halfLife", valid().put("halfLife", "soon"));
+        assertField("halfLife", valid().put("halfLife", 0.5));
+        assertField("prior", valid().put("prior", new JsonObject().put("alpha", -1)));
+        assertField("status", valid().put("status", "running"));
+    }
+
+    @Test
+    void refusesTooManyVariants() {
+        final JsonArray many = new JsonArray();
+        for (int i = 0; i < 5; i++) {
+            many.add("v" + i);
+        }
+        assertField("variants", valid().put("variants", many), 4);
+    }
+
+    private static void assertField(String field, JsonObject json) {
+        assertField(field, json, 16);
+    }
+
+    private static void assertField(String field, JsonObject json, int maxVariants) {
+        final ApiException e = assertThrows(ApiException.class, () -> ExperimentSpec.fromJson("hero", json,
+            maxVariants));
+        assertEquals(400, e.status());
+        assertEquals(field, e.field(), e.getMessage());
+    }
+
+    @Test
+    void updatesKeepArmsOfSurvivingVariantsAndRetireRemovedOnes() {
+        final PosteriorTable table = PosteriorTable.allocateDirect(64, 0);
+        final ExperimentRegistry registry = new ExperimentRegistry(table, 100);
+        final Experiment first = registry.prepare(ExperimentSpec.fromJson("hero", valid(), 16));
+        registry.publish(first);
+        table.recordReward(first.armByVariant().get("A"), 1.0, 1, 0);
+
+        final JsonObject changed = valid().put("variants", new JsonArray().add("A").add("C")).put("default", "A");
+        final Experiment second = registry.prepare(ExperimentSpec.fromJson("hero", changed, 16));
+        registry.publish(second);
+
+        assertEquals(first.armByVariant().get("A"), second.armByVariant().get("A"));
+        assertEquals(1, table.trials(second.armByVariant().get("A")), "learning kept");
+        assertTrue(second.armByVariant().containsKey("B"), "retired variant keeps its arm for late rewards");
+        assertFalse(java.util.Arrays.asList(second.variants()).contains("B"), "retired variant is not served");
+        assertNotEquals(second.armByVariant().get("A"), second.armByVariant().get("C"));
+    }
+
+    @Test
+    void refusesToChangeTheRewardModel() {
+        final ExperimentRegistry registry = new ExperimentRegistry(PosteriorTable.allocateDirect(16, 0), 100);
+        registry.publish(registry.prepare(ExperimentSpec.fromJson("hero", valid(), 16)));
+        final ApiException e = assertThrows(ApiException.class, () -> registry.prepare(
+            ExperimentSpec.fromJson("hero", valid().put("rewardModel", "gaussian"), 16)));
+        assertEquals(409, e.status());
+    }
+
+    @Test
+    void restoresTheStoredFormWithTheSameArms() {
+        final PosteriorTable table = PosteriorTable.allocateDirect(16, 0);
+        final ExperimentRegistry registry = new ExperimentRegistry(table, 100);
+        final Experiment original = registry.prepare(ExperimentSpec.fromJson("hero", valid(), 16));
+        final JsonObject stored = ExperimentRegistry.storedForm(original);
+
+        final PosteriorTable fresh = PosteriorTable.allocateDirect(16, 0);
+        final Experiment restored = new ExperimentRegistry(fresh, 100).restore(stored, 16);
+        assertEquals(original.armByVariant(), restored.armByVariant());
+        assertTrue(fresh.armsAllocated() > restored.armByVariant().values().stream().mapToInt(i -> i).max()
+            .orElseThrow(), "restored arms are reserved in a fresh table");
+    }
+}
