@@ -164,6 +164,23 @@ public final class SegmentedThompson {
         match.resolvedFor = this;
     }
 
+    /**
+     * Rebuilds a resolved match from the per-level slots a request resolved earlier (the propensity refresher's
+     * view of a segment), deciding on {@code decidingLevel}; the chain is recomputed from the current counts.
+     */
+    void restore(SegmentMatch match, int[] levelSlots, int decidingLevel) {
+        match.reset(spec);
+        final int levels = spec.levelCount();
+        match.slots[0] = -1;
+        for (int level = 1; level < levels; level++) {
+            final int slot = level < levelSlots.length ? levelSlots[level] : -1;
+            match.slots[level] = slot >= 0 && store.state(slot) == SegmentStore.READY ? slot : -1;
+        }
+        match.decidingLevel = match.slots[decidingLevel] >= 0 ? decidingLevel : 0;
+        buildChain(match);
+        match.resolvedFor = this;
+    }
+
     private static boolean carries(SegmentMatch match, int[] attributes) {
         for (int a : attributes) {
             if (match.valueHashes[a] == ContextKeys.ABSENT) {
