@@ -21,11 +21,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * The regret simulator: {@code java -jar bandits.jar regret|drift [options]}. See {@code docs/bandits.md}.
+ * The simulator: {@code java -jar bandits.jar regret|drift|plot|contextual [options]}. See {@code docs/bandits.md}.
  */
 @Command(name = "bandits", mixinStandardHelpOptions = true,
     description = "Regret simulator for the Arbiter bandit policies (same policy and PosteriorTable code as the server).",
-    subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class, SimulatorCli.Plot.class})
+    subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class, SimulatorCli.Plot.class,
+        ContextualCommand.class})
 public final class SimulatorCli implements Runnable {
 
     public static void main(String[] args) {
