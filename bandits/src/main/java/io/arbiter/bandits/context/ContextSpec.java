@@ -228,7 +228,8 @@ public final class ContextSpec {
 
         public ContextSpec build() {
             if (attributes.size() > MAX_ATTRIBUTES) {
-                throw new IllegalArgumentException("at most " + MAX_ATTRIBUTES + " attributes, got " + attributes.size());
+                throw new IllegalArgumentException("at most " + MAX_ATTRIBUTES + " attributes, got "
+                    + attributes.size());
             }
             if (new LinkedHashSet<>(attributes).size() != attributes.size()) {
                 throw new IllegalArgumentException("attributes must be distinct: " + attributes);

@@ -137,6 +137,9 @@ public final class SegmentPropensities {
             throw new IllegalStateException("resolve the match with this model first");
         }
         eligible.requireUsableFor(arms);
+        if (!eligible.contains(position)) {
+            throw new IllegalArgumentException("position " + position + " is not eligible");
+        }
         Draws found = null;
         for (int c = 0; c < match.chainLength && found == null; c++) {
             final int level = match.chain[c];

@@ -136,6 +136,18 @@ public final class LinearModelTable implements AutoCloseable {
     }
 
     /**
+     * A table on the Java heap: the same layout, ring and atomics as {@link #allocateDirect}, cheap to create (for
+     * concurrency tests that make millions of them).
+     */
+    public static LinearModelTable allocateHeap(int dimension, int variants, int ringCapacity, double lambda,
+                                                double noiseVariance, int refactorEvery) {
+        final long length = check(dimension, variants, ringCapacity, lambda, noiseVariance, refactorEvery);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) length]);
+        initialise(buffer, dimension, variants, ringCapacity, lambda, noiseVariance);
+        return new LinearModelTable(buffer, null, false, refactorEvery);
+    }
+
+    /**
      * Opens the table in {@code file}, creating it if it does not exist. An existing file keeps its own variant
      * capacity, ring, lambda and noise variance (its statistics were built with them) but must have the requested
      * dimension. Observations left in its ring are applied by the next {@link #applyPendingObservations}.
@@ -444,6 +456,11 @@ public final class LinearModelTable implements AutoCloseable {
         }
     }
 
+    /** The offset of the variant's published copy (acquire: pairs with the applier's release of the flip). */
+    private int publishedCopy(int rec) {
+        return rec + LinearModelDescriptor.copyOffset(d, (int) buffer.getLongAcquire(rec + ACTIVE_OFFSET));
+    }
+
     /**
      * Reads the published posterior of a variant for {@code features}: {@code into[0] = x . mu},
      * {@code into[1] = x' A^-1 x} (multiply by {@link #noiseVariance()} for the score's variance). Any thread;
@@ -458,7 +475,7 @@ public final class LinearModelTable implements AutoCloseable {
         final int n = features.nonZeroCount;
         final double[] v = features.values;
         while (true) {
-            final int copy = rec + LinearModelDescriptor.copyOffset(d, (int) buffer.getLongAcquire(rec + ACTIVE_OFFSET));
+            final int copy = publishedCopy(rec);
             final long sequence = buffer.getLongAcquire(copy + SEQUENCE_OFFSET);
             if ((sequence & 1) != 0) {
                 Thread.onSpinWait();
@@ -495,7 +512,7 @@ public final class LinearModelTable implements AutoCloseable {
     public long copyPublished(int ordinal, double[] mean, double[] covariance) {
         final int rec = record(ordinal);
         while (true) {
-            final int copy = rec + LinearModelDescriptor.copyOffset(d, (int) buffer.getLongAcquire(rec + ACTIVE_OFFSET));
+            final int copy = publishedCopy(rec);
             final long sequence = buffer.getLongAcquire(copy + SEQUENCE_OFFSET);
             if ((sequence & 1) != 0) {
                 Thread.onSpinWait();

@@ -177,6 +177,6 @@ public abstract class ThompsonPolicy implements Policy {
     public abstract double sampleStatistics(double weight, double rewardSum, double squareSum, Workspace workspace,
                                             int memoSlot);
 
-    /** The posterior mean of the mean reward given sufficient statistics (same arguments as {@link #sampleStatistics}). */
+    /** The posterior mean of the mean reward given sufficient statistics (arguments as {@link #sampleStatistics}). */
     public abstract double meanOfStatistics(double weight, double rewardSum, double squareSum);
 }

@@ -1,5 +1,7 @@
 package io.arbiter.bandits.sim;
 
+import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -186,7 +188,7 @@ final class Digits {
      */
     double ridgeCrossValidatedAccuracy(int folds, double lambda, long seed) {
         final int[] fold = new int[rows()];
-        final io.arbiter.bandits.random.Xoroshiro128PlusPlus rng = new io.arbiter.bandits.random.Xoroshiro128PlusPlus(seed);
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
         for (int r = 0; r < rows(); r++) {
             fold[r] = r % folds;
         }

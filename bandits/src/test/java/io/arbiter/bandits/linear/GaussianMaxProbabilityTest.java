@@ -23,7 +23,7 @@ class GaussianMaxProbabilityTest {
     }
 
     /**
-     * Against brute-force Monte Carlo (10^6 joint draws per case, seeded), 60 random cases of 2-10 scores with means
+     * Against brute-force Monte Carlo (500,000 joint draws per case, seeded), 40 random cases of 2-10 scores with means
      * and spreads over several orders of magnitude (including near-deterministic scores, where the integrand has a
      * near-step): every probability within the stated bound 1/(2Q) plus 5 Monte-Carlo standard errors (false-failure
      * rate below 6e-7 per probability for a fresh seed; deterministic here).
@@ -31,10 +31,9 @@ class GaussianMaxProbabilityTest {
     @Test
     void probabilitiesMatchBruteForceWithinTheStatedBound() {
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(1234);
-        final int draws = 1_000_000;
+        final int draws = 500_000;
         double worst = 0;
-        double worstRelativeToBound = 0;
-        for (int c = 0; c < 60; c++) {
+        for (int c = 0; c < 40; c++) {
             final int k = 2 + rng.nextInt(9);
             final double[] means = new double[k];
             final double[] spreads = new double[k];
@@ -70,7 +69,6 @@ class GaussianMaxProbabilityTest {
                     "case " + c + ", position " + j + ": " + p + " vs brute force " + truth);
                 assertTrue(p >= GaussianMaxProbability.FLOOR);
                 worst = Math.max(worst, error);
-                worstRelativeToBound = Math.max(worstRelativeToBound, (error - 5 * se) / GaussianMaxProbability.ERROR_BOUND);
                 sum += p;
             }
             assertEquals(1.0, sum, eligible.count() * GaussianMaxProbability.ERROR_BOUND);

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LinearConcurrencyTest {
     static final long SEED = 77;
     static final int PRODUCERS = 3;
-    static final int OFFERS = 30_000;
+    static final int OFFERS = 15_000;
     static final int VARIANTS = 4;
     static final int D = 8;
     static final double LAMBDA = 1.0;
