@@ -75,7 +75,6 @@ public final class LinearModelTable implements AutoCloseable {
     private final int ringCapacity;
     private final double lambda;
     private final double noiseVariance;
-    private final int bOffset;
     private final int covarianceOffset;
     private final int meanOffset;
     private final int copyLength;
@@ -83,11 +82,9 @@ public final class LinearModelTable implements AutoCloseable {
     private final boolean wasCleanlyClosed;
     private boolean closed;
 
-    // Writer-owned scratch (the applier thread only).
+    // Writer-owned (the applier thread only).
     private final double[] x;
-    private final double[] covX;
-    private final double[] precision;
-    private final double[] factor;
+    private final CopyAlgebra algebra;
     private final MessageHandler applier = this::applyMessage;
     private long headAtRead;
 
@@ -100,7 +97,6 @@ public final class LinearModelTable implements AutoCloseable {
         this.ringCapacity = buffer.getInt(RING_CAPACITY_OFFSET);
         this.lambda = buffer.getDouble(LAMBDA_OFFSET);
         this.noiseVariance = buffer.getDouble(NOISE_VARIANCE_OFFSET);
-        this.bOffset = LinearModelDescriptor.bOffset(d);
         this.covarianceOffset = LinearModelDescriptor.covarianceOffset(d);
         this.meanOffset = LinearModelDescriptor.meanOffset(d);
         this.copyLength = LinearModelDescriptor.copyLength(d);
@@ -109,9 +105,7 @@ public final class LinearModelTable implements AutoCloseable {
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(buffer,
             (int) LinearModelDescriptor.ringOffset(d, variants), ringCapacity + RingBufferDescriptor.TRAILER_LENGTH));
         this.x = new double[d];
-        this.covX = new double[d];
-        this.precision = new double[d * d];
-        this.factor = new double[d * d];
+        this.algebra = new CopyAlgebra(buffer, d);
         buffer.putLongRelease(CLEAN_CLOSE_OFFSET, 0);
     }
 
@@ -338,122 +332,20 @@ public final class LinearModelTable implements AutoCloseable {
         buffer.putLongRelease(target + SEQUENCE_OFFSET, sequence + 1);
         VarHandle.storeStoreFence(); // the odd sequence is visible before any of the data stores below
         buffer.putBytes(target + 8, buffer, source + 8, copyLength - 8);
-        update(target, features, reward);
+        algebra.rankOneUpdate(target, features, reward);
         buffer.putLong(target + COUNT_OFFSET, buffer.getLong(target + COUNT_OFFSET) + 1);
         buffer.putLong(target + LAST_POSITION_OFFSET, position);
         final long since = buffer.getLong(target + SINCE_REFACTOR_OFFSET) + 1;
         if (since >= refactorEvery) {
-            refactor(target);
+            algebra.refactor(target);
             buffer.putLong(target + SINCE_REFACTOR_OFFSET, 0);
         } else {
             buffer.putLong(target + SINCE_REFACTOR_OFFSET, since);
         }
-        updateMean(target);
+        algebra.updateMean(target);
         buffer.putLongRelease(target + SEQUENCE_OFFSET, sequence + 2); // release: the data before the even sequence
         buffer.putLongRelease(rec + ACTIVE_OFFSET, 1 - active); // release: readers that flip see a finished copy
         buffer.putLongRelease(APPLIED_OFFSET, buffer.getLong(APPLIED_OFFSET) + 1);
-    }
-
-    private int at(int copy, int region, int i, int j) {
-        return copy + region + 8 * (i * d + j);
-    }
-
-    /** A += x x', b += r x, and the Sherman–Morrison update of the covariance, in the copy at {@code copy}. */
-    private void update(int copy, double[] features, double reward) {
-        for (int i = 0; i < d; i++) {
-            final double xi = features[i];
-            if (xi == 0.0) {
-                continue;
-            }
-            final int bi = copy + bOffset + 8 * i;
-            buffer.putDouble(bi, buffer.getDouble(bi) + reward * xi);
-            for (int j = 0; j < d; j++) {
-                final double xj = features[j];
-                if (xj != 0.0) {
-                    final int a = at(copy, PRECISION_OFFSET, i, j);
-                    buffer.putDouble(a, buffer.getDouble(a) + xi * xj);
-                }
-            }
-        }
-        double quadratic = 0.0;
-        for (int i = 0; i < d; i++) {
-            double sum = 0.0;
-            for (int j = 0; j < d; j++) {
-                final double xj = features[j];
-                if (xj != 0.0) {
-                    sum += buffer.getDouble(at(copy, covarianceOffset, i, j)) * xj;
-                }
-            }
-            covX[i] = sum;
-            quadratic += features[i] * sum;
-        }
-        final double scale = 1.0 / (1.0 + quadratic);
-        for (int i = 0; i < d; i++) {
-            for (int j = i; j < d; j++) { // symmetric: compute the upper triangle once, mirror it
-                final double value = buffer.getDouble(at(copy, covarianceOffset, i, j)) - covX[i] * covX[j] * scale;
-                buffer.putDouble(at(copy, covarianceOffset, i, j), value);
-                buffer.putDouble(at(copy, covarianceOffset, j, i), value);
-            }
-        }
-    }
-
-    private void updateMean(int copy) {
-        for (int i = 0; i < d; i++) {
-            double sum = 0.0;
-            for (int j = 0; j < d; j++) {
-                sum += buffer.getDouble(at(copy, covarianceOffset, i, j)) * buffer.getDouble(copy + bOffset + 8 * j);
-            }
-            buffer.putDouble(copy + meanOffset + 8 * i, sum);
-        }
-    }
-
-    /** covariance = A^-1 by Cholesky (A = L L', A^-1 = L^-T L^-1); O(d^3), every refactorEvery observations. */
-    private void refactor(int copy) {
-        for (int i = 0; i < d * d; i++) {
-            precision[i] = buffer.getDouble(copy + PRECISION_OFFSET + 8 * i);
-        }
-        final double[] l = factor;
-        java.util.Arrays.fill(l, 0.0);
-        for (int j = 0; j < d; j++) {
-            double s = precision[j * d + j];
-            for (int k = 0; k < j; k++) {
-                s -= l[j * d + k] * l[j * d + k];
-            }
-            if (!(s > 0)) {
-                return; // not positive definite (cannot happen with lambda > 0): keep the rank-one covariance
-            }
-            final double diagonal = Math.sqrt(s);
-            l[j * d + j] = diagonal;
-            for (int i = j + 1; i < d; i++) {
-                double t = precision[i * d + j];
-                for (int k = 0; k < j; k++) {
-                    t -= l[i * d + k] * l[j * d + k];
-                }
-                l[i * d + j] = t / diagonal;
-            }
-        }
-        final double[] inverse = precision; // reuse: L^-1, lower triangular
-        java.util.Arrays.fill(inverse, 0.0);
-        for (int j = 0; j < d; j++) {
-            inverse[j * d + j] = 1.0 / l[j * d + j];
-            for (int i = j + 1; i < d; i++) {
-                double s = 0.0;
-                for (int k = j; k < i; k++) {
-                    s += l[i * d + k] * inverse[k * d + j];
-                }
-                inverse[i * d + j] = -s / l[i * d + i];
-            }
-        }
-        for (int i = 0; i < d; i++) {
-            for (int j = i; j < d; j++) {
-                double s = 0.0;
-                for (int k = j; k < d; k++) {
-                    s += inverse[k * d + i] * inverse[k * d + j];
-                }
-                buffer.putDouble(at(copy, covarianceOffset, i, j), s);
-                buffer.putDouble(at(copy, covarianceOffset, j, i), s);
-            }
-        }
     }
 
     /** The offset of the variant's published copy (acquire: pairs with the applier's release of the flip). */
@@ -487,9 +379,9 @@ public final class LinearModelTable implements AutoCloseable {
                 final int i = nz[p];
                 final double xi = v[i];
                 mean += xi * buffer.getDouble(copy + meanOffset + 8 * i);
-                double row = 0.5 * xi * buffer.getDouble(at(copy, covarianceOffset, i, i));
+                double row = 0.5 * xi * buffer.getDouble(algebra.at(copy, covarianceOffset, i, i));
                 for (int q = p + 1; q < n; q++) {
-                    row += v[nz[q]] * buffer.getDouble(at(copy, covarianceOffset, i, nz[q]));
+                    row += v[nz[q]] * buffer.getDouble(algebra.at(copy, covarianceOffset, i, nz[q]));
                 }
                 quadratic += xi * row;
             }
@@ -521,7 +413,7 @@ public final class LinearModelTable implements AutoCloseable {
             for (int i = 0; i < d; i++) {
                 mean[i] = buffer.getDouble(copy + meanOffset + 8 * i);
                 for (int j = 0; j < d; j++) {
-                    covariance[i * d + j] = buffer.getDouble(at(copy, covarianceOffset, i, j));
+                    covariance[i * d + j] = buffer.getDouble(algebra.at(copy, covarianceOffset, i, j));
                 }
             }
             final long count = buffer.getLong(copy + COUNT_OFFSET);
