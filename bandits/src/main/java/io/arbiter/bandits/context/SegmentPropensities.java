@@ -137,8 +137,9 @@ public final class SegmentPropensities {
             throw new IllegalStateException("resolve the match with this model first");
         }
         eligible.requireUsableFor(arms);
-        if (!eligible.contains(position)) {
-            throw new IllegalArgumentException("position " + position + " is not eligible");
+        if (!eligible.contains(position) || memo.counts[0].length < arms) {
+            throw new IllegalArgumentException("position " + position + " must be eligible and the memo sized for "
+                + arms + " variants");
         }
         Draws found = null;
         for (int c = 0; c < match.chainLength && found == null; c++) {
