@@ -88,8 +88,8 @@ public final class LinearModelTable implements AutoCloseable {
     private final MessageHandler applier = this::applyMessage;
     private long headAtRead;
 
-    private LinearModelTable(AtomicBuffer buffer, MappedByteBuffer mapped, boolean wasCleanlyClosed,
-                             int refactorEvery) {
+    private LinearModelTable(AtomicBuffer buffer, AtomicBuffer ringBuffer, MappedByteBuffer mapped,
+                             boolean wasCleanlyClosed, int refactorEvery) {
         this.buffer = buffer;
         this.mapped = mapped;
         this.d = buffer.getInt(DIMENSION_OFFSET);
@@ -102,7 +102,7 @@ public final class LinearModelTable implements AutoCloseable {
         this.copyLength = LinearModelDescriptor.copyLength(d);
         this.refactorEvery = refactorEvery;
         this.wasCleanlyClosed = wasCleanlyClosed;
-        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(buffer,
+        this.ring = new ManyToOneRingBuffer(ringBuffer != null ? ringBuffer : new UnsafeBuffer(buffer,
             (int) LinearModelDescriptor.ringOffset(d, variants), ringCapacity + RingBufferDescriptor.TRAILER_LENGTH));
         this.x = new double[d];
         this.algebra = new CopyAlgebra(buffer, d);
@@ -126,19 +126,22 @@ public final class LinearModelTable implements AutoCloseable {
         final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned((int) length,
             LinearModelDescriptor.CACHE_LINE_LENGTH));
         initialise(buffer, dimension, variants, ringCapacity, lambda, noiseVariance);
-        return new LinearModelTable(buffer, null, false, refactorEvery);
+        return new LinearModelTable(buffer, null, null, false, refactorEvery);
     }
 
     /**
-     * A table on the Java heap: the same layout, ring and atomics as {@link #allocateDirect}, cheap to create (for
-     * concurrency tests that make millions of them).
+     * A table whose records are on the Java heap: the same layout and atomics as {@link #allocateDirect}, cheap to
+     * create (for concurrency tests that make millions of them). Its ring is a small direct buffer of its own: Agrona
+     * refuses to vouch for the alignment of a ring in a {@code byte[]} (the garbage collector may move it).
      */
     public static LinearModelTable allocateHeap(int dimension, int variants, int ringCapacity, double lambda,
                                                 double noiseVariance, int refactorEvery) {
         final long length = check(dimension, variants, ringCapacity, lambda, noiseVariance, refactorEvery);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) length]);
         initialise(buffer, dimension, variants, ringCapacity, lambda, noiseVariance);
-        return new LinearModelTable(buffer, null, false, refactorEvery);
+        final UnsafeBuffer ring = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+            ringCapacity + RingBufferDescriptor.TRAILER_LENGTH, LinearModelDescriptor.CACHE_LINE_LENGTH));
+        return new LinearModelTable(buffer, ring, null, false, refactorEvery);
     }
 
     /**
@@ -159,7 +162,7 @@ public final class LinearModelTable implements AutoCloseable {
                 IoUtil.unmap(existing);
                 throw e;
             }
-            final LinearModelTable table = new LinearModelTable(buffer, existing,
+            final LinearModelTable table = new LinearModelTable(buffer, null, existing,
                 buffer.getLongAcquire(CLEAN_CLOSE_OFFSET) == 1, refactorEvery);
             table.ring.unblock(); // a producer that died between claiming and committing would stall the ring
             return table;
@@ -168,7 +171,7 @@ public final class LinearModelTable implements AutoCloseable {
         final UnsafeBuffer buffer = new UnsafeBuffer(created);
         initialise(buffer, dimension, variants, ringCapacity, lambda, noiseVariance);
         created.force();
-        return new LinearModelTable(buffer, created, false, refactorEvery);
+        return new LinearModelTable(buffer, null, created, false, refactorEvery);
     }
 
     private static long check(int dimension, int variants, int ringCapacity, double lambda, double noiseVariance,
