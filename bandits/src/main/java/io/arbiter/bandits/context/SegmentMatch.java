@@ -18,6 +18,8 @@ public final class SegmentMatch {
     /** The back-off chain of the last choice: the deciding level first, the root last. */
     final int[] chain = new int[MAX_LEVELS];
     int chainLength;
+    /** Per chain position: the segment's first block ({@code count << 32 | firstArm}), read once per request. */
+    final long[] chainFirstBlock = new long[MAX_LEVELS];
     int decidingLevel;
     boolean fellBack;
     ContextSpec spec;

@@ -412,6 +412,15 @@ public final class SegmentStore implements AutoCloseable {
     }
 
     /**
+     * The first block of a {@link #READY} segment as {@code count << 32 | firstArm} (it never changes once published,
+     * so a request may keep it while it reads the segment's variants); 0 when the segment is not ready.
+     */
+    public long firstBlock(int slot) {
+        final long block = index.getLongAcquire(entry(slot) + BLOCK_0_OFFSET);
+        return block > 0 ? block : 0L;
+    }
+
+    /**
      * Like {@link #arm}, but a variant beyond the segment's blocks gets a new block (claimed by CAS; the claimer
      * allocates and publishes it). Returns -1, and counts it, when the record cannot be had right now: the segment or
      * the block is still being made ({@link #skippedPending()}), or the blocks or the arm table are exhausted

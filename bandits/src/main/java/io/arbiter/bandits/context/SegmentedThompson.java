@@ -3,6 +3,7 @@ package io.arbiter.bandits.context;
 import io.arbiter.bandits.policy.EligibleSet;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.random.SplitMix64;
 import io.arbiter.bandits.table.PosteriorTable;
 
 import java.util.Objects;
@@ -237,6 +238,9 @@ public final class SegmentedThompson {
             level = parent;
         }
         match.chainLength = n;
+        for (int c = 0; c < n - 1; c++) {
+            match.chainFirstBlock[c] = store.firstBlock(match.slots[match.chain[c]]);
+        }
     }
 
     private void requireResolved(SegmentMatch match) {
@@ -291,7 +295,8 @@ public final class SegmentedThompson {
         final double[] s = match.statistics;
         effectiveStatistics(match, position, workspace, nowMillis, s);
         final int deciding = match.decidingLevel;
-        final int memoSlot = deciding == 0 ? rootArms[position] : match.slots[deciding] * 67 + ordinals[position];
+        final int memoSlot = deciding == 0 ? rootArms[position]
+            : (int) SplitMix64.mix((long) match.slots[deciding] << 16 | ordinals[position]);
         return policy.sampleStatistics(s[0], s[1], s[2], workspace, memoSlot);
     }
 
@@ -306,7 +311,9 @@ public final class SegmentedThompson {
         final int ordinal = ordinals[position];
         policy.readStatistics(rootTable, rootArms[position], nowMillis, workspace, into, 0);
         for (int c = match.chainLength - 2; c >= 0; c--) {
-            final int arm = store.arm(match.slots[match.chain[c]], ordinal);
+            final long first = match.chainFirstBlock[c]; // most ordinals are in the first block: no index read
+            final int arm = ordinal < (int) (first >>> 32) ? (int) first + ordinal
+                : store.arm(match.slots[match.chain[c]], ordinal);
             if (arm >= 0) {
                 policy.readStatistics(segmentArms, arm, nowMillis, workspace, into, 3);
             } else {
