@@ -20,6 +20,8 @@ public final class FeatureVector {
     final double[] spreads;
     /** Scratch for one variant's (mean, quadratic form) while scoring. */
     final double[] moments = new double[2];
+    /** Scratch of the propensity's quadrature. */
+    final double[] quadrature = new double[GaussianMaxProbability.NODES];
 
     /**
      * @param maxDimension the largest d of any model it is used with, 1..64

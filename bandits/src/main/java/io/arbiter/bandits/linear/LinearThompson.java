@@ -108,7 +108,7 @@ public final class LinearThompson {
      * allocation-free.
      */
     public double propensity(FeatureVector x, EligibleSet eligible, int position) {
-        return GaussianMaxProbability.probabilityOfMax(x.means, x.spreads, eligible, position);
+        return GaussianMaxProbability.probabilityOfMax(x.means, x.spreads, eligible, position, x.quadrature);
     }
 
     /**
