@@ -76,7 +76,17 @@ public final class ContextKeys {
      * @return a non-zero key
      */
     public static long segmentKey(long experimentKey, long levelKey, long[] valueHashes, int[] attributes) {
-        long key = step(experimentKey, levelKey);
+        return segmentKey(levelSeed(experimentKey, levelKey), valueHashes, attributes);
+    }
+
+    /** The part of a segment key shared by all segments of one level of one experiment (models precompute it). */
+    static long levelSeed(long experimentKey, long levelKey) {
+        return step(experimentKey, levelKey);
+    }
+
+    /** {@link #segmentKey(long, long, long[], int[])} from a precomputed {@link #levelSeed}. */
+    static long segmentKey(long levelSeed, long[] valueHashes, int[] attributes) {
+        long key = levelSeed;
         for (int a : attributes) {
             key = step(key, valueHashes[a]);
         }

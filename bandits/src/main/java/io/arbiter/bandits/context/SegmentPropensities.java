@@ -133,8 +133,8 @@ public final class SegmentPropensities {
      */
     public double propensity(SegmentMatch match, EligibleSet eligible, int position, PropensityMemo memo,
                              long nowMillis) {
-        if (match.resolvedFor != model) {
-            throw new IllegalStateException("resolve the match with this model first");
+        if (match.resolvedFor != model || match.chainLength == 0) {
+            throw new IllegalStateException("resolve the match with this model (resolve, not resolveForUpdate) first");
         }
         eligible.requireUsableFor(arms);
         if (!eligible.contains(position) || memo.counts[0].length < arms) {

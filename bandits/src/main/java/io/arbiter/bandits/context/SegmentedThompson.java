@@ -48,6 +48,8 @@ public final class SegmentedThompson {
     private final int variantOrdinals;
     private final double priorStrength;
     private final boolean countsSuccesses;
+    /** Per level, the experiment-and-level part of its segment keys. */
+    private final long[] levelSeeds;
 
     /**
      * @param experimentId    the experiment's id (its key prefixes all its segment keys)
@@ -82,6 +84,10 @@ public final class SegmentedThompson {
         this.variantOrdinals = variantOrdinals;
         this.priorStrength = spec.priorStrength();
         this.countsSuccesses = policy.countsSuccesses();
+        this.levelSeeds = new long[spec.levelCount()];
+        for (int level = 0; level < levelSeeds.length; level++) {
+            levelSeeds[level] = ContextKeys.levelSeed(experimentKey, spec.levelKey(level));
+        }
     }
 
     public ContextSpec spec() {
@@ -140,8 +146,7 @@ public final class SegmentedThompson {
             if (!carries(match, attributes)) {
                 continue;
             }
-            final long key = ContextKeys.segmentKey(experimentKey, spec.levelKey(level), match.valueHashes,
-                attributes);
+            final long key = ContextKeys.segmentKey(levelSeeds[level], match.valueHashes, attributes);
             final int slot = create && spec.maxSegments() > 0
                 ? store.findOrCreate(experimentKey, spec.levelKey(level), key, variantOrdinals, spec.maxSegments())
                 : store.find(key);
@@ -162,6 +167,34 @@ public final class SegmentedThompson {
         match.fellBack = refused;
         match.decidingLevel = finest(match, levels);
         buildChain(match);
+        match.resolvedFor = this;
+    }
+
+    /**
+     * The reward path's lookup: finds the segments the decision matched (one per level whose attributes the match
+     * carries; never creates), without choosing a deciding level or a back-off chain, which {@link #update} does not
+     * need. The match then serves {@link #update} only. Allocation-free.
+     *
+     * @param match reset for this model's spec, with the decision's value hashes set
+     */
+    public void resolveForUpdate(SegmentMatch match) {
+        if (match.spec != spec) {
+            throw new IllegalArgumentException("the match was reset for another spec");
+        }
+        match.slots[0] = -1;
+        for (int level = 1; level < spec.levelCount(); level++) {
+            match.slots[level] = -1;
+            final int[] attributes = spec.levelAttributesShared(level);
+            if (carries(match, attributes)) {
+                final int slot = store.find(ContextKeys.segmentKey(levelSeeds[level], match.valueHashes, attributes));
+                if (slot >= 0 && store.state(slot) == SegmentStore.READY) {
+                    match.slots[level] = slot;
+                }
+            }
+        }
+        match.fellBack = false;
+        match.decidingLevel = 0;
+        match.chainLength = 0; // no chain: choosing with this match is refused
         match.resolvedFor = this;
     }
 
@@ -191,10 +224,13 @@ public final class SegmentedThompson {
         return true;
     }
 
-    /** The finest ready level; ties: most rewards, then the lower level index. 0 (root) when none. */
+    /**
+     * The finest ready level; ties: most rewards, then the lower level index. 0 (root) when none. Rewards are read
+     * only when two candidates tie on order (each read is an index line the request may not have touched yet).
+     */
     private int finest(SegmentMatch match, int levels) {
         int best = 0;
-        long bestRewards = -1;
+        long bestRewards = -1; // -1: not read yet
         for (int level = 1; level < levels; level++) {
             final int slot = match.slots[level];
             if (slot < 0) {
@@ -203,8 +239,11 @@ public final class SegmentedThompson {
             final int order = spec.levelOrder(level);
             if (order > spec.levelOrder(best)) {
                 best = level;
-                bestRewards = store.rewards(slot);
+                bestRewards = -1;
             } else if (order == spec.levelOrder(best)) {
+                if (bestRewards < 0) {
+                    bestRewards = store.rewards(match.slots[best]);
+                }
                 final long rewards = store.rewards(slot);
                 if (rewards > bestRewards) {
                     best = level;
@@ -221,17 +260,25 @@ public final class SegmentedThompson {
         match.chain[n++] = level;
         while (level != 0) {
             int parent = 0;
-            long parentRewards = -1;
+            long parentRewards = -1; // -1: not read yet
             for (int p : spec.levelParentsShared(level)) {
                 final int slot = match.slots[p];
                 if (slot < 0) {
                     continue;
                 }
-                final long rewards = store.rewards(slot);
                 final int order = spec.levelOrder(p);
-                if (order > spec.levelOrder(parent) || order == spec.levelOrder(parent) && rewards > parentRewards) {
+                if (order > spec.levelOrder(parent)) {
                     parent = p;
-                    parentRewards = rewards;
+                    parentRewards = -1;
+                } else if (order == spec.levelOrder(parent) && parent != 0) {
+                    if (parentRewards < 0) {
+                        parentRewards = store.rewards(match.slots[parent]);
+                    }
+                    final long rewards = store.rewards(slot);
+                    if (rewards > parentRewards) {
+                        parent = p;
+                        parentRewards = rewards;
+                    }
                 }
             }
             match.chain[n++] = parent;
@@ -249,6 +296,12 @@ public final class SegmentedThompson {
         }
     }
 
+    private void requireChain(SegmentMatch match) {
+        if (match.resolvedFor != this || match.chainLength == 0) {
+            throw new IllegalStateException("resolve the match with this model (resolve, not resolveForUpdate) first");
+        }
+    }
+
     /**
      * Chooses among the eligible variants from the deciding segment's backed-off posterior: one draw per eligible
      * variant, the largest wins. Does not count the decision ({@link #recordDecision}). Allocation-free.
@@ -258,7 +311,7 @@ public final class SegmentedThompson {
      * @return the chosen position, always eligible
      */
     public int choose(SegmentMatch match, EligibleSet eligible, Workspace workspace, long nowMillis) {
-        requireResolved(match);
+        requireChain(match);
         eligible.requireUsableFor(rootArms.length);
         final double[] scores = workspace.scores();
         final int m = eligible.count();
@@ -276,7 +329,7 @@ public final class SegmentedThompson {
      * @return {@code min(k, eligible.count())}
      */
     public int rank(SegmentMatch match, EligibleSet eligible, int k, Workspace workspace, long nowMillis) {
-        requireResolved(match);
+        requireChain(match);
         eligible.requireUsableFor(rootArms.length);
         final double[] scores = workspace.scores();
         final int m = eligible.count();
@@ -307,7 +360,7 @@ public final class SegmentedThompson {
      */
     public void effectiveStatistics(SegmentMatch match, int position, Workspace workspace, long nowMillis,
                                     double[] into) {
-        requireResolved(match);
+        requireChain(match);
         final int ordinal = ordinals[position];
         policy.readStatistics(rootTable, rootArms[position], nowMillis, workspace, into, 0);
         for (int c = match.chainLength - 2; c >= 0; c--) {
@@ -371,7 +424,8 @@ public final class SegmentedThompson {
      * its root arm and ordinal rather than a position, so a reward for a variant retired since its decision still
      * lands. Lock-free, allocation-free.
      *
-     * @param match   reset with the decision's value hashes and resolved with {@code create = false}
+     * @param match   reset with the decision's value hashes and resolved with {@link #resolveForUpdate} (or
+     *                {@link #resolve} without creating)
      * @param rootArm the variant's arm in the root table
      * @param ordinal the variant's ordinal
      * @param reward  any finite value (0/1 for the Bernoulli model)

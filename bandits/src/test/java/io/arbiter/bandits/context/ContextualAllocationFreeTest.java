@@ -83,7 +83,7 @@ class ContextualAllocationFreeTest {
                     final double p = propensities.propensity(match, eligible, chosen, memo, now);
                     reward.reset(spec).valueHash(0, match.valueHash(0)).valueHash(1, match.valueHash(1))
                         .valueHash(2, match.valueHash(2));
-                    model.resolve(reward, false);
+                    model.resolveForUpdate(reward);
                     model.update(reward, arms[chosen], chosen, (i & 3) == 0 ? 1.0 : 0.0, now);
                     return chosen + model.rank(match, eligible, 3, workspace, now) + (long) (p * 1000);
                 });

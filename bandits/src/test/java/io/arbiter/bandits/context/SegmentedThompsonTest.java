@@ -291,6 +291,26 @@ class SegmentedThompsonTest {
     }
 
     @Test
+    void theRewardPathFindsTheDecisionsSegmentsAndNothingElse() {
+        final SegmentedThompson model = model(spec(50), new BetaBernoulliThompson(), 2);
+        request(model, "mobile", "DE", true);
+        final int[] slots = {match.slot(1), match.slot(2), match.slot(3)};
+        final SegmentMatch reward = new SegmentMatch().reset(model.spec()).valueHash(0, match.valueHash(0))
+            .valueHash(1, match.valueHash(1));
+        model.resolveForUpdate(reward);
+        assertArrayEquals(slots, new int[] {reward.slot(1), reward.slot(2), reward.slot(3)});
+        model.update(reward, 0, 0, 1.0, 0);
+        assertEquals(1, store.rewards(slots[2]));
+        assertEquals(1, root.trials(0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> model.choose(reward, workspace.eligible().all(2), workspace, 0), "no back-off chain: no choice");
+        final SegmentMatch unknown = new SegmentMatch().reset(model.spec()).value(0, "tv");
+        model.resolveForUpdate(unknown);
+        assertEquals(-1, unknown.slot(1), "never creates");
+        assertEquals(3, store.segments());
+    }
+
+    @Test
     void rewardsNeverCreateSegments() {
         final SegmentedThompson model = model(spec(50), new BetaBernoulliThompson(), 2);
         request(model, "mobile", "DE", false);

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code choose}: the decide path: reset, three attribute values hashed from strings, resolve (find or create
  *       the 4 segments), choose among all 10 variants (finest segment, back-off chain, 10 Beta draws).</li>
  *   <li>{@code chooseEligible}: the same with 7 of the 10 variants eligible.</li>
- *   <li>{@code update}: the reward path: reset from the decision's value hashes, resolve without creating, record
- *       the reward at the root and in the 4 matched segments.</li>
+ *   <li>{@code update}: the reward path: reset from the decision's value hashes, find the 4 matched segments
+ *       ({@code resolveForUpdate}), record the reward at the root and in each.</li>
  *   <li>{@code propensityAll}, {@code propensityEligible}: the cached propensity of the choice (all variants; 7 of
  *       10, memo hits after the first pass).</li>
  *   <li>{@code refreshOneSegment}: the background cost of one segment's draws (M = 4,096, 10 variants).</li>
@@ -135,7 +135,7 @@ public class SegmentBenchmark {
         final int c = context();
         final long[] h = hashes[c];
         reward.reset(model.spec()).valueHash(0, h[0]).valueHash(1, h[1]).valueHash(2, h[2]);
-        model.resolve(reward, false);
+        model.resolveForUpdate(reward);
         final int v = c % VARIANTS;
         model.update(reward, model.rootArm(v), v, (c & 15) == 0 ? 1.0 : 0.0, now);
         return v;
