@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * writer of the entry table, which it republishes copy-on-write; an entry's draws are replaced by a volatile write
  * of a new immutable object).
  *
- * <p><b>Cost.</b> A refresh of one segment draws {@code M x variants} samples and ranks each draw: about 1-2 ms for
+ * <p><b>Cost.</b> A refresh of one segment draws {@code M x variants} samples and ranks each draw: about 2 ms for
  * M = 4,096 and 10 variants (docs/BENCHMARKS.md). A read among all variants is one array load; among a restricted
  * set, one pass over the {@code M} rankings the first time the set meets those draws (a few microseconds), then a
  * {@link PropensityMemo} hit. Memory per cached segment: {@code M x min(variants, 64)} bytes (40 KB for 10).

@@ -12,9 +12,10 @@ import io.arbiter.bandits.policy.EligibleSet;
  * {@code 1 / (2Q)} = 0.0039 (Koksma–Hlawka: {@code g} has variation at most 1 and the midpoints have star
  * discrepancy {@code 1/(2Q)}), whatever the means and spreads; for smooth {@code g} the error is far smaller (second
  * order). {@link #phi} is a cubic Hermite interpolation of a table of {@code Phi} and {@code phi} at steps of 1/32
- * on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, {@code Phi} of 0 or 1 beyond). Cost: {@code Q (|E| - 1)} table
- * lookups, about 1-3 µs for 10 eligible variants (docs/BENCHMARKS.md). Results below {@value #FLOOR} are reported
- * as {@value #FLOOR}: never 0 for a variant that can be chosen.
+ * on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, within 10<sup>-17</sup> of 0 or 1 beyond). Cost: at most
+ * {@code Q (|E| - 1)} interpolations (nodes and competitors that cannot change the product are skipped), 5-10 µs
+ * for 10 close eligible variants (docs/BENCHMARKS.md, series K). Results below {@value #FLOOR} are reported as
+ * {@value #FLOOR}: never 0 for a variant that can be chosen.
  */
 public final class GaussianMaxProbability {
     /** Quadrature nodes Q. */
