@@ -61,7 +61,7 @@ public final class ContextKeys {
      */
     static long levelKey(long[] sortedNameHashes) {
         long key = LEVEL_SEED;
-        for (long h : sortedNameHashes) {
+        for (final long h : sortedNameHashes) {
             key = step(key, h);
         }
         return nonZero(key);
@@ -87,7 +87,7 @@ public final class ContextKeys {
     /** {@link #segmentKey(long, long, long[], int[])} from a precomputed {@link #levelSeed}. */
     static long segmentKey(long levelSeed, long[] valueHashes, int[] attributes) {
         long key = levelSeed;
-        for (int a : attributes) {
+        for (final int a : attributes) {
             key = step(key, valueHashes[a]);
         }
         return nonZero(key);

@@ -99,9 +99,9 @@ public final class ContextSpec {
     }
 
     private static boolean isSubset(int[] small, int[] large) {
-        for (int a : small) {
+        for (final int a : small) {
             boolean found = false;
-            for (int b : large) {
+            for (final int b : large) {
                 found |= a == b;
             }
             if (!found) {
@@ -234,7 +234,7 @@ public final class ContextSpec {
             if (new LinkedHashSet<>(attributes).size() != attributes.size()) {
                 throw new IllegalArgumentException("attributes must be distinct: " + attributes);
             }
-            for (String a : attributes) {
+            for (final String a : attributes) {
                 if (a == null || a.isEmpty()) {
                     throw new IllegalArgumentException("attribute names must be non-empty");
                 }
@@ -244,9 +244,9 @@ public final class ContextSpec {
                     + interactionNames.size());
             }
             interactions.clear();
-            for (List<String> names : interactionNames) {
+            for (final List<String> names : interactionNames) {
                 final Set<Integer> set = new LinkedHashSet<>();
-                for (String n : names) {
+                for (final String n : names) {
                     final int index = attributes.indexOf(n);
                     if (index < 0) {
                         throw new IllegalArgumentException("interaction " + names + " names undeclared attribute " + n);

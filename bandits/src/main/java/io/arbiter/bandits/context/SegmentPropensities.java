@@ -269,7 +269,7 @@ public final class SegmentPropensities {
         evictIdle(nowMillis);
         while (System.nanoTime() < deadlineNanos) {
             Entry stalest = null;
-            for (Entry e : live) {
+            for (final Entry e : live) {
                 if (nowMillis - e.draws.refreshedAtMillis >= maxAgeMillis
                     && (stalest == null || e.draws.refreshedAtMillis < stalest.draws.refreshedAtMillis)) {
                     stalest = e;
@@ -298,7 +298,7 @@ public final class SegmentPropensities {
         final int slot = requestSlots[requestLevel];
         if (live.size() >= maxEntries) {
             Entry oldest = live.get(0);
-            for (Entry e : live) {
+            for (final Entry e : live) {
                 if (e.lastUsedMillis.get() < oldest.lastUsedMillis.get()) {
                     oldest = e;
                 }
@@ -337,7 +337,7 @@ public final class SegmentPropensities {
     private void republish() {
         final Entry[] fresh = new Entry[table.length];
         final int mask = fresh.length - 1;
-        for (Entry e : live) {
+        for (final Entry e : live) {
             int i = (int) SplitMix64.mix(e.slot) & mask;
             while (fresh[i] != null) {
                 i = (i + 1) & mask;

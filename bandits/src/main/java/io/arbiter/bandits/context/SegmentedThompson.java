@@ -74,7 +74,7 @@ public final class SegmentedThompson {
         if (rootArms.length == 0 || rootArms.length != ordinals.length) {
             throw new IllegalArgumentException("need at least one arm and one ordinal per arm");
         }
-        for (int ordinal : ordinals) {
+        for (final int ordinal : ordinals) {
             if (ordinal < 0 || ordinal >= variantOrdinals) {
                 throw new IllegalArgumentException("ordinal " + ordinal + " outside 0.." + (variantOrdinals - 1));
             }
@@ -216,7 +216,7 @@ public final class SegmentedThompson {
     }
 
     private static boolean carries(SegmentMatch match, int[] attributes) {
-        for (int a : attributes) {
+        for (final int a : attributes) {
             if (match.valueHashes[a] == ContextKeys.ABSENT) {
                 return false;
             }
@@ -261,7 +261,7 @@ public final class SegmentedThompson {
         while (level != 0) {
             int parent = 0;
             long parentRewards = -1; // -1: not read yet
-            for (int p : spec.levelParentsShared(level)) {
+            for (final int p : spec.levelParentsShared(level)) {
                 final int slot = match.slots[p];
                 if (slot < 0) {
                     continue;

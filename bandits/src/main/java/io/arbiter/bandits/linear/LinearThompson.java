@@ -32,7 +32,7 @@ public final class LinearThompson {
         if (ordinals.length == 0) {
             throw new IllegalArgumentException("need at least one variant");
         }
-        for (int ordinal : ordinals) {
+        for (final int ordinal : ordinals) {
             if (ordinal < 0 || ordinal >= table.variantCapacity()) {
                 throw new IllegalArgumentException("ordinal " + ordinal + " outside the table's "
                     + table.variantCapacity() + " variants");

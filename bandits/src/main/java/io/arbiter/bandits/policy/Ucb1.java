@@ -33,7 +33,7 @@ public final class Ucb1 extends IndexPolicy {
 
     private static double logTotal(PosteriorTable table, int[] arms) {
         long total = 0;
-        for (int arm : arms) {
+        for (final int arm : arms) {
             total += table.trials(arm);
         }
         return Math.log(Math.max(1, total));

@@ -10,7 +10,7 @@ final class ContextualReports {
     /** One row per checkpoint, mean ± standard error per policy, for curve {@code curve}. */
     static String table(String title, ContextualRunner r, int curve) {
         final StringBuilder out = new StringBuilder("### ").append(title).append("\n\n| t |");
-        for (String p : r.policies) {
+        for (final String p : r.policies) {
             out.append(' ').append(p).append(" |");
         }
         out.append("\n| ---: |").append(" ---: |".repeat(r.policies.length)).append('\n');
@@ -108,7 +108,7 @@ final class ContextualReports {
     }
 
     private static boolean has(ContextualRunner r, String policy) {
-        for (String p : r.policies) {
+        for (final String p : r.policies) {
             if (p.equals(policy)) {
                 return true;
             }

@@ -132,7 +132,7 @@ final class Digits {
         final double[][] gradient = new double[CLASSES][d];
         final double[] p = new double[CLASSES];
         for (int epoch = 0; epoch < epochs; epoch++) {
-            for (double[] g : gradient) {
+            for (final double[] g : gradient) {
                 java.util.Arrays.fill(g, 0.0);
             }
             for (int r = 0; r < rows(); r++) {
@@ -210,7 +210,7 @@ final class Digits {
     }
 
     private static boolean allTrain(boolean[] train) {
-        for (boolean t : train) {
+        for (final boolean t : train) {
             if (!t) {
                 return false;
             }

@@ -102,7 +102,7 @@ final class SegmentScenario {
 
     int rareCells() {
         int n = 0;
-        for (boolean r : rare) {
+        for (final boolean r : rare) {
             n += r ? 1 : 0;
         }
         return n;

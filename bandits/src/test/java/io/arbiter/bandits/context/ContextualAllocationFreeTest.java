@@ -53,7 +53,7 @@ class ContextualAllocationFreeTest {
 
     @Test
     void segmentDecideUpdateAndPropensitiesAllocateNothing() {
-        for (ThompsonPolicy policy : new ThompsonPolicy[] {new BetaBernoulliThompson(),
+        for (final ThompsonPolicy policy : new ThompsonPolicy[] {new BetaBernoulliThompson(),
             new BetaBernoulliThompson(1, 1, 60_000, 10), new GaussianThompson(0, 0.01, 1, 1, 60_000, 10)}) {
             try (PosteriorTable root = PosteriorTable.allocateDirect(10, 0L);
                  SegmentStore store = SegmentStore.allocateDirect(1024, 4, 10_000, 0L)) {
@@ -99,7 +99,7 @@ class ContextualAllocationFreeTest {
                 arms[i] = table.allocateArm();
             }
             final Workspace workspace = new Workspace(3, 10);
-            for (Policy policy : List.of(new BetaBernoulliThompson(), new Ucb1())) {
+            for (final Policy policy : List.of(new BetaBernoulliThompson(), new Ucb1())) {
                 assertAllocationFree(policy.name() + " eligible", i -> {
                     final EligibleSet eligible = workspace.eligible().none(10).add(i % 10).add((i + 3) % 10);
                     final int chosen = policy.choose(table, arms, eligible, workspace, i);

@@ -42,7 +42,7 @@ class SegmentCreationRaceTest {
                     final int[] order = order(t < 2 ? -1 : SplitMix64.derive(SEED + round, 1000 + t));
                     final Thread thread = new Thread(() -> {
                         awaitQuietly(start);
-                        for (int i : order) {
+                        for (final int i : order) {
                             slots[me][i] = store.findOrCreate(experiment, 5, keys[i], VARIANTS, Integer.MAX_VALUE);
                         }
                     });
@@ -50,7 +50,7 @@ class SegmentCreationRaceTest {
                     thread.start();
                 }
                 start.countDown();
-                for (Thread thread : threads) {
+                for (final Thread thread : threads) {
                     thread.join();
                 }
                 for (int i = 0; i < KEYS; i++) {

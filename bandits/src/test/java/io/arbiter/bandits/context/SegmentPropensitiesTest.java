@@ -70,9 +70,9 @@ class SegmentPropensitiesTest {
         assertEquals(1, propensities.cachedSegments());
         final int[][] sets = {{0, 1, 2, 3}, {0, 2, 3}, {1, 3}, {2}};
         final int n = 200_000;
-        for (int[] set : sets) {
+        for (final int[] set : sets) {
             final EligibleSet eligible = workspace.eligible().none(4);
-            for (int p : set) {
+            for (final int p : set) {
                 eligible.add(p);
             }
             final int[] chosen = new int[4];
@@ -80,7 +80,7 @@ class SegmentPropensitiesTest {
                 chosen[model.choose(match, eligible, workspace, 0)]++;
             }
             final long fallbacks = propensities.parentFallbacks();
-            for (int p : set) {
+            for (final int p : set) {
                 final double truth = chosen[p] / (double) n;
                 final double estimate = propensities.propensity(match, eligible, p, memo, 0);
                 final double sd = Math.sqrt(truth * (1 - truth) * (1.0 / M + 1.0 / n));

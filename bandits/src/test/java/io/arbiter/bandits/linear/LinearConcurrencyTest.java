@@ -80,12 +80,12 @@ class LinearConcurrencyTest {
             applier.start();
             readers.forEach(Thread::start);
             producers.forEach(Thread::start);
-            for (Thread t : producers) {
+            for (final Thread t : producers) {
                 t.join();
             }
             producing.set(false);
             applier.join();
-            for (Thread t : readers) {
+            for (final Thread t : readers) {
                 t.join();
             }
             assertNull(torn.get(), "seed " + SEED + ": a reader saw a torn posterior");

@@ -66,7 +66,7 @@ class LinearModelTableTest {
 
     @Test
     void thePosteriorIsTheRidgeSolutionWithAndWithoutRefactoring() {
-        for (int refactorEvery : new int[] {7, 1_000_000}) {
+        for (final int refactorEvery : new int[] {7, 1_000_000}) {
             final int d = 6;
             try (LinearModelTable table = LinearModelTable.allocateDirect(d, 3, 1 << 16, LAMBDA, 0.25,
                 refactorEvery)) {

@@ -36,7 +36,7 @@ class LinearThompsonTest {
                 policy.update(policy.ordinal(chosen), x, env.nextDouble() < rate(chosen, recency) ? 1.0 : 0.0);
                 table.applyPendingObservations(16);
             }
-            for (double recency : new double[] {0.1, 0.9}) {
+            for (final double recency : new double[] {0.1, 0.9}) {
                 final int best = recency < 0.5 ? 0 : 2;
                 int right = 0;
                 for (int i = 0; i < 1000; i++) {

@@ -42,7 +42,7 @@ class EligibilityPropertyTest {
                 final int[] arms = ThompsonBehaviourTest.identity(n);
                 final EligibleSet eligible = randomSet(workspace.eligible(), n, c, rng);
                 final int k = 1 + rng.nextInt(n + 2);
-                for (Policy policy : policies) {
+                for (final Policy policy : policies) {
                     for (int repeat = 0; repeat < 20; repeat++) {
                         final int chosen = policy.choose(table, arms, eligible, workspace, 1_000L);
                         assertTrue(eligible.contains(chosen), where + ": " + policy.name() + " chose " + chosen);
@@ -133,7 +133,7 @@ class EligibilityPropertyTest {
                 restricted[policy.choose(table, ThompsonBehaviourTest.identity(5), eligible, workspace, 0L)]++;
                 alone[sub[policy.choose(table, sub, workspace, 0L)]]++;
             }
-            for (int arm : sub) {
+            for (final int arm : sub) {
                 final double p = alone[arm] / (double) draws;
                 final double sd = Math.sqrt(2 * p * (1 - p) / draws);
                 assertEquals(p, restricted[arm] / (double) draws, 5 * sd + 1e-9, "arm " + arm);

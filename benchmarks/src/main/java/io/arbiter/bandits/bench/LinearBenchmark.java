@@ -62,7 +62,7 @@ public class LinearBenchmark {
         policy = new LinearThompson(table, ordinals);
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(3);
         vectors = new double[VECTORS][d];
-        for (double[] v : vectors) {
+        for (final double[] v : vectors) {
             v[0] = 1.0;
             for (int i = 1; i < d; i++) {
                 v[i] = rng.nextDouble();
