@@ -79,6 +79,36 @@ public final class BetaBernoulliThompson extends ThompsonPolicy {
         return a / (a + b);
     }
 
+    @Override
+    public boolean countsSuccesses() {
+        return true;
+    }
+
+    @Override
+    public double sampleStatistics(double weight, double rewardSum, double squareSum, Workspace workspace,
+                                   int memoSlot) {
+        final double a = priorAlpha + rewardSum;
+        final double b = priorBeta + Math.max(0.0, weight - rewardSum);
+        if (a >= 1.0 && b >= 1.0) {
+            final int slot = memoSlot & Workspace.MEMO_MASK;
+            if (workspace.memoA[slot] != a || workspace.memoB[slot] != b) {
+                workspace.memoCa[slot] = Samplers.gammaConstant(a, b, true);
+                workspace.memoCb[slot] = Samplers.gammaConstant(a, b, false);
+                workspace.memoA[slot] = a;
+                workspace.memoB[slot] = b;
+            }
+            return Samplers.beta(workspace.rng(), a, b, workspace.memoCa[slot], workspace.memoCb[slot]);
+        }
+        return Samplers.beta(workspace.rng(), a, b);
+    }
+
+    @Override
+    public double meanOfStatistics(double weight, double rewardSum, double squareSum) {
+        final double a = priorAlpha + rewardSum;
+        final double b = priorBeta + Math.max(0.0, weight - rewardSum);
+        return a / (a + b);
+    }
+
     public double priorAlpha() {
         return priorAlpha;
     }

@@ -48,6 +48,35 @@ public final class EpsilonGreedy extends IndexPolicy {
     }
 
     @Override
+    public int choose(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace, long nowMillis) {
+        eligible.requireUsableFor(arms.length);
+        final int m = eligible.count();
+        if (workspace.rng().nextDouble() < epsilon) {
+            return eligible.position(workspace.rng().nextInt(m));
+        }
+        for (int e = 0; e < m; e++) {
+            workspace.scores[e] = empiricalMean(table, arms[eligible.position(e)]);
+        }
+        return eligible.position(Ranking.argMax(workspace.scores, m, workspace.rng()));
+    }
+
+    @Override
+    public void choiceProbabilities(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace,
+                                    long nowMillis, double[] probabilities) {
+        eligible.requireUsableFor(arms.length);
+        final int m = eligible.count();
+        for (int e = 0; e < m; e++) {
+            workspace.scores[e] = empiricalMean(table, arms[eligible.position(e)]);
+        }
+        final double max = Ranking.max(workspace.scores, m);
+        final double greedyShare = (1.0 - epsilon) / Ranking.countMax(workspace.scores, m);
+        java.util.Arrays.fill(probabilities, 0, arms.length, 0.0);
+        for (int e = 0; e < m; e++) {
+            probabilities[eligible.position(e)] = epsilon / m + (workspace.scores[e] == max ? greedyShare : 0.0);
+        }
+    }
+
+    @Override
     public String name() {
         return "egreedy";
     }

@@ -63,14 +63,31 @@ public final class GaussianThompson extends ThompsonPolicy {
             sum = d.rewardSum();
             squares = d.rewardSquareSum();
         }
+        return sampleStatistics(n, sum, squares, workspace, arm);
+    }
+
+    @Override
+    public boolean countsSuccesses() {
+        return false;
+    }
+
+    @Override
+    public double sampleStatistics(double weight, double rewardSum, double squareSum, Workspace workspace,
+                                   int memoSlot) {
+        final double n = weight;
         final double kappaN = kappa0 + n;
-        final double mean = n > 0 ? sum / n : 0.0;
-        final double muN = (kappa0 * mu0 + sum) / kappaN;
+        final double mean = n > 0 ? rewardSum / n : 0.0;
+        final double muN = (kappa0 * mu0 + rewardSum) / kappaN;
         final double aN = a0 + 0.5 * n;
-        final double centred = Math.max(0.0, squares - n * mean * mean);
+        final double centred = Math.max(0.0, squareSum - n * mean * mean);
         final double bN = b0 + 0.5 * centred + kappa0 * n * (mean - mu0) * (mean - mu0) / (2.0 * kappaN);
         final double precision = Samplers.gamma(workspace.rng(), aN) / bN;
         return muN + Samplers.normal(workspace.rng()) / Math.sqrt(kappaN * precision);
+    }
+
+    @Override
+    public double meanOfStatistics(double weight, double rewardSum, double squareSum) {
+        return (kappa0 * mu0 + rewardSum) / (kappa0 + weight);
     }
 
     @Override

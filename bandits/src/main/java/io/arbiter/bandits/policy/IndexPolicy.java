@@ -36,4 +36,26 @@ abstract class IndexPolicy implements Policy {
         }
         return count;
     }
+
+    @Override
+    public int rank(PosteriorTable table, int[] arms, EligibleSet eligible, int k, Workspace workspace,
+                    long nowMillis) {
+        final int first = choose(table, arms, eligible, workspace, nowMillis);
+        final double[] scores = workspace.scores;
+        final int m = eligible.count();
+        for (int e = 0; e < m; e++) {
+            final int position = eligible.position(e);
+            scores[e] = position == first ? Double.POSITIVE_INFINITY : empiricalMean(table, arms[position]);
+        }
+        final int count = Ranking.topK(scores, m, k, workspace.ranking);
+        Ranking.toPositions(workspace.ranking, count, eligible);
+        for (int r = 0; r < count; r++) {
+            if (workspace.ranking[r] == first) {
+                System.arraycopy(workspace.ranking, 0, workspace.ranking, 1, r);
+                workspace.ranking[0] = first;
+                break;
+            }
+        }
+        return count;
+    }
 }

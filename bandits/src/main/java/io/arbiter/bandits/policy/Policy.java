@@ -38,6 +38,25 @@ public interface Policy {
     int rank(PosteriorTable table, int[] arms, int k, Workspace workspace, long nowMillis);
 
     /**
+     * Like {@link #choose(PosteriorTable, int[], Workspace, long)}, restricted to the eligible positions: the answer is
+     * always in {@code eligible}, distributed as the policy's choice among those arms alone.
+     *
+     * @param eligible describes {@code arms.length} positions and holds at least one
+     * @return a position in {@code arms} that {@code eligible} contains
+     */
+    int choose(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace, long nowMillis);
+
+    /**
+     * Like {@link #rank(PosteriorTable, int[], int, Workspace, long)}, restricted to the eligible positions: the slate
+     * holds {@code min(k, eligible.count())} distinct eligible positions, the first distributed as
+     * {@link #choose(PosteriorTable, int[], EligibleSet, Workspace, long)}'s answer.
+     *
+     * @param k slate size, at least 1
+     * @return the number of ranked positions
+     */
+    int rank(PosteriorTable table, int[] arms, EligibleSet eligible, int k, Workspace workspace, long nowMillis);
+
+    /**
      * Records a reward for the arm at table index {@code arm}. Thread-safe (the table's atomic update).
      *
      * @param table     the table holding the arm
@@ -60,6 +79,13 @@ public interface Policy {
      */
     void choiceProbabilities(PosteriorTable table, int[] arms, Workspace workspace, long nowMillis,
                              double[] probabilities);
+
+    /**
+     * Like {@link #choiceProbabilities(PosteriorTable, int[], Workspace, long, double[])} for the choice restricted to
+     * {@code eligible}: positions outside it get 0, the eligible ones sum to 1.
+     */
+    void choiceProbabilities(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace,
+                             long nowMillis, double[] probabilities);
 
     /** A short stable name ("thompson", "ucb1", ...). */
     String name();

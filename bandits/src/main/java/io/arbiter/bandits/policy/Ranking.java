@@ -46,6 +46,13 @@ final class Ranking {
         return count;
     }
 
+    /** Replaces the first {@code count} entries of {@code ranking} (indices into the eligible set) by arm positions. */
+    static void toPositions(int[] ranking, int count, EligibleSet eligible) {
+        for (int r = 0; r < count; r++) {
+            ranking[r] = eligible.position(ranking[r]);
+        }
+    }
+
     /** Number of positions whose score equals the maximum of {@code scores[0..n)}. */
     static int countMax(double[] scores, int n) {
         double max = Double.NEGATIVE_INFINITY;

@@ -1,5 +1,6 @@
 package io.arbiter.bandits.policy;
 
+import io.arbiter.bandits.table.DecayedSums;
 import io.arbiter.bandits.table.PosteriorTable;
 
 /**
@@ -94,6 +95,31 @@ public abstract class ThompsonPolicy implements Policy {
     }
 
     @Override
+    public int choose(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace, long nowMillis) {
+        eligible.requireUsableFor(arms.length);
+        final double[] scores = workspace.scores;
+        final int m = eligible.count();
+        for (int e = 0; e < m; e++) {
+            scores[e] = sample(table, arms[eligible.position(e)], workspace, nowMillis);
+        }
+        return eligible.position(Ranking.argMax(scores, m, workspace.rng()));
+    }
+
+    @Override
+    public int rank(PosteriorTable table, int[] arms, EligibleSet eligible, int k, Workspace workspace,
+                    long nowMillis) {
+        eligible.requireUsableFor(arms.length);
+        final double[] scores = workspace.scores;
+        final int m = eligible.count();
+        for (int e = 0; e < m; e++) {
+            scores[e] = sample(table, arms[eligible.position(e)], workspace, nowMillis);
+        }
+        final int count = Ranking.topK(scores, m, k, workspace.ranking);
+        Ranking.toPositions(workspace.ranking, count, eligible);
+        return count;
+    }
+
+    @Override
     public void update(PosteriorTable table, int arm, double reward, long nowMillis) {
         table.recordReward(arm, reward, nowMillis, halfLifeMillis);
     }
@@ -110,4 +136,68 @@ public abstract class ThompsonPolicy implements Policy {
             probabilities[i] /= propensityDraws;
         }
     }
+
+    @Override
+    public void choiceProbabilities(PosteriorTable table, int[] arms, EligibleSet eligible, Workspace workspace,
+                                    long nowMillis, double[] probabilities) {
+        final int n = arms.length;
+        java.util.Arrays.fill(probabilities, 0, n, 0.0);
+        for (int draw = 0; draw < propensityDraws; draw++) {
+            probabilities[choose(table, arms, eligible, workspace, nowMillis)] += 1.0;
+        }
+        for (int i = 0; i < n; i++) {
+            probabilities[i] /= propensityDraws;
+        }
+    }
+
+    /**
+     * Reads an arm's sufficient statistics as this policy's model uses them into {@code into[at..at+3)}: the weight
+     * (number of rewards, or their decayed weight with a half-life), the reward sum (for Beta–Bernoulli without a
+     * half-life: the number of rewards equal to 1) and the sum of squared rewards. Contextual models combine these
+     * across segments (back-off) and draw with {@link #sampleStatistics}.
+     *
+     * @param into at least {@code at + 3} long
+     */
+    public final void readStatistics(PosteriorTable table, int arm, long nowMillis, Workspace workspace,
+                                     double[] into, int at) {
+        if (halfLifeMillis == 0) {
+            if (countsSuccesses()) {
+                final long successes = table.successes(arm); // before trials: trials are incremented first
+                into[at] = table.trials(arm);
+                into[at + 1] = successes;
+                into[at + 2] = successes;
+            } else {
+                into[at] = table.trials(arm);
+                into[at + 1] = table.rewardSum(arm);
+                into[at + 2] = table.rewardSquareSum(arm);
+            }
+            return;
+        }
+        final DecayedSums d = workspace.decayed;
+        table.readDecayed(arm, nowMillis, halfLifeMillis, d);
+        into[at] = d.weight();
+        into[at + 1] = d.rewardSum();
+        into[at + 2] = d.rewardSquareSum();
+    }
+
+    /**
+     * Whether the reward sum of {@link #readStatistics} counts successes, so that it must stay within
+     * {@code [0, weight]} when statistics are combined (Beta–Bernoulli); reward sums of other models may be any real.
+     */
+    public abstract boolean countsSuccesses();
+
+    /**
+     * One draw from this policy's posterior given (possibly fractional) sufficient statistics on top of its prior.
+     *
+     * @param weight    observations, at least 0
+     * @param rewardSum sum of rewards (successes for Beta–Bernoulli, within {@code [0, weight]})
+     * @param squareSum sum of squared rewards, at least 0
+     * @param memoSlot  any int: the slot of the workspace's constants memo to use (draws are exact whatever it is;
+     *                  a slot that stays with one posterior from call to call saves work)
+     */
+    public abstract double sampleStatistics(double weight, double rewardSum, double squareSum, Workspace workspace,
+                                            int memoSlot);
+
+    /** The posterior mean of the mean reward given sufficient statistics (arguments as {@link #sampleStatistics}). */
+    public abstract double meanOfStatistics(double weight, double rewardSum, double squareSum);
 }

@@ -13,6 +13,7 @@ public final class Workspace {
     final int[] ranking;
     final int[] ties;
     final DecayedSums decayed = new DecayedSums();
+    private final EligibleSet eligible;
 
     /*
      * Memo of the Gamma constants of recent Beta draws, direct-mapped by table arm index (see
@@ -40,6 +41,7 @@ public final class Workspace {
         this.scores = new double[maxArms];
         this.ranking = new int[maxArms];
         this.ties = new int[maxArms];
+        this.eligible = new EligibleSet(maxArms);
         java.util.Arrays.fill(memoA, Double.NaN);
         java.util.Arrays.fill(memoB, Double.NaN);
     }
@@ -52,6 +54,47 @@ public final class Workspace {
     /** The largest arm set this workspace can serve. */
     public int maxArms() {
         return scores.length;
+    }
+
+    /**
+     * This workspace's reusable eligible set (sized {@link #maxArms()}): reset it per request with
+     * {@link EligibleSet#all} or {@link EligibleSet#none} and pass it to the eligible-aware policy methods.
+     */
+    public EligibleSet eligible() {
+        return eligible;
+    }
+
+    /**
+     * The scratch score array (length {@link #maxArms()}) for models outside this package that score arms themselves
+     * (the contextual models): fill {@code scores()[0..n)}, then {@link #argMaxOfScores} or {@link #rankScores}.
+     */
+    public double[] scores() {
+        return scores;
+    }
+
+    /**
+     * The index of the largest of {@code scores()[0..n)}, exact ties broken uniformly at random.
+     *
+     * @param n 1..maxArms
+     */
+    public int argMaxOfScores(int n) {
+        return Ranking.argMax(scores, n, rng);
+    }
+
+    /**
+     * Ranks {@code scores()[0..n)}: leaves the indices of the {@code k} largest, largest first, for {@link #ranked}.
+     *
+     * @param n 1..maxArms
+     * @param k at least 1
+     * @return {@code min(k, n)}
+     */
+    public int rankScores(int n, int k) {
+        return Ranking.topK(scores, n, k, ranking);
+    }
+
+    /** Replaces entry {@code rank} of the last ranking (models map score indices back to arm positions). */
+    public void setRanked(int rank, int position) {
+        ranking[rank] = position;
     }
 
     /**

@@ -123,6 +123,15 @@ final class Reports {
      * clipped at the top and marked "off scale" in the legend.
      */
     static String svg(String title, long[] ts, String[] names, double[][] mean, double[] bound, boolean logX) {
+        return svg(title, ts, names, mean, bound, "Lai-Robbins bound", logX, "mean cumulative regret", true);
+    }
+
+    /**
+     * The general form: {@code bound} (dashed) is labelled {@code boundLabel}, the y axis {@code yLabel}; with
+     * {@code clip} false every series is drawn in full (for curves that do not grow linearly, such as rewards).
+     */
+    static String svg(String title, long[] ts, String[] names, double[][] mean, double[] bound, String boundLabel,
+                      boolean logX, String yLabel, boolean clip) {
         final int width = 680;
         final int height = 420;
         final int left = 70;
@@ -144,7 +153,7 @@ final class Reports {
         double yMax = bound != null ? bound[last] : 0;
         final boolean[] offScale = new boolean[names.length];
         for (int s = 0; s < names.length; s++) {
-            offScale[s] = reference > 0 && mean[s][last] > 5 * reference;
+            offScale[s] = clip && reference > 0 && mean[s][last] > 5 * reference;
             if (!offScale[s]) {
                 for (final double v : mean[s]) {
                     yMax = Math.max(yMax, v);
@@ -187,7 +196,7 @@ final class Reports {
         out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">t (steps%s)</text>%n",
             left + plotW / 2, height - 12, logX ? ", log scale" : ""));
         out.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" "
-            + "text-anchor=\"middle\">mean cumulative regret</text>%n", top + plotH / 2, top + plotH / 2));
+            + "text-anchor=\"middle\">%s</text>%n", top + plotH / 2, top + plotH / 2, escape(yLabel)));
         final int series = names.length + (bound != null ? 1 : 0);
         for (int s = 0; s < series; s++) {
             final boolean isBound = s == names.length;
@@ -206,7 +215,7 @@ final class Reports {
             out.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                 + "stroke=\"%s\" stroke-width=\"2\"%s/>%n", left + plotW + 10, ly, left + plotW + 34, ly, colour,
                 dash));
-            final String label = isBound ? "Lai-Robbins bound" : names[s] + (offScale[s] ? " (off scale)" : "");
+            final String label = isBound ? boundLabel : names[s] + (offScale[s] ? " (off scale)" : "");
             out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>%n", left + plotW + 40,
                 ly + 4, escape(label)));
         }

@@ -21,14 +21,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * The regret simulator: {@code java -jar bandits.jar regret|drift [options]}. See {@code docs/bandits.md}. The
- * off-policy evaluation study: {@code evaluation-study}, see {@code docs/evaluation.md}.
+ * The simulator: {@code java -jar bandits.jar regret|drift|plot|contextual|evaluation-study [options]}. See
+ * {@code docs/bandits.md} and, for the off-policy evaluation study, {@code docs/evaluation.md}.
  */
 @Command(name = "bandits", mixinStandardHelpOptions = true,
     description = "Regret simulator for the Arbiter bandit policies (same policy and PosteriorTable code as the "
             + "server).",
     subcommands = {SimulatorCli.Regret.class, SimulatorCli.Drift.class, SimulatorCli.Plot.class,
-        EvaluationStudyCommand.class})
+        ContextualCommand.class, EvaluationStudyCommand.class})
 public final class SimulatorCli implements Runnable {
 
     public static void main(String[] args) {

@@ -188,6 +188,27 @@ public final class PosteriorTable implements AutoCloseable {
         }
     }
 
+    /**
+     * Claims {@code count} consecutive unused arm records (lock-free), or none when they do not fit.
+     *
+     * @param count 1..capacity
+     * @return the first claimed arm, or -1 when fewer than {@code count} records are left (nothing is claimed)
+     */
+    public int tryAllocateArms(int count) {
+        if (count <= 0 || count > capacity) {
+            throw new IllegalArgumentException("count must be in 1.." + capacity + ", was " + count);
+        }
+        while (true) {
+            final long allocated = buffer.getLongAcquire(ARMS_ALLOCATED_OFFSET);
+            if (allocated + count > capacity) {
+                return -1;
+            }
+            if (buffer.compareAndSetLong(ARMS_ALLOCATED_OFFSET, allocated, allocated + count)) {
+                return (int) allocated;
+            }
+        }
+    }
+
     /** Number of arms claimed so far, 0 to {@code capacity()}. */
     public int armsAllocated() {
         return (int) buffer.getLongAcquire(ARMS_ALLOCATED_OFFSET);

@@ -1,0 +1,177 @@
+package io.arbiter.bandits.linear;
+
+import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LinearModelTableTest {
+    static final double LAMBDA = 2.0;
+
+    /** The ridge posterior computed directly: A = lambda I + X'X, mean = A^-1 X'y, covariance A^-1. */
+    static final class Direct {
+        final int d;
+        final double[][] a;
+        final double[] b;
+
+        Direct(int d, double lambda) {
+            this.d = d;
+            this.a = new double[d][d];
+            this.b = new double[d];
+            for (int i = 0; i < d; i++) {
+                a[i][i] = lambda;
+            }
+        }
+
+        void add(double[] x, double y) {
+            for (int i = 0; i < d; i++) {
+                b[i] += y * x[i];
+                for (int j = 0; j < d; j++) {
+                    a[i][j] += x[i] * x[j];
+                }
+            }
+        }
+
+        double[][] inverse() {
+            return new org.apache.commons.math3.linear.LUDecomposition(
+                new org.apache.commons.math3.linear.Array2DRowRealMatrix(a)).getSolver().getInverse().getData();
+        }
+
+        double[] mean() {
+            final double[][] inv = inverse();
+            final double[] m = new double[d];
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    m[i] += inv[i][j] * b[j];
+                }
+            }
+            return m;
+        }
+    }
+
+    static void randomFeatures(Xoroshiro128PlusPlus rng, FeatureVector x, int d, double[] copy) {
+        x.clear(d);
+        for (int i = 0; i < d; i++) {
+            final double v = rng.nextInt(3) == 0 ? 0.0 : rng.nextDouble() * 2 - 1; // a third of entries zero
+            x.set(i, v);
+            copy[i] = v;
+        }
+    }
+
+    @Test
+    void thePosteriorIsTheRidgeSolutionWithAndWithoutRefactoring() {
+        for (final int refactorEvery : new int[] {7, 1_000_000}) {
+            final int d = 6;
+            try (LinearModelTable table = LinearModelTable.allocateDirect(d, 3, 1 << 16, LAMBDA, 0.25,
+                refactorEvery)) {
+                final Direct direct = new Direct(d, LAMBDA);
+                final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(9);
+                final FeatureVector x = new FeatureVector(d, 3);
+                final double[] copy = new double[d];
+                for (int n = 0; n < 2000; n++) {
+                    randomFeatures(rng, x, d, copy);
+                    final double y = 0.3 * copy[0] - 0.7 * copy[2] + 0.1 * rng.nextDouble();
+                    assertTrue(table.offerObservation(1, x, y));
+                    direct.add(copy, y);
+                    if (n % 100 == 99) {
+                        table.applyPendingObservations(1000);
+                    }
+                }
+                final double[] mean = new double[d];
+                final double[] covariance = new double[d * d];
+                assertEquals(2000, table.copyPublished(1, mean, covariance));
+                final double[] expectedMean = direct.mean();
+                final double[][] expectedCovariance = direct.inverse();
+                for (int i = 0; i < d; i++) {
+                    assertEquals(expectedMean[i], mean[i], 1e-9, "mean " + i + ", refactorEvery " + refactorEvery);
+                    for (int j = 0; j < d; j++) {
+                        assertEquals(expectedCovariance[i][j], covariance[i * d + j], 1e-12);
+                    }
+                }
+                final double[] m = new double[2];
+                randomFeatures(rng, x, d, copy);
+                table.moments(1, x, m);
+                double xm = 0;
+                double q = 0;
+                for (int i = 0; i < d; i++) {
+                    xm += copy[i] * mean[i];
+                    for (int j = 0; j < d; j++) {
+                        q += copy[i] * covariance[i * d + j] * copy[j];
+                    }
+                }
+                assertEquals(xm, m[0], 1e-12);
+                assertEquals(q, m[1], 1e-12);
+                assertEquals(0, table.copyPublished(0, mean, covariance), "other variants untouched");
+                assertEquals(1.0 / LAMBDA, covariance[0]);
+                assertEquals(2000, table.applied());
+            }
+        }
+    }
+
+    @Test
+    void anObservationAlreadyAppliedIsNotAppliedAgain() {
+        try (LinearModelTable table = LinearModelTable.allocateDirect(2, 1, 1024, 1.0, 1.0, 100)) {
+            final double[] x = {1.0, 0.0};
+            table.apply(0, x, 1.0, 10);
+            table.apply(0, x, 1.0, 10); // the same ring position again, as after a crash before the head moved
+            table.apply(0, x, 1.0, 5);
+            table.apply(0, x, 1.0, 11);
+            assertEquals(2, table.copyPublished(0, new double[2], new double[4]));
+        }
+    }
+
+    @Test
+    void aFullRingRefusesAndCounts() {
+        try (LinearModelTable table = LinearModelTable.allocateDirect(8, 1, 1024, 1.0, 1.0, 100)) {
+            final FeatureVector x = new FeatureVector(8, 1).clear(8).set(0, 1.0);
+            int accepted = 0;
+            while (table.offerObservation(0, x, 1.0)) {
+                accepted++;
+            }
+            assertEquals(1024 / 88, accepted, "88-byte records (8 header + 16 + 64) in a 1 KB ring");
+            assertEquals(1, table.rejected());
+            assertEquals(accepted, table.applyPendingObservations(10_000));
+            assertTrue(table.offerObservation(0, x, 1.0));
+        }
+    }
+
+    @Test
+    void aMappedModelKeepsItsPosteriorAndItsQueuedObservationsAcrossRestart(@TempDir Path dir) {
+        final Path file = dir.resolve("linear.model");
+        final int d = 4;
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(4);
+        final FeatureVector x = new FeatureVector(d, 2);
+        final double[] copy = new double[d];
+        final Direct direct = new Direct(d, 1.0);
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 2, 1 << 14, 1.0, 0.5, 50)) {
+            for (int n = 0; n < 100; n++) {
+                randomFeatures(rng, x, d, copy);
+                table.offerObservation(1, x, n % 3);
+                direct.add(copy, n % 3);
+            }
+            assertEquals(60, table.applyPendingObservations(60));
+            assertFalse(table.wasCleanlyClosed());
+        }
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 9, 1 << 10, 3.0, 9.0, 50)) {
+            assertTrue(table.wasCleanlyClosed());
+            assertEquals(2, table.variantCapacity(), "an existing file keeps its sizes and prior");
+            assertEquals(0.5, table.noiseVariance());
+            final double[] mean = new double[d];
+            final double[] covariance = new double[d * d];
+            assertEquals(60, table.copyPublished(1, mean, covariance));
+            assertEquals(40, table.applyPendingObservations(1000), "the queued observations survived");
+            assertEquals(100, table.copyPublished(1, mean, covariance));
+            final double[] expected = direct.mean();
+            for (int i = 0; i < d; i++) {
+                assertEquals(expected[i], mean[i], 1e-9);
+            }
+        }
+        assertThrows(IllegalStateException.class, () -> LinearModelTable.mapFile(file, 5, 2, 1 << 14, 1, 1, 50));
+    }
+}
