@@ -102,7 +102,9 @@ class FuzzIntegrationTest {
             final String valid = rewardPath
                 ? "{\"decisionId\":\"" + tokens.get(random.nextInt(tokens.size())) + "\",\"reward\":"
                     + (random.nextBoolean() ? "1" : "0") + "}"
-                : "{\"experiment\":\"hero\",\"unit\":\"u" + i + "\",\"count\":" + (1 + random.nextInt(3)) + "}";
+                : "{\"experiment\":\"hero\",\"unit\":\"u" + i + "\",\"count\":" + (1 + random.nextInt(3))
+                    + (random.nextBoolean() ? "" : ",\"context\":{\"device\":\"mobile\",\"country\":\"DE\"},"
+                        + "\"features\":{\"recency\":3.5},\"eligible\":[\"A\",\"B\"],\"exclude\":[\"B\"]") + "}";
             final byte[] body = mutate(valid, random);
             final HttpResponse<String> response = server.post(path, "application/json", body);
             final String context = "seed " + seed + ", request " + i + " to " + path + ": "
