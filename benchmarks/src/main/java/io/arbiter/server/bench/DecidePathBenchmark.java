@@ -125,6 +125,50 @@ public class DecidePathBenchmark {
         registry.publish(experiment);
     }
 
+    /**
+     * Outside JMH: per path, the thread's CPU time per call over {@code args[0]} calls (default 200,000) after as many
+     * warm-up calls, and the wall-time percentiles of single calls. On a shared, overloaded machine the CPU time is
+     * the steadier figure: it leaves out the time the thread waited for a core.
+     */
+    public static void main(String[] args) throws Exception {
+        final int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        final DecidePathBenchmark b = new DecidePathBenchmark();
+        b.setUp();
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final String[] names = {"plain", "segments", "segmentsEligible", "linear"};
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < names.length; k++) {
+                for (int i = 0; i < n; i++) {
+                    call(b, k);
+                }
+                final long[] wall = new long[n];
+                final long cpu0 = threads.getCurrentThreadCpuTime();
+                final long bytes0 = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    final long t0 = System.nanoTime();
+                    call(b, k);
+                    wall[i] = System.nanoTime() - t0;
+                }
+                final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
+                final double bytes = (threads.getCurrentThreadAllocatedBytes() - bytes0) / (double) n;
+                java.util.Arrays.sort(wall);
+                System.out.printf(java.util.Locale.ROOT, "round %d %-17s cpu %8.0f ns/op  wall p50 %7.0f ns  p99 %8.0f"
+                        + " ns  p99.9 %8.0f ns  %6.0f B/op%n", round, names[k], cpu, (double) wall[n / 2],
+                    (double) wall[(int) (n * 0.99)], (double) wall[(int) (n * 0.999)], bytes);
+            }
+        }
+    }
+
+    private static String call(DecidePathBenchmark b, int k) throws Exception {
+        return switch (k) {
+            case 0 -> b.plain();
+            case 1 -> b.segments();
+            case 2 -> b.segmentsEligible();
+            default -> b.linear();
+        };
+    }
+
     @Benchmark
     public String plain() throws Exception {
         return handler.decide(plainBody);
