@@ -242,6 +242,9 @@ public final class ExperimentRegistry {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
             }
+            if (experiment.segments().spec().attributeCount() > 0) {
+                segmentStore.clearDecayed(experiment.segments().experimentKey()); // the segments' too
+            }
         }
         final Map<String, Experiment> next = new HashMap<>(experiments);
         next.put(experiment.id(), experiment);
