@@ -48,6 +48,8 @@ public final class ServerConfig {
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
     public final ConfigReader bidding;
+    /** The {@code history} section, read by the dashboard's history settings. */
+    public final ConfigReader history;
     public final JsonArray experiments;
     public final JsonArray campaigns;
 
@@ -92,6 +94,7 @@ public final class ServerConfig {
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");
+        history = root.section("history");
         experiments = root.array("experiments");
         campaigns = root.array("campaigns");
         root.finish();
