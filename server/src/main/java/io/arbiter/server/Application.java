@@ -19,6 +19,7 @@ import io.arbiter.server.personalisation.PersonalisationModule;
 import io.arbiter.server.pg.Database;
 import io.arbiter.server.token.SignedTokens;
 import io.arbiter.server.token.TokenSecrets;
+import io.arbiter.server.ui.UiModule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -90,6 +91,7 @@ public final class Application {
         modules.add(new OpsModule(metrics, pipeline, started::get));
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
             clock));
+        modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"

@@ -88,17 +88,6 @@ public final class HttpVerticle extends VerticleBase {
             module.declareRoutes(table);
         }
         routes = table.routes();
-        // after every cross-origin route's own: a preflight anywhere else is refused, a plain OPTIONS gets 405/404
-        router.options().handler(ctx -> {
-            final String allowed = AllowedMethods.of(router, ctx.normalizedPath());
-            if (allowed.isEmpty()) {
-                notFound(ctx, errors);
-            } else if (Cors.isPreflight(ctx.request())) {
-                Cors.refusePreflight(ctx, errors);
-            } else {
-                notAllowed(ctx, errors, allowed);
-            }
-        });
         router.errorHandler(404, ctx -> notFound(ctx, errors));
         router.errorHandler(405, ctx -> notAllowed(ctx, errors, AllowedMethods.of(router, ctx.normalizedPath())));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));

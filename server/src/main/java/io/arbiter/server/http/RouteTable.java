@@ -1,5 +1,6 @@
 package io.arbiter.server.http;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -107,9 +108,7 @@ public final class RouteTable {
         final boolean crossOrigin = Objects.requireNonNull(exposure) == Exposure.CROSS_ORIGIN;
         hot.post(path, new HotRoute(handler, wrapper, crossOrigin ? cors : null, errors));
         routes.add(new Route(HttpMethod.POST, path, endpoint, Access.PUBLIC, exposure, true));
-        if (crossOrigin) {
-            preflight(path);
-        }
+        options(path, crossOrigin);
         return this;
     }
 
@@ -129,17 +128,35 @@ public final class RouteTable {
             }
         });
         routes.add(new Route(method, path, endpoint, access, exposure, false));
-        if (crossOrigin) {
-            preflight(path);
-        }
+        options(path, crossOrigin);
         return this;
     }
 
-    /** Answers preflights ({@code OPTIONS}) on a cross-origin route's path, once per path. */
-    private void preflight(String path) {
-        if (preflightPaths.add(path)) {
-            router.options(path).handler(ctx -> cors.preflight(ctx, errors));
+    /**
+     * {@code OPTIONS} on a route's path, once per path: a cross-origin route's preflights are answered
+     * ({@link Cors#preflight}); a same-origin route's are refused with a 403 that says why, and a plain
+     * {@code OPTIONS} there gets the 405 with {@code Allow} it always had.
+     */
+    private void options(String path, boolean crossOrigin) {
+        if (!preflightPaths.add(path)) {
+            return;
         }
+        if (crossOrigin) {
+            router.options(path).handler(ctx -> cors.preflight(ctx, errors));
+            return;
+        }
+        router.options(path).handler(ctx -> {
+            if (Cors.isPreflight(ctx.request())) {
+                Cors.refusePreflight(ctx, errors);
+                return;
+            }
+            final String allowed = AllowedMethods.of(router, ctx.normalizedPath());
+            if (!allowed.isEmpty()) {
+                ctx.response().putHeader("Allow", allowed);
+            }
+            errors.respond(ctx, new ApiException(405, "method OPTIONS is not allowed on " + ctx.request().path()
+                + (allowed.isEmpty() ? "" : ": use " + allowed)));
+        });
     }
 
     /** Every route declared so far, in order. */
