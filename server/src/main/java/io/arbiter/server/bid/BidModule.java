@@ -111,6 +111,13 @@ public final class BidModule implements Module {
     public Future<Void> loadCampaigns(JsonArray configured) {
         return store.loadAll().compose(stored -> {
             for (final JsonObject definition : stored) {
+                if (CampaignSpec.legacyNative(definition)) {
+                    LOG.log(System.Logger.Level.WARNING, "bidder: campaign '" + definition.getString("id")
+                        + "' has a native creative with fixed markup (\"native\": true); its assets were read from "
+                        + "the markup. Declare them (\"native\": {\"title\", \"images\", \"data\", \"link\"}, "
+                        + "docs/bidding.md) with PUT /v1/campaigns/{id}; a markup that is not a native response "
+                        + "stops the start");
+                }
                 registry.publish(registry.restore(definition));
             }
             Future<Void> chain = Future.succeededFuture();
