@@ -80,10 +80,12 @@ public final class Application {
 
         modules.add(await(PersonalisationModule.start(config, table, database.pool(), pipeline, signer, metrics,
             clock, seeds.nextLong())));
-        modules.add(await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table, database.pool(),
-            pipeline, signer, metrics, clock)));
+        final BidModule bids = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
+            database.pool(), pipeline, signer, metrics, clock));
+        modules.add(bids);
         modules.add(new OpsModule(metrics, pipeline, started::get));
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        bids.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
             + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "

@@ -22,7 +22,8 @@ public final class BidResponseWriter {
     private static final String CONVERSION = "{{CONVERSION_URL}}";
     private static final String IMPRESSION = "{{IMPRESSION_URL}}";
 
-    private final String base;
+    private final NoticeBase noticeBase;
+    private String base;
     private final String seat;
     private final StringBuilder out = new StringBuilder(2048);
     private final StringBuilder scratch = new StringBuilder(512);
@@ -30,13 +31,18 @@ public final class BidResponseWriter {
     private final int[] choice = new int[NativeRequest.MAX_ASSETS];
 
     public BidResponseWriter(String noticeBaseUrl, String seat) {
-        this.base = noticeBaseUrl;
+        this(NoticeBase.fixed(noticeBaseUrl), seat);
+    }
+
+    public BidResponseWriter(NoticeBase noticeBase, String seat) {
+        this.noticeBase = noticeBase;
         this.seat = seat;
     }
 
     public String write(BidRequest request, Bidder.Bids bids) {
         final StringBuilder o = out;
         o.setLength(0);
+        base = noticeBase.get();
         o.append("{\"id\":");
         string(o, request.id);
         o.append(",\"bidid\":\"").append(Long.toHexString(bids.get(0).nonce)).append('"');
