@@ -24,6 +24,8 @@ public final class ServerConfig {
     public static final Path DEFAULT_FILE = Path.of("config", "server.json");
 
     public final String httpHost;
+    /** The host name exchanges and browsers reach this server by, or null (see {@code bidding.noticeBaseUrl}). */
+    public final String httpPublicHost;
     public final int httpPort;
     public final int eventLoops;
     public final int maxBodyBytes;
@@ -67,6 +69,7 @@ public final class ServerConfig {
         final ConfigReader root = ConfigReader.of("", merged, ConfigLayers.variables());
         final ConfigReader http = root.section("http");
         httpHost = http.string("host", "0.0.0.0");
+        httpPublicHost = http.optionalString("publicHost");
         httpPort = http.integer("port", 8080, 0, 65535);
         eventLoops = http.integer("eventLoops", 0, 0, 1024);
         maxBodyBytes = http.integer("maxBodyBytes", 65536, 256, 64 << 20);
