@@ -93,6 +93,7 @@ public final class Application {
             clock));
         modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
             + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "

@@ -32,6 +32,7 @@ public final class ConfigLayers {
     private enum Variable {
         HTTP_HOST("http.host", Kind.STRING),
         HTTP_PORT("http.port", Kind.INTEGER),
+        HTTP_PUBLIC_HOST("http.publicHost", Kind.STRING),
         EVENT_LOOPS("http.eventLoops", Kind.INTEGER),
         MAX_BODY_BYTES("http.maxBodyBytes", Kind.INTEGER),
         TLS_CERT("http.tls.certPath", Kind.STRING),
