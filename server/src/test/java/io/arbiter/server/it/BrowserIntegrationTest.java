@@ -299,6 +299,50 @@ class BrowserIntegrationTest {
 
     @Test
     @Order(7)
+    void theClientFallsBackOnATimeoutAndSendsQueuedRewardsWhenThePageIsLeft() throws Exception {
+        driver.get(url("/ui/demo.html"));
+        visible("#hero[data-variant]");
+        final HttpServer silent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        silent.createContext("/", exchange -> {
+            try {
+                Thread.sleep(3_000); // a server that answers too late
+                exchange.sendResponseHeaders(503, -1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                exchange.close();
+            }
+        });
+        silent.start();
+        try {
+            @SuppressWarnings("unchecked")
+            final Map<String, Object> late = (Map<String, Object>) ((JavascriptExecutor) driver).executeAsyncScript(
+                "var done = arguments[arguments.length - 1]; var started = Date.now();"
+                + "arbiter.create({baseUrl: arguments[0], timeoutMs: 300})"
+                + ".decide({experiment: 'hero', unit: 'late', fallback: 'A'})"
+                + ".then(function (d) { d.waited = Date.now() - started; done(d); });",
+                "http://127.0.0.1:" + silent.getAddress().getPort());
+            assertEquals(Boolean.TRUE, late.get("fallback"));
+            assertEquals("A", late.get("variant"));
+            assertTrue(((Number) late.get("waited")).longValue() < 2_500, "did not wait for the server: " + late);
+        } finally {
+            silent.stop(0);
+        }
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> decision = (Map<String, Object>) ((JavascriptExecutor) driver).executeAsyncScript(
+            "var done = arguments[arguments.length - 1];"
+            + "arbiter.decide({experiment: 'hero', unit: 'leaving', timeoutMs: 5000}).then(function (d) {"
+            + "  arbiter.reward(d.decisionId, 1); d.pending = arbiter.pending; done(d); });");
+        assertEquals(Boolean.FALSE, decision.get("fallback"), String.valueOf(decision));
+        assertEquals(1L, ((Number) decision.get("pending")).longValue(), "queued, not sent yet");
+        final String variant = (String) decision.get("variant");
+        final long before = rewardsOf("hero", variant);
+        driver.get(url("/ui/"));
+        awaitRewards("hero", variant, before + 1);
+    }
+
+    @Test
+    @Order(8)
     void theCampaignsPageShowsSpendAgainstTheSchedule() throws Exception {
         signIn();
         driver.get(url("/ui/campaigns.html"));
@@ -312,7 +356,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void everyPageKeepsItsTextAtFourAndAHalfToOneContrast() throws Exception {
         signIn();
         for (final String path : new String[] {"/ui/", "/ui/experiment.html?id=hero", "/ui/campaigns.html",
@@ -357,7 +401,7 @@ class BrowserIntegrationTest {
         "return low;");
 
     @Test
-    @Order(9)
+    @Order(10)
     void postgresAwayIsShownAsDegradedWhileThePageKeepsWorking() throws Exception {
         signIn();
         driver.get(url("/ui/experiment.html?id=hero"));
@@ -382,7 +426,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void withTheAdminApiOffThePageSaysHowToTurnItOn() throws Exception {
         final Vertx vertx = Vertx.vertx();
         try {
