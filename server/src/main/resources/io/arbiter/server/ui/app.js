@@ -208,11 +208,7 @@
       $('token').value = '';
       begin(refresh);
     });
-    if (token()) {
-      begin(refresh);
-    } else {
-      signOut(null);
-    }
+    begin(refresh); // even without a token: an admin API that is off says so before anyone types one
   }
 
   /** Checks the token with one admin call, then shows the page and polls. */
@@ -411,12 +407,12 @@
     // stacked area: cumulative shares, drawn from the top down so each fill covers the ones above it
     var cumulative = [];
     var running = x.map(function () { return 0; });
-    variants.forEach(function (v) {
+    variants.forEach(function (v, k) {
       running = running.map(function (sum, i) {
         var s = history.share[v][i];
         return s === null || sum === null ? null : sum + s;
       });
-      cumulative.push({label: v, values: running.slice(), display: history.share[v]});
+      cumulative.push({label: v, values: running.slice(), display: history.share[v], color: k});
     });
     C.draw('chart-share', {title: 'Traffic share per variant (stacked)', x: x, yRange: [0, 1], fill: true,
       series: cumulative.slice().reverse(), emptyText: empty,
@@ -660,8 +656,8 @@
       el('dt', {text: 'Spent today'}), el('dd', {text: num(h.spentToday, 2) + ' of ' + num(h.dailyBudget, 2) + ' '
         + h.currency}),
       el('dt', {text: 'Remaining today'}), el('dd', {text: num(h.remainingToday, 2) + ' ' + h.currency}),
-      el('dt', {text: 'Remaining budget'}), el('dd', {text: num(h.remainingTotal, 2) + ' of ' + num(h.totalBudget, 2)
-        + ' ' + h.currency}),
+      el('dt', {text: 'Remaining budget'}), el('dd', {text: h.totalBudget > 0 ? num(h.remainingTotal, 2) + ' of '
+        + num(h.totalBudget, 2) + ' ' + h.currency : 'no total limit'}),
       el('dt', {text: 'Bids, wins, win rate'}), el('dd', {text: h.bids + ', ' + h.wins + ', ' + pct(winRate)}),
       el('dt', {text: 'Pacing modifier'}), el('dd', {text: num(s.pacingModifier, 3)})));
     var x = seconds(h.t);
