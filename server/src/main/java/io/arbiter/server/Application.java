@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -69,6 +70,8 @@ public final class Application {
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
+        final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
+            : seeds.nextLong());
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         database = await(Database.open(vertx, config));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
@@ -79,11 +82,11 @@ public final class Application {
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         modules.add(await(PersonalisationModule.start(config, table, database.pool(), pipeline, signer, metrics,
-            clock, seeds.nextLong())));
+            clock, stateSeeds.nextLong())));
         modules.add(await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table, database.pool(),
             pipeline, signer, metrics, clock)));
         modules.add(new OpsModule(metrics, pipeline, started::get));
-        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, stateSeeds.nextLong()));
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
             + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "

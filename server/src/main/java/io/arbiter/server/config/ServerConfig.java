@@ -38,6 +38,14 @@ public final class ServerConfig {
     public final long propensityRefreshMillis;
     public final int propensityDraws;
     public final int maxRewardBatch;
+    /** Seed of the decision-making generators (0: a random one per start); set only for reproducible runs. */
+    public final long randomSeed;
+    /** Off-policy evaluation jobs: average read budget in decision rows per second (0: unthrottled). */
+    public final double evaluationRowsPerSecond;
+    /** Off-policy evaluation jobs: rows per page read from Postgres. */
+    public final int evaluationPageRows;
+    /** Off-policy evaluation jobs: finished jobs kept in memory. */
+    public final int evaluationKeptJobs;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
@@ -79,7 +87,13 @@ public final class ServerConfig {
         propensityRefreshMillis = decisions.millis("propensityRefresh", "PT1S", Duration.ofMillis(1));
         propensityDraws = decisions.integer("propensityDraws", 4000, 100, 1_000_000);
         maxRewardBatch = decisions.integer("maxRewardBatch", 1000, 1, 100_000);
+        randomSeed = decisions.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
         decisions.finish();
+        final ConfigReader evaluation = root.section("evaluation");
+        evaluationRowsPerSecond = evaluation.number("rowsPerSecond", 50_000, 0, 1e9);
+        evaluationPageRows = evaluation.integer("pageRows", 5_000, 100, 100_000);
+        evaluationKeptJobs = evaluation.integer("keptJobs", 100, 1, 10_000);
+        evaluation.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");
         experiments = root.array("experiments");
