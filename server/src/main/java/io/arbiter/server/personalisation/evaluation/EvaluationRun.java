@@ -9,6 +9,7 @@ import io.arbiter.bandits.eval.LoggedDecision;
 import io.arbiter.bandits.eval.OffPolicyEvaluation;
 import io.arbiter.server.outcome.OutcomePipeline;
 import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -42,13 +43,13 @@ import java.util.function.BooleanSupplier;
  * and whose decision id falls in the logged sample, for the evaluation's missing-decision treatment.
  *
  * <p>Each row is weighted {@code 1 / decisionSampleRate} (the rate in force now, taken to hold over the window).
- * Rows whose variant the experiment never had are counted and skipped. The context key is 0 (the decision log carries
- * no context yet).
+ * Rows whose variant the experiment never had are counted and skipped; holdout rows are skipped and counted by the
+ * evaluation. The context key (DR's per-context reward model, the support check) is a hash of the row's context.
  */
 public final class EvaluationRun {
     private static final long QUERY_TIMEOUT_SECONDS = 120;
     private static final String PAGE = "SELECT d.id, d.variant, d.propensity, "
-        + "(extract(epoch FROM d.time) * 1000000)::bigint, r.reward "
+        + "(extract(epoch FROM d.time) * 1000000)::bigint, r.reward, d.flags, d.context::text "
         + "FROM decisions d LEFT JOIN rewards r ON r.decision_id = d.id "
         + "WHERE d.experiment = $1 AND (d.time, d.id) > ($2, $3) AND d.time < $4 "
         + "ORDER BY d.time, d.id LIMIT $5";
@@ -145,8 +146,10 @@ public final class EvaluationRun {
                     continue;
                 }
                 final Double reward = r.getDouble(4);
-                row.set(r.getLong(3) / 1000, 0L, action, r.getDouble(2), reward == null ? 0.0 : reward, weight,
-                    reward == null ? 0 : LoggedDecision.REWARD_OBSERVED);
+                final int flags = (reward == null ? 0 : LoggedDecision.REWARD_OBSERVED)
+                    | ((r.getInteger(5) & DecisionFlags.HOLDOUT) != 0 ? LoggedDecision.HOLDOUT : 0);
+                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), action, r.getDouble(2),
+                    reward == null ? 0.0 : reward, weight, flags);
                 evaluation.add(row);
             }
             progress.update(read, afterTime.toInstant());
@@ -247,6 +250,22 @@ public final class EvaluationRun {
             final Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new ExecutionException(what + " failed: " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * The context key of a decision row: a 64-bit FNV-1a hash of its context as Postgres writes the {@code jsonb}
+     * (keys in a canonical order, so equal contexts give equal text), 0 without a context.
+     */
+    static long contextKey(String context) {
+        if (context == null) {
+            return 0L;
+        }
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < context.length(); i++) {
+            h ^= context.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
     }
 
     static OffsetDateTime utc(Instant instant) {
