@@ -24,9 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,7 +46,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class EvaluationRun {
     private static final long QUERY_TIMEOUT_SECONDS = 120;
-    private static final String PAGE = "SELECT d.id, d.variant, d.propensity, "
+    private static final String PAGE = "SELECT d.id, array_position($6::text[], d.variant), d.propensity, "
         + "(extract(epoch FROM d.time) * 1000000)::bigint, r.reward, d.flags, d.context::text "
         + "FROM decisions d LEFT JOIN rewards r ON r.decision_id = d.id "
         + "WHERE d.experiment = $1 AND (d.time, d.id) > ($2, $3) AND d.time < $4 "
@@ -108,10 +106,6 @@ public final class EvaluationRun {
         }
         final long started = System.nanoTime();
         final int k = variants.size();
-        final Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < k; i++) {
-            index.put(variants.get(i), i);
-        }
         final long fromMillis = request.from().toEpochMilli();
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
             .estimators(request.estimators()).seed(seed), candidates(request, k, fromMillis, settings, seed));
@@ -122,7 +116,8 @@ public final class EvaluationRun {
         long read = 0;
         OffsetDateTime afterTime = utc(request.from()).minus(1, ChronoUnit.MICROS);
         String afterId = "";
-        Future<RowSet<Row>> next = page(pool, PAGE, experiment, afterTime, afterId, request.to(), settings);
+        final String[] names = variants.toArray(new String[0]);
+        Future<RowSet<Row>> next = decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
         while (true) {
             final RowSet<Row> rows = await(next, "reading decisions");
             final int n = rows.size();
@@ -138,17 +133,17 @@ public final class EvaluationRun {
             read += n;
             throttle(started, read, settings.rowsPerSecond(), cancelled);
             next = n < settings.pageRows() ? null
-                : page(pool, PAGE, experiment, afterTime, afterId, request.to(), settings);
+                : decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
             for (final Row r : rows) {
-                final Integer action = index.get(r.getString(1));
-                if (action == null) {
+                final Integer position = r.getInteger(1); // 1-based, null for a variant not in the list
+                if (position == null) {
                     unknownVariant++;
                     continue;
                 }
                 final Double reward = r.getDouble(4);
                 final int flags = (reward == null ? 0 : LoggedDecision.REWARD_OBSERVED)
                     | ((r.getInteger(5) & DecisionFlags.HOLDOUT) != 0 ? LoggedDecision.HOLDOUT : 0);
-                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), action, r.getDouble(2),
+                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), position - 1, r.getDouble(2),
                     reward == null ? 0.0 : reward, weight, flags);
                 evaluation.add(row);
             }
@@ -219,6 +214,12 @@ public final class EvaluationRun {
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    private static Future<RowSet<Row>> decisionPage(Pool pool, String experiment, OffsetDateTime afterTime,
+                                                    String afterId, Instant to, Settings settings, String[] names) {
+        return pool.preparedQuery(PAGE).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
+            settings.pageRows(), names));
     }
 
     private static Future<RowSet<Row>> page(Pool pool, String sql, String experiment, OffsetDateTime afterTime,
