@@ -37,6 +37,8 @@ public final class ConfigLayers {
         MAX_BODY_BYTES("http.maxBodyBytes", Kind.INTEGER),
         TLS_CERT("http.tls.certPath", Kind.STRING),
         TLS_KEY("http.tls.keyPath", Kind.STRING),
+        CORS_ALLOWED_ORIGINS("http.cors.allowedOrigins", Kind.STRING),
+        CORS_MAX_AGE("http.cors.maxAge", Kind.STRING),
         ADMIN_TOKEN("adminToken", Kind.STRING),
         DATA_DIR("dataDir", Kind.STRING),
         PG_URL("postgres.url", Kind.STRING),
