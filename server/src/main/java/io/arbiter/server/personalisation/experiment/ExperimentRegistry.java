@@ -93,13 +93,18 @@ public final class ExperimentRegistry {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
+        checkLinearDimension(current, spec);
+        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
+        return build(spec, known, true);
+    }
+
+    /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
+    public static void checkLinearDimension(Experiment current, ExperimentSpec spec) {
         if (current != null && spec.context().isLinear() && current.linearSpec() != null
             && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
             throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
                 + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
         }
-        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
-        return build(spec, known, true);
     }
 
     /** Rebuilds a stored experiment (spec plus its variant-to-arm map) without allocating arms. */
