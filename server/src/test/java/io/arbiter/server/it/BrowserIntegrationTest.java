@@ -73,9 +73,14 @@ class BrowserIntegrationTest {
     static void start() throws Exception {
         final File chromium = new File(System.getenv().getOrDefault("CHROMIUM_BIN", "/usr/bin/chromium"));
         final File chromedriver = new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
-        Assumptions.assumeTrue(chromium.canExecute() && chromedriver.canExecute(), "browser tests skipped: "
-            + chromium + " or " + chromedriver + " is missing (apt-get install chromium chromium-driver; .ci/run "
-            + "installs them; CHROMIUM_BIN and CHROMEDRIVER name other paths)");
+        final boolean present = chromium.canExecute() && chromedriver.canExecute();
+        final String why = "BrowserIntegrationTest skipped: " + chromium + " or " + chromedriver + " is missing "
+            + "(apt-get install chromium chromium-driver; .ci/run installs them; CHROMIUM_BIN and CHROMEDRIVER name "
+            + "other paths)";
+        if (!present) {
+            System.err.println(why); // surefire counts a class skipped in @BeforeAll as 0 tests: say it here
+        }
+        Assumptions.assumeTrue(present, why);
         shots = Path.of(System.getProperty("ui.screenshots", "target/ui-screenshots"));
         Files.createDirectories(shots);
         final JsonObject defaults = new JsonObject(Files.readString(Path.of("..", "config", "server.json")));
