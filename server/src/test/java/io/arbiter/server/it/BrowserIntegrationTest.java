@@ -28,6 +28,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -51,7 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * said to be wrong), the demo experiment in the list, pause and resume from the keyboard, a chart drawing real points
  * after traffic, the definition editor showing the server's 400 next to the field, the demo page deciding and
  * rewarding, a page on another origin deciding and rewarding while the admin API refuses it, the campaigns page,
- * Postgres away shown as degraded, the admin API off explained, and every visible text at 4.5:1 contrast or more.
+ * Postgres away shown as degraded, the admin API off explained, every visible text at 4.5:1 contrast or more, and no
+ * page breaking its Content-Security-Policy or throwing (the browser's console).
  * A screenshot of each page is written under {@code target/ui-screenshots} (or {@code -Dui.screenshots=DIR}: see
  * {@code scripts/ui-screenshots.sh}).
  *
@@ -90,6 +93,7 @@ class BrowserIntegrationTest {
         final ChromeOptions options = new ChromeOptions().setBinary(chromium)
             .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1280,1800", "--force-device-scale-factor=1");
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         final ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver)
             .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -307,8 +311,9 @@ class BrowserIntegrationTest {
     @Test
     @Order(7)
     void theClientFallsBackOnATimeoutAndSendsQueuedRewardsWhenThePageIsLeft() throws Exception {
-        driver.get(url("/ui/demo.html"));
-        visible("#hero[data-variant]");
+        // the page on another origin (no policy of ours restricts where it may connect)
+        driver.get("http://127.0.0.1:" + otherOrigin.getAddress().getPort() + "/");
+        waiting().until(d -> !d.findElement(By.id("admin")).getText().isEmpty());
         final HttpServer silent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         silent.createContext("/", exchange -> {
             try {
@@ -331,10 +336,13 @@ class BrowserIntegrationTest {
                 "http://127.0.0.1:" + silent.getAddress().getPort());
             assertEquals(Boolean.TRUE, late.get("fallback"));
             assertEquals("A", late.get("variant"));
+            assertTrue(String.valueOf(late.get("reason")).startsWith("timeout"), String.valueOf(late));
             assertTrue(((Number) late.get("waited")).longValue() < 2_500, "did not wait for the server: " + late);
         } finally {
             silent.stop(0);
         }
+        driver.get(url("/ui/demo.html"));
+        visible("#hero[data-variant]");
         @SuppressWarnings("unchecked")
         final Map<String, Object> decision = (Map<String, Object>) ((JavascriptExecutor) driver).executeAsyncScript(
             "var done = arguments[arguments.length - 1];"
@@ -366,11 +374,17 @@ class BrowserIntegrationTest {
     @Order(9)
     void everyPageKeepsItsTextAtFourAndAHalfToOneContrast() throws Exception {
         signIn();
+        driver.manage().logs().get(LogType.BROWSER); // drains what earlier tests logged
         for (final String path : new String[] {"/ui/", "/ui/experiment.html?id=hero", "/ui/campaigns.html",
             "/ui/demo.html"}) {
             driver.get(url(path));
             Thread.sleep(1_500);
             assertContrast(path);
+            for (final LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
+                final String message = entry.getMessage();
+                assertFalse(message.contains("Content Security Policy") || message.contains("Refused to")
+                    || message.contains("Uncaught"), path + ": the page broke its policy or threw: " + message);
+            }
             if (path.equals("/ui/")) {
                 screenshot("experiments");
             }
