@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation.decide;
 
 import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.BodyHandler;
 import io.arbiter.server.http.Endpoint;
@@ -13,6 +14,7 @@ import io.arbiter.server.token.DecisionTokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -45,16 +47,18 @@ public final class DecideHandler implements BodyHandler {
      */
     public DecideHandler(ExperimentRegistry registry, DecisionTokens tokens, OutcomeLog outcomes, Workspace workspace,
                          Clock clock, Metrics metrics, ContextLimits limits, int maxVariants,
-                         Consumer<DecisionPipeline.Builder> extensions) {
+                         StickyAssignments assignments, Consumer<DecisionPipeline.Builder> extensions) {
         this.registry = Objects.requireNonNull(registry);
         this.clock = Objects.requireNonNull(clock);
         this.parser = new DecideRequestParser(limits);
         this.decision = new Decision(Objects.requireNonNull(workspace), limits, maxVariants);
+        final StickyStage sticky = new StickyStage(Objects.requireNonNull(assignments));
         final DecisionPipeline.Builder builder = DecisionPipeline.builder()
             .with(DecisionSlot.CONTEXT, new ContextStage())
             .with(DecisionSlot.ELIGIBILITY, new EligibilityStage())
+            .with(DecisionSlot.STICKY, sticky)
             .with(DecisionSlot.CHOICE, new ChoiceStage())
-            .with(DecisionSlot.LOG, new LogStage(tokens, outcomes, metrics));
+            .with(DecisionSlot.LOG, new LogStage(tokens, outcomes, metrics, sticky));
         extensions.accept(builder);
         this.pipeline = builder.build();
     }
@@ -62,6 +66,14 @@ public final class DecideHandler implements BodyHandler {
     @Override
     public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint, long startNanos) throws Exception {
         JsonBodies.requireJson(request);
+        endpoint.respond(request, 200, decide(body), startNanos);
+    }
+
+    /**
+     * Decides for a body already read: parse, look the experiment up, run the pipeline; returns the JSON answer.
+     * {@link io.arbiter.server.api.ApiException} for a bad request (nothing counted then).
+     */
+    public String decide(Buffer body) throws IOException {
         final Decision d = decision;
         d.reset();
         parser.parse(body, d);
@@ -72,6 +84,6 @@ public final class DecideHandler implements BodyHandler {
         d.experiment = experiment;
         d.nowMillis = clock.millis();
         pipeline.run(d);
-        endpoint.respond(request, 200, d.answer, startNanos);
+        return d.answer;
     }
 }

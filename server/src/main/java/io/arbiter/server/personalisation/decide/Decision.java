@@ -49,6 +49,9 @@ public final class Decision {
     /** True once {@code workspace.ranked(0..shown-1)} holds the slate the choice ranked. */
     boolean ranked;
     int shown;
+    /** The unit's sticky key (0: not sticky, or not to be remembered), and whether its assignment is replaced. */
+    long stickyKey;
+    boolean stickyReplace;
     /** The JSON answer, written by the LOG stage. */
     String answer;
 
@@ -85,6 +88,8 @@ public final class Decision {
         ranked = false;
         shown = 0;
         answer = null;
+        stickyKey = 0;
+        stickyReplace = false;
     }
 
     /**

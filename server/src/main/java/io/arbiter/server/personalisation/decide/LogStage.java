@@ -22,8 +22,10 @@ final class LogStage implements DecisionStage {
     private final OutcomeLog outcomes;
     private final Metrics metrics;
     private final StringBuilder json = new StringBuilder(256);
+    private final StickyStage sticky;
 
-    LogStage(DecisionTokens tokens, OutcomeLog outcomes, Metrics metrics) {
+    LogStage(DecisionTokens tokens, OutcomeLog outcomes, Metrics metrics, StickyStage sticky) {
+        this.sticky = sticky;
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.metrics = Objects.requireNonNull(metrics);
@@ -37,6 +39,9 @@ final class LogStage implements DecisionStage {
         final int shown = d.ranked ? d.shown : Math.min(d.count, d.eligible().count());
         for (int r = 0; r < shown; r++) {
             countDecision(d, slate(d, r));
+        }
+        if (sticky != null) {
+            sticky.remember(d);
         }
         final String token = tokens.issue(experiment.id(), variants[first], d.nowMillis,
             d.workspace().rng().nextLong(), d.flags(), d.contextKey.isEmpty() ? null : d.contextKey);
