@@ -223,12 +223,39 @@ class BrowserIntegrationTest {
         assertTrue(inked > 500, "the stacked traffic chart has ink on its canvas: " + inked + " pixels");
         visible("#chart-best canvas");
         visible("#chart-density canvas");
+        for (final String absent : new String[] {"segments", "lift", "guardrails", "evaluations"}) {
+            assertFalse(driver.findElement(By.id(absent)).isDisplayed(), absent + ": hidden when the stats lack it");
+        }
         assertTrue(driver.findElement(By.cssSelector("#variants tbody")).getText().contains("A"));
         screenshot("experiment");
     }
 
     @Test
     @Order(4)
+    void theBusiestSegmentsAreShownForAnExperimentWithContext() throws Exception {
+        final JsonObject definition = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
+            .add("B")).put("context", new JsonObject().put("model", "segments")
+            .put("attributes", new io.vertx.core.json.JsonArray().add("device")));
+        final java.net.http.HttpResponse<String> put = server.admin("PUT", "/v1/experiments/seg", definition.encode());
+        assertTrue(put.statusCode() == 201 || put.statusCode() == 200, put.body());
+        for (int i = 0; i < 40; i++) {
+            final java.net.http.HttpResponse<String> decided = server.post("/v1/decide", new JsonObject()
+                .put("experiment", "seg").put("unit", "s-" + i)
+                .put("context", new JsonObject().put("device", i % 2 == 0 ? "mobile" : "desktop")).encode());
+            assertEquals(200, decided.statusCode(), decided.body());
+            server.reward(new JsonObject(decided.body()).getString("decisionId"), i % 3 == 0 ? 1 : 0);
+        }
+        signIn();
+        driver.get(url("/ui/experiment.html?id=seg"));
+        final WebElement table = visible("#segments-table");
+        waiting().until(d -> table.findElements(By.cssSelector("tbody tr")).size() >= 2);
+        assertTrue(driver.findElement(By.id("segments-summary")).getText().contains("segments"));
+        assertTrue(table.getText().contains("device"), table.getText());
+        screenshot("segments");
+    }
+
+    @Test
+    @Order(5)
     void theDefinitionEditorShowsTheServersMessageNextToTheField() throws Exception {
         signIn();
         driver.get(url("/ui/experiment.html?id=hero"));
@@ -249,7 +276,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theDemoPageGetsAVariantAndRewardsIt() throws Exception {
         driver.get(url("/ui/demo.html"));
         final WebElement box = waiting().until(d -> {
@@ -267,7 +294,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aPageOnAnotherOriginDecidesAndRewardsButTheAdminApiRefusesIt() throws Exception {
         final String api = url("");
         final String page = "<!doctype html><html><head><title>shop</title></head><body>"
@@ -309,7 +336,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void theClientFallsBackOnATimeoutAndSendsQueuedRewardsWhenThePageIsLeft() throws Exception {
         // the page on another origin (no policy of ours restricts where it may connect)
         driver.get("http://127.0.0.1:" + otherOrigin.getAddress().getPort() + "/");
@@ -357,7 +384,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theCampaignsPageShowsSpendAgainstTheSchedule() throws Exception {
         signIn();
         driver.get(url("/ui/campaigns.html"));
@@ -371,7 +398,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void everyPageKeepsItsTextAtFourAndAHalfToOneContrast() throws Exception {
         signIn();
         driver.manage().logs().get(LogType.BROWSER); // drains what earlier tests logged
@@ -426,7 +453,7 @@ class BrowserIntegrationTest {
         "return low;");
 
     @Test
-    @Order(10)
+    @Order(11)
     void postgresAwayIsShownAsDegradedWhileThePageKeepsWorking() throws Exception {
         signIn();
         driver.get(url("/ui/experiment.html?id=hero"));
@@ -451,7 +478,7 @@ class BrowserIntegrationTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void withTheAdminApiOffThePageSaysHowToTurnItOn() throws Exception {
         final Vertx vertx = Vertx.vertx();
         try {
