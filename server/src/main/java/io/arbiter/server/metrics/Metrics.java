@@ -82,6 +82,13 @@ public final class Metrics {
             .register(registry)).increment();
     }
 
+    /** A guardrail on {@code metric} suspended a variant of {@code experiment}. */
+    public void variantSuspended(String experiment, String metric) {
+        Counter.builder(MetricName.GUARDRAIL_SUSPENSIONS.metricName())
+            .description(MetricName.GUARDRAIL_SUSPENSIONS.description()).tag("experiment", experiment)
+            .tag("metric", metric).register(registry).increment();
+    }
+
     /** What the outcome pipeline records. */
     public OutcomeMetrics outcomes() {
         return outcomes;

@@ -34,7 +34,10 @@ public interface OutcomeLog {
     /** Per-arm totals kept in Postgres, for rebuilding posteriors after an unclean restart. */
     Future<List<ArmAggregate>> loadAggregates();
 
-    /** The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. */
+    /**
+     * The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. A
+     * reward for a metric other than the primary one is {@code "<decision id> <metric>"}.
+     */
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
     /** Current depth, journal size, lag and Postgres state, for /ready and /metrics. */

@@ -154,7 +154,9 @@ public final class OutcomePipeline implements OutcomeLog {
         if (closed.get()) {
             return false;
         }
-        counts.increment(decision.scope(), decision.arm());
+        if ((decision.code() & OutcomeEvent.HOLDOUT) == 0) { // holdout decisions are counted by their experiment
+            counts.increment(decision.scope(), decision.arm());
+        }
         metrics.decisionOffered();
         if (!sampled(decision.id())) {
             metrics.decisionSampledOut();

@@ -14,9 +14,9 @@ import java.util.Objects;
  * Writes one shipping batch into Postgres in a single transaction: a handful of statements per batch, each carrying
  * all its rows as arrays ({@code unnest}), never one round trip per row.
  *
- * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)},
- * {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are
- * folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client
+ * <p>Idempotency: every outcome row has a unique key ({@code rewards (decision_id, metric)}, {@code rtb_events (kind,
+ * id)}, {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates
+ * are folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client
  * retrying an outcome, therefore never counts twice. Only the {@code decisions} column (delta counts from memory) is
  * not idempotent; decisions are best effort by design.
  */
@@ -53,21 +53,30 @@ final class PostgresWriter {
                 reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
                 updated_at = EXCLUDED.updated_at""";
 
-    /** REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row. */
+    /**
+     * REWARD: per new reward row (keyed by decision and metric), trials +1, successes +1 when reward > 0, reward_sum
+     * +r, reward_square_sum +r^2, folded into the experiment's aggregate for its primary reward outside the holdout
+     * (what the bandit learns from), and otherwise into {@code guard:<h|t>:<metric>:<experiment>} (the lift's and
+     * the guardrails' counters, which must not teach the bandit). A REWARD event carries its metric in
+     * {@link OutcomeEvent#unit()} and its holdout flag in bit 0 of {@link OutcomeEvent#code()}.
+     */
     static final String INSERT_REWARDS = """
             WITH inserted AS (
-                INSERT INTO rewards (decision_id, experiment, variant, reward, time)
-                SELECT id, experiment, variant, reward, to_timestamp(time_ms / 1000.0)
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[])
-                     AS input(id, experiment, variant, reward, time_ms)
-                ON CONFLICT (decision_id) DO NOTHING
-                RETURNING experiment, variant, reward
+                INSERT INTO rewards (decision_id, metric, holdout, experiment, variant, reward, time)
+                SELECT id, metric, holdout, experiment, variant, reward, to_timestamp(time_ms / 1000.0)
+                FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::float8[], $7::int8[])
+                     AS input(id, metric, holdout, experiment, variant, reward, time_ms)
+                ON CONFLICT (decision_id, metric) DO NOTHING
+                RETURNING CASE WHEN metric = '' AND NOT holdout THEN experiment
+                               ELSE 'guard:' || CASE WHEN holdout THEN 'h' ELSE 't' END || ':' || metric || ':'
+                                    || experiment END AS scope,
+                          variant, reward
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
-                SELECT experiment, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
+                SELECT scope, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
                        sum(reward * reward), now()
-                FROM inserted GROUP BY experiment, variant
+                FROM inserted GROUP BY scope, variant
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -199,6 +208,8 @@ final class PostgresWriter {
         }
         final int n = rows.size();
         final String[] ids = new String[n];
+        final String[] metrics = new String[n];
+        final Boolean[] holdouts = new Boolean[n];
         final String[] experiments = new String[n];
         final String[] variants = new String[n];
         final Double[] rewards = new Double[n];
@@ -206,13 +217,16 @@ final class PostgresWriter {
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
+            metrics[i] = e.unit();
+            holdouts[i] = (e.code() & OutcomeEvent.HOLDOUT) != 0;
             experiments[i] = e.scope();
             variants[i] = e.arm();
             rewards[i] = e.value();
             times[i] = e.timeMillis();
         }
         return conn.preparedQuery(INSERT_REWARDS)
-                .execute(Tuple.of(ids, experiments, variants, rewards, times))
+                .execute(Tuple.tuple().addValue(ids).addValue(metrics).addValue(holdouts).addValue(experiments)
+                        .addValue(variants).addValue(rewards).addValue(times))
                 .map(PostgresWriter::count);
     }
 
@@ -272,7 +286,8 @@ final class PostgresWriter {
     Future<List<String>> loadIdsSince(OutcomeKind kind, long sinceMillis) {
         final String sql = switch (kind) {
             case DECISION -> "SELECT id FROM decisions WHERE time >= to_timestamp($1::int8 / 1000.0)";
-            case REWARD -> "SELECT decision_id FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
+            case REWARD -> "SELECT CASE WHEN metric = '' THEN decision_id ELSE decision_id || ' ' || metric END "
+                    + "FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
             default -> "SELECT id FROM rtb_events WHERE kind = $2::int2 AND time >= to_timestamp($1::int8 / 1000.0)";
         };
         final Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD

@@ -18,6 +18,11 @@ import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.personalisation.experiment.ExperimentStore;
 import io.arbiter.server.personalisation.experiment.RecentTraffic;
+import io.arbiter.server.personalisation.guard.GuardCounters;
+import io.arbiter.server.personalisation.guard.GuardState;
+import io.arbiter.server.personalisation.guard.GuardStore;
+import io.arbiter.server.personalisation.guard.GuardrailMonitor;
+import io.arbiter.server.personalisation.guard.VariantAdminHandler;
 import io.arbiter.server.personalisation.reward.DuplicateIndex;
 import io.arbiter.server.personalisation.reward.RewardBatchHandler;
 import io.arbiter.server.personalisation.reward.RewardHandler;
@@ -30,6 +35,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
@@ -55,6 +61,7 @@ public final class PersonalisationModule implements Module {
     private final DuplicateIndex duplicates = new DuplicateIndex();
     private final RecentTraffic traffic;
     private final RewardService rewards;
+    private final GuardStore guardStore;
     private final ScheduledExecutorService maintenance;
 
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
@@ -67,8 +74,9 @@ public final class PersonalisationModule implements Module {
         this.tokens = new DecisionTokens(signer);
         this.outcomes = outcomes;
         this.traffic = new RecentTraffic(table, 30);
+        this.guardStore = new GuardStore(pool);
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
-            metrics);
+            metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-maintenance");
             t.setDaemon(true);
@@ -88,8 +96,10 @@ public final class PersonalisationModule implements Module {
         final PersonalisationModule module = new PersonalisationModule(Objects.requireNonNull(config),
             Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(outcomes),
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
-        return module.loadExperiments()
+        return module.loadSuspensions()
+            .compose(v -> module.loadExperiments())
             .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> module.restoreGuardCounters())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
                 module.startMaintenance(seed);
@@ -145,13 +155,59 @@ public final class PersonalisationModule implements Module {
         });
     }
 
+    /** Suspensions and resume baselines, before the experiments are built (so they serve without the suspended). */
+    private Future<Void> loadSuspensions() {
+        return guardStore.loadLatest().map(loaded -> {
+            for (final GuardStore.Loaded row : loaded) {
+                final GuardState state = registry.state(row.experiment());
+                if (row.suspension() != null) {
+                    state.suspend(row.suspension());
+                } else {
+                    state.restoreBaseline(row.baseline().getString("variant"),
+                        GuardState.Baseline.fromJson(row.baseline()));
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The lift's and guardrails' counters from their aggregate rows ({@code guard:<h|t>:<metric>:<experiment>}),
+     * exact once the journal tail has been shipped (the caller has waited for it).
+     */
+    private Future<Void> restoreGuardCounters() {
+        return outcomes.loadAggregates().map(aggregates -> {
+            for (final ArmAggregate aggregate : aggregates) {
+                final String[] parts = aggregate.scope().split(":", 4);
+                if (parts.length == 4 && "guard".equals(parts[0])) {
+                    registry.state(parts[3]).counters().restore(aggregate.scope(), aggregate.arm(),
+                        aggregate.decisions(), aggregate.trials(), aggregate.successes(), aggregate.rewardSum(),
+                        aggregate.rewardSquareSum());
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Adds the holdout decisions counted since the last flush to Postgres; on failure they wait for the next. */
+    private void flushHoldoutDecisions() {
+        for (final Experiment experiment : registry.all()) {
+            final GuardCounters counters = experiment.guard().counters();
+            final List<GuardCounters.DecisionDelta> deltas = counters.drainDecisions();
+            guardStore.addDecisions(deltas).onFailure(failure -> deltas.forEach(counters::undrain));
+        }
+    }
+
     private Future<Void> rebuildDuplicates() {
         final long since = clock.millis() - config.attributionWindowMillis;
         return outcomes.loadOutcomeIdsSince(OutcomeKind.REWARD, since).map(ids -> {
-            for (final String id : ids) {
+            for (final String stored : ids) {
+                final int space = stored.indexOf(' '); // "<decision id> <metric>" for a guardrail metric's reward
+                final String id = space < 0 ? stored : stored.substring(0, space);
+                final String metric = space < 0 ? "" : stored.substring(space + 1);
                 try {
                     final DecisionToken token = tokens.parse(id, "decisionId");
-                    duplicates.claim(token.nonce(), token.issuedAtMillis());
+                    duplicates.claim(token.nonce(), token.issuedAtMillis(), metric);
                 } catch (RuntimeException e) {
                     // signed with another secret: cannot be presented again anyway
                 }
@@ -174,6 +230,13 @@ public final class PersonalisationModule implements Module {
             }
         }, 0, config.propensityRefreshMillis, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(traffic::snapshot, 0, 10, TimeUnit.SECONDS);
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                flushHoldoutDecisions();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "holdout decision flush failed", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(() -> duplicates.expire(clock.millis() - config.attributionWindowMillis),
             1, 1, TimeUnit.MINUTES);
     }
@@ -188,6 +251,7 @@ public final class PersonalisationModule implements Module {
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
         new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
             .declareRoutes(routes);
+        new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
     }
 
     /** The experiments being served. */
@@ -198,5 +262,6 @@ public final class PersonalisationModule implements Module {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        flushHoldoutDecisions(); // best effort: the pool is still open (the modules close before the database)
     }
 }

@@ -4,6 +4,7 @@ import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.GaussianThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
+import io.arbiter.server.personalisation.guard.ExperimentGuard;
 
 import java.util.Map;
 
@@ -16,10 +17,14 @@ import java.util.Map;
  * @param variants       ids of the active variants, parallel to {@code arms}
  * @param armByVariant   table index of every variant ever in this experiment, retired ones included, so late
  *                       rewards for a retired variant still find their arm
- * @param defaultPosition position of the default variant in {@code arms}
+ * @param defaultPosition position of the default variant in {@code arms} (the first served variant if the default
+ *                       is suspended)
+ * @param guard          the safeguards (holdout, bounds, burn-in, caps, guardrails) and their shared state; variants
+ *                       suspended by a guardrail are left out of {@code arms} and {@code variants}
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
-                         Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities) {
+                         Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
+                         ExperimentGuard guard) {
 
     public String id() {
         return spec.id();
