@@ -37,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FuzzIntegrationTest {
     private static final String[] TARGETS = {
         "/health", "/ready", "/metrics", "/v1/experiments", "/v1/experiments/hero", "/v1/experiments/hero/pause",
+        "/v1/experiments/hero/variants/B/resume",
         "/v1/campaigns", "/v1/campaigns/none", "/rtb/win?t=abc&p=1.5", "/rtb/bill?t=abc&p=2", "/rtb/loss?t=x&l=102",
         "/rtb/click?t=abc", "/rtb/conversion?t=abc", "/v1/decide", "/v1/reward", "/v1/reward/batch", "/openrtb2/bid",
         "/no/such/path"};
