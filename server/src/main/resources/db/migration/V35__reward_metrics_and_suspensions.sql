@@ -1,9 +1,8 @@
 -- Rewards per (decision, metric): a decision may be rewarded once for its primary reward (metric '') and once for
--- each guardrail metric its experiment declares. holdout: the decision was in the experiment's holdout group.
--- Rewards that do not teach the bandit (another metric, or the holdout group's) are folded into arm_aggregates
--- under the scope 'guard:<h|t>:<metric>:<experiment>' rather than the experiment's own.
+-- each guardrail metric its experiment declares. Rewards that do not teach the bandit (another metric, or a holdout
+-- decision's: flags bit 0, V30) are folded into arm_aggregates under the scope 'guard:<h|t>:<metric>:<experiment>'
+-- rather than the experiment's own; holdout decisions are counted there too (scope 'guard:h::<experiment>').
 ALTER TABLE rewards ADD COLUMN metric text NOT NULL DEFAULT '';
-ALTER TABLE rewards ADD COLUMN holdout boolean NOT NULL DEFAULT false;
 ALTER TABLE rewards DROP CONSTRAINT rewards_pkey;
 ALTER TABLE rewards ADD PRIMARY KEY (decision_id, metric);
 

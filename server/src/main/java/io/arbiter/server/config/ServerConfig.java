@@ -38,6 +38,16 @@ public final class ServerConfig {
     public final long propensityRefreshMillis;
     public final int propensityDraws;
     public final int maxRewardBatch;
+    /** Most attributes in a decide request's {@code context}. */
+    public final int contextMaxAttributes;
+    /** Most entries in a decide request's {@code features}. */
+    public final int contextMaxFeatures;
+    /** Longest context value, attribute name or feature name (characters). */
+    public final int contextMaxValueLength;
+    /** Segments the segment store holds, over every experiment (sizes {@code segments.index} and its arms). */
+    public final int segmentCapacity;
+    /** Share of one core the propensity refresher may use (0..1). */
+    public final double propensityBudget;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
@@ -79,6 +89,11 @@ public final class ServerConfig {
         propensityRefreshMillis = decisions.millis("propensityRefresh", "PT1S", Duration.ofMillis(1));
         propensityDraws = decisions.integer("propensityDraws", 4000, 100, 1_000_000);
         maxRewardBatch = decisions.integer("maxRewardBatch", 1000, 1, 100_000);
+        contextMaxAttributes = decisions.integer("contextMaxAttributes", 32, 1, 1024);
+        contextMaxFeatures = decisions.integer("contextMaxFeatures", 64, 1, 1024);
+        contextMaxValueLength = decisions.integer("contextMaxValueLength", 128, 1, 1024);
+        segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
+        propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");

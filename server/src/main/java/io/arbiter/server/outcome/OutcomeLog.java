@@ -35,6 +35,14 @@ public interface OutcomeLog {
     Future<List<ArmAggregate>> loadAggregates();
 
     /**
+     * Per-segment totals kept in Postgres ({@code segment_aggregates}), for rebuilding segment statistics when their
+     * table file is lost. An outcome log without Postgres has none.
+     */
+    default Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return Future.succeededFuture(List.of());
+    }
+
+    /**
      * The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. A
      * reward for a metric other than the primary one is {@code "<decision id> <metric>"}.
      */

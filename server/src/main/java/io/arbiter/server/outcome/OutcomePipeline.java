@@ -154,7 +154,7 @@ public final class OutcomePipeline implements OutcomeLog {
         if (closed.get()) {
             return false;
         }
-        if ((decision.code() & OutcomeEvent.HOLDOUT) == 0) { // holdout decisions are counted by their experiment
+        if ((decision.flags() & OutcomeEvent.HOLDOUT_FLAG) == 0) { // holdout decisions: counted by the experiment
             counts.increment(decision.scope(), decision.arm());
         }
         metrics.decisionOffered();
@@ -162,8 +162,13 @@ public final class OutcomePipeline implements OutcomeLog {
             metrics.decisionSampledOut();
             return true;
         }
-        if (!ring.offer(decision)) {
-            metrics.decisionRowDropped(); // ring full, or a decision that cannot be stored (see encodedLength)
+        final int offered = ring.offer(decision);
+        if (offered == DecisionRing.FULL) {
+            metrics.decisionRowDropped(false);
+            return false;
+        }
+        if (offered == DecisionRing.UNSTORABLE) {
+            metrics.decisionRowDropped(true); // too large for a record (see encodedLength), or the codec threw
             return false;
         }
         return true;
@@ -219,6 +224,11 @@ public final class OutcomePipeline implements OutcomeLog {
     @Override
     public Future<List<ArmAggregate>> loadAggregates() {
         return postgres.loadAggregates();
+    }
+
+    @Override
+    public Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return postgres.loadSegmentAggregates();
     }
 
     @Override

@@ -32,11 +32,14 @@ final class PostgresWriter {
     record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
     }
 
+    /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
     static final String INSERT_DECISIONS = """
-            INSERT INTO decisions (id, experiment, variant, unit, propensity, time)
-            SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
-                 AS input(id, experiment, variant, unit, propensity, time_ms)
+            INSERT INTO decisions (id, experiment, variant, unit, propensity, time, flags, context)
+            SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0), flags,
+                   NULLIF(context, '')::jsonb
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
+                        $8::text[])
+                 AS input(id, experiment, variant, unit, propensity, time_ms, flags, context)
             ON CONFLICT (id) DO NOTHING""";
 
     static final String ADD_DECISION_COUNTS = """
@@ -54,29 +57,53 @@ final class PostgresWriter {
                 updated_at = EXCLUDED.updated_at""";
 
     /**
-     * REWARD: per new reward row (keyed by decision and metric), trials +1, successes +1 when reward > 0, reward_sum
-     * +r, reward_square_sum +r^2, folded into the experiment's aggregate for its primary reward outside the holdout
-     * (what the bandit learns from), and otherwise into {@code guard:<h|t>:<metric>:<experiment>} (the lift's and
-     * the guardrails' counters, which must not teach the bandit). A REWARD event carries its metric in
-     * {@link OutcomeEvent#unit()} and its holdout flag in bit 0 of {@link OutcomeEvent#code()}.
+     * REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row (keyed
+     * by decision and metric), into the aggregate of every segment the reward updated (its context: space-separated
+     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}), and into the arm's aggregate: the
+     * experiment's own for a primary reward outside the holdout (what the bandit learns from), otherwise
+     * {@code guard:<h|t>:<metric>:<experiment>} (the lift's and guardrails' counters, which must not teach the bandit;
+     * {@code h} when the holdout flag is set). A REWARD event carries its metric in {@link OutcomeEvent#unit()}.
      */
     static final String INSERT_REWARDS = """
-            WITH inserted AS (
-                INSERT INTO rewards (decision_id, metric, holdout, experiment, variant, reward, time)
-                SELECT id, metric, holdout, experiment, variant, reward, to_timestamp(time_ms / 1000.0)
-                FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::float8[], $7::int8[])
-                     AS input(id, metric, holdout, experiment, variant, reward, time_ms)
+            WITH input AS (
+                SELECT DISTINCT ON (id, metric) id, metric, experiment, variant, reward, time_ms, flags, segments
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
+                            $8::text[])
+                     AS input(id, metric, experiment, variant, reward, time_ms, flags, segments)
+                ORDER BY id, metric
+            ), inserted AS (
+                INSERT INTO rewards (decision_id, metric, experiment, variant, reward, time, flags)
+                SELECT id, metric, experiment, variant, reward, to_timestamp(time_ms / 1000.0), flags FROM input
                 ON CONFLICT (decision_id, metric) DO NOTHING
-                RETURNING CASE WHEN metric = '' AND NOT holdout THEN experiment
-                               ELSE 'guard:' || CASE WHEN holdout THEN 'h' ELSE 't' END || ':' || metric || ':'
-                                    || experiment END AS scope,
-                          variant, reward
+                RETURNING decision_id, metric, flags, experiment, variant, reward
+            ), segment_rows AS (
+                SELECT i.experiment, split_part(pair, ':', 1)::int8 AS segment,
+                       split_part(pair, ':', 2)::int8 AS level, i.variant, i.reward
+                FROM inserted i JOIN input c ON c.id = i.decision_id AND c.metric = i.metric
+                CROSS JOIN LATERAL unnest(string_to_array(NULLIF(c.segments, ''), ' ')) AS pair
+            ), segments_folded AS (
+                INSERT INTO segment_aggregates AS a (experiment, segment, level, variant, trials, successes,
+                                                     reward_sum, reward_square_sum, updated_at)
+                SELECT experiment, segment, min(level), variant, count(*), count(*) FILTER (WHERE reward > 0),
+                       sum(reward), sum(reward * reward), now()
+                FROM segment_rows GROUP BY experiment, segment, variant
+                ON CONFLICT (experiment, segment, variant) DO UPDATE
+                SET trials = a.trials + EXCLUDED.trials,
+                    successes = a.successes + EXCLUDED.successes,
+                    reward_sum = a.reward_sum + EXCLUDED.reward_sum,
+                    reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING 1
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
                 SELECT scope, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
                        sum(reward * reward), now()
-                FROM inserted GROUP BY scope, variant
+                FROM (SELECT CASE WHEN metric = '' AND flags & 1 = 0 THEN experiment
+                                  ELSE 'guard:' || CASE WHEN flags & 1 = 0 THEN 't' ELSE 'h' END || ':' || metric
+                                       || ':' || experiment END AS scope, variant, reward
+                      FROM inserted) AS scoped
+                GROUP BY scope, variant
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -172,6 +199,8 @@ final class PostgresWriter {
         final String[] units = new String[n];
         final Double[] propensities = new Double[n];
         final Long[] times = new Long[n];
+        final Integer[] flags = new Integer[n];
+        final String[] contexts = new String[n];
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
@@ -180,9 +209,12 @@ final class PostgresWriter {
             units[i] = e.unit();
             propensities[i] = e.value();
             times[i] = e.timeMillis();
+            flags[i] = e.flags();
+            contexts[i] = e.context();
         }
         return conn.preparedQuery(INSERT_DECISIONS)
-                .execute(Tuple.of(ids, experiments, variants, units, propensities, times))
+                .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(units)
+                        .addValue(propensities).addValue(times).addValue(flags).addValue(contexts))
                 .map(rowSet -> rowSet.rowCount());
     }
 
@@ -209,24 +241,26 @@ final class PostgresWriter {
         final int n = rows.size();
         final String[] ids = new String[n];
         final String[] metrics = new String[n];
-        final Boolean[] holdouts = new Boolean[n];
         final String[] experiments = new String[n];
         final String[] variants = new String[n];
         final Double[] rewards = new Double[n];
         final Long[] times = new Long[n];
+        final Integer[] flags = new Integer[n];
+        final String[] segments = new String[n];
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
             metrics[i] = e.unit();
-            holdouts[i] = (e.code() & OutcomeEvent.HOLDOUT) != 0;
             experiments[i] = e.scope();
             variants[i] = e.arm();
             rewards[i] = e.value();
             times[i] = e.timeMillis();
+            flags[i] = e.flags();
+            segments[i] = e.context();
         }
         return conn.preparedQuery(INSERT_REWARDS)
-                .execute(Tuple.tuple().addValue(ids).addValue(metrics).addValue(holdouts).addValue(experiments)
-                        .addValue(variants).addValue(rewards).addValue(times))
+                .execute(Tuple.tuple().addValue(ids).addValue(metrics).addValue(experiments).addValue(variants)
+                        .addValue(rewards).addValue(times).addValue(flags).addValue(segments))
                 .map(PostgresWriter::count);
     }
 
@@ -278,6 +312,22 @@ final class PostgresWriter {
                         aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
                                 row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
                                 row.getLong(7)));
+                    }
+                    return aggregates;
+                });
+    }
+
+    /** Every segment's totals, for rebuilding segment statistics when their table file is lost. */
+    Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return pool.query("SELECT experiment, segment, level, variant, trials, successes, reward_sum, "
+                        + "reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant")
+                .execute()
+                .map(rows -> {
+                    final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
+                    for (final Row row : rows) {
+                        aggregates.add(new SegmentAggregate(row.getString(0), row.getLong(1), row.getLong(2),
+                                row.getString(3), row.getLong(4), row.getLong(5), row.getDouble(6),
+                                row.getDouble(7)));
                     }
                     return aggregates;
                 });

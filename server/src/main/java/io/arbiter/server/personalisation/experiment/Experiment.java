@@ -1,5 +1,7 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.SegmentPropensities;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.GaussianThompson;
 import io.arbiter.bandits.policy.PropensityCache;
@@ -19,12 +21,26 @@ import java.util.Map;
  *                       rewards for a retired variant still find their arm
  * @param defaultPosition position of the default variant in {@code arms} (the first served variant if the default
  *                       is suspended)
+ * @param propensities   the plain policy's choice probabilities with every variant eligible
+ * @param segments       the experiment's segment model (its root is the experiment's own arms; without a segment
+ *                       context, the root alone): chooses among any eligible set
+ * @param segmentPropensities choice probabilities of {@code segments} per segment and eligible set
  * @param guard          the safeguards (holdout, bounds, burn-in, caps, guardrails) and their shared state; variants
  *                       suspended by a guardrail are left out of {@code arms} and {@code variants}
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
                          Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
-                         ExperimentGuard guard) {
+                         SegmentedThompson segments, SegmentPropensities segmentPropensities, ExperimentGuard guard) {
+
+    /** The position of {@code variant} among the active variants; -1 when it is not one. */
+    public int position(String variant) {
+        for (int i = 0; i < variants.length; i++) {
+            if (variants[i].equals(variant)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     public String id() {
         return spec.id();

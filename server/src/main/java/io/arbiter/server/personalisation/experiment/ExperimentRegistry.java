@@ -1,5 +1,9 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.ContextSpec;
+import io.arbiter.bandits.context.SegmentPropensities;
+import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -24,15 +28,40 @@ import java.util.concurrent.ConcurrentHashMap;
  * with one volatile load and no lock. Changes (rare, admin only) are serialised by the monitor of this object.
  */
 public final class ExperimentRegistry {
+    /** Segments cached per experiment by its propensity estimates. */
+    static final int PROPENSITY_ENTRIES = 1024;
+    /** A cached segment's propensities unread this long are dropped. */
+    static final long PROPENSITY_IDLE_MILLIS = 600_000;
+
     private final PosteriorTable table;
+    private final SegmentStore segmentStore;
     private final int propensityDraws;
+    private final long propensityMaxAgeMillis;
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
     private volatile Map<String, Experiment> experiments = Map.of();
 
+    /** A registry with a small segment store of its own in direct memory (tests, tools). */
     public ExperimentRegistry(PosteriorTable table, int propensityDraws) {
+        this(table, SegmentStore.allocateDirect(64, 16, 1024, 0), propensityDraws, 1000);
+    }
+
+    /**
+     * @param table                  the root arms' table
+     * @param segmentStore           where every experiment's segments live
+     * @param propensityDraws        joint draws per propensity estimate
+     * @param propensityMaxAgeMillis how often a propensity estimate in use is refreshed (when the budget allows)
+     */
+    public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
+                              long propensityMaxAgeMillis) {
         this.table = Objects.requireNonNull(table);
+        this.segmentStore = Objects.requireNonNull(segmentStore);
         this.propensityDraws = propensityDraws;
+        this.propensityMaxAgeMillis = propensityMaxAgeMillis;
+    }
+
+    public SegmentStore segmentStore() {
+        return segmentStore;
     }
 
     public Experiment get(String id) {
@@ -143,22 +172,50 @@ public final class ExperimentRegistry {
         }
         final ThompsonPolicy policy = Experiment.policyFor(spec, propensityDraws);
         final int defaultPosition = Math.max(0, variants.indexOf(spec.defaultVariant()));
+        final SegmentedThompson segments = new SegmentedThompson(spec.id(), contextSpec(spec), policy, segmentStore,
+            table, arms, ordinals(variants, armByVariant), armByVariant.size());
+        final SegmentPropensities segmentPropensities = new SegmentPropensities(segments, propensityDraws,
+            PROPENSITY_ENTRIES, propensityMaxAgeMillis, PROPENSITY_IDLE_MILLIS);
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
             java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
-            new ExperimentGuard(spec.id(), spec.guard(), state));
+            segments, segmentPropensities, new ExperimentGuard(spec.id(), spec.guard(), state));
     }
 
-    /** Makes {@code experiment} the one served under its id. */
+    /** The segment levels the experiment declares; none (the root alone) without a segment context. */
+    private static ContextSpec contextSpec(ExperimentSpec spec) {
+        return ContextSpec.none();
+    }
+
+    /** Each active variant's ordinal: its place in the order variants were first added (retired ones included). */
+    private static int[] ordinals(List<String> variants, Map<String, Integer> armByVariant) {
+        final Map<String, Integer> ordinalOf = new HashMap<>();
+        for (final String variant : armByVariant.keySet()) {
+            ordinalOf.put(variant, ordinalOf.size());
+        }
+        final int[] ordinals = new int[variants.size()];
+        for (int i = 0; i < ordinals.length; i++) {
+            ordinals[i] = ordinalOf.get(variants.get(i));
+        }
+        return ordinals;
+    }
+
+    /**
+     * Makes {@code experiment} the one served under its id. When its half-life changed, the arms' decayed sums
+     * (weighted for the old half-life) are cleared after the new definition is visible, so an update that starts after
+     * this returns uses the new half-life on fresh sums; an update already in flight on an event loop (at most one per
+     * loop) may still add one observation weighted by the old half-life after the clear. The clear itself is safe
+     * against concurrent updates ({@code PosteriorTable.clearDecayed}).
+     */
     public synchronized void publish(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
+        final Map<String, Experiment> next = new HashMap<>(experiments);
+        next.put(experiment.id(), experiment);
+        experiments = Map.copyOf(next);
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
             }
         }
-        final Map<String, Experiment> next = new HashMap<>(experiments);
-        next.put(experiment.id(), experiment);
-        experiments = Map.copyOf(next);
     }
 
     /** The stored form: the spec plus the variant-to-arm map. */

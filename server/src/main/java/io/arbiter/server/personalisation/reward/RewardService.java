@@ -10,6 +10,7 @@ import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.RewardModel;
 import io.arbiter.server.personalisation.guard.GuardCounters.Group;
 import io.arbiter.server.personalisation.guard.GuardrailMonitor;
+import io.arbiter.server.token.DecisionFlags;
 import io.arbiter.server.token.DecisionToken;
 import io.arbiter.server.token.DecisionTokens;
 import io.vertx.core.Future;
@@ -89,13 +90,13 @@ public final class RewardService {
             throw ApiException.badField("reward", guardrail >= 0 ? "'reward' must be 0 or 1 for a guardrail metric"
                 : "'reward' must be 0 or 1 for a bernoulli experiment");
         }
-        final boolean holdout = false; // d1 decision ids carry no holdout flag
+        final boolean holdout = token.has(DecisionFlags.HOLDOUT);
         if (!duplicates.claim(token.nonce(), token.issuedAtMillis(), metric)) {
             metrics.rewardTaken(experiment.id(), DUPLICATE);
             return Future.succeededFuture(DUPLICATE);
         }
         final OutcomeEvent event = new OutcomeEvent(OutcomeKind.REWARD, now, decisionId, experiment.id(),
-            token.variant(), metric, reward, holdout ? OutcomeEvent.HOLDOUT : 0);
+            token.variant(), metric, reward, 0, token.flags(), "");
         return outcomes.append(event).transform(journaled -> {
             if (journaled.failed()) {
                 duplicates.release(token.nonce(), token.issuedAtMillis(), metric);
