@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,11 +24,16 @@ public final class ServerConfig {
     public static final Path DEFAULT_FILE = Path.of("config", "server.json");
 
     public final String httpHost;
+    /** The host name exchanges and browsers reach this server by, or null (see {@code bidding.noticeBaseUrl}). */
+    public final String httpPublicHost;
     public final int httpPort;
     public final int eventLoops;
     public final int maxBodyBytes;
     public final String tlsCertPath;
     public final String tlsKeyPath;
+    /** {@code *} or the origins (lower case) that may call the cross-origin routes (decide, reward). */
+    public final List<String> corsAllowedOrigins;
+    public final long corsMaxAgeSeconds;
     public final String adminToken;
     public final Path dataDir;
     public final String pgUrl;
@@ -52,6 +60,8 @@ public final class ServerConfig {
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
     public final ConfigReader bidding;
+    /** The {@code history} section, read by the dashboard's history settings. */
+    public final ConfigReader history;
     public final JsonArray experiments;
     public final JsonArray campaigns;
 
@@ -59,6 +69,7 @@ public final class ServerConfig {
         final ConfigReader root = ConfigReader.of("", merged, ConfigLayers.variables());
         final ConfigReader http = root.section("http");
         httpHost = http.string("host", "0.0.0.0");
+        httpPublicHost = http.optionalString("publicHost");
         httpPort = http.integer("port", 8080, 0, 65535);
         eventLoops = http.integer("eventLoops", 0, 0, 1024);
         maxBodyBytes = http.integer("maxBodyBytes", 65536, 256, 64 << 20);
@@ -70,6 +81,10 @@ public final class ServerConfig {
                 + "and keyPath (TLS_CERT and TLS_KEY)");
         }
         tls.finish();
+        final ConfigReader cors = http.section("cors");
+        corsAllowedOrigins = origins(cors, cors.string("allowedOrigins", "*"));
+        corsMaxAgeSeconds = cors.duration("maxAge", Duration.ofMinutes(10), Duration.ZERO).toSeconds();
+        cors.finish();
         http.finish();
         adminToken = root.optionalString("adminToken");
         dataDir = Path.of(root.string("dataDir", "data"));
@@ -97,9 +112,24 @@ public final class ServerConfig {
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");
+        history = root.section("history");
         experiments = root.array("experiments");
         campaigns = root.array("campaigns");
         root.finish();
+    }
+
+    /** The entries of an origin allow-list: {@code *} or origins (scheme, host, optional port; no path). */
+    private static List<String> origins(ConfigReader section, String text) {
+        final List<String> entries = new ArrayList<>();
+        for (final String raw : text.split(",")) {
+            final String entry = raw.trim();
+            if (!entry.equals("*") && !entry.matches("(?i)https?://[a-z0-9.\\-]+(:[0-9]{1,5})?")) {
+                throw section.fail("allowedOrigins", "must be * or a comma-separated list of origins such as "
+                    + "https://shop.example or http://localhost:3000 (scheme and host, no path), was '" + entry + "'");
+            }
+            entries.add(entry.toLowerCase(Locale.ROOT));
+        }
+        return List.copyOf(entries);
     }
 
     /**

@@ -200,11 +200,11 @@ public final class ExperimentRegistry {
     }
 
     /**
-     * Makes {@code experiment} the one served under its id. When its half-life changed, the arms' decayed sums
-     * (weighted for the old half-life) are cleared after the new definition is visible, so an update that starts after
-     * this returns uses the new half-life on fresh sums; an update already in flight on an event loop (at most one per
-     * loop) may still add one observation weighted by the old half-life after the clear. The clear itself is safe
-     * against concurrent updates ({@code PosteriorTable.clearDecayed}).
+     * Makes {@code experiment} the one served under its id. When its half-life changed, the decayed sums (weighted
+     * for the old half-life) are cleared after the new definition is visible, so an update that starts after this
+     * returns uses the new half-life on fresh sums; an update already in flight on an event loop (at most one per loop)
+     * may still add one observation weighted by the old half-life after the clear. The clear itself is safe against
+     * concurrent updates ({@code PosteriorTable.clearDecayed}).
      */
     public synchronized void publish(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
