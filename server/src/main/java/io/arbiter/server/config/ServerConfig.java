@@ -54,6 +54,8 @@ public final class ServerConfig {
     public final int contextMaxValueLength;
     /** Segments the segment store holds, over every experiment (sizes {@code segments.index} and its arms). */
     public final int segmentCapacity;
+    /** log2 of the frequency-cap store's buckets (10 unit-variant entries each, 256 bytes per bucket). */
+    public final int frequencyCapBucketsLog2;
     /** Share of one core the propensity refresher may use (0..1). */
     public final double propensityBudget;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
@@ -109,6 +111,7 @@ public final class ServerConfig {
         contextMaxValueLength = decisions.integer("contextMaxValueLength", 128, 1, 1024);
         segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
         propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
+        frequencyCapBucketsLog2 = decisions.integer("frequencyCapBucketsLog2", 16, 4, 22);
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");

@@ -16,9 +16,10 @@ public enum MetricName {
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
     GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
         + "metric"),
-    HOLDOUT_DECISIONS("arbiter.holdout.decisions", "Decisions answered to units in an experiment's holdout group"),
     CAPPED_DECISIONS("arbiter.capped.decisions", "Decisions for a unit that had reached the frequency cap of every "
-        + "variant (answered with the default variant, or 204)"),
+        + "eligible variant (answered with the default variant, or 204)"),
+    CAP_EVICTED_LIVE("arbiter.caps.evicted.live", "Frequency-cap entries replaced while their counts were live (the "
+        + "store was full): that unit may exceed its cap once more"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
     TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped", "Decayed updates left out because they raced an era switch"),
 

@@ -3,6 +3,7 @@ package io.arbiter.server.personalisation;
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.bandits.unit.FrequencyCapStore;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.http.Module;
 import io.arbiter.server.http.RouteTable;
@@ -22,6 +23,7 @@ import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.personalisation.experiment.ExperimentStore;
 import io.arbiter.server.personalisation.experiment.RecentTraffic;
 import io.arbiter.server.personalisation.guard.GuardCounters;
+import io.arbiter.server.personalisation.guard.GuardStages;
 import io.arbiter.server.personalisation.guard.GuardState;
 import io.arbiter.server.personalisation.guard.GuardStore;
 import io.arbiter.server.personalisation.guard.GuardrailMonitor;
@@ -65,7 +67,11 @@ public final class PersonalisationModule implements Module {
     private final RecentTraffic traffic;
     private final RewardService rewards;
     private final GuardStore guardStore;
+    private final FrequencyCapStore caps;
     private final ScheduledExecutorService maintenance;
+
+    /** The frequency-cap store's file in the data folder. */
+    public static final String FREQUENCY_CAP_FILE = "frequency-caps.table";
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -94,6 +100,8 @@ public final class PersonalisationModule implements Module {
         this.outcomes = outcomes;
         this.traffic = new RecentTraffic(table, 30);
         this.guardStore = new GuardStore(pool);
+        this.caps = FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE),
+            config.frequencyCapBucketsLog2, clock.millis());
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -249,6 +257,7 @@ public final class PersonalisationModule implements Module {
 
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        metrics.functionCounter(MetricName.CAP_EVICTED_LIVE, caps, FrequencyCapStore::evictedLive);
         final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
         final PosteriorTable table = registry.table();
         maintenance.scheduleWithFixedDelay(() -> {
@@ -302,7 +311,7 @@ public final class PersonalisationModule implements Module {
      * and SHARE_BOUNDS are empty today (see docs/architecture.md, "The decision pipeline").
      */
     private void extendPipeline(DecisionPipeline.Builder pipeline) {
-        // HOLDOUT, BURN_IN, SHARE_BOUNDS: pipeline.with(DecisionSlot.X, stage) with this loop's own stage.
+        new GuardStages(registry.table(), caps, metrics, config.maxVariants).install(pipeline);
     }
 
     @Override
@@ -334,5 +343,6 @@ public final class PersonalisationModule implements Module {
         }
         flushHoldoutDecisions(); // best effort: the pool is still open (the modules close before the database)
         registry.segmentStore().close();
+        caps.close();
     }
 }

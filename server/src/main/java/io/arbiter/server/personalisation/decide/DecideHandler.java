@@ -72,6 +72,10 @@ public final class DecideHandler implements BodyHandler {
         d.experiment = experiment;
         d.nowMillis = clock.millis();
         pipeline.run(d);
-        endpoint.respond(request, 200, d.answer, startNanos);
+        if (d.answer == null) {
+            endpoint.respondEmpty(request, 204, startNanos); // every variant capped, "whenAllCapped": "noContent"
+        } else {
+            endpoint.respond(request, 200, d.answer, startNanos);
+        }
     }
 }

@@ -178,7 +178,8 @@ public final class ExperimentRegistry {
             PROPENSITY_ENTRIES, propensityMaxAgeMillis, PROPENSITY_IDLE_MILLIS);
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
             java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
-            segments, segmentPropensities, new ExperimentGuard(spec.id(), spec.guard(), state));
+            segments, segmentPropensities,
+            new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()));
     }
 
     /** The segment levels the experiment declares; none (the root alone) without a segment context. */

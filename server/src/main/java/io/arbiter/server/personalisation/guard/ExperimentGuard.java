@@ -2,6 +2,8 @@ package io.arbiter.server.personalisation.guard;
 
 import io.arbiter.bandits.guard.GuardrailRule;
 import io.arbiter.bandits.guard.RateConfidenceSequence;
+import io.arbiter.bandits.guard.ShareBounds;
+import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.personalisation.guard.GuardCounters.Group;
 
 import java.util.List;
@@ -23,10 +25,26 @@ public final class ExperimentGuard {
     private final GuardrailRule[] rules;
     private final String[] treatmentScopes;
     private final String[] holdoutScopes;
+    private final int holdoutPosition;
+    private final ShareBounds bounds;
+    private final long capScope;
 
-    public ExperimentGuard(String experiment, GuardSpec spec, GuardState state) {
+    /**
+     * @param served the variants the experiment serves (its active, unsuspended ones), in their order: positions in
+     *               the decision refer to this list
+     */
+    public ExperimentGuard(String experiment, GuardSpec spec, GuardState state, List<String> served,
+                           List<String> defined) {
         this.spec = Objects.requireNonNull(spec);
         this.state = Objects.requireNonNull(state);
+        this.holdoutPosition = served.indexOf(spec.holdoutVariant());
+        final int[] positions = new int[served.size()];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = defined.indexOf(served.get(i));
+        }
+        this.bounds = spec.hasShareBounds() ? spec.bounds(positions) : null;
+        // Caps are counted per (experiment, period): a new period starts new counts (the store's sub-windows).
+        this.capScope = UnitKeys.unitHash(experiment) * 31 + spec.capPeriodMillis();
         final List<GuardSpec.GuardrailSpec> guardrails = spec.guardrails();
         rules = new GuardrailRule[guardrails.size()];
         treatmentScopes = new String[guardrails.size()];
@@ -86,5 +104,34 @@ public final class ExperimentGuard {
 
     public boolean hasHoldout() {
         return spec.holdout() > 0.0;
+    }
+
+    /**
+     * Where a unit falls in [0, 1) for this experiment: a hash of the experiment's salt and the unit. A unit is in the
+     * holdout when this is below {@code holdout}, so it stays in its group for the life of the experiment, and raising
+     * or lowering {@code holdout} moves only the units between the old and the new share. Allocation-free.
+     */
+    public static double holdoutHash(long salt, CharSequence unit) {
+        return (UnitKeys.key(salt, UnitKeys.unitHash(unit)) >>> 11) * 0x1.0p-53;
+    }
+
+    /** Whether {@code unit} (non-empty) is in the holdout group. */
+    public boolean inHoldout(CharSequence unit) {
+        return spec.holdout() > 0.0 && holdoutHash(spec.salt(), unit) < spec.holdout();
+    }
+
+    /** Position of the holdout variant among the served variants; -1 when it is not served (suspended). */
+    public int holdoutPosition() {
+        return holdoutPosition;
+    }
+
+    /** The share bounds over the served variants (their positions), or null when the experiment has none. */
+    public ShareBounds bounds() {
+        return bounds;
+    }
+
+    /** The frequency-cap store key of (unit hash, variant ordinal) for this experiment. */
+    public long capKey(long unitHash, int variantOrdinal) {
+        return UnitKeys.key(capScope, unitHash, variantOrdinal);
     }
 }
