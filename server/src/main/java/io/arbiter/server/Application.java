@@ -89,7 +89,7 @@ public final class Application {
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
         modules.add(new OpsModule(metrics, pipeline, started::get));
-        modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
+        modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(),
             clock));
         modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));

@@ -56,6 +56,8 @@ public final class ServerConfig {
     public final int segmentCapacity;
     /** log2 of the frequency-cap store's buckets (10 unit-variant entries each, 256 bytes per bucket). */
     public final int frequencyCapBucketsLog2;
+    /** log2 of the sticky-assignment table's buckets (10 units each) for a new {@code sticky.table}. */
+    public final int stickyBucketsLog2;
     /** Share of one core the propensity refresher may use (0..1). */
     public final double propensityBudget;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
@@ -112,6 +114,7 @@ public final class ServerConfig {
         segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
         propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
         frequencyCapBucketsLog2 = decisions.integer("frequencyCapBucketsLog2", 16, 4, 22);
+        stickyBucketsLog2 = decisions.integer("stickyBucketsLog2", 14, 0, 22);
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");

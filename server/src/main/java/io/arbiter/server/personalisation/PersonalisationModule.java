@@ -2,6 +2,7 @@ package io.arbiter.server.personalisation;
 
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.bandits.unit.FrequencyCapStore;
 import io.arbiter.server.config.ServerConfig;
@@ -13,6 +14,7 @@ import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
+import io.arbiter.server.outcome.SegmentAggregate;
 import io.arbiter.server.personalisation.decide.ContextLimits;
 import io.arbiter.server.personalisation.decide.DecideHandler;
 import io.arbiter.server.personalisation.decide.DecisionPipeline;
@@ -76,6 +78,9 @@ public final class PersonalisationModule implements Module {
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
     public static final String SEGMENT_TABLE_FILE = "segments.table";
+    public static final String STICKY_FILE = "sticky.table";
+    /** Queued observations a linear model applies per maintenance tick, at most. */
+    static final int LINEAR_APPLY_LIMIT = 50_000;
     /** Contextual experiments the segment store has records for. */
     static final int SEGMENT_EXPERIMENT_SLOTS = 4096;
     /** Arm records per segment the store is sized for: 10 variants rounded up to a block of 12. */
@@ -84,6 +89,7 @@ public final class PersonalisationModule implements Module {
     static final long PROPENSITY_TICK_MILLIS = 100;
 
     private final ContextLimits contextLimits;
+    private final StickyAssignments stickyAssignments;
     private int propensityRotation;
 
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
@@ -94,7 +100,9 @@ public final class PersonalisationModule implements Module {
         this.contextLimits = new ContextLimits(config.contextMaxAttributes, config.contextMaxFeatures,
             config.contextMaxValueLength);
         this.registry = new ExperimentRegistry(table, openSegmentStore(config, clock), config.propensityDraws,
-            config.propensityRefreshMillis);
+            config.propensityRefreshMillis, config.dataDir);
+        this.stickyAssignments = StickyAssignments.mapFile(config.dataDir.resolve(STICKY_FILE),
+            config.stickyBucketsLog2, clock.millis());
         this.store = new ExperimentStore(pool);
         this.tokens = new DecisionTokens(signer);
         this.outcomes = outcomes;
@@ -126,6 +134,8 @@ public final class PersonalisationModule implements Module {
         return module.loadSuspensions()
             .compose(v -> module.loadExperiments())
             .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
+                : module.rebuildSegments())
             .compose(v -> module.restoreGuardCounters())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
@@ -228,6 +238,37 @@ public final class PersonalisationModule implements Module {
         });
     }
 
+    /**
+     * After an unclean stop, or with {@code segments.table} lost, the segments' exact counts come back from Postgres's
+     * {@code segment_aggregates} (exact once the journal tail has shipped), before any traffic: each segment is found
+     * or created again and its variants' records restored. Decayed sums start over, as for the root; the segments'
+     * reward counters (which rank equally fine parents) restart from zero.
+     */
+    private Future<Void> rebuildSegments() {
+        final SegmentStore segmentStore = registry.segmentStore();
+        return outcomes.loadSegmentAggregates().map(aggregates -> {
+            int restored = 0;
+            for (final SegmentAggregate aggregate : aggregates) {
+                final Experiment experiment = registry.get(aggregate.experiment());
+                final int ordinal = experiment == null ? -1 : experiment.ordinalOf(aggregate.variant());
+                if (ordinal < 0 || experiment.segments().spec().attributeCount() == 0) {
+                    continue;
+                }
+                final int slot = segmentStore.findOrCreate(experiment.segments().experimentKey(), aggregate.level(),
+                    aggregate.segment(), experiment.armByVariant().size(), experiment.segments().spec().maxSegments());
+                final int arm = slot < 0 ? -1 : segmentStore.armForUpdate(slot, ordinal);
+                if (arm >= 0) {
+                    segmentStore.arms().restoreExclusive(arm, segmentStore.arms().decisions(arm), aggregate.trials(),
+                        aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(), clock.millis());
+                    restored++;
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "the segment store was not closed cleanly (or is new): restored "
+                + restored + " segment variant(s) from Postgres aggregates");
+            return null;
+        });
+    }
+
     /** Adds the holdout decisions counted since the last flush to Postgres; on failure they wait for the next. */
     private void flushHoldoutDecisions() {
         for (final Experiment experiment : registry.all()) {
@@ -290,6 +331,7 @@ public final class PersonalisationModule implements Module {
      */
     private void refreshSegmentPropensities(Workspace workspace) {
         try {
+            registry.applyLinearObservationsExclusive(LINEAR_APPLY_LIMIT); // this thread is the models' one writer
             final Experiment[] experiments = registry.all().toArray(new Experiment[0]);
             if (experiments.length == 0) {
                 return;
@@ -319,7 +361,7 @@ public final class PersonalisationModule implements Module {
         final Workspace workspace = new Workspace(routes.newSeed(), config.maxVariants);
         routes.hotPost("/v1/decide", "decide", Exposure.CROSS_ORIGIN,
                 new DecideHandler(registry, tokens, outcomes, workspace, clock, metrics, contextLimits,
-                    config.maxVariants, this::extendPipeline))
+                    config.maxVariants, stickyAssignments, this::extendPipeline))
             .hotPost("/v1/reward", "reward", Exposure.CROSS_ORIGIN, new RewardHandler(rewards))
             .hotPost("/v1/reward/batch", "reward_batch", Exposure.CROSS_ORIGIN,
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
@@ -342,7 +384,10 @@ public final class PersonalisationModule implements Module {
             Thread.currentThread().interrupt();
         }
         flushHoldoutDecisions(); // best effort: the pool is still open (the modules close before the database)
+        registry.applyLinearObservationsExclusive(Integer.MAX_VALUE);
+        registry.closeLinearModels();
         registry.segmentStore().close();
+        stickyAssignments.close();
         caps.close();
     }
 }

@@ -208,11 +208,7 @@
       $('token').value = '';
       begin(refresh);
     });
-    if (token()) {
-      begin(refresh);
-    } else {
-      signOut(null);
-    }
+    begin(refresh); // even without a token: an admin API that is off says so before anyone types one
   }
 
   /** Checks the token with one admin call, then shows the page and polls. */
@@ -411,12 +407,12 @@
     // stacked area: cumulative shares, drawn from the top down so each fill covers the ones above it
     var cumulative = [];
     var running = x.map(function () { return 0; });
-    variants.forEach(function (v) {
+    variants.forEach(function (v, k) {
       running = running.map(function (sum, i) {
         var s = history.share[v][i];
         return s === null || sum === null ? null : sum + s;
       });
-      cumulative.push({label: v, values: running.slice(), display: history.share[v]});
+      cumulative.push({label: v, values: running.slice(), display: history.share[v], color: k});
     });
     C.draw('chart-share', {title: 'Traffic share per variant (stacked)', x: x, yRange: [0, 1], fill: true,
       series: cumulative.slice().reverse(), emptyText: empty,
@@ -635,7 +631,7 @@
       rows.forEach(function (row) {
         renderCampaign(box, row.campaign, row.history);
       });
-      return api('/v1/bidder/win-rate?contexts=4');
+      return api('/v1/bidder/win-rate?top=4');
     }).then(renderCurves);
   }
 
@@ -660,8 +656,8 @@
       el('dt', {text: 'Spent today'}), el('dd', {text: num(h.spentToday, 2) + ' of ' + num(h.dailyBudget, 2) + ' '
         + h.currency}),
       el('dt', {text: 'Remaining today'}), el('dd', {text: num(h.remainingToday, 2) + ' ' + h.currency}),
-      el('dt', {text: 'Remaining budget'}), el('dd', {text: num(h.remainingTotal, 2) + ' of ' + num(h.totalBudget, 2)
-        + ' ' + h.currency}),
+      el('dt', {text: 'Remaining budget'}), el('dd', {text: h.totalBudget > 0 ? num(h.remainingTotal, 2) + ' of '
+        + num(h.totalBudget, 2) + ' ' + h.currency : 'no total limit'}),
       el('dt', {text: 'Bids, wins, win rate'}), el('dd', {text: h.bids + ', ' + h.wins + ', ' + pct(winRate)}),
       el('dt', {text: 'Pacing modifier'}), el('dd', {text: num(s.pacingModifier, 3)})));
     var x = seconds(h.t);
@@ -682,17 +678,26 @@
   }
 
   function renderCurves(report) {
+    var levels = {1: 'publisher x format', 2: '+ device', 3: '+ hour'};
     $('curves-note').textContent = report.trained
-      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices: bidder-wide, then the '
-        + 'busiest contexts (publisher and format). ' + report.contextsTracked + ' contexts tracked.'
+      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices (decayed): bidder-wide, '
+        + 'then the busiest contexts (publisher and format, then device type, then hour of day). ' + report.contexts
+        + ' contexts tracked.'
       : 'Not trained yet: the bidder shades by its fixed factor until enough win and loss notices arrive.';
-    var curves = (report.curves || []).filter(function (c) { return c.winRate; });
+    var curves = [];
+    if (report.global && report.global.winRate) {
+      curves.push({label: 'bidder-wide (' + Math.round(report.global.bids) + ' notices)',
+        values: report.global.winRate});
+    }
+    (report.busiest || []).forEach(function (c) {
+      if (c.winRate) {
+        curves.push({label: 'context ' + c.key.slice(0, 6) + ', ' + (levels[c.level] || c.level) + ' ('
+          + Math.round(c.bids) + ')', values: c.winRate});
+      }
+    });
     C.draw('chart-curves', {title: 'Win rate by bid price', x: report.prices || [], time: false, logX: true,
-      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.',
-      series: curves.map(function (c) {
-        return {label: c.context === 'bidder' ? 'bidder-wide (' + c.notices + ' notices)'
-          : 'context ' + c.context.slice(0, 6) + ' (' + c.notices + ')', values: c.winRate};
-      }), summary: curves.length + ' curves'});
+      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.', series: curves,
+      summary: curves.length + ' curves'});
   }
 
   // ---- start ----

@@ -37,7 +37,7 @@
 
   /**
    * Draws or updates the chart in the element with id `id`.
-   * spec: {title, summary, x: [...], series: [{label, values, display}], time (x in seconds), logX, yRange,
+   * spec: {title, summary, x: [...], series: [{label, values, display, color (palette index)}], time (x in seconds), logX, yRange,
    *        yLabel, xLabel, fill, bars, emptyText}
    */
   function draw(id, spec) {
@@ -92,9 +92,10 @@
         y: spec.yRange ? {range: function () { return spec.yRange; }} : {}
       },
       series: [{label: spec.xLabel || 'time'}].concat(spec.series.map(function (s, i) {
+        var c = color(s.color !== undefined ? s.color : i);
         var series = {
           label: s.label,
-          stroke: color(i),
+          stroke: c,
           width: 2,
           points: {show: false},
           value: function (u, v, sIdx, idx) {
@@ -103,11 +104,11 @@
           }
         };
         if (spec.fill) {
-          series.fill = color(i) + 'b3';
+          series.fill = c + 'b3';
         }
         if (spec.bars && global.uPlot.paths && global.uPlot.paths.bars) {
           series.paths = global.uPlot.paths.bars({size: [0.8]});
-          series.fill = color(i) + 'b3';
+          series.fill = c + 'b3';
         }
         return series;
       })),

@@ -32,6 +32,15 @@ class ContextualDecideIntegrationTest {
         put("elig", new JsonObject().put("variants", new JsonArray(SIX)));
         put("paused", new JsonObject().put("variants", new JsonArray(SIX)).put("default", "C")
             .put("status", "paused"));
+        put("seg", new JsonObject().put("variants", new JsonArray().add("A").add("B").add("C"))
+            .put("context", new JsonObject().put("model", "segments")
+                .put("attributes", new JsonArray().add("device").add("country"))
+                .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))
+                .put("priorStrength", 50)));
+        put("sticky", new JsonObject().put("variants", new JsonArray(SIX)).put("sticky", "PT30M"));
+        put("lin", new JsonObject().put("variants", new JsonArray().add("A").add("B"))
+            .put("context", new JsonObject().put("model", "linear").put("features", new JsonArray().add("x"))
+                .put("attributes", new JsonArray().add("device")).put("buckets", 4)));
     }
 
     @AfterAll
@@ -131,5 +140,162 @@ class ContextualDecideIntegrationTest {
             "exclude");
         assertBadField(decide(new JsonObject().put("experiment", "elig").put("eligible", new JsonArray())),
             "eligible");
+    }
+
+    /** Hidden click rates: mobile prefers A, desktop prefers C; B is never best. */
+    private static double rate(String device, String variant) {
+        final boolean mobile = device.equals("mobile");
+        return switch (variant) {
+            case "A" -> mobile ? 0.7 : 0.2;
+            case "C" -> mobile ? 0.2 : 0.7;
+            default -> 0.3;
+        };
+    }
+
+    @Test
+    void twoSegmentsLearnTheirOwnBestVariantAndANewSegmentBehavesLikeItsParent() throws Exception {
+        final long seed = Long.getLong("test.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final int rounds = 500;
+        final String[] devices = {"mobile", "desktop"};
+        final int[][] lateBest = new int[2][1];
+        for (int i = 0; i < rounds; i++) {
+            for (int s = 0; s < 2; s++) {
+                final JsonObject answer = decideOk(new JsonObject().put("experiment", "seg").put("unit", "u" + i)
+                    .put("context", new JsonObject().put("device", devices[s]).put("country", "DE")
+                        .put("ignored", "x")));
+                final String variant = answer.getString("variant");
+                if (i >= rounds * 4 / 5 && variant.equals(s == 0 ? "A" : "C")) {
+                    lateBest[s][0]++;
+                }
+                final int reward = random.nextDouble() < rate(devices[s], variant) ? 1 : 0;
+                assertEquals(202, server.reward(answer.getString("decisionId"), reward).statusCode());
+            }
+        }
+        final int late = rounds / 5;
+        assertTrue(lateBest[0][0] >= 0.7 * late, "mobile chose A " + lateBest[0][0] + "/" + late + ", seed " + seed);
+        assertTrue(lateBest[1][0] >= 0.7 * late, "desktop chose C " + lateBest[1][0] + "/" + late + ", seed " + seed);
+
+        // France was never seen: device x FR is new and backs off to its device's segment.
+        int mobileA = 0;
+        int desktopC = 0;
+        for (int i = 0; i < 100; i++) {
+            final String mobile = decideOk(new JsonObject().put("experiment", "seg")
+                .put("context", new JsonObject().put("device", "mobile").put("country", "FR"))).getString("variant");
+            final String desktop = decideOk(new JsonObject().put("experiment", "seg")
+                .put("context", new JsonObject().put("device", "desktop").put("country", "FR"))).getString("variant");
+            mobileA += mobile.equals("A") ? 1 : 0;
+            desktopC += desktop.equals("C") ? 1 : 0;
+        }
+        assertTrue(mobileA >= 70, "new mobile x FR chose A " + mobileA + "/100, seed " + seed);
+        assertTrue(desktopC >= 70, "new desktop x FR chose C " + desktopC + "/100, seed " + seed);
+
+        final JsonObject segments = server.stats("seg").getJsonObject("segments");
+        assertEquals(8, segments.getLong("count"), segments.encode()); // 2 devices, 2 countries, 4 pairs
+        assertEquals(0, segments.getLong("parentFallbacks"));
+        final JsonArray busiest = segments.getJsonArray("busiest");
+        assertTrue(busiest.size() == 8, busiest.encode());
+    }
+
+    @Test
+    void stickyUnitsKeepTheirVariantWithPropensityOne() throws Exception {
+        final io.arbiter.server.token.DecisionTokens tokens = new io.arbiter.server.token.DecisionTokens(
+            new io.arbiter.server.token.SignedTokens(TestServer.TOKEN_SECRET.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)));
+        for (int unit = 0; unit < 20; unit++) {
+            final JsonObject first = decideOk(new JsonObject().put("experiment", "sticky").put("unit", "s" + unit));
+            final String variant = first.getString("variant");
+            assertTrue(first.getDouble("propensity") < 1.0, first.encode());
+            for (int repeat = 0; repeat < 4; repeat++) {
+                final JsonObject again = decideOk(new JsonObject().put("experiment", "sticky")
+                    .put("unit", "s" + unit));
+                assertEquals(variant, again.getString("variant"), "unit s" + unit);
+                assertEquals(1.0, again.getDouble("propensity"));
+                assertTrue(tokens.parse(again.getString("decisionId"), "decisionId")
+                    .has(io.arbiter.server.token.DecisionFlags.STICKY));
+            }
+            // Not eligible for this request: another variant, and the assignment is kept for later.
+            final JsonObject excluded = decideOk(new JsonObject().put("experiment", "sticky").put("unit", "s" + unit)
+                .put("exclude", new JsonArray().add(variant)));
+            assertTrue(!excluded.getString("variant").equals(variant), excluded.encode());
+            assertEquals(variant, decideOk(new JsonObject().put("experiment", "sticky").put("unit", "s" + unit))
+                .getString("variant"));
+        }
+    }
+
+    @Test
+    void contextLimitsAre400sNamingTheField() throws Exception {
+        final JsonObject many = new JsonObject();
+        for (int i = 0; i < 33; i++) {
+            many.put("a" + i, "v");
+        }
+        assertBadField(decide(new JsonObject().put("experiment", "seg").put("context", many)), "context");
+        assertBadField(decide(new JsonObject().put("experiment", "seg")
+            .put("context", new JsonObject().put("device", "x".repeat(129)))), "context");
+        assertBadField(decide(new JsonObject().put("experiment", "seg")
+            .put("context", new JsonObject().put("device", 3))), "context");
+        final JsonObject features = new JsonObject();
+        for (int i = 0; i < 65; i++) {
+            features.put("f" + i, i);
+        }
+        assertBadField(decide(new JsonObject().put("experiment", "lin").put("features", features)), "features");
+        assertBadField(server.post("/v1/decide", "{\"experiment\":\"lin\",\"features\":{\"x\":1e400}}"),
+            "features");
+        assertBadField(decide(new JsonObject().put("experiment", "lin")
+            .put("features", new JsonObject().put("x", "1"))), "features");
+        assertEquals(200, decide(new JsonObject().put("experiment", "seg")
+            .put("context", new JsonObject().put("device", "x".repeat(128)))).statusCode());
+    }
+
+    @Test
+    void aLinearExperimentDecidesOnFeaturesAndLearnsFromRewards() throws Exception {
+        final long seed = Long.getLong("test.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        int lateRight = 0;
+        final int rounds = 600;
+        for (int i = 0; i < rounds; i++) {
+            final double x = random.nextBoolean() ? 1.0 : -1.0;
+            final JsonObject answer = decideOk(new JsonObject().put("experiment", "lin")
+                .put("features", new JsonObject().put("x", x)).put("context", new JsonObject().put("device", "m")));
+            final double propensity = answer.getDouble("propensity");
+            assertTrue(propensity > 0 && propensity <= 1, answer.encode());
+            final boolean aIsRight = x > 0;
+            final boolean right = answer.getString("variant").equals(aIsRight ? "A" : "B");
+            if (i >= rounds * 4 / 5 && right) {
+                lateRight++;
+            }
+            server.reward(answer.getString("decisionId"), random.nextDouble() < (right ? 0.8 : 0.2) ? 1 : 0);
+        }
+        assertTrue(lateRight >= 0.7 * rounds / 5, "linear right " + lateRight + "/" + rounds / 5 + ", seed " + seed);
+    }
+
+    @Test
+    void contextDefinitionsAreValidatedStrictly() throws Exception {
+        final String[][] bad = {
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"tree\"}}", "context.model"},
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"segments\"}}", "context.attributes"},
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"segments\",\"attributes\":[\"a\"],"
+                + "\"interactions\":[[\"a\",\"b\"]]}}", "context.interactions"},
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"segments\",\"attributes\":[\"a\"],"
+                + "\"bogus\":1}}", "context.bogus"},
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"segments\",\"attributes\":[\"a\"],"
+                + "\"priorStrength\":-1}}", "context.priorStrength"},
+            {"{\"variants\":[\"A\"],\"context\":{\"model\":\"linear\",\"features\":[\"f\"],"
+                + "\"attributes\":[\"a\"],\"buckets\":64}}", "context"},
+            {"{\"variants\":[\"A\"],\"sticky\":\"PT0.5S\"}", "sticky"},
+        };
+        for (final String[] c : bad) {
+            final HttpResponse<String> response = server.admin("PUT", "/v1/experiments/bad", c[0]);
+            assertBadField(response, c[1]);
+        }
+        final JsonObject stored = server.stats("seg");
+        assertEquals("segments", stored.getJsonObject("context").getString("model"));
+        assertEquals(1800.0, server.stats("sticky").getDouble("sticky"));
+    }
+
+    private static JsonObject decideOk(JsonObject body) throws Exception {
+        final HttpResponse<String> response = decide(body);
+        assertEquals(200, response.statusCode(), body.encode() + " -> " + response.body());
+        return new JsonObject(response.body());
     }
 }

@@ -175,12 +175,12 @@ class DashboardApiIntegrationTest {
         assertTrue(schedule.getDouble(0) >= 0 && schedule.getDouble(0) <= 500.0);
         assertEquals(404, server.admin("GET", "/v1/campaigns/none/history", null).statusCode());
 
-        final JsonObject curves = history("/v1/bidder/win-rate?contexts=3");
+        final JsonObject curves = history("/v1/bidder/win-rate?top=3");
         assertFalse(curves.getBoolean("trained"), "no notices yet");
-        assertEquals("bidder", curves.getJsonArray("curves").getJsonObject(0).getString("context"));
-        assertNull(curves.getJsonArray("curves").getJsonObject(0).getJsonArray("winRate"), "no curve before training");
-        final HttpResponse<String> bad = server.admin("GET", "/v1/bidder/win-rate?contexts=-1", null);
+        assertNull(curves.getJsonObject("global").getJsonArray("winRate"), "no curve before training");
+        assertTrue(curves.getJsonArray("busiest").isEmpty());
+        final HttpResponse<String> bad = server.admin("GET", "/v1/bidder/win-rate?top=-1", null);
         assertEquals(400, bad.statusCode());
-        assertEquals("contexts", new JsonObject(bad.body()).getString("field"));
+        assertEquals("top", new JsonObject(bad.body()).getString("field"));
     }
 }

@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation.decide;
 
 import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.http.BodyHandler;
 import io.arbiter.server.http.Endpoint;
@@ -45,16 +46,18 @@ public final class DecideHandler implements BodyHandler {
      */
     public DecideHandler(ExperimentRegistry registry, DecisionTokens tokens, OutcomeLog outcomes, Workspace workspace,
                          Clock clock, Metrics metrics, ContextLimits limits, int maxVariants,
-                         Consumer<DecisionPipeline.Builder> extensions) {
+                         StickyAssignments assignments, Consumer<DecisionPipeline.Builder> extensions) {
         this.registry = Objects.requireNonNull(registry);
         this.clock = Objects.requireNonNull(clock);
         this.parser = new DecideRequestParser(limits);
         this.decision = new Decision(Objects.requireNonNull(workspace), limits, maxVariants);
+        final StickyStage sticky = new StickyStage(Objects.requireNonNull(assignments));
         final DecisionPipeline.Builder builder = DecisionPipeline.builder()
             .with(DecisionSlot.CONTEXT, new ContextStage())
             .with(DecisionSlot.ELIGIBILITY, new EligibilityStage())
+            .with(DecisionSlot.STICKY, sticky)
             .with(DecisionSlot.CHOICE, new ChoiceStage())
-            .with(DecisionSlot.LOG, new LogStage(tokens, outcomes, metrics));
+            .with(DecisionSlot.LOG, new LogStage(tokens, outcomes, metrics, sticky));
         extensions.accept(builder);
         this.pipeline = builder.build();
     }

@@ -49,6 +49,9 @@ public final class Decision {
     /** True once {@code workspace.ranked(0..shown-1)} holds the slate the choice ranked. */
     boolean ranked;
     int shown;
+    /** The unit's sticky key (0: not sticky, or not to be remembered), and whether its assignment is replaced. */
+    long stickyKey;
+    boolean stickyReplace;
     /** The JSON answer, written by the LOG stage; null for a 204 (every variant capped, {@code noContent}). */
     String answer;
     private boolean capped;
@@ -86,6 +89,8 @@ public final class Decision {
         ranked = false;
         shown = 0;
         answer = null;
+        stickyKey = 0;
+        stickyReplace = false;
         capped = false;
     }
 
@@ -95,6 +100,9 @@ public final class Decision {
      */
     public double choiceProbability(int position) {
         final EligibleSet eligible = eligible();
+        if (experiment.linear() != null) {
+            return experiment.linear().propensity(featureVector, eligible, position);
+        }
         return eligible.isAll() && experiment.segments().spec().attributeCount() == 0
             ? experiment.propensities().propensity(position)
             : experiment.segmentPropensities().propensity(match, eligible, position, memo, nowMillis);

@@ -24,8 +24,10 @@ final class LogStage implements DecisionStage {
     private final OutcomeLog outcomes;
     private final Metrics metrics;
     private final StringBuilder json = new StringBuilder(256);
+    private final StickyStage sticky;
 
-    LogStage(DecisionTokens tokens, OutcomeLog outcomes, Metrics metrics) {
+    LogStage(DecisionTokens tokens, OutcomeLog outcomes, Metrics metrics, StickyStage sticky) {
+        this.sticky = sticky;
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.metrics = Objects.requireNonNull(metrics);
@@ -47,6 +49,9 @@ final class LogStage implements DecisionStage {
             for (int r = 0; r < shown; r++) {
                 countDecision(d, slate(d, r));
             }
+        }
+        if (sticky != null) {
+            sticky.remember(d);
         }
         final String token = tokens.issue(experiment.id(), variants[first], d.nowMillis,
             d.workspace().rng().nextLong(), d.flags(), d.contextKey.isEmpty() ? null : d.contextKey);

@@ -2,6 +2,8 @@ package io.arbiter.server.personalisation.experiment;
 
 import io.arbiter.bandits.context.SegmentPropensities;
 import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.LinearSpec;
+import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.GaussianThompson;
 import io.arbiter.bandits.policy.PropensityCache;
@@ -25,12 +27,28 @@ import java.util.Map;
  * @param segments       the experiment's segment model (its root is the experiment's own arms; without a segment
  *                       context, the root alone): chooses among any eligible set
  * @param segmentPropensities choice probabilities of {@code segments} per segment and eligible set
+ * @param linear         the linear model of a linear context (null otherwise)
+ * @param linearSpec     its features (null otherwise)
+ * @param contextFingerprint {@link ContextDefinition#fingerprint()}, carried by decision ids
  * @param guard          the safeguards (holdout, bounds, burn-in, caps, guardrails) and their shared state; variants
  *                       suspended by a guardrail are left out of {@code arms} and {@code variants}
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
                          Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
-                         SegmentedThompson segments, SegmentPropensities segmentPropensities, ExperimentGuard guard) {
+                         SegmentedThompson segments, SegmentPropensities segmentPropensities, LinearThompson linear,
+                         LinearSpec linearSpec, int contextFingerprint, ExperimentGuard guard) {
+
+    /** The ordinal of a variant ever in this experiment (its place in {@code armByVariant}); -1 if unknown. */
+    public int ordinalOf(String variant) {
+        int ordinal = 0;
+        for (final String known : armByVariant.keySet()) {
+            if (known.equals(variant)) {
+                return ordinal;
+            }
+            ordinal++;
+        }
+        return -1;
+    }
 
     /** The position of {@code variant} among the active variants; -1 when it is not one. */
     public int position(String variant) {

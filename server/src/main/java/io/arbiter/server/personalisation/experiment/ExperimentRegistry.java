@@ -4,6 +4,9 @@ import io.arbiter.bandits.context.ContextSpec;
 import io.arbiter.bandits.context.SegmentPropensities;
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.LinearModelTable;
+import io.arbiter.bandits.linear.LinearSpec;
+import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -13,6 +16,7 @@ import io.arbiter.server.personalisation.guard.ExperimentGuard;
 import io.arbiter.server.personalisation.guard.GuardState;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,13 +41,19 @@ public final class ExperimentRegistry {
     private final SegmentStore segmentStore;
     private final int propensityDraws;
     private final long propensityMaxAgeMillis;
+    /** Observations a linear model's ring holds before offers are refused (bytes). */
+    static final int LINEAR_RING_BYTES = 1 << 20;
+
+    private final Path linearDir;
+    /** One linear model per experiment id, kept across versions of the experiment (guarded by this). */
+    private final Map<String, LinearModelTable> linearTables = new HashMap<>();
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
     private volatile Map<String, Experiment> experiments = Map.of();
 
-    /** A registry with a small segment store of its own in direct memory (tests, tools). */
+    /** A registry with a small segment store of its own in direct memory, linear models in memory (tests, tools). */
     public ExperimentRegistry(PosteriorTable table, int propensityDraws) {
-        this(table, SegmentStore.allocateDirect(64, 16, 1024, 0), propensityDraws, 1000);
+        this(table, SegmentStore.allocateDirect(64, 16, 1024, 0), propensityDraws, 1000, null);
     }
 
     /**
@@ -51,9 +61,11 @@ public final class ExperimentRegistry {
      * @param segmentStore           where every experiment's segments live
      * @param propensityDraws        joint draws per propensity estimate
      * @param propensityMaxAgeMillis how often a propensity estimate in use is refreshed (when the budget allows)
+     * @param linearDir              where linear models are mapped ({@code <id>.linear}); null: in memory
      */
     public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
-                              long propensityMaxAgeMillis) {
+                              long propensityMaxAgeMillis, Path linearDir) {
+        this.linearDir = linearDir;
         this.table = Objects.requireNonNull(table);
         this.segmentStore = Objects.requireNonNull(segmentStore);
         this.propensityDraws = propensityDraws;
@@ -88,6 +100,11 @@ public final class ExperimentRegistry {
         if (current != null && current.rewardModel() != spec.rewardModel()) {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
+        }
+        if (current != null && spec.context().isLinear() && current.linearSpec() != null
+            && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
+            throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
+                + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
         }
         final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
         long salt = current != null ? current.spec().guard().salt() : spec.guard().salt();
@@ -172,19 +189,64 @@ public final class ExperimentRegistry {
         }
         final ThompsonPolicy policy = Experiment.policyFor(spec, propensityDraws);
         final int defaultPosition = Math.max(0, variants.indexOf(spec.defaultVariant()));
-        final SegmentedThompson segments = new SegmentedThompson(spec.id(), contextSpec(spec), policy, segmentStore,
-            table, arms, ordinals(variants, armByVariant), armByVariant.size());
+        final int[] ordinals = ordinals(variants, armByVariant);
+        final ContextSpec contextSpec = spec.context().segmentSpec();
+        final SegmentedThompson segments = new SegmentedThompson(spec.id(), contextSpec, policy, segmentStore,
+            table, arms, ordinals, armByVariant.size());
         final SegmentPropensities segmentPropensities = new SegmentPropensities(segments, propensityDraws,
             PROPENSITY_ENTRIES, propensityMaxAgeMillis, PROPENSITY_IDLE_MILLIS);
+        LinearSpec linearSpec = null;
+        LinearThompson linear = null;
+        if (spec.context().isLinear()) {
+            linearSpec = spec.context().linearSpec();
+            linear = new LinearThompson(linearTable(spec, linearSpec), ordinals);
+        }
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
             java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
-            segments, segmentPropensities,
+            segments, segmentPropensities, linear, linearSpec, spec.context().fingerprint(),
             new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()));
     }
 
-    /** The segment levels the experiment declares; none (the root alone) without a segment context. */
-    private static ContextSpec contextSpec(ExperimentSpec spec) {
-        return ContextSpec.none();
+    /**
+     * The experiment's linear model, created (or mapped from {@code <id>.linear}) the first time; variant ordinals up
+     * to {@code decisions.maxVariants} fit.
+     */
+    private LinearModelTable linearTable(ExperimentSpec spec, LinearSpec linearSpec) {
+        final LinearModelTable existing = linearTables.get(spec.id());
+        if (existing != null && existing.dimension() == linearSpec.dimension()) {
+            return existing;
+        }
+        final int capacity = Math.max(64, 2 * spec.variants().size());
+        final ContextDefinition c = spec.context();
+        final LinearModelTable created = linearDir == null
+            ? LinearModelTable.allocateDirect(linearSpec.dimension(), capacity, LINEAR_RING_BYTES, c.lambda(),
+                c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY)
+            : LinearModelTable.mapFile(linearDir.resolve(spec.id() + ".linear"), linearSpec.dimension(), capacity,
+                LINEAR_RING_BYTES, c.lambda(), c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY);
+        if (existing != null) {
+            existing.close();
+        }
+        linearTables.put(spec.id(), created);
+        return created;
+    }
+
+    /** Applies the queued observations of every linear model: the models' single writer (one thread only). */
+    public void applyLinearObservationsExclusive(int limitPerModel) {
+        final LinearModelTable[] tables;
+        synchronized (this) {
+            tables = linearTables.values().toArray(new LinearModelTable[0]);
+        }
+        for (final LinearModelTable linear : tables) {
+            linear.applyPendingObservations(limitPerModel);
+        }
+    }
+
+    /** Closes the linear models (after the last decision and reward). */
+    public synchronized void closeLinearModels() {
+        for (final LinearModelTable linear : linearTables.values()) {
+            linear.close();
+        }
+        linearTables.clear();
     }
 
     /** Each active variant's ordinal: its place in the order variants were first added (retired ones included). */

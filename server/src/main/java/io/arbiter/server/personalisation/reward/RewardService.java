@@ -91,20 +91,22 @@ public final class RewardService {
                 : "'reward' must be 0 or 1 for a bernoulli experiment");
         }
         final boolean holdout = token.has(DecisionFlags.HOLDOUT);
+        final boolean teaches = guardrail < 0 && !holdout; // only a bandit-served decision's primary reward
         if (!duplicates.claim(token.nonce(), token.issuedAtMillis(), metric)) {
             metrics.rewardTaken(experiment.id(), DUPLICATE);
             return Future.succeededFuture(DUPLICATE);
         }
+        final ContextAttribution attribution = ContextAttribution.of(experiment, token);
         final OutcomeEvent event = new OutcomeEvent(OutcomeKind.REWARD, now, decisionId, experiment.id(),
-            token.variant(), metric, reward, 0, token.flags(), "");
+            token.variant(), metric, reward, 0, token.flags(), teaches ? attribution.segments() : "");
         return outcomes.append(event).transform(journaled -> {
             if (journaled.failed()) {
                 duplicates.release(token.nonce(), token.issuedAtMillis(), metric);
                 return Future.failedFuture(journaled.cause());
             }
-            if (guardrail < 0 && !holdout) {
+            if (teaches) {
                 // The experiment may have been replaced meanwhile; the arm index stays valid either way.
-                experiment.policy().update(registry.table(), arm, reward, clock.millis());
+                attribution.update(arm, reward, clock.millis());
             } else {
                 experiment.guard().counters().reward(holdout ? Group.HOLDOUT : Group.TREATMENT, metric,
                     token.variant(), reward);
