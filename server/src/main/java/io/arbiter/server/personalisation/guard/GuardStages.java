@@ -43,6 +43,8 @@ public final class GuardStages {
     private final double[] probabilities;
     /** The unit's hash when the cap was checked for this decision; 0 when it was not. */
     private long capUnitHash;
+    /** The request whose cap was checked (its unit string, compared by identity: a paused experiment skips HOLDOUT). */
+    private String capUnit;
 
     public GuardStages(PosteriorTable table, FrequencyCapStore caps, Metrics metrics, int maxVariants) {
         this.table = Objects.requireNonNull(table);
@@ -62,9 +64,11 @@ public final class GuardStages {
 
     private void capsThenHoldout(Decision d) {
         capUnitHash = 0;
+        capUnit = null;
         final ExperimentGuard guard = d.experiment().guard();
         if (guard.spec().hasFrequencyCap() && !d.unit().isEmpty()) {
             capUnitHash = UnitKeys.unitHash(d.unit()) | 1; // never 0, which means "not checked"
+            capUnit = d.unit();
             if (dropCapped(d)) {
                 return;
             }
@@ -106,9 +110,11 @@ public final class GuardStages {
         if (bounds != null && d.count() == 1 && (by == DecisionSlot.CHOICE || by == DecisionSlot.BURN_IN)) {
             applyBounds(d, bounds, by == DecisionSlot.BURN_IN);
         }
-        if (capUnitHash != 0) {
+        if (capUnitHash != 0 && capUnit == d.unit()) {
             count(d);
         }
+        capUnitHash = 0;
+        capUnit = null;
     }
 
     private void applyBounds(Decision d, ShareBounds bounds, boolean uniform) {
