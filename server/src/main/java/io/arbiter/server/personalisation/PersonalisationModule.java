@@ -241,6 +241,15 @@ public final class PersonalisationModule implements Module {
 
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        final SegmentStore segmentStore = registry.segmentStore();
+        metrics.gauge(MetricName.SEGMENTS, segmentStore, SegmentStore::segments);
+        metrics.functionCounter(MetricName.SEGMENT_PARENT_FALLBACKS, registry,
+            ExperimentRegistry::segmentParentFallbacks);
+        metrics.functionCounter(MetricName.SEGMENTS_REFUSED, segmentStore,
+            s -> s.refusedIndexFull() + s.refusedArmsFull());
+        metrics.gauge(MetricName.SEGMENT_PROPENSITY_PARENT, registry, ExperimentRegistry::propensityParentFallbacks);
+        metrics.functionCounter(MetricName.STICKY_EVICTED, stickyAssignments, StickyAssignments::evictedLive);
+        metrics.functionCounter(MetricName.LINEAR_REJECTED, registry, ExperimentRegistry::linearRejected);
         final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
         final PosteriorTable table = registry.table();
         maintenance.scheduleWithFixedDelay(() -> {

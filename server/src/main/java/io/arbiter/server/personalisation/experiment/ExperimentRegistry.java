@@ -93,13 +93,18 @@ public final class ExperimentRegistry {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
+        checkLinearDimension(current, spec);
+        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
+        return build(spec, known, true);
+    }
+
+    /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
+    public static void checkLinearDimension(Experiment current, ExperimentSpec spec) {
         if (current != null && spec.context().isLinear() && current.linearSpec() != null
             && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
             throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
                 + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
         }
-        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
-        return build(spec, known, true);
     }
 
     /** Rebuilds a stored experiment (spec plus its variant-to-arm map) without allocating arms. */
@@ -185,6 +190,35 @@ public final class ExperimentRegistry {
         }
     }
 
+    /** Observations the linear models refused (ring full), over every model. */
+    public synchronized long linearRejected() {
+        long total = 0;
+        for (final LinearModelTable linear : linearTables.values()) {
+            total += linear.rejected();
+        }
+        return total;
+    }
+
+    /** Decisions served by a parent segment because theirs did not fit, over every experiment. */
+    public long segmentParentFallbacks() {
+        long total = 0;
+        for (final Experiment experiment : experiments.values()) {
+            if (experiment.segments().spec().attributeCount() > 0) {
+                total += segmentStore.capacityFallbacks(experiment.segments().experimentKey());
+            }
+        }
+        return total;
+    }
+
+    /** Propensity reads that used a parent's estimate, over every experiment's current version. */
+    public long propensityParentFallbacks() {
+        long total = 0;
+        for (final Experiment experiment : experiments.values()) {
+            total += experiment.segmentPropensities().parentFallbacks();
+        }
+        return total;
+    }
+
     /** Closes the linear models (after the last decision and reward). */
     public synchronized void closeLinearModels() {
         for (final LinearModelTable linear : linearTables.values()) {
@@ -221,6 +255,9 @@ public final class ExperimentRegistry {
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
+            }
+            if (experiment.segments().spec().attributeCount() > 0) {
+                segmentStore.clearDecayed(experiment.segments().experimentKey()); // the segments' too
             }
         }
     }
