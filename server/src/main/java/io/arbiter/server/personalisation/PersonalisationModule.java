@@ -17,6 +17,9 @@ import io.arbiter.server.outcome.SegmentAggregate;
 import io.arbiter.server.personalisation.decide.ContextLimits;
 import io.arbiter.server.personalisation.decide.DecideHandler;
 import io.arbiter.server.personalisation.decide.DecisionPipeline;
+import io.arbiter.server.personalisation.evaluation.EvaluationAdminHandler;
+import io.arbiter.server.personalisation.evaluation.EvaluationJobs;
+import io.arbiter.server.personalisation.evaluation.EvaluationRun;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
@@ -61,6 +64,8 @@ public final class PersonalisationModule implements Module {
     private final RecentTraffic traffic;
     private final RewardService rewards;
     private final ScheduledExecutorService maintenance;
+    private final Pool pool;
+    private final EvaluationJobs evaluations;
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -96,6 +101,8 @@ public final class PersonalisationModule implements Module {
         this.traffic = new RecentTraffic(table, 30);
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics);
+        this.pool = pool;
+        this.evaluations = new EvaluationJobs(clock, config.evaluationKeptJobs);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-maintenance");
             t.setDaemon(true);
@@ -304,6 +311,9 @@ public final class PersonalisationModule implements Module {
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
         new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
             .declareRoutes(routes);
+        new EvaluationAdminHandler(registry, evaluations, pool, new EvaluationRun.Settings(
+            config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
+            config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
     }
 
     /** The experiments being served. */
@@ -313,6 +323,7 @@ public final class PersonalisationModule implements Module {
 
     @Override
     public void close() {
+        evaluations.close();
         maintenance.shutdownNow();
         try {
             maintenance.awaitTermination(5, TimeUnit.SECONDS);

@@ -506,23 +506,59 @@
     if (!$('segments').hidden) {
       var s = clear($('segments-body'));
       if (segments && !Array.isArray(segments)) {
-        var facts = {};
-        Object.keys(segments).forEach(function (k) {
-          if (typeof segments[k] !== 'object') {
-            facts[k] = segments[k];
-          }
-        });
-        s.appendChild(el('p', {className: 'muted', text: Object.keys(facts).map(function (k) {
-          return k + ': ' + facts[k];
-        }).join(' · ')}));
+        s.appendChild(el('p', {className: 'muted', id: 'segments-summary', text: (segments.count !== undefined
+          ? segments.count + ' segments; ' : '') + (segments.parentFallbacks !== undefined
+          ? segments.parentFallbacks + ' decisions served by a parent segment (no room for their own). ' : '')
+          + 'Each segment\'s own data, without the back-off prior.'}));
       }
-      s.appendChild(genericTable(segmentRows));
+      s.appendChild(segmentRows[0] && segmentRows[0].variantStats ? segmentTable(segmentRows)
+        : genericTable(segmentRows));
     }
     var evaluations = stats.evaluations || (stats.challenger ? [stats.challenger] : null);
     $('evaluations').hidden = !evaluations || evaluations.length === 0;
     if (!$('evaluations').hidden) {
       clear($('evaluations-body')).appendChild(genericTable(evaluations));
     }
+  }
+
+  /** Busiest segments: one row each, one column per variant with its rate, interval and probability best. */
+  function segmentTable(rows) {
+    var variants = [];
+    rows.forEach(function (r) {
+      r.variantStats.forEach(function (v) {
+        if (variants.indexOf(v.variant) < 0) {
+          variants.push(v.variant);
+        }
+      });
+    });
+    var head = el('tr', null, el('th', {scope: 'col', text: 'Segment'}),
+      el('th', {scope: 'col', className: 'num', text: 'Decisions'}),
+      el('th', {scope: 'col', className: 'num', text: 'Rewards'}));
+    variants.forEach(function (v) {
+      head.appendChild(el('th', {scope: 'col', text: v + ': rate (95% interval), P(best)'}));
+    });
+    var body = el('tbody');
+    rows.forEach(function (r) {
+      var best = null;
+      r.variantStats.forEach(function (v) {
+        if (best === null || v.probabilityBest > best.probabilityBest) {
+          best = v;
+        }
+      });
+      var tr = el('tr', {'data-segment': r.key},
+        el('th', {scope: 'row', text: (r.attributes && r.attributes.length ? r.attributes.join(' × ') : 'all')
+          + ' · ' + r.key}),
+        el('td', {className: 'num', text: String(r.decisions)}),
+        el('td', {className: 'num', text: String(r.rewards)}));
+      variants.forEach(function (name) {
+        var v = r.variantStats.filter(function (x) { return x.variant === name; })[0];
+        tr.appendChild(el('td', {className: v && v === best ? 'status-active' : '', text: v ? num(v.posteriorMean)
+          + ' (' + num(v.credibleInterval95[0]) + '–' + num(v.credibleInterval95[1]) + '), ' + pct(v.probabilityBest)
+          + ' · ' + v.decisions + ' decisions' : '–'}));
+      });
+      body.appendChild(tr);
+    });
+    return el('table', {id: 'segments-table'}, el('thead', null, head), body);
   }
 
   function groupText(group) {
@@ -631,7 +667,7 @@
       rows.forEach(function (row) {
         renderCampaign(box, row.campaign, row.history);
       });
-      return api('/v1/bidder/win-rate?top=4');
+      return api('/v1/bidder/win-rate?contexts=4');
     }).then(renderCurves);
   }
 
@@ -678,26 +714,17 @@
   }
 
   function renderCurves(report) {
-    var levels = {1: 'publisher x format', 2: '+ device', 3: '+ hour'};
     $('curves-note').textContent = report.trained
-      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices (decayed): bidder-wide, '
-        + 'then the busiest contexts (publisher and format, then device type, then hour of day). ' + report.contexts
-        + ' contexts tracked.'
+      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices: bidder-wide, then the '
+        + 'busiest contexts (publisher and format). ' + report.contextsTracked + ' contexts tracked.'
       : 'Not trained yet: the bidder shades by its fixed factor until enough win and loss notices arrive.';
-    var curves = [];
-    if (report.global && report.global.winRate) {
-      curves.push({label: 'bidder-wide (' + Math.round(report.global.bids) + ' notices)',
-        values: report.global.winRate});
-    }
-    (report.busiest || []).forEach(function (c) {
-      if (c.winRate) {
-        curves.push({label: 'context ' + c.key.slice(0, 6) + ', ' + (levels[c.level] || c.level) + ' ('
-          + Math.round(c.bids) + ')', values: c.winRate});
-      }
-    });
+    var curves = (report.curves || []).filter(function (c) { return c.winRate; });
     C.draw('chart-curves', {title: 'Win rate by bid price', x: report.prices || [], time: false, logX: true,
-      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.', series: curves,
-      summary: curves.length + ' curves'});
+      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.',
+      series: curves.map(function (c) {
+        return {label: c.context === 'bidder' ? 'bidder-wide (' + c.notices + ' notices)'
+          : 'context ' + c.context.slice(0, 6) + ' (' + c.notices + ')', values: c.winRate};
+      }), summary: curves.length + ' curves'});
   }
 
   // ---- start ----
