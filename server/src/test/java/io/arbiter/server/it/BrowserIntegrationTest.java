@@ -24,6 +24,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -117,7 +118,9 @@ class BrowserIntegrationTest {
     }
 
     private static WebDriverWait waiting() {
-        return new WebDriverWait(driver, WAIT, Duration.ofMillis(100));
+        final WebDriverWait wait = new WebDriverWait(driver, WAIT, Duration.ofMillis(100));
+        wait.ignoring(StaleElementReferenceException.class); // the pages redraw what they poll
+        return wait;
     }
 
     private static WebElement visible(String css) {
@@ -125,6 +128,21 @@ class BrowserIntegrationTest {
             final List<WebElement> found = d.findElements(By.cssSelector(css));
             return !found.isEmpty() && found.get(0).isDisplayed() ? found.get(0) : null;
         });
+    }
+
+    /**
+     * The text of the first element matching {@code css} once it contains {@code expected} (or, after the wait, as it
+     * is): the pages redraw what they poll, so an element is looked up again until its text is read.
+     */
+    private static String textOf(String css, String expected) {
+        try {
+            return waiting().until(d -> {
+                final String text = d.findElement(By.cssSelector(css)).getText();
+                return text.contains(expected) ? text : null;
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            return driver.findElement(By.cssSelector(css)).getText();
+        }
     }
 
     private static Object js(String script, Object... args) {
@@ -172,8 +190,7 @@ class BrowserIntegrationTest {
         assertContrast("sign-in with an error");
         screenshot("signin");
         visible("#token").sendKeys(TestServer.ADMIN_TOKEN, Keys.ENTER);
-        final WebElement row = visible("#experiments tr[data-id='hero']");
-        assertTrue(row.getText().contains("A, B, C"), row.getText());
+        assertTrue(textOf("#experiments tr[data-id='hero']", "A, B, C").contains("A, B, C"));
         assertFalse(driver.getCurrentUrl().contains(TestServer.ADMIN_TOKEN), "never in a URL");
         assertEquals(TestServer.ADMIN_TOKEN, js("return sessionStorage.getItem('arbiter.adminToken');"));
     }
@@ -226,7 +243,7 @@ class BrowserIntegrationTest {
         for (final String absent : new String[] {"segments", "lift", "guardrails", "evaluations"}) {
             assertFalse(driver.findElement(By.id(absent)).isDisplayed(), absent + ": hidden when the stats lack it");
         }
-        assertTrue(driver.findElement(By.cssSelector("#variants tbody")).getText().contains("A"));
+        assertTrue(textOf("#variants tbody", "A").contains("A"));
         screenshot("experiment");
     }
 
@@ -247,10 +264,9 @@ class BrowserIntegrationTest {
         }
         signIn();
         driver.get(url("/ui/experiment.html?id=seg"));
-        final WebElement table = visible("#segments-table");
-        waiting().until(d -> table.findElements(By.cssSelector("tbody tr")).size() >= 2);
-        assertTrue(driver.findElement(By.id("segments-summary")).getText().contains("segments"));
-        assertTrue(table.getText().contains("device"), table.getText());
+        waiting().until(d -> d.findElements(By.cssSelector("#segments-table tbody tr")).size() >= 2);
+        assertTrue(textOf("#segments-summary", "segments").contains("segments"));
+        assertTrue(textOf("#segments-table", "device").contains("device"));
         screenshot("segments");
     }
 
