@@ -14,6 +14,12 @@ public enum MetricName {
     DECISIONS("arbiter.decisions", "Decisions answered"),
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
+        + "metric"),
+    CAPPED_DECISIONS("arbiter.capped.decisions", "Decisions for a unit that had reached the frequency cap of every "
+        + "eligible variant (answered with the default variant, or 204)"),
+    CAP_EVICTED_LIVE("arbiter.caps.evicted.live", "Frequency-cap entries replaced while their counts were live (the "
+        + "store was full): that unit may exceed its cap once more"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
     SEGMENTS("arbiter.segments", "Segments created in the segment store"),
     SEGMENT_PARENT_FALLBACKS("arbiter.segments.parent.fallbacks", "Decisions served by a parent segment because "
