@@ -249,7 +249,7 @@ class BrowserIntegrationTest {
 
     @Test
     @Order(4)
-    void theBusiestSegmentsAreShownForAnExperimentWithContext() throws Exception {
+    void segmentsLiftAndGuardrailsAreShownWhenTheStatsHaveThem() throws Exception {
         final JsonObject definition = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
             .add("B")).put("context", new JsonObject().put("model", "segments")
             .put("attributes", new io.vertx.core.json.JsonArray().add("device")));
@@ -268,6 +268,29 @@ class BrowserIntegrationTest {
         assertTrue(textOf("#segments-summary", "segments").contains("segments"));
         assertTrue(textOf("#segments-table", "device").contains("device"));
         screenshot("segments");
+
+        final JsonObject guarded = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
+            .add("B")).put("holdout", 0.3).put("guardrails", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("metric", "unsubscribe").put("direction", "lower").put("maxRelativeHarm", 0.2)));
+        final java.net.http.HttpResponse<String> created = server.admin("PUT", "/v1/experiments/guarded",
+            guarded.encode());
+        assertTrue(created.statusCode() == 201 || created.statusCode() == 200, created.body());
+        for (int i = 0; i < 30; i++) {
+            server.reward(server.decide("guarded", "g-" + i).getString("decisionId"), i % 2);
+        }
+        driver.get(url("/ui/experiment.html?id=guarded"));
+        assertTrue(textOf("#lift-body", "Holdout group").contains("Holdout group"));
+        assertTrue(textOf("#guardrails-body", "unsubscribe").contains("lower is better"));
+        assertFalse(driver.findElement(By.id("segments")).isDisplayed());
+        final String text = waiting().until(d -> {
+            final String v = d.findElement(By.id("definition")).getAttribute("value");
+            return v.isEmpty() ? null : v;
+        });
+        final JsonObject shown = new JsonObject(text);
+        assertFalse(shown.containsKey("arms") || shown.containsKey("variantStats") || shown.containsKey("lift"),
+            "the editor shows the stored definition, not the stats: " + text);
+        assertEquals("unsubscribe", shown.getJsonArray("guardrails").getJsonObject(0).getString("metric"));
+        screenshot("guardrails");
     }
 
     @Test
