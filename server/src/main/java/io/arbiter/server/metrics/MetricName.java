@@ -14,7 +14,21 @@ public enum MetricName {
     DECISIONS("arbiter.decisions", "Decisions answered"),
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
+        + "metric"),
+    CAPPED_DECISIONS("arbiter.capped.decisions", "Decisions for a unit that had reached the frequency cap of every "
+        + "eligible variant (answered with the default variant, or 204)"),
+    CAP_EVICTED_LIVE("arbiter.caps.evicted.live", "Frequency-cap entries replaced while their counts were live (the "
+        + "store was full): that unit may exceed its cap once more"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
+    SEGMENTS("arbiter.segments", "Segments created in the segment store"),
+    SEGMENT_PARENT_FALLBACKS("arbiter.segments.parent.fallbacks", "Decisions served by a parent segment because "
+        + "theirs did not fit"),
+    SEGMENTS_REFUSED("arbiter.segments.refused", "Segment creations refused because the store was full"),
+    SEGMENT_PROPENSITY_PARENT("arbiter.segments.propensity.parent", "Propensity reads answered with a parent's "
+        + "estimate (segment not refreshed yet)"),
+    STICKY_EVICTED("arbiter.sticky.evicted", "Live sticky assignments evicted because the table was full"),
+    LINEAR_REJECTED("arbiter.linear.rejected", "Linear-model observations refused because the ring was full"),
     TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped", "Decayed updates left out because they raced an era switch"),
 
     // bidding
@@ -29,6 +43,11 @@ public enum MetricName {
         + "their own"),
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
+
+    // dashboard history
+    HISTORY_SERIES("arbiter.history.series", "Experiments and campaigns with an in-memory history for the dashboard"),
+    HISTORY_UNTRACKED("arbiter.history.untracked", "Samples of experiments or campaigns left without a history "
+        + "because history.maxSeries was reached"),
 
     // outcome pipeline
     OUTCOME_DECISIONS_OFFERED("arbiter.outcome.decisions.offered", "Decisions offered to the pipeline (counted per "

@@ -42,8 +42,19 @@ public interface OutcomeLog {
         return Future.succeededFuture(List.of());
     }
 
-    /** The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. */
+    /**
+     * The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. A
+     * reward for a metric other than the primary one is {@code "<decision id> <metric>"}.
+     */
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
+
+    /**
+     * The share of decisions whose row is logged ({@code outcomes.decisionSampleRate}); off-policy evaluation
+     * weights each logged row by its inverse.
+     */
+    default double decisionSampleRate() {
+        return 1.0;
+    }
 
     /** Current depth, journal size, lag and Postgres state, for /ready and /metrics. */
     PipelineStatus status();
