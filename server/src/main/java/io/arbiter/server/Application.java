@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -73,6 +74,8 @@ public final class Application {
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
+        final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
+            : seeds.nextLong());
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         database = await(Database.open(vertx, config));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
@@ -83,16 +86,16 @@ public final class Application {
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
-            database.pool(), pipeline, signer, metrics, clock, seeds.nextLong()));
+            database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
         modules.add(new OpsModule(metrics, pipeline, started::get));
-        modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(),
+        modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
             clock));
         modules.add(new UiModule());
-        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, stateSeeds.nextLong()));
         bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"

@@ -268,7 +268,6 @@ public final class BidModule implements Module {
             newBidder(routes.newSeed()), new BidResponseWriter(noticeBase, config.seat()), clock));
         new NoticeHandler(notices).declareRoutes(routes);
         new CampaignAdminHandler(registry, store).declareRoutes(routes);
-        new WinRateHandler(curve, config.currency()).declareRoutes(routes);
     }
 
     /**

@@ -50,7 +50,8 @@ public final class ConfigLayers {
         MAX_VARIANTS("decisions.maxVariants", Kind.INTEGER),
         PROPENSITY_DRAWS("decisions.propensityDraws", Kind.INTEGER),
         MAX_REWARD_BATCH("decisions.maxRewardBatch", Kind.INTEGER),
-        DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER);
+        DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER),
+        EVALUATION_ROWS_PER_SECOND("evaluation.rowsPerSecond", Kind.NUMBER);
 
         private final String setting;
         private final Kind kind;

@@ -7,6 +7,7 @@ import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.Answer;
 import io.arbiter.server.http.Module;
 import io.arbiter.server.http.RouteTable;
@@ -41,10 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code GET /v1/experiments/{id}/history?range=1h|24h}: per variant and interval the decisions, the share of
  *       traffic, the reward rate and the probability of being best;</li>
  *   <li>{@code GET /v1/campaigns/{id}/history?range=1h|24h}: today's spend against the even pacing schedule, bids,
- *       wins, win rate and mean clearing price per interval, and the distribution of those clearing prices.</li>
+ *       wins, win rate and mean clearing price per interval, and the distribution of those clearing prices;</li>
+ *   <li>{@code GET /v1/bidder/win-rate?contexts=5}: the bidder's learned win-rate curves, bidder-wide and for the
+ *       busiest contexts.</li>
  * </ul>
- * (The bidder's learned win-rate curves, which the campaigns page also draws, are the bid module's own endpoint,
- * {@code GET /v1/bidder/win-rate}.)
  * One thread samples the counters every {@code history.sampleInterval} (10 s by default), off the event loops: the
  * posterior table's counters and the propensity cache of each experiment (the probability of being chosen, which
  * under Thompson sampling is the probability of being best), the budget ledger's counters of each campaign. Each
@@ -71,6 +72,7 @@ public final class HistoryModule implements Module {
     private final HistoryConfig config;
     private final ExperimentRegistry experiments;
     private final CampaignRegistry campaigns;
+    private final WinRateCurve curve;
     private final Clock clock;
     private final Map<String, Series> series = new ConcurrentHashMap<>();
     private final AtomicLong untracked = new AtomicLong();
@@ -80,12 +82,14 @@ public final class HistoryModule implements Module {
      * Builds the module and starts sampling at once.
      *
      * @param campaigns the bidder's campaigns, or null when there is no bidder
+     * @param curve     the bidder's win-rate curve, or null when there is no bidder
      */
     public HistoryModule(HistoryConfig config, ExperimentRegistry experiments, CampaignRegistry campaigns,
-                         Clock clock) {
+                         WinRateCurve curve, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.experiments = Objects.requireNonNull(experiments);
         this.campaigns = campaigns;
+        this.curve = curve;
         this.clock = Objects.requireNonNull(clock);
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-history");
@@ -185,7 +189,12 @@ public final class HistoryModule implements Module {
         routes.route(HttpMethod.GET, "/v1/experiments/:id/history", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN,
                 this::experimentHistory)
             .route(HttpMethod.GET, "/v1/campaigns/:id/history", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN,
-                this::campaignHistory);
+                this::campaignHistory)
+            .route(HttpMethod.GET, "/v1/bidder/win-rate", "admin_win_rate", Access.ADMIN, Exposure.SAME_ORIGIN,
+                ctx -> {
+                    final int contexts = contextsParam(ctx);
+                    return routes.vertx().executeBlocking(() -> Answer.json(200, winRate(contexts)), false);
+                });
     }
 
     private boolean coarse(RoutingContext ctx) {
@@ -200,6 +209,21 @@ public final class HistoryModule implements Module {
             + range + "'");
     }
 
+    private static int contextsParam(RoutingContext ctx) {
+        final String text = ctx.queryParams().get("contexts");
+        if (text == null) {
+            return 5;
+        }
+        try {
+            final int n = Integer.parseInt(text);
+            if (n >= 0 && n <= 100) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badField("contexts", "'contexts' must be an integer in 0..100, was '" + text + "'");
+    }
 
     private JsonObject header(String id, boolean coarse) {
         return new JsonObject().put("id", id).put("range", coarse ? "24h" : "1h")
@@ -348,6 +372,59 @@ public final class HistoryModule implements Module {
         return new JsonObject().put("edges", edges).put("wins", counts);
     }
 
+    private JsonObject winRate(int contexts) {
+        final JsonObject out = new JsonObject();
+        if (curve == null) {
+            return out.put("trained", false).put("prices", new JsonArray()).put("curves", new JsonArray());
+        }
+        final List<WinRateCurve.ContextCurve> report = curve.report(contexts);
+        final double[] prices = WinRateCurve.bucketPrices();
+        // only the price range where notices fell (plus a bucket either side), so charts are not mostly flat
+        int lo = prices.length;
+        int hi = -1;
+        final double[] global = report.get(0).curve();
+        if (global != null) {
+            for (int i = 0; i < prices.length; i++) {
+                if (global[i] > 0 && global[i] < 1) {
+                    lo = Math.min(lo, i);
+                    hi = Math.max(hi, i);
+                }
+            }
+        }
+        if (hi < 0) {
+            lo = 0;
+            hi = prices.length - 1;
+        }
+        lo = Math.max(0, lo - 1);
+        hi = Math.min(prices.length - 1, hi + 1);
+        final JsonArray priceAxis = new JsonArray();
+        for (int i = lo; i <= hi; i++) {
+            priceAxis.add(prices[i]);
+        }
+        final JsonArray curves = new JsonArray();
+        for (final WinRateCurve.ContextCurve c : report) {
+            final JsonObject entry = new JsonObject()
+                .put("context", c.context() == WinRateCurve.NO_CONTEXT ? "bidder" : Long.toHexString(c.context()))
+                .put("notices", c.notices()).put("wins", c.wins())
+                .put("level", c.level())
+                .put("parent", c.level() <= 1 ? null : Long.toHexString(c.parent()))
+                .put("device", c.device() >= 0 ? c.device() : null)
+                .put("hour", c.hour() >= 0 ? c.hour() : null);
+            if (c.curve() != null) {
+                final JsonArray rates = new JsonArray();
+                for (int i = lo; i <= hi; i++) {
+                    rates.add(c.curve()[i]);
+                }
+                entry.put("winRate", rates);
+            }
+            curves.add(entry);
+        }
+        return out.put("trained", curve.trained()).put("contextsTracked", curve.contexts()).put("prices", priceAxis)
+            .put("halfLife", curve.halfLifeMillis() == 0 ? null
+                : java.time.Duration.ofMillis(curve.halfLifeMillis()).toString())
+            .put("untracked", curve.untracked())
+            .put("curves", curves);
+    }
 
     @Override
     public void close() {

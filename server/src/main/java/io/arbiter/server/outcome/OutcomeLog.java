@@ -48,6 +48,14 @@ public interface OutcomeLog {
      */
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
+    /**
+     * The share of decisions whose row is logged ({@code outcomes.decisionSampleRate}); off-policy evaluation
+     * weights each logged row by its inverse.
+     */
+    default double decisionSampleRate() {
+        return 1.0;
+    }
+
     /** Current depth, journal size, lag and Postgres state, for /ready and /metrics. */
     PipelineStatus status();
 

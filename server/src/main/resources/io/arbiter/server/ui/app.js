@@ -631,7 +631,7 @@
       rows.forEach(function (row) {
         renderCampaign(box, row.campaign, row.history);
       });
-      return api('/v1/bidder/win-rate?top=4');
+      return api('/v1/bidder/win-rate?contexts=4');
     }).then(renderCurves);
   }
 
@@ -678,26 +678,17 @@
   }
 
   function renderCurves(report) {
-    var levels = {1: 'publisher x format', 2: '+ device', 3: '+ hour'};
     $('curves-note').textContent = report.trained
-      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices (decayed): bidder-wide, '
-        + 'then the busiest contexts (publisher and format, then device type, then hour of day). ' + report.contexts
-        + ' contexts tracked.'
+      ? 'Probability of winning at each bid price (CPM), learned from win and loss notices: bidder-wide, then the '
+        + 'busiest contexts (publisher and format). ' + report.contextsTracked + ' contexts tracked.'
       : 'Not trained yet: the bidder shades by its fixed factor until enough win and loss notices arrive.';
-    var curves = [];
-    if (report.global && report.global.winRate) {
-      curves.push({label: 'bidder-wide (' + Math.round(report.global.bids) + ' notices)',
-        values: report.global.winRate});
-    }
-    (report.busiest || []).forEach(function (c) {
-      if (c.winRate) {
-        curves.push({label: 'context ' + c.key.slice(0, 6) + ', ' + (levels[c.level] || c.level) + ' ('
-          + Math.round(c.bids) + ')', values: c.winRate});
-      }
-    });
+    var curves = (report.curves || []).filter(function (c) { return c.winRate; });
     C.draw('chart-curves', {title: 'Win rate by bid price', x: report.prices || [], time: false, logX: true,
-      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.', series: curves,
-      summary: curves.length + ' curves'});
+      xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.',
+      series: curves.map(function (c) {
+        return {label: c.context === 'bidder' ? 'bidder-wide (' + c.notices + ' notices)'
+          : 'context ' + c.context.slice(0, 6) + ' (' + c.notices + ')', values: c.winRate};
+      }), summary: curves.length + ' curves'});
   }
 
   // ---- start ----

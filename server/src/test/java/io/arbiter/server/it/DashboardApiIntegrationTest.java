@@ -175,12 +175,14 @@ class DashboardApiIntegrationTest {
         assertTrue(schedule.getDouble(0) >= 0 && schedule.getDouble(0) <= 500.0);
         assertEquals(404, server.admin("GET", "/v1/campaigns/none/history", null).statusCode());
 
-        final JsonObject curves = history("/v1/bidder/win-rate?top=3");
+        final JsonObject curves = history("/v1/bidder/win-rate?contexts=3");
         assertFalse(curves.getBoolean("trained"), "no notices yet");
-        assertNull(curves.getJsonObject("global").getJsonArray("winRate"), "no curve before training");
-        assertTrue(curves.getJsonArray("busiest").isEmpty());
-        final HttpResponse<String> bad = server.admin("GET", "/v1/bidder/win-rate?top=-1", null);
+        assertEquals("bidder", curves.getJsonArray("curves").getJsonObject(0).getString("context"));
+        assertNull(curves.getJsonArray("curves").getJsonObject(0).getJsonArray("winRate"), "no curve before training");
+        assertEquals(0, curves.getJsonArray("curves").getJsonObject(0).getInteger("level"), "the bidder-wide level");
+        assertEquals("PT2H", curves.getString("halfLife"), "the counts' half-life");
+        final HttpResponse<String> bad = server.admin("GET", "/v1/bidder/win-rate?contexts=-1", null);
         assertEquals(400, bad.statusCode());
-        assertEquals("top", new JsonObject(bad.body()).getString("field"));
+        assertEquals("contexts", new JsonObject(bad.body()).getString("field"));
     }
 }

@@ -306,6 +306,58 @@ public final class WinRateCurve {
         return rate == null ? Double.NaN : rate[bucket(cpm)];
     }
 
+    /**
+     * A context's (decayed) counts and curve as of the last {@link #refresh} (null before training, or for a context
+     * first seen since), for reports. The bidder-wide one has context {@link #NO_CONTEXT} and level 0; a context's
+     * {@code parent} is the coarser context's key (0: the bidder-wide curve), {@code device} and {@code hour} are -1
+     * where its level does not have them.
+     */
+    public record ContextCurve(long context, long notices, long wins, double[] curve, int level, long parent,
+                               int device, int hour) {
+    }
+
+    /** The bucket prices (CPM) the curves are indexed by, lowest first. For reports. */
+    public static double[] bucketPrices() {
+        final double[] prices = new double[BUCKETS];
+        for (int i = 0; i < BUCKETS; i++) {
+            prices[i] = bucketPrice(i);
+        }
+        return prices;
+    }
+
+    /**
+     * For reports, off the bid path (it scans every context): the bidder-wide curve (context {@link #NO_CONTEXT})
+     * first, then the {@code busiest} contexts of every level with the most (decayed) notices, each with its counts
+     * (rounded) and its curve as of the last {@link #refresh}. Read-only; counts are read while notices may arrive.
+     */
+    public java.util.List<ContextCurve> report(int busiest) {
+        final Curves c = curves;
+        final java.util.List<ContextCurve> out = new java.util.ArrayList<>();
+        out.add(new ContextCurve(NO_CONTEXT, Math.round(counts.totalBids(WinRateCounts.GLOBAL)),
+            Math.round(totalWins(WinRateCounts.GLOBAL)), c.global, 0, 0, -1, -1));
+        final java.util.List<ContextCurve> all = new java.util.ArrayList<>();
+        for (int level = 1; level <= 3; level++) {
+            final int l = level;
+            counts.forEachContext(level, offset -> {
+                final long key = counts.key(offset);
+                all.add(new ContextCurve(key, Math.round(counts.totalBids(offset)), Math.round(totalWins(offset)),
+                    c.global == null ? null : c.byContext.get(key), l, counts.parent(offset),
+                    l >= 2 ? counts.device(offset) : -1, l == 3 ? counts.hour(offset) : -1));
+            });
+        }
+        all.sort((x, y) -> Long.compare(y.notices(), x.notices()));
+        out.addAll(all.subList(0, Math.min(Math.max(0, busiest), all.size())));
+        return out;
+    }
+
+    private double totalWins(int offset) {
+        double total = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            total += counts.wins(offset, b);
+        }
+        return total;
+    }
+
     private static double[] curve(Curves c, long context, int device, int hour) {
         if (c.global == null) {
             return null;
