@@ -44,6 +44,11 @@ public enum MetricName {
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
 
+    // dashboard history
+    HISTORY_SERIES("arbiter.history.series", "Experiments and campaigns with an in-memory history for the dashboard"),
+    HISTORY_UNTRACKED("arbiter.history.untracked", "Samples of experiments or campaigns left without a history "
+        + "because history.maxSeries was reached"),
+
     // outcome pipeline
     OUTCOME_DECISIONS_OFFERED("arbiter.outcome.decisions.offered", "Decisions offered to the pipeline (counted per "
         + "arm)"),

@@ -305,7 +305,6 @@ public final class PersonalisationModule implements Module {
 
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
-        metrics.functionCounter(MetricName.CAP_EVICTED_LIVE, caps, FrequencyCapStore::evictedLive);
         final SegmentStore segmentStore = registry.segmentStore();
         metrics.gauge(MetricName.SEGMENTS, segmentStore, SegmentStore::segments);
         metrics.functionCounter(MetricName.SEGMENT_PARENT_FALLBACKS, registry,
@@ -315,6 +314,7 @@ public final class PersonalisationModule implements Module {
         metrics.gauge(MetricName.SEGMENT_PROPENSITY_PARENT, registry, ExperimentRegistry::propensityParentFallbacks);
         metrics.functionCounter(MetricName.STICKY_EVICTED, stickyAssignments, StickyAssignments::evictedLive);
         metrics.functionCounter(MetricName.LINEAR_REJECTED, registry, ExperimentRegistry::linearRejected);
+        metrics.functionCounter(MetricName.CAP_EVICTED_LIVE, caps, FrequencyCapStore::evictedLive);
         final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
         final PosteriorTable table = registry.table();
         maintenance.scheduleWithFixedDelay(() -> {
@@ -383,10 +383,10 @@ public final class PersonalisationModule implements Module {
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
         new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
             .declareRoutes(routes);
-        new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
         new EvaluationAdminHandler(registry, evaluations, pool, new EvaluationRun.Settings(
             config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
             config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
+        new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
     }
 
     /** The experiments being served. */

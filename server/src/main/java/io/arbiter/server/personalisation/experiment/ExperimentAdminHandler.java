@@ -73,6 +73,7 @@ public final class ExperimentAdminHandler {
             throw new ApiException(409, "experiment '" + id + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
+        ExperimentRegistry.checkLinearDimension(current, spec);
         return Future.succeededFuture(Answer.json(200, new JsonObject().put("valid", true)
             .put("created", current == null).put("definition", spec.toJson().put("id", id))));
     }

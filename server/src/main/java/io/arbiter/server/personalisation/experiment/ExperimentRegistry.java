@@ -101,11 +101,7 @@ public final class ExperimentRegistry {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
-        if (current != null && spec.context().isLinear() && current.linearSpec() != null
-            && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
-            throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
-                + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
-        }
+        checkLinearDimension(current, spec);
         final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
         long salt = current != null ? current.spec().guard().salt() : spec.guard().salt();
         while (salt == 0) {
@@ -117,6 +113,15 @@ public final class ExperimentRegistry {
                 + "resume one (POST /v1/experiments/{id}/variants/{variant}/resume) or add a variant", "variants");
         }
         return build(salted, known, true);
+    }
+
+    /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
+    public static void checkLinearDimension(Experiment current, ExperimentSpec spec) {
+        if (current != null && spec.context().isLinear() && current.linearSpec() != null
+            && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
+            throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
+                + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
+        }
     }
 
     /** The safeguards' state of experiment {@code id} (created empty on first use), kept across its versions. */
