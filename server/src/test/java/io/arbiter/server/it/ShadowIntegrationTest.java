@@ -140,8 +140,11 @@ class ShadowIntegrationTest {
         assertEquals(RATES.get("C"), truth, 0.04, "its choices are mostly the best variant");
         final long rewarded = SERVED.values().stream().mapToLong(c -> c[1]).sum();
         final JsonObject champion = stats.getJsonObject("champion");
+        assertEquals(DECISIONS, champion.getLong("decisions"));
         assertEquals(DECISIONS, champion.getLong("rewards"), "every decision rewarded (0 or 1)");
         assertEquals((double) rewarded / DECISIONS, champion.getDouble("mean"), 1e-9);
+        assertEquals(champion.getDouble("mean"), champion.getDouble("meanPerDecision"), 1e-9, "every one rewarded");
+        assertEquals(matched.getDouble("mean"), matched.getDouble("meanPerDecision"), 1e-9);
         assertNull(server.stats("twin").getJsonObject("challenger"), "no challenger, no section");
     }
 

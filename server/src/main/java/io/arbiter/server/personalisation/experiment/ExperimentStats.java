@@ -89,23 +89,31 @@ public final class ExperimentStats {
         return report;
     }
 
-    /** The champion's overall mean: every primary reward of the experiment's decisions, all variants together. */
+    /**
+     * The champion's overall mean: every primary reward of the experiment's bandit-served decisions, all variants
+     * together, per reward received ({@code mean}, as the posteriors count) and per decision ({@code meanPerDecision},
+     * a decision without a reward counting as 0).
+     */
     static JsonObject champion(Experiment experiment, PosteriorTable table) {
+        long decisions = 0;
         long rewards = 0;
         double sum = 0;
         for (final int arm : experiment.armByVariant().values()) {
+            decisions += table.decisions(arm);
             rewards += table.trials(arm);
             sum += table.rewardSum(arm);
         }
-        return new JsonObject().put("rewards", rewards).put("rewardSum", sum)
-            .put("mean", rewards == 0 ? null : sum / rewards);
+        return new JsonObject().put("decisions", decisions).put("rewards", rewards).put("rewardSum", sum)
+            .put("mean", rewards == 0 ? null : sum / rewards)
+            .put("meanPerDecision", decisions == 0 ? null : sum / decisions);
     }
 
     /**
      * The shadow challenger: its configuration, how often it chose each variant and agreed with the champion, and the
      * matched estimate of its value (the mean reward of the decisions it agreed with, whose rewards it would have
-     * seen) with a 95% interval: for Bernoulli rewards the equal-tailed interval of the Beta(1 + successes, 1 +
-     * failures) posterior ({@value #DRAWS} draws), otherwise mean &plusmn; 1.96 standard errors.
+     * seen: per reward received, and per agreed decision) with a 95% interval for the former: for Bernoulli rewards
+     * the equal-tailed interval of the Beta(1 + successes, 1 + failures) posterior ({@value #DRAWS} draws), otherwise
+     * mean &plusmn; 1.96 standard errors.
      */
     static JsonObject challenger(Experiment experiment, Workspace workspace) {
         final Challenger challenger = experiment.challenger();
@@ -133,6 +141,7 @@ public final class ExperimentStats {
         }
         final JsonObject matched = new JsonObject().put("rewards", rewards).put("rewardSum", sum)
             .put("mean", rewards == 0 ? null : sum / rewards)
+            .put("meanPerDecision", agreements == 0 ? null : sum / agreements)
             .put("credibleInterval95", rewards == 0 ? null
                 : matchedInterval(experiment.rewardModel(), rewards, sum, squares, workspace));
         return new JsonObject()
