@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  *       rotated through are not capped out while measuring) and a guardrail; the safeguard stages are installed for
  *       every path, as in the server.</li>
  *   <li>{@code shadowed}: {@code plain} with a challenger (another prior): the SHADOW stage samples its choice
- *       beside the champion's on every call.</li>
+ *       beside the champion's on every call (experiment id "shade", as long as "plain": answers of the same size).</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
@@ -93,7 +93,7 @@ public class DecidePathBenchmark {
             features.add("f" + f);
         }
         publish(registry, "plain", new JsonObject().put("variants", variants));
-        publish(registry, "shadowed", new JsonObject().put("variants", variants).put("challenger",
+        publish(registry, "shade", new JsonObject().put("variants", variants).put("challenger",
             new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2))));
         publish(registry, "seg", new JsonObject().put("variants", variants).put("context", new JsonObject()
             .put("model", "segments").put("attributes", new JsonArray().add("device").add("country").add("visitor"))
@@ -112,7 +112,7 @@ public class DecidePathBenchmark {
             b -> new GuardStages(registry.table(), FrequencyCapStore.allocateDirect(16, 0), new Metrics(), 256)
                 .install(b));
         plainBody = Buffer.buffer("{\"experiment\":\"plain\",\"unit\":\"user-123\"}");
-        shadowedBody = Buffer.buffer("{\"experiment\":\"shadowed\",\"unit\":\"user-123\"}");
+        shadowedBody = Buffer.buffer("{\"experiment\":\"shade\",\"unit\":\"user-123\"}");
         segmentBodies = new Buffer[CONTEXTS];
         eligibleBodies = new Buffer[CONTEXTS];
         linearBodies = new Buffer[CONTEXTS];
