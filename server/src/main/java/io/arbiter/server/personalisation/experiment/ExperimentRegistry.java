@@ -216,13 +216,13 @@ public final class ExperimentRegistry {
     }
 
     /**
-     * The challenger {@code spec} names: the current one when its configuration is the same and has room for every
-     * variant ordinal, otherwise a fresh one from its prior; null (and forgotten) without one.
+     * The challenger {@code spec} names: the served one when its configuration is the same and has room for every
+     * variant ordinal, otherwise a fresh one from its prior; null without one. {@link #publish} makes it the served
+     * one, so a definition prepared and then refused leaves the served challenger alone.
      */
     private Challenger challenger(ExperimentSpec spec, int ordinals) {
         final ChallengerSpec wanted = spec.challenger();
         if (wanted == null) {
-            challengers.remove(spec.id());
             return null;
         }
         final Challenger current = challengers.get(spec.id());
@@ -232,10 +232,8 @@ public final class ExperimentRegistry {
         final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
             spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
             spec.guard(), null, null);
-        final Challenger created = new Challenger(wanted, Experiment.policyFor(as, propensityDraws),
-            Math.max(16, 2 * ordinals), table.epochMillis());
-        challengers.put(spec.id(), created);
-        return created;
+        return new Challenger(wanted, Experiment.policyFor(as, propensityDraws), Math.max(16, 2 * ordinals),
+            table.epochMillis());
     }
 
     /**
@@ -334,6 +332,11 @@ public final class ExperimentRegistry {
         final Map<String, Experiment> next = new HashMap<>(experiments);
         next.put(experiment.id(), experiment);
         experiments = Map.copyOf(next);
+        if (experiment.challenger() != null) {
+            challengers.put(experiment.id(), experiment.challenger());
+        } else {
+            challengers.remove(experiment.id());
+        }
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
