@@ -1,5 +1,6 @@
 package io.arbiter.server.it;
 
+import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -45,6 +46,8 @@ class ShadowIntegrationTest {
     static long seed;
     static final Map<String, int[]> SERVED = new java.util.TreeMap<>();
     static final Map<String, int[]> TWIN = new java.util.TreeMap<>();
+    /** Decisions whose id carries the CHALLENGER_AGREED flag, per experiment. */
+    static final Map<String, Integer> AGREED = new java.util.HashMap<>();
 
     static JsonObject definition(boolean challenger) {
         final JsonObject json = new JsonObject().put("variants", new JsonArray(VARIANTS))
@@ -81,6 +84,8 @@ class ShadowIntegrationTest {
         final JsonObject decision = server.decide(experiment, "u" + i);
         final String variant = decision.getString("variant");
         assertEquals(1.0 / 3, decision.getDouble("propensity"), 0.05, "the champion's propensity: " + decision);
+        final int flags = Integer.parseInt(decision.getString("decisionId").split("\\.")[5], 16);
+        AGREED.merge(experiment, (flags & DecisionFlags.CHALLENGER_AGREED) != 0 ? 1 : 0, Integer::sum);
         final int[] c = counts.computeIfAbsent(variant, v -> new int[2]);
         c[0]++;
         final boolean success = visitors.nextDouble() < RATES.get(variant);
@@ -131,6 +136,8 @@ class ShadowIntegrationTest {
             }
         }
         assertEquals(agreements, agreed);
+        assertEquals(agreements, AGREED.get("shadowed").longValue(), "every agreement is flagged in its decision id");
+        assertEquals(0, AGREED.get("twin"), "no challenger, no flag");
         truth /= agreed;
         assertTrue(chosenC > 0.7 * DECISIONS, "the challenger came to prefer C: " + chosenC);
         final JsonObject matched = challenger.getJsonObject("matched");
