@@ -50,7 +50,7 @@ public final class Database {
                 .withPort(config.embeddedPgPort)
                 .withStopOnJvmExit(false));
             connect = embedded.connectOptions();
-            description = "embedded Postgres " + embedded.url() + " (cluster in " + embedded.clusterDir() + ")";
+            description = "embedded Postgres " + embedded.redactedUrl() + " (cluster in " + embedded.clusterDir() + ")";
         }
         connect.addProperty("client_min_messages", "warning"); // no NOTICE chatter in the server's log
         final Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize))
