@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Writes one shipping batch into Postgres in a single transaction: a handful of statements per batch, each carrying
- * all its rows as arrays ({@code unnest}), never one round trip per row.
+ * Writes one shipping batch into Postgres in two transactions, the ring's decision rows with the decision counts
+ * ({@link #writeDecisions}, asynchronous commit) and the journal's records ({@link #writeOutcomes}, synchronous
+ * commit): a handful of statements per batch, each carrying all its rows as arrays ({@code unnest}), never one round
+ * trip per row.
  *
  * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)},
  * {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are
@@ -38,6 +40,9 @@ final class PostgresWriter {
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
                  AS input(id, experiment, variant, unit, propensity, time_ms)
             ON CONFLICT (id) DO NOTHING""";
+
+    /** Decision batches only: see {@link #writeDecisions}. */
+    static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
 
     static final String ADD_DECISION_COUNTS = """
             INSERT INTO arm_aggregates AS a (scope, arm, decisions, updated_at)
@@ -130,10 +135,30 @@ final class PostgresWriter {
         }
     }
 
-    /** Ships journal outcomes, decision rows and decision counts in one transaction. */
-    Future<Result> write(List<OutcomeEvent> outcomes, List<OutcomeEvent> decisions,
-                         List<DecisionCounts.Delta> counts) {
-        final List<OutcomeEvent> decisionRows = new ArrayList<>(decisions);
+    /**
+     * Ships the sampled decision rows from the ring and the decision counts in their own transaction, committed with
+     * {@code synchronous_commit = off}: Postgres acknowledges the commit before its WAL is flushed, so a crash of
+     * Postgres (not of this process) may lose the last fraction of a second of decision rows and counts, which are
+     * best effort by contract. Never used for anything a client was acknowledged for.
+     *
+     * @return the decision rows inserted
+     */
+    Future<Integer> writeDecisions(List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts) {
+        if (decisions.isEmpty() && counts.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        return pool.withTransaction(conn -> conn.query(ASYNC_COMMIT).execute()
+                .compose(v -> insertDecisions(conn, decisions))
+                .compose(inserted -> addCounts(conn, counts).map(inserted)));
+    }
+
+    /**
+     * Ships journal records (rewards, OpenRTB events and durably appended decisions) in one transaction with the
+     * server's {@code synchronous_commit} (on by default): the checkpoint moves past them only once they are durable
+     * in Postgres.
+     */
+    Future<Result> writeOutcomes(List<OutcomeEvent> outcomes) {
+        final List<OutcomeEvent> decisionRows = new ArrayList<>();
         final List<OutcomeEvent> rewards = new ArrayList<>();
         final List<OutcomeEvent> rtb = new ArrayList<>();
         for (final OutcomeEvent event : outcomes) {
@@ -143,10 +168,12 @@ final class PostgresWriter {
                 default -> rtb.add(event);
             }
         }
+        if (outcomes.isEmpty()) {
+            return Future.succeededFuture(new Result(0, 0, 0));
+        }
         final int offered = rewards.size() + rtb.size();
         return pool.withTransaction(conn -> insertDecisions(conn, decisionRows)
-                .compose(insertedDecisions -> addCounts(conn, counts)
-                        .compose(v -> insertRewards(conn, rewards))
+                .compose(insertedDecisions -> insertRewards(conn, rewards)
                         .compose(insertedRewards -> insertRtb(conn, rtb)
                                 .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
                                         offered - insertedRewards - insertedRtb, insertedDecisions)))));
