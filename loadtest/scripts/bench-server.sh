@@ -53,5 +53,5 @@ print(f'server CPU per request: process {p / hz / n * 1e6:.1f} µs, event loop {
     "$rate" "$hz" "$((proc_after - proc_before))" "$((loop_after - loop_before))"
   python3 "$repo/loadtest/scripts/metrics-percentiles.py" "$name.before" "$name.after"
   grep -E '^(corrected|uncorrected|send lag|throughput|requests|statuses|errors)' "$name.out" || cat "$name.out"
-  curl -s localhost:8080/metrics | grep -E '^arbiter_outcome_(decisions_dropped_total|ring_depth) ' || true
+  curl -s localhost:8080/metrics | grep -E '^arbiter_outcome_(decisions_dropped_total|ring_depth)[ {]' || true
 done

@@ -15,6 +15,7 @@ public final class OutcomeMetrics {
     private final Counter decisionsOffered;
     private final Counter decisionsSampledOut;
     private final Counter decisionRowsDropped;
+    private final Counter decisionRowsUnstorable;
     private final Counter appends;
     private final Counter appendsRejected;
     private final Counter appendsFailed;
@@ -32,7 +33,8 @@ public final class OutcomeMetrics {
     OutcomeMetrics(MeterRegistry registry) {
         decisionsOffered = counter(registry, MetricName.OUTCOME_DECISIONS_OFFERED);
         decisionsSampledOut = counter(registry, MetricName.OUTCOME_DECISIONS_SAMPLED_OUT);
-        decisionRowsDropped = counter(registry, MetricName.OUTCOME_DECISIONS_DROPPED);
+        decisionRowsDropped = dropped(registry, "full");
+        decisionRowsUnstorable = dropped(registry, "unstorable");
         appends = counter(registry, MetricName.OUTCOME_APPENDS);
         appendsRejected = counter(registry, MetricName.OUTCOME_APPENDS_REJECTED);
         appendsFailed = counter(registry, MetricName.OUTCOME_APPENDS_FAILED);
@@ -60,9 +62,12 @@ public final class OutcomeMetrics {
         decisionsSampledOut.increment();
     }
 
-    /** A decision's row was dropped (ring full, or not storable). The one place a dropped decision is counted. */
-    public void decisionRowDropped() {
-        decisionRowsDropped.increment();
+    /**
+     * A decision's row was dropped: the ring was full, or ({@code unstorable}) the row could not be encoded. The one
+     * place a dropped decision is counted.
+     */
+    public void decisionRowDropped(boolean unstorable) {
+        (unstorable ? decisionRowsUnstorable : decisionRowsDropped).increment();
     }
 
     /** One group commit made {@code count} appends durable. */
@@ -111,6 +116,12 @@ public final class OutcomeMetrics {
 
     private static Counter counter(MeterRegistry registry, MetricName name) {
         return Counter.builder(name.metricName()).description(name.description()).baseUnit(name.baseUnit())
+            .register(registry);
+    }
+
+    private static Counter dropped(MeterRegistry registry, String reason) {
+        final MetricName name = MetricName.OUTCOME_DECISIONS_DROPPED;
+        return Counter.builder(name.metricName()).description(name.description()).tag("reason", reason)
             .register(registry);
     }
 

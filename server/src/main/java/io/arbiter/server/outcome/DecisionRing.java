@@ -49,18 +49,26 @@ final class DecisionRing {
         this.encoder = encoder;
     }
 
+    /** {@link #offer}: the row is in the ring. */
+    static final int OFFERED = 0;
+    /** {@link #offer}: the ring had no room for the row. */
+    static final int FULL = 1;
+    /** {@link #offer}: the row cannot be stored (a length out of range, or an encoder that threw). */
+    static final int UNSTORABLE = 2;
+
     /**
-     * Copies the decision into the ring; false when it does not fit (full) or cannot be encoded (a length out of range,
-     * or an encoder that throws: the claim is aborted and the failure counted in {@link #encodingFailures()}).
+     * Copies the decision into the ring: {@link #OFFERED}, {@link #FULL} when it does not fit, or {@link #UNSTORABLE}
+     * when it cannot be encoded (a length out of range, or an encoder that throws: the claim is aborted and the failure
+     * counted in {@link #encodingFailures()}).
      */
-    boolean offer(OutcomeEvent decision) {
+    int offer(OutcomeEvent decision) {
         final int length = OutcomeCodec.encodedLength(decision);
         if (length < 0 || length > ring.maxMsgLength()) {
-            return false;
+            return UNSTORABLE;
         }
         final int index = ring.tryClaim(MSG_TYPE_DECISION, length);
         if (index <= 0) {
-            return false;
+            return FULL;
         }
         try {
             encoder.encode(decision, ring.buffer(), index);
@@ -75,11 +83,11 @@ final class DecisionRing {
                 LOG.log(System.Logger.Level.ERROR, "decision row could not be encoded; dropped (later ones are only "
                         + "counted)", e);
             }
-            return false;
+            return UNSTORABLE;
         }
         ring.commit(index);
         written.increment();
-        return true;
+        return OFFERED;
     }
 
     /** Rows dropped because encoding threw (their claims aborted). */

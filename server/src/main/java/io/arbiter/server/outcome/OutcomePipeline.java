@@ -160,8 +160,13 @@ public final class OutcomePipeline implements OutcomeLog {
             metrics.decisionSampledOut();
             return true;
         }
-        if (!ring.offer(decision)) {
-            metrics.decisionRowDropped(); // ring full, or a decision that cannot be stored (see encodedLength)
+        final int offered = ring.offer(decision);
+        if (offered == DecisionRing.FULL) {
+            metrics.decisionRowDropped(false);
+            return false;
+        }
+        if (offered == DecisionRing.UNSTORABLE) {
+            metrics.decisionRowDropped(true); // too large for a record (see encodedLength), or the codec threw
             return false;
         }
         return true;

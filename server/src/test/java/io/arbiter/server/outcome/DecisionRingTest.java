@@ -6,9 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The decision ring's claim, encode, commit-or-abort cycle. */
 class DecisionRingTest {
@@ -44,9 +42,9 @@ class DecisionRingTest {
     @Test
     void anEncoderThatThrowsAbortsItsClaimAndTheRingGoesOn() {
         final DecisionRing ring = new DecisionRing(4096, DecisionRingTest::poisonable);
-        assertTrue(ring.offer(decision("a")));
-        assertFalse(ring.offer(decision(POISON)), "a row that cannot be encoded is refused");
-        assertTrue(ring.offer(decision("b")));
+        assertEquals(DecisionRing.OFFERED, ring.offer(decision("a")));
+        assertEquals(DecisionRing.UNSTORABLE, ring.offer(decision(POISON)), "a row that cannot be encoded is refused");
+        assertEquals(DecisionRing.OFFERED, ring.offer(decision("b")));
         assertEquals(1, ring.encodingFailures());
         assertEquals(2, ring.written(), "the aborted row is not counted as written");
         // Without the abort the claimed record is never committed and the reader stops in front of it: no "b".
@@ -54,9 +52,9 @@ class DecisionRingTest {
         assertEquals(0, ring.depth());
         // Round and round a small ring, a poisoned row every third one: every good row comes out, in order.
         for (int lap = 0; lap < 200; lap++) {
-            assertTrue(ring.offer(decision("x" + lap)));
-            assertFalse(ring.offer(decision(POISON)));
-            assertTrue(ring.offer(decision("y" + lap)));
+            assertEquals(DecisionRing.OFFERED, ring.offer(decision("x" + lap)));
+            assertEquals(DecisionRing.UNSTORABLE, ring.offer(decision(POISON)));
+            assertEquals(DecisionRing.OFFERED, ring.offer(decision("y" + lap)));
             assertEquals(List.of("x" + lap, "y" + lap), drainIds(ring), "lap " + lap);
         }
         assertEquals(201, ring.encodingFailures());
@@ -71,7 +69,7 @@ class DecisionRingTest {
             OutcomeCodec.encode(decision, buffer, index);
         });
         assertThrows(StackOverflowError.class, () -> ring.offer(decision(POISON)));
-        assertTrue(ring.offer(decision("after")));
+        assertEquals(DecisionRing.OFFERED, ring.offer(decision("after")));
         assertEquals(List.of("after"), drainIds(ring));
         assertEquals(0, ring.encodingFailures(), "an Error is not a dropped row: it propagates");
     }

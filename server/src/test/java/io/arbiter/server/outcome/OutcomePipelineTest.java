@@ -1,5 +1,6 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterEach;
@@ -230,8 +231,9 @@ class OutcomePipelineTest {
     @Test
     void aFullDecisionRingDropsRowsButStillCountsDecisions() {
         // The shipper wakes only for the flush below (a 30 s flush interval), so the 4 KiB ring (about 60 rows) fills.
+        final Metrics metrics = new Metrics();
         final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir).withRingCapacityBytes(4096)
-                .withFlushInterval(Duration.ofSeconds(30)));
+                .withFlushInterval(Duration.ofSeconds(30)), metrics);
         int accepted = 0;
         final int n = 2_000;
         for (int i = 0; i < n; i++) {
@@ -241,6 +243,10 @@ class OutcomePipelineTest {
             }
         }
         assertTrue(accepted < n, "a 4 KiB ring cannot hold " + n + " decisions");
+        assertEquals(n - accepted, metrics.registry().get("arbiter.outcome.decisions.dropped").tag("reason", "full")
+                .counter().count(), "each refused row counted once, as ring full");
+        assertEquals(0, metrics.registry().get("arbiter.outcome.decisions.dropped").tag("reason", "unstorable")
+                .counter().count());
         assertTrue(pipeline.status().ringDepth() <= accepted);
         PgFixture.await(pipeline.flush());
         assertEquals(accepted, pg.count("SELECT count(*) FROM decisions"), "the rows the ring took, and only those");

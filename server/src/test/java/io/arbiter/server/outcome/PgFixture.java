@@ -46,7 +46,15 @@ final class PgFixture implements AutoCloseable {
     }
 
     OutcomePipeline start(Pool pool, OutcomeConfig config) {
-        return await(OutcomePipeline.start(vertx, pool, config, new Metrics(), Clock.systemUTC(),
+        return start(pool, config, new Metrics());
+    }
+
+    OutcomePipeline start(OutcomeConfig config, Metrics metrics) {
+        return start(pool, config, metrics);
+    }
+
+    private OutcomePipeline start(Pool pool, OutcomeConfig config, Metrics metrics) {
+        return await(OutcomePipeline.start(vertx, pool, config, metrics, Clock.systemUTC(),
                 NoticeRules.aggregation()));
     }
 

@@ -92,17 +92,23 @@ public final class ExperimentRegistry {
             variants.indexOf(spec.defaultVariant()), new PropensityCache(policy, arms));
     }
 
-    /** Makes {@code experiment} the one served under its id. */
+    /**
+     * Makes {@code experiment} the one served under its id. When its half-life changed, the arms' decayed sums (weighted
+     * for the old half-life) are cleared after the new definition is visible, so an update that starts after this
+     * returns uses the new half-life on fresh sums; an update already in flight on an event loop (at most one per loop)
+     * may still add one observation weighted by the old half-life after the clear. The clear itself is safe against
+     * concurrent updates ({@code PosteriorTable.clearDecayed}).
+     */
     public synchronized void publish(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
+        final Map<String, Experiment> next = new HashMap<>(experiments);
+        next.put(experiment.id(), experiment);
+        experiments = Map.copyOf(next);
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
             }
         }
-        final Map<String, Experiment> next = new HashMap<>(experiments);
-        next.put(experiment.id(), experiment);
-        experiments = Map.copyOf(next);
     }
 
     /** The stored form: the spec plus the variant-to-arm map. */
