@@ -15,6 +15,8 @@ import io.arbiter.server.outcome.OutcomeConfigs;
 import io.arbiter.server.outcome.OutcomePipeline;
 import io.arbiter.server.personalisation.PersonalisationModule;
 import io.arbiter.server.pg.Database;
+import io.arbiter.server.pg.LogMaintenance;
+import io.arbiter.server.pg.Retention;
 import io.arbiter.server.token.SignedTokens;
 import io.arbiter.server.token.TokenSecrets;
 import io.vertx.core.Future;
@@ -29,6 +31,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -44,6 +48,7 @@ public final class Application {
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
     private static final String TABLE_FILE = "posteriors.table";
     private static final Duration REPLAY_PATIENCE = Duration.ofSeconds(60);
+    private static final Duration LOG_MAINTENANCE_INTERVAL = Duration.ofHours(1);
 
     private final ServerConfig config;
     private final Clock clock;
@@ -56,6 +61,7 @@ public final class Application {
     private PosteriorTable table;
     private OutcomePipeline pipeline;
     private HttpVerticle.Deployment http;
+    private ScheduledExecutorService logMaintenance;
 
     public Application(ServerConfig config, Clock clock) {
         this.config = config;
@@ -64,13 +70,16 @@ public final class Application {
 
     /** Starts everything; blocks until the server listens or start-up failed. */
     public Application start() throws Exception {
-        final OutcomeConfig outcomes = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
         final BiddingConfig bidding = BiddingConfig.read(config.bidding);
+        final Retention retention = Retention.read(config.outcomes, config.attributionWindowMillis,
+            bidding.noticeWindowMillis());
+        final OutcomeConfig outcomes = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         database = await(Database.open(vertx, config));
+        startLogMaintenance(new LogMaintenance(database.pool(), retention, clock));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
         metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
         metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
@@ -89,6 +98,26 @@ public final class Application {
             + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "
             + database.description() + "; admin API " + (config.adminToken == null ? "off (no ADMIN_TOKEN)" : "on"));
         return this;
+    }
+
+    /**
+     * One round now (so the decision partitions for today and the days ahead exist before anything is shipped), then
+     * one an hour on a thread of its own; a failed round is logged and tried again at the next.
+     */
+    private void startLogMaintenance(LogMaintenance maintenance) throws Exception {
+        maintenance.run();
+        logMaintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "arbiter-log-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        logMaintenance.scheduleWithFixedDelay(() -> {
+            try {
+                maintenance.run();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "log maintenance failed (retried within the hour): " + e);
+            }
+        }, LOG_MAINTENANCE_INTERVAL.toMinutes(), LOG_MAINTENANCE_INTERVAL.toMinutes(), TimeUnit.MINUTES);
     }
 
     public int port() {
@@ -123,6 +152,10 @@ public final class Application {
             quietly(module::close); // the bid module flushes and closes the budget ledger
         }
         modules.clear();
+        if (logMaintenance != null) {
+            logMaintenance.shutdownNow();
+            logMaintenance = null;
+        }
         if (pipeline != null) {
             quietly(() -> await(pipeline.close()));
             pipeline = null;

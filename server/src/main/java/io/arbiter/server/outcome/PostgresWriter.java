@@ -17,8 +17,10 @@ import java.util.Objects;
  * trip per row.
  *
  * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)},
- * {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are
- * folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client
+ * {@code decisions (id, time)}: the log is partitioned by time, and every copy of a decision row has the same time);
+ * decision rows outside the range the partitions cover ({@code decision_log_range}) are not stored. Rows are inserted
+ * with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only from the rows actually
+ * returned, in the same statement. Replaying a batch after a crash, or a client
  * retrying an outcome, therefore never counts twice. Only the {@code decisions} column (delta counts from memory) is
  * not idempotent; decisions are best effort by design.
  */
@@ -38,8 +40,9 @@ final class PostgresWriter {
             INSERT INTO decisions (id, experiment, variant, unit, propensity, time)
             SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
-                 AS input(id, experiment, variant, unit, propensity, time_ms)
-            ON CONFLICT (id) DO NOTHING""";
+                 AS input(id, experiment, variant, unit, propensity, time_ms), decision_log_range r
+            WHERE to_timestamp(time_ms / 1000.0) >= r.low AND to_timestamp(time_ms / 1000.0) < r.high
+            ON CONFLICT (id, time) DO NOTHING""";
 
     /** Decision batches only: see {@link #writeDecisions}. */
     static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";

@@ -1,0 +1,65 @@
+-- The decision log partitioned by day (UTC) on time, so retention drops whole partitions instead of deleting rows
+-- (io.arbiter.server.pg.LogMaintenance). The rows already logged are not copied: the old table becomes the first
+-- partition, holding everything before today ("decisions_before_<yyyymmdd>"). The new table is made LIKE the old
+-- one, so it has whatever columns earlier migrations gave it.
+--
+-- Key: (id, time), since a unique key of a partitioned table must contain the partition key. A decision id carries
+-- its issue time and every copy of a row has the same time, so replays still conflict. The separate time index
+-- is gone (the partition bounds do its work), so each row costs one B-tree entry instead of two.
+ALTER TABLE decisions RENAME TO decisions_unpartitioned;
+-- Its key becomes (id, time) when it is attached below (a partition's key must match the parent's).
+ALTER TABLE decisions_unpartitioned DROP CONSTRAINT decisions_pkey;
+ALTER INDEX decisions_time RENAME TO decisions_unpartitioned_time;
+
+CREATE TABLE decisions (LIKE decisions_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+    PARTITION BY RANGE (time);
+ALTER TABLE decisions ADD PRIMARY KEY (id, time);
+
+-- The range of times the partitions cover without a gap; the shipper stores only decision rows inside it (a row
+-- outside, older than the retention or days ahead of the clock, is counted but not stored). One row.
+CREATE TABLE decision_log_range (
+    only_row boolean     PRIMARY KEY DEFAULT true CHECK (only_row),
+    low      timestamptz NOT NULL,
+    high     timestamptz NOT NULL
+);
+
+-- Creates the daily partitions from the end of the covered range (or the day of `from_time`, if earlier) up to
+-- `days_ahead` days after `from_time` (CREATE TABLE + ATTACH
+-- PARTITION, which does not block inserts into other partitions) and extends decision_log_range.high. Idempotent.
+CREATE FUNCTION arbiter_ensure_decision_partitions(from_time timestamptz, days_ahead int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    day       date := (from_time AT TIME ZONE 'UTC')::date;
+    last_day  date := day + days_ahead;
+    name      text;
+    created   int := 0;
+    covered   timestamptz;
+BEGIN
+    SELECT high INTO covered FROM decision_log_range;
+    -- A node that was down for days fills the gap first, so the covered range never has a hole.
+    day := least(day, (covered AT TIME ZONE 'UTC')::date);
+    WHILE day <= last_day LOOP
+        name := 'decisions_' || to_char(day, 'YYYYMMDD');
+        IF (day::timestamp AT TIME ZONE 'UTC') >= covered AND to_regclass(name) IS NULL THEN
+            EXECUTE format('CREATE TABLE %I (LIKE decisions INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+            EXECUTE format('ALTER TABLE decisions ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name,
+                           day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+            created := created + 1;
+        END IF;
+        day := day + 1;
+    END LOOP;
+    UPDATE decision_log_range SET high = greatest(high, (last_day + 1)::timestamp AT TIME ZONE 'UTC');
+    RETURN created;
+END $$;
+
+DO $$
+DECLARE
+    today date := (now() AT TIME ZONE 'UTC')::date;
+BEGIN
+    EXECUTE format('ALTER TABLE decisions_unpartitioned RENAME TO %I',
+                   'decisions_before_' || to_char(today, 'YYYYMMDD'));
+    EXECUTE format('ALTER TABLE decisions ATTACH PARTITION %I FOR VALUES FROM (MINVALUE) TO (%L)',
+                   'decisions_before_' || to_char(today, 'YYYYMMDD'), today::timestamp AT TIME ZONE 'UTC');
+    INSERT INTO decision_log_range (low, high) VALUES ('-infinity', today::timestamp AT TIME ZONE 'UTC');
+    PERFORM arbiter_ensure_decision_partitions(now(), 7);
+END $$;
