@@ -3,17 +3,23 @@
 -- partition, holding everything before today ("decisions_before_<yyyymmdd>"). The new table is made LIKE the old
 -- one, so it has whatever columns earlier migrations gave it.
 --
--- Key: (id, time), since a unique key of a partitioned table must contain the partition key. A decision id carries
--- its issue time and every copy of a row has the same time, so replays still conflict. The separate time index
--- is gone (the partition bounds do its work), so each row costs one B-tree entry instead of two.
+-- No unique key on the log any more: a B-tree entry per row on a random 80-byte id was half of Postgres's CPU time
+-- per logged decision (docs/BENCHMARKS.md). Replays stay idempotent per batch instead: each decision transaction
+-- first records its batch id in decision_batches and inserts nothing when that id is already there; the rare
+-- decisions appended through the journal are checked row by row against (time, id) through the BRIN index.
 ALTER TABLE decisions RENAME TO decisions_unpartitioned;
--- Its key becomes (id, time) when it is attached below (a partition's key must match the parent's).
 ALTER TABLE decisions_unpartitioned DROP CONSTRAINT decisions_pkey;
 ALTER INDEX decisions_time RENAME TO decisions_unpartitioned_time;
 
 CREATE TABLE decisions (LIKE decisions_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
     PARTITION BY RANGE (time);
-ALTER TABLE decisions ADD PRIMARY KEY (id, time);
+CREATE INDEX decisions_time_brin ON decisions USING brin (time);
+
+-- Decision batches already committed (ids chosen by the shipper), kept a day by LogMaintenance.
+CREATE TABLE decision_batches (
+    id         uuid        PRIMARY KEY,
+    shipped_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- The range of times the partitions cover without a gap; the shipper stores only decision rows inside it (a row
 -- outside, older than the retention or days ahead of the clock, is counted but not stored). One row.

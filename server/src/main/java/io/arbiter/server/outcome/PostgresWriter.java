@@ -7,8 +7,11 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Writes one shipping batch into Postgres in two transactions, the ring's decision rows with the decision counts
@@ -16,13 +19,14 @@ import java.util.Objects;
  * commit): a handful of statements per batch, each carrying all its rows as arrays ({@code unnest}), never one round
  * trip per row.
  *
- * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)},
- * {@code decisions (id, time)}: the log is partitioned by time, and every copy of a decision row has the same time);
- * decision rows outside the range the partitions cover ({@code decision_log_range}) are not stored. Rows are inserted
- * with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only from the rows actually
- * returned, in the same statement. Replaying a batch after a crash, or a client
- * retrying an outcome, therefore never counts twice. Only the {@code decisions} column (delta counts from memory) is
- * not idempotent; decisions are best effort by design.
+ * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)}),
+ * and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique key, which
+ * halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked against
+ * {@code (time, id)} instead. Decision rows outside the range the partitions cover ({@code decision_log_range}) are
+ * not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only
+ * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
+ * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
+ * and adds no decision counts.
  */
 final class PostgresWriter {
 
@@ -41,8 +45,16 @@ final class PostgresWriter {
             SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
                  AS input(id, experiment, variant, unit, propensity, time_ms), decision_log_range r
-            WHERE to_timestamp(time_ms / 1000.0) >= r.low AND to_timestamp(time_ms / 1000.0) < r.high
-            ON CONFLICT (id, time) DO NOTHING""";
+            WHERE to_timestamp(time_ms / 1000.0) >= r.low AND to_timestamp(time_ms / 1000.0) < r.high""";
+
+    /** Decisions appended through the journal, which a replay may ship again: skipped when already stored. */
+    static final String INSERT_JOURNAL_DECISIONS = INSERT_DECISIONS + """
+
+              AND NOT EXISTS (SELECT 1 FROM decisions d
+                              WHERE d.time = to_timestamp(input.time_ms / 1000.0) AND d.id = input.id)""";
+
+    /** Marks a decision batch as shipped; no row returned means it was shipped before (a retry). */
+    static final String MARK_DECISION_BATCH = "INSERT INTO decision_batches (id) VALUES ($1) ON CONFLICT DO NOTHING";
 
     /** Decision batches only: see {@link #writeDecisions}. */
     static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
@@ -146,13 +158,15 @@ final class PostgresWriter {
      *
      * @return the decision rows inserted
      */
-    Future<Integer> writeDecisions(List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts) {
+    Future<Integer> writeDecisions(UUID batch, List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts) {
         if (decisions.isEmpty() && counts.isEmpty()) {
             return Future.succeededFuture(0);
         }
         return pool.withTransaction(conn -> conn.query(ASYNC_COMMIT).execute()
-                .compose(v -> insertDecisions(conn, decisions))
-                .compose(inserted -> addCounts(conn, counts).map(inserted)));
+                .compose(v -> conn.preparedQuery(MARK_DECISION_BATCH).execute(Tuple.of(batch)))
+                .compose(marked -> marked.rowCount() == 0 ? Future.succeededFuture(0)
+                        : insertDecisions(conn, INSERT_DECISIONS, decisions)
+                                .compose(inserted -> addCounts(conn, counts).map(inserted))));
     }
 
     /**
@@ -175,14 +189,29 @@ final class PostgresWriter {
             return Future.succeededFuture(new Result(0, 0, 0));
         }
         final int offered = rewards.size() + rtb.size();
-        return pool.withTransaction(conn -> insertDecisions(conn, decisionRows)
+        return pool.withTransaction(conn -> insertDecisions(conn, INSERT_JOURNAL_DECISIONS, distinct(decisionRows))
                 .compose(insertedDecisions -> insertRewards(conn, rewards)
                         .compose(insertedRewards -> insertRtb(conn, rtb)
                                 .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
                                         offered - insertedRewards - insertedRtb, insertedDecisions)))));
     }
 
-    private static Future<Integer> insertDecisions(SqlConnection conn, List<OutcomeEvent> rows) {
+    /** The rows without repeats of one (id, time) (a client retry within one batch). */
+    private static List<OutcomeEvent> distinct(List<OutcomeEvent> rows) {
+        if (rows.size() < 2) {
+            return rows;
+        }
+        final Set<String> seen = new HashSet<>();
+        final List<OutcomeEvent> distinct = new ArrayList<>(rows.size());
+        for (final OutcomeEvent row : rows) {
+            if (seen.add(row.timeMillis() + "/" + row.id())) {
+                distinct.add(row);
+            }
+        }
+        return distinct;
+    }
+
+    private static Future<Integer> insertDecisions(SqlConnection conn, String sql, List<OutcomeEvent> rows) {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
@@ -202,7 +231,7 @@ final class PostgresWriter {
             propensities[i] = e.value();
             times[i] = e.timeMillis();
         }
-        return conn.preparedQuery(INSERT_DECISIONS)
+        return conn.preparedQuery(sql)
                 .execute(Tuple.of(ids, experiments, variants, units, propensities, times))
                 .map(rowSet -> rowSet.rowCount());
     }

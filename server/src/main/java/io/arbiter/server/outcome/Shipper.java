@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,9 +40,10 @@ final class Shipper {
                                Context context) {
     }
 
+    /** {@code decisionBatch}: the id that makes a retried decision transaction insert nothing twice. */
     private record Batch(long journalFrom, long journalEnd, List<OutcomeEvent> outcomes,
                          List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts, long flushSequence,
-                         boolean full) {
+                         boolean full, UUID decisionBatch) {
         boolean isEmpty() {
             return journalEnd == journalFrom && outcomes.isEmpty() && decisions.isEmpty() && counts.isEmpty();
         }
@@ -236,7 +238,7 @@ final class Shipper {
         final List<OutcomeEvent> decisions = new ArrayList<>();
         ring.drain(decisions, config.batchSize());
         final boolean full = outcomes.size() >= config.batchSize() || decisions.size() >= config.batchSize();
-        return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full);
+        return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full, UUID.randomUUID());
     }
 
     /** With nothing to ship, checks Postgres once per probe interval so that {@link #postgresUp} stays truthful. */
@@ -268,7 +270,8 @@ final class Shipper {
         lastContactNanos = System.nanoTime();
         if (batchDecisionsInserted < 0) {
             final Promise<Integer> decisions = Promise.promise();
-            pgContext.runOnContext(v -> writer.writeDecisions(batch.decisions(), batch.counts())
+            pgContext.runOnContext(v -> writer.writeDecisions(batch.decisionBatch(), batch.decisions(),
+                    batch.counts())
                     .onComplete(decisions));
             batchDecisionsInserted = decisions.future().await(config.statementTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the logs bounded: creates the decision log's daily partitions ahead of time and drops the expired ones, and
- * deletes expired reward and OpenRTB event rows in small batches. Aggregates are never touched.
+ * deletes expired reward and OpenRTB event rows (and decision batch ids older than a day) in small batches.
+ * Aggregates are never touched.
  *
  * <p>Never blocks ingestion: partitions are created with {@code CREATE TABLE} + {@code ATTACH PARTITION} and removed
  * with {@code DETACH PARTITION ... CONCURRENTLY} + {@code DROP TABLE}, which take no lock that conflicts with inserts
@@ -34,6 +35,7 @@ public final class LogMaintenance {
     public static final int DAYS_AHEAD = 7;
     private static final long ADVISORY_LOCK_KEY = 0x4172_6269_4c6f_6731L; // "ArbiLog1"
     private static final int DELETE_BATCH = 5_000;
+    private static final long DAY_MILLIS = 86_400_000L;
     private static final long TIMEOUT_SECONDS = 600;
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
     private static final System.Logger LOG = System.getLogger(LogMaintenance.class.getName());
@@ -79,6 +81,9 @@ public final class LogMaintenance {
                     + "SELECT decision_id FROM rewards WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
                 final long rtb = deleteInBatches(conn, "DELETE FROM rtb_events WHERE (kind, id) IN ("
                     + "SELECT kind, id FROM rtb_events WHERE time < $1 LIMIT " + DELETE_BATCH + ")", rewardCutoff);
+                // A decision batch is retried within minutes at most; a day of ids is plenty.
+                deleteInBatches(conn, "DELETE FROM decision_batches WHERE id = ANY(ARRAY(SELECT id FROM "
+                    + "decision_batches WHERE shipped_at < $1 LIMIT " + DELETE_BATCH + "))", time(now - DAY_MILLIS));
                 final Report report = new Report(true, created, dropped, rewards, rtb);
                 if (created + dropped.size() + rewards + rtb > 0) {
                     LOG.log(System.Logger.Level.INFO, "log maintenance: " + report);

@@ -90,12 +90,32 @@ class DecisionTransactionTest {
     }
 
     @Test
+    void aDecisionBatchRetriedAfterItsCommitInsertsAndCountsNothingTwice() {
+        final PostgresWriter writer = new PostgresWriter(pg.pool, java.util.List.of());
+        final List<OutcomeEvent> rows = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            rows.add(new OutcomeEvent(OutcomeKind.DECISION, T + i, "d" + i, "exp", "a", "u", 0.5, 0));
+        }
+        final List<DecisionCounts.Delta> counts = List.of(new DecisionCounts.Delta("exp", "a", 200));
+        final java.util.UUID batch = java.util.UUID.randomUUID();
+        assertEquals(200, PgFixture.await(writer.writeDecisions(batch, rows, counts)));
+        // The same batch again, as when the commit succeeded but its answer was lost.
+        assertEquals(0, PgFixture.await(writer.writeDecisions(batch, rows, counts)));
+        assertEquals(200, pg.count("SELECT count(*) FROM decisions"));
+        assertEquals(200, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'a'"));
+        // Another batch with the same rows is another batch (ring rows are never offered twice).
+        assertEquals(200, PgFixture.await(writer.writeDecisions(java.util.UUID.randomUUID(), rows, counts)));
+        assertEquals(400, pg.count("SELECT decisions FROM arm_aggregates WHERE scope = 'exp' AND arm = 'a'"));
+    }
+
+    @Test
     void aReplayedBatchInsertsNothingTwice() {
         final List<OutcomeEvent> events = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             events.add(new OutcomeEvent(OutcomeKind.REWARD, T + i, "r" + i, "exp", "v" + (i % 3), "", i % 2, 0));
             events.add(new OutcomeEvent(OutcomeKind.DECISION, T + i, "j" + i, "exp", "v" + (i % 3), "u", 0.3, 0));
         }
+        events.add(events.get(1)); // a journal decision appended twice (a client retry) is stored once
         final OutcomePipeline first = pg.start(PgFixture.config(journalDir));
         for (final OutcomeEvent event : events) {
             PgFixture.await(first.append(event));
