@@ -5,6 +5,8 @@ import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.BiddingConfig;
 import io.arbiter.server.bid.NoticeRules;
 import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.history.HistoryConfig;
+import io.arbiter.server.history.HistoryModule;
 import io.arbiter.server.http.HttpVerticle;
 import io.arbiter.server.http.Module;
 import io.arbiter.server.metrics.MetricName;
@@ -19,6 +21,7 @@ import io.arbiter.server.pg.LogMaintenance;
 import io.arbiter.server.pg.Retention;
 import io.arbiter.server.token.SignedTokens;
 import io.arbiter.server.token.TokenSecrets;
+import io.arbiter.server.ui.UiModule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -74,6 +77,7 @@ public final class Application {
         final Retention retention = Retention.read(config.outcomes, config.attributionWindowMillis,
             bidding.noticeWindowMillis());
         final OutcomeConfig outcomes = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
+        final HistoryConfig history = HistoryConfig.read(config.history);
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
@@ -87,12 +91,18 @@ public final class Application {
             NoticeRules.aggregation()));
         await(pipeline.replayed(REPLAY_PATIENCE));
 
-        modules.add(await(PersonalisationModule.start(config, table, database.pool(), pipeline, signer, metrics,
-            clock, seeds.nextLong())));
-        modules.add(await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table, database.pool(),
-            pipeline, signer, metrics, clock)));
+        final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
+            database.pool(), pipeline, signer, metrics, clock, seeds.nextLong()));
+        modules.add(personalisation);
+        final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
+            database.pool(), pipeline, signer, metrics, clock));
+        modules.add(bid);
         modules.add(new OpsModule(metrics, pipeline, started::get));
+        modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
+            clock));
+        modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
             + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "

@@ -38,18 +38,22 @@ class LayeringTest {
             .layer("Personalisation").definedBy("io.arbiter.server.personalisation..")
             .layer("Bid").definedBy("io.arbiter.server.bid..")
             .layer("Ops").definedBy("io.arbiter.server.ops..")
+            .layer("History").definedBy("io.arbiter.server.history..")
+            .layer("Ui").definedBy("io.arbiter.server.ui..")
             .whereLayer("Root").mayNotBeAccessedByAnyLayer()
-            .whereLayer("Personalisation").mayOnlyBeAccessedByLayers("Root")
-            .whereLayer("Bid").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("History").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("Ui").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("Personalisation").mayOnlyBeAccessedByLayers("Root", "History")
+            .whereLayer("Bid").mayOnlyBeAccessedByLayers("Root", "History")
             .whereLayer("Ops").mayOnlyBeAccessedByLayers("Root")
-            .whereLayer("Http").mayOnlyBeAccessedByLayers("Root", "Personalisation", "Bid", "Ops")
+            .whereLayer("Http").mayOnlyBeAccessedByLayers("Root", "Personalisation", "Bid", "Ops", "History", "Ui")
             .whereLayer("Outcome").mayOnlyBeAccessedByLayers("Root", "Personalisation", "Bid", "Ops")
             .whereLayer("Token").mayOnlyBeAccessedByLayers("Root", "Personalisation", "Bid")
             .whereLayer("Pg").mayOnlyBeAccessedByLayers("Root", "Outcome", "Personalisation", "Bid", "Ops")
             .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Root", "Http", "Token", "Pg", "Outcome",
                 "Personalisation", "Bid", "Ops")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Root", "Http", "Token", "Pg", "Outcome",
-                "Personalisation", "Bid", "Ops");
+                "Personalisation", "Bid", "Ops", "History", "Ui");
     }
 
     @Test

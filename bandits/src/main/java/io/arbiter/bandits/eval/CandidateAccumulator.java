@@ -28,6 +28,13 @@ final class CandidateAccumulator {
     double replayRewardSum;
     double replayWeightSum;
     long weightedRows;
+    // DR's control-variate regression over the rows so far (sample-weighted): n, x = w r, c, x c, c^2
+    private long cvRows;
+    private double cvN;
+    private double cvX;
+    private double cvC;
+    private double cvXC;
+    private double cvCC;
     long clippedWeights;
     long flooredPropensities;
     long replayAccepted;
@@ -106,7 +113,11 @@ final class CandidateAccumulator {
                 w = clip;
                 clippedWeights++;
             }
-            dr = s * (direct + w * (r - q[a]));
+            // DR = w r - beta c, where c = w q(a) - sum pi q has mean zero whatever q (the model never saw the row)
+            final double c = w * q[a] - direct;
+            final double beta = beta();
+            dr = s * (w * r - beta * c);
+            learnBeta(s, w * r, c);
         }
         final double sw = s * w;
         if (sw > 0) {
@@ -138,6 +149,34 @@ final class CandidateAccumulator {
         if (accept > 0) {
             replay(row, s, r, accept, k, rng);
         }
+    }
+
+    /**
+     * The model's scale for the next row: the least-squares coefficient of the IPS term on the control variate over
+     * the rows before it, clamped to {@code [0, 1]} (0: IPS, 1: plain DR). It depends only on earlier rows, so every
+     * row's control variate still has mean zero given the past and DR stays unbiased.
+     */
+    private double beta() {
+        if (cvRows < 2) {
+            return 0.0;
+        }
+        final double n = cvN;
+        final double mc = cvC / n;
+        final double var = cvCC / n - mc * mc;
+        if (!(var > 1e-300)) {
+            return 0.0;
+        }
+        final double cov = cvXC / n - (cvX / n) * mc;
+        return Math.max(0.0, Math.min(1.0, cov / var));
+    }
+
+    private void learnBeta(double s, double x, double c) {
+        cvRows++;
+        cvN += s;
+        cvX += s * x;
+        cvC += s * c;
+        cvXC += s * x * c;
+        cvCC += s * c * c;
     }
 
     /**

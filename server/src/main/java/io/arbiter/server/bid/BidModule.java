@@ -59,6 +59,7 @@ public final class BidModule implements Module {
     private final Reservations reservations;
     private final WinRateCurve curve;
     private final NoticeService notices;
+    private final NoticeBase noticeBase;
     private Vertx maintenanceVertx;
     private long maintenanceTimer = -1;
     private long nextClaimExpiry;
@@ -82,6 +83,7 @@ public final class BidModule implements Module {
         metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
             config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
+        this.noticeBase = NoticeBase.of(config.noticeBaseUrl());
     }
 
     /**
@@ -111,6 +113,13 @@ public final class BidModule implements Module {
     public Future<Void> loadCampaigns(JsonArray configured) {
         return store.loadAll().compose(stored -> {
             for (final JsonObject definition : stored) {
+                if (CampaignSpec.legacyNative(definition)) {
+                    LOG.log(System.Logger.Level.WARNING, "bidder: campaign '" + definition.getString("id")
+                        + "' has a native creative with fixed markup (\"native\": true); its assets were read from "
+                        + "the markup. Declare them (\"native\": {\"title\", \"images\", \"data\", \"link\"}, "
+                        + "docs/bidding.md) with PUT /v1/campaigns/{id}; a markup that is not a native response "
+                        + "stops the start");
+                }
                 registry.publish(registry.restore(definition));
             }
             Future<Void> chain = Future.succeededFuture();
@@ -234,7 +243,7 @@ public final class BidModule implements Module {
     @Override
     public void declareRoutes(RouteTable routes) {
         routes.hotPost("/openrtb2/bid", "openrtb_bid", Exposure.SAME_ORIGIN, new BidHandler(
-            newBidder(routes.newSeed()), new BidResponseWriter(config.noticeBaseUrl(), config.seat()), clock));
+            newBidder(routes.newSeed()), new BidResponseWriter(noticeBase, config.seat()), clock));
         new NoticeHandler(notices).declareRoutes(routes);
         new CampaignAdminHandler(registry, store).declareRoutes(routes);
     }
@@ -303,6 +312,11 @@ public final class BidModule implements Module {
 
     public WinRateCurve winRateCurve() {
         return curve;
+    }
+
+    /** The notice URL prefix in use (configured, or derived once the server listens: {@link NoticeBase}). */
+    public NoticeBase noticeBase() {
+        return noticeBase;
     }
 
     public BiddingConfig config() {

@@ -2,6 +2,7 @@ package io.arbiter.server.bid;
 
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.openrtb.BidRequest;
+import io.arbiter.server.bid.openrtb.NativeRequest;
 
 /**
  * Writes an OpenRTB bid response by hand into a reused {@link StringBuilder} (no tree, no data binding). Notice URLs
@@ -11,23 +12,37 @@ import io.arbiter.server.bid.openrtb.BidRequest;
  *   burl  {base}/rtb/bill?t={token}&amp;p=${AUCTION_PRICE}
  *   lurl  {base}/rtb/loss?t={token}&amp;p=${AUCTION_PRICE}&amp;l=${AUCTION_LOSS}
  * </pre>
- * and the creative's markup gets {@code {{CLICK_URL}}} = {@code {base}/rtb/click?t={token}} and
- * {@code {{CONVERSION_URL}}} = {@code {base}/rtb/conversion?t={token}}.
+ * and the creative's markup gets {@code {{CLICK_URL}}} = {@code {base}/rtb/click?t={token}},
+ * {@code {{CONVERSION_URL}}} = {@code {base}/rtb/conversion?t={token}} and {@code {{IMPRESSION_URL}}} =
+ * {@code {base}/rtb/imp?t={token}&amp;p=${AUCTION_PRICE}}; OpenRTB macros in markup pass through untouched. A native
+ * bid's markup is its native response, assembled for the imp's native request ({@link NativeMarkup}).
  */
 public final class BidResponseWriter {
-    private final String base;
+    private static final String CLICK = "{{CLICK_URL}}";
+    private static final String CONVERSION = "{{CONVERSION_URL}}";
+    private static final String IMPRESSION = "{{IMPRESSION_URL}}";
+
+    private final NoticeBase noticeBase;
+    private String base;
     private final String seat;
     private final StringBuilder out = new StringBuilder(2048);
     private final StringBuilder scratch = new StringBuilder(512);
+    private final StringBuilder vast = new StringBuilder(512);
+    private final int[] choice = new int[NativeRequest.MAX_ASSETS];
 
     public BidResponseWriter(String noticeBaseUrl, String seat) {
-        this.base = noticeBaseUrl;
+        this(NoticeBase.fixed(noticeBaseUrl), seat);
+    }
+
+    public BidResponseWriter(NoticeBase noticeBase, String seat) {
+        this.noticeBase = noticeBase;
         this.seat = seat;
     }
 
     public String write(BidRequest request, Bidder.Bids bids) {
         final StringBuilder o = out;
         o.setLength(0);
+        base = noticeBase.get();
         o.append("{\"id\":");
         string(o, request.id);
         o.append(",\"bidid\":\"").append(Long.toHexString(bids.get(0).nonce)).append('"');
@@ -90,16 +105,25 @@ public final class BidResponseWriter {
         o.append(",\"lurl\":\"").append(base).append("/rtb/loss?t=").append(bid.token)
             .append("&p=${AUCTION_PRICE}&l=${AUCTION_LOSS}\"");
         o.append(",\"adm\":");
-        string(o, markup(creative.markup(), bid.token));
+        final StringBuilder adm = scratch;
+        adm.setLength(0);
+        if (bid.mtype == Creative.MTYPE_NATIVE) {
+            final BidRequest.Imp imp = request.imp(bid.imp);
+            NativeMarkup.match(imp.nativeRequest, creative.nativeAd(), choice); // as the bidder matched it
+            NativeMarkup.write(adm, vast, imp.nativeRequest, creative.nativeAd(), choice, base, bid.token);
+        } else {
+            fill(adm, creative.markup(), base, bid.token);
+        }
+        string(o, adm);
         o.append('}');
     }
 
-    private String markup(String template, String token) {
-        if (template.indexOf("{{") < 0) {
-            return template;
-        }
-        final StringBuilder s = scratch;
-        s.setLength(0);
+    /**
+     * Fills the creative's own placeholders into {@code s}: {@code {{CLICK_URL}}}, {@code {{CONVERSION_URL}}} and
+     * {@code {{IMPRESSION_URL}}} (the render pixel, which bills like {@code burl}). Everything else, OpenRTB macros
+     * such as {@code ${AUCTION_PRICE}} included, is copied as it is for the exchange to substitute.
+     */
+    static void fill(StringBuilder s, String template, String base, String token) {
         int from = 0;
         while (true) {
             final int open = template.indexOf("{{", from);
@@ -107,19 +131,21 @@ public final class BidResponseWriter {
                 break;
             }
             s.append(template, from, open);
-            if (template.startsWith("{{CLICK_URL}}", open)) {
-                s.append(base).append("/rtb/click?t=").append(token);
-                from = open + 13;
-            } else if (template.startsWith("{{CONVERSION_URL}}", open)) {
+            if (template.startsWith(CLICK, open)) {
+                NativeMarkup.clickUrl(s, base, token);
+                from = open + CLICK.length();
+            } else if (template.startsWith(CONVERSION, open)) {
                 s.append(base).append("/rtb/conversion?t=").append(token);
-                from = open + 18;
+                from = open + CONVERSION.length();
+            } else if (template.startsWith(IMPRESSION, open)) {
+                NativeMarkup.impressionUrl(s, base, token);
+                from = open + IMPRESSION.length();
             } else {
                 s.append("{{");
                 from = open + 2;
             }
         }
         s.append(template, from, template.length());
-        return s.toString();
     }
 
     /** A price with at most 6 decimals, never in exponent notation. */
@@ -142,7 +168,7 @@ public final class BidResponseWriter {
         }
     }
 
-    static void string(StringBuilder o, String s) {
+    static void string(StringBuilder o, CharSequence s) {
         o.append('"');
         for (int i = 0; i < s.length(); i++) {
             final char c = s.charAt(i);

@@ -13,6 +13,7 @@ import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.openrtb.BidRequest;
+import io.arbiter.server.bid.openrtb.NativeRequest;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.metrics.BidMetrics;
@@ -58,6 +59,7 @@ public final class Bidder {
     private final int[] candFreqCell;
     private final long[] candContext;
     private final StringBuilder tokenScratch = new StringBuilder(128);
+    private final int[] nativeChoice = new int[NativeRequest.MAX_ASSETS];
 
     /** The bids of the last {@link #bid} call. */
     private final Bids bids = new Bids();
@@ -438,7 +440,8 @@ public final class Bidder {
             candMtype[cand] = Creative.MTYPE_VIDEO;
             return true;
         }
-        if (imp.hasNative && creative.nativeAd() && !blockedAttr(creative, imp.nativeBattr)) {
+        if (imp.hasNative && creative.nativeAd() != null && !blockedAttr(creative, imp.nativeBattr)
+            && NativeMarkup.match(imp.nativeRequest, creative.nativeAd(), nativeChoice)) {
             candW[cand] = 0;
             candH[cand] = 0;
             candMtype[cand] = Creative.MTYPE_NATIVE;

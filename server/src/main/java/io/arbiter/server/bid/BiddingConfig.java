@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param seat                 our seat id (checked against {@code wseat}/{@code bseat} and deal {@code wseat})
  * @param currency             the currency budgets, spend and prices are kept in (ISO 4217)
  * @param rates                exchange-rate table: units of {@code currency} per unit of each other currency
- * @param noticeBaseUrl        prefix of the nurl/burl/lurl and click URLs we hand out
+ * @param noticeBaseUrl        prefix of the nurl/burl/lurl and click URLs we hand out; null when not set (the server
+ *                             derives it from where it listens and {@code http.publicHost}, see BidModule)
  * @param shadingFactor        first-price fallback: bid = factor x value until the win-rate curve has data
  * @param shadingMinObservations wins + losses the win-rate curve needs before it is trusted
  * @param shadingMaxContexts   publisher x format contexts with a win-rate curve of their own, at most (0: one curve)
@@ -43,7 +44,6 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
         Objects.requireNonNull(seat, "seat");
         Objects.requireNonNull(currency, "currency");
         Objects.requireNonNull(rates, "rates");
-        Objects.requireNonNull(noticeBaseUrl, "noticeBaseUrl");
     }
 
     /** Every setting at its default. */
@@ -69,7 +69,7 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.string("seat", "arbiter"),
             currency,
             rates,
-            stripSlash(section.string("noticeBaseUrl", "http://localhost:8080")),
+            stripSlash(section.optionalString("noticeBaseUrl")),
             section.positive("shadingFactor", 0.8, 1.0),
             section.integer("shadingMinObservations", 200, 0, Integer.MAX_VALUE),
             section.integer("shadingMaxContexts", 4096, 0, 1 << 24),
@@ -87,6 +87,6 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
     }
 
     private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        return url == null ? null : url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

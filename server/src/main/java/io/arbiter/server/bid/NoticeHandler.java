@@ -13,7 +13,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Objects;
 
 /**
- * {@code GET /rtb/win}, {@code /rtb/bill}, {@code /rtb/loss}, {@code /rtb/click}, {@code /rtb/conversion}, each with
+ * {@code GET /rtb/win}, {@code /rtb/bill}, {@code /rtb/imp} (the render pixel: a billing notice, claimed as one, so
+ * a bid billed by {@code burl} and by its pixel is charged once), {@code /rtb/loss}, {@code /rtb/click},
+ * {@code /rtb/conversion}, each with
  * {@code t} (the bid token) and, where the exchange substitutes them, {@code p} (clearing price) and {@code l} (loss
  * code). 200 {@code {"status": "accepted"|"duplicate"}}; 400 for a bad token; 422 for one out of its window or for a
  * campaign that no longer exists; 503 when the outcome journal is full. Clicks answer 200 as well (a landing-page
@@ -28,10 +30,11 @@ public final class NoticeHandler {
         this.notices = Objects.requireNonNull(notices);
     }
 
-    /** Declares the five notice routes, public. */
+    /** Declares the notice routes, public. */
     public void declareRoutes(RouteTable routes) {
         route(routes, "/rtb/win", OutcomeKind.WIN);
         route(routes, "/rtb/bill", OutcomeKind.BILL);
+        route(routes, "/rtb/imp", OutcomeKind.BILL); // the render pixel in markup: the same claim as burl's
         route(routes, "/rtb/loss", OutcomeKind.LOSS);
         route(routes, "/rtb/click", OutcomeKind.CLICK);
         route(routes, "/rtb/conversion", OutcomeKind.CONVERSION);

@@ -32,10 +32,13 @@ public final class ConfigLayers {
     private enum Variable {
         HTTP_HOST("http.host", Kind.STRING),
         HTTP_PORT("http.port", Kind.INTEGER),
+        HTTP_PUBLIC_HOST("http.publicHost", Kind.STRING),
         EVENT_LOOPS("http.eventLoops", Kind.INTEGER),
         MAX_BODY_BYTES("http.maxBodyBytes", Kind.INTEGER),
         TLS_CERT("http.tls.certPath", Kind.STRING),
         TLS_KEY("http.tls.keyPath", Kind.STRING),
+        CORS_ALLOWED_ORIGINS("http.cors.allowedOrigins", Kind.STRING),
+        CORS_MAX_AGE("http.cors.maxAge", Kind.STRING),
         ADMIN_TOKEN("adminToken", Kind.STRING),
         DATA_DIR("dataDir", Kind.STRING),
         PG_URL("postgres.url", Kind.STRING),

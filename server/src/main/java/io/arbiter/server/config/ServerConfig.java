@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -21,11 +24,16 @@ public final class ServerConfig {
     public static final Path DEFAULT_FILE = Path.of("config", "server.json");
 
     public final String httpHost;
+    /** The host name exchanges and browsers reach this server by, or null (see {@code bidding.noticeBaseUrl}). */
+    public final String httpPublicHost;
     public final int httpPort;
     public final int eventLoops;
     public final int maxBodyBytes;
     public final String tlsCertPath;
     public final String tlsKeyPath;
+    /** {@code *} or the origins (lower case) that may call the cross-origin routes (decide, reward). */
+    public final List<String> corsAllowedOrigins;
+    public final long corsMaxAgeSeconds;
     public final String adminToken;
     public final Path dataDir;
     public final String pgUrl;
@@ -38,10 +46,24 @@ public final class ServerConfig {
     public final long propensityRefreshMillis;
     public final int propensityDraws;
     public final int maxRewardBatch;
+    /** Most attributes in a decide request's {@code context}. */
+    public final int contextMaxAttributes;
+    /** Most entries in a decide request's {@code features}. */
+    public final int contextMaxFeatures;
+    /** Longest context value, attribute name or feature name (characters). */
+    public final int contextMaxValueLength;
+    /** Segments the segment store holds, over every experiment (sizes {@code segments.index} and its arms). */
+    public final int segmentCapacity;
+    /** log2 of the sticky-assignment table's buckets (10 units each) for a new {@code sticky.table}. */
+    public final int stickyBucketsLog2;
+    /** Share of one core the propensity refresher may use (0..1). */
+    public final double propensityBudget;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
     public final ConfigReader bidding;
+    /** The {@code history} section, read by the dashboard's history settings. */
+    public final ConfigReader history;
     public final JsonArray experiments;
     public final JsonArray campaigns;
 
@@ -49,6 +71,7 @@ public final class ServerConfig {
         final ConfigReader root = ConfigReader.of("", merged, ConfigLayers.variables());
         final ConfigReader http = root.section("http");
         httpHost = http.string("host", "0.0.0.0");
+        httpPublicHost = http.optionalString("publicHost");
         httpPort = http.integer("port", 8080, 0, 65535);
         eventLoops = http.integer("eventLoops", 0, 0, 1024);
         maxBodyBytes = http.integer("maxBodyBytes", 65536, 256, 64 << 20);
@@ -60,6 +83,10 @@ public final class ServerConfig {
                 + "and keyPath (TLS_CERT and TLS_KEY)");
         }
         tls.finish();
+        final ConfigReader cors = http.section("cors");
+        corsAllowedOrigins = origins(cors, cors.string("allowedOrigins", "*"));
+        corsMaxAgeSeconds = cors.duration("maxAge", Duration.ofMinutes(10), Duration.ZERO).toSeconds();
+        cors.finish();
         http.finish();
         adminToken = root.optionalString("adminToken");
         dataDir = Path.of(root.string("dataDir", "data"));
@@ -79,12 +106,33 @@ public final class ServerConfig {
         propensityRefreshMillis = decisions.millis("propensityRefresh", "PT1S", Duration.ofMillis(1));
         propensityDraws = decisions.integer("propensityDraws", 4000, 100, 1_000_000);
         maxRewardBatch = decisions.integer("maxRewardBatch", 1000, 1, 100_000);
+        contextMaxAttributes = decisions.integer("contextMaxAttributes", 32, 1, 1024);
+        contextMaxFeatures = decisions.integer("contextMaxFeatures", 64, 1, 1024);
+        contextMaxValueLength = decisions.integer("contextMaxValueLength", 128, 1, 1024);
+        segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
+        propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
+        stickyBucketsLog2 = decisions.integer("stickyBucketsLog2", 14, 0, 22);
         decisions.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");
+        history = root.section("history");
         experiments = root.array("experiments");
         campaigns = root.array("campaigns");
         root.finish();
+    }
+
+    /** The entries of an origin allow-list: {@code *} or origins (scheme, host, optional port; no path). */
+    private static List<String> origins(ConfigReader section, String text) {
+        final List<String> entries = new ArrayList<>();
+        for (final String raw : text.split(",")) {
+            final String entry = raw.trim();
+            if (!entry.equals("*") && !entry.matches("(?i)https?://[a-z0-9.\\-]+(:[0-9]{1,5})?")) {
+                throw section.fail("allowedOrigins", "must be * or a comma-separated list of origins such as "
+                    + "https://shop.example or http://localhost:3000 (scheme and host, no path), was '" + entry + "'");
+            }
+            entries.add(entry.toLowerCase(Locale.ROOT));
+        }
+        return List.copyOf(entries);
     }
 
     /**

@@ -22,7 +22,9 @@ final class AllowedMethods {
             final String pattern = route.getPath();
             if (pattern != null && route.methods() != null && matches(pattern, path)) {
                 for (final HttpMethod method : route.methods()) {
-                    methods.add(method.name());
+                    if (method != HttpMethod.OPTIONS) { // CORS plumbing (RouteTable), not a method of the resource
+                        methods.add(method.name());
+                    }
                 }
             }
         }

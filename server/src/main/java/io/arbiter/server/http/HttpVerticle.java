@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +29,18 @@ public final class HttpVerticle extends VerticleBase {
     private final ServerConfig config;
     private final Metrics metrics;
     private final AdminAuth adminAuth;
+    private final Cors cors;
     private final List<Module> modules;
     private final long seed;
     private HttpServer server;
     private List<RouteTable.Route> routes = List.of();
 
-    HttpVerticle(ServerConfig config, Metrics metrics, AdminAuth adminAuth, List<Module> modules, long seed) {
+    HttpVerticle(ServerConfig config, Metrics metrics, AdminAuth adminAuth, Cors cors, List<Module> modules,
+                 long seed) {
         this.config = Objects.requireNonNull(config);
         this.metrics = Objects.requireNonNull(metrics);
         this.adminAuth = Objects.requireNonNull(adminAuth);
+        this.cors = Objects.requireNonNull(cors);
         this.modules = List.copyOf(modules);
         this.seed = seed;
     }
@@ -47,19 +51,21 @@ public final class HttpVerticle extends VerticleBase {
 
     /**
      * Deploys one verticle per event loop ({@code loops}), serving {@code modules}; completes once every one listens.
-     * The admin bearer token is read once, here, for all of them.
+     * The admin bearer token and the cross-origin rules are read once, here, for all of them.
      *
      * @param seed the seed from which each loop's seed is drawn
      */
     public static Future<Deployment> deploy(Vertx vertx, ServerConfig config, Metrics metrics, List<Module> modules,
                                             int loops, long seed) {
         final AdminAuth adminAuth = new AdminAuth(config.adminToken);
+        final Cors cors = new Cors(config.corsAllowedOrigins, config.corsMaxAgeSeconds);
         final SplittableRandom seeds = new SplittableRandom(seed);
         final List<String> ids = new ArrayList<>();
         final HttpVerticle[] verticles = new HttpVerticle[loops];
         Future<Void> chain = Future.succeededFuture();
         for (int i = 0; i < loops; i++) {
-            final HttpVerticle verticle = new HttpVerticle(config, metrics, adminAuth, modules, seeds.nextLong());
+            final HttpVerticle verticle = new HttpVerticle(config, metrics, adminAuth, cors, modules,
+                seeds.nextLong());
             verticles[i] = verticle;
             chain = chain.compose(v -> vertx.deployVerticle(verticle).map(id -> {
                 ids.add(id);
@@ -77,25 +83,30 @@ public final class HttpVerticle extends VerticleBase {
         final RequestBodies bodies = new RequestBodies(errors, config.maxBodyBytes);
         router.route().handler(bodies.routerHandler());
         final HotRoutes hot = new HotRoutes(bodies);
-        final RouteTable table = new RouteTable(vertx, router, hot, errors, metrics, adminAuth, seed);
+        final RouteTable table = new RouteTable(vertx, router, hot, errors, metrics, adminAuth, cors, seed);
         for (final Module module : modules) {
             module.declareRoutes(table);
         }
         routes = table.routes();
-        router.errorHandler(404, ctx -> errors.respond(ctx, new ApiException(404,
-            "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
-        router.errorHandler(405, ctx -> {
-            final String allowed = AllowedMethods.of(router, ctx.normalizedPath());
-            if (!allowed.isEmpty()) {
-                ctx.response().putHeader("Allow", allowed);
-            }
-            errors.respond(ctx, new ApiException(405, "method " + ctx.request().method() + " is not allowed on "
-                + ctx.request().path() + (allowed.isEmpty() ? "" : ": use " + allowed)));
-        });
+        router.errorHandler(404, ctx -> notFound(ctx, errors));
+        router.errorHandler(405, ctx -> notAllowed(ctx, errors, AllowedMethods.of(router, ctx.normalizedPath())));
         router.route().failureHandler(ctx -> errors.respond(ctx, ctx.failure()));
 
         server = vertx.createHttpServer(serverOptions(config)).requestHandler(hot.fallback(router, errors));
         return server.listen();
+    }
+
+    private static void notFound(RoutingContext ctx, ErrorMapper errors) {
+        errors.respond(ctx, new ApiException(404, "no such endpoint: " + ctx.request().method() + " "
+            + ctx.request().path()));
+    }
+
+    private static void notAllowed(RoutingContext ctx, ErrorMapper errors, String allowed) {
+        if (!allowed.isEmpty()) {
+            ctx.response().putHeader("Allow", allowed);
+        }
+        errors.respond(ctx, new ApiException(405, "method " + ctx.request().method() + " is not allowed on "
+            + ctx.request().path() + (allowed.isEmpty() ? "" : ": use " + allowed)));
     }
 
     static HttpServerOptions serverOptions(ServerConfig config) {

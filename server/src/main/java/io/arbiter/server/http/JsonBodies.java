@@ -38,6 +38,33 @@ public final class JsonBodies {
         }
     }
 
+    /**
+     * 415 unless the request says it is JSON or plain text: a page's {@code navigator.sendBeacon} can send a string
+     * to another origin only as {@code text/plain} (a CORS-safelisted type, so no preflight), so the reward endpoints
+     * read such a body as the JSON it is.
+     */
+    public static void requireJsonOrText(HttpServerRequest request) {
+        final String type = request.getHeader("Content-Type");
+        if (type == null || !(isJson(type) || isMedia(type, "text/plain"))) {
+            throw new ApiException(415, "unsupported media type " + (type == null ? "(none)" : "'" + type + "'")
+                + ": send Content-Type: application/json (or text/plain with a JSON body, as sendBeacon does)");
+        }
+    }
+
+    private static boolean isMedia(String type, String media) {
+        final int semicolon = type.indexOf(';');
+        final int end = semicolon < 0 ? type.length() : semicolon;
+        int from = 0;
+        while (from < end && type.charAt(from) == ' ') {
+            from++;
+        }
+        int to = end;
+        while (to > from && type.charAt(to - 1) == ' ') {
+            to--;
+        }
+        return to - from == media.length() && type.regionMatches(true, from, media, 0, media.length());
+    }
+
     private static boolean isJson(String type) {
         final int semicolon = type.indexOf(';');
         final String media = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();

@@ -1,5 +1,6 @@
 package io.arbiter.server.http;
 
+import io.arbiter.server.api.ApiException;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,9 +12,11 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -24,8 +27,9 @@ import java.util.SplittableRandom;
  *   <li>the one {@link Endpoint} wrapper of its endpoint name (answer once, time by status, errors mapped);</li>
  *   <li>its {@link Access}: an {@link Access#ADMIN} route is answered 403/401 by the table unless the request has
  *       the admin bearer token ({@link AdminAuth}), before its handler runs;</li>
- *   <li>its {@link Exposure}: whether a browser page on another origin may call it (the table records it; the
- *       cross-origin headers are applied from it).</li>
+ *   <li>its {@link Exposure}: whether a browser page on another origin may call it; for a
+ *       {@link Exposure#CROSS_ORIGIN} route the table answers preflights and adds the cross-origin headers to actual
+ *       requests ({@link Cors}), for a {@link Exposure#SAME_ORIGIN} one it never does.</li>
  * </ul>
  */
 public final class RouteTable {
@@ -66,7 +70,9 @@ public final class RouteTable {
     private final ErrorMapper errors;
     private final Metrics metrics;
     private final AdminAuth adminAuth;
+    private final Cors cors;
     private final SplittableRandom seeds;
+    private final Set<String> preflightPaths = new HashSet<>();
     private final Map<String, Endpoint> endpoints = new HashMap<>();
     private final List<Route> routes = new ArrayList<>();
 
@@ -74,13 +80,14 @@ public final class RouteTable {
      * @param seed this event loop's seed, from which {@link #newSeed()} draws the seeds of per-loop state
      */
     public RouteTable(Vertx vertx, Router router, HotRoutes hot, ErrorMapper errors, Metrics metrics,
-                      AdminAuth adminAuth, long seed) {
+                      AdminAuth adminAuth, Cors cors, long seed) {
         this.vertx = Objects.requireNonNull(vertx);
         this.router = Objects.requireNonNull(router);
         this.hot = Objects.requireNonNull(hot);
         this.errors = Objects.requireNonNull(errors);
         this.metrics = Objects.requireNonNull(metrics);
         this.adminAuth = Objects.requireNonNull(adminAuth);
+        this.cors = Objects.requireNonNull(cors);
         this.seeds = new SplittableRandom(seed);
     }
 
@@ -98,8 +105,10 @@ public final class RouteTable {
     public RouteTable hotPost(String path, String endpoint, Exposure exposure, BodyHandler handler) {
         Objects.requireNonNull(handler);
         final Endpoint wrapper = endpoint(endpoint);
-        hot.post(path, new HotRoute(handler, wrapper));
-        routes.add(new Route(HttpMethod.POST, path, endpoint, Access.PUBLIC, Objects.requireNonNull(exposure), true));
+        final boolean crossOrigin = Objects.requireNonNull(exposure) == Exposure.CROSS_ORIGIN;
+        hot.post(path, new HotRoute(handler, wrapper, crossOrigin ? cors : null, errors));
+        routes.add(new Route(HttpMethod.POST, path, endpoint, Access.PUBLIC, exposure, true));
+        options(path, crossOrigin);
         return this;
     }
 
@@ -109,9 +118,45 @@ public final class RouteTable {
         Objects.requireNonNull(handler);
         final Endpoint wrapper = endpoint(endpoint);
         final boolean admin = Objects.requireNonNull(access) == Access.ADMIN;
-        router.route(method, path).handler(ctx -> handle(ctx, admin, handler, wrapper));
-        routes.add(new Route(method, path, endpoint, access, Objects.requireNonNull(exposure), false));
+        final boolean crossOrigin = Objects.requireNonNull(exposure) == Exposure.CROSS_ORIGIN;
+        if (crossOrigin && admin) {
+            throw new IllegalArgumentException(path + ": an admin route is never open to other origins");
+        }
+        router.route(method, path).handler(ctx -> {
+            if (!crossOrigin || cors.applyToRequest(ctx.request(), errors)) {
+                handle(ctx, admin, handler, wrapper);
+            }
+        });
+        routes.add(new Route(method, path, endpoint, access, exposure, false));
+        options(path, crossOrigin);
         return this;
+    }
+
+    /**
+     * {@code OPTIONS} on a route's path, once per path: a cross-origin route's preflights are answered
+     * ({@link Cors#preflight}); a same-origin route's are refused with a 403 that says why, and a plain
+     * {@code OPTIONS} there gets the 405 with {@code Allow} it always had.
+     */
+    private void options(String path, boolean crossOrigin) {
+        if (!preflightPaths.add(path)) {
+            return;
+        }
+        if (crossOrigin) {
+            router.options(path).handler(ctx -> cors.preflight(ctx, errors));
+            return;
+        }
+        router.options(path).handler(ctx -> {
+            if (Cors.isPreflight(ctx.request())) {
+                Cors.refusePreflight(ctx, errors);
+                return;
+            }
+            final String allowed = AllowedMethods.of(router, ctx.normalizedPath());
+            if (!allowed.isEmpty()) {
+                ctx.response().putHeader("Allow", allowed);
+            }
+            errors.respond(ctx, new ApiException(405, "method OPTIONS is not allowed on " + ctx.request().path()
+                + (allowed.isEmpty() ? "" : ": use " + allowed)));
+        });
     }
 
     /** Every route declared so far, in order. */
@@ -143,15 +188,23 @@ public final class RouteTable {
     private static final class HotRoute implements BodyEndpoint {
         private final BodyHandler handler;
         private final Endpoint endpoint;
+        private final Cors cors;
+        private final ErrorMapper errors;
 
-        HotRoute(BodyHandler handler, Endpoint endpoint) {
+        /** @param cors the cross-origin rules, or null for a same-origin route */
+        HotRoute(BodyHandler handler, Endpoint endpoint, Cors cors, ErrorMapper errors) {
             this.handler = handler;
             this.endpoint = endpoint;
+            this.cors = cors;
+            this.errors = errors;
         }
 
         @Override
         public void handle(HttpServerRequest request, Buffer body) {
             final long start = System.nanoTime();
+            if (cors != null && !cors.applyToRequest(request, errors)) {
+                return;
+            }
             try {
                 handler.handle(request, body, endpoint, start);
             } catch (Throwable failure) {

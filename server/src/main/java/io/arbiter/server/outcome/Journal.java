@@ -241,7 +241,7 @@ final class Journal implements AutoCloseable {
             return INCOMPLETE_RECORD;
         }
         final int length = readView.getInt(offset + LENGTH_OFFSET, OutcomeCodec.ORDER);
-        if (length < OutcomeCodec.STRINGS_OFFSET || length > OutcomeCodec.MAX_PAYLOAD_LENGTH) {
+        if (length < OutcomeCodec.MIN_PAYLOAD_LENGTH || length > OutcomeCodec.MAX_PAYLOAD_LENGTH) {
             return INVALID_RECORD;
         }
         if (offset + HEADER_LENGTH + length > available) {

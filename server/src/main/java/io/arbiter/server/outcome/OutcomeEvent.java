@@ -13,14 +13,32 @@ import java.util.Objects;
  * @param unit        the unit (user) the decision was for; empty when unknown
  * @param value       propensity for DECISION, reward for REWARD, clearing price (CPM) for WIN/BILL, 0 otherwise
  * @param code        OpenRTB loss reason for LOSS, 0 otherwise
+ * @param flags       decision flags ({@code token.DecisionFlags}: holdout, sticky, default, burn-in, policy version)
+ *                    for DECISION and REWARD; 0 otherwise
+ * @param context     for DECISION, the request's context as a JSON object (the attributes and features the
+ *                    experiment declares, as sent; stored in {@code decisions.context}), empty when it has none; for
+ *                    REWARD, the segments the reward updated as space-separated {@code segmentKey:levelKey} pairs of
+ *                    signed decimal 64-bit keys (folded into {@code segment_aggregates}), empty for none; at most
+ *                    {@link #MAX_CONTEXT_BYTES} UTF-8 bytes
  */
 public record OutcomeEvent(OutcomeKind kind, long timeMillis, String id, String scope, String arm, String unit,
-                           double value, int code) {
+                           double value, int code, int flags, String context) {
+
+    /** Longest context an event carries (UTF-8 bytes); a longer one cannot be journaled or logged. */
+    public static final int MAX_CONTEXT_BYTES = OutcomeCodec.MAX_CONTEXT_BYTES;
+
     public OutcomeEvent {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(arm, "arm");
         Objects.requireNonNull(unit, "unit");
+        Objects.requireNonNull(context, "context");
+    }
+
+    /** An event without flags or context (OpenRTB events, and decisions of experiments without context). */
+    public OutcomeEvent(OutcomeKind kind, long timeMillis, String id, String scope, String arm, String unit,
+                        double value, int code) {
+        this(kind, timeMillis, id, scope, arm, unit, value, code, 0, "");
     }
 }

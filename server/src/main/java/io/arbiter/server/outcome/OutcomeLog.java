@@ -34,6 +34,14 @@ public interface OutcomeLog {
     /** Per-arm totals kept in Postgres, for rebuilding posteriors after an unclean restart. */
     Future<List<ArmAggregate>> loadAggregates();
 
+    /**
+     * Per-segment totals kept in Postgres ({@code segment_aggregates}), for rebuilding segment statistics when their
+     * table file is lost. An outcome log without Postgres has none.
+     */
+    default Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return Future.succeededFuture(List.of());
+    }
+
     /** The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. */
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 

@@ -225,6 +225,11 @@ public final class OutcomePipeline implements OutcomeLog {
     }
 
     @Override
+    public Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return postgres.loadSegmentAggregates();
+    }
+
+    @Override
     public Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis) {
         return postgres.loadIdsSince(kind, sinceMillis);
     }

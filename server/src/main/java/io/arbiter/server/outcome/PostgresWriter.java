@@ -40,11 +40,14 @@ final class PostgresWriter {
     record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
     }
 
+    /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
     static final String INSERT_DECISIONS = """
-            INSERT INTO decisions (id, experiment, variant, unit, propensity, time)
-            SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[])
-                 AS input(id, experiment, variant, unit, propensity, time_ms), decision_log_range r
+            INSERT INTO decisions (id, experiment, variant, unit, propensity, time, flags, context)
+            SELECT id, experiment, variant, unit, propensity, to_timestamp(time_ms / 1000.0), flags,
+                   NULLIF(context, '')::jsonb
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
+                        $8::text[])
+                 AS input(id, experiment, variant, unit, propensity, time_ms, flags, context), decision_log_range r
             WHERE to_timestamp(time_ms / 1000.0) >= r.low AND to_timestamp(time_ms / 1000.0) < r.high""";
 
     /** Decisions appended through the journal, which a replay may ship again: skipped when already stored. */
@@ -73,15 +76,40 @@ final class PostgresWriter {
                 reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
                 updated_at = EXCLUDED.updated_at""";
 
-    /** REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row. */
+    /**
+     * REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row, into
+     * the arm's aggregate and into the aggregate of every segment the reward updated (its context: space-separated
+     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}).
+     */
     static final String INSERT_REWARDS = """
-            WITH inserted AS (
-                INSERT INTO rewards (decision_id, experiment, variant, reward, time)
-                SELECT id, experiment, variant, reward, to_timestamp(time_ms / 1000.0)
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[])
-                     AS input(id, experiment, variant, reward, time_ms)
+            WITH input AS (
+                SELECT DISTINCT ON (id) id, experiment, variant, reward, time_ms, flags, segments
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[], $6::int4[], $7::text[])
+                     AS input(id, experiment, variant, reward, time_ms, flags, segments)
+                ORDER BY id
+            ), inserted AS (
+                INSERT INTO rewards (decision_id, experiment, variant, reward, time, flags)
+                SELECT id, experiment, variant, reward, to_timestamp(time_ms / 1000.0), flags FROM input
                 ON CONFLICT (decision_id) DO NOTHING
-                RETURNING experiment, variant, reward
+                RETURNING decision_id, experiment, variant, reward
+            ), segment_rows AS (
+                SELECT i.experiment, split_part(pair, ':', 1)::int8 AS segment,
+                       split_part(pair, ':', 2)::int8 AS level, i.variant, i.reward
+                FROM inserted i JOIN input c ON c.id = i.decision_id
+                CROSS JOIN LATERAL unnest(string_to_array(NULLIF(c.segments, ''), ' ')) AS pair
+            ), segments_folded AS (
+                INSERT INTO segment_aggregates AS a (experiment, segment, level, variant, trials, successes,
+                                                     reward_sum, reward_square_sum, updated_at)
+                SELECT experiment, segment, min(level), variant, count(*), count(*) FILTER (WHERE reward > 0),
+                       sum(reward), sum(reward * reward), now()
+                FROM segment_rows GROUP BY experiment, segment, variant
+                ON CONFLICT (experiment, segment, variant) DO UPDATE
+                SET trials = a.trials + EXCLUDED.trials,
+                    successes = a.successes + EXCLUDED.successes,
+                    reward_sum = a.reward_sum + EXCLUDED.reward_sum,
+                    reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING 1
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
@@ -222,6 +250,8 @@ final class PostgresWriter {
         final String[] units = new String[n];
         final Double[] propensities = new Double[n];
         final Long[] times = new Long[n];
+        final Integer[] flags = new Integer[n];
+        final String[] contexts = new String[n];
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
@@ -230,9 +260,12 @@ final class PostgresWriter {
             units[i] = e.unit();
             propensities[i] = e.value();
             times[i] = e.timeMillis();
+            flags[i] = e.flags();
+            contexts[i] = e.context();
         }
         return conn.preparedQuery(sql)
-                .execute(Tuple.of(ids, experiments, variants, units, propensities, times))
+                .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(units)
+                        .addValue(propensities).addValue(times).addValue(flags).addValue(contexts))
                 .map(rowSet -> rowSet.rowCount());
     }
 
@@ -262,6 +295,8 @@ final class PostgresWriter {
         final String[] variants = new String[n];
         final Double[] rewards = new Double[n];
         final Long[] times = new Long[n];
+        final Integer[] flags = new Integer[n];
+        final String[] segments = new String[n];
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
@@ -269,9 +304,12 @@ final class PostgresWriter {
             variants[i] = e.arm();
             rewards[i] = e.value();
             times[i] = e.timeMillis();
+            flags[i] = e.flags();
+            segments[i] = e.context();
         }
         return conn.preparedQuery(INSERT_REWARDS)
-                .execute(Tuple.of(ids, experiments, variants, rewards, times))
+                .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(rewards)
+                        .addValue(times).addValue(flags).addValue(segments))
                 .map(PostgresWriter::count);
     }
 
@@ -323,6 +361,22 @@ final class PostgresWriter {
                         aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
                                 row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
                                 row.getLong(7)));
+                    }
+                    return aggregates;
+                });
+    }
+
+    /** Every segment's totals, for rebuilding segment statistics when their table file is lost. */
+    Future<List<SegmentAggregate>> loadSegmentAggregates() {
+        return pool.query("SELECT experiment, segment, level, variant, trials, successes, reward_sum, "
+                        + "reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant")
+                .execute()
+                .map(rows -> {
+                    final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
+                    for (final Row row : rows) {
+                        aggregates.add(new SegmentAggregate(row.getString(0), row.getLong(1), row.getLong(2),
+                                row.getString(3), row.getLong(4), row.getLong(5), row.getDouble(6),
+                                row.getDouble(7)));
                     }
                     return aggregates;
                 });

@@ -1,6 +1,8 @@
 package io.arbiter.server.personalisation;
 
+import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.http.Module;
@@ -11,7 +13,10 @@ import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
+import io.arbiter.server.outcome.SegmentAggregate;
+import io.arbiter.server.personalisation.decide.ContextLimits;
 import io.arbiter.server.personalisation.decide.DecideHandler;
+import io.arbiter.server.personalisation.decide.DecisionPipeline;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
@@ -57,12 +62,34 @@ public final class PersonalisationModule implements Module {
     private final RewardService rewards;
     private final ScheduledExecutorService maintenance;
 
+    /** Segment store files in the data folder. */
+    public static final String SEGMENT_INDEX_FILE = "segments.index";
+    public static final String SEGMENT_TABLE_FILE = "segments.table";
+    public static final String STICKY_FILE = "sticky.table";
+    /** Queued observations a linear model applies per maintenance tick, at most. */
+    static final int LINEAR_APPLY_LIMIT = 50_000;
+    /** Contextual experiments the segment store has records for. */
+    static final int SEGMENT_EXPERIMENT_SLOTS = 4096;
+    /** Arm records per segment the store is sized for: 10 variants rounded up to a block of 12. */
+    static final int SEGMENT_ARMS_PER_SEGMENT = 12;
+    /** How often the propensity refresher runs; each run has its share of {@code decisions.propensityBudget}. */
+    static final long PROPENSITY_TICK_MILLIS = 100;
+
+    private final ContextLimits contextLimits;
+    private final StickyAssignments stickyAssignments;
+    private int propensityRotation;
+
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
                                   SignedTokens signer, Metrics metrics, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
-        this.registry = new ExperimentRegistry(table, config.propensityDraws);
+        this.contextLimits = new ContextLimits(config.contextMaxAttributes, config.contextMaxFeatures,
+            config.contextMaxValueLength);
+        this.registry = new ExperimentRegistry(table, openSegmentStore(config, clock), config.propensityDraws,
+            config.propensityRefreshMillis, config.dataDir);
+        this.stickyAssignments = StickyAssignments.mapFile(config.dataDir.resolve(STICKY_FILE),
+            config.stickyBucketsLog2, clock.millis());
         this.store = new ExperimentStore(pool);
         this.tokens = new DecisionTokens(signer);
         this.outcomes = outcomes;
@@ -90,11 +117,25 @@ public final class PersonalisationModule implements Module {
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
         return module.loadExperiments()
             .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
+                : module.rebuildSegments())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
                 module.startMaintenance(seed);
                 return module;
             });
+    }
+
+    /**
+     * The segment store, mapped in the data folder: the index sized for {@code decisions.segmentCapacity} segments at
+     * most 3/4 full, the arms for {@value #SEGMENT_ARMS_PER_SEGMENT} per segment.
+     */
+    private static SegmentStore openSegmentStore(ServerConfig config, Clock clock) {
+        final int slots = Integer.highestOneBit((int) Math.min(1 << 23, config.segmentCapacity * 4L / 3) - 1) << 1;
+        final int arms = (int) Math.min(16_000_000L, (long) config.segmentCapacity * SEGMENT_ARMS_PER_SEGMENT);
+        return SegmentStore.mapFiles(config.dataDir.resolve(SEGMENT_INDEX_FILE),
+            config.dataDir.resolve(SEGMENT_TABLE_FILE), Math.max(4, slots), SEGMENT_EXPERIMENT_SLOTS, arms,
+            clock.millis());
     }
 
     private Future<Void> loadExperiments() {
@@ -145,6 +186,37 @@ public final class PersonalisationModule implements Module {
         });
     }
 
+    /**
+     * After an unclean stop, or with {@code segments.table} lost, the segments' exact counts come back from Postgres's
+     * {@code segment_aggregates} (exact once the journal tail has shipped), before any traffic: each segment is found
+     * or created again and its variants' records restored. Decayed sums start over, as for the root; the segments'
+     * reward counters (which rank equally fine parents) restart from zero.
+     */
+    private Future<Void> rebuildSegments() {
+        final SegmentStore segmentStore = registry.segmentStore();
+        return outcomes.loadSegmentAggregates().map(aggregates -> {
+            int restored = 0;
+            for (final SegmentAggregate aggregate : aggregates) {
+                final Experiment experiment = registry.get(aggregate.experiment());
+                final int ordinal = experiment == null ? -1 : experiment.ordinalOf(aggregate.variant());
+                if (ordinal < 0 || experiment.segments().spec().attributeCount() == 0) {
+                    continue;
+                }
+                final int slot = segmentStore.findOrCreate(experiment.segments().experimentKey(), aggregate.level(),
+                    aggregate.segment(), experiment.armByVariant().size(), experiment.segments().spec().maxSegments());
+                final int arm = slot < 0 ? -1 : segmentStore.armForUpdate(slot, ordinal);
+                if (arm >= 0) {
+                    segmentStore.arms().restoreExclusive(arm, segmentStore.arms().decisions(arm), aggregate.trials(),
+                        aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(), clock.millis());
+                    restored++;
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "the segment store was not closed cleanly (or is new): restored "
+                + restored + " segment variant(s) from Postgres aggregates");
+            return null;
+        });
+    }
+
     private Future<Void> rebuildDuplicates() {
         final long since = clock.millis() - config.attributionWindowMillis;
         return outcomes.loadOutcomeIdsSince(OutcomeKind.REWARD, since).map(ids -> {
@@ -173,16 +245,51 @@ public final class PersonalisationModule implements Module {
                 LOG.log(System.Logger.Level.ERROR, "propensity refresh failed", e);
             }
         }, 0, config.propensityRefreshMillis, TimeUnit.MILLISECONDS);
+        final Workspace refresher = new Workspace(new SplittableRandom(seed + 1).nextLong(), config.maxVariants);
+        maintenance.scheduleWithFixedDelay(() -> refreshSegmentPropensities(refresher), PROPENSITY_TICK_MILLIS,
+            PROPENSITY_TICK_MILLIS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(traffic::snapshot, 0, 10, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(() -> duplicates.expire(clock.millis() - config.attributionWindowMillis),
             1, 1, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Refreshes the propensity estimates of the segments in use, within this tick's share of the budget
+     * ({@code decisions.propensityBudget} of a core), starting from another experiment each tick so none starves.
+     */
+    private void refreshSegmentPropensities(Workspace workspace) {
+        try {
+            registry.applyLinearObservationsExclusive(LINEAR_APPLY_LIMIT); // this thread is the models' one writer
+            final Experiment[] experiments = registry.all().toArray(new Experiment[0]);
+            if (experiments.length == 0) {
+                return;
+            }
+            final long deadline = System.nanoTime()
+                + (long) (config.propensityBudget * TimeUnit.MILLISECONDS.toNanos(PROPENSITY_TICK_MILLIS));
+            final int start = Math.floorMod(propensityRotation++, experiments.length);
+            for (int i = 0; i < experiments.length && System.nanoTime() < deadline; i++) {
+                final Experiment experiment = experiments[(start + i) % experiments.length];
+                experiment.segmentPropensities().refresh(workspace, clock.millis(), deadline);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "segment propensity refresh failed", e);
+        }
+    }
+
+    /**
+     * Sets the stages of the decision pipeline's extension slots on one event loop's pipeline: HOLDOUT, BURN_IN
+     * and SHARE_BOUNDS are empty today (see docs/architecture.md, "The decision pipeline").
+     */
+    private void extendPipeline(DecisionPipeline.Builder pipeline) {
+        // HOLDOUT, BURN_IN, SHARE_BOUNDS: pipeline.with(DecisionSlot.X, stage) with this loop's own stage.
     }
 
     @Override
     public void declareRoutes(RouteTable routes) {
         final Workspace workspace = new Workspace(routes.newSeed(), config.maxVariants);
         routes.hotPost("/v1/decide", "decide", Exposure.CROSS_ORIGIN,
-                new DecideHandler(registry, tokens, outcomes, workspace, clock, metrics))
+                new DecideHandler(registry, tokens, outcomes, workspace, clock, metrics, contextLimits,
+                    config.maxVariants, stickyAssignments, this::extendPipeline))
             .hotPost("/v1/reward", "reward", Exposure.CROSS_ORIGIN, new RewardHandler(rewards))
             .hotPost("/v1/reward/batch", "reward_batch", Exposure.CROSS_ORIGIN,
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
@@ -198,5 +305,14 @@ public final class PersonalisationModule implements Module {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        try {
+            maintenance.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        registry.applyLinearObservationsExclusive(Integer.MAX_VALUE);
+        registry.closeLinearModels();
+        registry.segmentStore().close();
+        stickyAssignments.close();
     }
 }

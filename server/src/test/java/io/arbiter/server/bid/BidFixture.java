@@ -89,7 +89,7 @@ final class BidFixture {
         final io.arbiter.server.bid.openrtb.BidRequest request = new io.arbiter.server.bid.openrtb.BidRequest();
         new io.arbiter.server.bid.openrtb.BidRequestParser().parse(json.getBytes(StandardCharsets.UTF_8), request);
         final Bidder.Bids bids = bidder.bid(request, clock.millis());
-        return bids.size() == 0 ? null : new BidResponseWriter(module.config().noticeBaseUrl(),
+        return bids.size() == 0 ? null : new BidResponseWriter(module.noticeBase(),
             module.config().seat()).write(request, bids);
     }
 

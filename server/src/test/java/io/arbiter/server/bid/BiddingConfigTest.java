@@ -25,6 +25,25 @@ class BiddingConfigTest {
     }
 
     @Test
+    void withoutANoticeBaseUrlTheBaseIsDerivedFromWhereTheServerListens() {
+        assertEquals(null, BiddingConfig.defaults().noticeBaseUrl(), "no localhost:8080 default any more");
+        final NoticeBase derived = NoticeBase.of(null);
+        derived.listening(false, null, 9090);
+        assertEquals("http://localhost:9090", derived.get());
+        final NoticeBase tls = NoticeBase.of(null);
+        tls.listening(true, "bid.example", 443);
+        assertEquals("https://bid.example", tls.get());
+        final NoticeBase publicHost = NoticeBase.of(null);
+        publicHost.listening(false, "bid.example", 8080);
+        assertEquals("http://bid.example:8080", publicHost.get());
+        final NoticeBase configured = NoticeBase.of("https://rtb.example");
+        configured.listening(false, "bid.example", 8080);
+        assertEquals("https://rtb.example", configured.get(), "a configured base wins");
+        assertEquals("bid.example", io.arbiter.server.config.ServerConfig.of(new JsonObject(),
+            java.util.Map.of("HTTP_PUBLIC_HOST", "bid.example")).httpPublicHost, "HTTP_PUBLIC_HOST sets it");
+    }
+
+    @Test
     void anUnknownOrMistypedKeyFailsNamingIt() {
         assertFails("bidding.seet", new JsonObject().put("seet", "x"));
         assertFails("bidding.shadingFactor", new JsonObject().put("shadingFactor", 0));

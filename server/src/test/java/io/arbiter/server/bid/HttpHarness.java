@@ -31,6 +31,7 @@ final class HttpHarness implements AutoCloseable {
         final HttpVerticle.Deployment deployment = BidFixture.await(HttpVerticle.deploy(vertx, config,
             fixture.metrics, List.of(fixture.module), 1, 42));
         base = "http://127.0.0.1:" + deployment.port();
+        fixture.module.noticeBase().listening(false, "127.0.0.1", deployment.port());
     }
 
     /** Sent with the JDK's HTTP client (keep-alive, HTTP/1.1), independent of the server's stack. */

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GET /rtb/{win,bill,loss,click,conversion} over real HTTP (bid module only, in-memory outcome log): charging,
+ * GET /rtb/{win,bill,imp,loss,click,conversion} over real HTTP (bid module only, in-memory outcome log): charging,
  * reservations, learning, idempotency, forged tokens, and what goes to the outcome log.
  */
 class NoticeEndpointContractTest {
@@ -72,6 +72,36 @@ class NoticeEndpointContractTest {
         assertEquals("a-c1", event.arm());
         assertEquals(2.5, event.value(), 1e-9);
         assertEquals(1, fixture.outcomes.count(OutcomeKind.BILL));
+    }
+
+    @Test
+    void theRenderPixelInMarkupBillsOnceSharingTheClaimWithBurl() {
+        http.close();
+        final JsonObject definition = BidFixture.campaign("a", 10);
+        definition.getJsonArray("creatives").getJsonObject(0).put("markup", "<a href='{{CLICK_URL}}'>ad</a>"
+            + "<img src='{{IMPRESSION_URL}}'><img src='https://third.example/p?price=${AUCTION_PRICE}&i=${AUCTION_ID}"
+            + "&u={{UNKNOWN}}'>");
+        fixture = new BidFixture(new JsonObject(), new JsonArray().add(definition));
+        http = new HttpHarness(fixture);
+        campaign = fixture.module.registry().get("a");
+        final JsonObject bid = bid("USD");
+        final String adm = bid.getString("adm");
+        assertTrue(adm.contains("https://third.example/p?price=${AUCTION_PRICE}&i=${AUCTION_ID}&u={{UNKNOWN}}"),
+            "OpenRTB macros and unknown placeholders pass through untouched: " + adm);
+        final int at = adm.indexOf("/rtb/imp?t=");
+        assertTrue(at > 0, adm);
+        final String pixel = adm.substring(at, adm.indexOf('\'', at));
+        assertTrue(pixel.endsWith("&p=${AUCTION_PRICE}"), pixel);
+        assertEquals("{\"status\":\"accepted\"}", http.get(pixel.replace("${AUCTION_PRICE}", "2")).body()
+            .toString());
+        assertEquals(2_000, fixture.ledger.dailySpent(campaign.slot()), "billed on render at the clearing price");
+        assertEquals("{\"status\":\"duplicate\"}", http.get(path(bid.getString("burl"))
+            .replace("${AUCTION_PRICE}", "2")).body().toString(), "burl after the pixel is the same billing");
+        assertEquals("{\"status\":\"duplicate\"}", http.get(pixel.replace("${AUCTION_PRICE}", "2")).body()
+            .toString());
+        assertEquals(2_000, fixture.ledger.dailySpent(campaign.slot()), "charged once");
+        assertEquals(1, fixture.outcomes.count(OutcomeKind.BILL));
+        assertEquals(1, fixture.table.trials(campaign.creatives()[0].ctrArm()), "one impression");
     }
 
     @Test

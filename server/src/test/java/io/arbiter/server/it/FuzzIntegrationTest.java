@@ -38,8 +38,10 @@ class FuzzIntegrationTest {
     private static final String[] TARGETS = {
         "/health", "/ready", "/metrics", "/v1/experiments", "/v1/experiments/hero", "/v1/experiments/hero/pause",
         "/v1/campaigns", "/v1/campaigns/none", "/rtb/win?t=abc&p=1.5", "/rtb/bill?t=abc&p=2", "/rtb/loss?t=x&l=102",
-        "/rtb/click?t=abc", "/rtb/conversion?t=abc", "/v1/decide", "/v1/reward", "/v1/reward/batch", "/openrtb2/bid",
-        "/no/such/path"};
+        "/rtb/click?t=abc", "/rtb/conversion?t=abc", "/rtb/imp?t=abc&p=1", "/v1/decide", "/v1/reward",
+        "/v1/reward/batch", "/openrtb2/bid", "/v1/experiments/hero/validate", "/v1/experiments/hero/history?range=24h",
+        "/v1/campaigns/none/history", "/v1/bidder/win-rate?contexts=3", "/ui/", "/ui/app.js", "/ui/nope.html",
+        "/sdk/arbiter.js", "/no/such/path"};
     private static final String[] METHODS = {"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS"};
     private static final String[] BAD_ESCAPES = {"%zz", "%", "%1", "%g0", "%u0041", "%C3%28", "%FF%FE", "%00",
         "%%", "%2", "%E2%82"};

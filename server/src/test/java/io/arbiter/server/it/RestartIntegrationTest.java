@@ -49,6 +49,79 @@ class RestartIntegrationTest {
         }
     }
 
+    @Test
+    void segmentLearningSurvivesACleanRestartAndIsRebuiltFromPostgresWhenTheFilesAreLost() throws Exception {
+        final long seed = System.nanoTime();
+        System.out.println("RestartIntegrationTest segments seed: " + seed);
+        final SplittableRandom random = new SplittableRandom(seed);
+        final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
+        config.getJsonArray("experiments").add(new JsonObject().put("id", "seg")
+            .put("variants", new JsonArray().add("A").add("B"))
+            .put("context", new JsonObject().put("model", "segments")
+                .put("attributes", new JsonArray().add("device").add("country"))));
+        final JsonObject before;
+        try (TestServer server = TestServer.start(config)) {
+            for (int i = 0; i < 300; i++) {
+                final String device = random.nextBoolean() ? "mobile" : "desktop";
+                final HttpResponseBody answer = decideSeg(server, device, random.nextBoolean() ? "DE" : "FR");
+                server.reward(answer.decisionId(), random.nextInt(2));
+            }
+            server.awaitShipped(Duration.ofSeconds(20));
+            before = segmentStats(server.stats("seg"), true);
+        }
+        assertEquals(4, before.size(), before.encode());
+        try (TestServer server = TestServer.start(config)) {
+            assertEquals(before, segmentStats(server.stats("seg"), true), "after a clean restart (seed " + seed + ")");
+        }
+        Files.delete(dataDir.resolve("segments.index"));
+        Files.delete(dataDir.resolve("segments.table"));
+        try (TestServer server = TestServer.start(config)) {
+            assertEquals(segmentStats(before, false), segmentStats(server.stats("seg"), false),
+                "rebuilt from Postgres (seed " + seed + ")");
+        }
+    }
+
+    private record HttpResponseBody(String decisionId) {
+    }
+
+    private static HttpResponseBody decideSeg(TestServer server, String device, String country) throws Exception {
+        final var response = server.post("/v1/decide", new JsonObject().put("experiment", "seg")
+            .put("context", new JsonObject().put("device", device).put("country", country)).encode());
+        assertEquals(200, response.statusCode(), response.body());
+        return new HttpResponseBody(new JsonObject(response.body()).getString("decisionId"));
+    }
+
+    /**
+     * Per segment key, per variant: rewards, successes' sum, and (with {@code decisions}) the decisions, which are
+     * not in Postgres's segment aggregates. Accepts a report or an earlier result of this method.
+     */
+    private static JsonObject segmentStats(JsonObject report, boolean decisions) {
+        if (!report.containsKey("segments")) {
+            final JsonObject out = new JsonObject();
+            for (final String key : report.fieldNames()) {
+                final JsonArray variants = new JsonArray();
+                for (final Object raw : report.getJsonArray(key)) {
+                    variants.add(((JsonObject) raw).copy().put("decisions", 0));
+                }
+                out.put(key, variants);
+            }
+            return out;
+        }
+        final JsonObject out = new JsonObject();
+        for (final Object raw : report.getJsonObject("segments").getJsonArray("busiest")) {
+            final JsonObject segment = (JsonObject) raw;
+            final JsonArray variants = new JsonArray();
+            for (final Object v : segment.getJsonArray("variantStats")) {
+                final JsonObject variant = (JsonObject) v;
+                variants.add(new JsonObject().put("variant", variant.getString("variant"))
+                    .put("rewards", variant.getLong("rewards")).put("rewardSum", round(variant.getDouble("rewardSum")))
+                    .put("decisions", decisions ? variant.getLong("decisions") : 0));
+            }
+            out.put(segment.getString("key"), variants);
+        }
+        return out;
+    }
+
     /** The fields of the report that do not depend on Monte-Carlo draws. */
     private static JsonArray deterministic(JsonObject stats) {
         final JsonArray out = new JsonArray();

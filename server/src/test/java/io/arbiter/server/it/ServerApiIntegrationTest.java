@@ -47,7 +47,7 @@ class ServerApiIntegrationTest {
         assertEquals("hero", answer.getString("experiment"));
         final double propensity = answer.getDouble("propensity");
         assertTrue(propensity > 0 && propensity <= 1, "propensity " + propensity);
-        assertTrue(answer.getString("decisionId").startsWith("d1.hero." + answer.getString("variant") + "."));
+        assertTrue(answer.getString("decisionId").startsWith("d2.hero." + answer.getString("variant") + "."));
     }
 
     @Test
@@ -99,7 +99,7 @@ class ServerApiIntegrationTest {
     @Test
     void forgedTamperedAndExpiredDecisionIdsAreRefused() throws Exception {
         final String id = server.decide("hero", "user-3").getString("decisionId");
-        final String tampered = id.replace("d1.hero.", "d1.herp.");
+        final String tampered = id.replace("d2.hero.", "d2.herp.");
         assertEquals(400, server.reward(tampered, 1).statusCode());
         assertEquals(400, server.reward("not-a-token", 1).statusCode());
 

@@ -45,7 +45,7 @@ class TlsIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), response.body());
             assertEquals(HttpClient.Version.HTTP_2, response.version(), "ALPN negotiated h2");
-            assertTrue(new JsonObject(response.body()).getString("decisionId").startsWith("d1.hero."));
+            assertTrue(new JsonObject(response.body()).getString("decisionId").startsWith("d2.hero."));
         }
     }
 

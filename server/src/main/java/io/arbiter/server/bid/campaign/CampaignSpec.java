@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  *  "ctrPrior": {"alpha": 1, "beta": 200}, "cvrPrior": {"alpha": 1, "beta": 20},
  *  "targeting": {"sites": {"allow": [], "block": []}, "apps": {"allow": [], "block": []},
  *                "countries": ["USA"], "deviceTypes": [1, 2, 4], "deals": ["AB-Agency1-0001"], "openAuction": true},
- *  "creatives": [{"id": "c1", "banner": [{"w": 300, "h": 250}], "video": {"w": 640, "h": 480}, "native": false,
+ *  "creatives": [{"id": "c1", "banner": [{"w": 300, "h": 250}], "video": {"w": 640, "h": 480},
  *                 "markup": "&lt;a href='{{CLICK_URL}}'&gt;...", "adomain": ["shop.example"], "cat": ["IAB3"],
  *                 "attr": []}]}
  * </pre>
@@ -148,13 +148,13 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
             h[i] = (int) positive(size.getValue("h"), prefix + "banner.h", true);
         }
         final JsonObject video = json.getJsonObject("video");
-        final boolean nativeAd = json.getBoolean("native", false);
-        if (w.length == 0 && video == null && !nativeAd) {
+        final NativeAd nativeAd = nativeAd(json, prefix);
+        if (w.length == 0 && video == null && nativeAd == null) {
             throw ApiException.badField(prefix + "banner", "a creative needs a banner size, video or native");
         }
         final String markup = json.getString("markup");
-        if (markup == null || markup.isEmpty()) {
-            throw ApiException.badField(prefix + "markup", "'markup' is required");
+        if ((w.length > 0 || video != null) && (markup == null || markup.isEmpty())) {
+            throw ApiException.badField(prefix + "markup", "'markup' is required for banner and video");
         }
         final JsonArray attrJson = json.getJsonArray("attr", new JsonArray());
         final int[] attr = new int[attrJson.size()];
@@ -165,6 +165,43 @@ public record CampaignSpec(String id, boolean active, String currency, long dail
             video == null ? 0 : video.getInteger("h", 0), nativeAd, markup,
             stringSet(json.getJsonArray("adomain")).toArray(new String[0]),
             stringSet(json.getJsonArray("cat")).toArray(new String[0]), attr, -1, -1);
+    }
+
+    /**
+     * The creative's native declaration ({@link NativeAd}), or null. The earlier shape, {@code "native": true} with a
+     * fixed native response as markup, is converted when the markup is such a response (the stored definition is
+     * read that way at start, see {@link #legacyNative}) and refused otherwise.
+     */
+    private static NativeAd nativeAd(JsonObject json, String prefix) {
+        final Object raw = json.getValue("native");
+        if (raw == null || Boolean.FALSE.equals(raw)) {
+            return null;
+        }
+        if (raw instanceof JsonObject declared) {
+            return NativeAd.fromJson(declared, prefix + "native");
+        }
+        if (Boolean.TRUE.equals(raw)) {
+            final String markup = json.getString("markup");
+            final NativeAd converted = markup == null ? null : NativeAd.fromFixedMarkup(markup);
+            if (converted == null) {
+                throw ApiException.badField(prefix + "native", "'" + prefix + "native': true with a fixed markup is no "
+                    + "longer supported: declare the assets, \"native\": {\"title\": ..., \"images\": [{\"type\", "
+                    + "\"url\", \"w\", \"h\"}], \"data\": [{\"type\", \"value\"}], \"link\": ...} (docs/bidding.md)");
+            }
+            return converted;
+        }
+        throw ApiException.badField(prefix + "native", "'" + prefix + "native' must be an object declaring the assets");
+    }
+
+    /** Whether a definition has a creative in the earlier native shape ({@code "native": true}). */
+    public static boolean legacyNative(JsonObject definition) {
+        final JsonArray creatives = definition.getJsonArray("creatives", new JsonArray());
+        for (int i = 0; i < creatives.size(); i++) {
+            if (creatives.getValue(i) instanceof JsonObject c && Boolean.TRUE.equals(c.getValue("native"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static double positive(Object raw, String field, boolean required) {

@@ -5,10 +5,13 @@ package io.arbiter.server.bid.campaign;
  * 0 x 0 meaning any), and/or native. {@code ctrArm} and {@code cvrArm} are its records in the shared posterior table
  * (clicks per billed impression, conversions per click).
  *
- * @param markup the ad markup template; {@code {{CLICK_URL}}}, {@code {{AUCTION_PRICE}}} are filled in when bidding
+ * @param nativeAd the native assets, or null when the creative is not native
+ * @param markup   the banner or video markup template ({@code {{CLICK_URL}}}, {@code {{CONVERSION_URL}}},
+ *                 {@code {{IMPRESSION_URL}}} are filled in when bidding; OpenRTB macros such as
+ *                 {@code ${AUCTION_PRICE}} pass through for the exchange); null for a native-only creative
  */
 public record Creative(String id, int[] bannerW, int[] bannerH, boolean video, int videoW, int videoH,
-                       boolean nativeAd, String markup, String[] adomain, String[] cat, int[] attr,
+                       NativeAd nativeAd, String markup, String[] adomain, String[] cat, int[] attr,
                        int ctrArm, int cvrArm) {
 
     /** OpenRTB mtype: 1 banner, 2 video, 4 native. */

@@ -130,6 +130,8 @@ public final class BidRequest {
 
         public boolean hasNative;
         public final IntList nativeBattr = new IntList();
+        /** The native markup request; {@link NativeRequest#readable} false when there was none we could read. */
+        public final NativeRequest nativeRequest = new NativeRequest();
 
         public boolean privateAuction;
         private final List<Deal> deals = new ArrayList<>(2);
@@ -152,6 +154,7 @@ public final class BidRequest {
             videoBattr.clear();
             hasNative = false;
             nativeBattr.clear();
+            nativeRequest.reset();
             privateAuction = false;
             dealCount = 0;
         }

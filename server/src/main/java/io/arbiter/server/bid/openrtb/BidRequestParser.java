@@ -49,6 +49,8 @@ public final class BidRequestParser {
     private static final JsonCursor.Name BANNER = new JsonCursor.Name("banner");
     private static final JsonCursor.Name VIDEO = new JsonCursor.Name("video");
     private static final JsonCursor.Name NATIVE = new JsonCursor.Name("native");
+    private static final JsonCursor.Name VER = new JsonCursor.Name("ver");
+    private static final JsonCursor.Name REQUEST = new JsonCursor.Name("request");
     private static final JsonCursor.Name PMP = new JsonCursor.Name("pmp");
     private static final JsonCursor.Name W = new JsonCursor.Name("w");
     private static final JsonCursor.Name H = new JsonCursor.Name("h");
@@ -74,6 +76,7 @@ public final class BidRequestParser {
     private static final JsonCursor.Name COMPLETE = new JsonCursor.Name("complete");
 
     private final JsonCursor json = new JsonCursor();
+    private final NativeRequestReader nativeReader = new NativeRequestReader();
 
     /** Parses {@code body} into {@code into} (which is reset first). */
     public void parse(byte[] body, BidRequest into) {
@@ -182,15 +185,7 @@ public final class BidRequestParser {
                 } else if (j.keyIs(VIDEO)) {
                     video(imp);
                 } else if (j.keyIs(NATIVE)) {
-                    j.beginObject("imp.native");
-                    imp.hasNative = true;
-                    while (j.nextField()) {
-                        if (j.keyIs(BATTR)) {
-                            ints("imp.native.battr", "imp.native.battr[]", imp.nativeBattr);
-                        } else {
-                            j.skipValue();
-                        }
-                    }
+                    nativeImp(imp);
                 } else if (j.keyIs(PMP)) {
                     pmp(imp);
                 } else {
@@ -200,6 +195,40 @@ public final class BidRequestParser {
             if (imp.id == null || imp.id.isEmpty()) {
                 throw ApiException.badField("imp.id", "'imp.id' is required (imp " + (into.impCount() - 1) + ")");
             }
+        }
+    }
+
+    /**
+     * {@code imp.native}: {@code battr}, {@code ver} and the markup request ({@code request}), read once the object
+     * is done because {@code ver} may follow it. Native bodies allocate (the request string's bytes); others do not.
+     */
+    private void nativeImp(BidRequest.Imp imp) {
+        final JsonCursor j = json;
+        j.beginObject("imp.native");
+        imp.hasNative = true;
+        String ver = null;
+        String text = null;
+        int objectFrom = -1;
+        int objectTo = -1;
+        while (j.nextField()) {
+            if (j.keyIs(BATTR)) {
+                ints("imp.native.battr", "imp.native.battr[]", imp.nativeBattr);
+            } else if (j.keyIs(VER) && j.peek() == '"') {
+                ver = j.string("imp.native.ver");
+            } else if (j.keyIs(REQUEST) && j.peek() == '"') {
+                text = j.string("imp.native.request");
+            } else if (j.keyIs(REQUEST) && j.peek() == '{') {
+                objectFrom = j.position();
+                j.skipValue();
+                objectTo = j.position();
+            } else {
+                j.skipValue();
+            }
+        }
+        if (text != null) {
+            nativeReader.readString(text, ver, imp.nativeRequest);
+        } else if (objectFrom >= 0) {
+            nativeReader.read(j.document(), objectFrom, objectTo - objectFrom, ver, imp.nativeRequest);
         }
     }
 

@@ -235,6 +235,16 @@ final class JsonCursor {
         }
     }
 
+    /** Where the current value starts (after {@link #nextField} or {@link #nextElement}), in {@link #document}. */
+    int position() {
+        return pos;
+    }
+
+    /** The document being read (not a copy). */
+    byte[] document() {
+        return buf;
+    }
+
     /** The first byte of the current value (a member's or an element's), e.g. '"' for a string. */
     int peek() {
         return pos < end ? buf[pos] & 0xFF : -1;

@@ -201,6 +201,36 @@ public final class WinRateCurve {
         return rate == null ? Double.NaN : rate[bucket(cpm)];
     }
 
+    /** A context's counts and curve as of the last {@link #refresh} (null before training), for reports. */
+    public record ContextCurve(long context, long notices, long wins, double[] curve) {
+    }
+
+    /** The bucket prices (CPM) the curves are indexed by, lowest first. For reports. */
+    public static double[] bucketPrices() {
+        final double[] prices = new double[BUCKETS];
+        for (int i = 0; i < BUCKETS; i++) {
+            prices[i] = bucketPrice(i);
+        }
+        return prices;
+    }
+
+    /**
+     * For reports, off the bid path (it scans every context): the bidder-wide curve (context {@link #NO_CONTEXT})
+     * first, then the {@code busiest} contexts with the most notices, each with its counts and its curve as of the
+     * last {@link #refresh}. Read-only; the counts are read while notices may still arrive.
+     */
+    public java.util.List<ContextCurve> report(int busiest) {
+        final Curves c = curves;
+        final java.util.List<ContextCurve> out = new java.util.ArrayList<>();
+        out.add(new ContextCurve(NO_CONTEXT, global.total(false), global.total(true), c.global));
+        final java.util.List<ContextCurve> all = new java.util.ArrayList<>();
+        contexts.forEach((key, counts) -> all.add(new ContextCurve(key, counts.total(false), counts.total(true),
+            c.global == null ? null : c.byContext.get(key))));
+        all.sort((a, b) -> Long.compare(b.notices(), a.notices()));
+        out.addAll(all.subList(0, Math.min(Math.max(0, busiest), all.size())));
+        return out;
+    }
+
     private static double[] curve(Curves c, long context) {
         if (c.global == null) {
             return null;
@@ -213,6 +243,14 @@ public final class WinRateCurve {
     private static final class Counts {
         private final AtomicLongArray wins = new AtomicLongArray(BUCKETS);
         private final AtomicLongArray bids = new AtomicLongArray(BUCKETS);
+
+        long total(boolean won) {
+            long sum = 0;
+            for (int i = 0; i < BUCKETS; i++) {
+                sum += won ? wins.get(i) : bids.get(i);
+            }
+            return sum;
+        }
 
         void add(int bucket, boolean won) {
             if (won) {

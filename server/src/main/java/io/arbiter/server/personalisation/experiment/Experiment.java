@@ -1,5 +1,9 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.SegmentPropensities;
+import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.LinearSpec;
+import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.GaussianThompson;
 import io.arbiter.bandits.policy.PropensityCache;
@@ -17,9 +21,40 @@ import java.util.Map;
  * @param armByVariant   table index of every variant ever in this experiment, retired ones included, so late
  *                       rewards for a retired variant still find their arm
  * @param defaultPosition position of the default variant in {@code arms}
+ * @param propensities   the plain policy's choice probabilities with every variant eligible
+ * @param segments       the experiment's segment model (its root is the experiment's own arms; without a segment
+ *                       context, the root alone): chooses among any eligible set
+ * @param segmentPropensities choice probabilities of {@code segments} per segment and eligible set
+ * @param linear         the linear model of a linear context (null otherwise)
+ * @param linearSpec     its features (null otherwise)
+ * @param contextFingerprint {@link ContextDefinition#fingerprint()}, carried by decision ids
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
-                         Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities) {
+                         Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
+                         SegmentedThompson segments, SegmentPropensities segmentPropensities, LinearThompson linear,
+                         LinearSpec linearSpec, int contextFingerprint) {
+
+    /** The ordinal of a variant ever in this experiment (its place in {@code armByVariant}); -1 if unknown. */
+    public int ordinalOf(String variant) {
+        int ordinal = 0;
+        for (final String known : armByVariant.keySet()) {
+            if (known.equals(variant)) {
+                return ordinal;
+            }
+            ordinal++;
+        }
+        return -1;
+    }
+
+    /** The position of {@code variant} among the active variants; -1 when it is not one. */
+    public int position(String variant) {
+        for (int i = 0; i < variants.length; i++) {
+            if (variants[i].equals(variant)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     public String id() {
         return spec.id();

@@ -25,6 +25,8 @@ import java.util.Objects;
  *       Variants that stay keep their learning; removed ones are retired; the reward model cannot change (409).</li>
  *   <li>{@code GET /v1/experiments} lists them; {@code GET /v1/experiments/{id}} reports per-variant statistics.</li>
  *   <li>{@code POST /v1/experiments/{id}/pause} and {@code /resume}.</li>
+ *   <li>{@code POST /v1/experiments/{id}/validate} checks a definition exactly as {@code PUT} would (400 naming the
+ *       field, 409 for a changed reward model) and changes nothing: the dashboard's editor calls it first.</li>
  * </ul>
  * Changes are stored in Postgres before they are served, so they survive a restart.
  */
@@ -57,7 +59,22 @@ public final class ExperimentAdminHandler {
             .route(HttpMethod.POST, "/v1/experiments/:id/pause", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN,
                 ctx -> setPaused(ctx, true))
             .route(HttpMethod.POST, "/v1/experiments/:id/resume", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN,
-                ctx -> setPaused(ctx, false));
+                ctx -> setPaused(ctx, false))
+            .route(HttpMethod.POST, "/v1/experiments/:id/validate", ENDPOINT, Access.ADMIN, Exposure.SAME_ORIGIN,
+                this::validate);
+    }
+
+    private Future<Answer> validate(RoutingContext ctx) {
+        final JsonObject body = JsonBodies.objectBody(ctx, "an experiment object");
+        final String id = ctx.pathParam("id");
+        final ExperimentSpec spec = ExperimentSpec.fromJson(id, body, maxVariants);
+        final Experiment current = registry.get(id);
+        if (current != null && current.rewardModel() != spec.rewardModel()) {
+            throw new ApiException(409, "experiment '" + id + "' has rewardModel "
+                + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
+        }
+        return Future.succeededFuture(Answer.json(200, new JsonObject().put("valid", true)
+            .put("created", current == null).put("definition", spec.toJson().put("id", id))));
     }
 
     private Future<Answer> put(RoutingContext ctx) {

@@ -1,11 +1,19 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.ContextSpec;
+import io.arbiter.bandits.context.SegmentPropensities;
+import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.LinearModelTable;
+import io.arbiter.bandits.linear.LinearSpec;
+import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.api.ApiException;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,13 +26,46 @@ import java.util.Objects;
  * with one volatile load and no lock. Changes (rare, admin only) are serialised by the monitor of this object.
  */
 public final class ExperimentRegistry {
+    /** Segments cached per experiment by its propensity estimates. */
+    static final int PROPENSITY_ENTRIES = 1024;
+    /** A cached segment's propensities unread this long are dropped. */
+    static final long PROPENSITY_IDLE_MILLIS = 600_000;
+
     private final PosteriorTable table;
+    private final SegmentStore segmentStore;
     private final int propensityDraws;
+    private final long propensityMaxAgeMillis;
+    /** Observations a linear model's ring holds before offers are refused (bytes). */
+    static final int LINEAR_RING_BYTES = 1 << 20;
+
+    private final Path linearDir;
+    /** One linear model per experiment id, kept across versions of the experiment (guarded by this). */
+    private final Map<String, LinearModelTable> linearTables = new HashMap<>();
     private volatile Map<String, Experiment> experiments = Map.of();
 
+    /** A registry with a small segment store of its own in direct memory, linear models in memory (tests, tools). */
     public ExperimentRegistry(PosteriorTable table, int propensityDraws) {
+        this(table, SegmentStore.allocateDirect(64, 16, 1024, 0), propensityDraws, 1000, null);
+    }
+
+    /**
+     * @param table                  the root arms' table
+     * @param segmentStore           where every experiment's segments live
+     * @param propensityDraws        joint draws per propensity estimate
+     * @param propensityMaxAgeMillis how often a propensity estimate in use is refreshed (when the budget allows)
+     * @param linearDir              where linear models are mapped ({@code <id>.linear}); null: in memory
+     */
+    public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
+                              long propensityMaxAgeMillis, Path linearDir) {
+        this.linearDir = linearDir;
         this.table = Objects.requireNonNull(table);
+        this.segmentStore = Objects.requireNonNull(segmentStore);
         this.propensityDraws = propensityDraws;
+        this.propensityMaxAgeMillis = propensityMaxAgeMillis;
+    }
+
+    public SegmentStore segmentStore() {
+        return segmentStore;
     }
 
     public Experiment get(String id) {
@@ -51,6 +92,11 @@ public final class ExperimentRegistry {
         if (current != null && current.rewardModel() != spec.rewardModel()) {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
+        }
+        if (current != null && spec.context().isLinear() && current.linearSpec() != null
+            && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
+            throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
+                + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
         }
         final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
         return build(spec, known, true);
@@ -87,13 +133,81 @@ public final class ExperimentRegistry {
             arms[i] = arm;
         }
         final ThompsonPolicy policy = Experiment.policyFor(spec, propensityDraws);
+        final int[] ordinals = ordinals(variants, armByVariant);
+        final ContextSpec contextSpec = spec.context().segmentSpec();
+        final SegmentedThompson segments = new SegmentedThompson(spec.id(), contextSpec, policy, segmentStore,
+            table, arms, ordinals, armByVariant.size());
+        final SegmentPropensities segmentPropensities = new SegmentPropensities(segments, propensityDraws,
+            PROPENSITY_ENTRIES, propensityMaxAgeMillis, PROPENSITY_IDLE_MILLIS);
+        LinearSpec linearSpec = null;
+        LinearThompson linear = null;
+        if (spec.context().isLinear()) {
+            linearSpec = spec.context().linearSpec();
+            linear = new LinearThompson(linearTable(spec, linearSpec), ordinals);
+        }
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
             java.util.Collections.unmodifiableMap(armByVariant),
-            variants.indexOf(spec.defaultVariant()), new PropensityCache(policy, arms));
+            variants.indexOf(spec.defaultVariant()), new PropensityCache(policy, arms), segments, segmentPropensities,
+            linear, linearSpec, spec.context().fingerprint());
     }
 
     /**
-     * Makes {@code experiment} the one served under its id. When its half-life changed, the arms' decayed sums (weighted
+     * The experiment's linear model, created (or mapped from {@code <id>.linear}) the first time; variant ordinals up
+     * to {@code decisions.maxVariants} fit.
+     */
+    private LinearModelTable linearTable(ExperimentSpec spec, LinearSpec linearSpec) {
+        final LinearModelTable existing = linearTables.get(spec.id());
+        if (existing != null && existing.dimension() == linearSpec.dimension()) {
+            return existing;
+        }
+        final int capacity = Math.max(64, 2 * spec.variants().size());
+        final ContextDefinition c = spec.context();
+        final LinearModelTable created = linearDir == null
+            ? LinearModelTable.allocateDirect(linearSpec.dimension(), capacity, LINEAR_RING_BYTES, c.lambda(),
+                c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY)
+            : LinearModelTable.mapFile(linearDir.resolve(spec.id() + ".linear"), linearSpec.dimension(), capacity,
+                LINEAR_RING_BYTES, c.lambda(), c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY);
+        if (existing != null) {
+            existing.close();
+        }
+        linearTables.put(spec.id(), created);
+        return created;
+    }
+
+    /** Applies the queued observations of every linear model: the models' single writer (one thread only). */
+    public void applyLinearObservationsExclusive(int limitPerModel) {
+        final LinearModelTable[] tables;
+        synchronized (this) {
+            tables = linearTables.values().toArray(new LinearModelTable[0]);
+        }
+        for (final LinearModelTable linear : tables) {
+            linear.applyPendingObservations(limitPerModel);
+        }
+    }
+
+    /** Closes the linear models (after the last decision and reward). */
+    public synchronized void closeLinearModels() {
+        for (final LinearModelTable linear : linearTables.values()) {
+            linear.close();
+        }
+        linearTables.clear();
+    }
+
+    /** Each active variant's ordinal: its place in the order variants were first added (retired ones included). */
+    private static int[] ordinals(List<String> variants, Map<String, Integer> armByVariant) {
+        final Map<String, Integer> ordinalOf = new HashMap<>();
+        for (final String variant : armByVariant.keySet()) {
+            ordinalOf.put(variant, ordinalOf.size());
+        }
+        final int[] ordinals = new int[variants.size()];
+        for (int i = 0; i < ordinals.length; i++) {
+            ordinals[i] = ordinalOf.get(variants.get(i));
+        }
+        return ordinals;
+    }
+
+    /**
+     * Makes {@code experiment} the one served under its id. When its half-life changed, the decayed sums (weighted
      * for the old half-life) are cleared after the new definition is visible, so an update that starts after this
      * returns uses the new half-life on fresh sums; an update already in flight on an event loop (at most one per loop)
      * may still add one observation weighted by the old half-life after the clear. The clear itself is safe against

@@ -19,11 +19,16 @@ import java.util.regex.Pattern;
  *  "prior": {"alpha": 1, "beta": 1}, "status": "active"}
  * </pre>
  * Gaussian priors are {@code {"mean": 0, "kappa": 0.01, "a": 1, "b": 1}} (Normal-Gamma). {@code halfLife} is an
- * ISO-8601 duration or a number of seconds; absent or 0 means no discounting.
+ * ISO-8601 duration or a number of seconds; absent or 0 means no discounting. {@code context} declares how decisions
+ * use the request's context ({@link ContextDefinition}; absent: not at all). {@code sticky} (a duration, at least one
+ * second) keeps a unit on its variant for that long while the variant stays active and eligible.
  */
 public record ExperimentSpec(String id, List<String> variants, String defaultVariant, RewardModel rewardModel,
-                             long halfLifeMillis, double[] prior, boolean paused) {
+                             long halfLifeMillis, double[] prior, boolean paused, ContextDefinition context,
+                             long stickyMillis) {
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** Longest sticky assignment. */
+    public static final long MAX_STICKY_MILLIS = 365L * 24 * 3600 * 1000;
 
     public static void checkId(String id, String field) {
         if (id == null || !ID.matcher(id).matches()) {
@@ -77,7 +82,24 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         } else {
             throw ApiException.badField("status", "'status' must be \"active\" or \"paused\"");
         }
-        return new ExperimentSpec(id, List.copyOf(variants), defaultVariant, model, halfLife, prior, paused);
+        return new ExperimentSpec(id, List.copyOf(variants), defaultVariant, model, halfLife, prior, paused,
+            ContextDefinition.fromJson(json.getValue("context")), sticky(json.getValue("sticky")));
+    }
+
+    private static long sticky(Object raw) {
+        if (raw == null) {
+            return 0;
+        }
+        final long millis;
+        try {
+            millis = Durations.parse(raw, "'sticky'", true).toMillis();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badField("sticky", e.getMessage());
+        }
+        if (millis != 0 && (millis < 1000 || millis > MAX_STICKY_MILLIS)) {
+            throw ApiException.badField("sticky", "'sticky' must be 0 (off) or between one second and 365 days");
+        }
+        return millis;
     }
 
     private static long halfLife(Object raw) {
@@ -120,7 +142,19 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         return n.doubleValue();
     }
 
+    /** The definition's JSON, with the context and sticky members when set. */
     public JsonObject toJson() {
+        final JsonObject json = coreJson();
+        if (!ContextDefinition.NONE.equals(context.model())) {
+            json.put("context", context.toJson());
+        }
+        if (stickyMillis > 0) {
+            json.put("sticky", stickyMillis / 1000.0);
+        }
+        return json;
+    }
+
+    private JsonObject coreJson() {
         final JsonObject prior = rewardModel == RewardModel.BERNOULLI
             ? new JsonObject().put("alpha", this.prior[0]).put("beta", this.prior[1])
             : new JsonObject().put("mean", this.prior[0]).put("kappa", this.prior[1]).put("a", this.prior[2])
@@ -135,6 +169,7 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
     }
 
     public ExperimentSpec withPaused(boolean paused) {
-        return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused);
+        return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
+            stickyMillis);
     }
 }

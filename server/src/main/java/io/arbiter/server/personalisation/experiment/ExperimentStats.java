@@ -1,5 +1,8 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.ContextSpec;
+import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -16,6 +19,15 @@ import java.util.Arrays;
  */
 public final class ExperimentStats {
     static final int DRAWS = 4_000;
+    /** Segments listed in a report, the busiest first. */
+    static final int SEGMENTS_LISTED = 20;
+    static final int SEGMENT_DRAWS = 1_000;
+    /** A table with one empty arm: the prior alone, for a variant a segment has no record of yet. */
+    private static final PosteriorTable EMPTY = PosteriorTable.allocateHeap(1, 0);
+
+    static {
+        EMPTY.allocateArm();
+    }
 
     private ExperimentStats() {
     }
@@ -59,7 +71,90 @@ public final class ExperimentStats {
             }
             variants.add(v);
         }
-        return ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
+        final JsonObject report = ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
+        if (experiment.segments().spec().attributeCount() > 0) {
+            report.put("segments", segments(experiment, workspace, nowMillis));
+        }
+        return report;
+    }
+
+    /**
+     * The segment report: how many segments the experiment has, how many decisions were served by a parent because a
+     * segment did not fit ({@code maxSegments} or the store full), and the {@value #SEGMENTS_LISTED} busiest segments
+     * (by decisions) with, per active variant, its decisions and rewards in the segment and the posterior of the
+     * segment's own data (mean, 95% credible interval, probability best; the back-off prior is not included).
+     */
+    static JsonObject segments(Experiment experiment, Workspace workspace, long nowMillis) {
+        final SegmentedThompson model = experiment.segments();
+        final SegmentStore store = model.store();
+        final ContextSpec spec = model.spec();
+        final java.util.List<Integer> slots = new java.util.ArrayList<>();
+        store.forEachSegment(model.experimentKey(), slots::add);
+        slots.sort((a, b) -> Long.compare(store.decisions(b), store.decisions(a)));
+        final JsonArray busiest = new JsonArray();
+        for (final int slot : slots.subList(0, Math.min(SEGMENTS_LISTED, slots.size()))) {
+            busiest.add(segment(experiment, slot, levelAttributes(spec, store.levelKey(slot)), workspace, nowMillis));
+        }
+        return new JsonObject()
+            .put("count", store.segments(model.experimentKey()))
+            .put("parentFallbacks", store.capacityFallbacks(model.experimentKey()))
+            .put("busiest", busiest);
+    }
+
+    private static JsonObject segment(Experiment experiment, int slot, JsonArray attributes, Workspace workspace,
+                                      long nowMillis) {
+        final SegmentedThompson model = experiment.segments();
+        final SegmentStore store = model.store();
+        final PosteriorTable arms = store.arms();
+        final ThompsonPolicy policy = experiment.policy();
+        final int n = model.arms();
+        final double[][] draws = new double[n][SEGMENT_DRAWS];
+        final int[] wins = new int[n];
+        for (int i = 0; i < SEGMENT_DRAWS; i++) {
+            int best = 0;
+            for (int p = 0; p < n; p++) {
+                final int arm = store.arm(slot, model.ordinal(p));
+                draws[p][i] = arm < 0 ? policy.samplePosterior(EMPTY, 0, workspace, nowMillis)
+                    : policy.samplePosterior(arms, arm, workspace, nowMillis);
+                if (draws[p][i] > draws[best][i]) {
+                    best = p;
+                }
+            }
+            wins[best]++;
+        }
+        final JsonArray variants = new JsonArray();
+        for (int p = 0; p < n; p++) {
+            final int arm = store.arm(slot, model.ordinal(p));
+            Arrays.sort(draws[p]);
+            variants.add(new JsonObject()
+                .put("variant", experiment.variants()[p])
+                .put("decisions", arm < 0 ? 0 : arms.decisions(arm))
+                .put("rewards", arm < 0 ? 0 : arms.trials(arm))
+                .put("rewardSum", arm < 0 ? 0.0 : arms.rewardSum(arm))
+                .put("posteriorMean", arm < 0 ? policy.posteriorMean(EMPTY, 0, workspace, nowMillis)
+                    : policy.posteriorMean(arms, arm, workspace, nowMillis))
+                .put("credibleInterval95", new JsonArray().add(draws[p][(int) (0.025 * SEGMENT_DRAWS)])
+                    .add(draws[p][(int) (0.975 * SEGMENT_DRAWS) - 1]))
+                .put("probabilityBest", (double) wins[p] / SEGMENT_DRAWS));
+        }
+        return new JsonObject()
+            .put("key", Long.toHexString(store.key(slot)))
+            .put("attributes", attributes)
+            .put("decisions", store.decisions(slot))
+            .put("rewards", store.rewards(slot))
+            .put("variantStats", variants);
+    }
+
+    private static JsonArray levelAttributes(ContextSpec spec, long levelKey) {
+        final JsonArray names = new JsonArray();
+        for (int level = 1; level < spec.levelCount(); level++) {
+            if (spec.levelKey(level) == levelKey) {
+                for (final int a : spec.levelAttributes(level)) {
+                    names.add(spec.attribute(a));
+                }
+            }
+        }
+        return names;
     }
 
     private static int indexOf(int[] arms, int arm) {

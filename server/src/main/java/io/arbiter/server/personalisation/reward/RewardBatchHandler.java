@@ -38,7 +38,7 @@ public final class RewardBatchHandler implements BodyHandler {
 
     @Override
     public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint, long startNanos) throws Exception {
-        JsonBodies.requireJson(request);
+        JsonBodies.requireJsonOrText(request); // text/plain: what sendBeacon sends
         List<Item> items = null;
         try (JsonParser parser = JsonBodies.openObject(body)) {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {

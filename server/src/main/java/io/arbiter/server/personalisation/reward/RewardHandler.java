@@ -23,7 +23,7 @@ public final class RewardHandler implements BodyHandler {
 
     @Override
     public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint, long startNanos) throws Exception {
-        JsonBodies.requireJson(request);
+        JsonBodies.requireJsonOrText(request); // text/plain: what sendBeacon sends
         String decisionId = null;
         Double reward = null;
         try (JsonParser parser = JsonBodies.openObject(body)) {

@@ -71,15 +71,16 @@ public final class RewardService {
             metrics.rewardTaken(experiment.id(), DUPLICATE);
             return Future.succeededFuture(DUPLICATE);
         }
+        final ContextAttribution attribution = ContextAttribution.of(experiment, token);
         final OutcomeEvent event = new OutcomeEvent(OutcomeKind.REWARD, now, decisionId, experiment.id(),
-            token.variant(), "", reward, 0);
+            token.variant(), "", reward, 0, token.flags(), attribution.segments());
         return outcomes.append(event).transform(journaled -> {
             if (journaled.failed()) {
                 duplicates.release(token.nonce(), token.issuedAtMillis());
                 return Future.failedFuture(journaled.cause());
             }
             // The experiment may have been replaced meanwhile; the arm index stays valid either way.
-            experiment.policy().update(registry.table(), arm, reward, clock.millis());
+            attribution.update(arm, reward, clock.millis());
             metrics.rewardTaken(experiment.id(), ACCEPTED);
             return Future.succeededFuture(ACCEPTED);
         });
