@@ -4,6 +4,8 @@ import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.BiddingConfig;
 import io.arbiter.server.bid.NoticeRules;
+import io.arbiter.server.cluster.ClusterSync;
+import io.arbiter.server.cluster.NodeId;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.history.HistoryConfig;
 import io.arbiter.server.history.HistoryModule;
@@ -65,6 +67,8 @@ public final class Application {
     private OutcomePipeline pipeline;
     private HttpVerticle.Deployment http;
     private ScheduledExecutorService logMaintenance;
+    private ClusterSync clusterSync;
+    private String nodeId;
 
     public Application(ServerConfig config, Clock clock) {
         this.config = config;
@@ -82,9 +86,11 @@ public final class Application {
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-        database = await(Database.open(vertx, config));
+        nodeId = NodeId.resolve(config.nodeId, config.dataDir, seeds);
+        database = await(Database.open(vertx, config, nodeId));
         startLogMaintenance(new LogMaintenance(database.pool(), retention, clock));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
+        final boolean tableWasClean = table.wasCleanlyClosed();
         metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
         metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
         pipeline = await(OutcomePipeline.start(vertx, database.pool(), outcomes, metrics, clock,
@@ -94,6 +100,11 @@ public final class Application {
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
             database.pool(), pipeline, signer, metrics, clock, seeds.nextLong()));
         modules.add(personalisation);
+        clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
+        clusterSync.start(!tableWasClean, personalisation::addSharedTotals);
+        metrics.gauge(MetricName.CLUSTER_SYNC_LAG, clusterSync, s -> s.lastLagMillis() / 1000.0);
+        metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
+            : (clock.millis() - s.lastRoundMillis()) / 1000.0);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
@@ -105,7 +116,8 @@ public final class Application {
         bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
-            + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "
+            + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); node " + nodeId
+            + " (cluster sync every " + config.clusterSyncMillis + " ms); database: "
             + database.description() + "; admin API " + (config.adminToken == null ? "off (no ADMIN_TOKEN)" : "on"));
         return this;
     }
@@ -128,6 +140,11 @@ public final class Application {
                 LOG.log(System.Logger.Level.WARNING, "log maintenance failed (retried within the hour): " + e);
             }
         }, LOG_MAINTENANCE_INTERVAL.toMinutes(), LOG_MAINTENANCE_INTERVAL.toMinutes(), TimeUnit.MINUTES);
+    }
+
+    /** This node's id among the nodes sharing the Postgres. */
+    public String nodeId() {
+        return nodeId;
     }
 
     public int port() {
@@ -157,6 +174,10 @@ public final class Application {
                 quietly(() -> await(vertx.undeploy(id)));
             }
             http = null;
+        }
+        if (clusterSync != null) {
+            clusterSync.close(); // before the table closes: what it saw matches the table file
+            clusterSync = null;
         }
         for (final Module module : modules) {
             quietly(module::close); // the bid module flushes and closes the budget ledger

@@ -50,7 +50,9 @@ public final class ConfigLayers {
         MAX_VARIANTS("decisions.maxVariants", Kind.INTEGER),
         PROPENSITY_DRAWS("decisions.propensityDraws", Kind.INTEGER),
         MAX_REWARD_BATCH("decisions.maxRewardBatch", Kind.INTEGER),
-        DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER);
+        DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER),
+        NODE_ID("cluster.nodeId", Kind.STRING),
+        CLUSTER_SYNC_INTERVAL("cluster.syncInterval", Kind.STRING);
 
         private final String setting;
         private final Kind kind;

@@ -15,6 +15,8 @@ public enum MetricName {
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
+    CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Seconds from another node's commit to its totals applied here"),
+    CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
     TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped", "Decayed updates left out because they raced an era switch"),
 
     // bidding

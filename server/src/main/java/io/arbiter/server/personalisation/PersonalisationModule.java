@@ -297,6 +297,20 @@ public final class PersonalisationModule implements Module {
             .declareRoutes(routes);
     }
 
+    /**
+     * Adds another server node's committed reward totals for one (experiment, variant) to the posterior (exact
+     * counters; the decayed sums stay this node's own). Unknown experiments and variants are skipped: the definition
+     * has not reached this node.
+     */
+    public void addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
+                                double rewardSquareSum) {
+        final Experiment experiment = registry.get(experimentId);
+        final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
+        if (arm != null) {
+            registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        }
+    }
+
     /** The experiments being served. */
     public ExperimentRegistry registry() {
         return registry;
