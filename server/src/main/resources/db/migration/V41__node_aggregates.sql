@@ -33,3 +33,9 @@ END $$;
 
 CREATE TRIGGER rewards_node_aggregates AFTER INSERT ON rewards REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION arbiter_fold_node_aggregates();
+
+-- Which node stored a reward (NULL for rows logged before this migration): a node whose reward for the same decision
+-- was refused because another node stored it first takes it back from its posterior. Added without a rewrite (no
+-- default for the existing rows), then defaulted for new rows.
+ALTER TABLE rewards ADD COLUMN node text;
+ALTER TABLE rewards ALTER COLUMN node SET DEFAULT current_setting('arbiter.node', true);

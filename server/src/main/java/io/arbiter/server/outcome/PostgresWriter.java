@@ -37,8 +37,22 @@ final class PostgresWriter {
      * @param outcomesDuplicate reward and OpenRTB rows skipped because their id was already present
      * @param decisionsInserted decision rows inserted (from the ring, or appended through the journal)
      */
-    record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
+    record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted,
+                  List<OutcomeEvent> rewardsStoredElsewhere) {
+        Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
+            this(outcomesInserted, outcomesDuplicate, decisionsInserted, List.of());
+        }
     }
+
+    /**
+     * Of a batch's reward ids that were not inserted, those another node stored ({@code rewards.node}, set from the
+     * session's {@code arbiter.node}): this node applied them to its posterior when they arrived, and must take them
+     * back. Rows without a node (logged before V41) and this node's own (a replay) are left out.
+     */
+    static final String STORED_ELSEWHERE = """
+            SELECT decision_id FROM rewards
+            WHERE decision_id = ANY($1::text[]) AND node IS NOT NULL
+              AND node <> coalesce(current_setting('arbiter.node', true), '')""";
 
     /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
     static final String INSERT_DECISIONS = """
@@ -219,9 +233,38 @@ final class PostgresWriter {
         final int offered = rewards.size() + rtb.size();
         return pool.withTransaction(conn -> insertDecisions(conn, INSERT_JOURNAL_DECISIONS, distinct(decisionRows))
                 .compose(insertedDecisions -> insertRewards(conn, rewards)
-                        .compose(insertedRewards -> insertRtb(conn, rtb)
+                        .compose(insertedRewards -> storedElsewhere(conn, rewards, insertedRewards)
+                        .compose(elsewhere -> insertRtb(conn, rtb)
                                 .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
-                                        offered - insertedRewards - insertedRtb, insertedDecisions)))));
+                                        offered - insertedRewards - insertedRtb, insertedDecisions, elsewhere))))));
+    }
+
+    /** The batch's rewards that another node had stored first (none when every reward was inserted). */
+    private static Future<List<OutcomeEvent>> storedElsewhere(SqlConnection conn, List<OutcomeEvent> rewards,
+                                                              int inserted) {
+        if (inserted >= rewards.size()) {
+            return Future.succeededFuture(List.of());
+        }
+        final String[] ids = new String[rewards.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rewards.get(i).id();
+        }
+        return conn.preparedQuery(STORED_ELSEWHERE).execute(Tuple.of(ids)).map(rows -> {
+            if (rows.size() == 0) {
+                return List.of();
+            }
+            final Set<String> elsewhere = new HashSet<>();
+            for (final Row row : rows) {
+                elsewhere.add(row.getString(0));
+            }
+            final List<OutcomeEvent> events = new ArrayList<>();
+            for (final OutcomeEvent reward : rewards) {
+                if (elsewhere.remove(reward.id())) { // once per id, even if the batch held it twice
+                    events.add(reward);
+                }
+            }
+            return events;
+        });
     }
 
     /** The rows without repeats of one (id, time) (a client retry within one batch). */

@@ -281,7 +281,7 @@ final class Shipper {
         final PostgresWriter.Result outcomes = promise.future().await(config.statementTimeout().toMillis(),
                 TimeUnit.MILLISECONDS);
         return new PostgresWriter.Result(outcomes.outcomesInserted(), outcomes.outcomesDuplicate(),
-                outcomes.decisionsInserted() + batchDecisionsInserted);
+                outcomes.decisionsInserted() + batchDecisionsInserted, outcomes.rewardsStoredElsewhere());
     }
 
     private void completeWaiters(long shippedSequence) {

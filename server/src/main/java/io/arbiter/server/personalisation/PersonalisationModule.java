@@ -121,6 +121,7 @@ public final class PersonalisationModule implements Module {
                 : module.rebuildSegments())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
+                outcomes.onRewardsStoredElsewhere(module::takeBack);
                 module.startMaintenance(seed);
                 return module;
             });
@@ -309,6 +310,19 @@ public final class PersonalisationModule implements Module {
         if (arm != null) {
             registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
         }
+    }
+
+    /**
+     * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
+     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The decayed
+     * sums and segment statistics keep them (not corrected).
+     */
+    private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
+        for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
+            final double r = reward.value();
+            addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");
     }
 
     /** The experiments being served. */

@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two server nodes on one Postgres (the first's embedded one): rewards taken on either reach the other's posterior
- * within about a sync interval and count once on both; a node restarted cleanly catches up on what the other learned
- * while it was away, without counting anything twice.
+ * within about a sync interval and count once on both; a reward repeated on both nodes counts once on both after the
+ * second node's batch; a node restarted cleanly catches up on what the other learned while it was away, without
+ * counting anything twice.
  */
 class ClusterIntegrationTest {
 
@@ -95,6 +96,22 @@ class ClusterIntegrationTest {
                 Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
                 assertEquals(sum(onFirst, onSecond), trials(first));
                 assertEquals(sum(onFirst, onSecond), trials(second));
+
+                // One decision rewarded on node one, then again on node two (which cannot know yet): both answer
+                // 202; after node two's batch and a sync, each node counts it once.
+                final JsonObject decision = first.decide("hero", "dup-unit");
+                final String id = decision.getString("decisionId");
+                assertEquals(202, first.reward(id, 1).statusCode());
+                first.awaitShipped(Duration.ofSeconds(30));
+                assertEquals(202, second.reward(id, 1).statusCode());
+                second.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, Long> once = sum(sum(onFirst, onSecond), Map.of(decision.getString("variant"), 1L));
+                awaitTrials(first, once, "a reward repeated on two nodes, on node one");
+                awaitTrials(second, once, "a reward repeated on two nodes, on node two");
+                Thread.sleep(2_500);
+                assertEquals(once, trials(first));
+                assertEquals(once, trials(second));
+                onSecond.merge(decision.getString("variant"), 1L, Long::sum);
             }
             assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen")), "written on a clean stop");
 
