@@ -14,10 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Two server nodes on one Postgres (the first's embedded one): rewards taken on either reach the other's posterior
- * within about a sync interval and count once on both; a reward repeated on both nodes counts once on both after the
- * second node's batch; a node restarted cleanly catches up on what the other learned while it was away, without
- * counting anything twice.
+ * Three server nodes (in one JVM) on one Postgres (the first's embedded one): rewards taken on one node reach the
+ * others' posteriors within about a sync interval and count once on each; a reward repeated on two nodes counts once
+ * on all three after the second node's batch; a node restarted cleanly catches up on what the others learned while
+ * it was away, without counting anything twice.
  */
 class ClusterIntegrationTest {
 
@@ -83,19 +83,23 @@ class ClusterIntegrationTest {
             final String url = first.app.embeddedPostgres().url();
             final Map<String, Long> onFirst;
             final Map<String, Long> onSecond;
-            try (TestServer second = TestServer.start(node(dir.resolve("two"), "two", url))) {
+            try (TestServer second = TestServer.start(node(dir.resolve("two"), "two", url));
+                 TestServer third = TestServer.start(node(dir.resolve("three"), "three", url))) {
                 assertEquals("two", second.app.nodeId());
                 onFirst = rewardOn(first, 60, "u1-");
                 first.awaitShipped(Duration.ofSeconds(30));
                 awaitTrials(second, sum(onFirst, Map.of()), "rewards of node one on node two");
+                awaitTrials(third, sum(onFirst, Map.of()), "rewards of node one on node three");
                 assertEquals(sum(onFirst, Map.of()), trials(first), "node one counts its own once");
 
                 onSecond = rewardOn(second, 40, "u2-");
                 second.awaitShipped(Duration.ofSeconds(30));
                 awaitTrials(first, sum(onFirst, onSecond), "rewards of node two on node one");
+                awaitTrials(third, sum(onFirst, onSecond), "rewards of node two on node three");
                 Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
                 assertEquals(sum(onFirst, onSecond), trials(first));
                 assertEquals(sum(onFirst, onSecond), trials(second));
+                assertEquals(sum(onFirst, onSecond), trials(third));
 
                 // One decision rewarded on node one, then again on node two (which cannot know yet): both answer
                 // 202; after node two's batch and a sync, each node counts it once.
@@ -108,9 +112,11 @@ class ClusterIntegrationTest {
                 final Map<String, Long> once = sum(sum(onFirst, onSecond), Map.of(decision.getString("variant"), 1L));
                 awaitTrials(first, once, "a reward repeated on two nodes, on node one");
                 awaitTrials(second, once, "a reward repeated on two nodes, on node two");
+                awaitTrials(third, once, "a reward repeated on two nodes, on node three");
                 Thread.sleep(2_500);
                 assertEquals(once, trials(first));
                 assertEquals(once, trials(second));
+                assertEquals(once, trials(third));
                 onSecond.merge(decision.getString("variant"), 1L, Long::sum);
             }
             assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen")), "written on a clean stop");
