@@ -13,6 +13,11 @@
 #
 # SERVER_JAVA_OPTS (optional) goes to the server's JVM only, e.g. SERVER_JAVA_OPTS="-XX:+UseZGC -Xmx1g".
 # SERVER_JAR (optional) runs another build of the server (A/B comparisons); default server/target/server.jar.
+# CONTEXT_EXPERIMENT (optional, decide only): an experiment definition (JSON) created as experiment "ctx" through the
+#   admin API before the runs, which then decide on it; LOADTEST_ARGS adds load-tester options, e.g.
+#   CONTEXT_EXPERIMENT='{"variants":["A","B","C","D","E","F","G","H","I","J"],"context":{"model":"segments",
+#   "attributes":["device","country","visitor"],"interactions":[["device","country"]]}}' \
+#   LOADTEST_ARGS="--context device=4,country=5,visitor=3" loadtest/scripts/bench-server.sh C decide 5000
 # Needs: a 2-core Linux machine (taskset), the jars built (./mvnw -q -DskipTests package), curl, python3.
 # Output goes to ./bench-out/<layout>-<scenario>-<rate>.{out,before,after} and reports/ below it.
 set -euo pipefail
@@ -22,7 +27,16 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$PWD/bench-out
 # shellcheck source=server-lib.sh
 . "$repo/loadtest/scripts/server-lib.sh"
+extra_args=${LOADTEST_ARGS:-}
+if [ -n "${CONTEXT_EXPERIMENT:-}" ]; then
+  export ADMIN_TOKEN=${ADMIN_TOKEN:-bench-admin-token}
+fi
 start_server
+if [ -n "${CONTEXT_EXPERIMENT:-}" ]; then
+  curl -sf -X PUT localhost:8080/v1/experiments/ctx -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' -d "$CONTEXT_EXPERIMENT" > /dev/null
+  extra_args="--experiments ctx $extra_args"
+fi
 pin_layout "$layout"
 
 # CPU time (user + system, in clock ticks) of the whole server process and of its event loop thread(s).
@@ -42,9 +56,10 @@ for rate in "$@"; do
   curl -s localhost:8080/metrics > "$name.before"
   proc_before=$(cpu_ticks /proc/"$server"/stat); loop_before=$(loop_ticks)
   echo "== $name  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
+  # shellcheck disable=SC2086 # extra_args is a list of options
   taskset -c 1 java -jar "$repo/loadtest/target/loadtest.jar" --url http://127.0.0.1:8080 --scenario "$scenario" \
     --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet --report "reports/$name" \
-    > "$name.out" 2>&1 || true
+    $extra_args > "$name.out" 2>&1 || true
   curl -s localhost:8080/metrics > "$name.after"
   proc_after=$(cpu_ticks /proc/"$server"/stat); loop_after=$(loop_ticks)
   # warm-up and measured requests alike (30 s at the rate); the process figure includes GC, JIT and the shipper

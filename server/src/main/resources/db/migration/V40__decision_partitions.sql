@@ -14,6 +14,22 @@ ALTER INDEX decisions_time RENAME TO decisions_unpartitioned_time;
 CREATE TABLE decisions (LIKE decisions_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
     PARTITION BY RANGE (time);
 CREATE INDEX decisions_time_brin ON decisions USING brin (time);
+-- Off-policy evaluation pages through one experiment's decisions by (time, id) (V37): the same index on every
+-- partition (the old table's decisions_experiment_time is attached as its partition's).
+CREATE INDEX decisions_by_experiment_time ON decisions (experiment, time, id);
+
+-- A decision's time, from its id ("<version>.<experiment>.<variant>.<issue time in ms, base 36>.<nonce>..."):
+-- the decision row is logged with its id's issue time, so (experiment, arbiter_decision_time(id), id) finds a
+-- decision through decisions_by_experiment_time now that the log has no index on id alone.
+CREATE FUNCTION arbiter_base36(digits text) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(sum((strpos('0123456789abcdefghijklmnopqrstuvwxyz', substr(lower(digits), i, 1)) - 1)::numeric
+                        * 36::numeric ^ (length(digits) - i)), 0)::bigint
+    FROM generate_series(1, length(digits)) AS i
+$$;
+CREATE FUNCTION arbiter_decision_time(decision_id text) RETURNS timestamptz LANGUAGE sql IMMUTABLE STRICT
+    PARALLEL SAFE AS $$
+    SELECT to_timestamp(arbiter_base36(split_part(decision_id, '.', 4)) / 1000.0)
+$$;
 
 -- Decision batches already committed (ids chosen by the shipper), kept a day by LogMaintenance.
 CREATE TABLE decision_batches (

@@ -7,6 +7,7 @@ import io.arbiter.loadtest.run.Counter;
 import io.arbiter.loadtest.run.LoadRun;
 import io.arbiter.loadtest.run.RunConfig;
 import io.arbiter.loadtest.run.RunResult;
+import io.arbiter.loadtest.scenario.DecideContext;
 import io.arbiter.loadtest.scenario.ScenarioSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -119,6 +120,15 @@ public final class LoadTestCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}")
     int units;
 
+    @Option(names = "--context", description = "Decide requests carry these categorical attributes, name=values "
+            + "pairs, e.g. device=4,country=5 (values v0..v3 and v0..v4, drawn uniformly).")
+    String context;
+
+    @Option(names = "--features", defaultValue = "0",
+            description = "Decide requests carry this many numeric features f0, f1, ... (uniform in [0, 1)). "
+                    + "Default: ${DEFAULT-VALUE}")
+    int features;
+
     @Option(names = "--reward-rate", defaultValue = "0.1",
             description = "Fraction of decisions that get a reward in the reward scenario. Default: ${DEFAULT-VALUE}")
     double rewardRate;
@@ -166,7 +176,8 @@ public final class LoadTestCommand implements Callable<Integer> {
         final int chosenThreads = threads != null ? threads
                 : Math.max(1, Math.min(connections, Runtime.getRuntime().availableProcessors()));
         final ScenarioSpec spec = new ScenarioSpec(scenario, experiments, units, rewardRate,
-                scenario.equalsIgnoreCase("mixed") ? ScenarioSpec.parseMix(mix) : java.util.Map.of(), file, path);
+                scenario.equalsIgnoreCase("mixed") ? ScenarioSpec.parseMix(mix) : java.util.Map.of(), file, path,
+                DecideContext.parse(context, features));
         final ArrivalPlan.Kind kind;
         try {
             kind = ArrivalPlan.Kind.valueOf(arrival.toUpperCase(Locale.ROOT));

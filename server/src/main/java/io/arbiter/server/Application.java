@@ -35,6 +35,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -85,6 +86,8 @@ public final class Application {
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
         final int loops = config.effectiveEventLoops();
+        final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
+            : seeds.nextLong());
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         nodeId = NodeId.resolve(config.nodeId, config.dataDir, seeds);
         database = await(Database.open(vertx, config, nodeId));
@@ -98,7 +101,7 @@ public final class Application {
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
-            database.pool(), pipeline, signer, metrics, clock, seeds.nextLong()));
+            database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
         clusterSync.start(!tableWasClean, personalisation::addSharedTotals);
@@ -112,7 +115,7 @@ public final class Application {
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
             clock));
         modules.add(new UiModule());
-        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, seeds.nextLong()));
+        http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, stateSeeds.nextLong()));
         bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"

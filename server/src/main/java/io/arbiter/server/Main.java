@@ -1,6 +1,7 @@
 package io.arbiter.server;
 
 import io.arbiter.server.config.ServerConfig;
+import io.arbiter.server.personalisation.evaluation.EvaluateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,8 +15,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.LogManager;
 
-/** {@code java -jar server/target/server.jar [--config FILE]}: runs the server until SIGTERM or Ctrl-C. */
-@Command(name = "server", mixinStandardHelpOptions = true,
+/**
+ * {@code java -jar server/target/server.jar [--config FILE]}: runs the server until SIGTERM or Ctrl-C;
+ * {@code java -jar server/target/server.jar evaluate ...}: off-policy evaluation from a shell
+ * ({@link EvaluateCommand}).
+ */
+@Command(name = "server", mixinStandardHelpOptions = true, subcommands = EvaluateCommand.class,
     description = "Arbiter: personalisation and OpenRTB bidding server. Settings come from the configuration built "
         + "into the jar, then config/server.json in the working folder (or --config FILE), then environment "
         + "variables (HTTP_PORT, PG_URL, ADMIN_TOKEN, ... see docs/config.md).")

@@ -21,7 +21,13 @@ import java.util.Objects;
  * @param getPath     path for the get scenario
  */
 public record ScenarioSpec(String name, List<String> experiments, int units, double rewardRate,
-                           Map<String, Double> mix, Path file, String getPath) {
+                           Map<String, Double> mix, Path file, String getPath, DecideContext decideContext) {
+
+    /** A spec whose decide requests carry no context. */
+    public ScenarioSpec(String name, List<String> experiments, int units, double rewardRate, Map<String, Double> mix,
+                        Path file, String getPath) {
+        this(name, experiments, units, rewardRate, mix, file, getPath, DecideContext.NONE);
+    }
 
     public static final List<String> NAMES = List.of("decide", "reward", "bid", "mixed", "file", "get");
 
@@ -99,7 +105,7 @@ public record ScenarioSpec(String name, List<String> experiments, int units, dou
 
         private Scenario single(String kind, int workerIndex, long seed) {
             return switch (kind) {
-                case "decide" -> new DecideScenario(experiments, units, seed);
+                case "decide" -> new DecideScenario(experiments, units, seed, false, decideContext);
                 case "reward" -> new RewardScenario(experiments, units, rewardRate, seed);
                 case "bid" -> new BidScenario(bids, workerIndex, seed);
                 case "get" -> new GetScenario(getPath);

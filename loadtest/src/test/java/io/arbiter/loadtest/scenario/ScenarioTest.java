@@ -41,6 +41,28 @@ class ScenarioTest {
     }
 
     @Test
+    void decideCarriesTheContextAndFeaturesAsked() {
+        final Scenario decide = new ScenarioSpec("decide", List.of("seg"), 100, 0, Map.of(), null, "/",
+            DecideContext.parse("device=4,country=5", 3)).prepare().create(0, 7);
+        final Set<String> devices = new HashSet<>();
+        for (int i = 0; i < 400; i++) {
+            final JsonObject body = decide.next().body().toJsonObject();
+            final JsonObject context = body.getJsonObject("context");
+            assertEquals(2, context.size());
+            devices.add(context.getString("device"));
+            assertTrue(Set.of("v0", "v1", "v2", "v3", "v4").contains(context.getString("country")));
+            final JsonObject features = body.getJsonObject("features");
+            assertEquals(Set.of("f0", "f1", "f2"), features.fieldNames());
+            final double f0 = features.getDouble("f0");
+            assertTrue(f0 >= 0 && f0 <= 1, body.encode());
+        }
+        assertEquals(Set.of("v0", "v1", "v2", "v3"), devices);
+        assertThrows(IllegalArgumentException.class, () -> DecideContext.parse("device", 0));
+        assertThrows(IllegalArgumentException.class, () -> DecideContext.parse("device=0", 0));
+        assertTrue(DecideContext.parse(null, 0).isEmpty());
+    }
+
+    @Test
     void rewardUsesRealTokensFromDecideAnswersAtTheConfiguredRate() {
         final RewardScenario reward = new RewardScenario(List.of("hero"), 100, 0.25, 3);
         int decides = 0;

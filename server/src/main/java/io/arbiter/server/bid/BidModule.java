@@ -10,6 +10,7 @@ import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.pricing.WinRateCounts;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.Module;
 import io.arbiter.server.http.RouteTable;
@@ -46,6 +47,11 @@ public final class BidModule implements Module {
     private static final System.Logger LOG = System.getLogger(BidModule.class.getName());
     /** The ledger's file in the data folder. */
     public static final String LEDGER_FILE = "budgets.ledger";
+    /** The win-rate counts' file in the data folder. */
+    public static final String WIN_RATE_FILE = "winrate.counts";
+
+    /** How often the mapped files are forced to disk (what a power loss may take; a process crash takes nothing). */
+    public static final long FLUSH_MILLIS = 10_000;
 
     private final BiddingConfig config;
     private final CampaignRegistry registry;
@@ -67,6 +73,13 @@ public final class BidModule implements Module {
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
+        this(config, table, ledger, WinRateCounts.allocateDirect(config.shadingMaxContexts(), clock.millis()), store,
+            outcomes, signer, metrics, clock);
+    }
+
+    /** A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts). */
+    public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, WinRateCounts winRates,
+                     CampaignStore store, OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.registry = new CampaignRegistry(table, ledger, config.rates());
         this.store = Objects.requireNonNull(store);
@@ -77,8 +90,9 @@ public final class BidModule implements Module {
         this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
         this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
-        this.curve = new WinRateCurve(config.shadingFactor(), config.shadingMinObservations(),
-            config.shadingMaxContexts(), config.shadingContextPriorWeight());
+        this.curve = new WinRateCurve(winRates, config.shadingFactor(), config.shadingMinObservations(),
+            config.shadingContextPriorWeight(), config.shadingHalfLifeMillis());
+        curve.refresh(clock.millis()); // the curves a restart kept, usable from the first bid
         metrics.gauge(MetricName.BID_SHADING_CONTEXTS, curve, WinRateCurve::contexts);
         metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
@@ -95,8 +109,16 @@ public final class BidModule implements Module {
                                           PosteriorTable table, Pool pool, OutcomeLog outcomes, SignedTokens signer,
                                           Metrics metrics, Clock clock) {
         final BudgetLedger ledger = BudgetLedger.mapFile(dataDir.resolve(LEDGER_FILE), config.ledgerCapacity());
-        final BidModule module = new BidModule(config, table, ledger, CampaignStore.postgres(pool), outcomes, signer,
-            metrics, clock);
+        final WinRateCounts winRates;
+        try {
+            winRates = WinRateCounts.mapFile(dataDir.resolve(WIN_RATE_FILE), config.shadingMaxContexts(),
+                clock.millis());
+        } catch (RuntimeException e) {
+            ledger.close();
+            throw e;
+        }
+        final BidModule module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
+            outcomes, signer, metrics, clock);
         return module.loadCampaigns(campaigns)
             .compose(v -> module.restore())
             .map(v -> {
@@ -273,10 +295,11 @@ public final class BidModule implements Module {
     public synchronized void maintain() {
         final long now = clock.millis();
         reservations.expire(now);
-        curve.refresh();
+        curve.refresh(now);
         if (now >= nextFlush) {
-            nextFlush = now + 10_000;
+            nextFlush = now + FLUSH_MILLIS;
             registry.ledger().force();
+            curve.counts().force();
         }
         if (now >= nextClaimExpiry) {
             nextClaimExpiry = now + 60_000;
@@ -296,6 +319,7 @@ public final class BidModule implements Module {
             maintenanceTimer = -1;
         }
         registry.ledger().close();
+        curve.counts().close();
     }
 
     public CampaignRegistry registry() {

@@ -60,6 +60,8 @@ public final class Bidder {
     private final long[] candContext;
     private final StringBuilder tokenScratch = new StringBuilder(128);
     private final int[] nativeChoice = new int[NativeRequest.MAX_ASSETS];
+    /** The UTC hour of the request being decided (a shading context key). */
+    private int hour;
 
     /** The bids of the last {@link #bid} call. */
     private final Bids bids = new Bids();
@@ -171,6 +173,7 @@ public final class Bidder {
             return;
         }
         final Campaign[] campaigns = registry.snapshot().campaigns();
+        hour = WinRateCurve.hourOfDay(nowMillis);
         final String userKey = request.frequencyKey();
         final long publisher = WinRateCurve.publisherKey(request.hasApp, request.hasApp ? request.appBundle
             : request.siteDomain != null ? request.siteDomain : request.publisherDomain);
@@ -255,7 +258,7 @@ public final class Bidder {
                 // every bid's notices train its context's win-rate curve, whatever the auction type
                 final long context = WinRateCurve.context(publisher, candW[count], candH[count], candMtype[count]);
                 final double price = switch (auctionType) {
-                    case 1 -> curve.shade(context, value, floor);
+                    case 1 -> curve.shade(context, request.deviceType, hour, value, floor);
                     case 3 -> floor;
                     default -> value;
                 };
@@ -347,7 +350,8 @@ public final class Bidder {
         bid.price = rates.fromBase(basePrice, bids.currency);
         bid.nonce = rng.nextLong();
         bid.token = tokens.issue(campaign.id(), bid.creative.id(), micros, now, bid.nonce, bids.currency,
-            candFreqCell[cand], candContext[cand], tokenScratch);
+            candFreqCell[cand], candContext[cand], Math.max(0, request.deviceType), WinRateCurve.hourOfDay(now),
+            tokenScratch);
         reservations.add(bid.nonce, campaign.slot(), micros, now + config.reservationMillis());
         ledger.count(campaign.slot(), BudgetLedgerDescriptor.BIDS_OFFSET);
     }

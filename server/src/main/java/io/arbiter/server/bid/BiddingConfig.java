@@ -21,7 +21,8 @@ import java.util.Objects;
  * @param shadingFactor        first-price fallback: bid = factor x value until the win-rate curve has data
  * @param shadingMinObservations wins + losses the win-rate curve needs before it is trusted
  * @param shadingMaxContexts   publisher x format contexts with a win-rate curve of their own, at most (0: one curve)
- * @param shadingContextPriorWeight pseudo-observations of the bidder-wide curve in each bucket of a context's curve
+ * @param shadingContextPriorWeight pseudo-observations of the coarser curve in each bucket of a context's curve
+ * @param shadingHalfLifeMillis half-life of the win-rate counts (0: they never decay)
  * @param reservationMillis    how long a bid's budget reservation waits for a win, billing or loss notice
  * @param wonReservationMillis how long it waits for the billing notice once a win notice came
  * @param noticeWindowMillis   how long a notice token stays valid
@@ -33,7 +34,7 @@ import java.util.Objects;
  */
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
                             double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
-                            double shadingContextPriorWeight, long reservationMillis,
+                            double shadingContextPriorWeight, long shadingHalfLifeMillis, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
                             double pacingAllowance, int maxCreativesPerImp, int ledgerCapacity,
                             int frequencyCellsLog2) {
@@ -72,8 +73,9 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             stripSlash(section.optionalString("noticeBaseUrl")),
             section.positive("shadingFactor", 0.8, 1.0),
             section.integer("shadingMinObservations", 200, 0, Integer.MAX_VALUE),
-            section.integer("shadingMaxContexts", 4096, 0, 1 << 24),
+            section.integer("shadingMaxContexts", 4096, 0, 1 << 19),
             section.positive("shadingContextPriorWeight", 20.0, Double.MAX_VALUE),
+            section.millis("shadingHalfLife", "PT2H", Duration.ZERO),
             section.millis("reservationTimeout", "PT30S", ONE_MILLI),
             section.millis("wonReservationTimeout", "PT1H", ONE_MILLI),
             section.millis("noticeWindow", "P7D", ONE_MILLI),

@@ -126,7 +126,7 @@ public final class NoticeService {
                 }
             }
             case WIN -> {
-                curve.observe(t.shadingContext(), bidCpm, true);
+                curve.observe(t.shadingContext(), t.deviceType(), t.hour(), bidCpm, true);
                 metrics.won(campaign.id());
                 reservations.extend(t.nonce(), now + wonReservationMillis); // the bill is coming: keep the money
             }
@@ -134,7 +134,7 @@ public final class NoticeService {
                 reservations.release(t.nonce());
                 metrics.lost(campaign.id());
                 if (code >= 100 && code <= 104) {
-                    curve.observe(t.shadingContext(), bidCpm, false);
+                    curve.observe(t.shadingContext(), t.deviceType(), t.hour(), bidCpm, false);
                 }
             }
             case CLICK -> {

@@ -62,6 +62,14 @@ public final class ServerConfig {
     public final int stickyBucketsLog2;
     /** Share of one core the propensity refresher may use (0..1). */
     public final double propensityBudget;
+    /** Seed of the decision-making generators (0: a random one per start); set only for reproducible runs. */
+    public final long randomSeed;
+    /** Off-policy evaluation jobs: average read budget in decision rows per second (0: unthrottled). */
+    public final double evaluationRowsPerSecond;
+    /** Off-policy evaluation jobs: rows per page read from Postgres. */
+    public final int evaluationPageRows;
+    /** Off-policy evaluation jobs: finished jobs kept in memory. */
+    public final int evaluationKeptJobs;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
     public final ConfigReader outcomes;
     /** The {@code bidding} section, read by the bidder's settings. */
@@ -123,7 +131,13 @@ public final class ServerConfig {
         segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
         propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
         stickyBucketsLog2 = decisions.integer("stickyBucketsLog2", 14, 0, 22);
+        randomSeed = decisions.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
         decisions.finish();
+        final ConfigReader evaluation = root.section("evaluation");
+        evaluationRowsPerSecond = evaluation.number("rowsPerSecond", 50_000, 0, 1e9);
+        evaluationPageRows = evaluation.integer("pageRows", 5_000, 100, 100_000);
+        evaluationKeptJobs = evaluation.integer("keptJobs", 100, 1, 10_000);
+        evaluation.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");
         history = root.section("history");

@@ -405,7 +405,11 @@ public final class HistoryModule implements Module {
         for (final WinRateCurve.ContextCurve c : report) {
             final JsonObject entry = new JsonObject()
                 .put("context", c.context() == WinRateCurve.NO_CONTEXT ? "bidder" : Long.toHexString(c.context()))
-                .put("notices", c.notices()).put("wins", c.wins());
+                .put("notices", c.notices()).put("wins", c.wins())
+                .put("level", c.level())
+                .put("parent", c.level() <= 1 ? null : Long.toHexString(c.parent()))
+                .put("device", c.device() >= 0 ? c.device() : null)
+                .put("hour", c.hour() >= 0 ? c.hour() : null);
             if (c.curve() != null) {
                 final JsonArray rates = new JsonArray();
                 for (int i = lo; i <= hi; i++) {
@@ -416,6 +420,9 @@ public final class HistoryModule implements Module {
             curves.add(entry);
         }
         return out.put("trained", curve.trained()).put("contextsTracked", curve.contexts()).put("prices", priceAxis)
+            .put("halfLife", curve.halfLifeMillis() == 0 ? null
+                : java.time.Duration.ofMillis(curve.halfLifeMillis()).toString())
+            .put("untracked", curve.untracked())
             .put("curves", curves);
     }
 

@@ -17,6 +17,14 @@ public enum MetricName {
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
     CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Seconds from another node's commit to its totals applied here"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
+    SEGMENTS("arbiter.segments", "Segments created in the segment store"),
+    SEGMENT_PARENT_FALLBACKS("arbiter.segments.parent.fallbacks", "Decisions served by a parent segment because "
+        + "theirs did not fit"),
+    SEGMENTS_REFUSED("arbiter.segments.refused", "Segment creations refused because the store was full"),
+    SEGMENT_PROPENSITY_PARENT("arbiter.segments.propensity.parent", "Propensity reads answered with a parent's "
+        + "estimate (segment not refreshed yet)"),
+    STICKY_EVICTED("arbiter.sticky.evicted", "Live sticky assignments evicted because the table was full"),
+    LINEAR_REJECTED("arbiter.linear.rejected", "Linear-model observations refused because the ring was full"),
     TABLE_SKIPPED_DECAYED("arbiter.table.decayed.skipped", "Decayed updates left out because they raced an era switch"),
 
     // bidding

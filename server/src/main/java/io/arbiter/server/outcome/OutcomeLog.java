@@ -54,6 +54,14 @@ public interface OutcomeLog {
         // an outcome log without Postgres has no other nodes
     }
 
+    /**
+     * The share of decisions whose row is logged ({@code outcomes.decisionSampleRate}); off-policy evaluation
+     * weights each logged row by its inverse.
+     */
+    default double decisionSampleRate() {
+        return 1.0;
+    }
+
     /** Current depth, journal size, lag and Postgres state, for /ready and /metrics. */
     PipelineStatus status();
 

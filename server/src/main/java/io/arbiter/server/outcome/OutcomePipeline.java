@@ -179,12 +179,29 @@ public final class OutcomePipeline implements OutcomeLog {
 
     /** Deterministic sampling on the id's hash, so a decision is sampled the same way on every node. */
     private boolean sampled(String id) {
-        if (sampleThreshold >= 1 << 24) {
+        return sampledIn(id, sampleThreshold);
+    }
+
+    /**
+     * Whether a decision id falls in the logged sample at {@code rate} (the test the pipeline applies), so a reader
+     * can tell a reward whose decision row is missing from one whose decision was sampled out.
+     */
+    public static boolean sampledIn(String id, double rate) {
+        return sampledIn(id, (int) Math.round(rate * (1 << 24)));
+    }
+
+    private static boolean sampledIn(String id, int threshold) {
+        if (threshold >= 1 << 24) {
             return true;
         }
         int h = id.hashCode() * 0x9E3779B9;
         h ^= h >>> 15;
-        return (h & 0xFFFFFF) < sampleThreshold;
+        return (h & 0xFFFFFF) < threshold;
+    }
+
+    @Override
+    public double decisionSampleRate() {
+        return config.decisionSampleRate();
     }
 
     @Override

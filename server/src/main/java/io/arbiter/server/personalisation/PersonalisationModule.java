@@ -17,6 +17,9 @@ import io.arbiter.server.outcome.SegmentAggregate;
 import io.arbiter.server.personalisation.decide.ContextLimits;
 import io.arbiter.server.personalisation.decide.DecideHandler;
 import io.arbiter.server.personalisation.decide.DecisionPipeline;
+import io.arbiter.server.personalisation.evaluation.EvaluationAdminHandler;
+import io.arbiter.server.personalisation.evaluation.EvaluationJobs;
+import io.arbiter.server.personalisation.evaluation.EvaluationRun;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
@@ -61,6 +64,8 @@ public final class PersonalisationModule implements Module {
     private final RecentTraffic traffic;
     private final RewardService rewards;
     private final ScheduledExecutorService maintenance;
+    private final Pool pool;
+    private final EvaluationJobs evaluations;
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -96,6 +101,8 @@ public final class PersonalisationModule implements Module {
         this.traffic = new RecentTraffic(table, 30);
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics);
+        this.pool = pool;
+        this.evaluations = new EvaluationJobs(clock, config.evaluationKeptJobs);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-maintenance");
             t.setDaemon(true);
@@ -235,6 +242,15 @@ public final class PersonalisationModule implements Module {
 
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        final SegmentStore segmentStore = registry.segmentStore();
+        metrics.gauge(MetricName.SEGMENTS, segmentStore, SegmentStore::segments);
+        metrics.functionCounter(MetricName.SEGMENT_PARENT_FALLBACKS, registry,
+            ExperimentRegistry::segmentParentFallbacks);
+        metrics.functionCounter(MetricName.SEGMENTS_REFUSED, segmentStore,
+            s -> s.refusedIndexFull() + s.refusedArmsFull());
+        metrics.gauge(MetricName.SEGMENT_PROPENSITY_PARENT, registry, ExperimentRegistry::propensityParentFallbacks);
+        metrics.functionCounter(MetricName.STICKY_EVICTED, stickyAssignments, StickyAssignments::evictedLive);
+        metrics.functionCounter(MetricName.LINEAR_REJECTED, registry, ExperimentRegistry::linearRejected);
         final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
         final PosteriorTable table = registry.table();
         maintenance.scheduleWithFixedDelay(() -> {
@@ -296,6 +312,9 @@ public final class PersonalisationModule implements Module {
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
         new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
             .declareRoutes(routes);
+        new EvaluationAdminHandler(registry, evaluations, pool, new EvaluationRun.Settings(
+            config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
+            config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
     }
 
     /**
@@ -332,6 +351,7 @@ public final class PersonalisationModule implements Module {
 
     @Override
     public void close() {
+        evaluations.close();
         maintenance.shutdownNow();
         try {
             maintenance.awaitTermination(5, TimeUnit.SECONDS);

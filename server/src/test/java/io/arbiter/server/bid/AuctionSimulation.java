@@ -1,5 +1,7 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.server.bid.budget.BudgetLedger;
+import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.BidRequestParser;
@@ -8,71 +10,102 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic second-price auction simulation of one day, after the iPinYou benchmark setting of Zhang et al.
- * (2014): a stream of requests whose arrival rate follows a daily curve, each with a market price (the highest
- * competing bid, log-normal) and hidden true click rates per creative. Three bidders face the same stream with the
- * same daily budget:
- * <ul>
- *   <li><b>arbiter</b>: this bidder end to end (campaign registry, Thompson-sampled CTRs, value bids, pacing
- *       modifier and schedule gate, budget reservations), fed by real billing, loss and click notices;</li>
- *   <li><b>constant</b>: bids {@code b0} on every request until the budget is gone;</li>
- *   <li><b>linear</b>: bids {@code b0 * pCTR / avgCTR} until the budget is gone.</li>
- * </ul>
- * {@code b0 = 1000 * avgCTR * valuePerClick}, the value-based bid at the average click rate, and both baselines show
- * the creative with the highest posterior-mean CTR (greedy), learning from the same click feedback. Clicks are drawn
- * with one uniform per request shared by all bidders, so the luck is common.
+ * Simulated auction days evaluated as Zhang, Yuan and Wang evaluated bidding functions on iPinYou ("Optimal Real-Time
+ * Bidding for Display Advertising", KDD 2014): baselines whose parameters are tuned on a training day, budgets that are
+ * fractions (1/2 .. 1/16) of the cost of buying every impression of the test day, clicks and eCPC per budget.
  *
- * <p>Run it: {@code java ... io.arbiter.server.bid.AuctionSimulation [seed]} (test classpath), or see
- * {@code AuctionSimulationTest}.
+ * <p><b>The world.</b> A day of {@code requests} 300x250 requests whose arrival rate follows a daily curve (half the
+ * mean rate at 04:00, 1.5x at 16:00). Each request is on one of {@value #SITES} sites; a site multiplies every
+ * creative's click rate ({@link #SITE_CTR}, 0.4x to 2.2x) and sets the median of the log-normal market price (the
+ * highest competing bid; {@link #SITE_MEDIAN}, 2 to 4.5 CPM, dearer where clicks are likelier; sigma 0.6). Six
+ * creatives have base click rates 0.2% .. 1.4% ({@link #TRUE_CTR}). A click is drawn with one uniform per request
+ * shared by all bidders (common luck). Value per click 1.
+ *
+ * <p><b>The bidders</b>, all with the same daily budget and all paced by the same controller (the server's
+ * {@link Pacing}: schedule gate, and bids times the controller's modifier):
+ * <ul>
+ *   <li><b>arbiter</b>: this bidder end to end (campaign registry, Thompson-sampled click rates per creative, value
+ *       bids, pacing, budget reservations), fed by real billing, loss and click notices. It does not see the site's
+ *       effect on click rates (its posteriors are per creative).</li>
+ *   <li><b>lin</b>: linear bidding, {@code b0 x theta / avgTheta};</li>
+ *   <li><b>ortb</b>: ORTB's concave bidding function {@code sqrt(c theta / lambda + c^2) - c}, with {@code c} fitted
+ *       to the training day's winning function {@code w(b) = b / (b + c)} and {@code lambda} tuned.</li>
+ * </ul>
+ * Each baseline comes twice: <b>-oracle</b> knows every impression's true click rate (creative and site: an advantage
+ * no real bidder has) and shows the best creative; <b>-learned</b> learns click rates per creative as the bidder does,
+ * from the same clicks (Beta(1, 200) posterior means, greedy creative choice). {@code b0} and {@code lambda} are
+ * tuned per budget on a training day (another seed) by grid search for the most clicks, with the pacing in place.
+ *
+ * <p><b>First price.</b> {@link #firstPrice} runs the bidder in first-price auctions (it pays its bid) with learned
+ * shading (win-rate curves) and with fixed shading factors, for the best fixed factor in hindsight.
+ *
+ * <p>The full protocol is {@code AuctionSimulationProtocol} (documented in docs/bidding.md); the build runs one short
+ * day ({@code AuctionSimulationTest}).
  */
 public final class AuctionSimulation {
     static final double[] TRUE_CTR = {0.002, 0.004, 0.006, 0.008, 0.010, 0.014};
-    static final double VALUE_PER_CLICK = 1.0;
-    static final double DAILY_BUDGET = 120.0;
-    static final int REQUESTS = 240_000;
-    static final double MARKET_MEDIAN_CPM = 3.0;
+    static final int SITES = 8;
+    static final double[] SITE_CTR = {0.4, 0.6, 0.8, 1.0, 1.0, 1.3, 1.7, 2.2};
+    static final double[] SITE_MEDIAN = {2.0, 2.5, 3.0, 3.0, 3.5, 3.5, 4.0, 4.5};
     static final double MARKET_SIGMA = 0.6;
+    static final double VALUE_PER_CLICK = 1.0;
+    static final double MAX_CPM = 20;
     static final long HOUR = 3_600_000L;
+    static final long CONTROL_INTERVAL = 60_000L;
+    static final double ALLOWANCE = 0.002;
+    static final double[] BUDGET_FRACTIONS = {1.0 / 2, 1.0 / 4, 1.0 / 8, 1.0 / 16};
 
-    /** What one bidder achieved over the day. */
-    public record Result(String name, long impressions, long clicks, double spend, double budgetOutHour,
-                         double[] spendAtHour) {
+    private AuctionSimulation() {
+    }
+
+    /** One simulated day: arrival times, sites, market prices, click uniforms. */
+    record Day(long seed, long start, long[] times, int[] site, double[] price, double[] clickU) {
+        int requests() {
+            return times.length;
+        }
+
+        /** The cost of buying every impression of the day (the iPinYou protocol's unconstrained spend). */
+        double allCost() {
+            double total = 0;
+            for (final double p : price) {
+                total += p / 1000;
+            }
+            return total;
+        }
+
+        double trueCtr(int k, int creative) {
+            return TRUE_CTR[creative] * SITE_CTR[site[k]];
+        }
+    }
+
+    /** What one bidder achieved over a day. */
+    record Result(String name, long impressions, long clicks, double spend, double[] spendAtHour) {
         double ecpc() {
             return clicks == 0 ? Double.NaN : spend / clicks;
         }
     }
 
-    public record Report(long seed, Result arbiter, Result constant, Result linear) {
-        String table() {
-            final StringBuilder s = new StringBuilder();
-            s.append(String.format(Locale.ROOT, "seed %d, %d requests, daily budget %.0f, market price lognormal"
-                    + "(median %.1f CPM, sigma %.1f), true CTRs %s%n", seed, REQUESTS, DAILY_BUDGET,
-                MARKET_MEDIAN_CPM, MARKET_SIGMA, java.util.Arrays.toString(TRUE_CTR)));
-            s.append(String.format(Locale.ROOT, "%-9s %11s %7s %9s %7s %16s%n", "bidder", "impressions", "clicks",
-                "spend", "eCPC", "budget ran out"));
-            for (final Result r : new Result[] {arbiter, constant, linear}) {
-                s.append(String.format(Locale.ROOT, "%-9s %11d %7d %9.2f %7.3f %16s%n", r.name(), r.impressions(),
-                    r.clicks(), r.spend(), r.ecpc(), Double.isNaN(r.budgetOutHour()) ? "never"
-                        : String.format(Locale.ROOT, "at %.2f h", r.budgetOutHour())));
-            }
-            s.append("arbiter cumulative spend vs even schedule at each hour:\n");
-            for (int h = 1; h <= 24; h++) {
-                final double ideal = DAILY_BUDGET * h / 24;
-                s.append(String.format(Locale.ROOT, "  %2d h: %7.2f (ideal %7.2f, %+5.1f%%)%n", h,
-                    arbiter.spendAtHour()[h], ideal, 100 * (arbiter.spendAtHour()[h] - ideal) / ideal));
-            }
-            return s.toString();
+    static Day day(long seed, int requests) {
+        final long start = BidFixture.NOON - 12 * HOUR;
+        final SplittableRandom rng = new SplittableRandom(seed);
+        final long[] times = arrivals(start, requests);
+        final int[] site = new int[requests];
+        final double[] price = new double[requests];
+        final double[] clickU = new double[requests];
+        for (int k = 0; k < requests; k++) {
+            site[k] = rng.nextInt(SITES);
+            price[k] = SITE_MEDIAN[site[k]] * Math.exp(MARKET_SIGMA * gaussian(rng));
+            clickU[k] = rng.nextDouble();
         }
+        return new Day(seed, start, times, site, price, clickU);
     }
 
     /** The request times: a daily curve (half the mean rate at 04:00, 1.5x at 16:00), deterministic. */
-    static long[] arrivals(long dayStart) {
-        final long[] times = new long[REQUESTS];
-        // invert the cumulative of rate(t) = 1 - 0.5 cos(2 pi (t - 4h) / 24h) numerically
+    static long[] arrivals(long dayStart, int requests) {
+        final long[] times = new long[requests];
         final int steps = 24 * 60;
         final double[] cumulative = new double[steps + 1];
         for (int i = 0; i < steps; i++) {
@@ -80,8 +113,8 @@ public final class AuctionSimulation {
             cumulative[i + 1] = cumulative[i] + 1 - 0.5 * Math.cos(2 * Math.PI * (t - 4) / 24);
         }
         int step = 0;
-        for (int k = 0; k < REQUESTS; k++) {
-            final double target = (k + 0.5) / REQUESTS * cumulative[steps];
+        for (int k = 0; k < requests; k++) {
+            final double target = (k + 0.5) / requests * cumulative[steps];
             while (cumulative[step + 1] < target) {
                 step++;
             }
@@ -91,33 +124,13 @@ public final class AuctionSimulation {
         return times;
     }
 
-    public static Report run(long seed) throws Exception {
-        final long dayStart = BidFixture.NOON - 12 * HOUR;
-        final long[] times = arrivals(dayStart);
-        final SplittableRandom market = new SplittableRandom(seed);
-        final double[] price = new double[REQUESTS];
-        final double[] clickU = new double[REQUESTS];
-        for (int k = 0; k < REQUESTS; k++) {
-            price[k] = MARKET_MEDIAN_CPM * Math.exp(MARKET_SIGMA * gaussian(market));
-            clickU[k] = market.nextDouble();
-        }
-        final Result arbiter = runArbiter(seed, times, price, clickU, dayStart);
-        double avgCtr = 0;
-        for (final double c : TRUE_CTR) {
-            avgCtr += c / TRUE_CTR.length;
-        }
-        final double b0 = 1000 * avgCtr * VALUE_PER_CLICK;
-        final Result constant = runBaseline("constant", b0, avgCtr, false, seed, times, price, clickU, dayStart);
-        final Result linear = runBaseline("linear", b0, avgCtr, true, seed, times, price, clickU, dayStart);
-        return new Report(seed, arbiter, constant, linear);
-    }
-
     private static double gaussian(SplittableRandom rng) {
-        // Box-Muller; one of the pair is enough here
         return Math.sqrt(-2 * Math.log(1 - rng.nextDouble())) * Math.cos(2 * Math.PI * rng.nextDouble());
     }
 
-    private static JsonObject campaign() {
+    // ----------------------------------------------------------------- the bidder, end to end
+
+    static JsonObject campaign(double budget) {
         final JsonArray creatives = new JsonArray();
         for (int i = 0; i < TRUE_CTR.length; i++) {
             creatives.add(new JsonObject().put("id", "cr" + i)
@@ -126,31 +139,43 @@ public final class AuctionSimulation {
                 .put("adomain", new JsonArray().add("sim.example")));
         }
         return new JsonObject().put("id", "sim")
-            .put("budget", new JsonObject().put("daily", DAILY_BUDGET))
+            .put("budget", new JsonObject().put("daily", budget))
             .put("goal", new JsonObject().put("type", "click").put("value", VALUE_PER_CLICK))
-            .put("maxCpm", 20)
+            .put("maxCpm", MAX_CPM)
             .put("ctrPrior", new JsonObject().put("alpha", 1).put("beta", 200))
             .put("creatives", creatives);
     }
 
-    private static Result runArbiter(long seed, long[] times, double[] price, double[] clickU, long dayStart)
-        throws Exception {
-        final BidFixture f = new BidFixture(new JsonObject(), new JsonArray().add(campaign()));
-        f.clock.set(dayStart);
+    /** The bidder in second-price auctions with this daily budget. */
+    static Result arbiter(Day d, double budget) {
+        return arbiter(d, budget, 2, new JsonObject(), "arbiter");
+    }
+
+    /**
+     * The bidder with this daily budget in auctions of type {@code at} (1 first price: it pays its bid; 2 second
+     * price: the market price), with these bidding settings.
+     */
+    static Result arbiter(Day d, double budget, int at, JsonObject bidding, String name) {
+        final BidFixture f = new BidFixture(bidding, new JsonArray().add(campaign(budget)));
+        f.clock.set(d.start());
         final Campaign campaign = f.module.registry().get("sim");
-        final Bidder bidder = f.module.newBidder(seed ^ 0xB1DL);
-        final BidRequest request = new BidRequest();
-        new BidRequestParser().parse(("{\"id\":\"sim\",\"at\":2,\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
-            + "\"h\":250}}],\"site\":{\"domain\":\"sim.example\"}}").getBytes(StandardCharsets.UTF_8), request);
+        final Bidder bidder = f.module.newBidder(d.seed() ^ 0xB1DL);
+        final BidRequest[] requests = new BidRequest[SITES];
+        final BidRequestParser parser = new BidRequestParser();
+        for (int s = 0; s < SITES; s++) {
+            requests[s] = new BidRequest();
+            parser.parse(("{\"id\":\"sim\",\"at\":" + at + ",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
+                + "\"site\":{\"domain\":\"site" + s + ".example\"},\"device\":{\"devicetype\":2}}")
+                .getBytes(StandardCharsets.UTF_8), requests[s]);
+        }
         final double[] spendAtHour = new double[25];
         long impressions = 0;
         long clicks = 0;
         int hour = 1;
-        long nextMaintain = dayStart + 1000;
-        double budgetOut = Double.NaN;
-        for (int k = 0; k < REQUESTS; k++) {
-            final long now = times[k];
-            while (hour <= 24 && now >= dayStart + hour * HOUR) {
+        long nextMaintain = d.start() + 1000;
+        for (int k = 0; k < d.requests(); k++) {
+            final long now = d.times()[k];
+            while (hour <= 24 && now >= d.start() + hour * HOUR) {
                 spendAtHour[hour++] = f.ledger.dailySpent(campaign.slot()) / 1e6;
             }
             f.clock.set(now);
@@ -158,83 +183,170 @@ public final class AuctionSimulation {
                 f.module.maintain();
                 nextMaintain = now + 10_000;
             }
-            final Bidder.Bids bids = bidder.bid(request, now);
+            final Bidder.Bids bids = bidder.bid(requests[d.site()[k]], now);
             if (bids.size() == 0) {
                 continue;
             }
             final Bidder.Bid bid = bids.get(0);
-            if (bid.price > price[k]) {
-                BidFixture.await(f.module.notices().notice(OutcomeKind.BILL, bid.token,
-                    Double.toString(price[k]), null));
+            if (bid.price > d.price()[k]) {
+                final String paid = Double.toString(at == 1 ? bid.price : d.price()[k]);
+                BidFixture.await(f.module.notices().notice(OutcomeKind.WIN, bid.token, paid, null));
+                BidFixture.await(f.module.notices().notice(OutcomeKind.BILL, bid.token, paid, null));
                 impressions++;
                 final int creative = bid.creative.id().charAt(2) - '0';
-                if (clickU[k] < TRUE_CTR[creative]) {
+                if (d.clickU()[k] < d.trueCtr(k, creative)) {
                     BidFixture.await(f.module.notices().notice(OutcomeKind.CLICK, bid.token, null, null));
                     clicks++;
                 }
             } else {
                 BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, bid.token, null, "102"));
             }
-            if (Double.isNaN(budgetOut) && f.ledger.dailySpent(campaign.slot()) >= 0.995 * DAILY_BUDGET * 1e6) {
-                budgetOut = (now - dayStart) / (double) HOUR;
-            }
         }
         while (hour <= 24) {
             spendAtHour[hour++] = f.ledger.dailySpent(campaign.slot()) / 1e6;
         }
-        return new Result("arbiter", impressions, clicks, f.ledger.dailySpent(campaign.slot()) / 1e6, budgetOut,
-            spendAtHour);
+        return new Result(name, impressions, clicks, f.ledger.dailySpent(campaign.slot()) / 1e6, spendAtHour);
     }
 
-    private static Result runBaseline(String name, double b0, double avgCtr, boolean linear, long seed,
-                                      long[] times, double[] price, double[] clickU, long dayStart) {
+    // ----------------------------------------------------------------- the baselines
+
+    enum Function { LIN, ORTB }
+
+    /** A tuned baseline: its bidding function, oracle or learned click rates, and its parameters. */
+    record Baseline(Function function, boolean oracle, double param, double c, double avgTheta) {
+        String name() {
+            return function.name().toLowerCase(java.util.Locale.ROOT) + (oracle ? "-oracle" : "-learned");
+        }
+
+        double bid(double theta) {
+            return function == Function.LIN ? param * theta / avgTheta
+                : Math.sqrt(c * theta / param + c * c) - c;
+        }
+    }
+
+    /** A baseline's day with this budget: the same pacing as the bidder (schedule gate and modifier). */
+    static Result run(Day d, double budget, Baseline b) {
+        final BudgetLedger ledger = BudgetLedger.allocateDirect(1);
+        final int slot = ledger.allocateSlot();
+        final long limit = (long) Math.floor(budget * 1e6);
+        ledger.configure(slot, limit, 0);
+        final Pacing pacing = new Pacing(ledger, CONTROL_INTERVAL, ALLOWANCE);
+        final long maxBid = (long) Math.ceil(MAX_CPM * 1000);
         final long[] shown = new long[TRUE_CTR.length];
         final long[] clicked = new long[TRUE_CTR.length];
-        final SplittableRandom ties = new SplittableRandom(seed ^ 0x7135L);
         final double[] spendAtHour = new double[25];
-        double spend = 0;
         long impressions = 0;
         long clicks = 0;
         int hour = 1;
-        double budgetOut = Double.NaN;
-        for (int k = 0; k < REQUESTS; k++) {
-            while (hour <= 24 && times[k] >= dayStart + hour * HOUR) {
-                spendAtHour[hour++] = spend;
+        for (int k = 0; k < d.requests(); k++) {
+            final long now = d.times()[k];
+            while (hour <= 24 && now >= d.start() + hour * HOUR) {
+                spendAtHour[hour++] = ledger.dailySpent(slot) / 1e6;
             }
-            int best = -1;
-            double bestMean = -1;
-            for (int c = 0; c < TRUE_CTR.length; c++) {
-                final double mean = (1.0 + clicked[c]) / (201.0 + shown[c]);
-                if (mean > bestMean || (mean == bestMean && ties.nextBoolean())) {
-                    best = c;
-                    bestMean = mean;
+            final double modifier = pacing.modifier(slot, limit, now);
+            int creative = TRUE_CTR.length - 1;
+            double theta = d.trueCtr(k, creative);
+            if (!b.oracle()) {
+                theta = -1;
+                for (int c = 0; c < TRUE_CTR.length; c++) {
+                    final double mean = (1.0 + clicked[c]) / (201.0 + shown[c]);
+                    if (mean > theta) {
+                        theta = mean;
+                        creative = c;
+                    }
                 }
             }
-            final double bid = Math.min(20, linear ? b0 * bestMean / avgCtr : b0);
-            if (spend + bid / 1000 > DAILY_BUDGET) {
-                if (Double.isNaN(budgetOut)) {
-                    budgetOut = (times[k] - dayStart) / (double) HOUR;
-                }
+            final double bid = Math.min(MAX_CPM, modifier * b.bid(theta));
+            if (!(bid > 0)) {
                 continue;
             }
-            if (bid > price[k]) {
-                spend += price[k] / 1000;
+            final long micros = (long) Math.ceil(bid * 1000);
+            if (!ledger.reserve(slot, micros, pacing.scheduleCap(limit, maxBid, now))) {
+                continue;
+            }
+            if (bid > d.price()[k]) {
+                ledger.settle(slot, micros, Math.round(d.price()[k] * 1000));
                 impressions++;
-                shown[best]++;
-                if (clickU[k] < TRUE_CTR[best]) {
-                    clicked[best]++;
+                shown[creative]++;
+                if (d.clickU()[k] < d.trueCtr(k, creative)) {
+                    clicked[creative]++;
                     clicks++;
                 }
+            } else {
+                ledger.release(slot, micros);
             }
         }
         while (hour <= 24) {
-            spendAtHour[hour++] = spend;
+            spendAtHour[hour++] = ledger.dailySpent(slot) / 1e6;
         }
-        return new Result(name, impressions, clicks, spend, budgetOut, spendAtHour);
+        return new Result(b.name(), impressions, clicks, ledger.dailySpent(slot) / 1e6, spendAtHour);
     }
 
-    public static void main(String[] args) throws Exception {
-        final long seed = args.length > 0 ? Long.parseLong(args[0]) : 2014L;
-        System.out.print(run(seed).table());
+    /** The average true click rate of the best creative over the day (the baselines' {@code avgTheta}). */
+    static double averageTheta(Day d) {
+        double total = 0;
+        for (int k = 0; k < d.requests(); k++) {
+            total += d.trueCtr(k, TRUE_CTR.length - 1);
+        }
+        return total / d.requests();
+    }
+
+    /** ORTB's {@code c}: the least-squares fit of {@code w(b) = b / (b + c)} to the day's winning function. */
+    static double fitC(Day d) {
+        final double[] sorted = d.price().clone();
+        java.util.Arrays.sort(sorted);
+        double best = 1;
+        double bestError = Double.MAX_VALUE;
+        for (double c = 0.5; c <= 30; c *= 1.05) {
+            double error = 0;
+            for (double b = 0.25; b <= MAX_CPM; b += 0.25) {
+                final int below = lowerBound(sorted, b);
+                final double empirical = (double) below / sorted.length;
+                error += Math.pow(empirical - b / (b + c), 2);
+            }
+            if (error < bestError) {
+                bestError = error;
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static int lowerBound(double[] sorted, double value) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /**
+     * The baseline's parameter ({@code b0} for lin, {@code lambda} for ortb) that gets the most clicks on the training
+     * day {@code train} with {@code budget}, from a log-spaced grid.
+     */
+    static Baseline tune(Day train, double budget, Function function, boolean oracle) {
+        final double avgTheta = averageTheta(train);
+        final double c = fitC(train);
+        Baseline best = null;
+        long bestClicks = -1;
+        final int points = 28;
+        for (int i = 0; i < points; i++) {
+            final double param = function == Function.LIN
+                ? 0.5 * Math.pow(400 / 0.5, i / (points - 1.0)) // b0 from 0.5 to 400 CPM
+                : 1e-7 * Math.pow(1e-2 / 1e-7, i / (points - 1.0)); // lambda from 1e-7 to 1e-2
+            final Baseline candidate = new Baseline(function, oracle, param, c, avgTheta);
+            final long clicks = run(train, budget, candidate).clicks();
+            if (clicks > bestClicks) {
+                bestClicks = clicks;
+                best = candidate;
+            }
+        }
+        return best;
     }
 }

@@ -100,7 +100,7 @@ class BidEndpointContractTest {
         assertEquals(2, bid.getInteger("mtype"));
         assertEquals("car-spot-30s", bid.getString("crid"));
         assertTrue(bid.getString("adm").startsWith("<VAST"));
-        assertTrue(bid.getString("adm").contains("/rtb/click?t=n2."), "click URL filled into the markup");
+        assertTrue(bid.getString("adm").contains("/rtb/click?t=n3."), "click URL filled into the markup");
     }
 
     @Test

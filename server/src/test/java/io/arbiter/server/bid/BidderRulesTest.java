@@ -208,16 +208,21 @@ class BidderRulesTest {
         final JsonObject lost = onlyBid(f.bid(bidder, requestOn("one.example", ",\"at\":1")));
         BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, ResponseChecks.token(lost.getString("lurl")),
             null, "102"));
-        assertEquals(1, curve.contexts(), "the loss created one.example's context");
+        assertEquals(3, curve.contexts(), "the loss created one.example's contexts: 300x250, + device, + hour");
         final JsonObject won = onlyBid(f.bid(bidder, requestOn("two.example", ",\"at\":2")));
         BidFixture.await(f.module.notices().notice(OutcomeKind.WIN, ResponseChecks.token(won.getString("nurl")),
             "1.0", null));
-        assertEquals(2, curve.contexts(), "second-price wins train their context too");
+        assertEquals(6, curve.contexts(), "second-price wins train their contexts too");
         final JsonObject other = onlyBid(f.bid(bidder, requestOn("three.example", ",\"at\":1")));
         BidFixture.await(f.module.notices().notice(OutcomeKind.LOSS, ResponseChecks.token(other.getString("lurl")),
             null, "1"));
-        assertEquals(2, curve.contexts(), "a non-market loss (code 1) trains nothing, not even its context");
-        assertTrue(f.metrics.scrape().contains("arbiter_bid_shading_contexts 2.0"), "the gauge shows the contexts");
+        assertEquals(6, curve.contexts(), "a non-market loss (code 1) trains nothing, not even its context");
+        assertTrue(f.metrics.scrape().contains("arbiter_bid_shading_contexts 6.0"), "the gauge shows the contexts");
+        final long oneKey = WinRateCurve.context(false, "one.example", 300, 250, Creative.MTYPE_BANNER);
+        final long oneOnDevice = WinRateCurve.deviceKey(oneKey, 0);
+        final int hour = WinRateCurve.hourOfDay(f.clock.millis());
+        assertTrue(curve.counts().find(WinRateCurve.hourKey(oneOnDevice, hour)) > 0, "the token carried the hour");
+        assertEquals(1.0, curve.counts().totalBids(curve.counts().find(oneOnDevice)), 1e-12, "and the device");
         // The notices reached the two contexts with the right outcome: one.example lost at ~4, two.example won at ~5.
         for (int i = 0; i < 3000; i++) { // a market elsewhere whose win rate rises as bid / 10 CPM
             final double b = 0.1 + i / 300.0;

@@ -129,10 +129,10 @@ class NativeBidTest {
         assertEquals(1200, assets.getJsonObject(1).getJsonObject("img").getInteger("w"));
         final JsonObject link = adm.getJsonObject("link");
         assertEquals("https://shop.example/spring", link.getString("url"));
-        assertTrue(link.getJsonArray("clicktrackers").getString(0).contains("/rtb/click?t=n2."), link.encode());
+        assertTrue(link.getJsonArray("clicktrackers").getString(0).contains("/rtb/click?t=n3."), link.encode());
         final JsonArray trackers = adm.getJsonArray("eventtrackers");
         assertEquals(2, trackers.size(), "our render pixel and the creative's tracker");
-        assertTrue(trackers.getJsonObject(0).getString("url").contains("/rtb/imp?t=n2."));
+        assertTrue(trackers.getJsonObject(0).getString("url").contains("/rtb/imp?t=n3."));
         assertTrue(trackers.getJsonObject(0).getString("url").endsWith("&p=${AUCTION_PRICE}"), "price macro kept");
         assertEquals("https://tracker.example/i?a=${AUCTION_PRICE}", trackers.getJsonObject(1).getString("url"),
             "OpenRTB macros in the creative pass through untouched");
@@ -432,7 +432,7 @@ class NativeBidTest {
         assertNotNull(link, what + ": link");
         final String click = link.getString("url").contains("/rtb/click?t=") ? link.getString("url")
             : link.getJsonArray("clicktrackers").getString(0);
-        assertTrue(click.contains("/rtb/click?t=n2."), what + ": the click URL is in the link");
+        assertTrue(click.contains("/rtb/click?t=n3."), what + ": the click URL is in the link");
         final boolean v12 = !v10 && !ver.startsWith("1.1");
         final JsonArray requestTrackers = request.getJsonArray("eventtrackers");
         if (v12 && requestTrackers != null) {
@@ -470,7 +470,7 @@ class NativeBidTest {
             assertTrue(found, what + ": data " + asset.encode() + " fits " + want.encode());
         } else if (want.containsKey("video")) {
             assertFalse(allowed.isEmpty(), what + ": video allowed");
-            assertTrue(asset.getJsonObject("video").getString("vasttag").contains("/rtb/click?t=n2."), what
+            assertTrue(asset.getJsonObject("video").getString("vasttag").contains("/rtb/click?t=n3."), what
                 + ": the VAST's click URL is filled");
         } else {
             fail(what + ": an asset of an unknown kind was answered");

@@ -119,7 +119,7 @@ class NoticeRulesTest {
             final String creative = creatives[random.nextInt(2)];
             final long[] counts = taken.computeIfAbsent(creative, c -> new long[3]);
             final String token = module.tokens().issue("rules", creative, 5_000, clock.clock.millis(),
-                random.nextLong(), "USD", -1, WinRateCurve.NO_CONTEXT, new StringBuilder());
+                random.nextLong(), "USD", -1, WinRateCurve.NO_CONTEXT, -1, -1, new StringBuilder());
             final boolean won = random.nextDouble() < 0.7;
             notice(module, won ? OutcomeKind.WIN : OutcomeKind.LOSS, token, won ? "3.2" : null, random);
             if (won && random.nextDouble() < 0.9) {

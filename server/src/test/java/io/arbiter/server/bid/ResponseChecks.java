@@ -45,7 +45,7 @@ final class ResponseChecks {
                 assertTrue(bid.getString("nurl").contains("${AUCTION_ID}"), "nurl has the auction id macro");
                 assertTrue(bid.getString("burl").contains("${AUCTION_PRICE}"), "burl has the price macro");
                 assertTrue(bid.getString("lurl").contains("${AUCTION_LOSS}"), "lurl has the loss macro");
-                assertTrue(bid.getString("burl").contains("t=n2."), "burl carries the signed token");
+                assertTrue(bid.getString("burl").contains("t=n3."), "burl carries the signed token");
                 if (mtype == 1) {
                     assertTrue(bid.getInteger("w") > 0 && bid.getInteger("h") > 0, "banner w/h");
                 }

@@ -50,9 +50,9 @@ class SpendRestoreTest {
         final Campaign campaign = f.module.registry().get("a");
         // Two bills today that Postgres has (e.g. journaled, then the process died before the ledger saw them).
         final String bill1 = f.module.tokens().issue("a", "a-c1", 4_000, f.clock.millis(), 1L, "USD", -1,
-            WinRateCurve.NO_CONTEXT, new StringBuilder());
+            WinRateCurve.NO_CONTEXT, -1, -1, new StringBuilder());
         final String bill2 = f.module.tokens().issue("a", "a-c1", 6_000, f.clock.millis(), 2L, "USD", -1,
-            WinRateCurve.NO_CONTEXT, new StringBuilder());
+            WinRateCurve.NO_CONTEXT, -1, -1, new StringBuilder());
         final List<ArmAggregate> aggregates = List.of(
             new ArmAggregate("spend:a", "a-c1", 0, 900, 0, 2_500.0, 0, f.clock.millis()), // 2.5 units in total
             new ArmAggregate("ctr:a", "a-c1", 0, 900, 12, 12, 12, f.clock.millis()),

@@ -160,6 +160,8 @@ class BrowserIntegrationTest {
         token.sendKeys("not-the-token", Keys.ENTER);
         final WebElement error = visible("#signin-error");
         assertTrue(error.getText().contains("Wrong token"), error.getText());
+        assertContrast("sign-in with an error");
+        screenshot("signin");
         visible("#token").sendKeys(TestServer.ADMIN_TOKEN, Keys.ENTER);
         final WebElement row = visible("#experiments tr[data-id='hero']");
         assertTrue(row.getText().contains("A, B, C"), row.getText());
@@ -363,13 +365,17 @@ class BrowserIntegrationTest {
             "/ui/demo.html"}) {
             driver.get(url(path));
             Thread.sleep(1_500);
-            @SuppressWarnings("unchecked")
-            final List<String> low = (List<String>) js(CONTRAST);
-            assertTrue(low.isEmpty(), path + ": text below 4.5:1 contrast: " + low);
+            assertContrast(path);
             if (path.equals("/ui/")) {
                 screenshot("experiments");
             }
         }
+    }
+
+    private static void assertContrast(String where) {
+        @SuppressWarnings("unchecked")
+        final List<String> low = (List<String>) js(CONTRAST);
+        assertTrue(low.isEmpty(), where + ": text below 4.5:1 contrast: " + low);
     }
 
     /** Lists visible text elements whose colour against their effective background is below 4.5:1. */
@@ -447,6 +453,7 @@ class BrowserIntegrationTest {
             driver.navigate().refresh();
             final WebElement off = visible("#admin-off");
             assertTrue(off.getText().contains("ADMIN_TOKEN"), off.getText());
+            assertContrast("admin API off");
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

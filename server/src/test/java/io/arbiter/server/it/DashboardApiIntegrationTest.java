@@ -179,6 +179,8 @@ class DashboardApiIntegrationTest {
         assertFalse(curves.getBoolean("trained"), "no notices yet");
         assertEquals("bidder", curves.getJsonArray("curves").getJsonObject(0).getString("context"));
         assertNull(curves.getJsonArray("curves").getJsonObject(0).getJsonArray("winRate"), "no curve before training");
+        assertEquals(0, curves.getJsonArray("curves").getJsonObject(0).getInteger("level"), "the bidder-wide level");
+        assertEquals("PT2H", curves.getString("halfLife"), "the counts' half-life");
         final HttpResponse<String> bad = server.admin("GET", "/v1/bidder/win-rate?contexts=-1", null);
         assertEquals(400, bad.statusCode());
         assertEquals("contexts", new JsonObject(bad.body()).getString("field"));

@@ -37,10 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FuzzIntegrationTest {
     private static final String[] TARGETS = {
         "/health", "/ready", "/metrics", "/v1/experiments", "/v1/experiments/hero", "/v1/experiments/hero/pause",
+        "/v1/experiments/hero/evaluations", "/v1/experiments/hero/evaluations/ev-0",
         "/v1/campaigns", "/v1/campaigns/none", "/rtb/win?t=abc&p=1.5", "/rtb/bill?t=abc&p=2", "/rtb/loss?t=x&l=102",
         "/rtb/click?t=abc", "/rtb/conversion?t=abc", "/rtb/imp?t=abc&p=1", "/v1/decide", "/v1/reward",
         "/v1/reward/batch", "/openrtb2/bid", "/v1/experiments/hero/validate", "/v1/experiments/hero/history?range=24h",
-        "/v1/campaigns/none/history", "/v1/bidder/win-rate?contexts=3", "/ui/", "/ui/app.js", "/ui/nope.html",
+        "/v1/campaigns/none/history", "/v1/bidder/win-rate?contexts=3",
+        "/v1/bidder/win-rate?top=x", "/ui/", "/ui/app.js", "/ui/nope.html",
         "/sdk/arbiter.js", "/no/such/path"};
     private static final String[] METHODS = {"GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS"};
     private static final String[] BAD_ESCAPES = {"%zz", "%", "%1", "%g0", "%u0041", "%C3%28", "%FF%FE", "%00",
@@ -104,7 +106,9 @@ class FuzzIntegrationTest {
             final String valid = rewardPath
                 ? "{\"decisionId\":\"" + tokens.get(random.nextInt(tokens.size())) + "\",\"reward\":"
                     + (random.nextBoolean() ? "1" : "0") + "}"
-                : "{\"experiment\":\"hero\",\"unit\":\"u" + i + "\",\"count\":" + (1 + random.nextInt(3)) + "}";
+                : "{\"experiment\":\"hero\",\"unit\":\"u" + i + "\",\"count\":" + (1 + random.nextInt(3))
+                    + (random.nextBoolean() ? "" : ",\"context\":{\"device\":\"mobile\",\"country\":\"DE\"},"
+                        + "\"features\":{\"recency\":3.5},\"eligible\":[\"A\",\"B\"],\"exclude\":[\"B\"]") + "}";
             final byte[] body = mutate(valid, random);
             final HttpResponse<String> response = server.post(path, "application/json", body);
             final String context = "seed " + seed + ", request " + i + " to " + path + ": "

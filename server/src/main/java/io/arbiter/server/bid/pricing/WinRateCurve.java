@@ -3,8 +3,6 @@ package io.arbiter.server.bid.pricing;
 import io.arbiter.bandits.random.SplitMix64;
 import org.agrona.collections.Long2ObjectHashMap;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -13,25 +11,34 @@ import java.util.concurrent.atomic.LongAdder;
  * bid of {@code b} from win and loss notices, then bid the {@code b <= value} that maximises the expected surplus
  * {@code (value - b) * w(b)}.
  *
- * <p><b>Curves per context.</b> The market price of an impression depends on where and what it is, so, as in the
- * paper, the curve is learned per <em>context</em>: the publisher (app bundle, else site domain, else publisher
- * domain) and the format of the bid (width, height, media type), hashed into a 64-bit key by {@link #context} that the
- * bid's notice token carries back. Every notice also counts into one bidder-wide curve. The paper fits a parametric
- * (logistic) curve per context; this is the non-parametric version: bids fall into {@value #BUCKETS} log-spaced
- * price buckets (10% apart, from 0.01 CPM), each counting wins and losses with lock-free atomic adds from any thread.
+ * <p><b>Curves per context, with back-off.</b> The market price of an impression depends on where and what it is, so,
+ * as in the paper, the curve is learned per <em>context</em>, in three levels, each finer than the one before: the
+ * publisher (app bundle, else site domain, else publisher domain) and the bid's format (width, height, media type),
+ * hashed into a 64-bit key by {@link #context}; that and the device type ({@link #deviceKey}); that and the UTC hour of
+ * day ({@link #hourKey}). The bid's notice token carries the first key, the device type and the hour back. Every notice
+ * counts into one bidder-wide curve and its three contexts. The paper fits a parametric (logistic) curve per context;
+ * this is the non-parametric version: bids fall into {@value #BUCKETS} log-spaced price buckets (10% apart, from
+ * 0.01 CPM), each counting wins and bids ({@link WinRateCounts}: off-heap, optionally memory-mapped so the curves
+ * survive restarts, changed by CAS from any thread).
+ *
+ * <p><b>Forgetting.</b> Markets drift within a day, so the counts decay with a half-life ({@code halfLifeMillis}, 0 for
+ * none): each {@link #refresh(long)} multiplies them by {@code 2^(-elapsed / halfLife)}. A notice's weight halves every
+ * half-life, so after a change in the market the curve follows within about a half-life's notices.
  *
  * <p>{@link #refresh} (off the bid path, once a second on a worker thread) turns the counts into monotone curves: each
  * bucket's rate with a prior, then a weighted isotonic (non-decreasing) fit by pool-adjacent-violators, since the win
  * rate is the market price's distribution function. The bidder-wide curve's prior is Beta(1, 1) per bucket. A
- * context's curve is shrunk towards the bidder-wide one: its bucket rate is {@code (wins + k * global) / (bids + k)}
- * with {@code k = contextPriorWeight} pseudo-observations, so a new or sparse context shades like the bidder-wide curve
- * and a busy one by its own market. Until {@code minObservations} notices have arrived in all, no curve is trusted
- * and the configured shading factor applies.
+ * context's curve is shrunk towards its coarser one (publisher x format towards the bidder-wide curve, + device type
+ * towards publisher x format, + hour towards + device type): its bucket rate is
+ * {@code (wins + k * coarser) / (bids + k)} with {@code k = contextPriorWeight} pseudo-observations, so a new or sparse
+ * context shades like the coarser curve and a busy one by its own market (the back-off of segment bandits). A bid uses
+ * the finest curve there is for it. Until {@code minObservations} (decayed) notices are counted in all, no curve is
+ * trusted and the configured shading factor applies.
  *
- * <p><b>Bounds.</b> About {@code maxContexts} contexts are tracked (about 3 KB each; threads racing to add the last
- * ones may pass the limit by one each); notices of further contexts still train the bidder-wide curve and are counted
- * in {@link #untracked()}. Contexts do not expire. Distinct contexts whose 64-bit keys collide (probability about
- * {@code n^2 / 2^65} for {@code n} contexts) share a curve.
+ * <p><b>Bounds.</b> About {@code maxContexts} contexts of all levels are tracked (a 2 KB record each in a table of
+ * twice as many slots, plus a 1 KB curve per refresh); notices whose contexts find no place train the coarser curves
+ * they have and are counted in {@link #untracked()}. Contexts do not expire. Distinct contexts whose 64-bit keys
+ * collide (probability about {@code n^2 / 2^65} for {@code n} contexts) share a curve.
  */
 public final class WinRateCurve {
     public static final int BUCKETS = 128;
@@ -40,14 +47,15 @@ public final class WinRateCurve {
     private static final double MIN_CPM = 0.01;
     private static final double STEP = 1.1;
     private static final double LOG_STEP = Math.log(STEP);
+    private static final long DEVICE_SALT = 0x632B_E59B_D9B4_E019L;
+    private static final long HOUR_SALT = 0x8CB9_2BA7_2F3D_8DD7L;
 
-    private final Counts global = new Counts();
-    private final ConcurrentHashMap<Long, Counts> contexts = new ConcurrentHashMap<>();
+    private final WinRateCounts counts;
     private final LongAdder untracked = new LongAdder();
     private final double fallbackFactor;
     private final int minObservations;
-    private final int maxContexts;
     private final double contextPriorWeight;
+    private final long halfLifeMillis;
     private volatile Curves curves = Curves.UNTRAINED;
     private final Scratch scratch = new Scratch();
 
@@ -57,20 +65,28 @@ public final class WinRateCurve {
     }
 
     /**
+     * @param counts             where the counts live (direct memory, or a mapped file that survives restarts)
      * @param fallbackFactor     bid = factor x value until the curves are trained
-     * @param minObservations    notices (wins and market losses, all contexts) before any curve is used
-     * @param maxContexts        contexts tracked at most; 0 keeps the bidder-wide curve only
-     * @param contextPriorWeight pseudo-observations of the bidder-wide curve in each context bucket (&gt; 0)
+     * @param minObservations    notices (wins and market losses, all contexts, decayed) before any curve is used
+     * @param contextPriorWeight pseudo-observations of the coarser curve in each context bucket (&gt; 0)
+     * @param halfLifeMillis     half-life of the counts in milliseconds; 0 for none
      */
-    public WinRateCurve(double fallbackFactor, int minObservations, int maxContexts, double contextPriorWeight) {
-        if (maxContexts < 0 || !(contextPriorWeight > 0) || Double.isInfinite(contextPriorWeight)) {
-            throw new IllegalArgumentException("maxContexts must be >= 0 and contextPriorWeight finite and > 0, were "
-                + maxContexts + ", " + contextPriorWeight);
+    public WinRateCurve(WinRateCounts counts, double fallbackFactor, int minObservations, double contextPriorWeight,
+                        long halfLifeMillis) {
+        if (!(contextPriorWeight > 0) || Double.isInfinite(contextPriorWeight) || halfLifeMillis < 0) {
+            throw new IllegalArgumentException("contextPriorWeight must be finite and > 0 and halfLifeMillis >= 0, "
+                + "were " + contextPriorWeight + ", " + halfLifeMillis);
         }
+        this.counts = java.util.Objects.requireNonNull(counts);
         this.fallbackFactor = fallbackFactor;
         this.minObservations = minObservations;
-        this.maxContexts = maxContexts;
         this.contextPriorWeight = contextPriorWeight;
+        this.halfLifeMillis = halfLifeMillis;
+    }
+
+    /** In direct memory, without decay. */
+    public WinRateCurve(double fallbackFactor, int minObservations, int maxContexts, double contextPriorWeight) {
+        this(WinRateCounts.allocateDirect(maxContexts, 0), fallbackFactor, minObservations, contextPriorWeight, 0);
     }
 
     /** A bidder-wide curve only. */
@@ -96,17 +112,35 @@ public final class WinRateCurve {
 
     /**
      * The context key of a bid: its publisher ({@link #publisherKey}) and format (width, height, media type), mixed
-     * into 64 bits; never {@link #NO_CONTEXT}. Allocation-free.
+     * into 64 bits; never {@link #NO_CONTEXT} or -1. Allocation-free.
      */
     public static long context(long publisherKey, int w, int h, int mtype) {
         final long format = (long) (w & 0xFFFF) << 19 | (long) (h & 0xFFFF) << 3 | (mtype & 0x7);
-        final long key = SplitMix64.mix(publisherKey ^ SplitMix64.mix(format));
-        return key == NO_CONTEXT ? 1L : key;
+        return usable(SplitMix64.mix(publisherKey ^ SplitMix64.mix(format)));
     }
 
     /** {@code context(publisherKey(app, publisher), w, h, mtype)}. */
     public static long context(boolean app, String publisher, int w, int h, int mtype) {
         return context(publisherKey(app, publisher), w, h, mtype);
+    }
+
+    /** The key of {@code context} on devices of OpenRTB type {@code device}. */
+    public static long deviceKey(long context, int device) {
+        return usable(SplitMix64.mix(context ^ (DEVICE_SALT * (device + 2L))));
+    }
+
+    /** The key of {@code deviceKey} at UTC hour of day {@code hour} (0..23). */
+    public static long hourKey(long deviceKey, int hour) {
+        return usable(SplitMix64.mix(deviceKey ^ (HOUR_SALT * (hour + 2L))));
+    }
+
+    private static long usable(long key) {
+        return key == NO_CONTEXT ? 1L : key == WinRateCountsDescriptor.GLOBAL_KEY ? 2L : key;
+    }
+
+    /** The UTC hour of day of {@code epochMillis}. */
+    public static int hourOfDay(long epochMillis) {
+        return (int) Math.floorMod(epochMillis / 3_600_000L, 24L);
     }
 
     static int bucket(double cpm) {
@@ -116,39 +150,80 @@ public final class WinRateCurve {
         return (int) Math.min(BUCKETS - 1, Math.log(cpm / MIN_CPM) / LOG_STEP);
     }
 
-    static double bucketPrice(int bucket) {
+    /** The lowest price (CPM) of price bucket {@code bucket}. */
+    public static double bucketPrice(int bucket) {
         return MIN_CPM * Math.pow(STEP, bucket);
     }
 
-    /** Records the outcome of a bid of {@code cpm} (our currency) made in {@code context}. Any thread. */
+    /** Records the outcome of a bid of {@code cpm} made in {@code context} (publisher x format only). Any thread. */
     public void observe(long context, double cpm, boolean won) {
-        final int bucket = bucket(cpm);
-        global.add(bucket, won);
-        if (context == NO_CONTEXT || maxContexts == 0) {
-            return;
-        }
-        Counts counts = contexts.get(context);
-        if (counts == null) {
-            if (contexts.size() >= maxContexts) {
-                untracked.increment();
-                return;
-            }
-            counts = contexts.computeIfAbsent(context, k -> new Counts());
-        }
-        counts.add(bucket, won);
+        observe(context, -1, -1, cpm, won);
     }
 
-    /** Rebuilds the curves from the counts (call periodically, off the bid path; one caller at a time). */
+    /**
+     * Records the outcome of a bid of {@code cpm} (our currency) made in {@code context} on device type {@code device}
+     * (-1 unknown: the finer levels are not trained) at UTC hour {@code hour} (-1 unknown). Any thread.
+     */
+    public void observe(long context, int device, int hour, double cpm, boolean won) {
+        final int bucket = bucket(cpm);
+        counts.add(WinRateCounts.GLOBAL, bucket, won);
+        if (context == NO_CONTEXT || counts.maxContexts() == 0) {
+            return;
+        }
+        final int first = counts.findOrClaim(context, 0, 1, -1, -1);
+        if (first < 0) {
+            untracked.increment();
+            return;
+        }
+        counts.add(first, bucket, won);
+        if (device < 0) {
+            return;
+        }
+        final long byDevice = deviceKey(context, device);
+        final int second = counts.findOrClaim(byDevice, context, 2, device, -1);
+        if (second < 0) {
+            untracked.increment();
+            return;
+        }
+        counts.add(second, bucket, won);
+        if (hour < 0) {
+            return;
+        }
+        final int third = counts.findOrClaim(hourKey(byDevice, hour), byDevice, 3, device, hour);
+        if (third < 0) {
+            untracked.increment();
+            return;
+        }
+        counts.add(third, bucket, won);
+    }
+
+    /** Rebuilds the curves from the counts without decaying them (tests). */
     public void refresh() {
+        fit();
+    }
+
+    /** Decays the counts to {@code nowMillis}, then rebuilds the curves (off the bid path; one caller at a time). */
+    public void refresh(long nowMillis) {
+        counts.decay(nowMillis, halfLifeMillis);
+        fit();
+    }
+
+    private void fit() {
         final Scratch scratch = this.scratch;
-        final double[] g = global.rates(null, 0, minObservations, scratch);
+        final double[] g = rates(WinRateCounts.GLOBAL, null, 0, minObservations, scratch);
         if (g == null) {
             curves = Curves.UNTRAINED;
             return;
         }
-        final Long2ObjectHashMap<double[]> byContext = new Long2ObjectHashMap<>(Math.max(8, contexts.size() * 2),
+        final Long2ObjectHashMap<double[]> byContext = new Long2ObjectHashMap<>(Math.max(8, counts.contexts() * 2),
             0.65f);
-        contexts.forEach((key, counts) -> byContext.put(key, counts.rates(g, contextPriorWeight, 0, scratch)));
+        for (int level = 1; level <= 3; level++) {
+            counts.forEachContext(level, offset -> {
+                final double[] coarser = byContext.get(counts.parent(offset));
+                byContext.put(counts.key(offset), rates(offset, coarser != null ? coarser : g, contextPriorWeight, 0,
+                    scratch));
+            });
+        }
         curves = new Curves(g, byContext);
     }
 
@@ -156,25 +231,50 @@ public final class WinRateCurve {
         return curves.global != null;
     }
 
-    /** Contexts tracked (each has a curve of its own from the next {@link #refresh} on). */
+    /** Context records of all levels (each has a curve of its own from the next refresh on). */
     public int contexts() {
-        return contexts.size();
+        return counts.contexts();
     }
 
-    /** Notices that only trained the bidder-wide curve because {@code maxContexts} contexts were already tracked. */
+    /** Notices that did not train all their contexts because {@code maxContexts} contexts were already tracked. */
     public long untracked() {
         return untracked.sum();
     }
 
+    public WinRateCounts counts() {
+        return counts;
+    }
+
+    public long halfLifeMillis() {
+        return halfLifeMillis;
+    }
+
+    public int minObservations() {
+        return minObservations;
+    }
+
     /**
-     * The shaded first-price bid for an impression worth {@code value} CPM in {@code context} that must be at least
-     * {@code floor}: the surplus-maximising bucket price under the context's curve (the bidder-wide curve for a context
-     * not seen yet), or {@code fallbackFactor * value} before training. Never below the floor (the caller drops bids
-     * whose value is below it) and never above the value. Allocation-free.
+     * The fitted curve of the last refresh for {@code key} ({@link WinRateCountsDescriptor#GLOBAL_KEY} for the
+     * bidder-wide one), or null (untrained, or no curve of its own yet). The array is shared: do not change it.
      */
-    public double shade(long context, double value, double floor) {
+    public double[] fitted(long key) {
         final Curves c = curves;
-        final double[] rate = curve(c, context);
+        return key == WinRateCountsDescriptor.GLOBAL_KEY ? c.global : c.global == null ? null : c.byContext.get(key);
+    }
+
+    /** {@code shade(context, -1, -1, value, floor)}: the publisher x format curve. */
+    public double shade(long context, double value, double floor) {
+        return shade(context, -1, -1, value, floor);
+    }
+
+    /**
+     * The shaded first-price bid for an impression worth {@code value} CPM that must be at least {@code floor}: the
+     * surplus-maximising bucket price under the finest curve there is for the bid (context + device + hour, else
+     * context + device, else context, else bidder-wide), or {@code fallbackFactor * value} before training. Never
+     * below the floor (the caller drops bids whose value is below it) and never above the value. Allocation-free.
+     */
+    public double shade(long context, int device, int hour, double value, double floor) {
+        final double[] rate = curve(curves, context, device, hour);
         if (rate == null) {
             return Math.min(value, Math.max(floor, value * fallbackFactor));
         }
@@ -197,12 +297,23 @@ public final class WinRateCurve {
 
     /** The current estimate of the win rate at {@code cpm} in {@code context}, or NaN before training. */
     public double winRate(long context, double cpm) {
-        final double[] rate = curve(curves, context);
+        return winRate(context, -1, -1, cpm);
+    }
+
+    /** The current estimate of the win rate at {@code cpm} for a bid's finest curve, or NaN before training. */
+    public double winRate(long context, int device, int hour, double cpm) {
+        final double[] rate = curve(curves, context, device, hour);
         return rate == null ? Double.NaN : rate[bucket(cpm)];
     }
 
-    /** A context's counts and curve as of the last {@link #refresh} (null before training), for reports. */
-    public record ContextCurve(long context, long notices, long wins, double[] curve) {
+    /**
+     * A context's (decayed) counts and curve as of the last {@link #refresh} (null before training, or for a context
+     * first seen since), for reports. The bidder-wide one has context {@link #NO_CONTEXT} and level 0; a context's
+     * {@code parent} is the coarser context's key (0: the bidder-wide curve), {@code device} and {@code hour} are -1
+     * where its level does not have them.
+     */
+    public record ContextCurve(long context, long notices, long wins, double[] curve, int level, long parent,
+                               int device, int hour) {
     }
 
     /** The bucket prices (CPM) the curves are indexed by, lowest first. For reports. */
@@ -216,79 +327,90 @@ public final class WinRateCurve {
 
     /**
      * For reports, off the bid path (it scans every context): the bidder-wide curve (context {@link #NO_CONTEXT})
-     * first, then the {@code busiest} contexts with the most notices, each with its counts and its curve as of the
-     * last {@link #refresh}. Read-only; the counts are read while notices may still arrive.
+     * first, then the {@code busiest} contexts of every level with the most (decayed) notices, each with its counts
+     * (rounded) and its curve as of the last {@link #refresh}. Read-only; counts are read while notices may arrive.
      */
     public java.util.List<ContextCurve> report(int busiest) {
         final Curves c = curves;
         final java.util.List<ContextCurve> out = new java.util.ArrayList<>();
-        out.add(new ContextCurve(NO_CONTEXT, global.total(false), global.total(true), c.global));
+        out.add(new ContextCurve(NO_CONTEXT, Math.round(counts.totalBids(WinRateCounts.GLOBAL)),
+            Math.round(totalWins(WinRateCounts.GLOBAL)), c.global, 0, 0, -1, -1));
         final java.util.List<ContextCurve> all = new java.util.ArrayList<>();
-        contexts.forEach((key, counts) -> all.add(new ContextCurve(key, counts.total(false), counts.total(true),
-            c.global == null ? null : c.byContext.get(key))));
-        all.sort((a, b) -> Long.compare(b.notices(), a.notices()));
+        for (int level = 1; level <= 3; level++) {
+            final int l = level;
+            counts.forEachContext(level, offset -> {
+                final long key = counts.key(offset);
+                all.add(new ContextCurve(key, Math.round(counts.totalBids(offset)), Math.round(totalWins(offset)),
+                    c.global == null ? null : c.byContext.get(key), l, counts.parent(offset),
+                    l >= 2 ? counts.device(offset) : -1, l == 3 ? counts.hour(offset) : -1));
+            });
+        }
+        all.sort((x, y) -> Long.compare(y.notices(), x.notices()));
         out.addAll(all.subList(0, Math.min(Math.max(0, busiest), all.size())));
         return out;
     }
 
-    private static double[] curve(Curves c, long context) {
+    private double totalWins(int offset) {
+        double total = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            total += counts.wins(offset, b);
+        }
+        return total;
+    }
+
+    private static double[] curve(Curves c, long context, int device, int hour) {
         if (c.global == null) {
             return null;
         }
-        final double[] own = context == NO_CONTEXT ? null : c.byContext.get(context);
+        if (context == NO_CONTEXT) {
+            return c.global;
+        }
+        if (device >= 0) {
+            final long byDevice = deviceKey(context, device);
+            if (hour >= 0) {
+                final double[] finest = c.byContext.get(hourKey(byDevice, hour));
+                if (finest != null) {
+                    return finest;
+                }
+            }
+            final double[] own = c.byContext.get(byDevice);
+            if (own != null) {
+                return own;
+            }
+        }
+        final double[] own = c.byContext.get(context);
         return own != null ? own : c.global;
     }
 
-    /** Wins and bids per price bucket, counted by atomic adds. */
-    private static final class Counts {
-        private final AtomicLongArray wins = new AtomicLongArray(BUCKETS);
-        private final AtomicLongArray bids = new AtomicLongArray(BUCKETS);
-
-        long total(boolean won) {
-            long sum = 0;
-            for (int i = 0; i < BUCKETS; i++) {
-                sum += won ? wins.get(i) : bids.get(i);
+    /**
+     * The monotone curve of the record at {@code offset}, or null with fewer than {@code minTotal} (decayed) bids. Each
+     * bucket's rate is estimated with a prior: without a prior curve Beta(1, 1), with one {@code weight} (&gt; 0)
+     * pseudo-bids at the prior's rate; then the rates are fitted by weighted isotonic regression
+     * (pool-adjacent-violators, weights = bids + prior weight). Without a prior, buckets with no bids take the fitted
+     * rate below them (0 below the lowest bid). Only the returned curve is allocated; the rest is {@code scratch}.
+     */
+    private double[] rates(int offset, double[] prior, double weight, long minTotal, Scratch scratch) {
+        final double[] value = scratch.value;
+        final double[] mass = scratch.mass;
+        double total = 0;
+        for (int i = 0; i < BUCKETS; i++) {
+            final double n = counts.bids(offset, i);
+            final double w = Math.min(n, counts.wins(offset, i)); // a win counted before its bid was: never above 100%
+            total += n;
+            if (prior != null) {
+                mass[i] = n + weight;
+                value[i] = (w + weight * prior[i]) / mass[i];
+            } else {
+                mass[i] = n <= 0 ? 0 : n + 2.0;
+                value[i] = (w + 1.0) / (n + 2.0);
             }
-            return sum;
         }
-
-        void add(int bucket, boolean won) {
-            if (won) {
-                wins.getAndIncrement(bucket);
-            }
-            bids.getAndIncrement(bucket);
+        if (total < minTotal) {
+            return null;
         }
-
-        /**
-         * The monotone curve, or null with fewer than {@code minTotal} bids. Each bucket's rate is estimated with a
-         * prior: without a prior curve Beta(1, 1), with one {@code weight} (&gt; 0) pseudo-bids at the prior's rate;
-         * then the rates are fitted by weighted isotonic regression (pool-adjacent-violators, weights = bids + prior
-         * weight). Without a prior, buckets with no bids take the fitted rate below them (0 below the lowest bid).
-         * Only the returned curve is allocated; the rest is {@code scratch} (one caller at a time).
-         */
-        double[] rates(double[] prior, double weight, long minTotal, Scratch scratch) {
-            final double[] value = scratch.value;
-            final double[] mass = scratch.mass;
-            long total = 0;
-            for (int i = 0; i < BUCKETS; i++) {
-                final long n = bids.get(i);
-                final long w = Math.min(n, wins.get(i)); // a win counted before its bid was: never above 100%
-                total += n;
-                if (prior != null) {
-                    mass[i] = n + weight;
-                    value[i] = (w + weight * prior[i]) / mass[i];
-                } else {
-                    mass[i] = n == 0 ? 0 : n + 2.0;
-                    value[i] = (w + 1.0) / (n + 2.0);
-                }
-            }
-            if (total < minTotal) {
-                return null;
-            }
-            final double[] fit = new double[BUCKETS];
-            isotonic(value, mass, fit, scratch);
-            return fit;
-        }
+        final double[] fit = new double[BUCKETS];
+        isotonic(value, mass, fit, scratch);
+        return fit;
     }
 
     /** Working arrays of {@link #refresh}, reused (refresh has one caller at a time). */

@@ -14,6 +14,7 @@ import io.arbiter.server.token.DecisionTokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -65,6 +66,14 @@ public final class DecideHandler implements BodyHandler {
     @Override
     public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint, long startNanos) throws Exception {
         JsonBodies.requireJson(request);
+        endpoint.respond(request, 200, decide(body), startNanos);
+    }
+
+    /**
+     * Decides for a body already read: parse, look the experiment up, run the pipeline; returns the JSON answer.
+     * {@link io.arbiter.server.api.ApiException} for a bad request (nothing counted then).
+     */
+    public String decide(Buffer body) throws IOException {
         final Decision d = decision;
         d.reset();
         parser.parse(body, d);
@@ -75,6 +84,6 @@ public final class DecideHandler implements BodyHandler {
         d.experiment = experiment;
         d.nowMillis = clock.millis();
         pipeline.run(d);
-        endpoint.respond(request, 200, d.answer, startNanos);
+        return d.answer;
     }
 }

@@ -68,7 +68,8 @@ public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms,
         return spec.rewardModel();
     }
 
-    static ThompsonPolicy policyFor(ExperimentSpec spec, int propensityDraws) {
+    /** The serving policy a spec describes (also the evaluation's {@code thompson} candidates). */
+    public static ThompsonPolicy policyFor(ExperimentSpec spec, int propensityDraws) {
         final double[] p = spec.prior();
         return spec.rewardModel() == RewardModel.BERNOULLI
             ? new BetaBernoulliThompson(p[0], p[1], spec.halfLifeMillis(), propensityDraws)

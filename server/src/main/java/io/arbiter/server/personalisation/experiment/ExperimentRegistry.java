@@ -185,6 +185,35 @@ public final class ExperimentRegistry {
         }
     }
 
+    /** Observations the linear models refused (ring full), over every model. */
+    public synchronized long linearRejected() {
+        long total = 0;
+        for (final LinearModelTable linear : linearTables.values()) {
+            total += linear.rejected();
+        }
+        return total;
+    }
+
+    /** Decisions served by a parent segment because theirs did not fit, over every experiment. */
+    public long segmentParentFallbacks() {
+        long total = 0;
+        for (final Experiment experiment : experiments.values()) {
+            if (experiment.segments().spec().attributeCount() > 0) {
+                total += segmentStore.capacityFallbacks(experiment.segments().experimentKey());
+            }
+        }
+        return total;
+    }
+
+    /** Propensity reads that used a parent's estimate, over every experiment's current version. */
+    public long propensityParentFallbacks() {
+        long total = 0;
+        for (final Experiment experiment : experiments.values()) {
+            total += experiment.segmentPropensities().parentFallbacks();
+        }
+        return total;
+    }
+
     /** Closes the linear models (after the last decision and reward). */
     public synchronized void closeLinearModels() {
         for (final LinearModelTable linear : linearTables.values()) {
@@ -221,6 +250,9 @@ public final class ExperimentRegistry {
         if (previous != null && previous.spec().halfLifeMillis() != experiment.spec().halfLifeMillis()) {
             for (final int arm : experiment.arms()) {
                 table.clearDecayed(arm); // decayed sums are weighted for one half-life; start them afresh
+            }
+            if (experiment.segments().spec().attributeCount() > 0) {
+                segmentStore.clearDecayed(experiment.segments().experimentKey()); // the segments' too
             }
         }
     }

@@ -1,0 +1,194 @@
+package io.arbiter.server.bench;
+
+import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.policy.Workspace;
+import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.bandits.unit.StickyAssignments;
+import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.personalisation.decide.ContextLimits;
+import io.arbiter.server.personalisation.decide.DecideHandler;
+import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
+import io.arbiter.server.personalisation.experiment.ExperimentSpec;
+import io.arbiter.server.token.DecisionTokens;
+import io.arbiter.server.token.SignedTokens;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's decide path in process, from the body already read to the JSON answer: parse with the context limits,
+ * look the experiment up, run the decision pipeline (context, eligibility, sticky, choice, log: count, sign the
+ * {@code d2} id, offer the row to a discarding outcome log). What {@code DecideHandler} does between
+ * {@code HotRoutes} handing it the body and the answer going to Vert.x. 10 variants each.
+ * <ul>
+ *   <li>{@code plain}: no context, every variant eligible.</li>
+ *   <li>{@code segments}: 3 attributes (4 x 5 x 3 values) and one interaction; each call takes the next of 60
+ *       contexts; propensities refreshed for every segment in use before measuring.</li>
+ *   <li>{@code segmentsEligible}: the same with 7 of the 10 variants eligible.</li>
+ *   <li>{@code linear}: d = 16 (15 numeric features and the intercept), propensity analytic.</li>
+ * </ul>
+ * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
+ * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class DecidePathBenchmark {
+    static final String[] DEVICES = {"mobile", "desktop", "tablet", "tv"};
+    static final String[] COUNTRIES = {"DE", "FR", "US", "JP", "BR"};
+    static final String[] VISITORS = {"new", "returning", "loyal"};
+    static final int CONTEXTS = 60;
+    static final int FEATURES = 15;
+
+    DecideHandler handler;
+    Buffer plainBody;
+    Buffer[] segmentBodies;
+    Buffer[] eligibleBodies;
+    Buffer[] linearBodies;
+    int next;
+
+    @Setup
+    public void setUp() throws Exception {
+        final Clock clock = Clock.fixed(Instant.ofEpochMilli(BidBench.NOON), ZoneOffset.UTC);
+        final ExperimentRegistry registry = new ExperimentRegistry(PosteriorTable.allocateDirect(4096, 0),
+            SegmentStore.allocateDirect(1024, 16, 12 * 700, 0), 4096, 1000, null);
+        final JsonArray variants = new JsonArray();
+        for (int v = 0; v < 10; v++) {
+            variants.add("v" + v);
+        }
+        final JsonArray features = new JsonArray();
+        for (int f = 0; f < FEATURES; f++) {
+            features.add("f" + f);
+        }
+        publish(registry, "plain", new JsonObject().put("variants", variants));
+        publish(registry, "seg", new JsonObject().put("variants", variants).put("context", new JsonObject()
+            .put("model", "segments").put("attributes", new JsonArray().add("device").add("country").add("visitor"))
+            .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))));
+        publish(registry, "lin", new JsonObject().put("variants", variants).put("context", new JsonObject()
+            .put("model", "linear").put("features", features)));
+        final Workspace workspace = new Workspace(42, 256);
+        handler = new DecideHandler(registry, new DecisionTokens(new SignedTokens(
+            "benchmark-secret-0123456789".getBytes(StandardCharsets.UTF_8))), new BidBench.DiscardingLog(), workspace,
+            clock, new Metrics(), ContextLimits.DEFAULTS, 256, StickyAssignments.allocateDirect(4, 0), b -> { });
+        plainBody = Buffer.buffer("{\"experiment\":\"plain\",\"unit\":\"user-123\"}");
+        segmentBodies = new Buffer[CONTEXTS];
+        eligibleBodies = new Buffer[CONTEXTS];
+        linearBodies = new Buffer[CONTEXTS];
+        for (int i = 0; i < CONTEXTS; i++) {
+            final String context = "\"context\":{\"device\":\"" + DEVICES[i % 4] + "\",\"country\":\""
+                + COUNTRIES[i % 5] + "\",\"visitor\":\"" + VISITORS[i % 3] + "\"}";
+            segmentBodies[i] = Buffer.buffer("{\"experiment\":\"seg\",\"unit\":\"user-" + i + "\"," + context + "}");
+            eligibleBodies[i] = Buffer.buffer("{\"experiment\":\"seg\",\"unit\":\"user-" + i + "\"," + context
+                + ",\"exclude\":[\"v1\",\"v4\",\"v8\"]}");
+            final StringBuilder f = new StringBuilder("{\"experiment\":\"lin\",\"unit\":\"user-" + i
+                + "\",\"features\":{");
+            for (int k = 0; k < FEATURES; k++) {
+                f.append(k == 0 ? "" : ",").append("\"f").append(k).append("\":").append((i * 7 + k) % 11 / 10.0);
+            }
+            linearBodies[i] = Buffer.buffer(f.append("}}").toString());
+        }
+        // Create the segments, then refresh the propensities of every segment in use (as the maintenance thread
+        // would within its budget), so the measured reads hit refreshed estimates.
+        final Workspace refresher = new Workspace(7, 256);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < CONTEXTS; i++) {
+                handler.decide(segmentBodies[i]);
+                handler.decide(eligibleBodies[i]);
+            }
+            registry.get("seg").segmentPropensities().refresh(refresher, clock.millis(),
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        }
+    }
+
+    private static void publish(ExperimentRegistry registry, String id, JsonObject definition) {
+        final Experiment experiment = registry.prepare(ExperimentSpec.fromJson(id, definition, 256));
+        registry.publish(experiment);
+    }
+
+    /**
+     * Outside JMH: per path, the thread's CPU time per call over {@code args[0]} calls (default 200,000) after as many
+     * warm-up calls, and the wall-time percentiles of single calls. On a shared, overloaded machine the CPU time is
+     * the steadier figure: it leaves out the time the thread waited for a core.
+     */
+    public static void main(String[] args) throws Exception {
+        final int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        final DecidePathBenchmark b = new DecidePathBenchmark();
+        b.setUp();
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final String[] names = {"plain", "segments", "segmentsEligible", "linear"};
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < names.length; k++) {
+                for (int i = 0; i < n; i++) {
+                    call(b, k);
+                }
+                final long[] wall = new long[n];
+                final long cpu0 = threads.getCurrentThreadCpuTime();
+                final long bytes0 = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    final long t0 = System.nanoTime();
+                    call(b, k);
+                    wall[i] = System.nanoTime() - t0;
+                }
+                final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
+                final double bytes = (threads.getCurrentThreadAllocatedBytes() - bytes0) / (double) n;
+                java.util.Arrays.sort(wall);
+                System.out.printf(java.util.Locale.ROOT, "round %d %-17s cpu %8.0f ns/op  wall p50 %7.0f ns  p99 %8.0f"
+                        + " ns  p99.9 %8.0f ns  %6.0f B/op%n", round, names[k], cpu, (double) wall[n / 2],
+                    (double) wall[(int) (n * 0.99)], (double) wall[(int) (n * 0.999)], bytes);
+            }
+        }
+    }
+
+    private static String call(DecidePathBenchmark b, int k) throws Exception {
+        return switch (k) {
+            case 0 -> b.plain();
+            case 1 -> b.segments();
+            case 2 -> b.segmentsEligible();
+            default -> b.linear();
+        };
+    }
+
+    @Benchmark
+    public String plain() throws Exception {
+        return handler.decide(plainBody);
+    }
+
+    @Benchmark
+    public String segments() throws Exception {
+        next = next == CONTEXTS - 1 ? 0 : next + 1;
+        return handler.decide(segmentBodies[next]);
+    }
+
+    @Benchmark
+    public String segmentsEligible() throws Exception {
+        next = next == CONTEXTS - 1 ? 0 : next + 1;
+        return handler.decide(eligibleBodies[next]);
+    }
+
+    @Benchmark
+    public String linear() throws Exception {
+        next = next == CONTEXTS - 1 ? 0 : next + 1;
+        return handler.decide(linearBodies[next]);
+    }
+}

@@ -1,0 +1,280 @@
+package io.arbiter.server.personalisation.evaluation;
+
+import io.arbiter.bandits.eval.BanditCandidate;
+import io.arbiter.bandits.eval.CandidatePolicy;
+import io.arbiter.bandits.eval.Candidates;
+import io.arbiter.bandits.eval.EvaluationConfig;
+import io.arbiter.bandits.eval.EvaluationResult;
+import io.arbiter.bandits.eval.LoggedDecision;
+import io.arbiter.bandits.eval.OffPolicyEvaluation;
+import io.arbiter.server.outcome.OutcomePipeline;
+import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.token.DecisionFlags;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One evaluation over one experiment's decision log, run on the calling thread (a worker, never an event loop).
+ *
+ * <p>It reads {@code decisions LEFT JOIN rewards} of the window in time order by keyset pagination on
+ * {@code (time, id)} (index {@code decisions_experiment_time}): pages of {@code pageRows}, the next page requested
+ * while the current one is evaluated, so memory holds at most two pages whatever the window's length, and no
+ * transaction stays open between pages. Before each page request it sleeps as long as needed to keep the average at
+ * most {@code rowsPerSecond} (0: no limit). Then it reads the rewards of the window whose decision row is missing
+ * and whose decision id falls in the logged sample, for the evaluation's missing-decision treatment.
+ *
+ * <p>Each row is weighted {@code 1 / decisionSampleRate} (the rate in force now, taken to hold over the window).
+ * Rows whose variant the experiment never had are counted and skipped; holdout rows are skipped and counted by the
+ * evaluation. The context key (DR's per-context reward model, the support check) is a hash of the row's context.
+ */
+public final class EvaluationRun {
+    private static final long QUERY_TIMEOUT_SECONDS = 120;
+    private static final String PAGE = "SELECT d.id, array_position($6::text[], d.variant), d.propensity, "
+        + "(extract(epoch FROM d.time) * 1000000)::bigint, r.reward, d.flags, d.context::text "
+        + "FROM decisions d LEFT JOIN rewards r ON r.decision_id = d.id "
+        + "WHERE d.experiment = $1 AND (d.time, d.id) > ($2, $3) AND d.time < $4 "
+        + "ORDER BY d.time, d.id LIMIT $5";
+    private static final String MISSING = "SELECT r.decision_id, r.reward, "
+        + "(extract(epoch FROM r.time) * 1000000)::bigint FROM rewards r "
+        + "WHERE r.experiment = $1 AND (r.time, r.decision_id) > ($2, $3) AND r.time < $4 "
+        + "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.experiment = r.experiment "
+        + "AND d.time = arbiter_decision_time(r.decision_id) AND d.id = r.decision_id) "
+        + "ORDER BY r.time, r.decision_id LIMIT $5";
+    private static final String ANY = "SELECT 1 FROM decisions WHERE experiment = $1 AND time >= $2 AND time < $3 "
+        + "LIMIT 1";
+
+    /**
+     * How a run reads.
+     *
+     * @param rowsPerSecond      average read budget; 0 for none
+     * @param pageRows           rows per page
+     * @param decisionSampleRate the share of decisions logged
+     * @param propensityDraws    Monte-Carlo draws of {@code thompson} candidates' policies (unused by the one-sample
+     *                           evaluation, kept for their reports)
+     */
+    public record Settings(double rowsPerSecond, int pageRows, double decisionSampleRate, int propensityDraws) {
+    }
+
+    /** Progress, published after every page (from the run's thread). */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param rowsRead decision rows read so far
+         * @param lastTime decision time of the last row read
+         */
+        void update(long rowsRead, Instant lastTime);
+    }
+
+    private EvaluationRun() {
+    }
+
+    /** Whether the window holds any logged decision of the experiment (async; any thread). */
+    public static Future<Boolean> anyDecision(Pool pool, String experiment, Instant from, Instant to) {
+        return pool.preparedQuery(ANY).execute(Tuple.of(experiment, utc(from), utc(to)))
+            .map(rows -> rows.size() > 0);
+    }
+
+    /**
+     * Runs the evaluation and returns the answer's JSON.
+     *
+     * @param variants  every variant the log may carry; each one's index is its action
+     * @param seed      seed of the bootstrap and of the candidates' draws
+     * @param cancelled polled between pages; a cancelled run throws {@link InterruptedException}
+     * @throws ExecutionException when Postgres fails a query (the message says which)
+     */
+    public static JsonObject run(Pool pool, String experiment, List<String> variants, EvaluationRequest request,
+                                 Settings settings, long seed, Progress progress, BooleanSupplier cancelled)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (Context.isOnEventLoopThread()) {
+            throw new IllegalStateException("an evaluation blocks: never run it on an event loop");
+        }
+        final long started = System.nanoTime();
+        final int k = variants.size();
+        final long fromMillis = request.from().toEpochMilli();
+        final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
+            .estimators(request.estimators()).seed(seed), candidates(request, k, fromMillis, settings, seed));
+        final double rate = settings.decisionSampleRate();
+        final double weight = 1.0 / rate;
+        final LoggedDecision row = new LoggedDecision(0);
+        long unknownVariant = 0;
+        long read = 0;
+        OffsetDateTime afterTime = utc(request.from()).minus(1, ChronoUnit.MICROS);
+        String afterId = "";
+        final String[] names = variants.toArray(new String[0]);
+        Future<RowSet<Row>> next = decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
+        while (true) {
+            final RowSet<Row> rows = await(next, "reading decisions");
+            final int n = rows.size();
+            if (n == 0) {
+                break;
+            }
+            Row last = null;
+            for (final Row r : rows) {
+                last = r;
+            }
+            afterTime = fromMicros(last.getLong(3));
+            afterId = last.getString(0);
+            read += n;
+            throttle(started, read, settings.rowsPerSecond(), cancelled);
+            next = n < settings.pageRows() ? null
+                : decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
+            for (final Row r : rows) {
+                final Integer position = r.getInteger(1); // 1-based, null for a variant not in the list
+                if (position == null) {
+                    unknownVariant++;
+                    continue;
+                }
+                final Double reward = r.getDouble(4);
+                final int flags = (reward == null ? 0 : LoggedDecision.REWARD_OBSERVED)
+                    | ((r.getInteger(5) & DecisionFlags.HOLDOUT) != 0 ? LoggedDecision.HOLDOUT : 0);
+                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), position - 1, r.getDouble(2),
+                    reward == null ? 0.0 : reward, weight, flags);
+                evaluation.add(row);
+            }
+            progress.update(read, afterTime.toInstant());
+            if (next == null) {
+                break;
+            }
+        }
+        final long missing = missingDecisions(pool, experiment, request, settings, evaluation, started, read,
+            cancelled);
+        final EvaluationResult result = evaluation.result();
+        final double seconds = (System.nanoTime() - started) / 1e9;
+        return new JsonObject(result.toJson())
+            .put("experiment", experiment)
+            .put("from", request.from().toString())
+            .put("to", request.to().toString())
+            .put("variants", new JsonArray(new ArrayList<>(variants)))
+            .put("decisionSampleRate", rate)
+            .put("unknownVariantRows", unknownVariant)
+            .put("missingDecisionRewardsRead", missing)
+            .put("seed", seed)
+            .put("seconds", Math.round(seconds * 1000) / 1000.0)
+            .put("rowsPerSecond", seconds > 0 ? Math.round(read / seconds) : 0);
+    }
+
+    private static long missingDecisions(Pool pool, String experiment, EvaluationRequest request, Settings settings,
+                                         OffPolicyEvaluation evaluation, long started, long decisionRows,
+                                         BooleanSupplier cancelled)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        final double rate = settings.decisionSampleRate();
+        long counted = 0;
+        long read = decisionRows;
+        OffsetDateTime afterTime = utc(request.from()).minus(1, ChronoUnit.MICROS);
+        String afterId = "";
+        while (true) {
+            final RowSet<Row> rows = await(page(pool, MISSING, experiment, afterTime, afterId, request.to(),
+                settings), "reading rewards without a decision row");
+            for (final Row r : rows) {
+                final String id = r.getString(0);
+                if (OutcomePipeline.sampledIn(id, rate)) { // sampled out: not missing, just not logged
+                    evaluation.addMissingDecision(r.getDouble(1), 1.0 / rate);
+                    counted++;
+                }
+                afterId = id;
+                afterTime = fromMicros(r.getLong(2));
+            }
+            read += rows.size();
+            if (rows.size() < settings.pageRows()) {
+                return counted;
+            }
+            throttle(started, read, settings.rowsPerSecond(), cancelled);
+        }
+    }
+
+    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, int k, long fromMillis,
+                                                                  Settings settings, long seed) {
+        final List<OffPolicyEvaluation.Candidate> list = new ArrayList<>();
+        int i = 0;
+        for (final EvaluationRequest.PolicySpec p : request.policies()) {
+            final CandidatePolicy policy = switch (p.type()) {
+                case "logged" -> Candidates.logged();
+                case "uniform" -> Candidates.uniform(k);
+                case "fixed" -> Candidates.fixed(k, p.variant());
+                case "thompson" -> new BanditCandidate(Experiment.policyFor(p.spec(), settings.propensityDraws()), k,
+                    fromMillis, seed ^ (0x9E3779B97F4A7C15L * ++i));
+                default -> throw new IllegalStateException("unknown policy type " + p.type());
+            };
+            list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
+        }
+        return list;
+    }
+
+    private static Future<RowSet<Row>> decisionPage(Pool pool, String experiment, OffsetDateTime afterTime,
+                                                    String afterId, Instant to, Settings settings, String[] names) {
+        return pool.preparedQuery(PAGE).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
+            settings.pageRows(), names));
+    }
+
+    private static Future<RowSet<Row>> page(Pool pool, String sql, String experiment, OffsetDateTime afterTime,
+                                            String afterId, Instant to, Settings settings) {
+        return pool.preparedQuery(sql).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
+            settings.pageRows()));
+    }
+
+    private static void throttle(long started, long rows, double rowsPerSecond, BooleanSupplier cancelled)
+            throws InterruptedException {
+        if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("evaluation cancelled");
+        }
+        if (rowsPerSecond <= 0) {
+            return;
+        }
+        final long dueNanos = (long) (rows / rowsPerSecond * 1e9);
+        final long aheadNanos = dueNanos - (System.nanoTime() - started);
+        if (aheadNanos > 0) {
+            TimeUnit.NANOSECONDS.sleep(aheadNanos);
+        }
+    }
+
+    private static <T> T await(Future<T> future, String what)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(QUERY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            final Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new ExecutionException(what + " failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * The context key of a decision row: a 64-bit FNV-1a hash of its context as Postgres writes the {@code jsonb}
+     * (keys in a canonical order, so equal contexts give equal text), 0 without a context.
+     */
+    static long contextKey(String context) {
+        if (context == null) {
+            return 0L;
+        }
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < context.length(); i++) {
+            h ^= context.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h == 0 ? 1 : h;
+    }
+
+    static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static OffsetDateTime fromMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+    }
+}
