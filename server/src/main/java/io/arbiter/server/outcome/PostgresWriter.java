@@ -24,9 +24,9 @@ import java.util.UUID;
  * key, which halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked
  * against {@code (time, id)} instead. Decision rows outside the range the partitions cover
  * ({@code decision_log_range}) are not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING},
- * and the aggregates are folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
- * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
- * and adds no decision counts.
+ * and the aggregates are folded only from the rows actually returned, in the same statement. Replaying a batch after a
+ * crash, or a client retrying an outcome, therefore never counts twice; a decision batch retried after its commit's
+ * answer was lost inserts nothing and adds no decision counts.
  */
 final class PostgresWriter {
 
