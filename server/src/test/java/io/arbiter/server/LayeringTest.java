@@ -53,7 +53,7 @@ class LayeringTest {
             .whereLayer("Token").mayOnlyBeAccessedByLayers("Root", "Personalisation", "Bid")
             .whereLayer("Pg").mayOnlyBeAccessedByLayers("Root", "Outcome", "Personalisation", "Bid", "Ops")
             .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Root", "Http", "Token", "Pg", "Outcome",
-                "Personalisation", "Bid", "Ops")
+                "Personalisation", "Bid", "Ops", "History")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Root", "Http", "Token", "Pg", "Outcome",
                 "Personalisation", "Bid", "Ops", "History", "Ui");
     }

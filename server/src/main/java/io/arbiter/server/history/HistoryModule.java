@@ -13,6 +13,8 @@ import io.arbiter.server.http.Module;
 import io.arbiter.server.http.RouteTable;
 import io.arbiter.server.http.RouteTable.Access;
 import io.arbiter.server.http.RouteTable.Exposure;
+import io.arbiter.server.metrics.MetricName;
+import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.vertx.core.Future;
@@ -85,12 +87,14 @@ public final class HistoryModule implements Module {
      * @param curve     the bidder's win-rate curve, or null when there is no bidder
      */
     public HistoryModule(HistoryConfig config, ExperimentRegistry experiments, CampaignRegistry campaigns,
-                         WinRateCurve curve, Clock clock) {
+                         WinRateCurve curve, Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.experiments = Objects.requireNonNull(experiments);
         this.campaigns = campaigns;
         this.curve = curve;
         this.clock = Objects.requireNonNull(clock);
+        metrics.gauge(MetricName.HISTORY_SERIES, series, Map::size);
+        metrics.functionCounter(MetricName.HISTORY_UNTRACKED, untracked, AtomicLong::get);
         this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-history");
             t.setDaemon(true);

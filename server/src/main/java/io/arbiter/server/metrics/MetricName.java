@@ -14,6 +14,12 @@ public enum MetricName {
     DECISIONS("arbiter.decisions", "Decisions answered"),
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
+        + "metric"),
+    CAPPED_DECISIONS("arbiter.capped.decisions", "Decisions for a unit that had reached the frequency cap of every "
+        + "eligible variant (answered with the default variant, or 204)"),
+    CAP_EVICTED_LIVE("arbiter.caps.evicted.live", "Frequency-cap entries replaced while their counts were live (the "
+        + "store was full): that unit may exceed its cap once more"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
     CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Seconds from another node's commit to its totals applied here"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
@@ -39,6 +45,11 @@ public enum MetricName {
         + "their own"),
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
+
+    // dashboard history
+    HISTORY_SERIES("arbiter.history.series", "Experiments and campaigns with an in-memory history for the dashboard"),
+    HISTORY_UNTRACKED("arbiter.history.untracked", "Samples of experiments or campaigns left without a history "
+        + "because history.maxSeries was reached"),
 
     // outcome pipeline
     OUTCOME_DECISIONS_OFFERED("arbiter.outcome.decisions.offered", "Decisions offered to the pipeline (counted per "

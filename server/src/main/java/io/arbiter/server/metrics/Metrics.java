@@ -22,6 +22,7 @@ import java.util.function.ToDoubleFunction;
 public final class Metrics {
     private final PrometheusMeterRegistry registry;
     private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> capped = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> rewards = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Counter> refusals = new AtomicReferenceArray<>(600);
     private final OutcomeMetrics outcomes;
@@ -80,6 +81,23 @@ public final class Metrics {
         rewards.computeIfAbsent(key, k -> Counter.builder(MetricName.REWARDS.metricName())
             .description(MetricName.REWARDS.description()).tag("experiment", experiment).tag("status", status)
             .register(registry)).increment();
+    }
+
+    /** A guardrail on {@code metric} suspended a variant of {@code experiment}. */
+    public void variantSuspended(String experiment, String metric) {
+        Counter.builder(MetricName.GUARDRAIL_SUSPENSIONS.metricName())
+            .description(MetricName.GUARDRAIL_SUSPENSIONS.description()).tag("experiment", experiment)
+            .tag("metric", metric).register(registry).increment();
+    }
+
+    /** A unit capped on every eligible variant of {@code experiment} got the fallback answer. */
+    public void decisionCapped(String experiment) {
+        Counter counter = capped.get(experiment);
+        if (counter == null) {
+            counter = capped.computeIfAbsent(experiment, e -> Counter.builder(MetricName.CAPPED_DECISIONS.metricName())
+                .description(MetricName.CAPPED_DECISIONS.description()).tag("experiment", e).register(registry));
+        }
+        counter.increment();
     }
 
     /** What the outcome pipeline records. */

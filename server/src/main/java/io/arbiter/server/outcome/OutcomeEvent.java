@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param id          the decision id (personalisation) or bid token id (OpenRTB); the idempotency key
  * @param scope       experiment id, or campaign id for OpenRTB events
  * @param arm         variant id, or creative id for OpenRTB events
- * @param unit        the unit (user) the decision was for; empty when unknown
+ * @param unit        the unit (user) the decision was for (empty when unknown); for a REWARD, the metric it rewards
+ *                    (empty for the experiment's primary reward)
  * @param value       propensity for DECISION, reward for REWARD, clearing price (CPM) for WIN/BILL, 0 otherwise
  * @param code        OpenRTB loss reason for LOSS, 0 otherwise
  * @param flags       decision flags ({@code token.DecisionFlags}: holdout, sticky, default, burn-in, policy version)
@@ -23,6 +24,13 @@ import java.util.Objects;
  */
 public record OutcomeEvent(OutcomeKind kind, long timeMillis, String id, String scope, String arm, String unit,
                            double value, int code, int flags, String context) {
+
+    /**
+     * Bit 0 of {@link #flags()} ({@code token.DecisionFlags.HOLDOUT}): the decision was in the experiment's holdout
+     * group. Holdout decisions are not counted in the experiment's per-arm decisions, and their rewards, like those of
+     * a metric other than the primary one, are folded into the safeguards' aggregates rather than the bandit's.
+     */
+    public static final int HOLDOUT_FLAG = 1;
 
     /** Longest context an event carries (UTF-8 bytes); a longer one cannot be journaled or logged. */
     public static final int MAX_CONTEXT_BYTES = OutcomeCodec.MAX_CONTEXT_BYTES;

@@ -42,7 +42,10 @@ public interface OutcomeLog {
         return Future.succeededFuture(List.of());
     }
 
-    /** The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. */
+    /**
+     * The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. A
+     * reward for a metric other than the primary one is {@code "<decision id> <metric>"}.
+     */
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
     /**

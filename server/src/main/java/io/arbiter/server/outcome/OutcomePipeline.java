@@ -159,7 +159,9 @@ public final class OutcomePipeline implements OutcomeLog {
         if (closed.get()) {
             return false;
         }
-        counts.increment(decision.scope(), decision.arm());
+        if ((decision.flags() & OutcomeEvent.HOLDOUT_FLAG) == 0) { // holdout decisions: counted by the experiment
+            counts.increment(decision.scope(), decision.arm());
+        }
         metrics.decisionOffered();
         if (!sampled(decision.id())) {
             metrics.decisionSampledOut();

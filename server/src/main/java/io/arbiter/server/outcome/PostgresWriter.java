@@ -19,9 +19,9 @@ import java.util.UUID;
  * commit): a handful of statements per batch, each carrying all its rows as arrays ({@code unnest}), never one round
  * trip per row.
  *
- * <p>Idempotency: every outcome row has a unique key ({@code rewards.decision_id}, {@code rtb_events (kind, id)}),
- * and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique key, which
- * halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked against
+ * <p>Idempotency: every outcome row has a unique key ({@code rewards (decision_id, metric)}, {@code rtb_events (kind,
+ * id)}), and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique key,
+ * which halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked against
  * {@code (time, id)} instead. Decision rows outside the range the partitions cover ({@code decision_log_range}) are
  * not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only
  * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
@@ -50,8 +50,8 @@ final class PostgresWriter {
      * back. Rows without a node (logged before V41) and this node's own (a replay) are left out.
      */
     static final String STORED_ELSEWHERE = """
-            SELECT decision_id FROM rewards
-            WHERE decision_id = ANY($1::text[]) AND node IS NOT NULL
+            SELECT decision_id, metric FROM rewards
+            WHERE (decision_id, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND node IS NOT NULL
               AND node <> coalesce(current_setting('arbiter.node', true), '')""";
 
     /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
@@ -91,25 +91,29 @@ final class PostgresWriter {
                 updated_at = EXCLUDED.updated_at""";
 
     /**
-     * REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row, into
-     * the arm's aggregate and into the aggregate of every segment the reward updated (its context: space-separated
-     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}).
+     * REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row (keyed
+     * by decision and metric), into the aggregate of every segment the reward updated (its context: space-separated
+     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}), and into the arm's aggregate: the
+     * experiment's own for a primary reward outside the holdout (what the bandit learns from), otherwise
+     * {@code guard:<h|t>:<metric>:<experiment>} (the lift's and guardrails' counters, which must not teach the bandit;
+     * {@code h} when the holdout flag is set). A REWARD event carries its metric in {@link OutcomeEvent#unit()}.
      */
     static final String INSERT_REWARDS = """
             WITH input AS (
-                SELECT DISTINCT ON (id) id, experiment, variant, reward, time_ms, flags, segments
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[], $6::int4[], $7::text[])
-                     AS input(id, experiment, variant, reward, time_ms, flags, segments)
-                ORDER BY id
+                SELECT DISTINCT ON (id, metric) id, metric, experiment, variant, reward, time_ms, flags, segments
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
+                            $8::text[])
+                     AS input(id, metric, experiment, variant, reward, time_ms, flags, segments)
+                ORDER BY id, metric
             ), inserted AS (
-                INSERT INTO rewards (decision_id, experiment, variant, reward, time, flags)
-                SELECT id, experiment, variant, reward, to_timestamp(time_ms / 1000.0), flags FROM input
-                ON CONFLICT (decision_id) DO NOTHING
-                RETURNING decision_id, experiment, variant, reward
+                INSERT INTO rewards (decision_id, metric, experiment, variant, reward, time, flags)
+                SELECT id, metric, experiment, variant, reward, to_timestamp(time_ms / 1000.0), flags FROM input
+                ON CONFLICT (decision_id, metric) DO NOTHING
+                RETURNING decision_id, metric, flags, experiment, variant, reward
             ), segment_rows AS (
                 SELECT i.experiment, split_part(pair, ':', 1)::int8 AS segment,
                        split_part(pair, ':', 2)::int8 AS level, i.variant, i.reward
-                FROM inserted i JOIN input c ON c.id = i.decision_id
+                FROM inserted i JOIN input c ON c.id = i.decision_id AND c.metric = i.metric
                 CROSS JOIN LATERAL unnest(string_to_array(NULLIF(c.segments, ''), ' ')) AS pair
             ), segments_folded AS (
                 INSERT INTO segment_aggregates AS a (experiment, segment, level, variant, trials, successes,
@@ -127,9 +131,13 @@ final class PostgresWriter {
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
-                SELECT experiment, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
+                SELECT scope, variant, count(*), count(*) FILTER (WHERE reward > 0), sum(reward),
                        sum(reward * reward), now()
-                FROM inserted GROUP BY experiment, variant
+                FROM (SELECT CASE WHEN metric = '' AND flags & 1 = 0 THEN experiment
+                                  ELSE 'guard:' || CASE WHEN flags & 1 = 0 THEN 't' ELSE 'h' END || ':' || metric
+                                       || ':' || experiment END AS scope, variant, reward
+                      FROM inserted) AS scoped
+                GROUP BY scope, variant
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -246,20 +254,23 @@ final class PostgresWriter {
             return Future.succeededFuture(List.of());
         }
         final String[] ids = new String[rewards.size()];
+        final String[] metrics = new String[rewards.size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rewards.get(i).id();
+            metrics[i] = rewards.get(i).unit(); // a reward's metric travels in the unit field
         }
-        return conn.preparedQuery(STORED_ELSEWHERE).execute(Tuple.of(ids)).map(rows -> {
+        final Tuple keys = Tuple.tuple().addValue(ids).addValue(metrics); // not Tuple.of: it would spread the arrays
+        return conn.preparedQuery(STORED_ELSEWHERE).execute(keys).map(rows -> {
             if (rows.size() == 0) {
                 return List.of();
             }
             final Set<String> elsewhere = new HashSet<>();
             for (final Row row : rows) {
-                elsewhere.add(row.getString(0));
+                elsewhere.add(row.getString(0) + '\u0000' + row.getString(1));
             }
             final List<OutcomeEvent> events = new ArrayList<>();
             for (final OutcomeEvent reward : rewards) {
-                if (elsewhere.remove(reward.id())) { // once per id, even if the batch held it twice
+                if (elsewhere.remove(reward.id() + '\u0000' + reward.unit())) { // once per key, even if repeated
                     events.add(reward);
                 }
             }
@@ -334,6 +345,7 @@ final class PostgresWriter {
         }
         final int n = rows.size();
         final String[] ids = new String[n];
+        final String[] metrics = new String[n];
         final String[] experiments = new String[n];
         final String[] variants = new String[n];
         final Double[] rewards = new Double[n];
@@ -343,6 +355,7 @@ final class PostgresWriter {
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
             ids[i] = e.id();
+            metrics[i] = e.unit();
             experiments[i] = e.scope();
             variants[i] = e.arm();
             rewards[i] = e.value();
@@ -351,8 +364,8 @@ final class PostgresWriter {
             segments[i] = e.context();
         }
         return conn.preparedQuery(INSERT_REWARDS)
-                .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(rewards)
-                        .addValue(times).addValue(flags).addValue(segments))
+                .execute(Tuple.tuple().addValue(ids).addValue(metrics).addValue(experiments).addValue(variants)
+                        .addValue(rewards).addValue(times).addValue(flags).addValue(segments))
                 .map(PostgresWriter::count);
     }
 
@@ -428,7 +441,8 @@ final class PostgresWriter {
     Future<List<String>> loadIdsSince(OutcomeKind kind, long sinceMillis) {
         final String sql = switch (kind) {
             case DECISION -> "SELECT id FROM decisions WHERE time >= to_timestamp($1::int8 / 1000.0)";
-            case REWARD -> "SELECT decision_id FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
+            case REWARD -> "SELECT CASE WHEN metric = '' THEN decision_id ELSE decision_id || ' ' || metric END "
+                    + "FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0)";
             default -> "SELECT id FROM rtb_events WHERE kind = $2::int2 AND time >= to_timestamp($1::int8 / 1000.0)";
         };
         final Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD

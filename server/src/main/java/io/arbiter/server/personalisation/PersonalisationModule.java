@@ -4,6 +4,7 @@ import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.bandits.unit.FrequencyCapStore;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.http.Module;
 import io.arbiter.server.http.RouteTable;
@@ -26,6 +27,12 @@ import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.personalisation.experiment.ExperimentStore;
 import io.arbiter.server.personalisation.experiment.RecentTraffic;
+import io.arbiter.server.personalisation.guard.GuardCounters;
+import io.arbiter.server.personalisation.guard.GuardStages;
+import io.arbiter.server.personalisation.guard.GuardState;
+import io.arbiter.server.personalisation.guard.GuardStore;
+import io.arbiter.server.personalisation.guard.GuardrailMonitor;
+import io.arbiter.server.personalisation.guard.VariantAdminHandler;
 import io.arbiter.server.personalisation.reward.DuplicateIndex;
 import io.arbiter.server.personalisation.reward.RewardBatchHandler;
 import io.arbiter.server.personalisation.reward.RewardHandler;
@@ -38,6 +45,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
@@ -63,9 +71,14 @@ public final class PersonalisationModule implements Module {
     private final DuplicateIndex duplicates = new DuplicateIndex();
     private final RecentTraffic traffic;
     private final RewardService rewards;
+    private final GuardStore guardStore;
+    private final FrequencyCapStore caps;
     private final ScheduledExecutorService maintenance;
     private final Pool pool;
     private final EvaluationJobs evaluations;
+
+    /** The frequency-cap store's file in the data folder. */
+    public static final String FREQUENCY_CAP_FILE = "frequency-caps.table";
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -99,8 +112,11 @@ public final class PersonalisationModule implements Module {
         this.tokens = new DecisionTokens(signer);
         this.outcomes = outcomes;
         this.traffic = new RecentTraffic(table, 30);
+        this.guardStore = new GuardStore(pool);
+        this.caps = FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE),
+            config.frequencyCapBucketsLog2, clock.millis());
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
-            metrics);
+            metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.pool = pool;
         this.evaluations = new EvaluationJobs(clock, config.evaluationKeptJobs);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -122,10 +138,12 @@ public final class PersonalisationModule implements Module {
         final PersonalisationModule module = new PersonalisationModule(Objects.requireNonNull(config),
             Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(outcomes),
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
-        return module.loadExperiments()
+        return module.loadSuspensions()
+            .compose(v -> module.loadExperiments())
             .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
             .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
                 : module.rebuildSegments())
+            .compose(v -> module.restoreGuardCounters())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
                 outcomes.onRewardsStoredElsewhere(module::takeBack);
@@ -194,6 +212,40 @@ public final class PersonalisationModule implements Module {
         });
     }
 
+    /** Suspensions and resume baselines, before the experiments are built (so they serve without the suspended). */
+    private Future<Void> loadSuspensions() {
+        return guardStore.loadLatest().map(loaded -> {
+            for (final GuardStore.Loaded row : loaded) {
+                final GuardState state = registry.state(row.experiment());
+                if (row.suspension() != null) {
+                    state.suspend(row.suspension());
+                } else {
+                    state.restoreBaseline(row.baseline().getString("variant"),
+                        GuardState.Baseline.fromJson(row.baseline()));
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The lift's and guardrails' counters from their aggregate rows ({@code guard:<h|t>:<metric>:<experiment>}),
+     * exact once the journal tail has been shipped (the caller has waited for it).
+     */
+    private Future<Void> restoreGuardCounters() {
+        return outcomes.loadAggregates().map(aggregates -> {
+            for (final ArmAggregate aggregate : aggregates) {
+                final String[] parts = aggregate.scope().split(":", 4);
+                if (parts.length == 4 && "guard".equals(parts[0])) {
+                    registry.state(parts[3]).counters().restore(aggregate.scope(), aggregate.arm(),
+                        aggregate.decisions(), aggregate.trials(), aggregate.successes(), aggregate.rewardSum(),
+                        aggregate.rewardSquareSum());
+                }
+            }
+            return null;
+        });
+    }
+
     /**
      * After an unclean stop, or with {@code segments.table} lost, the segments' exact counts come back from Postgres's
      * {@code segment_aggregates} (exact once the journal tail has shipped), before any traffic: each segment is found
@@ -225,13 +277,25 @@ public final class PersonalisationModule implements Module {
         });
     }
 
+    /** Adds the holdout decisions counted since the last flush to Postgres; on failure they wait for the next. */
+    private void flushHoldoutDecisions() {
+        for (final Experiment experiment : registry.all()) {
+            final GuardCounters counters = experiment.guard().counters();
+            final List<GuardCounters.DecisionDelta> deltas = counters.drainDecisions();
+            guardStore.addDecisions(deltas).onFailure(failure -> deltas.forEach(counters::undrain));
+        }
+    }
+
     private Future<Void> rebuildDuplicates() {
         final long since = clock.millis() - config.attributionWindowMillis;
         return outcomes.loadOutcomeIdsSince(OutcomeKind.REWARD, since).map(ids -> {
-            for (final String id : ids) {
+            for (final String stored : ids) {
+                final int space = stored.indexOf(' '); // "<decision id> <metric>" for a guardrail metric's reward
+                final String id = space < 0 ? stored : stored.substring(0, space);
+                final String metric = space < 0 ? "" : stored.substring(space + 1);
                 try {
                     final DecisionToken token = tokens.parse(id, "decisionId");
-                    duplicates.claim(token.nonce(), token.issuedAtMillis());
+                    duplicates.claim(token.nonce(), token.issuedAtMillis(), metric);
                 } catch (RuntimeException e) {
                     // signed with another secret: cannot be presented again anyway
                 }
@@ -251,6 +315,7 @@ public final class PersonalisationModule implements Module {
         metrics.gauge(MetricName.SEGMENT_PROPENSITY_PARENT, registry, ExperimentRegistry::propensityParentFallbacks);
         metrics.functionCounter(MetricName.STICKY_EVICTED, stickyAssignments, StickyAssignments::evictedLive);
         metrics.functionCounter(MetricName.LINEAR_REJECTED, registry, ExperimentRegistry::linearRejected);
+        metrics.functionCounter(MetricName.CAP_EVICTED_LIVE, caps, FrequencyCapStore::evictedLive);
         final Workspace workspace = new Workspace(new SplittableRandom(seed).nextLong(), config.maxVariants);
         final PosteriorTable table = registry.table();
         maintenance.scheduleWithFixedDelay(() -> {
@@ -266,6 +331,13 @@ public final class PersonalisationModule implements Module {
         maintenance.scheduleWithFixedDelay(() -> refreshSegmentPropensities(refresher), PROPENSITY_TICK_MILLIS,
             PROPENSITY_TICK_MILLIS, TimeUnit.MILLISECONDS);
         maintenance.scheduleAtFixedRate(traffic::snapshot, 0, 10, TimeUnit.SECONDS);
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                flushHoldoutDecisions();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "holdout decision flush failed", e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         maintenance.scheduleWithFixedDelay(() -> duplicates.expire(clock.millis() - config.attributionWindowMillis),
             1, 1, TimeUnit.MINUTES);
     }
@@ -298,7 +370,7 @@ public final class PersonalisationModule implements Module {
      * and SHARE_BOUNDS are empty today (see docs/architecture.md, "The decision pipeline").
      */
     private void extendPipeline(DecisionPipeline.Builder pipeline) {
-        // HOLDOUT, BURN_IN, SHARE_BOUNDS: pipeline.with(DecisionSlot.X, stage) with this loop's own stage.
+        new GuardStages(registry.table(), caps, metrics, config.maxVariants).install(pipeline);
     }
 
     @Override
@@ -315,6 +387,7 @@ public final class PersonalisationModule implements Module {
         new EvaluationAdminHandler(registry, evaluations, pool, new EvaluationRun.Settings(
             config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
             config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
+        new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
     }
 
     /**
@@ -338,6 +411,9 @@ public final class PersonalisationModule implements Module {
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
+            if (!reward.unit().isEmpty() || (reward.flags() & 1) != 0) {
+                continue; // a guardrail metric's or a holdout's reward: it never moved the posterior's counters
+            }
             final double r = reward.value();
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
         }
@@ -358,9 +434,11 @@ public final class PersonalisationModule implements Module {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        flushHoldoutDecisions(); // best effort: the pool is still open (the modules close before the database)
         registry.applyLinearObservationsExclusive(Integer.MAX_VALUE);
         registry.closeLinearModels();
         registry.segmentStore().close();
         stickyAssignments.close();
+        caps.close();
     }
 }

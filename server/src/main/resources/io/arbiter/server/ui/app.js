@@ -506,23 +506,59 @@
     if (!$('segments').hidden) {
       var s = clear($('segments-body'));
       if (segments && !Array.isArray(segments)) {
-        var facts = {};
-        Object.keys(segments).forEach(function (k) {
-          if (typeof segments[k] !== 'object') {
-            facts[k] = segments[k];
-          }
-        });
-        s.appendChild(el('p', {className: 'muted', text: Object.keys(facts).map(function (k) {
-          return k + ': ' + facts[k];
-        }).join(' · ')}));
+        s.appendChild(el('p', {className: 'muted', id: 'segments-summary', text: (segments.count !== undefined
+          ? segments.count + ' segments; ' : '') + (segments.parentFallbacks !== undefined
+          ? segments.parentFallbacks + ' decisions served by a parent segment (no room for their own). ' : '')
+          + 'Each segment\'s own data, without the back-off prior.'}));
       }
-      s.appendChild(genericTable(segmentRows));
+      s.appendChild(segmentRows[0] && segmentRows[0].variantStats ? segmentTable(segmentRows)
+        : genericTable(segmentRows));
     }
     var evaluations = stats.evaluations || (stats.challenger ? [stats.challenger] : null);
     $('evaluations').hidden = !evaluations || evaluations.length === 0;
     if (!$('evaluations').hidden) {
       clear($('evaluations-body')).appendChild(genericTable(evaluations));
     }
+  }
+
+  /** Busiest segments: one row each, one column per variant with its rate, interval and probability best. */
+  function segmentTable(rows) {
+    var variants = [];
+    rows.forEach(function (r) {
+      r.variantStats.forEach(function (v) {
+        if (variants.indexOf(v.variant) < 0) {
+          variants.push(v.variant);
+        }
+      });
+    });
+    var head = el('tr', null, el('th', {scope: 'col', text: 'Segment'}),
+      el('th', {scope: 'col', className: 'num', text: 'Decisions'}),
+      el('th', {scope: 'col', className: 'num', text: 'Rewards'}));
+    variants.forEach(function (v) {
+      head.appendChild(el('th', {scope: 'col', text: v + ': rate (95% interval), P(best)'}));
+    });
+    var body = el('tbody');
+    rows.forEach(function (r) {
+      var best = null;
+      r.variantStats.forEach(function (v) {
+        if (best === null || v.probabilityBest > best.probabilityBest) {
+          best = v;
+        }
+      });
+      var tr = el('tr', {'data-segment': r.key},
+        el('th', {scope: 'row', text: (r.attributes && r.attributes.length ? r.attributes.join(' × ') : 'all')
+          + ' · ' + r.key}),
+        el('td', {className: 'num', text: String(r.decisions)}),
+        el('td', {className: 'num', text: String(r.rewards)}));
+      variants.forEach(function (name) {
+        var v = r.variantStats.filter(function (x) { return x.variant === name; })[0];
+        tr.appendChild(el('td', {className: v && v === best ? 'status-active' : '', text: v ? num(v.posteriorMean)
+          + ' (' + num(v.credibleInterval95[0]) + '–' + num(v.credibleInterval95[1]) + '), ' + pct(v.probabilityBest)
+          + ' · ' + v.decisions + ' decisions' : '–'}));
+      });
+      body.appendChild(tr);
+    });
+    return el('table', {id: 'segments-table'}, el('thead', null, head), body);
   }
 
   function groupText(group) {

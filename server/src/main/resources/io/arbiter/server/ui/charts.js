@@ -47,7 +47,8 @@
     }
     var p = parts(el, spec.title);
     var points = 0;
-    spec.series.forEach(function (s) {
+    // one x value gives uPlot no range to draw against: wait for the second sample
+    (spec.x.length < 2 ? [] : spec.series).forEach(function (s) {
       s.values.forEach(function (v) {
         if (v !== null && v !== undefined) {
           points++;
@@ -57,7 +58,8 @@
     el.setAttribute('data-points', String(points));
     p.plot.setAttribute('aria-label', spec.title + '. ' + (spec.summary || ''));
     if (spec.x.length === 0 || points === 0) {
-      p.empty.textContent = spec.emptyText || 'No data yet.';
+      p.empty.textContent = spec.x.length === 1 ? 'One point so far; the chart starts with the second.'
+        : spec.emptyText || 'No data yet.';
       p.empty.hidden = false;
       p.plot.hidden = true;
       if (charts[id]) {
@@ -97,7 +99,6 @@
           label: s.label,
           stroke: c,
           width: 2,
-          points: {show: false},
           value: function (u, v, sIdx, idx) {
             var shown = displays[i] && idx !== null && idx !== undefined ? displays[i][idx] : v;
             return format(shown, spec.digits);

@@ -118,7 +118,7 @@ final class AuctionSimulationProtocol {
     /** {@code [days [requests [first seed]]]}; prints the report. */
     public static void main(String[] args) {
         System.out.print(run(args.length > 0 ? Integer.parseInt(args[0]) : 10,
-            args.length > 1 ? Integer.parseInt(args[1]) : 100_000, args.length > 2 ? Long.parseLong(args[2]) : 1L));
+            args.length > 1 ? Integer.parseInt(args[1]) : 50_000, args.length > 2 ? Long.parseLong(args[2]) : 1L));
     }
 
     private static String summary(List<AuctionSimulation.Result> results) {

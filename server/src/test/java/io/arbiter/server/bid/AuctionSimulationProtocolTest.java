@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * The full evaluation ({@link AuctionSimulationProtocol}), not part of the build: run it with
  * {@code ./mvnw -B -o -q -pl server -am test -Dtest=AuctionSimulationProtocolTest -Dsimulation.protocol=full
- * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dsimulation.days=10 -Dsimulation.requests=100000
+ * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dsimulation.days=10 -Dsimulation.requests=50000
  * -Dsimulation.seed=1} are the defaults). The report is printed and written to
  * {@code server/target/auction-simulation.txt}.
  */
@@ -20,7 +20,7 @@ class AuctionSimulationProtocolTest {
     @EnabledIfSystemProperty(named = "simulation.protocol", matches = "full")
     void fullProtocol() throws Exception {
         final String report = AuctionSimulationProtocol.run(Integer.getInteger("simulation.days", 10),
-            Integer.getInteger("simulation.requests", 100_000), Long.getLong("simulation.seed", 1L));
+            Integer.getInteger("simulation.requests", 50_000), Long.getLong("simulation.seed", 1L));
         System.out.print(report);
         Files.writeString(Path.of("target", "auction-simulation.txt"), report, StandardCharsets.UTF_8);
     }

@@ -288,6 +288,14 @@ class ContextualDecideIntegrationTest {
             final HttpResponse<String> response = server.admin("PUT", "/v1/experiments/bad", c[0]);
             assertBadField(response, c[1]);
         }
+        final String wider = new JsonObject().put("variants", new JsonArray().add("A").add("B"))
+            .put("context", new JsonObject().put("model", "linear").put("features", new JsonArray().add("x").add("y"))
+                .put("attributes", new JsonArray().add("device")).put("buckets", 4)).encode();
+        for (final String path : new String[] {"/v1/experiments/lin", "/v1/experiments/lin/validate"}) {
+            final HttpResponse<String> changed = server.admin(path.endsWith("validate") ? "POST" : "PUT", path, wider);
+            assertEquals(409, changed.statusCode(), changed.body());
+            assertEquals("context", new JsonObject(changed.body()).getString("field"));
+        }
         final JsonObject stored = server.stats("seg");
         assertEquals("segments", stored.getJsonObject("context").getString("model"));
         assertEquals(1800.0, server.stats("sticky").getDouble("sticky"));

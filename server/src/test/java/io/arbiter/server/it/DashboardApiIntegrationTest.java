@@ -174,6 +174,9 @@ class DashboardApiIntegrationTest {
         assertFalse(schedule.isEmpty());
         assertTrue(schedule.getDouble(0) >= 0 && schedule.getDouble(0) <= 500.0);
         assertEquals(404, server.admin("GET", "/v1/campaigns/none/history", null).statusCode());
+        final String metrics = server.get("/metrics").body();
+        assertTrue(metrics.contains("arbiter_history_series") && metrics.contains("arbiter_history_untracked"),
+            "the history's metrics are published");
 
         final JsonObject curves = history("/v1/bidder/win-rate?contexts=3");
         assertFalse(curves.getBoolean("trained"), "no notices yet");

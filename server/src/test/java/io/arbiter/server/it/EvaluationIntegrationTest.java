@@ -20,6 +20,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -46,6 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EvaluationIntegrationTest {
     private static final int DECISIONS = 3_300;
+    private static final String INSERTS = "{}[],:\"\\0a-";
     /** Decisions before the evaluated window: the start-up, while the posteriors move fastest (see below). */
     private static final int WARM_UP = 300;
     private static final Map<String, Double> RATES = Map.of("A", 0.08, "B", 0.10, "C", 0.13);
@@ -269,6 +272,64 @@ class EvaluationIntegrationTest {
         final HttpResponse<String> anonymous = server.post("/v1/experiments/oracle/evaluations",
             "{\"policies\": [{\"type\": \"uniform\"}]}");
         assertEquals(401, anonymous.statusCode(), anonymous.body());
+    }
+
+    /**
+     * Mutated bodies (characters deleted, inserted or replaced, values swapped for other JSON types) never get a 5xx,
+     * and every refusal is a JSON error. The window is one without decisions, so a body that stays valid is a 422 and
+     * starts no job. Seeded by {@code -Dfuzz.seed=N} (printed).
+     */
+    @Test
+    @Order(3)
+    void mutatedBodiesNeverGetA5xx() throws Exception {
+        final long fuzzSeed = Long.getLong("fuzz.seed", System.nanoTime());
+        System.out.println("EvaluationIntegrationTest fuzz seed: " + fuzzSeed + " (rerun with -Dfuzz.seed=" + fuzzSeed
+            + ")");
+        final SplittableRandom random = new SplittableRandom(fuzzSeed);
+        final String valid = "{\"policies\": [{\"name\": \"c\", \"type\": \"fixed\", \"variant\": \"C\"}, "
+            + "{\"type\": \"thompson\", \"config\": {\"prior\": {\"alpha\": 2, \"beta\": 8}, "
+            + "\"halfLife\": \"PT1H\"}}], \"estimators\": [\"ips\", \"dr\"], \"from\": \"2020-01-01T00:00:00Z\", "
+            + "\"to\": \"2020-01-02T00:00:00Z\", \"seed\": 3}";
+        final List<String> started = new ArrayList<>();
+        final String[] swaps = {"null", "true", "-1", "1e400", "\"\"", "[]", "{}", "\"x\"", "0.5", "[[]]",
+            "99999999999999999999999"};
+        for (int i = 0; i < 300; i++) {
+            final StringBuilder body = new StringBuilder(valid);
+            for (int m = 1 + random.nextInt(3); m > 0; m--) {
+                final int at = random.nextInt(body.length());
+                switch (random.nextInt(4)) {
+                    case 0 -> body.deleteCharAt(at);
+                    case 1 -> body.insert(at, INSERTS.charAt(random.nextInt(INSERTS.length())));
+                    case 2 -> body.setCharAt(at, (char) (32 + random.nextInt(95)));
+                    default -> {
+                        final int colon = body.indexOf(":", at);
+                        if (colon > 0) {
+                            final int end = Math.max(body.indexOf(",", colon), body.indexOf("}", colon));
+                            body.replace(colon + 1, end > colon ? end : body.length(),
+                                " " + swaps[random.nextInt(swaps.length)]);
+                        }
+                    }
+                }
+            }
+            final HttpResponse<String> response = server.admin("POST", "/v1/experiments/oracle/evaluations",
+                body.toString());
+            final String context = "fuzz seed " + fuzzSeed + ", body " + body + " -> " + response.statusCode() + " "
+                + response.body();
+            assertTrue(response.statusCode() < 500, context);
+            if (response.statusCode() == 202) { // a mutation that widened the window ("to": null is now)
+                started.add(new JsonObject(response.body()).getString("id"));
+            } else {
+                assertTrue(response.statusCode() >= 400, context);
+                assertNotNull(new JsonObject(response.body()).getString("error"), context);
+            }
+        }
+        for (final String job : started) { // let them finish, so the jobs after this test do not queue
+            String status = poll(job).getString("status");
+            while ("queued".equals(status) || "running".equals(status)) {
+                Thread.sleep(50);
+                status = poll(job).getString("status");
+            }
+        }
     }
 
     private static void assertRefused(int status, String field, String body) throws Exception {

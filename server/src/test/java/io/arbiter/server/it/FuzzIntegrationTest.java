@@ -38,6 +38,7 @@ class FuzzIntegrationTest {
     private static final String[] TARGETS = {
         "/health", "/ready", "/metrics", "/v1/experiments", "/v1/experiments/hero", "/v1/experiments/hero/pause",
         "/v1/experiments/hero/evaluations", "/v1/experiments/hero/evaluations/ev-0",
+        "/v1/experiments/hero/variants/B/resume",
         "/v1/campaigns", "/v1/campaigns/none", "/rtb/win?t=abc&p=1.5", "/rtb/bill?t=abc&p=2", "/rtb/loss?t=x&l=102",
         "/rtb/click?t=abc", "/rtb/conversion?t=abc", "/rtb/imp?t=abc&p=1", "/v1/decide", "/v1/reward",
         "/v1/reward/batch", "/openrtb2/bid", "/v1/experiments/hero/validate", "/v1/experiments/hero/history?range=24h",

@@ -66,11 +66,17 @@ public final class DecideHandler implements BodyHandler {
     @Override
     public void handle(HttpServerRequest request, Buffer body, Endpoint endpoint, long startNanos) throws Exception {
         JsonBodies.requireJson(request);
-        endpoint.respond(request, 200, decide(body), startNanos);
+        final String answer = decide(body);
+        if (answer == null) {
+            endpoint.respondEmpty(request, 204, startNanos); // every variant capped, "whenAllCapped": "noContent"
+        } else {
+            endpoint.respond(request, 200, answer, startNanos);
+        }
     }
 
     /**
-     * Decides for a body already read: parse, look the experiment up, run the pipeline; returns the JSON answer.
+     * Decides for a body already read: parse, look the experiment up, run the pipeline; returns the JSON answer, or
+     * null for a 204 (every eligible variant capped for the unit, {@code "whenAllCapped": "noContent"}).
      * {@link io.arbiter.server.api.ApiException} for a bad request (nothing counted then).
      */
     public String decide(Buffer body) throws IOException {

@@ -52,8 +52,9 @@ public final class Decision {
     /** The unit's sticky key (0: not sticky, or not to be remembered), and whether its assignment is replaced. */
     long stickyKey;
     boolean stickyReplace;
-    /** The JSON answer, written by the LOG stage. */
+    /** The JSON answer, written by the LOG stage; null for a 204 (every variant capped, {@code noContent}). */
     String answer;
+    private boolean capped;
 
     Decision(Workspace workspace, ContextLimits limits, int maxVariants) {
         this.workspace = workspace;
@@ -90,6 +91,36 @@ public final class Decision {
         answer = null;
         stickyKey = 0;
         stickyReplace = false;
+        capped = false;
+    }
+
+    /**
+     * The bandit's probability of choosing {@code position} given the request's context and eligible set, as CHOICE
+     * logs it (for share bounds, which need it for every eligible variant).
+     */
+    public double choiceProbability(int position) {
+        final EligibleSet eligible = eligible();
+        if (experiment.linear() != null) {
+            return experiment.linear().propensity(featureVector, eligible, position);
+        }
+        return eligible.isAll() && experiment.segments().spec().attributeCount() == 0
+            ? experiment.propensities().propensity(position)
+            : experiment.segmentPropensities().propensity(match, eligible, position, memo, nowMillis);
+    }
+
+    /** Marks the answer as the fallback for a unit capped on every eligible variant. */
+    public void markCapped() {
+        capped = true;
+    }
+
+    /** Whether every eligible variant was capped for this unit (the answer says {@code "capped": true}). */
+    public boolean capped() {
+        return capped;
+    }
+
+    /** Whether a slate's order was ranked by the choice (share bounds then leave the slate alone). */
+    public boolean ranked() {
+        return ranked;
     }
 
     /**

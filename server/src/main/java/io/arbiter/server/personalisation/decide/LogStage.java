@@ -7,12 +7,14 @@ import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.token.ContextKey;
+import io.arbiter.server.token.DecisionFlags;
 import io.arbiter.server.token.DecisionTokens;
 
 import java.util.Objects;
 
 /**
- * LOG: counts the decision (root and matched segments, each shown variant of a slate), issues the {@code d2} decision
+ * LOG: counts the decision (root and matched segments, each shown variant of a slate; a holdout decision in the
+ * experiment's holdout counters instead, as it never teaches the bandit), issues the {@code d2} decision
  * id (flags and context key), writes the answer and offers the decision row (propensity, flags, context) to the
  * outcome log. A slate that no choice ranked (a default, a sticky or holdout answer) is the decided variant, then the
  * other eligible variants in their defined order.
@@ -34,11 +36,19 @@ final class LogStage implements DecisionStage {
     @Override
     public void apply(Decision d) {
         final Experiment experiment = d.experiment;
+        if (d.capped() && experiment.guard().spec().noContentWhenAllCapped()) {
+            d.answer = null; // 204: no variant, no decision id, nothing counted
+            return;
+        }
         final String[] variants = experiment.variants();
         final int first = d.position();
         final int shown = d.ranked ? d.shown : Math.min(d.count, d.eligible().count());
-        for (int r = 0; r < shown; r++) {
-            countDecision(d, slate(d, r));
+        if (DecisionFlags.has(d.flags(), DecisionFlags.HOLDOUT)) {
+            experiment.guard().counters().holdoutDecision(variants[first]); // the holdout never teaches the bandit
+        } else {
+            for (int r = 0; r < shown; r++) {
+                countDecision(d, slate(d, r));
+            }
         }
         if (sticky != null) {
             sticky.remember(d);
@@ -51,6 +61,12 @@ final class LogStage implements DecisionStage {
             .append("\",\"experiment\":\"").append(experiment.id())
             .append("\",\"variant\":\"").append(variants[first])
             .append("\",\"propensity\":").append(d.propensity());
+        if (DecisionFlags.has(d.flags(), DecisionFlags.HOLDOUT)) {
+            out.append(",\"holdout\":true");
+        }
+        if (d.capped()) {
+            out.append(",\"capped\":true");
+        }
         if (d.count > 1) {
             out.append(",\"variants\":[");
             for (int r = 0; r < shown; r++) {

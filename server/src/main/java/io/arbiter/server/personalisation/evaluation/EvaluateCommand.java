@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Off-policy evaluation of candidate policies from an experiment's decision log (IPS, SNIPS, "
-        + "doubly robust, replay; 95% bootstrap intervals). See docs/evaluation.md.")
+        + "doubly robust, replay; 95%% bootstrap intervals). See docs/evaluation.md.")
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--pg", required = true, paramLabel = "URL",
         description = "the server's Postgres, postgres://user:password@host:port/database")

@@ -8,6 +8,7 @@ import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.GaussianThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
+import io.arbiter.server.personalisation.guard.ExperimentGuard;
 
 import java.util.Map;
 
@@ -20,7 +21,8 @@ import java.util.Map;
  * @param variants       ids of the active variants, parallel to {@code arms}
  * @param armByVariant   table index of every variant ever in this experiment, retired ones included, so late
  *                       rewards for a retired variant still find their arm
- * @param defaultPosition position of the default variant in {@code arms}
+ * @param defaultPosition position of the default variant in {@code arms} (the first served variant if the default
+ *                       is suspended)
  * @param propensities   the plain policy's choice probabilities with every variant eligible
  * @param segments       the experiment's segment model (its root is the experiment's own arms; without a segment
  *                       context, the root alone): chooses among any eligible set
@@ -28,11 +30,13 @@ import java.util.Map;
  * @param linear         the linear model of a linear context (null otherwise)
  * @param linearSpec     its features (null otherwise)
  * @param contextFingerprint {@link ContextDefinition#fingerprint()}, carried by decision ids
+ * @param guard          the safeguards (holdout, bounds, burn-in, caps, guardrails) and their shared state; variants
+ *                       suspended by a guardrail are left out of {@code arms} and {@code variants}
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
                          Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
                          SegmentedThompson segments, SegmentPropensities segmentPropensities, LinearThompson linear,
-                         LinearSpec linearSpec, int contextFingerprint) {
+                         LinearSpec linearSpec, int contextFingerprint, ExperimentGuard guard) {
 
     /** The ordinal of a variant ever in this experiment (its place in {@code armByVariant}); -1 if unknown. */
     public int ordinalOf(String variant) {

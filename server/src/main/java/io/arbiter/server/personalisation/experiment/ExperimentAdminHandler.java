@@ -73,6 +73,7 @@ public final class ExperimentAdminHandler {
             throw new ApiException(409, "experiment '" + id + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
+        ExperimentRegistry.checkLinearDimension(current, spec);
         return Future.succeededFuture(Answer.json(200, new JsonObject().put("valid", true)
             .put("created", current == null).put("definition", spec.toJson().put("id", id))));
     }
@@ -81,8 +82,19 @@ public final class ExperimentAdminHandler {
         final JsonObject body = JsonBodies.objectBody(ctx, "an experiment object");
         final String id = ctx.pathParam("id");
         final ExperimentSpec spec = ExperimentSpec.fromJson(id, body, maxVariants);
-        final boolean created = registry.get(id) == null;
-        return save(spec).map(e -> Answer.json(created ? 201 : 200, ExperimentRegistry.storedForm(e)));
+        final Experiment current = registry.get(id);
+        final double holdoutBefore = current == null ? 0.0 : current.spec().guard().holdout();
+        return save(spec).map(e -> {
+            final JsonObject answer = ExperimentRegistry.storedForm(e);
+            final double holdoutAfter = e.spec().guard().holdout();
+            if (current != null && holdoutAfter != holdoutBefore) {
+                // Units keep their hash; only those between the old and the new share change group.
+                answer.put("holdoutChange", new JsonObject().put("from", holdoutBefore).put("to", holdoutAfter)
+                    .put("reassignedShare", Math.abs(holdoutAfter - holdoutBefore))
+                    .put("direction", holdoutAfter > holdoutBefore ? "treatment to holdout" : "holdout to treatment"));
+            }
+            return Answer.json(current == null ? 201 : 200, answer);
+        });
     }
 
     private Future<Experiment> save(ExperimentSpec spec) {

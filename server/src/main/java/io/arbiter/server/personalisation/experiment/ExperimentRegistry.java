@@ -10,16 +10,22 @@ import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.api.ApiException;
+import io.arbiter.server.personalisation.guard.ExperimentGuard;
+import io.arbiter.server.personalisation.guard.GuardState;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The experiments being served: an immutable map swapped atomically on admin changes, so the decision path reads it
@@ -41,6 +47,8 @@ public final class ExperimentRegistry {
     private final Path linearDir;
     /** One linear model per experiment id, kept across versions of the experiment (guarded by this). */
     private final Map<String, LinearModelTable> linearTables = new HashMap<>();
+    private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
+    private final SecureRandom salts = new SecureRandom();
     private volatile Map<String, Experiment> experiments = Map.of();
 
     /** A registry with a small segment store of its own in direct memory, linear models in memory (tests, tools). */
@@ -93,18 +101,66 @@ public final class ExperimentRegistry {
             throw new ApiException(409, "experiment '" + spec.id() + "' has rewardModel "
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
+        checkLinearDimension(current, spec);
+        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
+        long salt = current != null ? current.spec().guard().salt() : spec.guard().salt();
+        while (salt == 0) {
+            salt = salts.nextLong(); // a new experiment's salt, kept for its life
+        }
+        final ExperimentSpec salted = spec.withSalt(salt);
+        if (servedVariants(salted, state(spec.id())).isEmpty()) {
+            throw new ApiException(409, "every variant of '" + spec.id() + "' would be suspended by a guardrail; "
+                + "resume one (POST /v1/experiments/{id}/variants/{variant}/resume) or add a variant", "variants");
+        }
+        return build(salted, known, true);
+    }
+
+    /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
+    public static void checkLinearDimension(Experiment current, ExperimentSpec spec) {
         if (current != null && spec.context().isLinear() && current.linearSpec() != null
             && current.linearSpec().dimension() != spec.context().linearSpec().dimension()) {
             throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model of dimension "
                 + current.linearSpec().dimension() + "; create a new experiment to change its features", "context");
         }
-        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
-        return build(spec, known, true);
+    }
+
+    /** The safeguards' state of experiment {@code id} (created empty on first use), kept across its versions. */
+    public GuardState state(String id) {
+        return guardStates.computeIfAbsent(id, GuardState::new);
+    }
+
+    /**
+     * Rebuilds experiment {@code id} as it is defined, with its current suspensions applied (after a guardrail
+     * suspended a variant or an admin resumed one), and serves it.
+     *
+     * @return the experiment now served, or null if there is none
+     */
+    public synchronized Experiment rebuild(String id) {
+        final Experiment current = experiments.get(id);
+        if (current == null) {
+            return null;
+        }
+        final Experiment next = build(current.spec(), current.armByVariant(), true);
+        publish(next);
+        return next;
+    }
+
+    private static List<String> servedVariants(ExperimentSpec spec, GuardState state) {
+        final List<String> served = new ArrayList<>(spec.variants().size());
+        for (final String variant : spec.variants()) {
+            if (!state.isSuspended(variant)) {
+                served.add(variant);
+            }
+        }
+        return served;
     }
 
     /** Rebuilds a stored experiment (spec plus its variant-to-arm map) without allocating arms. */
     public synchronized Experiment restore(JsonObject stored, int maxVariants) {
-        final ExperimentSpec spec = ExperimentSpec.fromJson(stored.getString("id"), stored, maxVariants);
+        final ExperimentSpec parsed = ExperimentSpec.fromJson(stored.getString("id"), stored, maxVariants);
+        // Definitions stored before salts existed get one derived from their id: stable across restarts.
+        final ExperimentSpec spec = parsed.guard().salt() != 0 ? parsed
+            : parsed.withSalt(UnitKeys.unitHash("salt:" + parsed.id()) | 1);
         final JsonObject armsJson = stored.getJsonObject("arms", new JsonObject());
         final Map<String, Integer> arms = new LinkedHashMap<>();
         for (final String variant : armsJson.fieldNames()) {
@@ -119,20 +175,25 @@ public final class ExperimentRegistry {
 
     private Experiment build(ExperimentSpec spec, Map<String, Integer> known, boolean allocate) {
         final Map<String, Integer> armByVariant = new LinkedHashMap<>(known);
-        final List<String> variants = spec.variants();
+        for (final String variant : spec.variants()) {
+            if (!armByVariant.containsKey(variant)) {
+                if (!allocate) {
+                    throw new IllegalStateException("no arm for variant " + variant);
+                }
+                armByVariant.put(variant, table.allocateArm());
+            }
+        }
+        final GuardState state = state(spec.id());
+        List<String> variants = servedVariants(spec, state);
+        if (variants.isEmpty()) {
+            variants = spec.variants(); // only when restoring a definition whose every variant was suspended
+        }
         final int[] arms = new int[variants.size()];
         for (int i = 0; i < arms.length; i++) {
-            Integer arm = armByVariant.get(variants.get(i));
-            if (arm == null) {
-                if (!allocate) {
-                    throw new IllegalStateException("no arm for variant " + variants.get(i));
-                }
-                arm = table.allocateArm();
-                armByVariant.put(variants.get(i), arm);
-            }
-            arms[i] = arm;
+            arms[i] = armByVariant.get(variants.get(i));
         }
         final ThompsonPolicy policy = Experiment.policyFor(spec, propensityDraws);
+        final int defaultPosition = Math.max(0, variants.indexOf(spec.defaultVariant()));
         final int[] ordinals = ordinals(variants, armByVariant);
         final ContextSpec contextSpec = spec.context().segmentSpec();
         final SegmentedThompson segments = new SegmentedThompson(spec.id(), contextSpec, policy, segmentStore,
@@ -146,9 +207,9 @@ public final class ExperimentRegistry {
             linear = new LinearThompson(linearTable(spec, linearSpec), ordinals);
         }
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
-            java.util.Collections.unmodifiableMap(armByVariant),
-            variants.indexOf(spec.defaultVariant()), new PropensityCache(policy, arms), segments, segmentPropensities,
-            linear, linearSpec, spec.context().fingerprint());
+            java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
+            segments, segmentPropensities, linear, linearSpec, spec.context().fingerprint(),
+            new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()));
     }
 
     /**

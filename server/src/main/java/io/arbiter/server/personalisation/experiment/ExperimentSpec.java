@@ -2,6 +2,7 @@ package io.arbiter.server.personalisation.experiment;
 
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.config.Durations;
+import io.arbiter.server.personalisation.guard.GuardSpec;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -21,11 +22,12 @@ import java.util.regex.Pattern;
  * Gaussian priors are {@code {"mean": 0, "kappa": 0.01, "a": 1, "b": 1}} (Normal-Gamma). {@code halfLife} is an
  * ISO-8601 duration or a number of seconds; absent or 0 means no discounting. {@code context} declares how decisions
  * use the request's context ({@link ContextDefinition}; absent: not at all). {@code sticky} (a duration, at least one
- * second) keeps a unit on its variant for that long while the variant stays active and eligible.
+ * second) keeps a unit on its variant for that long while the variant stays active and eligible. The do-no-harm
+ * fields (holdout, share bounds, burn-in, frequency cap, guardrails) are read by {@link GuardSpec}.
  */
 public record ExperimentSpec(String id, List<String> variants, String defaultVariant, RewardModel rewardModel,
                              long halfLifeMillis, double[] prior, boolean paused, ContextDefinition context,
-                             long stickyMillis) {
+                             long stickyMillis, GuardSpec guard) {
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** Longest sticky assignment. */
     public static final long MAX_STICKY_MILLIS = 365L * 24 * 3600 * 1000;
@@ -83,7 +85,8 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
             throw ApiException.badField("status", "'status' must be \"active\" or \"paused\"");
         }
         return new ExperimentSpec(id, List.copyOf(variants), defaultVariant, model, halfLife, prior, paused,
-            ContextDefinition.fromJson(json.getValue("context")), sticky(json.getValue("sticky")));
+            ContextDefinition.fromJson(json.getValue("context")), sticky(json.getValue("sticky")),
+            GuardSpec.fromJson(json, variants, defaultVariant));
     }
 
     private static long sticky(Object raw) {
@@ -159,17 +162,25 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
             ? new JsonObject().put("alpha", this.prior[0]).put("beta", this.prior[1])
             : new JsonObject().put("mean", this.prior[0]).put("kappa", this.prior[1]).put("a", this.prior[2])
                 .put("b", this.prior[3]);
-        return new JsonObject()
+        final JsonObject json = new JsonObject()
             .put("variants", new JsonArray(new ArrayList<>(variants)))
             .put("default", defaultVariant)
             .put("rewardModel", rewardModel.wireName())
             .put("halfLife", halfLifeMillis / 1000.0)
             .put("prior", prior)
             .put("status", paused ? "paused" : "active");
+        guard.writeTo(json, variants);
+        return json;
     }
 
     public ExperimentSpec withPaused(boolean paused) {
         return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
-            stickyMillis);
+            stickyMillis, guard);
+    }
+
+    /** The same definition with the do-no-harm part's salt set (kept from the stored experiment, or new). */
+    public ExperimentSpec withSalt(long salt) {
+        return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
+            stickyMillis, guard.withSalt(salt));
     }
 }

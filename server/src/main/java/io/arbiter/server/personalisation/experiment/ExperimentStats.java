@@ -6,6 +6,7 @@ import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.personalisation.guard.GuardStats;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -15,7 +16,7 @@ import java.util.Arrays;
  * The report behind {@code GET /v1/experiments/{id}}: per variant the counts, the posterior mean, a 95% credible
  * interval (2.5% and 97.5% quantiles of {@value #DRAWS} posterior draws, so each bound carries a Monte-Carlo error of
  * roughly 0.1 posterior standard deviations), the probability of being best (Monte Carlo, as for propensities) and
- * the share of recent traffic.
+ * the share of recent traffic; then the safeguards' part ({@link GuardStats}: lift, guardrails, suspensions).
  */
 public final class ExperimentStats {
     static final int DRAWS = 4_000;
@@ -58,6 +59,7 @@ public final class ExperimentStats {
             final JsonObject v = new JsonObject()
                 .put("variant", variant)
                 .put("active", position >= 0)
+                .put("suspended", experiment.guard().state().isSuspended(variant))
                 .put("decisions", table.decisions(arm))
                 .put("rewards", table.trials(arm))
                 .put("rewardSum", table.rewardSum(arm))
@@ -72,6 +74,7 @@ public final class ExperimentStats {
             variants.add(v);
         }
         final JsonObject report = ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
+        GuardStats.addTo(report, experiment, table);
         if (experiment.segments().spec().attributeCount() > 0) {
             report.put("segments", segments(experiment, workspace, nowMillis));
         }

@@ -33,7 +33,7 @@ public final class RewardBatchHandler implements BodyHandler {
         this.maxBatch = maxBatch;
     }
 
-    private record Item(String decisionId, Double reward, ApiException problem) {
+    private record Item(String decisionId, Double reward, String metric, ApiException problem) {
     }
 
     @Override
@@ -77,11 +77,12 @@ public final class RewardBatchHandler implements BodyHandler {
             }
             if (parser.currentToken() != JsonToken.START_OBJECT) {
                 parser.skipChildren();
-                items.add(new Item(null, null, ApiException.badField("rewards", "each reward must be an object")));
+                items.add(new Item(null, null, "", ApiException.badField("rewards", "each reward must be an object")));
                 continue;
             }
             String decisionId = null;
             Double reward = null;
+            String metric = "";
             ApiException problem = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
@@ -90,6 +91,7 @@ public final class RewardBatchHandler implements BodyHandler {
                     switch (field) {
                         case "decisionId" -> decisionId = JsonBodies.string(parser, "decisionId");
                         case "reward" -> reward = JsonBodies.finiteNumber(parser, "reward");
+                        case "metric" -> metric = JsonBodies.string(parser, "metric");
                         default -> parser.skipChildren();
                     }
                 } catch (ApiException e) {
@@ -103,7 +105,7 @@ public final class RewardBatchHandler implements BodyHandler {
             if (problem == null && reward == null) {
                 problem = ApiException.badField("reward", "'reward' is required");
             }
-            items.add(new Item(decisionId, reward, problem));
+            items.add(new Item(decisionId, reward, metric, problem));
         }
         return items;
     }
@@ -113,7 +115,7 @@ public final class RewardBatchHandler implements BodyHandler {
             return Future.succeededFuture(rejected(item.problem()));
         }
         try {
-            return rewards.reward(item.decisionId(), item.reward())
+            return rewards.reward(item.decisionId(), item.reward(), item.metric())
                 .map(status -> new JsonObject().put("status", status))
                 .recover(failure -> Future.succeededFuture(failure instanceof JournalFullException
                     || failure instanceof java.io.IOException

@@ -12,7 +12,9 @@ import java.util.Objects;
 
 /**
  * {@code POST /v1/reward}: {@code {"decisionId": "...", "reward": 1}} → 202 {@code {"status": "accepted"}}, or 200
- * {@code {"status": "duplicate"}} when the decision was already rewarded.
+ * {@code {"status": "duplicate"}} when the decision was already rewarded (for that metric). An optional
+ * {@code "metric"} names one of the experiment's guardrail metrics: the reward then counts for that guardrail and does
+ * not teach the bandit; without it the reward is the experiment's primary reward.
  */
 public final class RewardHandler implements BodyHandler {
     private final RewardService rewards;
@@ -26,6 +28,7 @@ public final class RewardHandler implements BodyHandler {
         JsonBodies.requireJsonOrText(request); // text/plain: what sendBeacon sends
         String decisionId = null;
         Double reward = null;
+        String metric = "";
         try (JsonParser parser = JsonBodies.openObject(body)) {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 final String field = parser.currentName();
@@ -33,6 +36,7 @@ public final class RewardHandler implements BodyHandler {
                 switch (field) {
                     case "decisionId" -> decisionId = JsonBodies.string(parser, "decisionId");
                     case "reward" -> reward = JsonBodies.finiteNumber(parser, "reward");
+                    case "metric" -> metric = JsonBodies.string(parser, "metric");
                     default -> parser.skipChildren();
                 }
             }
@@ -40,7 +44,7 @@ public final class RewardHandler implements BodyHandler {
         }
         JsonBodies.required(decisionId, "decisionId");
         JsonBodies.required(reward, "reward");
-        rewards.reward(decisionId, reward).onComplete(result -> {
+        rewards.reward(decisionId, reward, metric).onComplete(result -> {
             if (result.failed()) {
                 endpoint.fail(request, result.cause(), startNanos);
             } else if (RewardService.ACCEPTED.equals(result.result())) {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Decide with every safeguard configured, against the same experiment without them, on one server (docs/BENCHMARKS.md,
+# "Do-no-harm safeguards on the decide path"): starts Arbiter from a fresh data directory with one event loop on
+# HTTP_PORT (default 18080), defines "plain" (3 variants) and "guarded" (the same with a 10% holdout, a 5% floor and a
+# 60% cap, burnIn 100, a frequency cap of 3 per day, a guardrail), and runs the load tester against each in turn,
+# RUNS times, printing the server-side decide percentiles of each run (from /metrics).
+#
+#   loadtest/scripts/bench-guard.sh RATE [RUNS]
+#
+# Needs the jars built (./mvnw -q -DskipTests package), curl and python3.
+set -euo pipefail
+rate=${1:?rate}; runs=${2:-2}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+port=${HTTP_PORT:-18080}
+out=$PWD/bench-out; mkdir -p "$out"
+work=$(mktemp -d /tmp/arbiter-guard-bench.XXXXXX)
+cp -r "$repo/config" "$work/"
+(cd "$work" && exec env EVENT_LOOPS=1 HTTP_PORT="$port" ADMIN_TOKEN=bench java ${SERVER_JAVA_OPTS:-} \
+  -jar "$repo/server/target/server.jar") > "$out/guard-server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 60); do curl -sf "localhost:$port/ready" > /dev/null && break; sleep 1; done
+admin() { curl -sf -X PUT -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' \
+  "localhost:$port/v1/experiments/$1" -d "$2" > /dev/null; }
+admin plain '{"variants": ["A", "B", "C"], "default": "A"}'
+admin guarded '{"variants": ["A", "B", "C"], "default": "A", "holdout": 0.1, "minShare": 0.05,
+  "shares": {"B": {"max": 0.6}}, "burnIn": 100, "frequencyCap": {"count": 3, "period": "P1D"},
+  "guardrails": [{"metric": "unsubscribe", "direction": "lower", "maxRelativeHarm": 0.2, "confidence": 0.95}]}'
+cd "$out"
+for run in $(seq 1 "$runs"); do
+  for experiment in plain guarded; do
+    name=guard-$experiment-$rate-$run
+    curl -s "localhost:$port/metrics" > "$name.before"
+    echo "== $name  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
+    java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
+      --experiments "$experiment" --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet \
+      > "$name.out" 2>&1 || true
+    curl -s "localhost:$port/metrics" > "$name.after"
+    python3 "$repo/loadtest/scripts/metrics-percentiles.py" "$name.before" "$name.after"
+    grep -E '^(corrected|throughput|statuses|errors)' "$name.out" || cat "$name.out"
+  done
+done
