@@ -1,9 +1,8 @@
 -- Several server nodes on one Postgres (io.arbiter.server.cluster): each node's committed reward totals per
--- (experiment, variant), kept apart so that a node can add the other nodes' progress to its posteriors without
+-- (scope, arm) as in arm_aggregates, kept apart so that a node can add the other nodes' progress to its posteriors without
 -- counting its own rewards twice. Folded by a statement trigger from the rows a reward insert actually inserted (the
 -- transition table), in the same transaction as arm_aggregates, so both always agree. The node is the session's
--- arbiter.node setting (the server sets it on every connection); '' for a session without one. Only primary rewards
--- outside the holdout are folded (what the posteriors learn from); guardrail-metric and holdout counters stay per node.
+-- arbiter.node setting (the server sets it on every connection); '' for a session without one.
 CREATE TABLE node_aggregates (
     node              text             NOT NULL,
     scope             text             NOT NULL,
@@ -20,10 +19,13 @@ CREATE FUNCTION arbiter_fold_node_aggregates() RETURNS trigger LANGUAGE plpgsql 
 BEGIN
     INSERT INTO node_aggregates AS a (node, scope, arm, trials, successes, reward_sum, reward_square_sum,
                                       updated_at)
-    SELECT coalesce(current_setting('arbiter.node', true), ''), experiment, variant, count(*),
+    SELECT coalesce(current_setting('arbiter.node', true), ''), scope, variant, count(*),
            count(*) FILTER (WHERE reward > 0), sum(reward), sum(reward * reward), clock_timestamp()
-    FROM inserted WHERE metric = '' AND flags & 1 = 0 -- what the bandit learns from (as arm_aggregates' own scope)
-    GROUP BY experiment, variant
+    FROM (SELECT CASE WHEN metric = '' AND flags & 1 = 0 THEN experiment   -- the same scopes as arm_aggregates (V35)
+                      ELSE 'guard:' || CASE WHEN flags & 1 = 0 THEN 't' ELSE 'h' END || ':' || metric || ':'
+                           || experiment END AS scope, variant, reward
+          FROM inserted) AS scoped
+    GROUP BY scope, variant
     ON CONFLICT (node, scope, arm) DO UPDATE
     SET trials = a.trials + EXCLUDED.trials,
         successes = a.successes + EXCLUDED.successes,

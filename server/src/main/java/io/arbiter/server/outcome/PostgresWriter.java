@@ -19,14 +19,14 @@ import java.util.UUID;
  * commit): a handful of statements per batch, each carrying all its rows as arrays ({@code unnest}), never one round
  * trip per row.
  *
- * <p>Idempotency: every outcome row has a unique key ({@code rewards (decision_id, metric)}, {@code rtb_events
- * (kind, id)}), and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique
- * key, which halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked
- * against {@code (time, id)} instead. Decision rows outside the range the partitions cover
- * ({@code decision_log_range}) are not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING},
- * and the aggregates are folded only from the rows actually returned, in the same statement. Replaying a batch after a
- * crash, or a client retrying an outcome, therefore never counts twice; a decision batch retried after its commit's
- * answer was lost inserts nothing and adds no decision counts.
+ * <p>Idempotency: every outcome row has a unique key ({@code rewards (decision_id, metric)}, {@code rtb_events (kind,
+ * id)}), and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique key,
+ * which halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked against
+ * {@code (time, id)} instead. Decision rows outside the range the partitions cover ({@code decision_log_range}) are
+ * not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only
+ * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
+ * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
+ * and adds no decision counts.
  */
 final class PostgresWriter {
 
@@ -50,8 +50,8 @@ final class PostgresWriter {
      * back. Rows without a node (logged before V41) and this node's own (a replay) are left out.
      */
     static final String STORED_ELSEWHERE = """
-            SELECT decision_id FROM rewards
-            WHERE decision_id = ANY($1::text[]) AND node IS NOT NULL
+            SELECT decision_id, metric FROM rewards
+            WHERE (decision_id, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND node IS NOT NULL
               AND node <> coalesce(current_setting('arbiter.node', true), '')""";
 
     /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
@@ -254,20 +254,23 @@ final class PostgresWriter {
             return Future.succeededFuture(List.of());
         }
         final String[] ids = new String[rewards.size()];
+        final String[] metrics = new String[rewards.size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = rewards.get(i).id();
+            metrics[i] = rewards.get(i).unit(); // a reward's metric travels in the unit field
         }
-        return conn.preparedQuery(STORED_ELSEWHERE).execute(Tuple.of(ids)).map(rows -> {
+        final Tuple keys = Tuple.tuple().addValue(ids).addValue(metrics); // not Tuple.of: it would spread the arrays
+        return conn.preparedQuery(STORED_ELSEWHERE).execute(keys).map(rows -> {
             if (rows.size() == 0) {
                 return List.of();
             }
             final Set<String> elsewhere = new HashSet<>();
             for (final Row row : rows) {
-                elsewhere.add(row.getString(0));
+                elsewhere.add(row.getString(0) + '\u0000' + row.getString(1));
             }
             final List<OutcomeEvent> events = new ArrayList<>();
             for (final OutcomeEvent reward : rewards) {
-                if (elsewhere.remove(reward.id())) { // once per id, even if the batch held it twice
+                if (elsewhere.remove(reward.id() + '\u0000' + reward.unit())) { // once per key, even if repeated
                     events.add(reward);
                 }
             }

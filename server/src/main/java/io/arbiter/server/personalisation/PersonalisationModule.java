@@ -411,6 +411,9 @@ public final class PersonalisationModule implements Module {
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
+            if (!reward.unit().isEmpty() || (reward.flags() & 1) != 0) {
+                continue; // a guardrail metric's or a holdout's reward: it never moved the posterior's counters
+            }
             final double r = reward.value();
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
         }

@@ -77,10 +77,10 @@ public final class LogMaintenance {
                 final int created = createAhead(conn, now);
                 final List<String> dropped = dropExpiredPartitions(conn, now - retention.decisions().toMillis());
                 final OffsetDateTime rewardCutoff = time(now - retention.rewards().toMillis());
-                final long rewards = deleteInBatches(conn, "DELETE FROM rewards WHERE decision_id = ANY(ARRAY("
-                    + "SELECT decision_id FROM rewards WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
-                final long rtb = deleteInBatches(conn, "DELETE FROM rtb_events WHERE (kind, id) IN ("
-                    + "SELECT kind, id FROM rtb_events WHERE time < $1 LIMIT " + DELETE_BATCH + ")", rewardCutoff);
+                final long rewards = deleteInBatches(conn, "DELETE FROM rewards WHERE ctid = ANY(ARRAY("
+                    + "SELECT ctid FROM rewards WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
+                final long rtb = deleteInBatches(conn, "DELETE FROM rtb_events WHERE ctid = ANY(ARRAY("
+                    + "SELECT ctid FROM rtb_events WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
                 // A decision batch is retried within minutes at most; a day of ids is plenty.
                 deleteInBatches(conn, "DELETE FROM decision_batches WHERE id = ANY(ARRAY(SELECT id FROM "
                     + "decision_batches WHERE shipped_at < $1 LIMIT " + DELETE_BATCH + "))", time(now - DAY_MILLIS));
