@@ -764,8 +764,19 @@
     C.draw('chart-curves', {title: 'Win rate by bid price', x: report.prices || [], time: false, logX: true,
       xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.',
       series: curves.map(function (c) {
+        var detail = [];
+        if (c.level !== undefined && c.level !== null) {
+          detail.push('level ' + c.level);
+        }
+        if (c.device !== undefined && c.device !== null) {
+          detail.push('device ' + c.device);
+        }
+        if (c.hour !== undefined && c.hour !== null) {
+          detail.push('hour ' + c.hour);
+        }
+        detail.push(c.notices + ' notices');
         return {label: c.context === 'bidder' ? 'bidder-wide (' + c.notices + ' notices)'
-          : 'context ' + c.context.slice(0, 6) + ' (' + c.notices + ')', values: c.winRate};
+          : 'context ' + c.context.slice(0, 6) + ' (' + detail.join(', ') + ')', values: c.winRate};
       }), summary: curves.length + ' curves'});
   }
 
