@@ -3,6 +3,7 @@ package io.arbiter.server.bench;
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.bandits.unit.FrequencyCapStore;
 import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.personalisation.decide.ContextLimits;
@@ -10,6 +11,7 @@ import io.arbiter.server.personalisation.decide.DecideHandler;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
+import io.arbiter.server.personalisation.guard.GuardStages;
 import io.arbiter.server.token.DecisionTokens;
 import io.arbiter.server.token.SignedTokens;
 import io.vertx.core.buffer.Buffer;
@@ -43,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  *       contexts; propensities refreshed for every segment in use before measuring.</li>
  *   <li>{@code segmentsEligible}: the same with 7 of the 10 variants eligible.</li>
  *   <li>{@code linear}: d = 16 (15 numeric features and the intercept), propensity analytic.</li>
+ *   <li>{@code guarded}: no context, with every safeguard of issue #15: a 10% holdout, a 5% floor and a 30% cap on
+ *       one variant, burn-in 100 (over by the time of measuring), a frequency cap (255 per day, so the 4,096 units
+ *       rotated through are not capped out while measuring) and a guardrail; the safeguard stages are installed for
+ *       every path, as in the server.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
@@ -59,13 +65,16 @@ public class DecidePathBenchmark {
     static final String[] VISITORS = {"new", "returning", "loyal"};
     static final int CONTEXTS = 60;
     static final int FEATURES = 15;
+    static final int UNITS = 4096;
 
     DecideHandler handler;
     Buffer plainBody;
     Buffer[] segmentBodies;
     Buffer[] eligibleBodies;
     Buffer[] linearBodies;
+    Buffer[] guardedBodies;
     int next;
+    int nextUnit;
 
     @Setup
     public void setUp() throws Exception {
@@ -86,10 +95,17 @@ public class DecidePathBenchmark {
             .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))));
         publish(registry, "lin", new JsonObject().put("variants", variants).put("context", new JsonObject()
             .put("model", "linear").put("features", features)));
+        publish(registry, "guarded", new JsonObject().put("variants", variants).put("holdout", 0.1)
+            .put("minShare", 0.05).put("shares", new JsonObject().put("v0", new JsonObject().put("max", 0.3)))
+            .put("burnIn", 100).put("frequencyCap", new JsonObject().put("count", 255).put("period", "P1D"))
+            .put("guardrails", new JsonArray().add(new JsonObject().put("metric", "unsubscribe")
+                .put("maxRelativeHarm", 0.2))));
         final Workspace workspace = new Workspace(42, 256);
         handler = new DecideHandler(registry, new DecisionTokens(new SignedTokens(
             "benchmark-secret-0123456789".getBytes(StandardCharsets.UTF_8))), new BidBench.DiscardingLog(), workspace,
-            clock, new Metrics(), ContextLimits.DEFAULTS, 256, StickyAssignments.allocateDirect(4, 0), b -> { });
+            clock, new Metrics(), ContextLimits.DEFAULTS, 256, StickyAssignments.allocateDirect(4, 0),
+            b -> new GuardStages(registry.table(), FrequencyCapStore.allocateDirect(16, 0), new Metrics(), 256)
+                .install(b));
         plainBody = Buffer.buffer("{\"experiment\":\"plain\",\"unit\":\"user-123\"}");
         segmentBodies = new Buffer[CONTEXTS];
         eligibleBodies = new Buffer[CONTEXTS];
@@ -107,6 +123,14 @@ public class DecidePathBenchmark {
             }
             linearBodies[i] = Buffer.buffer(f.append("}}").toString());
         }
+        guardedBodies = new Buffer[UNITS];
+        for (int u = 0; u < UNITS; u++) {
+            guardedBodies[u] = Buffer.buffer("{\"experiment\":\"guarded\",\"unit\":\"user-" + u + "\"}");
+        }
+        for (int i = 0; i < 2_000; i++) {
+            handler.decide(guardedBodies[i % UNITS]); // past the burn-in
+        }
+        registry.get("guarded").propensities().refresh(registry.table(), new Workspace(3, 256), clock.millis());
         // Create the segments, then refresh the propensities of every segment in use (as the maintenance thread
         // would within its budget), so the measured reads hit refreshed estimates.
         final Workspace refresher = new Workspace(7, 256);
@@ -136,7 +160,7 @@ public class DecidePathBenchmark {
         b.setUp();
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        final String[] names = {"plain", "segments", "segmentsEligible", "linear"};
+        final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded"};
         for (int round = 0; round < 2; round++) {
             for (int k = 0; k < names.length; k++) {
                 for (int i = 0; i < n; i++) {
@@ -165,7 +189,8 @@ public class DecidePathBenchmark {
             case 0 -> b.plain();
             case 1 -> b.segments();
             case 2 -> b.segmentsEligible();
-            default -> b.linear();
+            case 3 -> b.linear();
+            default -> b.guarded();
         };
     }
 
@@ -184,6 +209,12 @@ public class DecidePathBenchmark {
     public String segmentsEligible() throws Exception {
         next = next == CONTEXTS - 1 ? 0 : next + 1;
         return handler.decide(eligibleBodies[next]);
+    }
+
+    @Benchmark
+    public String guarded() throws Exception {
+        nextUnit = (nextUnit + 1) & (UNITS - 1);
+        return handler.decide(guardedBodies[nextUnit]);
     }
 
     @Benchmark

@@ -350,12 +350,17 @@
       renderDensities(stats);
       renderOptional(stats);
       if (!definitionLoaded) {
-        var definition = JSON.parse(JSON.stringify(stats));
-        ['id', 'arms', 'variantStats', 'segments', 'lift', 'guardrailStatus', 'suspensions', 'evaluations',
-          'challenger'].forEach(function (k) { delete definition[k]; });
-        $('definition').value = JSON.stringify(definition, null, 2);
         definitionLoaded = true;
+        // the definition as stored (the list's form): the stats replace some fields with their status
+        return api('/v1/experiments').then(function (list) {
+          var stored = list.experiments.filter(function (e) { return e.id === stats.id; })[0];
+          var definition = JSON.parse(JSON.stringify(stored || {}));
+          delete definition.id;
+          delete definition.arms; // the server's variant-to-arm map, not part of a definition
+          $('definition').value = JSON.stringify(definition, null, 2);
+        });
       }
+      return null;
     }, function (e) {
       if (e instanceof ApiError && e.status === 404) {
         alertMessage('No experiment "' + experimentId + '": ' + e.message);
@@ -489,12 +494,27 @@
     if (!$('guardrails').hidden) {
       var g = clear($('guardrails-body'));
       guardrails.forEach(function (rule) {
-        g.appendChild(el('p', {text: 'Metric ' + rule.metric + ': ' + rule.direction + ' is better; suspend a variant '
-          + 'more than ' + pct(rule.maxRelativeHarm) + ' worse (confidence ' + pct(rule.confidence) + ').'}));
+        g.appendChild(el('h3', {text: 'Metric ' + rule.metric}));
+        g.appendChild(el('p', {text: rule.direction + ' is better; a variant more than ' + pct(rule.maxRelativeHarm)
+          + ' worse than ' + (rule.control || 'the control') + ' is suspended (confidence ' + pct(rule.confidence)
+          + ').'}));
+        if (Array.isArray(rule.variants) && rule.variants.length) {
+          g.appendChild(guardrailTable(rule.variants));
+        }
       });
       suspended.forEach(function (v) {
-        g.appendChild(el('p', {className: 'field-error', text: 'Variant ' + v.variant + ' is suspended'
-          + (v.suspension ? ': ' + JSON.stringify(v.suspension) : '.')}));
+        var resume = el('button', {type: 'button', className: 'secondary', text: 'Resume ' + v.variant,
+          'data-resume-variant': v.variant});
+        resume.addEventListener('click', function () {
+          resume.disabled = true;
+          api('/v1/experiments/' + encodeURIComponent(stats.id) + '/variants/' + encodeURIComponent(v.variant)
+            + '/resume', {method: 'POST'}).then(refreshExperiment, function (e) {
+            alertMessage('Could not resume ' + v.variant + ': ' + e.message);
+            resume.disabled = false;
+          });
+        });
+        g.appendChild(el('p', {className: 'field-error', text: 'Variant ' + v.variant + ' is suspended by a '
+          + 'guardrail. '}, resume));
       });
       if (events.length) {
         g.appendChild(genericTable(events));
@@ -559,6 +579,28 @@
       body.appendChild(tr);
     });
     return el('table', {id: 'segments-table'}, el('thead', null, head), body);
+  }
+
+  /** One guardrail's evidence per variant: its rate against the control's, with their confidence sequences. */
+  function guardrailTable(rows) {
+    var head = el('tr');
+    ['Variant', 'Decisions', 'Events', 'Rate (confidence sequence)', 'Control rate (confidence sequence)',
+      'Harm lower bound', 'State'].forEach(function (h) { head.appendChild(el('th', {scope: 'col', text: h})); });
+    var body = el('tbody');
+    rows.forEach(function (r) {
+      var v = r.variant || {};
+      var c = r.controlGroup || {};
+      var seq = function (g) {
+        var cs = g.confidenceSequence || [];
+        return num(g.rate) + ' (' + num(cs[0]) + '–' + num(cs[1]) + ')';
+      };
+      body.appendChild(el('tr', null, el('th', {scope: 'row', text: r.name}),
+        el('td', {className: 'num', text: String(v.decisions)}), el('td', {className: 'num', text: String(v.events)}),
+        el('td', {text: seq(v)}), el('td', {text: seq(c)}), el('td', {className: 'num', text: num(r.harmLowerBound)}),
+        el('td', {className: r.suspended ? 'status-paused' : 'status-active',
+          text: r.suspended ? 'suspended' : 'serving'})));
+    });
+    return el('table', {className: 'guardrail'}, el('thead', null, head), body);
   }
 
   function groupText(group) {

@@ -24,6 +24,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -117,7 +118,9 @@ class BrowserIntegrationTest {
     }
 
     private static WebDriverWait waiting() {
-        return new WebDriverWait(driver, WAIT, Duration.ofMillis(100));
+        final WebDriverWait wait = new WebDriverWait(driver, WAIT, Duration.ofMillis(100));
+        wait.ignoring(StaleElementReferenceException.class); // the pages redraw what they poll
+        return wait;
     }
 
     private static WebElement visible(String css) {
@@ -125,6 +128,21 @@ class BrowserIntegrationTest {
             final List<WebElement> found = d.findElements(By.cssSelector(css));
             return !found.isEmpty() && found.get(0).isDisplayed() ? found.get(0) : null;
         });
+    }
+
+    /**
+     * The text of the first element matching {@code css} once it contains {@code expected} (or, after the wait, as it
+     * is): the pages redraw what they poll, so an element is looked up again until its text is read.
+     */
+    private static String textOf(String css, String expected) {
+        try {
+            return waiting().until(d -> {
+                final String text = d.findElement(By.cssSelector(css)).getText();
+                return text.contains(expected) ? text : null;
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            return driver.findElement(By.cssSelector(css)).getText();
+        }
     }
 
     private static Object js(String script, Object... args) {
@@ -172,8 +190,7 @@ class BrowserIntegrationTest {
         assertContrast("sign-in with an error");
         screenshot("signin");
         visible("#token").sendKeys(TestServer.ADMIN_TOKEN, Keys.ENTER);
-        final WebElement row = visible("#experiments tr[data-id='hero']");
-        assertTrue(row.getText().contains("A, B, C"), row.getText());
+        assertTrue(textOf("#experiments tr[data-id='hero']", "A, B, C").contains("A, B, C"));
         assertFalse(driver.getCurrentUrl().contains(TestServer.ADMIN_TOKEN), "never in a URL");
         assertEquals(TestServer.ADMIN_TOKEN, js("return sessionStorage.getItem('arbiter.adminToken');"));
     }
@@ -226,13 +243,13 @@ class BrowserIntegrationTest {
         for (final String absent : new String[] {"segments", "lift", "guardrails", "evaluations"}) {
             assertFalse(driver.findElement(By.id(absent)).isDisplayed(), absent + ": hidden when the stats lack it");
         }
-        assertTrue(driver.findElement(By.cssSelector("#variants tbody")).getText().contains("A"));
+        assertTrue(textOf("#variants tbody", "A").contains("A"));
         screenshot("experiment");
     }
 
     @Test
     @Order(4)
-    void theBusiestSegmentsAreShownForAnExperimentWithContext() throws Exception {
+    void segmentsLiftAndGuardrailsAreShownWhenTheStatsHaveThem() throws Exception {
         final JsonObject definition = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
             .add("B")).put("context", new JsonObject().put("model", "segments")
             .put("attributes", new io.vertx.core.json.JsonArray().add("device")));
@@ -247,11 +264,33 @@ class BrowserIntegrationTest {
         }
         signIn();
         driver.get(url("/ui/experiment.html?id=seg"));
-        final WebElement table = visible("#segments-table");
-        waiting().until(d -> table.findElements(By.cssSelector("tbody tr")).size() >= 2);
-        assertTrue(driver.findElement(By.id("segments-summary")).getText().contains("segments"));
-        assertTrue(table.getText().contains("device"), table.getText());
+        waiting().until(d -> d.findElements(By.cssSelector("#segments-table tbody tr")).size() >= 2);
+        assertTrue(textOf("#segments-summary", "segments").contains("segments"));
+        assertTrue(textOf("#segments-table", "device").contains("device"));
         screenshot("segments");
+
+        final JsonObject guarded = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
+            .add("B")).put("holdout", 0.3).put("guardrails", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("metric", "unsubscribe").put("direction", "lower").put("maxRelativeHarm", 0.2)));
+        final java.net.http.HttpResponse<String> created = server.admin("PUT", "/v1/experiments/guarded",
+            guarded.encode());
+        assertTrue(created.statusCode() == 201 || created.statusCode() == 200, created.body());
+        for (int i = 0; i < 30; i++) {
+            server.reward(server.decide("guarded", "g-" + i).getString("decisionId"), i % 2);
+        }
+        driver.get(url("/ui/experiment.html?id=guarded"));
+        assertTrue(textOf("#lift-body", "Holdout group").contains("Holdout group"));
+        assertTrue(textOf("#guardrails-body", "unsubscribe").contains("lower is better"));
+        assertFalse(driver.findElement(By.id("segments")).isDisplayed());
+        final String text = waiting().until(d -> {
+            final String v = d.findElement(By.id("definition")).getAttribute("value");
+            return v.isEmpty() ? null : v;
+        });
+        final JsonObject shown = new JsonObject(text);
+        assertFalse(shown.containsKey("arms") || shown.containsKey("variantStats") || shown.containsKey("lift"),
+            "the editor shows the stored definition, not the stats: " + text);
+        assertEquals("unsubscribe", shown.getJsonArray("guardrails").getJsonObject(0).getString("metric"));
+        screenshot("guardrails");
     }
 
     @Test

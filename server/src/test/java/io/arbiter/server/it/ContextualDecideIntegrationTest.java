@@ -306,4 +306,37 @@ class ContextualDecideIntegrationTest {
         assertEquals(200, response.statusCode(), body.encode() + " -> " + response.body());
         return new JsonObject(response.body());
     }
+
+    @Test
+    void theDecisionRowKeepsItsContextAndFlagsAndTheRewardItsSegments() throws Exception {
+        server.awaitShipped(java.time.Duration.ofSeconds(20));
+        final long segmentRows = query("SELECT count(*) FROM segment_aggregates WHERE experiment = $1", "seg")
+            .getLong(0);
+        final JsonObject answer = decideOk(new JsonObject().put("experiment", "seg").put("unit", "row-1")
+            .put("context", new JsonObject().put("device", "tv").put("country", "J\"P").put("ignored", "x")));
+        final String id = answer.getString("decisionId");
+        assertEquals(202, server.reward(id, 1).statusCode());
+        final JsonObject sticky = decideOk(new JsonObject().put("experiment", "sticky").put("unit", "row-2"));
+        final JsonObject repeat = decideOk(new JsonObject().put("experiment", "sticky").put("unit", "row-2"));
+        server.awaitShipped(java.time.Duration.ofSeconds(20));
+        final io.vertx.sqlclient.Row row = query("SELECT context, flags FROM decisions WHERE id = $1", id);
+        final JsonObject context = (JsonObject) row.getValue(0);
+        assertEquals(new JsonObject().put("device", "tv").put("country", "J\"P"), context.getJsonObject("context"));
+        assertEquals(0, row.getInteger(1));
+        assertEquals(io.arbiter.server.token.DecisionFlags.STICKY,
+            query("SELECT flags FROM decisions WHERE id = $1", repeat.getString("decisionId")).getInteger(0));
+        assertEquals(0, query("SELECT flags FROM decisions WHERE id = $1", sticky.getString("decisionId"))
+            .getInteger(0));
+        // tv, J"P and tv x J"P are new segments: the reward reached the aggregates of all three
+        assertEquals(segmentRows + 3, query("SELECT count(*) FROM segment_aggregates WHERE experiment = $1", "seg")
+            .getLong(0));
+    }
+
+    private static io.vertx.sqlclient.Row query(String sql, String parameter) throws Exception {
+        final io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> rows = server.app.pool().preparedQuery(sql)
+            .execute(io.vertx.sqlclient.Tuple.of(parameter)).toCompletionStage().toCompletableFuture()
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, rows.size(), sql);
+        return rows.iterator().next();
+    }
 }

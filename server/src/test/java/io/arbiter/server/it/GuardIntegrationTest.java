@@ -69,8 +69,17 @@ class GuardIntegrationTest {
 
     @Test
     void rewardsAreKeyedByDecisionAndMetricAndGuardrailMetricsDoNotTeachTheBandit() throws Exception {
+        int held = 0;
         try (TestServer server = TestServer.start(dataDir)) {
             server.admin("PUT", "/v1/experiments/metrics", guarded().encode());
+            server.admin("PUT", "/v1/experiments/held", guarded().put("holdout", 0.5).encode());
+            for (int i = 0; i < 100; i++) {
+                final JsonObject d = server.decide("held", "unit-" + i);
+                if (d.getBoolean("holdout", false)) {
+                    held++;
+                    server.reward(d.getString("decisionId"), 1);
+                }
+            }
             final JsonObject decision = server.decide("metrics", "u1");
             final String id = decision.getString("decisionId");
             final String variant = decision.getString("variant");
@@ -116,6 +125,9 @@ class GuardIntegrationTest {
             final long controlEvents = guardrail.getJsonArray("variants").getJsonObject(0)
                 .getJsonObject("controlGroup").getLong("events");
             assertEquals(1, events + controlEvents, "the guardrail's counter survives a restart: " + stats.encode());
+            final JsonObject holdout = server.stats("held").getJsonObject("lift").getJsonObject("holdout");
+            assertEquals((long) held, holdout.getLong("decisions"), "holdout decisions survive a restart");
+            assertEquals((long) held, holdout.getLong("rewards"), "holdout rewards survive a restart");
         }
     }
 

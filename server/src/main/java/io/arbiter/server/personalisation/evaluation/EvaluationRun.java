@@ -42,18 +42,19 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Each row is weighted {@code 1 / decisionSampleRate} (the rate in force now, taken to hold over the window).
  * Rows whose variant the experiment never had are counted and skipped; holdout rows are skipped and counted by the
- * evaluation. The context key (DR's per-context reward model, the support check) is a hash of the row's context.
+ * evaluation. Only primary rewards ({@code rewards.metric = ''}) are read, never a guardrail metric's. The context
+ * key (DR's per-context reward model, the support check) is a hash of the row's context.
  */
 public final class EvaluationRun {
     private static final long QUERY_TIMEOUT_SECONDS = 120;
     private static final String PAGE = "SELECT d.id, array_position($6::text[], d.variant), d.propensity, "
         + "(extract(epoch FROM d.time) * 1000000)::bigint, r.reward, d.flags, d.context::text "
-        + "FROM decisions d LEFT JOIN rewards r ON r.decision_id = d.id "
+        + "FROM decisions d LEFT JOIN rewards r ON r.decision_id = d.id AND r.metric = '' "
         + "WHERE d.experiment = $1 AND (d.time, d.id) > ($2, $3) AND d.time < $4 "
         + "ORDER BY d.time, d.id LIMIT $5";
     private static final String MISSING = "SELECT r.decision_id, r.reward, "
         + "(extract(epoch FROM r.time) * 1000000)::bigint FROM rewards r "
-        + "WHERE r.experiment = $1 AND (r.time, r.decision_id) > ($2, $3) AND r.time < $4 "
+        + "WHERE r.experiment = $1 AND r.metric = '' AND (r.time, r.decision_id) > ($2, $3) AND r.time < $4 "
         + "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.experiment = r.experiment "
         + "AND d.time = arbiter_decision_time(r.decision_id) AND d.id = r.decision_id) "
         + "ORDER BY r.time, r.decision_id LIMIT $5";
