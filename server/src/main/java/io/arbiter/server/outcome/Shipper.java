@@ -184,18 +184,22 @@ final class Shipper {
         batch = null;
         batchDecisionsInserted = -1;
         decisionsDone += shipped.decisions().size();
-        listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
-                System.nanoTime() - started);
         if (shipped.journalEnd() != shipped.journalFrom()) {
             try {
                 journal.markShipped(shipped.journalEnd(), shipped.outcomes().size());
             } catch (IOException e) {
                 // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
                 LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
+                listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
+                        System.nanoTime() - started);
                 park(config.retryMax().toNanos());
                 return;
             }
         }
+        // After the checkpoint, so the listener sees the journal without this batch (a full journal that this batch
+        // emptied is no longer reported full).
+        listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
+                System.nanoTime() - started);
         completeWaiters(shipped.flushSequence());
         if (!shipped.full() && !stopping && waiters.isEmpty()) {
             park(config.flushInterval().toNanos());
