@@ -49,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  *       one variant, burn-in 100 (over by the time of measuring), a frequency cap (255 per day, so the 4,096 units
  *       rotated through are not capped out while measuring) and a guardrail; the safeguard stages are installed for
  *       every path, as in the server.</li>
+ *   <li>{@code shadowed}: {@code plain} with a challenger (another prior): the SHADOW stage samples its choice
+ *       beside the champion's on every call.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
@@ -69,6 +71,7 @@ public class DecidePathBenchmark {
 
     DecideHandler handler;
     Buffer plainBody;
+    Buffer shadowedBody;
     Buffer[] segmentBodies;
     Buffer[] eligibleBodies;
     Buffer[] linearBodies;
@@ -90,6 +93,8 @@ public class DecidePathBenchmark {
             features.add("f" + f);
         }
         publish(registry, "plain", new JsonObject().put("variants", variants));
+        publish(registry, "shadowed", new JsonObject().put("variants", variants).put("challenger",
+            new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2))));
         publish(registry, "seg", new JsonObject().put("variants", variants).put("context", new JsonObject()
             .put("model", "segments").put("attributes", new JsonArray().add("device").add("country").add("visitor"))
             .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))));
@@ -107,6 +112,7 @@ public class DecidePathBenchmark {
             b -> new GuardStages(registry.table(), FrequencyCapStore.allocateDirect(16, 0), new Metrics(), 256)
                 .install(b));
         plainBody = Buffer.buffer("{\"experiment\":\"plain\",\"unit\":\"user-123\"}");
+        shadowedBody = Buffer.buffer("{\"experiment\":\"shadowed\",\"unit\":\"user-123\"}");
         segmentBodies = new Buffer[CONTEXTS];
         eligibleBodies = new Buffer[CONTEXTS];
         linearBodies = new Buffer[CONTEXTS];
@@ -160,7 +166,7 @@ public class DecidePathBenchmark {
         b.setUp();
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded"};
+        final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded", "shadowed"};
         for (int round = 0; round < 2; round++) {
             for (int k = 0; k < names.length; k++) {
                 for (int i = 0; i < n; i++) {
@@ -190,13 +196,19 @@ public class DecidePathBenchmark {
             case 1 -> b.segments();
             case 2 -> b.segmentsEligible();
             case 3 -> b.linear();
-            default -> b.guarded();
+            case 4 -> b.guarded();
+            default -> b.shadowed();
         };
     }
 
     @Benchmark
     public String plain() throws Exception {
         return handler.decide(plainBody);
+    }
+
+    @Benchmark
+    public String shadowed() throws Exception {
+        return handler.decide(shadowedBody);
     }
 
     @Benchmark

@@ -9,7 +9,8 @@ package io.arbiter.server.token;
  *  bit  1      STICKY          a repeat of the unit's sticky assignment (propensity 1)
  *  bit  2      DEFAULT         the default variant of a paused experiment (propensity 1)
  *  bit  3      BURN_IN         chosen during burn-in (not by the bandit)
- *  bits 4-7    reserved, 0
+ *  bit  4      CHALLENGER_AGREED the experiment's challenger (shadow mode) chose the same variant
+ *  bits 5-7    reserved, 0
  *  bits 8-15   policy version  which policy chose (0: the experiment's own; shadow or challenger versions 1-255)
  * </pre>
  */
@@ -24,6 +25,11 @@ public final class DecisionFlags {
     public static final int DEFAULT = 1 << 2;
     /** Chosen during burn-in. */
     public static final int BURN_IN = 1 << 3;
+    /**
+     * The experiment's shadow challenger sampled the same variant as the answer: the decision's reward is one the
+     * challenger would have seen, so it learns from it and counts it in its matched estimate.
+     */
+    public static final int CHALLENGER_AGREED = 1 << 4;
 
     /** Lowest bit of the policy version. */
     public static final int POLICY_VERSION_SHIFT = 8;
@@ -32,7 +38,8 @@ public final class DecisionFlags {
     /** Largest policy version. */
     public static final int MAX_POLICY_VERSION = 0xFF;
     /** Every bit a flags word may have set; anything else in a decision id is refused. */
-    public static final int ALL = HOLDOUT | STICKY | DEFAULT | BURN_IN | POLICY_VERSION_MASK;
+    public static final int ALL = HOLDOUT | STICKY | DEFAULT | BURN_IN | CHALLENGER_AGREED
+        | POLICY_VERSION_MASK;
 
     private DecisionFlags() {
     }

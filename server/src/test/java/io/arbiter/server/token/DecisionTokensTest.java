@@ -112,9 +112,9 @@ class DecisionTokensTest {
     @Test
     void refusesUnknownFlags() {
         assertThrows(IllegalArgumentException.class,
-            () -> tokens.issue("hero", "B", 1L, 1L, 1 << 4, null));
+            () -> tokens.issue("hero", "B", 1L, 1L, 1 << 5, null));
         final SignedTokens signer = new SignedTokens("0123456789abcdef-secret".getBytes(StandardCharsets.UTF_8));
-        final String forgedFlags = signer.sign("d2.hero.B.1.1.10.");
+        final String forgedFlags = signer.sign("d2.hero.B.1.1.20.");
         assertThrows(ApiException.class, () -> tokens.parse(forgedFlags, "decisionId"));
     }
 

@@ -6,11 +6,12 @@ import java.util.Objects;
 
 /**
  * The steps of a decision in the layer order of the design ({@link DecisionSlot}): CONTEXT, ELIGIBILITY, HOLDOUT,
- * STICKY, BURN_IN, CHOICE, SHARE_BOUNDS, LOG. One pipeline per event loop (its stages keep that loop's scratch
+ * STICKY, BURN_IN, CHOICE, SHARE_BOUNDS, SHADOW, LOG. One pipeline per event loop (its stages keep that loop's scratch
  * state); {@link #run} allocates nothing of its own.
  *
  * <p>A deciding slot ({@link DecisionSlot#decides()}) runs only while no earlier stage has decided: a paused
- * experiment's default, a holdout, a sticky repeat or burn-in skips the choice. SHARE_BOUNDS and LOG always run.
+ * experiment's default, a holdout, a sticky repeat or burn-in skips the choice. SHARE_BOUNDS, SHADOW and LOG always
+ * run.
  * HOLDOUT, BURN_IN and SHARE_BOUNDS are empty ({@link DecisionStage#NONE}) until a stage is set for them with
  * {@link Builder#with}; see docs/architecture.md for what each may do.
  */

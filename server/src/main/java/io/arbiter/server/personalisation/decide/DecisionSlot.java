@@ -19,6 +19,8 @@ public enum DecisionSlot {
     CHOICE,
     /** Extension point: the floor/ceiling mixture over the choice; the logged propensity stays the true one. */
     SHARE_BOUNDS,
+    /** The experiment's challenger samples its own choice beside the answer (shadow mode); never changes it. */
+    SHADOW,
     /** Count the decision, issue its id, answer, offer its row to the outcome log. */
     LOG;
 

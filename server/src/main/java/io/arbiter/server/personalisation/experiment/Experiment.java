@@ -32,11 +32,14 @@ import java.util.Map;
  * @param contextFingerprint {@link ContextDefinition#fingerprint()}, carried by decision ids
  * @param guard          the safeguards (holdout, bounds, burn-in, caps, guardrails) and their shared state; variants
  *                       suspended by a guardrail are left out of {@code arms} and {@code variants}
+ * @param ordinals       each active variant's ordinal (its place in {@code armByVariant}), parallel to {@code arms}
+ * @param challenger     the shadow challenger of the definition's {@code challenger} member; null without one
  */
 public record Experiment(ExperimentSpec spec, ThompsonPolicy policy, int[] arms, String[] variants,
                          Map<String, Integer> armByVariant, int defaultPosition, PropensityCache propensities,
                          SegmentedThompson segments, SegmentPropensities segmentPropensities, LinearThompson linear,
-                         LinearSpec linearSpec, int contextFingerprint, ExperimentGuard guard) {
+                         LinearSpec linearSpec, int contextFingerprint, ExperimentGuard guard,
+                         int[] ordinals, Challenger challenger) {
 
     /** The ordinal of a variant ever in this experiment (its place in {@code armByVariant}); -1 if unknown. */
     public int ordinalOf(String variant) {

@@ -48,6 +48,8 @@ public final class ExperimentRegistry {
     /** One linear model per experiment id, kept across versions of the experiment (guarded by this). */
     private final Map<String, LinearModelTable> linearTables = new HashMap<>();
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
+    /** The challenger of each experiment that has one, kept across versions while its configuration stays. */
+    private final Map<String, Challenger> challengers = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
     private volatile Map<String, Experiment> experiments = Map.of();
 
@@ -209,7 +211,31 @@ public final class ExperimentRegistry {
         return new Experiment(spec, policy, arms, variants.toArray(new String[0]),
             java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
             segments, segmentPropensities, linear, linearSpec, spec.context().fingerprint(),
-            new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()));
+            new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()), ordinals,
+            challenger(spec, armByVariant.size()));
+    }
+
+    /**
+     * The challenger {@code spec} names: the current one when its configuration is the same and has room for every
+     * variant ordinal, otherwise a fresh one from its prior; null (and forgotten) without one.
+     */
+    private Challenger challenger(ExperimentSpec spec, int ordinals) {
+        final ChallengerSpec wanted = spec.challenger();
+        if (wanted == null) {
+            challengers.remove(spec.id());
+            return null;
+        }
+        final Challenger current = challengers.get(spec.id());
+        if (current != null && current.spec().sameAs(wanted) && current.capacity() >= ordinals) {
+            return current;
+        }
+        final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
+            spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
+            spec.guard(), null, null);
+        final Challenger created = new Challenger(wanted, Experiment.policyFor(as, propensityDraws),
+            Math.max(16, 2 * ordinals), table.epochMillis());
+        challengers.put(spec.id(), created);
+        return created;
     }
 
     /**

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public record ExperimentSpec(String id, List<String> variants, String defaultVariant, RewardModel rewardModel,
                              long halfLifeMillis, double[] prior, boolean paused, ContextDefinition context,
-                             long stickyMillis, GuardSpec guard) {
+                             long stickyMillis, GuardSpec guard, ChallengerSpec challenger, String promotedFrom) {
     public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** Longest sticky assignment. */
     public static final long MAX_STICKY_MILLIS = 365L * 24 * 3600 * 1000;
@@ -73,8 +73,8 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         } else {
             throw ApiException.badField("rewardModel", "'rewardModel' must be \"bernoulli\" or \"gaussian\"");
         }
-        final long halfLife = halfLife(json.getValue("halfLife"));
-        final double[] prior = prior(model, json.getValue("prior"));
+        final long halfLife = halfLife(json.getValue("halfLife"), "halfLife");
+        final double[] prior = prior(model, json.getValue("prior"), "prior");
         final Object rawStatus = json.getValue("status", "active");
         final boolean paused;
         if ("active".equals(rawStatus)) {
@@ -86,7 +86,20 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         }
         return new ExperimentSpec(id, List.copyOf(variants), defaultVariant, model, halfLife, prior, paused,
             ContextDefinition.fromJson(json.getValue("context")), sticky(json.getValue("sticky")),
-            GuardSpec.fromJson(json, variants, defaultVariant));
+            GuardSpec.fromJson(json, variants, defaultVariant),
+            ChallengerSpec.fromJson(json.getValue("challenger"), model, prior, halfLife),
+            promotedFrom(json.getValue("promotedFrom")));
+    }
+
+    private static String promotedFrom(Object raw) {
+        if (raw == null) {
+            return null;
+        }
+        if (!(raw instanceof String s) || s.isEmpty() || s.length() > 128) {
+            throw ApiException.badField("promotedFrom",
+                "'promotedFrom' must be a string of 1 to 128 characters (an evaluation job id)");
+        }
+        return s;
     }
 
     private static long sticky(Object raw) {
@@ -105,42 +118,42 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         return millis;
     }
 
-    private static long halfLife(Object raw) {
+    static long halfLife(Object raw, String field) {
         if (raw == null) {
             return 0;
         }
         final long millis;
         try {
-            millis = Durations.parse(raw, "'halfLife'", true).toMillis();
+            millis = Durations.parse(raw, "'" + field + "'", true).toMillis();
         } catch (IllegalArgumentException e) {
-            throw ApiException.badField("halfLife", e.getMessage());
+            throw ApiException.badField(field, e.getMessage());
         }
         if (millis != 0 && millis < 1000) {
-            throw ApiException.badField("halfLife", "'halfLife' must be 0 (off) or at least one second");
+            throw ApiException.badField(field, "'" + field + "' must be 0 (off) or at least one second");
         }
         return millis;
     }
 
-    private static double[] prior(RewardModel model, Object raw) {
+    static double[] prior(RewardModel model, Object raw, String field) {
         if (raw != null && !(raw instanceof JsonObject)) {
-            throw ApiException.badField("prior", "'prior' must be an object");
+            throw ApiException.badField(field, "'" + field + "' must be an object");
         }
         final JsonObject p = raw == null ? new JsonObject() : (JsonObject) raw;
         if (model == RewardModel.BERNOULLI) {
-            return new double[] {positive(p, "alpha", 1.0), positive(p, "beta", 1.0)};
+            return new double[] {positive(p, "alpha", 1.0, field), positive(p, "beta", 1.0, field)};
         }
         final Object mean = p.getValue("mean", 0.0);
         if (!(mean instanceof Number m) || !Double.isFinite(m.doubleValue())) {
-            throw ApiException.badField("prior", "'prior.mean' must be a finite number");
+            throw ApiException.badField(field, "'" + field + ".mean' must be a finite number");
         }
-        return new double[] {m.doubleValue(), positive(p, "kappa", 0.01), positive(p, "a", 1.0),
-            positive(p, "b", 1.0)};
+        return new double[] {m.doubleValue(), positive(p, "kappa", 0.01, field), positive(p, "a", 1.0, field),
+            positive(p, "b", 1.0, field)};
     }
 
-    private static double positive(JsonObject p, String name, double fallback) {
+    private static double positive(JsonObject p, String name, double fallback, String field) {
         final Object v = p.getValue(name, fallback);
         if (!(v instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-            throw ApiException.badField("prior", "'prior." + name + "' must be a positive finite number");
+            throw ApiException.badField(field, "'" + field + "." + name + "' must be a positive finite number");
         }
         return n.doubleValue();
     }
@@ -154,14 +167,17 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         if (stickyMillis > 0) {
             json.put("sticky", stickyMillis / 1000.0);
         }
+        if (challenger != null) {
+            json.put("challenger", challenger.toJson(rewardModel));
+        }
+        if (promotedFrom != null) {
+            json.put("promotedFrom", promotedFrom);
+        }
         return json;
     }
 
     private JsonObject coreJson() {
-        final JsonObject prior = rewardModel == RewardModel.BERNOULLI
-            ? new JsonObject().put("alpha", this.prior[0]).put("beta", this.prior[1])
-            : new JsonObject().put("mean", this.prior[0]).put("kappa", this.prior[1]).put("a", this.prior[2])
-                .put("b", this.prior[3]);
+        final JsonObject prior = priorJson(rewardModel, this.prior);
         final JsonObject json = new JsonObject()
             .put("variants", new JsonArray(new ArrayList<>(variants)))
             .put("default", defaultVariant)
@@ -173,14 +189,20 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         return json;
     }
 
+    static JsonObject priorJson(RewardModel model, double[] prior) {
+        return model == RewardModel.BERNOULLI
+            ? new JsonObject().put("alpha", prior[0]).put("beta", prior[1])
+            : new JsonObject().put("mean", prior[0]).put("kappa", prior[1]).put("a", prior[2]).put("b", prior[3]);
+    }
+
     public ExperimentSpec withPaused(boolean paused) {
         return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
-            stickyMillis, guard);
+            stickyMillis, guard, challenger, promotedFrom);
     }
 
     /** The same definition with the do-no-harm part's salt set (kept from the stored experiment, or new). */
     public ExperimentSpec withSalt(long salt) {
         return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
-            stickyMillis, guard.withSalt(salt));
+            stickyMillis, guard.withSalt(salt), challenger, promotedFrom);
     }
 }

@@ -3,6 +3,7 @@ package io.arbiter.server.personalisation.experiment;
 import io.arbiter.bandits.context.ContextSpec;
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -25,6 +26,9 @@ public final class ExperimentStats {
     static final int SEGMENT_DRAWS = 1_000;
     /** A table with one empty arm: the prior alone, for a variant a segment has no record of yet. */
     private static final PosteriorTable EMPTY = PosteriorTable.allocateHeap(1, 0);
+
+    /** The uniform prior of the matched estimate's interval (not the challenger's own prior). */
+    private static final ThompsonPolicy FLAT = new BetaBernoulliThompson(1, 1, 0, 1);
 
     static {
         EMPTY.allocateArm();
@@ -75,10 +79,93 @@ public final class ExperimentStats {
         }
         final JsonObject report = ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
         GuardStats.addTo(report, experiment, table);
+        report.put("champion", champion(experiment, table));
+        if (experiment.challenger() != null) {
+            report.put("challenger", challenger(experiment, workspace));
+        }
         if (experiment.segments().spec().attributeCount() > 0) {
             report.put("segments", segments(experiment, workspace, nowMillis));
         }
         return report;
+    }
+
+    /**
+     * The champion's overall mean: every primary reward of the experiment's bandit-served decisions, all variants
+     * together, per reward received ({@code mean}, as the posteriors count) and per decision ({@code meanPerDecision},
+     * a decision without a reward counting as 0).
+     */
+    static JsonObject champion(Experiment experiment, PosteriorTable table) {
+        long decisions = 0;
+        long rewards = 0;
+        double sum = 0;
+        for (final int arm : experiment.armByVariant().values()) {
+            decisions += table.decisions(arm);
+            rewards += table.trials(arm);
+            sum += table.rewardSum(arm);
+        }
+        return new JsonObject().put("decisions", decisions).put("rewards", rewards).put("rewardSum", sum)
+            .put("mean", rewards == 0 ? null : sum / rewards)
+            .put("meanPerDecision", decisions == 0 ? null : sum / decisions);
+    }
+
+    /**
+     * The shadow challenger: its configuration, how often it chose each variant and agreed with the champion, and the
+     * matched estimate of its value (the mean reward of the decisions it agreed with, whose rewards it would have
+     * seen: per reward received, and per agreed decision) with a 95% interval for the former: for Bernoulli rewards
+     * the equal-tailed interval of the Beta(1 + successes, 1 + failures) posterior ({@value #DRAWS} draws), otherwise
+     * mean &plusmn; 1.96 standard errors.
+     */
+    static JsonObject challenger(Experiment experiment, Workspace workspace) {
+        final Challenger challenger = experiment.challenger();
+        final PosteriorTable arms = challenger.table();
+        final JsonArray variants = new JsonArray();
+        long decisions = 0;
+        long agreements = 0;
+        long rewards = 0;
+        double sum = 0;
+        double squares = 0;
+        int ordinal = 0;
+        for (final String variant : experiment.armByVariant().keySet()) {
+            if (ordinal >= challenger.capacity()) {
+                break;
+            }
+            decisions += challenger.chosen(ordinal);
+            agreements += arms.decisions(ordinal);
+            rewards += arms.trials(ordinal);
+            sum += arms.rewardSum(ordinal);
+            squares += arms.rewardSquareSum(ordinal);
+            variants.add(new JsonObject().put("variant", variant).put("chosen", challenger.chosen(ordinal))
+                .put("agreements", arms.decisions(ordinal)).put("rewards", arms.trials(ordinal))
+                .put("rewardSum", arms.rewardSum(ordinal)));
+            ordinal++;
+        }
+        final JsonObject matched = new JsonObject().put("rewards", rewards).put("rewardSum", sum)
+            .put("mean", rewards == 0 ? null : sum / rewards)
+            .put("meanPerDecision", agreements == 0 ? null : sum / agreements)
+            .put("credibleInterval95", rewards == 0 ? null
+                : matchedInterval(experiment.rewardModel(), rewards, sum, squares, workspace));
+        return new JsonObject()
+            .put("config", challenger.spec().toJson(experiment.rewardModel()))
+            .put("decisions", decisions)
+            .put("agreements", agreements)
+            .put("matched", matched)
+            .put("variantStats", variants);
+    }
+
+    private static JsonArray matchedInterval(RewardModel model, long n, double sum, double squares,
+                                             Workspace workspace) {
+        if (model != RewardModel.BERNOULLI) {
+            final double mean = sum / n;
+            final double variance = n < 2 ? 0 : Math.max(0, (squares - n * mean * mean) / (n - 1));
+            final double half = 1.96 * Math.sqrt(variance / n);
+            return new JsonArray().add(mean - half).add(mean + half);
+        }
+        final double[] draws = new double[DRAWS];
+        for (int i = 0; i < DRAWS; i++) {
+            draws[i] = FLAT.sampleStatistics(n, sum, squares, workspace, 0);
+        }
+        Arrays.sort(draws);
+        return new JsonArray().add(draws[(int) (0.025 * DRAWS)]).add(draws[(int) (0.975 * DRAWS) - 1]);
     }
 
     /**

@@ -107,6 +107,9 @@ public final class RewardService {
             if (teaches) {
                 // The experiment may have been replaced meanwhile; the arm index stays valid either way.
                 attribution.update(arm, reward, clock.millis());
+                if (token.has(DecisionFlags.CHALLENGER_AGREED)) {
+                    teachChallenger(token.experiment(), token.variant(), reward);
+                }
             } else {
                 experiment.guard().counters().reward(holdout ? Group.HOLDOUT : Group.TREATMENT, metric,
                     token.variant(), reward);
@@ -121,5 +124,16 @@ public final class RewardService {
             metrics.rewardTaken(experiment.id(), ACCEPTED);
             return Future.succeededFuture(ACCEPTED);
         });
+    }
+
+    /**
+     * A decision the experiment's challenger agreed with: its reward is one the challenger would have seen (shadow
+     * mode), so it teaches the challenger serving now and counts in its matched estimate.
+     */
+    private void teachChallenger(String experimentId, String variant, double reward) {
+        final Experiment current = registry.get(experimentId);
+        if (current != null && current.challenger() != null) {
+            current.challenger().learn(current.ordinalOf(variant), reward, clock.millis());
+        }
     }
 }

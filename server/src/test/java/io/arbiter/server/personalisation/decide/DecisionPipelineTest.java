@@ -51,7 +51,7 @@ class DecisionPipelineTest {
             d.decide(DecisionSlot.HOLDOUT, 0, 1.0, DecisionFlags.HOLDOUT);
         }).build().run(decision);
         assertEquals(List.of(DecisionSlot.CONTEXT, DecisionSlot.ELIGIBILITY, DecisionSlot.HOLDOUT,
-            DecisionSlot.SHARE_BOUNDS, DecisionSlot.LOG), ran);
+            DecisionSlot.SHARE_BOUNDS, DecisionSlot.SHADOW, DecisionSlot.LOG), ran);
         assertEquals(DecisionFlags.HOLDOUT, decision.flags());
         assertEquals(DecisionSlot.HOLDOUT, decision.decidedBy());
     }

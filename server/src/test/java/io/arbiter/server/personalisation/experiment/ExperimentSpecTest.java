@@ -105,4 +105,28 @@ class ExperimentSpecTest {
         assertTrue(fresh.armsAllocated() > restored.armByVariant().values().stream().mapToInt(i -> i).max()
             .orElseThrow(), "restored arms are reserved in a fresh table");
     }
+
+    @Test
+    void aChallengerIsResolvedAgainstTheDefinitionStoredAndKeptWhileItsConfigurationStays() {
+        final JsonObject json = valid().put("halfLife", "PT1H")
+            .put("challenger", new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 8)))
+            .put("promotedFrom", "job-1");
+        final ExperimentSpec spec = ExperimentSpec.fromJson("hero", json, 16);
+        assertArrayEquals(new double[] {2, 8}, spec.challenger().prior());
+        assertEquals(3_600_000, spec.challenger().halfLifeMillis(), "an unset member is the experiment's own");
+        final JsonObject stored = spec.toJson();
+        assertEquals(3600.0, stored.getJsonObject("challenger").getDouble("halfLife"));
+        assertEquals("job-1", stored.getString("promotedFrom"));
+        final ExperimentSpec again = ExperimentSpec.fromJson("hero", stored, 16);
+        assertTrue(again.challenger().sameAs(spec.challenger()), "the stored form reads back the same");
+        assertEquals("job-1", again.promotedFrom());
+        final ExperimentRegistry registry = new ExperimentRegistry(PosteriorTable.allocateHeap(64, 0), 100);
+        final Experiment first = registry.prepare(spec);
+        registry.publish(first);
+        final Experiment second = registry.prepare(again.withPaused(true));
+        assertTrue(first.challenger() == second.challenger(), "same configuration, same challenger state");
+        final Experiment third = registry.prepare(ExperimentSpec.fromJson("hero", valid(), 16));
+        assertEquals(null, third.challenger(), "no challenger member, no challenger");
+        assertEquals(null, ExperimentSpec.fromJson("hero", valid().putNull("challenger"), 16).challenger());
+    }
 }
