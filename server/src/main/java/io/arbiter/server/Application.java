@@ -113,7 +113,7 @@ public final class Application {
         modules.add(bid);
         modules.add(new OpsModule(metrics, pipeline, started::get));
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
-            metrics, clock));
+            bid.clearingPrices(), metrics, clock));
         modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, stateSeeds.nextLong()));
         bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());

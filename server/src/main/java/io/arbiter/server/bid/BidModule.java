@@ -334,6 +334,10 @@ public final class BidModule implements Module {
         return reservations;
     }
 
+    public ClearingPrices clearingPrices() {
+        return notices.clearingPrices();
+    }
+
     public WinRateCurve winRateCurve() {
         return curve;
     }
