@@ -182,8 +182,10 @@ public final class Application {
             clusterSync.close(); // before the table closes: what it saw matches the table file
             clusterSync = null;
         }
-        for (final Module module : modules) {
-            quietly(module::close); // the bid module flushes and closes the budget ledger
+        // in reverse order of start: the history sampler (which reads the bid module's mapped ledger and curves) stops
+        // before the bid module unmaps them
+        for (int i = modules.size() - 1; i >= 0; i--) {
+            quietly(modules.get(i)::close); // the bid module flushes and closes the budget ledger
         }
         modules.clear();
         if (logMaintenance != null) {

@@ -435,5 +435,11 @@ public final class HistoryModule implements Module {
     @Override
     public void close() {
         sampler.shutdownNow();
+        try {
+            // a sample in progress reads mapped files the modules closed after this one unmap: let it finish first
+            sampler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
