@@ -4,6 +4,8 @@ import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.BiddingConfig;
 import io.arbiter.server.bid.NoticeRules;
+import io.arbiter.server.cluster.ClusterSync;
+import io.arbiter.server.cluster.NodeId;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.history.HistoryConfig;
 import io.arbiter.server.history.HistoryModule;
@@ -17,6 +19,8 @@ import io.arbiter.server.outcome.OutcomeConfigs;
 import io.arbiter.server.outcome.OutcomePipeline;
 import io.arbiter.server.personalisation.PersonalisationModule;
 import io.arbiter.server.pg.Database;
+import io.arbiter.server.pg.LogMaintenance;
+import io.arbiter.server.pg.Retention;
 import io.arbiter.server.token.SignedTokens;
 import io.arbiter.server.token.TokenSecrets;
 import io.arbiter.server.ui.UiModule;
@@ -33,6 +37,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -48,6 +54,7 @@ public final class Application {
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
     private static final String TABLE_FILE = "posteriors.table";
     private static final Duration REPLAY_PATIENCE = Duration.ofSeconds(60);
+    private static final Duration LOG_MAINTENANCE_INTERVAL = Duration.ofHours(1);
 
     private final ServerConfig config;
     private final Clock clock;
@@ -60,6 +67,9 @@ public final class Application {
     private PosteriorTable table;
     private OutcomePipeline pipeline;
     private HttpVerticle.Deployment http;
+    private ScheduledExecutorService logMaintenance;
+    private ClusterSync clusterSync;
+    private String nodeId;
 
     public Application(ServerConfig config, Clock clock) {
         this.config = config;
@@ -68,8 +78,10 @@ public final class Application {
 
     /** Starts everything; blocks until the server listens or start-up failed. */
     public Application start() throws Exception {
-        final OutcomeConfig outcomes = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
         final BiddingConfig bidding = BiddingConfig.read(config.bidding);
+        final Retention retention = Retention.read(config.outcomes, config.attributionWindowMillis,
+            bidding.noticeWindowMillis());
+        final OutcomeConfig outcomes = OutcomeConfigs.read(config.outcomes, config.dataDir.resolve("journal"));
         final HistoryConfig history = HistoryConfig.read(config.history);
         Files.createDirectories(config.dataDir);
         final SignedTokens signer = TokenSecrets.load(config.tokenSecret, config.dataDir, seeds);
@@ -77,8 +89,11 @@ public final class Application {
         final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
             : seeds.nextLong());
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-        database = await(Database.open(vertx, config));
+        nodeId = NodeId.resolve(config.nodeId, config.dataDir, seeds);
+        database = await(Database.open(vertx, config, nodeId));
+        startLogMaintenance(new LogMaintenance(database.pool(), retention, clock));
         table = PosteriorTable.mapFile(config.dataDir.resolve(TABLE_FILE), config.tableCapacity, clock.millis());
+        final boolean tableWasClean = table.wasCleanlyClosed();
         metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
         metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
         pipeline = await(OutcomePipeline.start(vertx, database.pool(), outcomes, metrics, clock,
@@ -88,20 +103,51 @@ public final class Application {
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
             database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
+        clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
+        clusterSync.start(!tableWasClean, personalisation::addSharedTotals);
+        metrics.gauge(MetricName.CLUSTER_SYNC_LAG, clusterSync, s -> s.lastLagMillis() / 1000.0);
+        metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
+            : (clock.millis() - s.lastRoundMillis()) / 1000.0);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
         modules.add(new OpsModule(metrics, pipeline, started::get));
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
-            metrics, clock));
+            bid.clearingPrices(), metrics, clock));
         modules.add(new UiModule());
         http = await(HttpVerticle.deploy(vertx, config, metrics, modules, loops, stateSeeds.nextLong()));
         bid.noticeBase().listening(config.tlsEnabled(), config.httpPublicHost, http.port());
         started.set(true);
         LOG.log(System.Logger.Level.INFO, "listening on " + (config.tlsEnabled() ? "https" : "http") + "://"
-            + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); database: "
+            + config.httpHost + ":" + http.port() + " with " + loops + " event loop(s); node " + nodeId
+            + " (cluster sync every " + config.clusterSyncMillis + " ms); database: "
             + database.description() + "; admin API " + (config.adminToken == null ? "off (no ADMIN_TOKEN)" : "on"));
         return this;
+    }
+
+    /**
+     * One round now (so the decision partitions for today and the days ahead exist before anything is shipped), then
+     * one an hour on a thread of its own; a failed round is logged and tried again at the next.
+     */
+    private void startLogMaintenance(LogMaintenance maintenance) throws Exception {
+        maintenance.run();
+        logMaintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "arbiter-log-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        logMaintenance.scheduleWithFixedDelay(() -> {
+            try {
+                maintenance.run();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "log maintenance failed (retried within the hour): " + e);
+            }
+        }, LOG_MAINTENANCE_INTERVAL.toMinutes(), LOG_MAINTENANCE_INTERVAL.toMinutes(), TimeUnit.MINUTES);
+    }
+
+    /** This node's id among the nodes sharing the Postgres. */
+    public String nodeId() {
+        return nodeId;
     }
 
     public int port() {
@@ -132,10 +178,20 @@ public final class Application {
             }
             http = null;
         }
-        for (final Module module : modules) {
-            quietly(module::close); // the bid module flushes and closes the budget ledger
+        if (clusterSync != null) {
+            clusterSync.close(); // before the table closes: what it saw matches the table file
+            clusterSync = null;
+        }
+        // in reverse order of start: the history sampler (which reads the bid module's mapped ledger and curves) stops
+        // before the bid module unmaps them
+        for (int i = modules.size() - 1; i >= 0; i--) {
+            quietly(modules.get(i)::close); // the bid module flushes and closes the budget ledger
         }
         modules.clear();
+        if (logMaintenance != null) {
+            logMaintenance.shutdownNow();
+            logMaintenance = null;
+        }
         if (pipeline != null) {
             quietly(() -> await(pipeline.close()));
             pipeline = null;

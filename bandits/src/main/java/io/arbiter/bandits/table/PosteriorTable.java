@@ -291,6 +291,36 @@ public final class PosteriorTable implements AutoCloseable {
         buffer.putLongRelease(base + LAST_UPDATE_MILLIS_OFFSET, nowMillis); // informational, as in recordReward
     }
 
+    /**
+     * Adds totals to {@code arm}'s exact counters (trials, successes, reward sum and square sum, each one atomic add):
+     * for totals learned elsewhere, such as another server node's committed aggregates. Unlike
+     * {@link #recordCounts}, the square sum is given, not derived. The decayed sums are not touched.
+     *
+     * @param arm             0 to {@code capacity() - 1}
+     * @param trials          trials to add
+     * @param successes       successes to add
+     * @param rewardSum       added to the reward sum; finite
+     * @param rewardSquareSum added to the reward square sum; finite
+     * @param nowMillis       the update's time in epoch milliseconds; only the last-update time uses it
+     */
+    public void addTotals(int arm, long trials, long successes, double rewardSum, double rewardSquareSum,
+                          long nowMillis) {
+        final int base = offset(arm);
+        if (trials != 0) {
+            buffer.getAndAddLong(base + TRIALS_OFFSET, trials);
+        }
+        if (successes != 0) {
+            buffer.getAndAddLong(base + SUCCESSES_OFFSET, successes);
+        }
+        if (rewardSum != 0.0) {
+            addDouble(base + REWARD_SUM_OFFSET, rewardSum);
+        }
+        if (rewardSquareSum != 0.0) {
+            addDouble(base + REWARD_SQUARE_SUM_OFFSET, rewardSquareSum);
+        }
+        buffer.putLongRelease(base + LAST_UPDATE_MILLIS_OFFSET, nowMillis);
+    }
+
     private void recordDecayed(int base, double reward, long nowMillis, long halfLifeMillis) {
         final double halfLives = halfLivesSinceEpoch(nowMillis, halfLifeMillis);
         final long era = (long) (halfLives / ERA_HALF_LIVES);

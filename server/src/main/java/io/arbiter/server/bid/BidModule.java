@@ -68,6 +68,7 @@ public final class BidModule implements Module {
     private final NoticeBase noticeBase;
     private Vertx maintenanceVertx;
     private long maintenanceTimer = -1;
+    private boolean closed; // guarded by this
     private long nextClaimExpiry;
     private long nextFlush;
 
@@ -293,6 +294,9 @@ public final class BidModule implements Module {
      * (they are many and only need dropping once their window is over). Thread-safe; one caller at a time.
      */
     public synchronized void maintain() {
+        if (closed) {
+            return; // a run queued before the timer was cancelled: the mapped files are gone
+        }
         final long now = clock.millis();
         reservations.expire(now);
         curve.refresh(now);
@@ -314,6 +318,7 @@ public final class BidModule implements Module {
      */
     @Override
     public synchronized void close() {
+        closed = true;
         if (maintenanceTimer >= 0) {
             maintenanceVertx.cancelTimer(maintenanceTimer);
             maintenanceTimer = -1;
@@ -332,6 +337,10 @@ public final class BidModule implements Module {
 
     public Reservations reservations() {
         return reservations;
+    }
+
+    public ClearingPrices clearingPrices() {
+        return notices.clearingPrices();
     }
 
     public WinRateCurve winRateCurve() {

@@ -53,6 +53,7 @@ public final class NoticeService {
     private final long windowMillis;
     private final long wonReservationMillis;
     private final BidMetrics metrics;
+    private final ClearingPrices clearingPrices = new ClearingPrices();
     private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
@@ -68,6 +69,11 @@ public final class NoticeService {
         this.windowMillis = windowMillis;
         this.wonReservationMillis = wonReservationMillis;
         this.metrics = Objects.requireNonNull(metrics);
+    }
+
+    /** Each campaign's clearing prices since start (billed impressions), for the dashboard. */
+    public ClearingPrices clearingPrices() {
+        return clearingPrices;
     }
 
     /**
@@ -121,6 +127,7 @@ public final class NoticeService {
                 final long actual = Math.min(t.reservedMicros(), Math.round(clearingCpm * 1000.0));
                 ledger.settle(campaign.slot(), reserved, actual);
                 metrics.billed(campaign.id(), clearingCpm, actual / 1e6);
+                clearingPrices.record(campaign.id(), clearingCpm);
                 if (t.frequencyCell() >= 0 && campaign.spec().hasFrequencyCap()) {
                     frequencyCaps.increment(t.frequencyCell(), campaign.spec().frequencyCapPeriodMillis(), now);
                 }

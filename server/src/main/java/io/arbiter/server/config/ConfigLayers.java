@@ -51,7 +51,9 @@ public final class ConfigLayers {
         PROPENSITY_DRAWS("decisions.propensityDraws", Kind.INTEGER),
         MAX_REWARD_BATCH("decisions.maxRewardBatch", Kind.INTEGER),
         DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER),
-        EVALUATION_ROWS_PER_SECOND("evaluation.rowsPerSecond", Kind.NUMBER);
+        EVALUATION_ROWS_PER_SECOND("evaluation.rowsPerSecond", Kind.NUMBER),
+        NODE_ID("cluster.nodeId", Kind.STRING),
+        CLUSTER_SYNC_INTERVAL("cluster.syncInterval", Kind.STRING);
 
         private final String setting;
         private final Kind kind;

@@ -39,6 +39,10 @@ public final class ServerConfig {
     public final String pgUrl;
     public final int embeddedPgPort;
     public final int pgPoolSize;
+    /** {@code cluster.nodeId}: this node's name among the nodes sharing one Postgres; null: generated once. */
+    public final String nodeId;
+    /** {@code cluster.syncInterval}: how often other nodes' committed reward totals are applied here. */
+    public final long clusterSyncMillis;
     public final String tokenSecret;
     public final long attributionWindowMillis;
     public final int tableCapacity;
@@ -105,6 +109,13 @@ public final class ServerConfig {
         embeddedPgPort = pg.integer("embeddedPort", 0, 0, 65535);
         pgPoolSize = pg.integer("poolSize", 4, 1, 256);
         pg.finish();
+        final ConfigReader cluster = root.section("cluster");
+        nodeId = cluster.optionalString("nodeId");
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw cluster.fail("nodeId", "must be 1 to 64 letters, digits, '_', '.' or '-', was '" + nodeId + "'");
+        }
+        clusterSyncMillis = cluster.millis("syncInterval", "PT1S", Duration.ofMillis(10));
+        cluster.finish();
         final ConfigReader decisions = root.section("decisions");
         tokenSecret = decisions.optionalString("tokenSecret");
         if (tokenSecret != null && tokenSecret.length() < 16) {

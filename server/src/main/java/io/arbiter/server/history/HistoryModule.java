@@ -7,6 +7,7 @@ import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.ClearingPrices;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.Answer;
 import io.arbiter.server.http.Module;
@@ -69,12 +70,12 @@ public final class HistoryModule implements Module {
     private static final int WINS = 6;
     private static final int CLICKS = 7;
     private static final String ENDPOINT = "admin_history";
-    private static final int HISTOGRAM_BINS = 12;
 
     private final HistoryConfig config;
     private final ExperimentRegistry experiments;
     private final CampaignRegistry campaigns;
     private final WinRateCurve curve;
+    private final ClearingPrices clearingPrices;
     private final Clock clock;
     private final Map<String, Series> series = new ConcurrentHashMap<>();
     private final AtomicLong untracked = new AtomicLong();
@@ -85,13 +86,15 @@ public final class HistoryModule implements Module {
      *
      * @param campaigns the bidder's campaigns, or null when there is no bidder
      * @param curve     the bidder's win-rate curve, or null when there is no bidder
+     * @param clearingPrices the campaigns' clearing prices since start, or null when there is no bidder
      */
     public HistoryModule(HistoryConfig config, ExperimentRegistry experiments, CampaignRegistry campaigns,
-                         WinRateCurve curve, Metrics metrics, Clock clock) {
+                         WinRateCurve curve, ClearingPrices clearingPrices, Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.experiments = Objects.requireNonNull(experiments);
         this.campaigns = campaigns;
         this.curve = curve;
+        this.clearingPrices = clearingPrices;
         this.clock = Objects.requireNonNull(clock);
         metrics.gauge(MetricName.HISTORY_SERIES, series, Map::size);
         metrics.functionCounter(MetricName.HISTORY_UNTRACKED, untracked, AtomicLong::get);
@@ -314,6 +317,8 @@ public final class HistoryModule implements Module {
         if (s == null) {
             return Future.succeededFuture(Answer.json(200, out.put("tracked", false).put("t", new JsonArray())));
         }
+        out.put("clearingPrices", histogram(clearingPrices == null ? new long[ClearingPrices.BUCKETS]
+            : clearingPrices.counts(id)));
         s.read(coarse, ring -> campaignPoints(ring, out));
         return Future.succeededFuture(Answer.json(200, out.put("tracked", true)));
     }
@@ -326,7 +331,6 @@ public final class HistoryModule implements Module {
         final JsonArray wins = new JsonArray();
         final JsonArray winRate = new JsonArray();
         final JsonArray price = new JsonArray();
-        final List<double[]> prices = new ArrayList<>(); // {mean clearing price, wins} per interval
         for (int i = 1; i < ring.size(); i++) {
             t.add(ring.time(i));
             spent.add(ring.value(i, DAILY_SPENT));
@@ -340,40 +344,38 @@ public final class HistoryModule implements Module {
             if (w > 0 && cost >= 0) {
                 final double cpm = cost * 1000 / w;
                 price.add(cpm);
-                prices.add(new double[] {cpm, w});
             } else {
                 price.add(null);
             }
         }
         return out.put("t", t).put("dailySpent", spent).put("schedule", schedule).put("bidsPerInterval", bids)
-            .put("winsPerInterval", wins).put("winRate", winRate).put("clearingPriceCpm", price)
-            .put("clearingPrices", histogram(prices));
+            .put("winsPerInterval", wins).put("winRate", winRate).put("clearingPriceCpm", price);
     }
 
-    /** Equal-width bins of the intervals' mean clearing prices, each interval weighted by its wins. */
-    static JsonObject histogram(List<double[]> prices) {
+    /**
+     * The clearing-price distribution: the buckets of {@link ClearingPrices} from the lowest to the highest with a
+     * billed impression ({@code edges}: their {@code n + 1} edges, CPM; {@code wins}: billed impressions per bucket);
+     * empty before the first.
+     */
+    static JsonObject histogram(long[] counts) {
         final JsonArray edges = new JsonArray();
-        final JsonArray counts = new JsonArray();
-        if (!prices.isEmpty()) {
-            double lo = Double.MAX_VALUE;
-            double hi = -Double.MAX_VALUE;
-            for (final double[] p : prices) {
-                lo = Math.min(lo, p[0]);
-                hi = Math.max(hi, p[0]);
-            }
-            final double width = hi > lo ? (hi - lo) / HISTOGRAM_BINS : 1.0;
-            final long[] bins = new long[HISTOGRAM_BINS];
-            for (final double[] p : prices) {
-                bins[(int) Math.min(HISTOGRAM_BINS - 1, (p[0] - lo) / width)] += (long) p[1];
-            }
-            for (int i = 0; i <= HISTOGRAM_BINS; i++) {
-                edges.add(lo + i * width);
-            }
-            for (final long bin : bins) {
-                counts.add(bin);
+        final JsonArray wins = new JsonArray();
+        int lo = -1;
+        int hi = -1;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                lo = lo < 0 ? i : lo;
+                hi = i;
             }
         }
-        return new JsonObject().put("edges", edges).put("wins", counts);
+        if (lo >= 0) {
+            for (int i = lo; i <= hi; i++) {
+                edges.add(ClearingPrices.edge(i));
+                wins.add(counts[i]);
+            }
+            edges.add(ClearingPrices.edge(hi + 1));
+        }
+        return new JsonObject().put("edges", edges).put("wins", wins);
     }
 
     private JsonObject winRate(int contexts) {
@@ -433,5 +435,11 @@ public final class HistoryModule implements Module {
     @Override
     public void close() {
         sampler.shutdownNow();
+        try {
+            // a sample in progress reads mapped files the modules closed after this one unmap: let it finish first
+            sampler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

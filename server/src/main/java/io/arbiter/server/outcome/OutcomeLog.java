@@ -49,6 +49,15 @@ public interface OutcomeLog {
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
     /**
+     * Registers who is told, on the shipper thread after each commit, of the rewards this node appended that Postgres
+     * refused because another node had stored them first (a reward repeated on two nodes): the caller applied them
+     * to its posterior when they arrived and takes them back. Rewards replayed before registration are not reported.
+     */
+    default void onRewardsStoredElsewhere(java.util.function.Consumer<List<OutcomeEvent>> consumer) {
+        // an outcome log without Postgres has no other nodes
+    }
+
+    /**
      * The share of decisions whose row is logged ({@code outcomes.decisionSampleRate}); off-policy evaluation
      * weights each logged row by its inverse.
      */

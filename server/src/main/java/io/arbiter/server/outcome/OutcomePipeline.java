@@ -46,6 +46,7 @@ public final class OutcomePipeline implements OutcomeLog {
     private final int sampleThreshold;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean journalFull;
+    private volatile java.util.function.Consumer<List<OutcomeEvent>> storedElsewhere;
     private Future<Void> closeFuture;
 
     private final OutcomeMetrics metrics;
@@ -93,6 +94,10 @@ public final class OutcomePipeline implements OutcomeLog {
                                           long nanos) {
                         OutcomePipeline.this.metrics.batchCommitted(journalRecords + decisionRows, nanos,
                                 result.outcomesInserted(), result.decisionsInserted(), result.outcomesDuplicate());
+                        final java.util.function.Consumer<List<OutcomeEvent>> takeBack = storedElsewhere;
+                        if (takeBack != null && !result.rewardsStoredElsewhere().isEmpty()) {
+                            takeBack.accept(result.rewardsStoredElsewhere());
+                        }
                         if (journalFull && journal.unshippedBytes() + writer.pendingBytes()
                                 + OutcomeCodec.MAX_RECORD_LENGTH <= config.maxJournalBytes()) {
                             journalFull = false;
@@ -274,6 +279,11 @@ public final class OutcomePipeline implements OutcomeLog {
                     + " rest arrives as the journal drains");
             return Future.succeededFuture();
         });
+    }
+
+    @Override
+    public void onRewardsStoredElsewhere(java.util.function.Consumer<List<OutcomeEvent>> consumer) {
+        storedElsewhere = consumer;
     }
 
     @Override

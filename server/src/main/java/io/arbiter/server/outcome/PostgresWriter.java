@@ -7,18 +7,26 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 
 /**
- * Writes one shipping batch into Postgres in a single transaction: a handful of statements per batch, each carrying
- * all its rows as arrays ({@code unnest}), never one round trip per row.
+ * Writes one shipping batch into Postgres in two transactions, the ring's decision rows with the decision counts
+ * ({@link #writeDecisions}, asynchronous commit) and the journal's records ({@link #writeOutcomes}, synchronous
+ * commit): a handful of statements per batch, each carrying all its rows as arrays ({@code unnest}), never one round
+ * trip per row.
  *
  * <p>Idempotency: every outcome row has a unique key ({@code rewards (decision_id, metric)}, {@code rtb_events (kind,
- * id)}, {@code decisions.id}); rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates
- * are folded only from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client
- * retrying an outcome, therefore never counts twice. Only the {@code decisions} column (delta counts from memory) is
- * not idempotent; decisions are best effort by design.
+ * id)}), and so has every decision batch ({@code decision_batches.id}): the decision log itself has no unique key,
+ * which halves Postgres's CPU time per logged decision, and a decision appended through the journal is checked against
+ * {@code (time, id)} instead. Decision rows outside the range the partitions cover ({@code decision_log_range}) are
+ * not stored. Rows are inserted with {@code ON CONFLICT DO NOTHING ... RETURNING}, and the aggregates are folded only
+ * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
+ * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
+ * and adds no decision counts.
  */
 final class PostgresWriter {
 
@@ -29,8 +37,22 @@ final class PostgresWriter {
      * @param outcomesDuplicate reward and OpenRTB rows skipped because their id was already present
      * @param decisionsInserted decision rows inserted (from the ring, or appended through the journal)
      */
-    record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
+    record Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted,
+                  List<OutcomeEvent> rewardsStoredElsewhere) {
+        Result(int outcomesInserted, int outcomesDuplicate, int decisionsInserted) {
+            this(outcomesInserted, outcomesDuplicate, decisionsInserted, List.of());
+        }
     }
+
+    /**
+     * Of a batch's reward ids that were not inserted, those another node stored ({@code rewards.node}, set from the
+     * session's {@code arbiter.node}): this node applied them to its posterior when they arrived, and must take them
+     * back. Rows without a node (logged before V41) and this node's own (a replay) are left out.
+     */
+    static final String STORED_ELSEWHERE = """
+            SELECT decision_id, metric FROM rewards
+            WHERE (decision_id, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND node IS NOT NULL
+              AND node <> coalesce(current_setting('arbiter.node', true), '')""";
 
     /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
     static final String INSERT_DECISIONS = """
@@ -39,8 +61,20 @@ final class PostgresWriter {
                    NULLIF(context, '')::jsonb
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
                         $8::text[])
-                 AS input(id, experiment, variant, unit, propensity, time_ms, flags, context)
-            ON CONFLICT (id) DO NOTHING""";
+                 AS input(id, experiment, variant, unit, propensity, time_ms, flags, context), decision_log_range r
+            WHERE to_timestamp(time_ms / 1000.0) >= r.low AND to_timestamp(time_ms / 1000.0) < r.high""";
+
+    /** Decisions appended through the journal, which a replay may ship again: skipped when already stored. */
+    static final String INSERT_JOURNAL_DECISIONS = INSERT_DECISIONS + """
+
+              AND NOT EXISTS (SELECT 1 FROM decisions d
+                              WHERE d.time = to_timestamp(input.time_ms / 1000.0) AND d.id = input.id)""";
+
+    /** Marks a decision batch as shipped; no row returned means it was shipped before (a retry). */
+    static final String MARK_DECISION_BATCH = "INSERT INTO decision_batches (id) VALUES ($1) ON CONFLICT DO NOTHING";
+
+    /** Decision batches only: see {@link #writeDecisions}. */
+    static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
 
     static final String ADD_DECISION_COUNTS = """
             INSERT INTO arm_aggregates AS a (scope, arm, decisions, updated_at)
@@ -166,10 +200,32 @@ final class PostgresWriter {
         }
     }
 
-    /** Ships journal outcomes, decision rows and decision counts in one transaction. */
-    Future<Result> write(List<OutcomeEvent> outcomes, List<OutcomeEvent> decisions,
-                         List<DecisionCounts.Delta> counts) {
-        final List<OutcomeEvent> decisionRows = new ArrayList<>(decisions);
+    /**
+     * Ships the sampled decision rows from the ring and the decision counts in their own transaction, committed with
+     * {@code synchronous_commit = off}: Postgres acknowledges the commit before its WAL is flushed, so a crash of
+     * Postgres (not of this process) may lose the last fraction of a second of decision rows and counts, which are
+     * best effort by contract. Never used for anything a client was acknowledged for.
+     *
+     * @return the decision rows inserted
+     */
+    Future<Integer> writeDecisions(UUID batch, List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts) {
+        if (decisions.isEmpty() && counts.isEmpty()) {
+            return Future.succeededFuture(0);
+        }
+        return pool.withTransaction(conn -> conn.query(ASYNC_COMMIT).execute()
+                .compose(v -> conn.preparedQuery(MARK_DECISION_BATCH).execute(Tuple.of(batch)))
+                .compose(marked -> marked.rowCount() == 0 ? Future.succeededFuture(0)
+                        : insertDecisions(conn, INSERT_DECISIONS, decisions)
+                                .compose(inserted -> addCounts(conn, counts).map(inserted))));
+    }
+
+    /**
+     * Ships journal records (rewards, OpenRTB events and durably appended decisions) in one transaction with the
+     * server's {@code synchronous_commit} (on by default): the checkpoint moves past them only once they are durable
+     * in Postgres.
+     */
+    Future<Result> writeOutcomes(List<OutcomeEvent> outcomes) {
+        final List<OutcomeEvent> decisionRows = new ArrayList<>();
         final List<OutcomeEvent> rewards = new ArrayList<>();
         final List<OutcomeEvent> rtb = new ArrayList<>();
         for (final OutcomeEvent event : outcomes) {
@@ -179,16 +235,65 @@ final class PostgresWriter {
                 default -> rtb.add(event);
             }
         }
+        if (outcomes.isEmpty()) {
+            return Future.succeededFuture(new Result(0, 0, 0));
+        }
         final int offered = rewards.size() + rtb.size();
-        return pool.withTransaction(conn -> insertDecisions(conn, decisionRows)
-                .compose(insertedDecisions -> addCounts(conn, counts)
-                        .compose(v -> insertRewards(conn, rewards))
-                        .compose(insertedRewards -> insertRtb(conn, rtb)
+        return pool.withTransaction(conn -> insertDecisions(conn, INSERT_JOURNAL_DECISIONS, distinct(decisionRows))
+                .compose(insertedDecisions -> insertRewards(conn, rewards)
+                        .compose(insertedRewards -> storedElsewhere(conn, rewards, insertedRewards)
+                        .compose(elsewhere -> insertRtb(conn, rtb)
                                 .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
-                                        offered - insertedRewards - insertedRtb, insertedDecisions)))));
+                                        offered - insertedRewards - insertedRtb, insertedDecisions, elsewhere))))));
     }
 
-    private static Future<Integer> insertDecisions(SqlConnection conn, List<OutcomeEvent> rows) {
+    /** The batch's rewards that another node had stored first (none when every reward was inserted). */
+    private static Future<List<OutcomeEvent>> storedElsewhere(SqlConnection conn, List<OutcomeEvent> rewards,
+                                                              int inserted) {
+        if (inserted >= rewards.size()) {
+            return Future.succeededFuture(List.of());
+        }
+        final String[] ids = new String[rewards.size()];
+        final String[] metrics = new String[rewards.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rewards.get(i).id();
+            metrics[i] = rewards.get(i).unit(); // a reward's metric travels in the unit field
+        }
+        final Tuple keys = Tuple.tuple().addValue(ids).addValue(metrics); // not Tuple.of: it would spread the arrays
+        return conn.preparedQuery(STORED_ELSEWHERE).execute(keys).map(rows -> {
+            if (rows.size() == 0) {
+                return List.of();
+            }
+            final Set<String> elsewhere = new HashSet<>();
+            for (final Row row : rows) {
+                elsewhere.add(row.getString(0) + '\u0000' + row.getString(1));
+            }
+            final List<OutcomeEvent> events = new ArrayList<>();
+            for (final OutcomeEvent reward : rewards) {
+                if (elsewhere.remove(reward.id() + '\u0000' + reward.unit())) { // once per key, even if repeated
+                    events.add(reward);
+                }
+            }
+            return events;
+        });
+    }
+
+    /** The rows without repeats of one (id, time) (a client retry within one batch). */
+    private static List<OutcomeEvent> distinct(List<OutcomeEvent> rows) {
+        if (rows.size() < 2) {
+            return rows;
+        }
+        final Set<String> seen = new HashSet<>();
+        final List<OutcomeEvent> distinct = new ArrayList<>(rows.size());
+        for (final OutcomeEvent row : rows) {
+            if (seen.add(row.timeMillis() + "/" + row.id())) {
+                distinct.add(row);
+            }
+        }
+        return distinct;
+    }
+
+    private static Future<Integer> insertDecisions(SqlConnection conn, String sql, List<OutcomeEvent> rows) {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
@@ -212,7 +317,7 @@ final class PostgresWriter {
             flags[i] = e.flags();
             contexts[i] = e.context();
         }
-        return conn.preparedQuery(INSERT_DECISIONS)
+        return conn.preparedQuery(sql)
                 .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(units)
                         .addValue(propensities).addValue(times).addValue(flags).addValue(contexts))
                 .map(rowSet -> rowSet.rowCount());

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,9 +18,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The shipper thread: reads durable journal records from the shipped checkpoint on, drains the decision ring and the
- * decision counts, writes them to Postgres in one transaction per batch ({@link PostgresWriter}), and then advances the
- * checkpoint. A failed batch is kept and retried, as is, after an exponential back-off, so while Postgres is away the
- * journal simply grows (bounded by the pipeline's limit) and nothing acknowledged is lost.
+ * decision counts, writes them to Postgres in two transactions per batch ({@link PostgresWriter}: decisions with an
+ * asynchronous commit, then the journal's records), and then advances the checkpoint. A failed batch is kept and
+ * retried, as is, after an exponential back-off, so while Postgres is away the journal simply grows (bounded by the
+ * pipeline's limit) and nothing acknowledged is lost.
  *
  * <p>Because shipping always starts from the checkpoint, the same loop replays the unshipped tail after a restart.
  */
@@ -38,9 +40,10 @@ final class Shipper {
                                Context context) {
     }
 
+    /** {@code decisionBatch}: the id that makes a retried decision transaction insert nothing twice. */
     private record Batch(long journalFrom, long journalEnd, List<OutcomeEvent> outcomes,
                          List<OutcomeEvent> decisions, List<DecisionCounts.Delta> counts, long flushSequence,
-                         boolean full) {
+                         boolean full, UUID decisionBatch) {
         boolean isEmpty() {
             return journalEnd == journalFrom && outcomes.isEmpty() && decisions.isEmpty() && counts.isEmpty();
         }
@@ -69,6 +72,8 @@ final class Shipper {
     private long consecutiveFailures;
     private long backoffNanos;
     private Batch batch;
+    /** Decision rows inserted by the current batch's decision transaction, or -1 while it is not committed. */
+    private int batchDecisionsInserted = -1;
     private boolean finished;
     private long lastContactNanos = System.nanoTime() - PROBE_INTERVAL_NANOS;
 
@@ -130,6 +135,7 @@ final class Shipper {
                 // Never let the thread die: an outcome that cannot be shipped stays in the journal, visibly.
                 LOG.log(System.Logger.Level.ERROR, "shipper: unexpected failure; re-reading from the checkpoint", e);
                 batch = null;
+                batchDecisionsInserted = -1;
                 park(config.retryMax().toNanos());
             }
         }
@@ -176,19 +182,24 @@ final class Shipper {
         backoffNanos = config.retryInitial().toNanos();
         final Batch shipped = batch;
         batch = null;
+        batchDecisionsInserted = -1;
         decisionsDone += shipped.decisions().size();
-        listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
-                System.nanoTime() - started);
         if (shipped.journalEnd() != shipped.journalFrom()) {
             try {
                 journal.markShipped(shipped.journalEnd(), shipped.outcomes().size());
             } catch (IOException e) {
                 // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
                 LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
+                listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
+                        System.nanoTime() - started);
                 park(config.retryMax().toNanos());
                 return;
             }
         }
+        // After the checkpoint, so the listener sees the journal without this batch (a full journal that this batch
+        // emptied is no longer reported full).
+        listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
+                System.nanoTime() - started);
         completeWaiters(shipped.flushSequence());
         if (!shipped.full() && !stopping && waiters.isEmpty()) {
             park(config.flushInterval().toNanos());
@@ -231,7 +242,7 @@ final class Shipper {
         final List<OutcomeEvent> decisions = new ArrayList<>();
         ring.drain(decisions, config.batchSize());
         final boolean full = outcomes.size() >= config.batchSize() || decisions.size() >= config.batchSize();
-        return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full);
+        return new Batch(from, end, outcomes, decisions, counts.drain(), sequence, full, UUID.randomUUID());
     }
 
     /** With nothing to ship, checks Postgres once per probe interval so that {@link #postgresUp} stays truthful. */
@@ -254,12 +265,27 @@ final class Shipper {
         }
     }
 
+    /**
+     * Two transactions: the ring's decisions (asynchronous commit) and then the journal's records. A batch whose
+     * decision transaction committed but whose outcome transaction failed retries only the latter, so the decision
+     * count deltas are never added twice by a retry.
+     */
     private PostgresWriter.Result ship(Batch batch) throws Exception {
         lastContactNanos = System.nanoTime();
+        if (batchDecisionsInserted < 0) {
+            final Promise<Integer> decisions = Promise.promise();
+            pgContext.runOnContext(v -> writer.writeDecisions(batch.decisionBatch(), batch.decisions(),
+                    batch.counts())
+                    .onComplete(decisions));
+            batchDecisionsInserted = decisions.future().await(config.statementTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         final Promise<PostgresWriter.Result> promise = Promise.promise();
-        pgContext.runOnContext(v -> writer.write(batch.outcomes(), batch.decisions(), batch.counts())
-                .onComplete(promise));
-        return promise.future().await(config.statementTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        pgContext.runOnContext(v -> writer.writeOutcomes(batch.outcomes()).onComplete(promise));
+        final PostgresWriter.Result outcomes = promise.future().await(config.statementTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        return new PostgresWriter.Result(outcomes.outcomesInserted(), outcomes.outcomesDuplicate(),
+                outcomes.decisionsInserted() + batchDecisionsInserted, outcomes.rewardsStoredElsewhere());
     }
 
     private void completeWaiters(long shippedSequence) {

@@ -146,6 +146,7 @@ public final class PersonalisationModule implements Module {
             .compose(v -> module.restoreGuardCounters())
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
+                outcomes.onRewardsStoredElsewhere(module::takeBack);
                 module.startMaintenance(seed);
                 return module;
             });
@@ -387,6 +388,36 @@ public final class PersonalisationModule implements Module {
             config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
             config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
         new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
+    }
+
+    /**
+     * Adds another server node's committed reward totals for one (experiment, variant) to the posterior (exact
+     * counters; the decayed sums stay this node's own). Unknown experiments and variants are skipped: the definition
+     * has not reached this node.
+     */
+    public void addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
+                                double rewardSquareSum) {
+        final Experiment experiment = registry.get(experimentId);
+        final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
+        if (arm != null) {
+            registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        }
+    }
+
+    /**
+     * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
+     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The decayed
+     * sums and segment statistics keep them (not corrected).
+     */
+    private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
+        for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
+            if (!reward.unit().isEmpty() || (reward.flags() & 1) != 0) {
+                continue; // a guardrail metric's or a holdout's reward: it never moved the posterior's counters
+            }
+            final double r = reward.value();
+            addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");
     }
 
     /** The experiments being served. */

@@ -29,13 +29,21 @@ public final class Database {
 
     /** Chooses, starts (embedded: on a worker thread) and migrates the database; fails leaving nothing running. */
     public static Future<Database> open(Vertx vertx, ServerConfig config) {
+        return open(vertx, config, "");
+    }
+
+    /**
+     * As {@link #open(Vertx, ServerConfig)}, with every connection's {@code arbiter.node} setting naming this node
+     * (the {@code node_aggregates} trigger reads it).
+     */
+    public static Future<Database> open(Vertx vertx, ServerConfig config, String nodeId) {
         Objects.requireNonNull(vertx, "vertx");
-        return vertx.executeBlocking(() -> connect(vertx, config), false)
+        return vertx.executeBlocking(() -> connect(vertx, config, nodeId), false)
             .compose(database -> Migrations.migrate(database.pool).map(database)
                 .recover(failure -> database.close().transform(closed -> Future.<Database>failedFuture(failure))));
     }
 
-    private static Database connect(Vertx vertx, ServerConfig config) throws java.io.IOException {
+    private static Database connect(Vertx vertx, ServerConfig config, String nodeId) throws java.io.IOException {
         final EmbeddedPostgres embedded;
         final PgConnectOptions connect;
         final String description;
@@ -50,9 +58,12 @@ public final class Database {
                 .withPort(config.embeddedPgPort)
                 .withStopOnJvmExit(false));
             connect = embedded.connectOptions();
-            description = "embedded Postgres " + embedded.url() + " (cluster in " + embedded.clusterDir() + ")";
+            description = "embedded Postgres " + embedded.redactedUrl() + " (cluster in " + embedded.clusterDir() + ")";
         }
         connect.addProperty("client_min_messages", "warning"); // no NOTICE chatter in the server's log
+        if (!nodeId.isEmpty()) {
+            connect.addProperty("arbiter.node", nodeId);
+        }
         final Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize))
             .connectingTo(connect).using(vertx).build();
         return new Database(vertx, embedded, pool, description);

@@ -53,8 +53,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static final String ORIGIN_SUFFIX = ".origin";
     private static final Path TEMP_DIR = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
 
+    /** The generated password's file in the data dir (mode 0600), when no password is configured. */
+    public static final String PASSWORD_FILE = "arbiter.password";
+    private static final String SCRAM = "scram-sha-256";
+    private static final int GENERATED_PASSWORD_BYTES = 24;
+
     private final EmbeddedPostgresConfig config;
     private final boolean root;
+    private String password;
     private Path binaries;
     private Path clusterDir;
     private int port;
@@ -83,8 +89,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
             binaries = PostgresBinaries.ensureExtracted(config.binariesCacheDir());
             clusterDir = prepareClusterDir();
         }
+        if (password == null) {
+            password = config.password().isEmpty() ? readPasswordFile() : config.password();
+        }
         if (!Files.exists(clusterDir.resolve("PG_VERSION"))) {
+            if (password == null) {
+                password = generatePassword();
+            }
             initCluster();
+            writePasswordFileIfGenerated();
+        } else if (password == null || trustsAnyone()) {
+            upgradeToPasswordAuthentication();
         }
         if (!adoptOrClearRunningServer()) {
             launch();
@@ -149,24 +164,134 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return config;
     }
 
-    /** A {@code postgres://} URL for the application database (password included when one is set). */
+    /** A {@code postgres://} URL for the application database, password included (do not log it). */
     public synchronized String url() {
-        final String credentials = config.password().isEmpty() ? config.user()
-                : config.user() + ":" + java.net.URLEncoder.encode(config.password(), StandardCharsets.UTF_8);
+        final String credentials = password == null ? config.user()
+                : config.user() + ":" + java.net.URLEncoder.encode(password, StandardCharsets.UTF_8);
         return "postgres://" + credentials + "@127.0.0.1:" + port + "/" + config.database();
     }
 
-    /** Connect options for the Vert.x pg client. */
+    /** The same URL without the password, for logs. */
+    public synchronized String redactedUrl() {
+        return "postgres://" + config.user() + "@127.0.0.1:" + port + "/" + config.database();
+    }
+
+    /**
+     * Where the generated password is kept (mode 0600): {@code <dataDir>/arbiter.password}, in the configured data dir
+     * (which is the cluster directory unless the cluster had to be placed elsewhere, see {@link #clusterDir()}).
+     */
+    public Path passwordFile() {
+        return config.dataDir().resolve(PASSWORD_FILE);
+    }
+
+    /** Connect options for the Vert.x pg client (with the configured or generated password). */
     public synchronized PgConnectOptions connectOptions() {
         final PgConnectOptions options = new PgConnectOptions()
                 .setHost("127.0.0.1")
                 .setPort(port)
                 .setDatabase(config.database())
                 .setUser(config.user());
-        if (!config.password().isEmpty()) {
-            options.setPassword(config.password());
+        if (password != null) {
+            options.setPassword(password);
         }
         return options;
+    }
+
+    // ---------------------------------------------------------------- password
+
+    private String readPasswordFile() throws IOException {
+        final Path file = passwordFile();
+        if (!Files.exists(file)) {
+            return null;
+        }
+        final String text = Files.readString(file).strip();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static String generatePassword() {
+        final byte[] bytes = new byte[GENERATED_PASSWORD_BYTES];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** Writes the generated password atomically with mode 0600 (owned by this process's user). */
+    private void writePasswordFileIfGenerated() throws IOException {
+        if (!config.password().isEmpty()) {
+            return;
+        }
+        final Path file = passwordFile();
+        Files.createDirectories(file.getParent());
+        final Path tmp = file.resolveSibling(PASSWORD_FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, password + "\n");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Whether {@code pg_hba.conf} lets any connection in without a password (clusters made before passwords). */
+    private boolean trustsAnyone() throws IOException {
+        for (final String line : Files.readAllLines(clusterDir.resolve("pg_hba.conf"))) {
+            final String trimmed = line.strip();
+            if (!trimmed.startsWith("#") && trimmed.endsWith(" trust")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Gives an existing cluster the password and scram-sha-256 authentication: the password file first (so a crash
+     * leaves a password that the next start sets again), then {@code ALTER ROLE} in single-user mode (no
+     * authentication needed, server stopped), then every {@code trust} line of {@code pg_hba.conf} becomes
+     * {@code scram-sha-256}. Also repairs a cluster whose password file was lost (a new password is set).
+     */
+    private void upgradeToPasswordAuthentication() throws IOException {
+        if (password == null) {
+            password = generatePassword();
+        }
+        writePasswordFileIfGenerated();
+        stopLeftoverServer();
+        final String literal = "'" + password.replace("'", "''") + "'";
+        run(List.of(bin("postgres"), "--single", "-D", clusterDir.toString(), "postgres"),
+                "ALTER ROLE \"" + config.user() + "\" PASSWORD " + literal + ";\n");
+        final Path hba = clusterDir.resolve("pg_hba.conf");
+        final List<String> lines = new ArrayList<>();
+        for (final String line : Files.readAllLines(hba)) {
+            final String trimmed = line.strip();
+            lines.add(!trimmed.startsWith("#") && trimmed.endsWith(" trust")
+                    ? line.substring(0, line.lastIndexOf("trust")) + SCRAM : line);
+        }
+        final Path tmp = hba.resolveSibling("pg_hba.conf.tmp");
+        Files.write(tmp, lines);
+        if (root) {
+            Files.setAttribute(tmp, "unix:uid", UNPRIVILEGED_ID);
+            Files.setAttribute(tmp, "unix:gid", UNPRIVILEGED_ID);
+        }
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        Files.move(tmp, hba, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        LOG.log(System.Logger.Level.INFO, "Postgres cluster {0} now requires the password{1}", clusterDir,
+                config.password().isEmpty() ? " kept in " + passwordFile() : "");
+    }
+
+    /** Stops a postgres of this cluster left running (by a killed JVM), or removes a stale pid file. */
+    private void stopLeftoverServer() throws IOException {
+        final Path pidFile = clusterDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        final List<String> lines = Files.readAllLines(pidFile);
+        final long pid = lines.isEmpty() ? -1 : parseLong(lines.get(0).trim());
+        if (pid > 0 && isPostgresForCluster(pid)) {
+            run(List.of(bin("pg_ctl"), "-D", clusterDir.toString(), "-m", "fast", "-w", "stop"), null);
+        } else {
+            Files.deleteIfExists(pidFile);
+        }
     }
 
     // ---------------------------------------------------------------- cluster directory
@@ -277,29 +402,22 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private void initCluster() throws IOException {
         final long started = System.nanoTime();
+        final Path passwordFile = Files.createTempFile(clusterDir.getParent(), ".pgpass", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         final List<String> command = new ArrayList<>(List.of(bin("initdb"), "-D", clusterDir.toString(), "-U",
-                config.user(), "-E", "UTF8", "--locale=C", "--auth-local=trust"));
+                config.user(), "-E", "UTF8", "--locale=C", "--auth-local=" + SCRAM, "--auth-host=" + SCRAM,
+                "--pwfile=" + passwordFile));
         if (!config.durableInit()) {
             command.add("--no-sync");
         }
-        Path passwordFile = null;
-        if (config.password().isEmpty()) {
-            command.add("--auth-host=trust");
-        } else {
-            passwordFile = Files.createTempFile(clusterDir.getParent(), ".pgpass", ".tmp");
-            Files.writeString(passwordFile, config.password() + "\n");
+        try {
+            Files.writeString(passwordFile, password + "\n");
             if (root) {
                 Files.setAttribute(passwordFile, "unix:uid", UNPRIVILEGED_ID);
             }
-            command.add("--auth-host=scram-sha-256");
-            command.add("--pwfile=" + passwordFile);
-        }
-        try {
             run(command, null);
         } finally {
-            if (passwordFile != null) {
-                Files.deleteIfExists(passwordFile);
-            }
+            Files.deleteIfExists(passwordFile);
         }
         // Single-user mode creates the application database without needing a client or a running server.
         final List<String> single = new ArrayList<>(List.of(bin("postgres"), "--single", "-D", clusterDir.toString()));

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param port             TCP port on 127.0.0.1; 0 picks a free port once and keeps it across stop/start
  * @param database         the application database, created by initdb time
  * @param user             the application user (the cluster's superuser, embedded use only)
- * @param password         its password; empty means trust authentication on loopback
+ * @param password         its password; empty means a generated one, kept with mode 0600 in
+ *                         {@code <dataDir>/arbiter.password} (authentication is always scram-sha-256)
  * @param binariesCacheDir where the Postgres binaries are extracted (must be readable by the unprivileged user)
  * @param startTimeout     how long to wait for Postgres to accept connections
  * @param stopOnJvmExit    register a shutdown hook that stops Postgres on a normal JVM exit
@@ -40,6 +41,9 @@ public record EmbeddedPostgresConfig(Path dataDir, int port, String database, St
         Objects.requireNonNull(binariesCacheDir, "binariesCacheDir");
         Objects.requireNonNull(startTimeout, "startTimeout");
         password = password == null ? "" : password;
+        if (password.indexOf('\n') >= 0 || password.indexOf('\r') >= 0 || password.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("password must not contain line breaks or NUL");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535: " + port);
         }
@@ -53,7 +57,7 @@ public record EmbeddedPostgresConfig(Path dataDir, int port, String database, St
         binariesCacheDir = binariesCacheDir.toAbsolutePath().normalize();
     }
 
-    /** Defaults: {@code ./data/pg}, a free port, database and user {@code arbiter}, trust auth on loopback. */
+    /** Defaults: {@code ./data/pg}, a free port, database and user {@code arbiter}, a generated password. */
     public static EmbeddedPostgresConfig defaults() {
         return new EmbeddedPostgresConfig(DEFAULT_DATA_DIR, 0, DEFAULT_DATABASE, DEFAULT_USER, "",
                 defaultBinariesCacheDir(), DEFAULT_START_TIMEOUT, true, true);

@@ -332,9 +332,14 @@
   function refreshExperiment() {
     var path = '/v1/experiments/' + encodeURIComponent(experimentId);
     var range = $('range').value;
-    return Promise.all([api(path), api(path + '/history?range=' + range)]).then(function (both) {
+    var evaluations = api(path + '/evaluations').then(function (answer) { return answer.evaluations; },
+      function () { return null; }); // jobs live in one node's memory: none, or an older server, hides the section
+    return Promise.all([api(path), api(path + '/history?range=' + range), evaluations]).then(function (both) {
       var stats = both[0];
       var history = both[1];
+      if (!stats.evaluations && both[2] && both[2].length) {
+        stats.evaluations = evaluationRows(both[2]);
+      }
       document.title = stats.id + ' · Arbiter';
       $('title').textContent = 'Experiment ' + stats.id;
       var paused = stats.status === 'paused';
@@ -539,6 +544,31 @@
     if (!$('evaluations').hidden) {
       clear($('evaluations-body')).appendChild(genericTable(evaluations));
     }
+  }
+
+  /** Evaluation jobs as table rows: one per job and candidate policy, the estimates with their 95% intervals. */
+  function evaluationRows(jobs) {
+    var rows = [];
+    jobs.forEach(function (job) {
+      var base = {job: job.id, status: job.status, submitted: job.submitted};
+      if (!Array.isArray(job.policies) || job.policies.length === 0) {
+        base.detail = job.error || (job.rowsRead !== undefined ? job.rowsRead + ' rows read' : '');
+        rows.push(base);
+        return;
+      }
+      job.policies.forEach(function (p) {
+        var row = {job: job.id, status: job.status, submitted: job.submitted, policy: p.name || p.type};
+        Object.keys(p.estimates || {}).forEach(function (name) {
+          var e = p.estimates[name];
+          var ci = e.confidenceInterval95 || [];
+          row[name] = num(e.value, 4) + (ci.length === 2 ? ' [' + num(ci[0], 4) + ', ' + num(ci[1], 4) + ']' : '');
+        });
+        row['effective sample size'] = p.effectiveSampleSize;
+        row.warnings = (p.warnings || []).map(function (w) { return w.message || w.code || w; }).join('; ');
+        rows.push(row);
+      });
+    });
+    return rows;
   }
 
   /** Busiest segments: one row each, one column per variant with its rate, interval and probability best. */
@@ -764,8 +794,19 @@
     C.draw('chart-curves', {title: 'Win rate by bid price', x: report.prices || [], time: false, logX: true,
       xLabel: 'bid CPM', yRange: [0, 1], emptyText: 'No curve yet.',
       series: curves.map(function (c) {
+        var detail = [];
+        if (c.level !== undefined && c.level !== null) {
+          detail.push('level ' + c.level);
+        }
+        if (c.device !== undefined && c.device !== null) {
+          detail.push('device ' + c.device);
+        }
+        if (c.hour !== undefined && c.hour !== null) {
+          detail.push('hour ' + c.hour);
+        }
+        detail.push(c.notices + ' notices');
         return {label: c.context === 'bidder' ? 'bidder-wide (' + c.notices + ' notices)'
-          : 'context ' + c.context.slice(0, 6) + ' (' + c.notices + ')', values: c.winRate};
+          : 'context ' + c.context.slice(0, 6) + ' (' + detail.join(', ') + ')', values: c.winRate};
       }), summary: curves.length + ' curves'});
   }
 

@@ -2,6 +2,7 @@ package io.arbiter.server.bid;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,5 +186,25 @@ class BidEndpointContractTest {
         ResponseChecks.assertValidResponse(new JsonObject(body), json);
         assertEquals(3, json.getJsonArray("seatbid").getJsonObject(0).getJsonArray("bid").size(),
             "a, b and d have a matching creative; c (1x1) has none");
+    }
+    @Test
+    void theDemoNativeCampaignAnswersANative12RequestWithTheRequestsAssetIdsOverHttp() {
+        final JsonObject nativeRequest = new JsonObject(BidFixture.read(BidFixture.iabExamples()
+            .resolveSibling("iab-native-examples").resolve("issue-main-image.json")));
+        final String body = NativeBidTest.bidRequest(nativeRequest, true, "1.2");
+        final HttpHarness.Response response = http.bid(body);
+        assertEquals(200, response.status(), response.body().toString());
+        final JsonObject bid = ResponseChecks.onlyBid(response.body().toJsonObject());
+        assertEquals(4, bid.getInteger("mtype"));
+        assertEquals("news-card", bid.getString("crid"));
+        JsonArray creatives = new JsonArray();
+        for (final Object campaign : BidFixture.demoConfig().campaigns) {
+            if ("news-native".equals(((JsonObject) campaign).getString("id"))) {
+                creatives = ((JsonObject) campaign).getJsonArray("creatives");
+            }
+        }
+        NativeBidTest.assertMatches(nativeRequest, bid, creatives, "demo native over HTTP");
+        assertTrue(bid.getString("adm").contains("http://127.0.0.1:"), "the derived notice base: " + bid.getString(
+            "adm"));
     }
 }

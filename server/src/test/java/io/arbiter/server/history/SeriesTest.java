@@ -1,5 +1,6 @@
 package io.arbiter.server.history;
 
+import io.arbiter.server.bid.ClearingPrices;
 import io.arbiter.server.config.ConfigException;
 import io.arbiter.server.config.ConfigReader;
 import io.vertx.core.json.JsonArray;
@@ -71,22 +72,28 @@ class SeriesTest {
     }
 
     @Test
-    void theClearingPriceHistogramWeightsIntervalsByTheirWins() {
-        final JsonObject histogram = HistoryModule.histogram(List.of(new double[] {1.0, 5}, new double[] {2.2, 1},
-            new double[] {13.0, 2}));
+    void theClearingPriceHistogramCoversTheBucketsWithBilledImpressions() {
+        final ClearingPrices prices = new ClearingPrices();
+        for (final double cpm : new double[] {1.0, 1.05, 2.2, 13.0, 13.0}) {
+            prices.record("c", cpm);
+        }
+        prices.record("other", 500.0);
+        final JsonObject histogram = HistoryModule.histogram(prices.counts("c"));
         final JsonArray edges = histogram.getJsonArray("edges");
         final JsonArray wins = histogram.getJsonArray("wins");
-        assertEquals(13, edges.size());
-        assertEquals(1.0, edges.getDouble(0), 1e-12);
-        assertEquals(13.0, edges.getDouble(12), 1e-12);
-        assertEquals(5L, wins.getLong(0));
-        assertEquals(1L, wins.getLong(1));
-        assertEquals(2L, wins.getLong(11), "the top price falls in the last bin");
+        assertEquals(wins.size() + 1, edges.size());
+        assertTrue(edges.getDouble(0) <= 1.0 && edges.getDouble(1) > 1.05, "1.0 and 1.05 share the first bucket");
+        assertEquals(2L, wins.getLong(0));
+        assertTrue(edges.getDouble(edges.size() - 2) <= 13.0 && edges.getDouble(edges.size() - 1) > 13.0);
+        assertEquals(2L, wins.getLong(wins.size() - 1), "the top price falls in the last bucket");
         long total = 0;
-        for (final Object w : wins) {
-            total += (Long) w;
+        for (int i = 0; i < wins.size(); i++) {
+            total += wins.getLong(i);
+            assertTrue(edges.getDouble(i) < edges.getDouble(i + 1));
         }
-        assertEquals(8, total);
-        assertTrue(HistoryModule.histogram(List.of()).getJsonArray("edges").isEmpty());
+        assertEquals(5, total, "every billed impression of the campaign, and none of another");
+        assertTrue(HistoryModule.histogram(new ClearingPrices().counts("c")).getJsonArray("edges").isEmpty());
+        assertEquals(0, ClearingPrices.bucket(0.0));
+        assertEquals(ClearingPrices.BUCKETS - 1, ClearingPrices.bucket(1e9));
     }
 }

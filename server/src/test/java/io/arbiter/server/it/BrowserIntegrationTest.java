@@ -268,6 +268,19 @@ class BrowserIntegrationTest {
         assertTrue(textOf("#segments-summary", "segments").contains("segments"));
         assertTrue(textOf("#segments-table", "device").contains("device"));
         screenshot("segments");
+        // an evaluation of the logged decisions shows in the Evaluations section once the page polls again
+        final String evaluation = "{\"policies\": [{\"name\": \"always-A\", \"type\": \"fixed\", \"variant\": \"A\"}]}";
+        java.net.http.HttpResponse<String> posted = server.admin("POST", "/v1/experiments/seg/evaluations", evaluation);
+        final long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        while (posted.statusCode() == 422 && System.nanoTime() < deadline) { // decision rows not shipped yet
+            Thread.sleep(200);
+            posted = server.admin("POST", "/v1/experiments/seg/evaluations", evaluation);
+        }
+        assertEquals(202, posted.statusCode(), posted.body());
+        final String job = new JsonObject(posted.body()).getString("id");
+        waiting().until(d -> d.findElement(By.id("evaluations")).isDisplayed()
+            && d.findElement(By.id("evaluations-body")).getText().contains("always-A"));
+        assertTrue(textOf("#evaluations-body", job).contains(job));
 
         final JsonObject guarded = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
             .add("B")).put("holdout", 0.3).put("guardrails", new io.vertx.core.json.JsonArray()

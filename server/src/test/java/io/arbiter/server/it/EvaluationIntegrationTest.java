@@ -125,6 +125,13 @@ class EvaluationIntegrationTest {
         final JsonObject result = await(accepted.getString("id"));
         System.out.println("evaluation: " + result.encodePrettily());
         served = result;
+        // the experiment's kept jobs (what the dashboard's Evaluations section shows): this one, with its answer
+        final HttpResponse<String> listed = server.admin("GET", "/v1/experiments/oracle/evaluations", null);
+        assertEquals(200, listed.statusCode(), listed.body());
+        final JsonObject first = new JsonObject(listed.body()).getJsonArray("evaluations").getJsonObject(0);
+        assertEquals(accepted.getString("id"), first.getString("id"));
+        assertEquals(result.getJsonArray("policies"), first.getJsonArray("policies"));
+        assertEquals(404, server.admin("GET", "/v1/experiments/nope/evaluations", null).statusCode());
         assertEquals(DECISIONS - WARM_UP, result.getLong("rowsRead"), "every logged decision of the window read");
         assertEquals(0L, result.getLong("missingDecisions"));
         final double uniformTruth = RATES.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();

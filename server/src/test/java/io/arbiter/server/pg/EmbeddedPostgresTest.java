@@ -79,7 +79,7 @@ class EmbeddedPostgresTest {
         try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
             final int port = postgres.port();
             assertTrue(port > 0);
-            assertTrue(postgres.url().startsWith("postgres://arbiter@127.0.0.1:" + port + "/arbiter"), postgres.url());
+            assertEquals("postgres://arbiter@127.0.0.1:" + port + "/arbiter", postgres.redactedUrl());
             assertTrue(Files.exists(postgres.clusterDir().resolve("PG_VERSION")));
             execute(postgres, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
 
@@ -142,6 +142,70 @@ class EmbeddedPostgresTest {
             final Pool wrong = TestPostgres.pool(vertx, postgres.connectOptions().setPassword("wrong"), 1);
             assertThrows(Exception.class, () -> wrong.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
             wrong.close();
+        }
+    }
+
+    @Test
+    void generatesAPasswordKeptPrivateAndRefusesConnectionsWithoutIt() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            final Path file = postgres.passwordFile();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            final String password = Files.readString(file).strip();
+            assertTrue(password.length() >= 32, "generated password is long enough");
+            assertEquals(password, postgres.connectOptions().getPassword());
+            assertFalse(postgres.redactedUrl().contains(password));
+            assertEquals(1, queryInt(postgres, "SELECT 1"));
+            assertRefused(withoutPassword(postgres));
+            assertRefused(postgres.connectOptions().setPassword(""));
+            assertRefused(postgres.connectOptions().setPassword("wrong"));
+
+            postgres.stop();
+            postgres.start();
+            assertEquals(password, Files.readString(file).strip(), "a restart keeps the password");
+            assertEquals(1, queryInt(postgres, "SELECT 1"));
+        }
+        try (EmbeddedPostgres again = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            assertEquals(1, queryInt(again, "SELECT 1"));
+        }
+    }
+
+    @Test
+    void upgradesAClusterThatTrustedEveryoneAndKeepsItsData() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.launch(TestPostgres.config(dataDir))) {
+            execute(postgres, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (11)");
+        }
+        // Make it a cluster as earlier versions left it: trust in pg_hba.conf, no password file.
+        try (EmbeddedPostgres probe = new EmbeddedPostgres(TestPostgres.config(dataDir))) {
+            final Path cluster = Files.exists(dataDir.resolve("CLUSTER_LOCATION"))
+                    ? Path.of(Files.readString(dataDir.resolve("CLUSTER_LOCATION")).replaceAll(
+                            "(?s).*lives in (\\S+)\\s*$", "$1")) : dataDir;
+            final Path hba = cluster.resolve("pg_hba.conf");
+            Files.writeString(hba, Files.readString(hba).replace("scram-sha-256", "trust"));
+            assertTrue(Files.readString(hba).contains("127.0.0.1/32            trust"));
+            Files.delete(dataDir.resolve(EmbeddedPostgres.PASSWORD_FILE));
+            probe.start();
+            assertTrue(Files.exists(probe.passwordFile()));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    probe.passwordFile())));
+            assertFalse(Files.readAllLines(hba).stream()
+                    .anyMatch(line -> !line.startsWith("#") && line.contains("trust")), Files.readString(hba));
+            assertEquals(11, queryInt(probe, "SELECT v FROM kept"));
+            assertRefused(withoutPassword(probe));
+        }
+    }
+
+    private static io.vertx.pgclient.PgConnectOptions withoutPassword(EmbeddedPostgres postgres) {
+        final io.vertx.pgclient.PgConnectOptions given = postgres.connectOptions();
+        return new io.vertx.pgclient.PgConnectOptions().setHost(given.getHost()).setPort(given.getPort())
+                .setDatabase(given.getDatabase()).setUser(given.getUser());
+    }
+
+    private void assertRefused(io.vertx.pgclient.PgConnectOptions options) {
+        final Pool pool = TestPostgres.pool(vertx, options, 1);
+        try {
+            assertThrows(Exception.class, () -> pool.query("SELECT 1").execute().await(10, TimeUnit.SECONDS));
+        } finally {
+            pool.close();
         }
     }
 

@@ -55,6 +55,8 @@ public final class EvaluationAdminHandler {
     public void declareRoutes(RouteTable routes) {
         routes.route(HttpMethod.POST, "/v1/experiments/:id/evaluations", ENDPOINT, Access.ADMIN,
                 Exposure.SAME_ORIGIN, this::submit)
+            .route(HttpMethod.GET, "/v1/experiments/:id/evaluations", ENDPOINT, Access.ADMIN,
+                Exposure.SAME_ORIGIN, this::list)
             .route(HttpMethod.GET, "/v1/experiments/:id/evaluations/:job", ENDPOINT, Access.ADMIN,
                 Exposure.SAME_ORIGIN, this::get);
     }
@@ -89,6 +91,15 @@ public final class EvaluationAdminHandler {
                     experiment.id(), variants, request, settings, seed, j::progress, j::cancelled));
                 return Answer.json(202, new JsonObject().put("id", job.id()).put("status", job.status()));
             });
+    }
+
+    private Future<Answer> list(RoutingContext ctx) {
+        final Experiment experiment = existing(ctx.pathParam("id"));
+        final io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray();
+        for (final EvaluationJobs.Job job : jobs.ofExperiment(experiment.id())) {
+            all.add(job.toJson());
+        }
+        return Future.succeededFuture(Answer.json(200, new JsonObject().put("evaluations", all)));
     }
 
     private Future<Answer> get(RoutingContext ctx) {

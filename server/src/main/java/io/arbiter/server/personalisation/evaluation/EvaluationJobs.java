@@ -151,6 +151,21 @@ public final class EvaluationJobs implements AutoCloseable {
         }
     }
 
+    /**
+     * The jobs of {@code experiment} this node still keeps (running, queued, and the last {@code keptJobs} finished of
+     * all experiments), newest first.
+     */
+    public java.util.List<Job> ofExperiment(String experiment) {
+        final java.util.List<Job> out = new java.util.ArrayList<>();
+        for (final Job job : jobs.values()) {
+            if (job.experiment.equals(experiment)) {
+                out.add(job);
+            }
+        }
+        out.sort((a, b) -> b.submitted.compareTo(a.submitted));
+        return out;
+    }
+
     /** The job, or null when unknown (never submitted, evicted, or lost with a restart). */
     public Job get(String id) {
         return jobs.get(id);

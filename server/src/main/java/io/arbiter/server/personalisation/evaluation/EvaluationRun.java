@@ -55,7 +55,8 @@ public final class EvaluationRun {
     private static final String MISSING = "SELECT r.decision_id, r.reward, "
         + "(extract(epoch FROM r.time) * 1000000)::bigint FROM rewards r "
         + "WHERE r.experiment = $1 AND r.metric = '' AND (r.time, r.decision_id) > ($2, $3) AND r.time < $4 "
-        + "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.id = r.decision_id) "
+        + "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.experiment = r.experiment "
+        + "AND d.time = arbiter_decision_time(r.decision_id) AND d.id = r.decision_id) "
         + "ORDER BY r.time, r.decision_id LIMIT $5";
     private static final String ANY = "SELECT 1 FROM decisions WHERE experiment = $1 AND time >= $2 AND time < $3 "
         + "LIMIT 1";

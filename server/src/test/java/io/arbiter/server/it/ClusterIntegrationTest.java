@@ -1,0 +1,135 @@
+package io.arbiter.server.it;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three server nodes (in one JVM) on one Postgres (the first's embedded one): rewards taken on one node reach the
+ * others' posteriors within about a sync interval and count once on each; a reward repeated on two nodes counts once
+ * on all three after the second node's batch; a node restarted cleanly catches up on what the others learned while
+ * it was away, without counting anything twice.
+ */
+class ClusterIntegrationTest {
+
+    private static final Duration SYNC_DEADLINE = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+
+    private static JsonObject node(Path dataDir, String nodeId, String pgUrl) throws Exception {
+        final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
+        config.put("cluster", new JsonObject().put("nodeId", nodeId).put("syncInterval", "PT1S"));
+        if (pgUrl != null) {
+            config.put("postgres", new JsonObject().put("url", pgUrl));
+        }
+        return config;
+    }
+
+    /** Rewards per variant of "hero" as a node's posterior counts them. */
+    private static Map<String, Long> trials(TestServer server) throws Exception {
+        final Map<String, Long> trials = new HashMap<>();
+        for (final Object v : server.stats("hero").getJsonArray("variantStats")) {
+            final JsonObject stats = (JsonObject) v;
+            trials.put(stats.getString("variant"), stats.getLong("rewards"));
+        }
+        return trials;
+    }
+
+    /** Decides and rewards n times on {@code server} (reward 1 for variant C, else 0); the rewards per variant. */
+    private static Map<String, Long> rewardOn(TestServer server, int n, String unitPrefix) throws Exception {
+        final Map<String, Long> sent = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            final JsonObject decision = server.decide("hero", unitPrefix + i);
+            final String variant = decision.getString("variant");
+            assertEquals(202, server.reward(decision.getString("decisionId"), "C".equals(variant) ? 1 : 0)
+                .statusCode());
+            sent.merge(variant, 1L, Long::sum);
+        }
+        return sent;
+    }
+
+    private static void awaitTrials(TestServer server, Map<String, Long> expected, String what) throws Exception {
+        final long started = System.nanoTime();
+        final long deadline = started + SYNC_DEADLINE.toNanos();
+        Map<String, Long> seen = trials(server);
+        while (!seen.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            seen = trials(server);
+        }
+        assertEquals(expected, seen, what);
+        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
+        final Map<String, Long> total = new HashMap<>(Map.of("A", 0L, "B", 0L, "C", 0L));
+        a.forEach((k, v) -> total.merge(k, v, Long::sum));
+        b.forEach((k, v) -> total.merge(k, v, Long::sum));
+        return total;
+    }
+
+    @Test
+    void rewardsOnEitherNodeReachTheOtherAndCountOnce() throws Exception {
+        try (TestServer first = TestServer.start(node(dir.resolve("one"), "one", null))) {
+            final String url = first.app.embeddedPostgres().url();
+            final Map<String, Long> onFirst;
+            final Map<String, Long> onSecond;
+            try (TestServer second = TestServer.start(node(dir.resolve("two"), "two", url));
+                 TestServer third = TestServer.start(node(dir.resolve("three"), "three", url))) {
+                assertEquals("two", second.app.nodeId());
+                onFirst = rewardOn(first, 60, "u1-");
+                first.awaitShipped(Duration.ofSeconds(30));
+                awaitTrials(second, sum(onFirst, Map.of()), "rewards of node one on node two");
+                awaitTrials(third, sum(onFirst, Map.of()), "rewards of node one on node three");
+                assertEquals(sum(onFirst, Map.of()), trials(first), "node one counts its own once");
+
+                onSecond = rewardOn(second, 40, "u2-");
+                second.awaitShipped(Duration.ofSeconds(30));
+                awaitTrials(first, sum(onFirst, onSecond), "rewards of node two on node one");
+                awaitTrials(third, sum(onFirst, onSecond), "rewards of node two on node three");
+                Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
+                assertEquals(sum(onFirst, onSecond), trials(first));
+                assertEquals(sum(onFirst, onSecond), trials(second));
+                assertEquals(sum(onFirst, onSecond), trials(third));
+
+                // One decision rewarded on node one, then again on node two (which cannot know yet): both answer
+                // 202; after node two's batch and a sync, each node counts it once.
+                final JsonObject decision = first.decide("hero", "dup-unit");
+                final String id = decision.getString("decisionId");
+                assertEquals(202, first.reward(id, 1).statusCode());
+                first.awaitShipped(Duration.ofSeconds(30));
+                assertEquals(202, second.reward(id, 1).statusCode());
+                second.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, Long> once = sum(sum(onFirst, onSecond), Map.of(decision.getString("variant"), 1L));
+                awaitTrials(first, once, "a reward repeated on two nodes, on node one");
+                awaitTrials(second, once, "a reward repeated on two nodes, on node two");
+                awaitTrials(third, once, "a reward repeated on two nodes, on node three");
+                Thread.sleep(2_500);
+                assertEquals(once, trials(first));
+                assertEquals(once, trials(second));
+                assertEquals(once, trials(third));
+                onSecond.merge(decision.getString("variant"), 1L, Long::sum);
+            }
+            assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen")), "written on a clean stop");
+
+            // Node two is away while node one learns more; restarted cleanly, it catches up once.
+            final Map<String, Long> more = rewardOn(first, 30, "u3-");
+            first.awaitShipped(Duration.ofSeconds(30));
+            try (TestServer again = TestServer.start(node(dir.resolve("two"), "two", url))) {
+                final Map<String, Long> all = sum(sum(onFirst, onSecond), more);
+                awaitTrials(again, all, "node two after a restart");
+                Thread.sleep(2_500);
+                assertEquals(all, trials(again));
+            }
+        }
+    }
+}
