@@ -129,4 +129,34 @@ class ExperimentSpecTest {
         assertEquals(null, third.challenger(), "no challenger member, no challenger");
         assertEquals(null, ExperimentSpec.fromJson("hero", valid().putNull("challenger"), 16).challenger());
     }
+
+    @Test
+    void aGaussianChallengerCountsItsChoicesAgreementsAndMatchedRewards() {
+        final ExperimentRegistry registry = new ExperimentRegistry(PosteriorTable.allocateHeap(64, 0), 100);
+        final Experiment experiment = registry.prepare(ExperimentSpec.fromJson("g", valid().put("rewardModel",
+            "gaussian").put("challenger", new JsonObject().put("prior", new JsonObject().put("mean", 5))), 16));
+        final Challenger challenger = experiment.challenger();
+        assertEquals(4, challenger.spec().prior().length);
+        final io.arbiter.bandits.policy.Workspace workspace = new io.arbiter.bandits.policy.Workspace(3, 16);
+        final int variants = experiment.variants().length;
+        int agreements = 0;
+        for (int i = 0; i < 300; i++) {
+            workspace.eligible().all(variants);
+            if (challenger.choose(experiment.ordinals(), workspace.eligible(), 0, workspace, 0)) {
+                agreements++;
+                challenger.learn(experiment.ordinals()[0], i % 2 == 0 ? 1.0 : 3.0, 0);
+            }
+        }
+        final JsonObject report = ExperimentStats.challenger(experiment, workspace);
+        assertEquals(300, report.getLong("decisions"));
+        assertEquals(agreements, report.getLong("agreements"));
+        assertTrue(agreements > 0 && agreements < 300, "agreed on " + agreements);
+        final JsonObject matched = report.getJsonObject("matched");
+        assertEquals(agreements, matched.getLong("rewards"));
+        final double mean = matched.getDouble("mean");
+        assertTrue(mean > 1.5 && mean < 2.5, "matched mean " + mean);
+        final JsonArray interval = matched.getJsonArray("credibleInterval95");
+        assertTrue(interval.getDouble(0) < mean && mean < interval.getDouble(1), interval.encode());
+        assertEquals(5.0, report.getJsonObject("config").getJsonObject("prior").getDouble("mean"));
+    }
 }
