@@ -62,6 +62,27 @@ class ServerApiIntegrationTest {
     }
 
     @Test
+    void aChangedDefinitionLogsTheModelsPropensitiesFromItsFirstDecision() throws Exception {
+        final JsonObject definition = new JsonObject().put("variants", new io.vertx.core.json.JsonArray().add("A")
+            .add("B").add("C"));
+        assertEquals(201, server.admin("PUT", "/v1/experiments/skewed", definition.encode()).statusCode());
+        for (int i = 0; i < 300; i++) { // C always pays, A and B never: the posterior is sure of C
+            final JsonObject d = server.decide("skewed", "u" + i);
+            server.reward(d.getString("decisionId"), "C".equals(d.getString("variant")) ? 1 : 0);
+        }
+        // any change publishes a new definition with a new propensity cache
+        final HttpResponse<String> put = server.admin("PUT", "/v1/experiments/skewed",
+            definition.put("default", "B").encode());
+        assertEquals(200, put.statusCode(), put.body());
+        for (int i = 0; i < 5; i++) { // at once, well inside the background refresh interval (0.2 s here)
+            final JsonObject d = server.decide("skewed", "after-" + i);
+            final double p = d.getDouble("propensity");
+            assertTrue(Math.abs(p - 1.0 / 3) > 0.1, "decision " + i + " right after the change logged " + p
+                + " for " + d.getString("variant") + ": the uniform start of a new cache, not the model's");
+        }
+    }
+
+    @Test
     void unknownExperimentIs404() throws Exception {
         final HttpResponse<String> response = server.post("/v1/decide", "{\"experiment\":\"nope\",\"unit\":\"u\"}");
         assertEquals(404, response.statusCode());

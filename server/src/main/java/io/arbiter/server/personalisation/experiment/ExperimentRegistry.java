@@ -9,6 +9,7 @@ import io.arbiter.bandits.linear.LinearSpec;
 import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.PropensityCache;
 import io.arbiter.bandits.policy.ThompsonPolicy;
+import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
 import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.api.ApiException;
@@ -329,6 +330,10 @@ public final class ExperimentRegistry {
      */
     public synchronized void publish(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
+        // A new definition gets a new propensity cache, which starts uniform: estimate it from the posteriors before
+        // it serves, or the decisions until the next background refresh would log 1/K whatever the model prefers.
+        experiment.propensities().refresh(table, new Workspace(salts.nextLong(), experiment.arms().length),
+            System.currentTimeMillis());
         final Map<String, Experiment> next = new HashMap<>(experiments);
         next.put(experiment.id(), experiment);
         experiments = Map.copyOf(next);
