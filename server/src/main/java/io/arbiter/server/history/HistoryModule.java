@@ -313,12 +313,12 @@ public final class HistoryModule implements Module {
             .put("remainingTotal", Math.max(0, (campaign.spec().totalBudgetMicros() - ledger.totalSpent(slot)) / 1e6))
             .put("bids", ledger.counter(slot, BudgetLedgerDescriptor.BIDS_OFFSET))
             .put("wins", ledger.impressions(slot));
+        out.put("clearingPrices", histogram(clearingPrices == null ? new long[ClearingPrices.BUCKETS]
+            : clearingPrices.counts(id)));
         final Series s = series.get("campaign:" + id);
         if (s == null) {
             return Future.succeededFuture(Answer.json(200, out.put("tracked", false).put("t", new JsonArray())));
         }
-        out.put("clearingPrices", histogram(clearingPrices == null ? new long[ClearingPrices.BUCKETS]
-            : clearingPrices.counts(id)));
         s.read(coarse, ring -> campaignPoints(ring, out));
         return Future.succeededFuture(Answer.json(200, out.put("tracked", true)));
     }

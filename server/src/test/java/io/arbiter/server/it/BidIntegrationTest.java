@@ -78,6 +78,14 @@ class BidIntegrationTest {
             assertEquals(3, kinds.size(), "win, bill and click rows");
             spentBefore = dailySpent(server, campaign);
             assertEquals(clearing / 1000.0, spentBefore, 1e-9, "one impression at the clearing price (CPM / 1000)");
+            // the dashboard's clearing-price distribution: the one billed impression, in the bucket of its price
+            final HttpResponse<String> history = server.admin("GET", "/v1/campaigns/" + campaign + "/history", null);
+            assertEquals(200, history.statusCode(), history.body());
+            final JsonObject prices = new JsonObject(history.body()).getJsonObject("clearingPrices");
+            assertEquals(1, prices.getJsonArray("wins").size(), prices.encode());
+            assertEquals(1L, prices.getJsonArray("wins").getLong(0), "the repeated billing notice counted once");
+            assertTrue(prices.getJsonArray("edges").getDouble(0) <= clearing
+                && clearing < prices.getJsonArray("edges").getDouble(1), prices.encode());
         }
         try (TestServer server = TestServer.start(config)) {
             assertEquals(spentBefore, dailySpent(server, campaign), 1e-9, "spend survives the restart");
