@@ -15,6 +15,7 @@ import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.personalisation.guard.ExperimentGuard;
 import io.arbiter.server.personalisation.guard.GuardState;
+import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
@@ -51,6 +52,8 @@ public final class ExperimentRegistry {
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
     /** The challenger of each experiment that has one, kept across versions while its configuration stays. */
     private final Map<String, Challenger> challengers = new ConcurrentHashMap<>();
+    /** The generation of each experiment's last published challenger (kept after it is removed), 1..255. */
+    private final Map<String, Integer> challengerGenerations = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
     private volatile Map<String, Experiment> experiments = Map.of();
 
@@ -218,8 +221,9 @@ public final class ExperimentRegistry {
 
     /**
      * The challenger {@code spec} names: the served one when its configuration is the same and has room for every
-     * variant ordinal, otherwise a fresh one from its prior; null without one. {@link #publish} makes it the served
-     * one, so a definition prepared and then refused leaves the served challenger alone.
+     * variant ordinal, otherwise a fresh one from its prior, of the next generation; null without one.
+     * {@link #publish} makes it the served one, so a definition prepared and then refused leaves the served
+     * challenger alone.
      */
     private Challenger challenger(ExperimentSpec spec, int ordinals) {
         final ChallengerSpec wanted = spec.challenger();
@@ -233,8 +237,9 @@ public final class ExperimentRegistry {
         final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
             spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
             spec.guard(), null, null);
+        final int generation = challengerGenerations.getOrDefault(spec.id(), 0) % DecisionFlags.MAX_POLICY_VERSION + 1;
         return new Challenger(wanted, Experiment.policyFor(as, propensityDraws), Math.max(16, 2 * ordinals),
-            table.epochMillis());
+            table.epochMillis(), generation);
     }
 
     /**
@@ -339,6 +344,7 @@ public final class ExperimentRegistry {
         experiments = Map.copyOf(next);
         if (experiment.challenger() != null) {
             challengers.put(experiment.id(), experiment.challenger());
+            challengerGenerations.put(experiment.id(), experiment.challenger().generation());
         } else {
             challengers.remove(experiment.id());
         }

@@ -146,6 +146,8 @@ public final class ExperimentStats {
                 : matchedInterval(experiment.rewardModel(), rewards, sum, squares, workspace));
         return new JsonObject()
             .put("config", challenger.spec().toJson(experiment.rewardModel()))
+            .put("generation", challenger.generation())
+            .put("staleRewards", challenger.staleRewards())
             .put("decisions", decisions)
             .put("agreements", agreements)
             .put("matched", matched)
