@@ -443,8 +443,8 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
-     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The decayed
-     * sums and segment statistics keep them (not corrected).
+     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The segments
+     * they updated (the journal row's pairs) are taken back too; the decayed sums keep them (not corrected).
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
@@ -453,8 +453,30 @@ public final class PersonalisationModule implements Module {
             }
             final double r = reward.value();
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
+            if (!reward.context().isEmpty()) {
+                takeBackSegments(reward.scope(), reward.arm(), reward.context(), r);
+            }
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");
+    }
+
+    /** Takes one reward back from the segments it updated here ({@code segmentKey:levelKey} pairs). */
+    private void takeBackSegments(String experimentId, String variant, String pairs, double r) {
+        final Experiment experiment = registry.get(experimentId);
+        final int ordinal = experiment == null ? -1 : experiment.ordinalOf(variant);
+        if (ordinal < 0) {
+            return;
+        }
+        final SegmentStore segmentStore = registry.segmentStore();
+        for (final String pair : pairs.split(" ")) {
+            final int colon = pair.indexOf(':');
+            final int slot = colon < 0 ? -1 : segmentStore.find(Long.parseLong(pair.substring(0, colon)));
+            final int arm = slot < 0 ? -1 : segmentStore.arm(slot, ordinal);
+            if (arm >= 0) {
+                segmentStore.arms().addTotals(arm, -1, r == 1.0 ? -1 : 0, -r, -r * r, clock.millis());
+                segmentStore.addRewards(slot, -1);
+            }
+        }
     }
 
     /** The experiments being served. */

@@ -214,6 +214,21 @@ class ClusterIntegrationTest {
                     assertTrue(mean.get("C") > mean.get("A") && mean.get("C") > mean.get("B"),
                         "node two's segment posterior favours C, learned on node one only: " + segment);
                 }
+
+                // One decision rewarded on node one, then again on node two: once in every node's segments after
+                // node two's batch (node two takes it back from the segments it updated).
+                final JsonObject decision = new JsonObject(first.post("/v1/decide", new JsonObject()
+                    .put("experiment", "seg").put("unit", "dup")
+                    .put("context", new JsonObject().put("device", "mobile").put("country", "DE")).encode()).body());
+                assertEquals(202, first.reward(decision.getString("decisionId"), 1).statusCode());
+                first.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, Map<String, String>> once = segmentTotals(first);
+                assertEquals(202, second.reward(decision.getString("decisionId"), 1).statusCode());
+                second.awaitShipped(Duration.ofSeconds(30));
+                awaitSegments(second, once, "a segment reward repeated on node two");
+                Thread.sleep(1_500);
+                assertEquals(once, segmentTotals(second), "the repeated segment reward once on node two");
+                assertEquals(once, segmentTotals(first), "the repeated segment reward once on node one");
             }
             // Node two restarted cleanly while node one learns more: it catches up once (cluster-seen-segments).
             assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen-segments")), "written on a clean stop");
