@@ -103,8 +103,10 @@ public final class Application {
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
             database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
+        final boolean segmentsWereClean = personalisation.registry().segmentStore().wasCleanlyClosed();
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
-        clusterSync.start(!tableWasClean, personalisation::addSharedTotals);
+        clusterSync.start(!tableWasClean, !segmentsWereClean, personalisation::addSharedTotals,
+            personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_LAG, clusterSync, s -> s.lastLagMillis() / 1000.0);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);

@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation;
 
 import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -392,22 +393,58 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Adds another server node's committed reward totals for one (experiment, variant) to the posterior (exact
-     * counters; the decayed sums stay this node's own). Unknown experiments and variants are skipped: the definition
-     * has not reached this node.
+     * counters; the decayed sums stay this node's own). False for an experiment or variant this node does not know:
+     * its definition has not reached this node yet (the totals are offered again).
      */
-    public void addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
-                                double rewardSquareSum) {
+    public boolean addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
+                                   double rewardSquareSum) {
         final Experiment experiment = registry.get(experimentId);
         final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
-        if (arm != null) {
-            registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        if (arm == null) {
+            return false;
         }
+        registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        return true;
+    }
+
+    /**
+     * Adds another server node's committed totals for one variant in one segment to this node's segment store (exact
+     * counters and the segment's reward count; the decayed sums stay this node's own), creating the segment if this
+     * node has not seen it. False when it cannot be applied now and should be offered again: the experiment or
+     * variant is not known here yet, or the segment or its variant's block is being created. Totals the store cannot
+     * hold (the experiment's {@code maxSegments} reached, the store full, an experiment no longer contextual) are
+     * dropped, as a decision there would back off to a parent.
+     */
+    public boolean addSharedSegmentTotals(String experimentId, long segment, long level, String variant, long trials,
+                                          long successes, double rewardSum, double rewardSquareSum) {
+        final Experiment experiment = registry.get(experimentId);
+        final int ordinal = experiment == null ? -1 : experiment.ordinalOf(variant);
+        if (ordinal < 0) {
+            return false;
+        }
+        final SegmentedThompson model = experiment.segments();
+        if (model.spec().attributeCount() == 0 || experiment.linear() != null) {
+            return true;
+        }
+        final SegmentStore segmentStore = registry.segmentStore();
+        final int slot = segmentStore.findOrCreate(model.experimentKey(), level, segment,
+            experiment.armByVariant().size(), model.spec().maxSegments());
+        if (slot < 0) {
+            return true;
+        }
+        final int arm = segmentStore.armForUpdate(slot, ordinal);
+        if (arm < 0) {
+            return segmentStore.state(slot) == SegmentStore.FAILED;
+        }
+        segmentStore.arms().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        segmentStore.addRewards(slot, trials);
+        return true;
     }
 
     /**
      * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
-     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The decayed
-     * sums and segment statistics keep them (not corrected).
+     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The segments
+     * they updated (the journal row's pairs) are taken back too; the decayed sums keep them (not corrected).
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
@@ -416,8 +453,30 @@ public final class PersonalisationModule implements Module {
             }
             final double r = reward.value();
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
+            if (!reward.context().isEmpty()) {
+                takeBackSegments(reward.scope(), reward.arm(), reward.context(), r);
+            }
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");
+    }
+
+    /** Takes one reward back from the segments it updated here ({@code segmentKey:levelKey} pairs). */
+    private void takeBackSegments(String experimentId, String variant, String pairs, double r) {
+        final Experiment experiment = registry.get(experimentId);
+        final int ordinal = experiment == null ? -1 : experiment.ordinalOf(variant);
+        if (ordinal < 0) {
+            return;
+        }
+        final SegmentStore segmentStore = registry.segmentStore();
+        for (final String pair : pairs.split(" ")) {
+            final int colon = pair.indexOf(':');
+            final int slot = colon < 0 ? -1 : segmentStore.find(Long.parseLong(pair.substring(0, colon)));
+            final int arm = slot < 0 ? -1 : segmentStore.arm(slot, ordinal);
+            if (arm >= 0) {
+                segmentStore.arms().addTotals(arm, -1, r == 1.0 ? -1 : 0, -r, -r * r, clock.millis());
+                segmentStore.addRewards(slot, -1);
+            }
+        }
     }
 
     /** The experiments being served. */
