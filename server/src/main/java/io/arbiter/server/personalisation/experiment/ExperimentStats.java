@@ -77,7 +77,7 @@ public final class ExperimentStats {
             }
             variants.add(v);
         }
-        final JsonObject report = ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
+        final JsonObject report = ExperimentRegistry.adminForm(experiment).put("variantStats", variants);
         GuardStats.addTo(report, experiment, table);
         report.put("champion", champion(experiment, table));
         if (experiment.challenger() != null) {
