@@ -111,6 +111,7 @@ public final class Application {
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
+        bid.startBudgetLeases(database.pool(), nodeId);
         modules.add(new OpsModule(metrics, pipeline, started::get));
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
             bid.clearingPrices(), metrics, clock));
