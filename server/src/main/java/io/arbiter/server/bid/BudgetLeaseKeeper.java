@@ -51,6 +51,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         return t;
     });
     private volatile boolean reachable = true;
+    // single writer (the lease thread, then close once it stopped); volatile for the metrics' readers
     private volatile long takenMicros;
     private volatile long returnedMicros;
     private volatile long lapsedMicros;
@@ -236,8 +237,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                     store.giveBack(campaign.id(), lease.day(), spent);
                     returnedMicros += Math.max(0, lease.leasedMicros() - spent);
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "budget leases: cannot give back campaign '" + campaign.id()
-                        + "''s lease (it lapses after leaseTtl): " + e);
+                    LOG.log(System.Logger.Level.WARNING, "budget leases: cannot give back the lease of campaign '"
+                        + campaign.id() + "' (it lapses after leaseTtl): " + e);
                 }
                 leases.set(campaign.slot(), null);
             }
