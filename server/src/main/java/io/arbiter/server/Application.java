@@ -115,6 +115,7 @@ public final class Application {
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
+        bid.startBudgetLeases(database.pool(), nodeId);
         definitionSync = new DefinitionSync(vertx, database.connectOptions(), database.pool(), nodeId,
             config.clusterDefinitionRereadMillis,
             DefinitionSync.Sink.of(personalisation.registry()::version, personalisation::applyStored),

@@ -1,8 +1,10 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.bid.budget.BudgetLeases;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.FrequencyCaps;
+import io.arbiter.server.bid.budget.LeaseStore;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.budget.Reservations;
 import io.arbiter.server.bid.campaign.Campaign;
@@ -62,6 +64,8 @@ public final class BidModule implements Module {
     private final Metrics metrics;
     private final Clock clock;
     private final Pacing pacing;
+    private final BudgetLeases leases;
+    private BudgetLeaseKeeper leaseKeeper; // guarded by this
     private final FrequencyCaps frequencyCaps;
     private final Reservations reservations;
     private final WinRateCurve curve;
@@ -93,7 +97,8 @@ public final class BidModule implements Module {
         this.tokens = new NoticeTokens(signer);
         this.metrics = Objects.requireNonNull(metrics);
         this.clock = Objects.requireNonNull(clock);
-        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
+        this.leases = new BudgetLeases(ledger.capacity());
+        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases);
         this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(winRates, config.shadingFactor(), config.shadingMinObservations(),
@@ -289,6 +294,42 @@ public final class BidModule implements Module {
         return registry.publish(registry.restore(definition), version);
     }
 
+    /**
+     * Shares the daily budgets with the other nodes on {@code pool}'s database (when {@code bidding.budgetLeases} is
+     * on): from now on this node bids only with money it leased ({@link BudgetLeaseKeeper}, {@link LeaseStore}), and
+     * pacing follows the cluster's spend. Waits for the first round, so the node has its leases before it serves.
+     */
+    public synchronized void startBudgetLeases(Pool pool, String nodeId) throws InterruptedException {
+        if (!config.budgetLeases() || leaseKeeper != null || closed) {
+            return;
+        }
+        final BudgetLeaseKeeper keeper = new BudgetLeaseKeeper(new LeaseStore(pool, nodeId,
+            Math.max(5_000, config.leaseRoundMillis() * 5)), leases, registry, config, clock);
+        leases.enforce();
+        keeper.start();
+        leaseKeeper = keeper;
+        metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
+        metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
+        metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_HELD, keeper, k -> k.heldMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_PG_UP, keeper, k -> k.reachable() ? 1 : 0);
+        LOG.log(System.Logger.Level.INFO, "bidder: daily budgets leased from Postgres as node " + nodeId
+            + " (slices of " + config.leaseSlice() + " of a day's budget, lease TTL " + config.leaseTtlMillis()
+            + " ms)");
+    }
+
+    /** One lease round now, on the calling thread (tests). */
+    public synchronized void leaseRound() {
+        if (leaseKeeper != null) {
+            leaseKeeper.round();
+        }
+    }
+
+    /** This node's leases as the bid path reads them. */
+    public BudgetLeases leases() {
+        return leases;
+    }
+
     @Override
     public void declareRoutes(RouteTable routes) {
         routes.hotPost("/openrtb2/bid", "openrtb_bid", Exposure.SAME_ORIGIN, new BidHandler(
@@ -348,6 +389,10 @@ public final class BidModule implements Module {
         if (maintenanceTimer >= 0) {
             maintenanceVertx.cancelTimer(maintenanceTimer);
             maintenanceTimer = -1;
+        }
+        if (leaseKeeper != null) {
+            leaseKeeper.close(); // gives back the unspent leases, reading the ledger: before it closes
+            leaseKeeper = null;
         }
         registry.ledger().close();
         curve.counts().close();

@@ -49,6 +49,15 @@ public enum MetricName {
     BID_SPEND("arbiter.bid.spend", "Spend charged by billing notices, in the bidding currency, by campaign"),
     BID_SHADING_CONTEXTS("arbiter.bid.shading.contexts", "Publisher x format contexts with a win-rate curve of "
         + "their own"),
+    BID_LEASE_TAKEN("arbiter.bid.lease.taken", "Daily budget leased from Postgres by this node, in the bidding "
+        + "currency"),
+    BID_LEASE_RETURNED("arbiter.bid.lease.returned", "Unspent leased budget given back (clean stop, day change), in "
+        + "the bidding currency"),
+    BID_LEASE_LAPSED("arbiter.bid.lease.lapsed", "Unspent budget this node recovered from other nodes' lapsed leases, "
+        + "in the bidding currency"),
+    BID_LEASE_HELD("arbiter.bid.lease.held", "Leased budget of today neither spent nor reserved yet, in the bidding "
+        + "currency"),
+    BID_LEASE_PG_UP("arbiter.bid.lease.postgres.up", "1 when the last budget lease round reached Postgres"),
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
 
