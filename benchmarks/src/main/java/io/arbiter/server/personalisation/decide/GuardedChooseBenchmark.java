@@ -55,6 +55,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class GuardedChooseBenchmark {
     static final int UNITS = 1 << 14;
+    int unitCount = UNITS;
     static final long NOON = 1_795_392_000_000L + 12 * 3_600_000L;
 
     FrequencyCapStore caps;
@@ -102,11 +103,11 @@ public class GuardedChooseBenchmark {
         new GuardStages(table, caps, new Metrics(), 256).install(builder);
         pipeline = builder.build();
         decision = new Decision(new Workspace(42, 256), ContextLimits.DEFAULTS, 256);
-        units = new String[UNITS];
-        for (int u = 0; u < UNITS; u++) {
+        units = new String[unitCount];
+        for (int u = 0; u < unitCount; u++) {
             units[u] = "user-" + u;
         }
-        for (int u = 0; u < UNITS; u++) {
+        for (int u = 0; u < unitCount; u++) {
             choose(guarded); // every unit has counted impressions before measuring
         }
     }
@@ -124,7 +125,7 @@ public class GuardedChooseBenchmark {
 
     /** One decision for the next unit; the answer's position and propensity folded into one value. */
     double choose(Experiment experiment) {
-        nextUnit = (nextUnit + 1) & (UNITS - 1);
+        nextUnit = (nextUnit + 1) & (unitCount - 1);
         final Decision d = decision;
         d.reset();
         d.experimentId = experiment.id();
@@ -137,13 +138,15 @@ public class GuardedChooseBenchmark {
 
     /**
      * Outside JMH: per path, the thread's CPU time per call over {@code args[0]} calls (default 1,000,000) after as
-     * many warm-up calls, in {@code args[1]} rounds (default 3). On a shared, overloaded machine the CPU time is the
+     * many warm-up calls, in {@code args[1]} rounds (default 3), over {@code args[2]} units (a power of two; default
+     * 16,384). On a shared, overloaded machine the CPU time is the
      * steadier figure: it leaves out the time the thread waited for a core.
      */
     public static void main(String[] args) {
         final int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         final GuardedChooseBenchmark b = new GuardedChooseBenchmark();
+        b.unitCount = args.length > 2 ? Integer.highestOneBit(Integer.parseInt(args[2])) : UNITS;
         b.setUp();
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
