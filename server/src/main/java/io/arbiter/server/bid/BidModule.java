@@ -1,12 +1,15 @@
 package io.arbiter.server.bid;
 
 import io.arbiter.bandits.table.PosteriorTable;
+import io.arbiter.server.bid.budget.BudgetLeases;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.FrequencyCaps;
+import io.arbiter.server.bid.budget.LeaseStore;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.budget.Reservations;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSlots;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
@@ -61,6 +64,8 @@ public final class BidModule implements Module {
     private final Metrics metrics;
     private final Clock clock;
     private final Pacing pacing;
+    private final BudgetLeases leases;
+    private BudgetLeaseKeeper leaseKeeper; // guarded by this
     private final FrequencyCaps frequencyCaps;
     private final Reservations reservations;
     private final WinRateCurve curve;
@@ -75,20 +80,25 @@ public final class BidModule implements Module {
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
         this(config, table, ledger, WinRateCounts.allocateDirect(config.shadingMaxContexts(), clock.millis()), store,
-            outcomes, signer, metrics, clock);
+            CampaignSlots.inMemory(), outcomes, signer, metrics, clock);
     }
 
-    /** A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts). */
+    /**
+     * A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts) and
+     * whose campaigns' slots on this node are {@code slots}'s.
+     */
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, WinRateCounts winRates,
-                     CampaignStore store, OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
+                     CampaignStore store, CampaignSlots slots, OutcomeLog outcomes, SignedTokens signer,
+                     Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
-        this.registry = new CampaignRegistry(table, ledger, config.rates());
+        this.registry = new CampaignRegistry(table, ledger, config.rates(), slots);
         this.store = Objects.requireNonNull(store);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.tokens = new NoticeTokens(signer);
         this.metrics = Objects.requireNonNull(metrics);
         this.clock = Objects.requireNonNull(clock);
-        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance());
+        this.leases = new BudgetLeases(ledger.capacity());
+        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases);
         this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(winRates, config.shadingFactor(), config.shadingMinObservations(),
@@ -118,8 +128,15 @@ public final class BidModule implements Module {
             ledger.close();
             throw e;
         }
-        final BidModule module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
-            outcomes, signer, metrics, clock);
+        final BidModule module;
+        try {
+            module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
+                CampaignSlots.open(dataDir.resolve(CampaignSlots.FILE)), outcomes, signer, metrics, clock);
+        } catch (RuntimeException e) {
+            ledger.close();
+            winRates.close();
+            throw e;
+        }
         return module.loadCampaigns(campaigns)
             .compose(v -> module.restore())
             .map(v -> {
@@ -135,7 +152,8 @@ public final class BidModule implements Module {
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
     public Future<Void> loadCampaigns(JsonArray configured) {
         return store.loadAll().compose(stored -> {
-            for (final JsonObject definition : stored) {
+            for (final CampaignStore.Stored row : stored) {
+                final JsonObject definition = row.definition();
                 if (CampaignSpec.legacyNative(definition)) {
                     LOG.log(System.Logger.Level.WARNING, "bidder: campaign '" + definition.getString("id")
                         + "' has a native creative with fixed markup (\"native\": true); its assets were read from "
@@ -143,7 +161,7 @@ public final class BidModule implements Module {
                         + "docs/bidding.md) with PUT /v1/campaigns/{id}; a markup that is not a native response "
                         + "stops the start");
                 }
-                registry.publish(registry.restore(definition));
+                registry.publish(registry.restore(definition), row.version());
             }
             Future<Void> chain = Future.succeededFuture();
             for (final Object raw : configured) {
@@ -153,8 +171,8 @@ public final class BidModule implements Module {
                     final CampaignRegistry.Prepared prepared = registry.prepare(
                         CampaignSpec.fromJson(id, definition, config.rates()));
                     chain = chain.compose(v -> store.save(CampaignRegistry.storedForm(prepared)))
-                        .map(v -> {
-                            registry.publish(prepared);
+                        .map(version -> {
+                            registry.publish(prepared, version);
                             return null;
                         });
                 }
@@ -263,6 +281,55 @@ public final class BidModule implements Module {
             + "and " + aggregates.size() + " aggregate(s)");
     }
 
+    /**
+     * Serves a campaign another node stored (version {@code version}, Postgres's), unless this node serves that
+     * version or a newer one already; it gets this node's ledger slot and arms. Called off the event loops.
+     *
+     * @return whether it is now served
+     */
+    public boolean applyStored(JsonObject definition, long version) {
+        if (version <= registry.version(definition.getString("id"))) {
+            return false;
+        }
+        return registry.publish(registry.restore(definition), version);
+    }
+
+    /**
+     * Shares the daily budgets with the other nodes on {@code pool}'s database (when {@code bidding.budgetLeases} is
+     * on): from now on this node bids only with money it leased ({@link BudgetLeaseKeeper}, {@link LeaseStore}), and
+     * pacing follows the cluster's spend. Waits for the first round, so the node has its leases before it serves.
+     */
+    public synchronized void startBudgetLeases(Pool pool, String nodeId) throws InterruptedException {
+        if (!config.budgetLeases() || leaseKeeper != null || closed) {
+            return;
+        }
+        final BudgetLeaseKeeper keeper = new BudgetLeaseKeeper(new LeaseStore(pool, nodeId,
+            Math.max(5_000, config.leaseRoundMillis() * 5)), leases, registry, config, clock);
+        leases.enforce();
+        keeper.start();
+        leaseKeeper = keeper;
+        metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
+        metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
+        metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_HELD, keeper, k -> k.heldMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_PG_UP, keeper, k -> k.reachable() ? 1 : 0);
+        LOG.log(System.Logger.Level.INFO, "bidder: daily budgets leased from Postgres as node " + nodeId
+            + " (slices of " + config.leaseSlice() + " of a day's budget, lease TTL " + config.leaseTtlMillis()
+            + " ms)");
+    }
+
+    /** One lease round now, on the calling thread (tests). */
+    public synchronized void leaseRound() {
+        if (leaseKeeper != null) {
+            leaseKeeper.round();
+        }
+    }
+
+    /** This node's leases as the bid path reads them. */
+    public BudgetLeases leases() {
+        return leases;
+    }
+
     @Override
     public void declareRoutes(RouteTable routes) {
         routes.hotPost("/openrtb2/bid", "openrtb_bid", Exposure.SAME_ORIGIN, new BidHandler(
@@ -322,6 +389,10 @@ public final class BidModule implements Module {
         if (maintenanceTimer >= 0) {
             maintenanceVertx.cancelTimer(maintenanceTimer);
             maintenanceTimer = -1;
+        }
+        if (leaseKeeper != null) {
+            leaseKeeper.close(); // gives back the unspent leases, reading the ledger: before it closes
+            leaseKeeper = null;
         }
         registry.ledger().close();
         curve.counts().close();

@@ -232,7 +232,7 @@ public final class Bidder {
             final long dailyLimit = spec.dailyBudgetMicros();
             final double modifier = pacing.modifier(campaign.slot(), dailyLimit, now);
             final long maxBid = spec.maxBidMicros();
-            if (ledger.dailyExposure(campaign.slot()) + 1 > pacing.scheduleCap(dailyLimit, maxBid, now)) {
+            if (ledger.dailyExposure(campaign.slot()) + 1 > pacing.cap(campaign.slot(), dailyLimit, maxBid, now)) {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.PACING_BLOCKED_OFFSET);
                 bids.reached(NoBidReason.PACING);
                 continue; // ahead of schedule or out of budget: not worth sampling
@@ -292,8 +292,8 @@ public final class Bidder {
             final Campaign campaign = campaigns[candCampaign[best]];
             final double basePrice = candPrice[best];
             final long micros = (long) Math.ceil(basePrice * 1000.0);
-            final long cap = pacing.scheduleCap(campaign.spec().dailyBudgetMicros(), campaign.spec().maxBidMicros(),
-                now);
+            final long cap = pacing.cap(campaign.slot(), campaign.spec().dailyBudgetMicros(),
+                campaign.spec().maxBidMicros(), now);
             if (ledger.reserve(campaign.slot(), micros, cap)) {
                 emit(request, impIndex, campaign, best, basePrice, micros, now);
                 return;

@@ -31,13 +31,18 @@ import java.util.Objects;
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
  * @param ledgerCapacity       campaign slots in the budget ledger file
  * @param frequencyCellsLog2   size of the frequency-cap table, 2^n cells
+ * @param budgetLeases         whether daily budgets are leased from Postgres in slices (shared by the nodes on one
+ *                             database) rather than kept per node
+ * @param leaseSlice           one lease slice, as a fraction of the daily budget (at least one maximum bid)
+ * @param leaseTtlMillis       how long a lease stays a node's without a heartbeat before others may recover it
  */
 public record BiddingConfig(String seat, String currency, ExchangeRates rates, String noticeBaseUrl,
                             double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
                             double shadingContextPriorWeight, long shadingHalfLifeMillis, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
                             double pacingAllowance, int maxCreativesPerImp, int ledgerCapacity,
-                            int frequencyCellsLog2) {
+                            int frequencyCellsLog2, boolean budgetLeases, double leaseSlice,
+                            long leaseTtlMillis) {
 
     private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
@@ -83,9 +88,25 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.number("pacingAllowance", 0.002, 0.0, 1.0),
             section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
             section.integer("ledgerCapacity", 1024, 1, 1 << 20),
-            section.integer("frequencyCellsLog2", 20, 4, 28));
+            section.integer("frequencyCellsLog2", 20, 4, 28),
+            section.bool("budgetLeases", true),
+            section.positive("leaseSlice", 0.01, 1.0),
+            section.millis("leaseTtl", "PT30S", Duration.ofSeconds(1)));
         section.finish();
         return config;
+    }
+
+    /** The lease thread's period: a tenth of the lease TTL, at most one second. */
+    public long leaseRoundMillis() {
+        return Math.min(1_000, leaseTtlMillis / 10);
+    }
+
+    /** Returns these settings with budget leases turned on or off (tests, tools). */
+    public BiddingConfig withBudgetLeases(boolean on) {
+        return new BiddingConfig(seat, currency, rates, noticeBaseUrl, shadingFactor, shadingMinObservations,
+            shadingMaxContexts, shadingContextPriorWeight, shadingHalfLifeMillis, reservationMillis,
+            wonReservationMillis, noticeWindowMillis, controlIntervalMillis, pacingAllowance, maxCreativesPerImp,
+            ledgerCapacity, frequencyCellsLog2, on, leaseSlice, leaseTtlMillis);
     }
 
     private static String stripSlash(String url) {

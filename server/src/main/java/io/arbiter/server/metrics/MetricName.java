@@ -24,6 +24,12 @@ public enum MetricName {
     CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Time from another node's commit to its totals applied here, one "
         + "sample per sync round that applied any"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
+    CLUSTER_DEFINITIONS_APPLIED("arbiter.cluster.definitions.applied", "Experiment and campaign definitions written by "
+        + "another node and served here"),
+    CLUSTER_DEFINITIONS_LISTENING("arbiter.cluster.definitions.listening", "1 while this node listens for other nodes' "
+        + "definition changes, 0 otherwise (the periodic re-read still applies them)"),
+    CLUSTER_DEFINITIONS_LAG("arbiter.cluster.definitions.lag", "Seconds from another node's write of a definition to "
+        + "its application here, for the last one applied"),
     SEGMENTS("arbiter.segments", "Segments created in the segment store"),
     SEGMENT_PARENT_FALLBACKS("arbiter.segments.parent.fallbacks", "Decisions served by a parent segment because "
         + "theirs did not fit"),
@@ -44,6 +50,15 @@ public enum MetricName {
     BID_SPEND("arbiter.bid.spend", "Spend charged by billing notices, in the bidding currency, by campaign"),
     BID_SHADING_CONTEXTS("arbiter.bid.shading.contexts", "Publisher x format contexts with a win-rate curve of "
         + "their own"),
+    BID_LEASE_TAKEN("arbiter.bid.lease.taken", "Daily budget leased from Postgres by this node, in the bidding "
+        + "currency"),
+    BID_LEASE_RETURNED("arbiter.bid.lease.returned", "Unspent leased budget given back (clean stop, day change), in "
+        + "the bidding currency"),
+    BID_LEASE_LAPSED("arbiter.bid.lease.lapsed", "Unspent budget this node recovered from other nodes' lapsed leases, "
+        + "in the bidding currency"),
+    BID_LEASE_HELD("arbiter.bid.lease.held", "Leased budget of today neither spent nor reserved yet, in the bidding "
+        + "currency"),
+    BID_LEASE_PG_UP("arbiter.bid.lease.postgres.up", "1 when the last budget lease round reached Postgres"),
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
 

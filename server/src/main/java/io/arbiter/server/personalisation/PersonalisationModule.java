@@ -23,6 +23,7 @@ import io.arbiter.server.personalisation.evaluation.EvaluationAdminHandler;
 import io.arbiter.server.personalisation.evaluation.EvaluationJobs;
 import io.arbiter.server.personalisation.evaluation.EvaluationRun;
 import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentArms;
 import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
@@ -97,6 +98,10 @@ public final class PersonalisationModule implements Module {
     private final ContextLimits contextLimits;
     private final StickyAssignments stickyAssignments;
     private int propensityRotation;
+    /** The table holds arms but this node's arms file was missing at start (lost, or the first start since V42). */
+    private boolean armsLost;
+    /** Whether the posteriors were rebuilt from Postgres's aggregates at start. */
+    private volatile boolean posteriorsRebuilt;
 
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
                                   SignedTokens signer, Metrics metrics, Clock clock) {
@@ -105,8 +110,10 @@ public final class PersonalisationModule implements Module {
         this.metrics = metrics;
         this.contextLimits = new ContextLimits(config.contextMaxAttributes, config.contextMaxFeatures,
             config.contextMaxValueLength);
+        final ExperimentArms nodeArms = ExperimentArms.open(config.dataDir.resolve(ExperimentArms.FILE));
+        this.armsLost = !nodeArms.existedAtOpen() && table.armsAllocated() > 0;
         this.registry = new ExperimentRegistry(table, openSegmentStore(config, clock), config.propensityDraws,
-            config.propensityRefreshMillis, config.dataDir);
+            config.propensityRefreshMillis, config.dataDir, nodeArms);
         this.stickyAssignments = StickyAssignments.mapFile(config.dataDir.resolve(STICKY_FILE),
             config.stickyBucketsLog2, clock.millis());
         this.store = new ExperimentStore(pool);
@@ -141,7 +148,8 @@ public final class PersonalisationModule implements Module {
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
         return module.loadSuspensions()
             .compose(v -> module.loadExperiments())
-            .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> table.wasCleanlyClosed() && !module.armsLost ? Future.succeededFuture()
+                : module.rebuildPosteriors())
             .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
                 : module.rebuildSegments())
             .compose(v -> module.restoreGuardCounters())
@@ -167,8 +175,13 @@ public final class PersonalisationModule implements Module {
 
     private Future<Void> loadExperiments() {
         return store.loadAll().compose(stored -> {
-            for (final JsonObject definition : stored) {
-                registry.publish(registry.restore(definition, config.maxVariants));
+            boolean everyArmKept = true;
+            for (final ExperimentStore.Stored definition : stored) {
+                everyArmKept &= definition.definition().containsKey("arms"); // stored before V42: the arms it names
+                registry.publish(registry.restore(definition.definition(), config.maxVariants), definition.version());
+            }
+            if (armsLost && everyArmKept && !stored.isEmpty()) {
+                armsLost = false; // the first start since V42: this node's arms were seeded from the stored ones
             }
             Future<Void> chain = Future.succeededFuture();
             for (final Object raw : config.experiments) {
@@ -178,8 +191,8 @@ public final class PersonalisationModule implements Module {
                     final Experiment experiment = registry.prepare(ExperimentSpec.fromJson(id, definition,
                         config.maxVariants));
                     chain = chain.compose(v -> store.save(ExperimentRegistry.storedForm(experiment)))
-                        .map(v -> {
-                            registry.publish(experiment);
+                        .map(version -> {
+                            registry.publish(experiment, version);
                             return null;
                         });
                 }
@@ -195,6 +208,7 @@ public final class PersonalisationModule implements Module {
      */
     private Future<Void> rebuildPosteriors() {
         final PosteriorTable table = registry.table();
+        posteriorsRebuilt = true;
         return outcomes.loadAggregates().map(aggregates -> {
             int restored = 0;
             for (final ArmAggregate aggregate : aggregates) {
@@ -207,8 +221,8 @@ public final class PersonalisationModule implements Module {
                     restored++;
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new): restored "
-                + restored + " arm(s) from Postgres aggregates");
+            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new, or this node's "
+                + ExperimentArms.FILE + " was missing): restored " + restored + " arm(s) from Postgres aggregates");
             return null;
         });
     }
@@ -477,6 +491,24 @@ public final class PersonalisationModule implements Module {
                 segmentStore.addRewards(slot, -1);
             }
         }
+    }
+
+    /**
+     * Serves a definition another node stored (version {@code version}, Postgres's), unless this node serves that
+     * version or a newer one already; its variants get this node's arms. Called off the event loops, one at a time.
+     *
+     * @return whether it is now served
+     */
+    public boolean applyStored(JsonObject definition, long version) {
+        if (version <= registry.version(definition.getString("id"))) {
+            return false;
+        }
+        return registry.publish(registry.restore(definition, config.maxVariants), version);
+    }
+
+    /** Whether the posteriors were rebuilt from Postgres's aggregates at start (they hold every node's rewards). */
+    public boolean posteriorsRebuilt() {
+        return posteriorsRebuilt;
     }
 
     /** The experiments being served. */

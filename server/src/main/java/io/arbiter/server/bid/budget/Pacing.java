@@ -19,6 +19,11 @@ package io.arbiter.server.bid.budget;
  * </ol>
  * The modifier and its next update time live in the ledger record, so pacing state survives a restart with the
  * spend.
+ *
+ * <p><b>Several nodes.</b> With {@link BudgetLeases}, both mechanisms look at the cluster's spend: this node's
+ * exposure plus the other nodes' reported spend of the day (read by the lease thread about once a second), so every
+ * node sees the same schedule error and the nodes together follow one schedule. And a reservation must also fit in
+ * the money this node has leased ({@link #cap}).
  */
 public final class Pacing {
     public static final long DAY_MILLIS = 86_400_000L;
@@ -28,11 +33,19 @@ public final class Pacing {
     private final BudgetLedger ledger;
     private final long intervalMillis;
     private final double allowanceFraction;
+    private final BudgetLeases leases;
 
+    /** Pacing on this node's own spend, with no leases (one node, simulations). */
     public Pacing(BudgetLedger ledger, long intervalMillis, double allowanceFraction) {
+        this(ledger, intervalMillis, allowanceFraction, null);
+    }
+
+    /** Pacing on the cluster's spend, reservations bounded by what this node leased ({@code leases}; null: none). */
+    public Pacing(BudgetLedger ledger, long intervalMillis, double allowanceFraction, BudgetLeases leases) {
         this.ledger = ledger;
         this.intervalMillis = intervalMillis;
         this.allowanceFraction = allowanceFraction;
+        this.leases = leases;
     }
 
     public static long day(long nowMillis) {
@@ -47,6 +60,19 @@ public final class Pacing {
     }
 
     /**
+     * The daily exposure this node's reservations for the slot may reach now: the schedule's cap less the other nodes'
+     * spend, and no more than this node's lease (without leases: the schedule's cap).
+     */
+    public long cap(int slot, long dailyLimit, long maxBidMicros, long nowMillis) {
+        final long schedule = scheduleCap(dailyLimit, maxBidMicros, nowMillis);
+        if (leases == null || !leases.enforced()) {
+            return schedule;
+        }
+        final long day = day(nowMillis);
+        return Math.min(schedule - leases.othersSpent(slot, day), leases.leased(slot, day, nowMillis));
+    }
+
+    /**
      * Rolls the day if needed, runs the controller if its update is due, and returns the bid modifier to apply.
      */
     public double modifier(int slot, long dailyLimit, long nowMillis) {
@@ -55,7 +81,9 @@ public final class Pacing {
             final double elapsed = (double) Math.floorMod(nowMillis, DAY_MILLIS) / DAY_MILLIS;
             final double schedule = dailyLimit * elapsed;
             final double perInterval = (double) dailyLimit * intervalMillis / DAY_MILLIS;
-            final double error = Math.max(-3, Math.min(3, (schedule - ledger.dailyExposure(slot)) / perInterval));
+            final long others = leases == null ? 0 : leases.othersSpent(slot, day(nowMillis));
+            final double error = Math.max(-3, Math.min(3, (schedule - ledger.dailyExposure(slot) - others)
+                / perInterval));
             final double next = Math.max(MIN, Math.min(1.0, ledger.modifier(slot) * Math.exp(GAIN * error)));
             ledger.setModifier(slot, next);
             return next;

@@ -1,0 +1,247 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.server.bid.budget.BudgetLeases;
+import io.arbiter.server.bid.budget.BudgetLedger;
+import io.arbiter.server.bid.budget.LeaseStore;
+import io.arbiter.server.bid.budget.Pacing;
+import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSpec;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Keeps this node's budget leases ({@link LeaseStore}) on its own thread, {@value #THREAD}, never an event loop.
+ * Every {@link BiddingConfig#leaseRoundMillis()} one round:
+ * <ol>
+ *   <li>gives back the leases of an earlier day (what was not spent of yesterday's is free again);</li>
+ *   <li>renews today's leases with one heartbeat statement (reporting each campaign's spend of the day) and reads the
+ *       other nodes' spend, which pacing adds to this node's exposure;</li>
+ *   <li>takes a slice ({@code bidding.leaseSlice} of the daily budget, at least one maximum bid) for every active
+ *       campaign whose unused lease is below one slice, a few times over if the campaign spends faster than a slice
+ *       a round.</li>
+ * </ol>
+ * Each round publishes the leases to {@link BudgetLeases}, which the bid path reads. A round that cannot reach
+ * Postgres changes nothing there: the node goes on spending what it holds until its leases' validity ends.
+ * {@link #close} gives back what is unspent.
+ */
+final class BudgetLeaseKeeper implements AutoCloseable {
+    static final String THREAD = "arbiter-budget-leases";
+    private static final System.Logger LOG = System.getLogger(BudgetLeaseKeeper.class.getName());
+    /** Takes per campaign in one round at most (a campaign spending several slices a round catches up). */
+    private static final int MAX_TAKES_PER_ROUND = 8;
+
+    private final LeaseStore store;
+    private final BudgetLeases leases;
+    private final CampaignRegistry registry;
+    private final BiddingConfig config;
+    private final Clock clock;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        final Thread t = new Thread(r, THREAD);
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean reachable = true;
+    // single writer (the lease thread, then close once it stopped); volatile for the metrics' readers
+    private volatile long takenMicros;
+    private volatile long returnedMicros;
+    private volatile long lapsedMicros;
+
+    BudgetLeaseKeeper(LeaseStore store, BudgetLeases leases, CampaignRegistry registry, BiddingConfig config,
+                      Clock clock) {
+        this.store = Objects.requireNonNull(store);
+        this.leases = Objects.requireNonNull(leases);
+        this.registry = Objects.requireNonNull(registry);
+        this.config = Objects.requireNonNull(config);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /** Runs the first round (on the lease thread, waiting for it), then one every round period. */
+    void start() throws InterruptedException {
+        try {
+            thread.submit(this::round).get(config.leaseTtlMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "budget leases: the first round failed (bidding waits for a lease): "
+                + e);
+        }
+        thread.scheduleWithFixedDelay(this::round, config.leaseRoundMillis(), config.leaseRoundMillis(),
+            TimeUnit.MILLISECONDS);
+    }
+
+    /** One round (see the class comment). Runs on the lease thread; public to tests through the module. */
+    synchronized void round() {
+        final long started = clock.millis();
+        final long day = Pacing.day(started);
+        final BudgetLedger ledger = registry.ledger();
+        try {
+            giveBackEarlierDays(day);
+            final List<Campaign> held = new ArrayList<>();
+            for (final Campaign campaign : registry.all()) {
+                ledger.rollDay(campaign.slot(), day);
+                final BudgetLeases.Lease lease = leases.get(campaign.slot());
+                if (lease != null && lease.day() == day) {
+                    held.add(campaign);
+                }
+            }
+            heartbeat(held, day, started);
+            for (final Campaign campaign : registry.all()) {
+                final CampaignSpec spec = campaign.spec();
+                if (spec.active() && spec.dailyBudgetMicros() > 0) {
+                    takeWhileShort(campaign, day);
+                }
+            }
+            if (!reachable) {
+                LOG.log(System.Logger.Level.INFO, "budget leases: Postgres answers again");
+            }
+            reachable = true;
+        } catch (RuntimeException e) {
+            if (reachable) {
+                LOG.log(System.Logger.Level.WARNING, "budget leases: cannot reach Postgres (bidding on the leases "
+                    + "held until they lapse, leaseTtl " + config.leaseTtlMillis() + " ms after the last round): " + e);
+            }
+            reachable = false;
+        }
+    }
+
+    private void giveBackEarlierDays(long day) {
+        for (final Campaign campaign : registry.all()) {
+            final BudgetLeases.Lease lease = leases.get(campaign.slot());
+            if (lease != null && lease.day() < day) {
+                // Yesterday's spend as last reported: the ledger's daily counters have moved to today already.
+                store.giveBack(campaign.id(), lease.day(), lease.reportedSpentMicros());
+                returnedMicros += Math.max(0, lease.leasedMicros() - lease.reportedSpentMicros());
+                leases.set(campaign.slot(), null);
+            }
+        }
+    }
+
+    private void heartbeat(List<Campaign> held, long day, long started) {
+        if (held.isEmpty()) {
+            return;
+        }
+        final BudgetLedger ledger = registry.ledger();
+        final List<String> ids = new ArrayList<>(held.size());
+        final long[] spent = new long[held.size()];
+        for (int i = 0; i < spent.length; i++) {
+            ids.add(held.get(i).id());
+            spent[i] = ledger.dailySpent(held.get(i).slot());
+        }
+        final Map<String, LeaseStore.Held> answer = store.heartbeat(day, ids, spent, config.leaseTtlMillis());
+        for (int i = 0; i < spent.length; i++) {
+            final Campaign campaign = held.get(i);
+            final LeaseStore.Held h = answer.get(campaign.id());
+            final BudgetLeases.Lease before = leases.get(campaign.slot());
+            if (h == null) {
+                leases.set(campaign.slot(), null); // the row is gone: take afresh
+                continue;
+            }
+            if (h.leasedMicros() < before.leasedMicros()) {
+                LOG.log(System.Logger.Level.WARNING, "budget leases: campaign '" + campaign.id() + "': this node's "
+                    + "lease lapsed and was recovered by another node (" + before.leasedMicros() + " -> "
+                    + h.leasedMicros() + " micros)");
+            }
+            leases.set(campaign.slot(), new BudgetLeases.Lease(day, h.leasedMicros(), h.othersSpentMicros(),
+                started + config.leaseTtlMillis(), spent[i]));
+        }
+    }
+
+    private void takeWhileShort(Campaign campaign, long day) {
+        final BudgetLedger ledger = registry.ledger();
+        final CampaignSpec spec = campaign.spec();
+        final long slice = sliceMicros(spec);
+        for (int n = 0; n < MAX_TAKES_PER_ROUND; n++) {
+            final BudgetLeases.Lease lease = leases.get(campaign.slot());
+            final long leased = lease != null && lease.day() == day ? lease.leasedMicros() : 0;
+            if (lease != null && lease.day() == day && leased - ledger.dailyExposure(campaign.slot()) >= slice) {
+                return; // at least a slice in hand
+            }
+            final long started = clock.millis();
+            final long spent = ledger.dailySpent(campaign.slot());
+            final LeaseStore.Grant grant = store.take(campaign.id(), day, spec.dailyBudgetMicros(), slice, spent,
+                config.leaseTtlMillis());
+            takenMicros += grant.grantedMicros();
+            lapsedMicros += grant.recoveredMicros();
+            leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
+                started + config.leaseTtlMillis(), spent));
+            if (grant.grantedMicros() < slice) {
+                return; // the budget is leased out
+            }
+        }
+    }
+
+    /** One slice: {@code leaseSlice} of the daily budget, at least one maximum bid (a smaller one funds no bid). */
+    long sliceMicros(CampaignSpec spec) {
+        return Math.max(spec.maxBidMicros(), (long) Math.ceil(spec.dailyBudgetMicros() * config.leaseSlice()));
+    }
+
+    boolean reachable() {
+        return reachable;
+    }
+
+    long takenMicros() {
+        return takenMicros;
+    }
+
+    long returnedMicros() {
+        return returnedMicros;
+    }
+
+    long lapsedMicros() {
+        return lapsedMicros;
+    }
+
+    /** Leased money of today not spent or reserved yet, over every campaign. */
+    long heldMicros() {
+        final long day = Pacing.day(clock.millis());
+        long held = 0;
+        for (final Campaign campaign : registry.all()) {
+            final BudgetLeases.Lease lease = leases.get(campaign.slot());
+            if (lease != null && lease.day() == day) {
+                held += Math.max(0, lease.leasedMicros() - registry.ledger().dailyExposure(campaign.slot()));
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Stops the rounds and gives back what this node holds beyond its spend (a clean stop; after a crash the leases
+     * lapse instead). Called after the HTTP verticles are undeployed, before the ledger closes.
+     */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        synchronized (this) {
+            for (final Campaign campaign : registry.all()) {
+                final BudgetLeases.Lease lease = leases.get(campaign.slot());
+                if (lease == null) {
+                    continue;
+                }
+                final long spent = lease.day() == registry.ledger().day(campaign.slot())
+                    ? registry.ledger().dailySpent(campaign.slot()) : lease.reportedSpentMicros();
+                try {
+                    store.giveBack(campaign.id(), lease.day(), spent);
+                    returnedMicros += Math.max(0, lease.leasedMicros() - spent);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "budget leases: cannot give back the lease of campaign '"
+                        + campaign.id() + "' (it lapses after leaseTtl): " + e);
+                }
+                leases.set(campaign.slot(), null);
+            }
+        }
+    }
+}

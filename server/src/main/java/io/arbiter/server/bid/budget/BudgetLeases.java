@@ -1,0 +1,71 @@
+package io.arbiter.server.bid.budget;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * What this node holds of each campaign's daily budget, by ledger slot, as the bid path reads it: the money leased
+ * from Postgres for the day ({@link LeaseStore}), the other nodes' reported spend (for pacing on the cluster's spend)
+ * and until when the lease is safe to use.
+ *
+ * <p>Single writer (the lease thread), any number of readers: each slot holds an immutable {@link Lease}, replaced
+ * whole by a release store, so a reader never sees the lease of one day with the validity of another. Reading
+ * allocates nothing.
+ *
+ * <p><b>Validity.</b> A lease may be used until {@code ttl} after the start of the last round that reached Postgres
+ * (measured on this node's clock). Postgres lets another node recover it only once {@code ttl} has passed after that
+ * round's commit, which is later, so a node cut off from Postgres stops bidding on its lease before anyone can take
+ * it over; until then it spends what it holds.
+ */
+public final class BudgetLeases {
+    /** One slot's lease: of UTC epoch {@code day}, in micro-units; usable until {@code validUntilMillis}. */
+    public record Lease(long day, long leasedMicros, long othersSpentMicros, long validUntilMillis,
+                        long reportedSpentMicros) {
+    }
+
+    private final AtomicReferenceArray<Lease> leases;
+    private volatile boolean enforced;
+
+    /** Leases for {@code capacity} ledger slots, not enforced until {@link #enforce} (a node without Postgres). */
+    public BudgetLeases(int capacity) {
+        this.leases = new AtomicReferenceArray<>(capacity);
+    }
+
+    /** From now on reservations must fit in the leases (the lease thread has started). */
+    public void enforce() {
+        enforced = true;
+    }
+
+    /** Whether reservations are bounded by the leases. */
+    public boolean enforced() {
+        return enforced;
+    }
+
+    /**
+     * The daily exposure this node may reach for the slot on {@code day} at {@code nowMillis}: its lease, or 0 when it
+     * holds none for that day or the lease may have lapsed.
+     */
+    public long leased(int slot, long day, long nowMillis) {
+        final Lease lease = leases.get(slot);
+        return lease != null && lease.day() == day && nowMillis < lease.validUntilMillis() ? lease.leasedMicros() : 0;
+    }
+
+    /** The other nodes' spend of the slot's campaign on {@code day} as last read (0 if unknown). */
+    public long othersSpent(int slot, long day) {
+        final Lease lease = leases.get(slot);
+        return lease != null && lease.day() == day ? lease.othersSpentMicros() : 0;
+    }
+
+    /** The slot's current lease record, or null. */
+    public Lease get(int slot) {
+        return leases.get(slot);
+    }
+
+    /** Replaces the slot's lease (the lease thread only). */
+    public void set(int slot, Lease lease) {
+        leases.set(slot, lease); // volatile store: readers see the whole record or the previous one
+    }
+
+    public int capacity() {
+        return leases.length();
+    }
+}

@@ -1,0 +1,177 @@
+package io.arbiter.server.bid.budget;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Budget leases in Postgres (tables {@code budget_days} and {@code budget_leases}, migration {@code V46}): the one
+ * place where the nodes sharing a database agree on how much of a campaign's daily budget each may spend.
+ *
+ * <p><b>The invariant.</b> For every campaign and day, the money committed, the sum over nodes of
+ * {@code greatest(leased, spent)}, never passes the budget by a take: {@link #take} locks the day's
+ * {@code budget_days} row ({@code SELECT ... FOR UPDATE}) before it sums the leases and grants a slice, so takes of
+ * one campaign's day run one after another and each sees the ones before it (read committed: every statement reads
+ * what committed before it began). Without the lock two takers read the same sum and both grant
+ * ({@code LeaseStoreTest} shows it). A node whose spend passed its lease (bills it received for other nodes' bids)
+ * counts with its spend, so the excess is taken from what is left for everyone.
+ *
+ * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL. The next
+ * taker of that campaign's day sets the lapsed lease's {@code leased} to its {@code spent}, which frees the unspent
+ * rest for every node; the node, if it comes back, sees its smaller lease in its next heartbeat.
+ *
+ * <p>Every method blocks (up to {@code timeoutMillis}) and is meant for the lease thread, never an event loop. Days
+ * are UTC epoch days; amounts micro-units of the bidding currency.
+ */
+public final class LeaseStore {
+    /** What a take did: the node's lease now, the slice granted, money recovered from lapsed leases, others' spend. */
+    public record Grant(long leasedMicros, long grantedMicros, long recoveredMicros, long othersSpentMicros) {
+    }
+
+    /** One campaign's lease as a heartbeat left it: this node's lease and the other nodes' reported spend. */
+    public record Held(long leasedMicros, long othersSpentMicros) {
+    }
+
+    private static final String ENSURE_DAY = "INSERT INTO budget_days (campaign, day, budget) VALUES ($1, $2, $3) "
+        + "ON CONFLICT (campaign, day) DO NOTHING";
+    private static final String LOCK_DAY = "SELECT budget FROM budget_days WHERE campaign = $1 AND day = $2 FOR UPDATE";
+    private static final String RECOVER_LAPSED = """
+        WITH lapsed AS (
+            SELECT node, leased - spent AS freed FROM budget_leases
+            WHERE campaign = $1 AND day = $2 AND node <> $3 AND expires_at < now() AND leased > spent
+            FOR UPDATE)
+        UPDATE budget_leases b SET leased = b.spent FROM lapsed
+        WHERE b.campaign = $1 AND b.day = $2 AND b.node = lapsed.node
+        RETURNING lapsed.freed""";
+    private static final String COMMITTED = "SELECT coalesce(sum(greatest(leased, spent)), 0)::int8, "
+        + "coalesce(sum(spent) FILTER (WHERE node <> $3), 0)::int8 FROM budget_leases WHERE campaign = $1 "
+        + "AND day = $2";
+    private static final String ADD_LEASE = """
+        INSERT INTO budget_leases AS b (campaign, day, node, leased, spent, expires_at)
+        VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
+        ON CONFLICT (campaign, day, node) DO UPDATE
+        SET leased = b.leased + EXCLUDED.leased, spent = greatest(b.spent, EXCLUDED.spent),
+            expires_at = EXCLUDED.expires_at
+        RETURNING leased""";
+    private static final String HEARTBEAT = """
+        UPDATE budget_leases b SET spent = greatest(b.spent, v.spent),
+            expires_at = now() + $4 * interval '1 millisecond'
+        FROM unnest($1::text[], $2::int8[]) AS v(campaign, spent)
+        WHERE b.day = $3 AND b.node = $5 AND b.campaign = v.campaign
+        RETURNING b.campaign, b.leased""";
+    private static final String OTHERS_SPENT = "SELECT campaign, sum(spent)::int8 FROM budget_leases "
+        + "WHERE day = $1 AND node <> $2 GROUP BY campaign";
+    private static final String GIVE_BACK = """
+        UPDATE budget_leases SET spent = greatest(spent, $4), leased = greatest(spent, $4), expires_at = now()
+        WHERE campaign = $1 AND day = $2 AND node = $3""";
+
+    private final Pool pool;
+    private final String node;
+    private final long timeoutMillis;
+
+    public LeaseStore(Pool pool, String node, long timeoutMillis) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+        this.node = Objects.requireNonNull(node, "node");
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /**
+     * Takes up to {@code sliceMicros} of the campaign's day for this node (less when less is left, nothing when
+     * nothing is), after recovering other nodes' lapsed leases, and renews this node's lease for {@code ttlMillis}.
+     *
+     * @param budgetMicros the daily budget as this node knows it
+     * @param spentMicros  what this node has spent of the day (reported with the take)
+     */
+    public Grant take(String campaign, long day, long budgetMicros, long sliceMicros, long spentMicros,
+                      long ttlMillis) {
+        final LocalDate date = LocalDate.ofEpochDay(day);
+        return await(pool.withTransaction(conn -> conn.preparedQuery(ENSURE_DAY)
+            .execute(Tuple.of(campaign, date, budgetMicros))
+            .compose(v -> conn.preparedQuery(LOCK_DAY).execute(Tuple.of(campaign, date)))
+            .compose(v -> recoverLapsed(conn, campaign, date))
+            .compose(recovered -> conn.preparedQuery(COMMITTED).execute(Tuple.of(campaign, date, node))
+                .compose(rows -> {
+                    final Row row = rows.iterator().next();
+                    final long committed = row.getLong(0);
+                    final long othersSpent = row.getLong(1);
+                    final long granted = Math.max(0, Math.min(sliceMicros, budgetMicros - committed));
+                    return conn.preparedQuery(ADD_LEASE)
+                        .execute(Tuple.of(campaign, date, node, granted, spentMicros, ttlMillis))
+                        .map(added -> new Grant(added.iterator().next().getLong(0), granted, recovered,
+                            othersSpent));
+                }))));
+    }
+
+    private Future<Long> recoverLapsed(SqlConnection conn, String campaign, LocalDate date) {
+        return conn.preparedQuery(RECOVER_LAPSED).execute(Tuple.of(campaign, date, node)).map(rows -> {
+            long freed = 0;
+            for (final Row row : rows) {
+                freed += row.getLong(0);
+            }
+            return freed;
+        });
+    }
+
+    /**
+     * Renews this node's leases of {@code day} for the given campaigns, reporting their spend, and reads the other
+     * nodes' spend of every campaign that day. Campaigns this node holds no lease row for are left out of the answer
+     * (take first).
+     */
+    public Map<String, Held> heartbeat(long day, List<String> campaigns, long[] spentMicros, long ttlMillis) {
+        final LocalDate date = LocalDate.ofEpochDay(day);
+        final Long[] spent = new Long[campaigns.size()];
+        for (int i = 0; i < spent.length; i++) {
+            spent[i] = spentMicros[i];
+        }
+        final Map<String, Long> leased = new HashMap<>();
+        final Map<String, Long> others = new HashMap<>();
+        await(pool.preparedQuery(HEARTBEAT)
+            .execute(Tuple.of(campaigns.toArray(new String[0]), spent, date, ttlMillis, node))
+            .compose(rows -> {
+                for (final Row row : rows) {
+                    leased.put(row.getString(0), row.getLong(1));
+                }
+                return pool.preparedQuery(OTHERS_SPENT).execute(Tuple.of(date, node));
+            })
+            .map(rows -> {
+                for (final Row row : rows) {
+                    others.put(row.getString(0), row.getLong(1));
+                }
+                return null;
+            }));
+        final Map<String, Held> held = new HashMap<>();
+        leased.forEach((campaign, l) -> held.put(campaign, new Held(l, others.getOrDefault(campaign, 0L))));
+        return held;
+    }
+
+    /**
+     * Gives back what this node holds of the campaign's day beyond {@code spentMicros} (clean stop, day change): the
+     * lease shrinks to the spend and is marked expired, so the rest is free for the other nodes at once.
+     */
+    public void giveBack(String campaign, long day, long spentMicros) {
+        await(pool.preparedQuery(GIVE_BACK).execute(Tuple.of(campaign, LocalDate.ofEpochDay(day), node, spentMicros)));
+    }
+
+    private <T> T await(Future<T> future) {
+        try {
+            return future.await(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

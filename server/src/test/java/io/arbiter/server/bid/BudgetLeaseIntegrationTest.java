@@ -1,0 +1,270 @@
+package io.arbiter.server.bid;
+
+import io.arbiter.server.bid.budget.LeaseStore;
+import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.openrtb.BidRequest;
+import io.arbiter.server.bid.openrtb.BidRequestParser;
+import io.arbiter.server.outcome.OutcomeKind;
+import io.arbiter.server.pg.Migrations;
+import io.arbiter.server.pg.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Several bidder nodes (bid modules in one JVM, each with its own ledger, reservations and lease thread) sharing one
+ * campaign's daily budget through the lease table of one embedded Postgres. The clock stands at 23:59 UTC, so pacing's
+ * schedule allows the whole day's budget and only the budget binds.
+ */
+class BudgetLeaseIntegrationTest {
+    private static final long DAY_START = LocalDate.of(2026, 12, 6).toEpochDay() * 86_400_000L;
+    private static final long LATE = DAY_START + 86_340_000L; // 23:59:00Z
+    private static final double DAILY = 10.0; // currency units: about 2,000 impressions at 5 CPM
+    private static final long DAILY_MICROS = 10_000_000L;
+    private static final long MAX_BID_MICROS = 5_000L; // maxCpm 5
+    private static final long TTL_MILLIS = 2_000;
+    private static final String REQUEST = "{\"id\":\"r\",\"at\":2,\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
+        + "\"h\":250}}],\"site\":{\"domain\":\"news.example\"}}";
+
+    private Vertx vertx;
+    private PgConnectOptions database;
+    private final List<Pool> pools = new ArrayList<>();
+    private final List<BidFixture> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void database() throws Exception {
+        vertx = Vertx.vertx();
+        database = TestPostgres.freshDatabase(vertx, TestPostgres.shared());
+        Migrations.migrate(pool()).await(60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (final BidFixture node : nodes) {
+            node.module.close();
+        }
+        for (final Pool pool : pools) {
+            pool.close().await(10, TimeUnit.SECONDS);
+        }
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Three nodes bid and bill as fast as they can on one campaign until none can bid any more. Together they spend
+     * the budget and no more: at most the budget, at least the budget less one maximum bid per node (what each can be
+     * left holding, too little for its next bid). Without leases each node spends the whole budget (about three
+     * times it: {@link #withoutLeasesEveryNodeSpendsTheWholeBudget}); this test then fails.
+     */
+    @Test
+    void threeNodesTogetherSpendTheBudgetAndNoMore() throws Exception {
+        for (int n = 0; n < 3; n++) {
+            node("node-" + n, true);
+        }
+        final long total = bidUntilSpent(nodes);
+        System.out.println("three nodes with leases spent " + total + " micros of " + DAILY_MICROS);
+        assertTrue(total <= DAILY_MICROS, "spent " + total + " of a budget of " + DAILY_MICROS);
+        assertTrue(total >= DAILY_MICROS - 3 * MAX_BID_MICROS, "spent only " + total + " of " + DAILY_MICROS);
+        for (final BidFixture node : nodes) {
+            assertTrue(node.ledger.dailySpent(slot(node)) > 0, "every node bid");
+        }
+        assertEquals(DAILY_MICROS, committed(), "the lease rows hold the whole budget");
+    }
+
+    /** The control: the same three nodes without leases each spend the whole budget. */
+    @Test
+    void withoutLeasesEveryNodeSpendsTheWholeBudget() throws Exception {
+        for (int n = 0; n < 3; n++) {
+            node("node-" + n, false);
+        }
+        final long total = bidUntilSpent(nodes);
+        System.out.println("three nodes without leases spent " + total + " micros of " + DAILY_MICROS);
+        assertTrue(total > 2.9 * DAILY_MICROS, "spent " + total);
+    }
+
+    /**
+     * A node takes 30% of the budget, reports a little spend and dies without giving its lease back. The two live
+     * nodes can spend only the rest until the lease lapses ({@code leaseTtl} after its last heartbeat); then the next
+     * take recovers the dead node's unspent part and they spend it too: together with the dead node's spend, the
+     * budget less at most one maximum bid per live node, never more.
+     */
+    @Test
+    void aDeadNodesUnspentLeaseIsRecoveredAfterTheTtl() throws Exception {
+        final long day = LocalDate.of(2026, 12, 6).toEpochDay();
+        final LeaseStore dead = new LeaseStore(pool(), "node-dead", 10_000);
+        assertEquals(3_000_000, dead.take("c", day, DAILY_MICROS, 3_000_000, 0, TTL_MILLIS).grantedMicros());
+        final long deadSpent = 400_000;
+        dead.heartbeat(day, List.of("c"), new long[] {deadSpent}, TTL_MILLIS);
+        final long heartbeatAt = System.nanoTime();
+        final List<BidFixture> live = List.of(node("node-1", true), node("node-2", true));
+        final long total = bidUntilSpent(live);
+        final double waitedSeconds = (System.nanoTime() - heartbeatAt) / 1e9;
+        System.out.println("two live nodes spent " + total + " micros; the dead node reported " + deadSpent
+            + "; bidding ended " + waitedSeconds + " s after its last heartbeat");
+        assertTrue(total + deadSpent <= DAILY_MICROS, "spent " + (total + deadSpent) + " of " + DAILY_MICROS);
+        assertTrue(total + deadSpent >= DAILY_MICROS - 2 * MAX_BID_MICROS,
+            "the dead node's unspent lease was not recovered: the live nodes spent " + total);
+        double lapsed = 0;
+        for (final BidFixture node : live) {
+            lapsed += node.metrics.registry().find("arbiter.bid.lease.lapsed").functionCounter().count();
+        }
+        assertEquals((3_000_000 - deadSpent) / 1e6, lapsed, 1e-9, "arbiter.bid.lease.lapsed: what was recovered");
+    }
+
+    /**
+     * A node that loses Postgres goes on bidding with the lease it holds, never beyond it, and stops once the lease
+     * may have lapsed ({@code leaseTtl} after its last round), while it still holds money (others may have taken it).
+     */
+    @Test
+    void aNodeCutOffFromPostgresSpendsOnlyWhatItHoldsUntilTheLeaseCouldLapse() throws Exception {
+        final Pool own = pool();
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(own, "node-cut");
+        final int slot = slot(node);
+        final long held = node.module.leases().leased(slot, LATE / 86_400_000L, LATE);
+        assertEquals(DAILY_MICROS / 10, held, "one slice in hand");
+        own.close().await(10, TimeUnit.SECONDS); // Postgres is gone for this node
+        node.module.leaseRound();
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        int bids = 0;
+        for (int i = 0; i < 10; i++) {
+            if (bidAndBill(node, bidder, request)) {
+                bids++;
+            }
+        }
+        assertEquals(10, bids, "it still bids with what it holds");
+        node.clock.advance(TTL_MILLIS);
+        node.module.leaseRound();
+        assertEquals(0, bidder.bid(request, node.clock.millis()).size(), "no bid once the lease may have lapsed");
+        while (node.ledger.dailySpent(slot) < held - MAX_BID_MICROS) {
+            node.clock.set(LATE); // pretend the lease were still valid: it runs dry at what it holds
+            if (!bidAndBill(node, bidder, request)) {
+                break;
+            }
+        }
+        assertTrue(node.ledger.dailyExposure(slot) <= held, "beyond the lease: " + node.ledger.dailyExposure(slot));
+    }
+
+    private BidFixture node(String id, boolean leases) throws Exception {
+        final BidFixture node = new BidFixture(bidding(leases), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(pool(), id);
+        return node;
+    }
+
+    private static JsonObject bidding(boolean leases) {
+        return new JsonObject().put("budgetLeases", leases).put("leaseSlice", 0.02).put("leaseTtl", "PT2S");
+    }
+
+    private static JsonArray campaigns() {
+        final JsonObject campaign = BidFixture.campaign("c", 5.0);
+        campaign.getJsonObject("budget").put("daily", DAILY);
+        return new JsonArray().add(campaign);
+    }
+
+    private Pool pool() {
+        final Pool pool = TestPostgres.pool(vertx, database, 2);
+        pools.add(pool);
+        return pool;
+    }
+
+    /** Every node bids and bills on its own thread until their total spend has not moved for 1.5 s (at most 60 s). */
+    private static long bidUntilSpent(List<BidFixture> nodes) throws Exception {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ExecutorService threads = Executors.newFixedThreadPool(nodes.size());
+        try {
+            final List<Future<?>> running = new ArrayList<>();
+            for (int n = 0; n < nodes.size(); n++) {
+                final BidFixture node = nodes.get(n);
+                final int seed = n;
+                running.add(threads.submit(() -> {
+                    final Bidder bidder = node.module.newBidder(seed);
+                    final BidRequest request = request();
+                    while (!stop.get()) {
+                        if (!bidAndBill(node, bidder, request)) {
+                            Thread.sleep(2);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            long last = -1;
+            long stableSince = System.nanoTime();
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                final long total = spent(nodes);
+                if (total != last) {
+                    last = total;
+                    stableSince = System.nanoTime();
+                } else if (System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(1_500)) {
+                    break;
+                }
+            }
+            stop.set(true);
+            for (final Future<?> f : running) {
+                f.get(10, TimeUnit.SECONDS); // a failure on a node's thread fails the test
+            }
+            return spent(nodes);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** One bid and, if there was one, its billing notice at the bid price. */
+    private static boolean bidAndBill(BidFixture node, Bidder bidder, BidRequest request) {
+        final Bidder.Bids bids = bidder.bid(request, node.clock.millis());
+        if (bids.size() == 0) {
+            return false;
+        }
+        final Bidder.Bid bid = bids.get(0);
+        BidFixture.await(node.module.notices().notice(OutcomeKind.BILL, bid.token, Double.toString(bid.price), null));
+        return true;
+    }
+
+    private static BidRequest request() {
+        final BidRequest request = new BidRequest();
+        new BidRequestParser().parse(REQUEST.getBytes(StandardCharsets.UTF_8), request);
+        return request;
+    }
+
+    private static long spent(List<BidFixture> nodes) {
+        long total = 0;
+        for (final BidFixture node : nodes) {
+            total += node.ledger.dailySpent(slot(node));
+        }
+        return total;
+    }
+
+    private static int slot(BidFixture node) {
+        final Campaign campaign = node.module.registry().get("c");
+        return campaign.slot();
+    }
+
+    private long committed() throws Exception {
+        return pools.get(0).query("SELECT coalesce(sum(greatest(leased, spent)), 0)::int8 FROM budget_leases")
+            .execute().await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
+    }
+}

@@ -1,0 +1,156 @@
+package io.arbiter.server.bid.budget;
+
+import io.arbiter.server.pg.Migrations;
+import io.arbiter.server.pg.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lease table against the embedded Postgres: concurrent takers never lease more than the budget, a lapsed lease is
+ * recovered down to its reported spend, a heartbeat keeps a lease, a give-back frees the rest.
+ */
+class LeaseStoreTest {
+    private static final long DAY = LocalDate.of(2026, 12, 6).toEpochDay();
+    private static final long TIMEOUT = 30_000;
+
+    private Vertx vertx;
+    private Pool pool;
+
+    @BeforeEach
+    void database() throws Exception {
+        vertx = Vertx.vertx();
+        pool = TestPostgres.pool(vertx, TestPostgres.freshDatabase(vertx, TestPostgres.shared()), 8);
+        Migrations.migrate(pool).await(60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        pool.close().await(10, TimeUnit.SECONDS);
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Eight nodes, each on its own connection, take slices of one campaign's day as fast as they can until refused.
+     * The leases add up to exactly the budget (the last slice is cut to what is left) and every grant was in the
+     * budget.
+     * Without the row lock ({@code FOR UPDATE} in the take) takers read the same sum and grant the same money twice:
+     * this test then finds the leases above the budget.
+     */
+    @Test
+    void concurrentTakersNeverLeaseMoreThanTheBudget() throws Exception {
+        final long budget = 10_000_000;
+        final long slice = 37_003; // not a divisor: the last grant is partial
+        final int nodes = 8;
+        final ExecutorService threads = Executors.newFixedThreadPool(nodes);
+        final CountDownLatch go = new CountDownLatch(1);
+        try {
+            final List<Future<Long>> granted = new ArrayList<>();
+            for (int n = 0; n < nodes; n++) {
+                final LeaseStore store = new LeaseStore(pool, "node-" + n, TIMEOUT);
+                granted.add(threads.submit(() -> {
+                    go.await();
+                    long sum = 0;
+                    while (true) {
+                        final LeaseStore.Grant grant = store.take("c1", DAY, budget, slice, 0, 60_000);
+                        assertTrue(grant.grantedMicros() >= 0 && grant.grantedMicros() <= slice);
+                        if (grant.grantedMicros() == 0) {
+                            return sum;
+                        }
+                        sum += grant.grantedMicros();
+                        assertEquals(sum, grant.leasedMicros(), "the node's lease is the sum of its grants");
+                    }
+                }));
+            }
+            go.countDown();
+            long total = 0;
+            for (final Future<Long> f : granted) {
+                total += f.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals(budget, total, "grants add up to the budget, no more");
+            assertEquals(budget, committed("c1"), "the lease rows add up to the budget");
+            assertEquals(nodes, (long) query("SELECT count(*) FROM budget_leases WHERE campaign = 'c1'").getLong(0));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** A lease whose heartbeat stopped is recovered by the next taker down to the spend its node last reported. */
+    @Test
+    void aLapsedLeaseIsRecoveredDownToItsReportedSpend() throws Exception {
+        final LeaseStore dead = new LeaseStore(pool, "dead", TIMEOUT);
+        final LeaseStore live = new LeaseStore(pool, "live", TIMEOUT);
+        assertEquals(600_000, dead.take("c2", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros());
+        dead.heartbeat(DAY, List.of("c2"), new long[] {150_000}, 300); // reports its spend, then is heard of no more
+        assertEquals(400_000, live.take("c2", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros(),
+            "while the dead node's lease runs, only the rest is free");
+        Thread.sleep(400);
+        final LeaseStore.Grant grant = live.take("c2", DAY, 1_000_000, 600_000, 0, 60_000);
+        assertEquals(450_000, grant.recoveredMicros(), "the dead node's unspent 450,000 are recovered");
+        assertEquals(450_000, grant.grantedMicros(), "and leased again");
+        assertEquals(150_000, grant.othersSpentMicros());
+        assertEquals(850_000, grant.leasedMicros());
+        assertEquals(1_000_000, committed("c2"));
+        assertEquals(150_000, query("SELECT leased FROM budget_leases WHERE node = 'dead'").getLong(0));
+        final Map<String, LeaseStore.Held> back = dead.heartbeat(DAY, List.of("c2"), new long[] {150_000}, 60_000);
+        assertEquals(150_000, back.get("c2").leasedMicros(), "a node that comes back sees its smaller lease");
+    }
+
+    /** A renewed lease is not recovered; a given-back one frees everything above its spend at once. */
+    @Test
+    void aHeartbeatKeepsTheLeaseAndAGiveBackFreesTheRest() throws Exception {
+        final LeaseStore a = new LeaseStore(pool, "a", TIMEOUT);
+        final LeaseStore b = new LeaseStore(pool, "b", TIMEOUT);
+        a.take("c3", DAY, 1_000_000, 700_000, 0, 300);
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(150);
+            final Map<String, LeaseStore.Held> held = a.heartbeat(DAY, List.of("c3"), new long[] {100_000L * i}, 300);
+            assertEquals(700_000, held.get("c3").leasedMicros());
+        }
+        final LeaseStore.Grant grant = b.take("c3", DAY, 1_000_000, 700_000, 0, 60_000);
+        assertEquals(0, grant.recoveredMicros(), "a renewed lease is not taken over");
+        assertEquals(300_000, grant.grantedMicros());
+        assertEquals(300_000, grant.othersSpentMicros());
+        a.giveBack("c3", DAY, 320_000);
+        final LeaseStore.Grant after = b.take("c3", DAY, 1_000_000, 700_000, 0, 60_000);
+        assertEquals(380_000, after.grantedMicros(), "what a gave back above its spend is free");
+        assertEquals(1_000_000, committed("c3"));
+    }
+
+    /** A node whose spend passed its lease (bills for other nodes' bids) counts with its spend. */
+    @Test
+    void spendBeyondALeaseIsCommittedToo() throws Exception {
+        final LeaseStore a = new LeaseStore(pool, "a", TIMEOUT);
+        final LeaseStore b = new LeaseStore(pool, "b", TIMEOUT);
+        a.take("c4", DAY, 1_000_000, 200_000, 0, 60_000);
+        a.heartbeat(DAY, List.of("c4"), new long[] {260_000}, 60_000);
+        assertEquals(740_000, b.take("c4", DAY, 1_000_000, 900_000, 0, 60_000).grantedMicros());
+    }
+
+    private long committed(String campaign) throws Exception {
+        return pool.preparedQuery("SELECT coalesce(sum(greatest(leased, spent)), 0)::int8 FROM budget_leases "
+            + "WHERE campaign = $1").execute(Tuple.of(campaign)).await(10, TimeUnit.SECONDS).iterator().next()
+            .getLong(0);
+    }
+
+    private Row query(String sql) throws Exception {
+        return pool.query(sql).execute().await(10, TimeUnit.SECONDS).iterator().next();
+    }
+}
