@@ -16,7 +16,8 @@
 #
 # Environment: SCENARIO (reward), REWARD_RATE (0.2), DURATION (20s), WARMUP (10s), CONNECTIONS (32 per generator),
 # PORT_A (18080), PORT_B (18081), PG_PORT (55433), SERVER_JAVA_OPTS, SERVER_JAR. Needs the jars built
-# (./mvnw -q -DskipTests package), curl, python3. Output: ./bench-out/cluster-<rate>.txt and the run files.
+# (./mvnw -q -DskipTests package), curl, python3. Output: ./bench-out/cluster-<rate>.txt, the run files
+# (cluster-<rate>-r<round>-<turn>-<port>.out) and the nodes' logs.
 set -euo pipefail
 rate=${1:?total rate per second}; rounds=${2:?rounds}
 scenario=${SCENARIO:-reward}; reward_rate=${REWARD_RATE:-0.2}
@@ -96,12 +97,12 @@ generate() { # PORT RATE FILE
 turn() {
   local label=$1; shift
   local share=$((rate / $#)) port before after ticks_before ticks_after files=()
-  for port in "$@"; do generate "$port" "$share" 5s "$out/cluster-$rate-$label-$port-warmup.out" & done
+  for port in "$@"; do generate "$port" "$share" 5s "$out/cluster-$rate-r$r-$label-$port-warmup.out" & done
   wait_generators
   scrape "$out/before.metrics" "$@"; ticks_before=$(pg_cpu_ticks); before=$(date +%s.%N)
   for port in "$@"; do
-    files+=("$out/cluster-$rate-$label-$port.out")
-    generate "$port" "$share" "$duration" "$out/cluster-$rate-$label-$port.out" &
+    files+=("$out/cluster-$rate-r$r-$label-$port.out")
+    generate "$port" "$share" "$duration" "$out/cluster-$rate-r$r-$label-$port.out" &
   done
   wait_generators
   after=$(date +%s.%N); ticks_after=$(pg_cpu_ticks); scrape "$out/after.metrics" "$@"
