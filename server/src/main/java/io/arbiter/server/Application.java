@@ -107,9 +107,9 @@ public final class Application {
         modules.add(personalisation);
         final boolean segmentsWereClean = personalisation.registry().segmentStore().wasCleanlyClosed();
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
+        clusterSync.onLag(metrics::clusterSyncLag);
         clusterSync.start(!tableWasClean || personalisation.posteriorsRebuilt(), !segmentsWereClean,
             personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
-        metrics.gauge(MetricName.CLUSTER_SYNC_LAG, clusterSync, s -> s.lastLagMillis() / 1000.0);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * Shared learning between server nodes on one Postgres: every {@code cluster.syncInterval} this node reads the other
@@ -99,6 +100,7 @@ public final class ClusterSync implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private volatile LongConsumer lagListener = millis -> { };
     private volatile long lastRoundMillis;
     private volatile long lastLagMillis;
     private volatile boolean reachable = true;
@@ -195,6 +197,7 @@ public final class ClusterSync implements AutoCloseable {
             if (applied > 0) {
                 // From the commit of the oldest change applied in this round to its application here.
                 lastLagMillis = Math.max(0, lastRoundMillis - oldestChange);
+                lagListener.accept(lastLagMillis);
             }
         } catch (Exception e) {
             if (reachable) {
@@ -204,6 +207,11 @@ public final class ClusterSync implements AutoCloseable {
             reachable = false;
         }
         return applied;
+    }
+
+    /** Told the lag of every round that applies anything (milliseconds, see {@link #lastLagMillis}). */
+    public void onLag(LongConsumer listener) {
+        lagListener = Objects.requireNonNull(listener, "listener");
     }
 
     public String nodeId() {

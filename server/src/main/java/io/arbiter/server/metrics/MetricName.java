@@ -21,7 +21,8 @@ public enum MetricName {
     CAP_EVICTED_LIVE("arbiter.caps.evicted.live", "Frequency-cap entries replaced while their counts were live (the "
         + "store was full): that unit may exceed its cap once more"),
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
-    CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Seconds from another node's commit to its totals applied here"),
+    CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Time from another node's commit to its totals applied here, one "
+        + "sample per sync round that applied any"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
     CLUSTER_DEFINITIONS_APPLIED("arbiter.cluster.definitions.applied", "Experiment and campaign definitions written by "
         + "another node and served here"),

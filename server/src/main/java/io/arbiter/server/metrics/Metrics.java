@@ -4,12 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToDoubleFunction;
 
@@ -27,6 +30,7 @@ public final class Metrics {
     private final AtomicReferenceArray<Counter> refusals = new AtomicReferenceArray<>(600);
     private final OutcomeMetrics outcomes;
     private final BidMetrics bids;
+    private final Timer syncLag;
 
     public Metrics() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -36,6 +40,9 @@ public final class Metrics {
         this.registry = Objects.requireNonNull(registry);
         this.outcomes = new OutcomeMetrics(registry);
         this.bids = new BidMetrics(registry);
+        this.syncLag = Timer.builder(MetricName.CLUSTER_SYNC_LAG.metricName())
+            .description(MetricName.CLUSTER_SYNC_LAG.description()).publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
     }
 
     /** The registry itself, for tests and tooling; server code records through the intent methods. */
@@ -98,6 +105,14 @@ public final class Metrics {
                 .description(MetricName.CAPPED_DECISIONS.description()).tag("experiment", e).register(registry));
         }
         counter.increment();
+    }
+
+    /**
+     * A cluster sync round applied other nodes' totals {@code millis} after the oldest of them was committed. A
+     * histogram (buckets from 1 ms to 1 min), so the scraper computes the p99 over any window.
+     */
+    public void clusterSyncLag(long millis) {
+        syncLag.record(millis, TimeUnit.MILLISECONDS);
     }
 
     /** What the outcome pipeline records. */

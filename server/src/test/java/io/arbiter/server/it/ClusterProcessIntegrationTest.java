@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Three server processes (child JVMs, each with its own data dir and port, the same token secret) on one Postgres, as
- * they run in production: rewards sent only to node one move the choices of nodes two and three; a reward sent to
+ * they run in production: an experiment created on node two is served by node three within 2 s and its rewards on
+ * node three reach node one; rewards sent only to node one move the choices of nodes two and three; a reward sent to
  * node one and repeated to node two counts once on every node; node two killed with SIGKILL while it takes rewards
  * loses none it acknowledged (after its restart every {@code 202} is in Postgres, nothing it never sent is, and all
  * three nodes count exactly what Postgres holds).
@@ -83,8 +84,16 @@ class ClusterProcessIntegrationTest {
 
     /** Rewards per variant of "hero" as a node's posterior counts them. */
     private static Map<String, Long> trials(ServerProcess node) throws Exception {
-        final Map<String, Long> trials = new HashMap<>(Map.of("A", 0L, "B", 0L, "C", 0L));
-        for (final Object v : node.stats("hero").getJsonArray("variantStats")) {
+        return trials(node, "hero", "A", "B", "C");
+    }
+
+    private static Map<String, Long> trials(ServerProcess node, String experiment, String... variants)
+        throws Exception {
+        final Map<String, Long> trials = new HashMap<>();
+        for (final String variant : variants) {
+            trials.put(variant, 0L);
+        }
+        for (final Object v : node.stats(experiment).getJsonArray("variantStats")) {
             final JsonObject stats = (JsonObject) v;
             trials.put(stats.getString("variant"), stats.getLong("rewards"));
         }
@@ -145,6 +154,38 @@ class ClusterProcessIntegrationTest {
         return chosen;
     }
 
+    /**
+     * An experiment created through node two's admin API is served by node three within 2 s (LISTEN/NOTIFY), and
+     * rewards taken for it on node three reach node one (each node has its own arms for it).
+     */
+    private static void definitionCreatedOnTwoIsServedByThreeAndLearnedByOne(ServerProcess one, ServerProcess two,
+                                                                             ServerProcess three) throws Exception {
+        assertEquals(404, three.post("/v1/decide", "{\"experiment\":\"fresh\",\"unit\":\"u\"}").statusCode());
+        assertEquals(201, two.admin("PUT", "/v1/experiments/fresh", "{\"variants\":[\"X\",\"Y\"]}").statusCode());
+        final long created = System.nanoTime();
+        while (three.post("/v1/decide", "{\"experiment\":\"fresh\",\"unit\":\"u\"}").statusCode() != 200) {
+            assertTrue(System.nanoTime() - created < Duration.ofSeconds(2).toNanos(),
+                "an experiment created on node two not served by node three within 2 s");
+            Thread.sleep(10);
+        }
+        System.out.println("created on node two, served by node three after "
+            + (System.nanoTime() - created) / 1_000_000 + " ms");
+        final Map<String, Long> freshOnThree = new HashMap<>(Map.of("X", 0L, "Y", 0L));
+        for (int i = 0; i < 20; i++) {
+            final JsonObject decision = three.decide("fresh", "f-" + i);
+            assertEquals(202, three.reward(decision.getString("decisionId"), 1).statusCode());
+            freshOnThree.merge(decision.getString("variant"), 1L, Long::sum);
+        }
+        three.awaitShipped(Duration.ofSeconds(20));
+        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+        Map<String, Long> freshOnOne = trials(one, "fresh", "X", "Y");
+        while (!freshOnOne.equals(freshOnThree) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            freshOnOne = trials(one, "fresh", "X", "Y");
+        }
+        assertEquals(freshOnThree, freshOnOne, "node three's rewards for node two's experiment, on node one");
+    }
+
     @Test
     void threeProcessesLearnTogetherCountOnceAndLoseNothingAcknowledgedToSigkill() throws Exception {
         final String pgUrl = freshDatabase();
@@ -152,6 +193,8 @@ class ClusterProcessIntegrationTest {
         final ServerProcess one = started.get(0);
         final ServerProcess two = started.get(1);
         final ServerProcess three = started.get(2);
+
+        definitionCreatedOnTwoIsServedByThreeAndLearnedByOne(one, two, three);
 
         // Rewards only on node one (C always pays, A and B never): nodes two and three count them and choose C.
         // Before any reward every node chooses each variant with probability 1/3, so 30 or more C of 40 is below
