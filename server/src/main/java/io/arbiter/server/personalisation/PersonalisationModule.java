@@ -406,16 +406,12 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Adds another server node's committed reward totals for one (experiment, variant) to the posterior (exact
-     * counters; the decayed sums stay this node's own). Unknown experiments and variants are skipped: the definition
-     * has not reached this node.
+     * counters; the decayed sums stay this node's own). For an experiment or variant whose definition has not reached
+     * this node yet they are kept and added when it does ({@link ExperimentRegistry#addSharedTotals}).
      */
     public void addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
                                 double rewardSquareSum) {
-        final Experiment experiment = registry.get(experimentId);
-        final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
-        if (arm != null) {
-            registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
-        }
+        registry.addSharedTotals(experimentId, variant, trials, successes, rewardSum, rewardSquareSum, clock.millis());
     }
 
     /**

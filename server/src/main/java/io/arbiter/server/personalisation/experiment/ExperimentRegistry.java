@@ -56,6 +56,12 @@ public final class ExperimentRegistry {
     private final ExperimentArms nodeArms;
     /** The version (Postgres's, of the stored definition) each served experiment was published at (guarded by this). */
     private final Map<String, Long> versions = new HashMap<>();
+    /**
+     * Other nodes' reward totals for variants this node has no arm for yet (the definition has not reached it), by
+     * experiment and variant: {trials, successes, reward sum, square sum}, added to the arm when it gets one (guarded
+     * by this).
+     */
+    private final Map<String, Map<String, double[]>> pendingShared = new HashMap<>();
     private volatile Map<String, Experiment> experiments = Map.of();
 
     /** A registry with a small segment store of its own in direct memory, linear models in memory (tests, tools). */
@@ -384,7 +390,52 @@ public final class ExperimentRegistry {
         return versions.getOrDefault(id, 0L);
     }
 
+    /**
+     * Adds another node's committed reward totals for one variant to its arm's exact counters (the decayed sums stay
+     * this node's own). A variant this node has no arm for yet (its definition is on its way) keeps them until it
+     * has: the cluster sync reads each total once, so what is not kept here would be missing for good.
+     */
+    public synchronized void addSharedTotals(String experimentId, String variant, long trials, long successes,
+                                             double rewardSum, double rewardSquareSum, long nowMillis) {
+        final Experiment experiment = experiments.get(experimentId);
+        final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
+        if (arm != null) {
+            table.addTotals(arm, trials, successes, rewardSum, rewardSquareSum, nowMillis);
+        } else if (ExperimentSpec.ID.matcher(experimentId).matches()) { // not a guardrail's scope
+            final double[] kept = pendingShared.computeIfAbsent(experimentId, k -> new HashMap<>())
+                .computeIfAbsent(variant, k -> new double[4]);
+            kept[0] += trials;
+            kept[1] += successes;
+            kept[2] += rewardSum;
+            kept[3] += rewardSquareSum;
+        }
+    }
+
+    /** Totals kept for variants without an arm, in number of variants (for tests and the log). */
+    synchronized int pendingSharedVariants() {
+        int count = 0;
+        for (final Map<String, double[]> ofExperiment : pendingShared.values()) {
+            count += ofExperiment.size();
+        }
+        return count;
+    }
+
     private void publishServed(Experiment experiment) {
+        final Map<String, double[]> kept = pendingShared.get(experiment.id());
+        if (kept != null) {
+            kept.entrySet().removeIf(entry -> {
+                final Integer arm = experiment.armByVariant().get(entry.getKey());
+                if (arm == null) {
+                    return false;
+                }
+                final double[] t = entry.getValue();
+                table.addTotals(arm, (long) t[0], (long) t[1], t[2], t[3], System.currentTimeMillis());
+                return true;
+            });
+            if (kept.isEmpty()) {
+                pendingShared.remove(experiment.id());
+            }
+        }
         final Experiment previous = experiments.get(experiment.id());
         // A new definition gets a new propensity cache, which starts uniform: estimate it from the posteriors before
         // it serves, or the decisions until the next background refresh would log 1/K whatever the model prefers.
