@@ -315,6 +315,24 @@ class ClusterDefinitionsIntegrationTest {
     }
 
     @Test
+    void aNodeThatLostItsArmsFileRebuildsItsPosteriorsFromPostgres() throws Exception {
+        final Path data = dir.resolve("alone");
+        final Map<String, Long> sent;
+        try (TestServer server = TestServer.start(node(data, "alone", null, "PT30S"))) {
+            assertEquals(201, put(server, "kept", experiment("K1", "K2")).statusCode());
+            sent = decideAndReward(server, "kept", 40, "k-", "K2");
+            server.awaitShipped(Duration.ofSeconds(30));
+            assertEquals(merged(sent, Map.of(), "K1", "K2"), rewards(server, "kept"));
+        }
+        Files.delete(data.resolve("experiment-arms.json")); // the table file was closed cleanly and is still there
+        try (TestServer again = TestServer.start(node(data, "alone", null, "PT30S"))) {
+            assertEquals(merged(sent, Map.of(), "K1", "K2"), rewards(again, "kept"),
+                "rebuilt from Postgres's aggregates on the node's new arms");
+            assertDistinctArms(again);
+        }
+    }
+
+    @Test
     void theRereadServesAChangeWhoseNotificationWasLost() throws Exception {
         try (TestServer one = TestServer.start(node(dir.resolve("one"), "one", null, "PT1S"))) {
             final String url = one.app.embeddedPostgres().url();
