@@ -442,6 +442,9 @@ public final class PersonalisationModule implements Module {
      */
     public boolean addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
                                    double rewardSquareSum) {
+        if (!ExperimentSpec.ID.matcher(experimentId).matches()) {
+            return true; // a guardrail's scope: its totals are Postgres's, never an arm here
+        }
         final Experiment experiment = registry.get(experimentId);
         final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
         if (arm == null) {
