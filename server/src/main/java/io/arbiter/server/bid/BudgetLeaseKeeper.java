@@ -50,6 +50,11 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * By ledger slot: no take before this {@link System#nanoTime} (a campaign whose budget was leased out waits; lease
+     * thread only). Real time, like the rounds' schedule: it paces requests to Postgres, not the budget's day.
+     */
+    private final long[] nextTakeNanos;
     private volatile boolean reachable = true;
     // single writer (the lease thread, then close once it stopped); volatile for the metrics' readers
     private volatile long takenMicros;
@@ -63,6 +68,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry);
         this.config = Objects.requireNonNull(config);
         this.clock = Objects.requireNonNull(clock);
+        this.nextTakeNanos = new long[leases.capacity()];
+        java.util.Arrays.fill(nextTakeNanos, System.nanoTime()); // nanoTime's origin is arbitrary: start from now
     }
 
     /** Runs the first round (on the lease thread, waiting for it), then one every round period. */
@@ -158,6 +165,9 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         final BudgetLedger ledger = registry.ledger();
         final CampaignSpec spec = campaign.spec();
         final long slice = sliceMicros(spec);
+        if (System.nanoTime() - nextTakeNanos[campaign.slot()] < 0) {
+            return;
+        }
         for (int n = 0; n < MAX_TAKES_PER_ROUND; n++) {
             final BudgetLeases.Lease lease = leases.get(campaign.slot());
             final long leased = lease != null && lease.day() == day ? lease.leasedMicros() : 0;
@@ -173,7 +183,10 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
                 started + config.leaseTtlMillis(), spent));
             if (grant.grantedMicros() < slice) {
-                return; // the budget is leased out
+                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop, and
+                // lapsed leases free up once their TTL has passed), not once a round.
+                nextTakeNanos[campaign.slot()] = System.nanoTime() + config.leaseTtlMillis() * 1_000_000L / 3;
+                return;
             }
         }
     }
