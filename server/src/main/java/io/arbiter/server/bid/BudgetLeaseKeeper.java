@@ -28,7 +28,9 @@ import java.util.concurrent.TimeoutException;
  *       other nodes' spend, which pacing adds to this node's exposure;</li>
  *   <li>takes a slice ({@code bidding.leaseSlice} of the daily budget, at least one maximum bid) for every active
  *       campaign whose unused lease is below one slice, a few times over if the campaign spends faster than a slice
- *       a round.</li>
+ *       a round;</li>
+ *   <li>in the last two rounds before midnight, takes the next day's first slice, so bidding goes on across
+ *       midnight without waiting for a round (a node with many campaigns needs seconds to take them all).</li>
  * </ol>
  * Each round publishes the leases to {@link BudgetLeases}, which the bid path reads. A round that cannot reach
  * Postgres changes nothing there: the node goes on spending what it holds until its leases' validity ends.
@@ -91,6 +93,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         final BudgetLedger ledger = registry.ledger();
         try {
             giveBackEarlierDays(day);
+            promoteEarlyLeases(day);
             final List<Campaign> held = new ArrayList<>();
             for (final Campaign campaign : registry.all()) {
                 ledger.rollDay(campaign.slot(), day);
@@ -100,10 +103,14 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 }
             }
             heartbeat(held, day, started);
+            final boolean beforeMidnight = (day + 1) * Pacing.DAY_MILLIS - started <= earlyMillis();
             for (final Campaign campaign : registry.all()) {
                 final CampaignSpec spec = campaign.spec();
                 if (spec.active() && spec.dailyBudgetMicros() > 0) {
                     takeWhileShort(campaign, day);
+                    if (beforeMidnight) {
+                        takeEarly(campaign, day + 1);
+                    }
                 }
             }
             if (!reachable) {
@@ -129,6 +136,42 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 leases.set(campaign.slot(), null);
             }
         }
+    }
+
+    /**
+     * How long before midnight the next day's first slice is taken: two rounds, so at least one round falls in the
+     * window, and the bid path can use it from the first millisecond of the day.
+     */
+    private long earlyMillis() {
+        return 2 * config.leaseRoundMillis();
+    }
+
+    /** Makes the next day's early leases current once their day has come. */
+    private void promoteEarlyLeases(long day) {
+        for (final Campaign campaign : registry.all()) {
+            final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+            if (early != null && early.day() <= day) {
+                final BudgetLeases.Lease current = leases.get(campaign.slot());
+                if (early.day() == day && (current == null || current.day() < day)) {
+                    leases.set(campaign.slot(), early);
+                }
+                leases.setNext(campaign.slot(), null);
+            }
+        }
+    }
+
+    /** Takes the first slice of {@code nextDay} unless this node holds one already. */
+    private void takeEarly(Campaign campaign, long nextDay) {
+        final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+        if (early != null && early.day() == nextDay) {
+            return;
+        }
+        final long started = clock.millis();
+        final LeaseStore.Grant grant = store.take(campaign.id(), nextDay, campaign.spec().dailyBudgetMicros(),
+            sliceMicros(campaign.spec()), 0, config.leaseTtlMillis());
+        takenMicros += grant.grantedMicros();
+        leases.setNext(campaign.slot(), new BudgetLeases.Lease(nextDay, grant.leasedMicros(),
+            grant.othersSpentMicros(), started + config.leaseTtlMillis(), 0));
     }
 
     private void heartbeat(List<Campaign> held, long day, long started) {
@@ -240,6 +283,17 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         }
         synchronized (this) {
             for (final Campaign campaign : registry.all()) {
+                final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+                if (early != null) {
+                    try {
+                        store.giveBack(campaign.id(), early.day(), 0);
+                        returnedMicros += early.leasedMicros();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "budget leases: cannot give back the next day's lease of "
+                            + "campaign '" + campaign.id() + "' (it lapses after leaseTtl): " + e);
+                    }
+                    leases.setNext(campaign.slot(), null);
+                }
                 final BudgetLeases.Lease lease = leases.get(campaign.slot());
                 if (lease == null) {
                     continue;
