@@ -60,9 +60,9 @@ final class AuctionSimulationProtocol {
                 final List<AuctionSimulation.Result> results = new ArrayList<>();
                 results.add(AuctionSimulation.arbiter(test, budget));
                 for (final AuctionSimulation.Function function : AuctionSimulation.Function.values()) {
-                    for (final boolean oracle : new boolean[] {false, true}) {
+                    for (final int kind : new int[] {0, 1, 2}) { // learned, learned per site too, oracle
                         final AuctionSimulation.Baseline tuned = AuctionSimulation.tune(train, trainBudget, function,
-                            oracle);
+                            kind == 2, kind == 1);
                         results.add(AuctionSimulation.run(test, budget, tuned));
                     }
                 }
