@@ -102,8 +102,9 @@ class ClickRateContextsTest {
             final java.util.List<Future<?>> done = new java.util.ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 done.add(pool.submit(() -> {
-                    for (int i = 0; i < 100_000; i++) {
-                        final long context = 1 + i % 300; // every thread claims the same 300 contexts, racing
+                    for (int i = 0; i < 500_000; i++) {
+                        // every thread claims the same contexts, racing, then adds to the same few counts
+                        final long context = i < 300 ? 1 + i : 1 + i % 3;
                         contexts.impression(2, context);
                         if (i % 10 == 0) {
                             contexts.click(2, context);
@@ -117,16 +118,16 @@ class ClickRateContextsTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(400_000, contexts.impressions(2, 0));
-        assertEquals(40_000, contexts.clicks(2, 0));
+        assertEquals(2_000_000, contexts.impressions(2, 0));
+        assertEquals(200_000, contexts.clicks(2, 0));
         long impressions = 0;
         long clicks = 0;
         for (long context = 1; context <= 300; context++) {
             impressions += contexts.impressions(2, context);
             clicks += contexts.clicks(2, context);
         }
-        assertEquals(400_000, impressions);
-        assertEquals(40_000, clicks);
+        assertEquals(2_000_000, impressions);
+        assertEquals(200_000, clicks);
         assertEquals(301, contexts.size(), "each pair claimed once");
     }
 }
