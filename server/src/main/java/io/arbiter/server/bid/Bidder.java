@@ -252,6 +252,8 @@ public final class Bidder {
             final Creative[] creatives = campaign.creatives();
             final int first = count;
             double bestMean = 0; // what the impression is worth to the campaign: its best creative's expected value
+            long multiplierContext = 0;
+            double multiplier = 1.0; // of multiplierContext: the creatives of one format share it, looked up once
             for (int k = 0; k < creatives.length && count < candCampaign.length; k++) {
                 final Creative creative = creatives[k];
                 if (!creativeAllowed(creative, request)) {
@@ -270,8 +272,11 @@ public final class Bidder {
                     drawn *= sample(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
                     mean *= mean(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
                 }
-                final double scale = 1000.0 * spec.valuePerAction() * modifier
-                    * clickContexts.multiplier(campaign.slot(), context);
+                if (context != multiplierContext) {
+                    multiplierContext = context;
+                    multiplier = clickContexts.multiplier(campaign.slot(), context);
+                }
+                final double scale = 1000.0 * spec.valuePerAction() * modifier * multiplier;
                 bestMean = Math.max(bestMean, Math.min(spec.maxCpm(), mean * scale));
                 candCampaign[count] = c;
                 candCreative[count] = k;
