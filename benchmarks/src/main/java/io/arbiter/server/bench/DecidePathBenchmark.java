@@ -54,6 +54,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code shadowedSegments}: {@code plain} with a challenger that has its own segments (the attributes and
  *       interaction of {@code segments}), the champion context-free; the requests carry {@code segments}' 60
  *       contexts, which the champion ignores and the challenger matches.</li>
+ *   <li>{@code shadowedLinear}: {@code plain} with a linear challenger on the {@code linear} path's 15 features
+ *       (d = 16), the requests carrying {@code linear}'s features (experiment id "shlin").</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
@@ -80,6 +82,7 @@ public class DecidePathBenchmark {
     Buffer[] linearBodies;
     Buffer[] guardedBodies;
     Buffer[] shadowedSegmentBodies;
+    Buffer[] shadowedLinearBodies;
     int next;
     int nextUnit;
 
@@ -104,6 +107,9 @@ public class DecidePathBenchmark {
                 new JsonObject().put("model", "segments").put("attributes", new JsonArray().add("device")
                     .add("country").add("visitor")).put("interactions", new JsonArray().add(new JsonArray()
                     .add("device").add("country"))))));
+        publish(registry, "shlin", new JsonObject().put("variants", variants).put("challenger",
+            new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2)).put("context",
+                new JsonObject().put("model", "linear").put("features", features))));
         publish(registry, "seg", new JsonObject().put("variants", variants).put("context", new JsonObject()
             .put("model", "segments").put("attributes", new JsonArray().add("device").add("country").add("visitor"))
             .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))));
@@ -126,6 +132,7 @@ public class DecidePathBenchmark {
         eligibleBodies = new Buffer[CONTEXTS];
         linearBodies = new Buffer[CONTEXTS];
         shadowedSegmentBodies = new Buffer[CONTEXTS];
+        shadowedLinearBodies = new Buffer[CONTEXTS];
         for (int i = 0; i < CONTEXTS; i++) {
             final String context = "\"context\":{\"device\":\"" + DEVICES[i % 4] + "\",\"country\":\""
                 + COUNTRIES[i % 5] + "\",\"visitor\":\"" + VISITORS[i % 3] + "\"}";
@@ -140,6 +147,7 @@ public class DecidePathBenchmark {
                 f.append(k == 0 ? "" : ",").append("\"f").append(k).append("\":").append((i * 7 + k) % 11 / 10.0);
             }
             linearBodies[i] = Buffer.buffer(f.append("}}").toString());
+            shadowedLinearBodies[i] = Buffer.buffer(linearBodies[i].toString().replace("\"lin\"", "\"shlin\""));
         }
         guardedBodies = new Buffer[UNITS];
         for (int u = 0; u < UNITS; u++) {
@@ -179,7 +187,7 @@ public class DecidePathBenchmark {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded", "shadowed",
-            "shadowedSegments"};
+            "shadowedSegments", "shadowedLinear"};
         for (int round = 0; round < 2; round++) {
             for (int k = 0; k < names.length; k++) {
                 for (int i = 0; i < n; i++) {
@@ -211,7 +219,8 @@ public class DecidePathBenchmark {
             case 3 -> b.linear();
             case 4 -> b.guarded();
             case 5 -> b.shadowed();
-            default -> b.shadowedSegments();
+            case 6 -> b.shadowedSegments();
+            default -> b.shadowedLinear();
         };
     }
 
@@ -229,6 +238,12 @@ public class DecidePathBenchmark {
     public String shadowedSegments() throws Exception {
         next = next == CONTEXTS - 1 ? 0 : next + 1;
         return handler.decide(shadowedSegmentBodies[next]);
+    }
+
+    @Benchmark
+    public String shadowedLinear() throws Exception {
+        next = next == CONTEXTS - 1 ? 0 : next + 1;
+        return handler.decide(shadowedLinearBodies[next]);
     }
 
     @Benchmark

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of each. Two experiments get the same seeded traffic and the same champion, a Thompson model whose prior keeps it
  * uniform (propensity 1/3 throughout): {@code plainshadow} with a flat-prior plain challenger, {@code deviceshadow}
  * with the same challenger segmented by {@code device} (priorStrength 5, so its segments leave the root's posterior
- * early). The device challenger learns a variant per device from the
+ * early), and {@code linearshadow} with a linear challenger on one feature, {@code mobile} (1 or 0), which the
+ * requests also carry. The device challenger learns a variant per device from the
  * decisions it agrees with, so its matched estimate (the mean reward of its agreed decisions) comes near 0.35, while
  * the plain one can do no better than the best single variant (about 0.185). The champion's answers and logged
  * propensities are unchanged. Seeded ({@code -Dshadow.seed=N}, printed).
@@ -57,13 +58,18 @@ class ShadowContextIntegrationTest {
             definition(flat.copy().put("context", new JsonObject().put("model", "segments")
                 .put("attributes", new JsonArray().add("device")).put("priorStrength", 5))).encode());
         assertEquals(201, put.statusCode(), put.body());
+        final HttpResponse<String> linear = server.admin("PUT", "/v1/experiments/linearshadow",
+            definition(flat.copy().put("context", new JsonObject().put("model", "linear")
+                .put("features", new JsonArray().add("mobile")))).encode());
+        assertEquals(201, linear.statusCode(), linear.body());
         final SplittableRandom visitors = new SplittableRandom(seed);
         for (int i = 0; i < DECISIONS; i++) {
             final String device = visitors.nextBoolean() ? "mobile" : "desktop";
-            for (final String experiment : List.of("plainshadow", "deviceshadow")) {
+            for (final String experiment : List.of("plainshadow", "deviceshadow", "linearshadow")) {
                 final HttpResponse<String> response = server.post("/v1/decide", new JsonObject()
                     .put("experiment", experiment).put("unit", "u" + i)
-                    .put("context", new JsonObject().put("device", device)).encode());
+                    .put("context", new JsonObject().put("device", device))
+                    .put("features", new JsonObject().put("mobile", "mobile".equals(device) ? 1 : 0)).encode());
                 assertEquals(200, response.statusCode(), response.body());
                 final JsonObject decision = new JsonObject(response.body());
                 assertEquals(1.0 / 3, decision.getDouble("propensity"), 0.05, "the champion's: " + decision);
@@ -110,5 +116,20 @@ class ShadowContextIntegrationTest {
             chosenC += "C".equals(v.getString("variant")) ? v.getLong("chosen") : 0;
         }
         assertTrue(chosenA > 0.3 * DECISIONS && chosenC > 0.3 * DECISIONS, "A " + chosenA + ", C " + chosenC);
+    }
+
+    @Test
+    void aLinearChallengerLearnsTheFeatureThatMatters() throws Exception {
+        final JsonObject plain = server.stats("plainshadow").getJsonObject("challenger");
+        final JsonObject linear = server.stats("linearshadow").getJsonObject("challenger");
+        System.out.println("linear challenger: " + linear.encode());
+        assertEquals("linear", linear.getJsonObject("config").getJsonObject("context").getString("model"));
+        assertEquals(DECISIONS, linear.getLong("decisions"));
+        assertEquals(0, linear.getLong("contextLost"), "every agreed decision's features were remembered");
+        final double linearMean = linear.getJsonObject("matched").getDouble("mean");
+        final double plainMean = plain.getJsonObject("matched").getDouble("mean");
+        assertTrue(linearMean > 0.24, "the linear challenger's matched mean " + linearMean);
+        assertTrue(linear.getJsonObject("matched").getJsonArray("credibleInterval95").getDouble(0) > plainMean,
+            "the linear challenger's interval is above the plain one's mean " + plainMean);
     }
 }

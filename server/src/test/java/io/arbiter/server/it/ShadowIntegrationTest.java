@@ -161,8 +161,8 @@ class ShadowIntegrationTest {
         final Map<Object, String> bad = new java.util.LinkedHashMap<>();
         bad.put(new JsonObject().put("context", new JsonObject().put("model", "segments")),
             "challenger.context.attributes");
-        bad.put(new JsonObject().put("context", new JsonObject().put("model", "linear")
-            .put("features", new JsonArray().add("x"))), "challenger.context.model");
+        bad.put(new JsonObject().put("context", new JsonObject().put("model", "linear")),
+            "challenger.context.features");
         bad.put(new JsonObject().put("context", new JsonObject().put("model", "trees")), "challenger.context.model");
         bad.put(new JsonObject().put("context", 3), "challenger.context");
         bad.put(new JsonObject().put("unknown", 3), "challenger.unknown");

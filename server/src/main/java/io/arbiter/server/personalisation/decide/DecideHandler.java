@@ -58,7 +58,7 @@ public final class DecideHandler implements BodyHandler {
             .with(DecisionSlot.ELIGIBILITY, new EligibilityStage())
             .with(DecisionSlot.STICKY, sticky)
             .with(DecisionSlot.CHOICE, new ChoiceStage())
-            .with(DecisionSlot.SHADOW, new ShadowStage())
+            .with(DecisionSlot.SHADOW, new ShadowStage(maxVariants))
             .with(DecisionSlot.LOG, new LogStage(tokens, outcomes, metrics, sticky));
         extensions.accept(builder);
         this.pipeline = builder.build();

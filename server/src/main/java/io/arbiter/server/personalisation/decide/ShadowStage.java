@@ -1,8 +1,11 @@
 package io.arbiter.server.personalisation.decide;
 
+import io.arbiter.bandits.context.ContextKeys;
 import io.arbiter.bandits.context.ContextSpec;
 import io.arbiter.bandits.context.SegmentMatch;
 import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.FeatureVector;
+import io.arbiter.bandits.linear.LinearSpec;
 import io.arbiter.server.personalisation.experiment.Challenger;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.token.DecisionFlags;
@@ -16,11 +19,19 @@ import io.arbiter.server.token.DecisionFlags;
  * champion's, untouched. Holdout, sticky, burn-in, paused and slate decisions are not shadowed. Allocation-free: one
  * posterior draw per eligible variant and a few atomic adds. A challenger with its own segments matches the request's
  * attributes against its context spec first (resolving, and creating, its own segments) and, on an agreement,
- * remembers them under the decision id's nonce (drawn here, used by LOG) for the reward.
+ * remembers them under the decision id's nonce (drawn here, used by LOG) for the reward; a linear challenger builds the
+ * request's feature vector under its own spec and remembers that.
  */
 final class ShadowStage implements DecisionStage {
     /** This loop's match for challengers with their own segments. */
     private final SegmentMatch match = new SegmentMatch();
+    /** This loop's feature vector for linear challengers (with a score per variant). */
+    private final FeatureVector features;
+
+    /** @param maxVariants most variants an experiment may have (the per-variant scores' room) */
+    ShadowStage(int maxVariants) {
+        this.features = new FeatureVector(64, maxVariants);
+    }
 
     @Override
     public void apply(Decision d) {
@@ -33,7 +44,10 @@ final class ShadowStage implements DecisionStage {
         }
         final SegmentedThompson segments = challenger.segments();
         final boolean agreed;
-        if (segments == null) {
+        if (challenger.linear() != null) {
+            agreed = challenger.choose(features(d, challenger.linearSpec()), experiment.ordinals(), d.eligible(),
+                d.position(), d.nonce(), d.workspace());
+        } else if (segments == null) {
             agreed = challenger.choose(experiment.ordinals(), d.eligible(), d.position(), d.workspace(), d.nowMillis);
         } else {
             // the challenger's own context: the request's attributes its spec declares, whatever the champion's
@@ -52,5 +66,31 @@ final class ShadowStage implements DecisionStage {
         if (agreed) {
             d.addFlags(challenger.agreedFlags());
         }
+    }
+
+    /**
+     * The request's feature vector under a linear challenger's spec, as the CONTEXT stage builds the champion's:
+     * intercept, declared features (as float32, as a reward would see them), one-hot buckets of declared attributes
+     * (the last value of an attribute sent twice counts).
+     */
+    private FeatureVector features(Decision d, LinearSpec spec) {
+        final FeatureVector x = spec.begin(features);
+        for (int i = 0; i < d.attributes; i++) {
+            final int a = spec.attributeIndex(d.attributeNames[i]);
+            if (a >= 0) {
+                final int first = ContextStage.firstBucket(spec, a);
+                for (int b = 0; b < spec.buckets(); b++) {
+                    x.set(first + b, 0.0);
+                }
+                x.set(spec.bucketIndex(a, ContextKeys.valueHash(d.attributeValues[i])), 1.0);
+            }
+        }
+        for (int i = 0; i < d.features; i++) {
+            final int index = spec.featureIndex(d.featureNames[i]);
+            if (index >= 0) {
+                x.set(index, (float) d.featureValues[i]);
+            }
+        }
+        return x;
     }
 }

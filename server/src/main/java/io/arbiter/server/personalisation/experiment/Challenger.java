@@ -4,6 +4,10 @@ import io.arbiter.bandits.context.ContextSpec;
 import io.arbiter.bandits.context.SegmentMatch;
 import io.arbiter.bandits.context.SegmentStore;
 import io.arbiter.bandits.context.SegmentedThompson;
+import io.arbiter.bandits.linear.FeatureVector;
+import io.arbiter.bandits.linear.LinearModelTable;
+import io.arbiter.bandits.linear.LinearSpec;
+import io.arbiter.bandits.linear.LinearThompson;
 import io.arbiter.bandits.policy.EligibleSet;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
@@ -34,8 +38,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * challenger's context spec ({@link #segments()}), and an agreement remembers the decision's attribute value hashes
  * under the decision id's nonce in a bounded memo ({@value #MEMO_ENTRIES} entries; a newer agreement whose nonce maps
  * to the same entry replaces it), so the reward teaches the matched segments. A reward whose entry was replaced
- * teaches the root only (counted: {@link #contextLost}). One instance per experiment version
- * ({@link #forVersion}): the state is shared, the segment model is bound to that version's variants.
+ * teaches the root only (counted: {@link #contextLost}). With a {@code linear} context it is a linear Thompson model
+ * over its own heap model table ({@link #linear()}); the memo keeps the decision's feature vector, and the reward is
+ * queued for the table (applied by the registry's linear writer, with the experiments' models) and counted on this
+ * table's root for the matched estimate. One instance per experiment version ({@link #forVersion}): the state is
+ * shared, the context model is bound to that version's variants.
  */
 public final class Challenger {
     private final ChallengerSpec spec;
@@ -51,15 +58,21 @@ public final class Challenger {
     /** The segment store of a challenger with its own segments (null without). */
     private final SegmentStore segmentStore;
     private final ContextMemo memo;
-    /** This version's segment model (null without a context). */
+    /** This version's segment model (null without a segments context). */
     private final SegmentedThompson segments;
+    /** The model table of a linear challenger (null otherwise), and this version's model over it. */
+    private final LinearModelTable linearTable;
+    private final LinearSpec linearSpec;
+    private final LinearThompson linear;
+    /** Bytes of a linear challenger's observation ring. */
+    static final int LINEAR_RING_BYTES = 1 << 20;
 
     /** Entries of the nonce-to-context memo of a contextual challenger. */
     static final int MEMO_ENTRIES = 1 << 16;
     /** Most segments a challenger keeps (fewer if its context's {@code maxSegments} says so). */
     static final int MAX_SEGMENTS = 1024;
 
-    private Challenger(Challenger state, SegmentedThompson segments) {
+    private Challenger(Challenger state, SegmentedThompson segments, LinearThompson linear) {
         this.spec = state.spec;
         this.policy = state.policy;
         this.table = state.table;
@@ -70,6 +83,9 @@ public final class Challenger {
         this.segmentStore = state.segmentStore;
         this.memo = state.memo;
         this.segments = segments;
+        this.linearTable = state.linearTable;
+        this.linearSpec = state.linearSpec;
+        this.linear = linear;
     }
 
     /**
@@ -100,10 +116,25 @@ public final class Challenger {
             this.segmentStore = SegmentStore.allocateHeap(slots, 1, most * armsPerSegment, epochMillis);
             this.memo = new ContextMemo(MEMO_ENTRIES, contextSpec.attributeCount());
             this.segments = bind(experimentId, active);
+            this.linearTable = null;
+            this.linearSpec = null;
+            this.linear = null;
+        } else if (spec.context().isLinear()) {
+            final ContextDefinition c = spec.context();
+            this.segmentStore = null;
+            this.segments = null;
+            this.linearSpec = c.linearSpec();
+            this.linearTable = LinearModelTable.allocateHeap(linearSpec.dimension(), ordinals, LINEAR_RING_BYTES,
+                c.lambda(), c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY);
+            this.memo = new ContextMemo(MEMO_ENTRIES, linearSpec.dimension());
+            this.linear = new LinearThompson(linearTable, active);
         } else {
             this.segmentStore = null;
             this.memo = null;
             this.segments = null;
+            this.linearTable = null;
+            this.linearSpec = null;
+            this.linear = null;
         }
     }
 
@@ -114,7 +145,25 @@ public final class Challenger {
 
     /** This challenger's state, with its segment model bound to another version's active variants. */
     Challenger forVersion(String experimentId, int[] active) {
-        return segmentStore == null ? this : new Challenger(this, bind(experimentId, active));
+        if (segmentStore != null) {
+            return new Challenger(this, bind(experimentId, active), null);
+        }
+        return linearTable == null ? this : new Challenger(this, null, new LinearThompson(linearTable, active));
+    }
+
+    /** A linear challenger's model, null otherwise. */
+    public LinearThompson linear() {
+        return linear;
+    }
+
+    /** A linear challenger's features and buckets, null otherwise. */
+    public LinearSpec linearSpec() {
+        return linearSpec;
+    }
+
+    /** Applies a linear challenger's queued observations (its table's single writer); 0 for other challengers. */
+    int applyLinearObservationsExclusive(int limit) {
+        return linearTable == null ? 0 : linearTable.applyPendingObservations(limit);
     }
 
     /** The challenger's own segment model, null when it has no context (the shadow stage matches requests to it). */
@@ -158,6 +207,14 @@ public final class Challenger {
             }
             contextLost.incrementAndGet();
         }
+        if (linear != null && ordinal >= 0 && ordinal < chosen.length()) {
+            final FeatureVector x = linearSpec.begin(new FeatureVector(linearSpec.dimension(), 1));
+            if (memo.take(nonce, x)) {
+                linear.update(ordinal, x, reward); // false: ring full, counted by the table
+            } else {
+                contextLost.incrementAndGet();
+            }
+        }
         learn(ordinal, reward, nowMillis);
         return true;
     }
@@ -196,6 +253,23 @@ public final class Challenger {
             return false;
         }
         table.recordDecision(ordinal);
+        return true;
+    }
+
+    /**
+     * The choice of a linear challenger for a request whose feature vector is {@code x}, counted; an agreement counts
+     * a decision on the root and remembers {@code x} under {@code nonce} for the reward. Allocation-free.
+     */
+    public boolean choose(FeatureVector x, int[] ordinals, EligibleSet eligible, int champion, long nonce,
+                          Workspace workspace) {
+        final int position = linear.choose(x, eligible, workspace);
+        final int ordinal = ordinals[position];
+        chosen.incrementAndGet(ordinal);
+        if (position != champion) {
+            return false;
+        }
+        table.recordDecision(ordinal);
+        memo.put(nonce, x);
         return true;
     }
 

@@ -10,8 +10,8 @@ import java.util.Set;
  * The {@code challenger} member of a definition: another configuration of the experiment's own Thompson model that
  * is sampled beside the champion on every bandit decision (shadow mode) but never serves. It may set {@code prior}
  * and {@code halfLife} (what it leaves out is the experiment's own) and its own {@code context} model (absent: none, a
- * plain model, whatever the experiment's), with the same validation as the experiment's {@code context}; only the
- * {@code segments} model is supported for a challenger. Validated strictly: every problem is a 400 naming
+ * plain model, whatever the experiment's), with the same validation as the experiment's {@code context}
+ * ({@code segments} or {@code linear}). Validated strictly: every problem is a 400 naming
  * {@code challenger.<member>} (for the context, {@code challenger.context.<member>}), and unknown members are
  * refused.
  *
@@ -60,10 +60,6 @@ public record ChallengerSpec(double[] prior, long halfLifeMillis, ContextDefinit
             final String field = e.field() == null ? "context" : e.field();
             throw new ApiException(e.status(), e.getMessage().replace("'context", "'challenger.context"),
                 "challenger." + field);
-        }
-        if (context.isLinear()) {
-            throw ApiException.badField("challenger.context.model",
-                "a challenger's context model must be \"segments\" (a linear challenger is not supported)");
         }
         return context;
     }

@@ -1,13 +1,14 @@
 package io.arbiter.server.personalisation.experiment;
 
 import io.arbiter.bandits.context.SegmentMatch;
+import io.arbiter.bandits.linear.FeatureVector;
 
 /**
  * A contextual challenger's memory of the decisions it agreed with: the decision id's nonce mapped to the request's
- * attribute value hashes, so the reward, which carries only the champion's context, can teach the challenger's
- * segments. Fixed size: the entry is chosen by the nonce's bits; a newer agreement that maps to the same entry
- * replaces the older one, whose reward then finds nothing. Allocation-free; a striped lock per entry group (the
- * decide loops write, the reward path reads and clears).
+ * attribute value hashes (segments) or feature vector (linear), so the reward, which carries only the champion's
+ * context, can teach the challenger's model. Fixed size: the entry is chosen by the nonce's bits; a newer agreement
+ * that maps to the same entry replaces the older one, whose reward then finds nothing. Allocation-free; a striped
+ * lock per entry group (the decide loops write, the reward path reads and clears).
  */
 final class ContextMemo {
     private static final int STRIPES = 64;
@@ -19,7 +20,7 @@ final class ContextMemo {
 
     /**
      * @param entries    a power of two
-     * @param attributes value hashes per entry
+     * @param attributes values per entry (value hashes, or a feature vector's components)
      */
     ContextMemo(int entries, int attributes) {
         if (Integer.bitCount(entries) != 1) {
@@ -46,6 +47,35 @@ final class ContextMemo {
             for (int a = 0; a < width; a++) {
                 hashes[i * width + a] = match.valueHash(a);
             }
+        }
+    }
+
+    /** Remembers the first {@code width} components of {@code x} under {@code nonce} (0 is never found). */
+    void put(long nonce, FeatureVector x) {
+        final int i = index(nonce);
+        synchronized (locks[i & (STRIPES - 1)]) {
+            nonces[i] = nonce;
+            for (int a = 0; a < width; a++) {
+                hashes[i * width + a] = Double.doubleToRawLongBits(x.get(a));
+            }
+        }
+    }
+
+    /** Writes the feature vector remembered under {@code nonce} into {@code into} and forgets it; false if gone. */
+    boolean take(long nonce, FeatureVector into) {
+        if (nonce == 0) {
+            return false;
+        }
+        final int i = index(nonce);
+        synchronized (locks[i & (STRIPES - 1)]) {
+            if (nonces[i] != nonce) {
+                return false;
+            }
+            nonces[i] = 0;
+            for (int a = 0; a < width; a++) {
+                into.set(a, Double.longBitsToDouble(hashes[i * width + a]));
+            }
+            return true;
         }
     }
 

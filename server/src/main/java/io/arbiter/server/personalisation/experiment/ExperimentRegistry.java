@@ -295,7 +295,10 @@ public final class ExperimentRegistry {
         return created;
     }
 
-    /** Applies the queued observations of every linear model: the models' single writer (one thread only). */
+    /**
+     * Applies the queued observations of every linear model, linear challengers' included: the models' single writer
+     * (one thread only).
+     */
     public void applyLinearObservationsExclusive(int limitPerModel) {
         final LinearModelTable[] tables;
         synchronized (this) {
@@ -303,6 +306,9 @@ public final class ExperimentRegistry {
         }
         for (final LinearModelTable linear : tables) {
             linear.applyPendingObservations(limitPerModel);
+        }
+        for (final Challenger challenger : challengers.values()) {
+            challenger.applyLinearObservationsExclusive(limitPerModel); // a linear challenger's own table
         }
     }
 
