@@ -98,7 +98,7 @@ public class GuardedChooseBenchmark {
             .with(DecisionSlot.ELIGIBILITY, new EligibilityStage())
             .with(DecisionSlot.STICKY, new StickyStage(StickyAssignments.allocateDirect(4, 0)))
             .with(DecisionSlot.CHOICE, new ChoiceStage())
-            .with(DecisionSlot.SHADOW, new ShadowStage())
+            .with(DecisionSlot.SHADOW, new ShadowStage(256))
             .with(DecisionSlot.LOG, DecisionStage.NONE);
         new GuardStages(table, caps, new Metrics(), 256).install(builder);
         pipeline = builder.build();
