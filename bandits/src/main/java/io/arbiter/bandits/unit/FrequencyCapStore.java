@@ -120,6 +120,21 @@ public final class FrequencyCapStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The impressions of {@code keys[0..n)} (such as one unit's variants), each as {@link #count} gives it, into
+     * {@code counts[0..n)}. The buckets of every key are touched before any key is read, so their cache and TLB misses
+     * overlap instead of following one another (with {@link UnitKeys#groupedKey}s, one unit's buckets are also
+     * neighbours; docs/BENCHMARKS.md, series S). Allocation-free; does not insert.
+     */
+    public void counts(long[] keys, int n, long periodMillis, long nowMillis, int[] counts) {
+        for (int i = 0; i < n; i++) {
+            table.touch(keys[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            counts[i] = count(keys[i], periodMillis, nowMillis);
+        }
+    }
+
     private boolean add(long key, int cap, long periodMillis, long nowMillis) {
         final long width = subWindowMillis(periodMillis);
         final long window = window(nowMillis, width);

@@ -232,6 +232,17 @@ public final class UnitTable implements AutoCloseable {
         return second == first ? -1 : scan(second, key);
     }
 
+    /**
+     * Loads the first cache line of both buckets {@code key} may live in (acquire loads, which the compiler keeps
+     * although their values are not used). Issued for several keys before any of them is looked up, the lookups'
+     * cache and TLB misses overlap instead of following one another; it changes nothing.
+     */
+    void touch(long key) {
+        final int first = firstBucket(key);
+        buffer.getLongAcquire(HEADER_LENGTH + first * BUCKET_LENGTH + KEYS_OFFSET);
+        buffer.getLongAcquire(HEADER_LENGTH + secondBucket(key, first) * BUCKET_LENGTH + KEYS_OFFSET);
+    }
+
     private int scan(int bucket, long key) {
         final int keys = HEADER_LENGTH + bucket * BUCKET_LENGTH + KEYS_OFFSET;
         for (int slot = 0; slot < SLOTS; slot++) {

@@ -252,4 +252,127 @@ class FrequencyCapStoreTest {
             assertEquals(0, caps.evictedLive());
         }
     }
+
+    /**
+     * {@code counts} gives each key what {@code count} gives it: grouped keys of 2,000 units and 12 variants (two
+     * groups each), variant {@code v} counted {@code (unit + v) % 4} times (0: never inserted), read at once.
+     */
+    @Test
+    void countsOfManyKeysAreEachKeysCount() {
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(12, 0L)) {
+            final int variants = 12;
+            for (int unit = 0; unit < 2_000; unit++) {
+                for (int v = 0; v < variants; v++) {
+                    for (int i = 0; i < (unit + v) % 4; i++) {
+                        assertTrue(caps.tryAcquire(UnitKeys.groupedKey(5, unit, v), 3, DAY, 1_000));
+                    }
+                }
+            }
+            final long[] keys = new long[variants];
+            final int[] counts = new int[variants];
+            for (int unit = 0; unit < 2_000; unit++) {
+                for (int v = 0; v < variants; v++) {
+                    keys[v] = UnitKeys.groupedKey(5, unit, v);
+                }
+                caps.counts(keys, variants, DAY, 2_000, counts);
+                for (int v = 0; v < variants; v++) {
+                    assertEquals((unit + v) % 4, counts[v], "unit " + unit + " variant " + v);
+                    assertEquals(caps.count(keys[v], DAY, 2_000), counts[v]);
+                }
+            }
+            assertEquals(0, caps.evictedLive());
+        }
+    }
+
+    /**
+     * The concurrency test above with the keys the experiments use: 2 units x 10 variants of grouped keys (each unit's
+     * variants crowd into two bucket pairs), 4 threads, cap 3 per period: never more than 3 grants per key and period.
+     */
+    @Test
+    void fourThreadsNeverExceedTheCapOfGroupedKeys() throws Exception {
+        final int keys = 20;
+        final int threads = 4;
+        final int periods = 1_000;
+        final long minute = 60_000L;
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(8, 0L)) {
+            final AtomicIntegerArray grants = new AtomicIntegerArray(keys * periods);
+            final CyclicBarrier barrier = new CyclicBarrier(threads);
+            final Thread[] workers = new Thread[threads];
+            final Throwable[] failure = new Throwable[1];
+            for (int t = 0; t < threads; t++) {
+                final long seed = 70 + t;
+                workers[t] = new Thread(() -> {
+                    final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+                    try {
+                        for (int period = 0; period < periods; period++) {
+                            barrier.await();
+                            for (int i = 0; i < 50; i++) {
+                                final int k = rng.nextInt(keys);
+                                if (caps.tryAcquire(UnitKeys.groupedKey(3, k / 10, k % 10), 3, minute,
+                                    period * minute + i)) {
+                                    grants.incrementAndGet(period * keys + k);
+                                }
+                            }
+                        }
+                    } catch (InterruptedException | BrokenBarrierException e) {
+                        failure[0] = e;
+                    }
+                });
+                workers[t].start();
+            }
+            for (final Thread worker : workers) {
+                worker.join();
+            }
+            assertEquals(null, failure[0]);
+            for (int period = 0; period < periods; period++) {
+                for (int k = 0; k < keys; k++) {
+                    final int granted = grants.get(period * keys + k);
+                    assertTrue(granted <= 3, "key " + k + " granted " + granted + " times in period " + period
+                        + " (seeds 70..73)");
+                }
+            }
+            final long[] all = new long[keys];
+            final int[] counts = new int[keys];
+            for (int k = 0; k < keys; k++) {
+                all[k] = UnitKeys.groupedKey(3, k / 10, k % 10);
+            }
+            caps.counts(all, keys, minute, (periods - 1) * minute + 59_999, counts);
+            for (int k = 0; k < keys; k++) {
+                assertEquals(grants.get((periods - 1) * keys + k), counts[k], "key " + k + " (seeds 70..73)");
+            }
+            assertEquals(0, caps.evictedLive());
+        }
+    }
+
+    /**
+     * Grouped keys keep the buckets as evenly filled as independent keys: a table of 163,840 entries filled to 70%
+     * with units of 10 variants each (every key counted once, all live) replaces no live entry, grouped or not. The
+     * live evictions at 80% and 90% are printed for both layouts.
+     */
+    @Test
+    void groupedKeysFillTheTableAsEvenlyAsIndependentKeys() {
+        final long[] grouped = new long[3];
+        final long[] independent = new long[3];
+        for (int layout = 0; layout < 2; layout++) {
+            try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(14, 0L)) {
+                final long capacity = caps.table().capacity();
+                int unit = 0;
+                for (int level = 0; level < 3; level++) {
+                    final long target = capacity * (7 + level) / 10;
+                    while (caps.table().inserts() + 10 <= target) {
+                        final long hash = UnitKeys.unitHash("unit-" + unit++);
+                        for (int v = 0; v < 10; v++) {
+                            final long key = layout == 0 ? UnitKeys.groupedKey(11, hash, v) : UnitKeys.key(11, hash, v);
+                            assertTrue(caps.tryAcquire(key, 3, DAY, 1_000));
+                        }
+                    }
+                    (layout == 0 ? grouped : independent)[level] = caps.evictedLive();
+                }
+            }
+        }
+        System.out.println("live evictions filling 163,840 entries to 70/80/90%: grouped keys "
+            + java.util.Arrays.toString(grouped) + ", independent keys " + java.util.Arrays.toString(independent));
+        assertEquals(0, grouped[0]);
+        assertEquals(0, independent[0]);
+    }
 }

@@ -51,6 +51,9 @@ import java.util.concurrent.TimeUnit;
  *       every path, as in the server.</li>
  *   <li>{@code shadowed}: {@code plain} with a challenger (another prior): the SHADOW stage samples its choice
  *       beside the champion's on every call (experiment id "shade", as long as "plain": answers of the same size).</li>
+ *   <li>{@code shadowedSegments}: {@code plain} with a challenger that has its own segments (the attributes and
+ *       interaction of {@code segments}), the champion context-free; the requests carry {@code segments}' 60
+ *       contexts, which the champion ignores and the challenger matches.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar DecidePathBenchmark -prof gc} (docs/BENCHMARKS.md).
@@ -76,6 +79,7 @@ public class DecidePathBenchmark {
     Buffer[] eligibleBodies;
     Buffer[] linearBodies;
     Buffer[] guardedBodies;
+    Buffer[] shadowedSegmentBodies;
     int next;
     int nextUnit;
 
@@ -95,6 +99,11 @@ public class DecidePathBenchmark {
         publish(registry, "plain", new JsonObject().put("variants", variants));
         publish(registry, "shade", new JsonObject().put("variants", variants).put("challenger",
             new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2))));
+        publish(registry, "shseg", new JsonObject().put("variants", variants).put("challenger",
+            new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2)).put("context",
+                new JsonObject().put("model", "segments").put("attributes", new JsonArray().add("device")
+                    .add("country").add("visitor")).put("interactions", new JsonArray().add(new JsonArray()
+                    .add("device").add("country"))))));
         publish(registry, "seg", new JsonObject().put("variants", variants).put("context", new JsonObject()
             .put("model", "segments").put("attributes", new JsonArray().add("device").add("country").add("visitor"))
             .put("interactions", new JsonArray().add(new JsonArray().add("device").add("country")))));
@@ -116,10 +125,13 @@ public class DecidePathBenchmark {
         segmentBodies = new Buffer[CONTEXTS];
         eligibleBodies = new Buffer[CONTEXTS];
         linearBodies = new Buffer[CONTEXTS];
+        shadowedSegmentBodies = new Buffer[CONTEXTS];
         for (int i = 0; i < CONTEXTS; i++) {
             final String context = "\"context\":{\"device\":\"" + DEVICES[i % 4] + "\",\"country\":\""
                 + COUNTRIES[i % 5] + "\",\"visitor\":\"" + VISITORS[i % 3] + "\"}";
             segmentBodies[i] = Buffer.buffer("{\"experiment\":\"seg\",\"unit\":\"user-" + i + "\"," + context + "}");
+            shadowedSegmentBodies[i] = Buffer.buffer("{\"experiment\":\"shseg\",\"unit\":\"user-" + i + "\","
+                + context + "}");
             eligibleBodies[i] = Buffer.buffer("{\"experiment\":\"seg\",\"unit\":\"user-" + i + "\"," + context
                 + ",\"exclude\":[\"v1\",\"v4\",\"v8\"]}");
             final StringBuilder f = new StringBuilder("{\"experiment\":\"lin\",\"unit\":\"user-" + i
@@ -166,7 +178,8 @@ public class DecidePathBenchmark {
         b.setUp();
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded", "shadowed"};
+        final String[] names = {"plain", "segments", "segmentsEligible", "linear", "guarded", "shadowed",
+            "shadowedSegments"};
         for (int round = 0; round < 2; round++) {
             for (int k = 0; k < names.length; k++) {
                 for (int i = 0; i < n; i++) {
@@ -197,7 +210,8 @@ public class DecidePathBenchmark {
             case 2 -> b.segmentsEligible();
             case 3 -> b.linear();
             case 4 -> b.guarded();
-            default -> b.shadowed();
+            case 5 -> b.shadowed();
+            default -> b.shadowedSegments();
         };
     }
 
@@ -209,6 +223,12 @@ public class DecidePathBenchmark {
     @Benchmark
     public String shadowed() throws Exception {
         return handler.decide(shadowedBody);
+    }
+
+    @Benchmark
+    public String shadowedSegments() throws Exception {
+        next = next == CONTEXTS - 1 ? 0 : next + 1;
+        return handler.decide(shadowedSegmentBodies[next]);
     }
 
     @Benchmark

@@ -308,6 +308,7 @@ public final class BidModule implements Module {
         leases.enforce();
         keeper.start();
         leaseKeeper = keeper;
+        registry.onPublish(keeper::roundSoon);
         metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);

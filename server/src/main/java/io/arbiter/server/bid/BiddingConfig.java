@@ -101,14 +101,6 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
         return Math.min(1_000, leaseTtlMillis / 10);
     }
 
-    /** Returns these settings with budget leases turned on or off (tests, tools). */
-    public BiddingConfig withBudgetLeases(boolean on) {
-        return new BiddingConfig(seat, currency, rates, noticeBaseUrl, shadingFactor, shadingMinObservations,
-            shadingMaxContexts, shadingContextPriorWeight, shadingHalfLifeMillis, reservationMillis,
-            wonReservationMillis, noticeWindowMillis, controlIntervalMillis, pacingAllowance, maxCreativesPerImp,
-            ledgerCapacity, frequencyCellsLog2, on, leaseSlice, leaseTtlMillis);
-    }
-
     private static String stripSlash(String url) {
         return url == null ? null : url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }

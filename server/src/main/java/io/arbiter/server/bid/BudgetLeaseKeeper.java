@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,7 +29,9 @@ import java.util.concurrent.TimeoutException;
  *       other nodes' spend, which pacing adds to this node's exposure;</li>
  *   <li>takes a slice ({@code bidding.leaseSlice} of the daily budget, at least one maximum bid) for every active
  *       campaign whose unused lease is below one slice, a few times over if the campaign spends faster than a slice
- *       a round.</li>
+ *       a round;</li>
+ *   <li>in the last two rounds before midnight, takes the next day's first slice, so bidding goes on across
+ *       midnight without waiting for a round (a node with many campaigns needs seconds to take them all).</li>
  * </ol>
  * Each round publishes the leases to {@link BudgetLeases}, which the bid path reads. A round that cannot reach
  * Postgres changes nothing there: the node goes on spending what it holds until its leases' validity ends.
@@ -50,6 +53,11 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * By ledger slot: no take before this {@link System#nanoTime} (a campaign whose budget was leased out waits; lease
+     * thread only). Real time, like the rounds' schedule: it paces requests to Postgres, not the budget's day.
+     */
+    private final long[] nextTakeNanos;
     private volatile boolean reachable = true;
     // single writer (the lease thread, then close once it stopped); volatile for the metrics' readers
     private volatile long takenMicros;
@@ -63,6 +71,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         this.registry = Objects.requireNonNull(registry);
         this.config = Objects.requireNonNull(config);
         this.clock = Objects.requireNonNull(clock);
+        this.nextTakeNanos = new long[leases.capacity()];
+        java.util.Arrays.fill(nextTakeNanos, System.nanoTime()); // nanoTime's origin is arbitrary: start from now
     }
 
     /** Runs the first round (on the lease thread, waiting for it), then one every round period. */
@@ -77,6 +87,18 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Asks for a round now, on the lease thread, without waiting: a campaign published since the last round (created
+     * here or arriving from another node) gets its first slice at once instead of up to a round period later.
+     */
+    void roundSoon() {
+        try {
+            thread.execute(this::round);
+        } catch (RejectedExecutionException closing) {
+            // closing: nothing more to lease
+        }
+    }
+
     /** One round (see the class comment). Runs on the lease thread; public to tests through the module. */
     synchronized void round() {
         final long started = clock.millis();
@@ -84,6 +106,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         final BudgetLedger ledger = registry.ledger();
         try {
             giveBackEarlierDays(day);
+            promoteEarlyLeases(day);
             final List<Campaign> held = new ArrayList<>();
             for (final Campaign campaign : registry.all()) {
                 ledger.rollDay(campaign.slot(), day);
@@ -93,10 +116,14 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 }
             }
             heartbeat(held, day, started);
+            final boolean beforeMidnight = (day + 1) * Pacing.DAY_MILLIS - started <= earlyMillis();
             for (final Campaign campaign : registry.all()) {
                 final CampaignSpec spec = campaign.spec();
                 if (spec.active() && spec.dailyBudgetMicros() > 0) {
                     takeWhileShort(campaign, day);
+                    if (beforeMidnight) {
+                        takeEarly(campaign, day + 1);
+                    }
                 }
             }
             if (!reachable) {
@@ -122,6 +149,42 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 leases.set(campaign.slot(), null);
             }
         }
+    }
+
+    /**
+     * How long before midnight the next day's first slice is taken: two rounds, so at least one round falls in the
+     * window, and the bid path can use it from the first millisecond of the day.
+     */
+    private long earlyMillis() {
+        return 2 * config.leaseRoundMillis();
+    }
+
+    /** Makes the next day's early leases current once their day has come. */
+    private void promoteEarlyLeases(long day) {
+        for (final Campaign campaign : registry.all()) {
+            final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+            if (early != null && early.day() <= day) {
+                final BudgetLeases.Lease current = leases.get(campaign.slot());
+                if (early.day() == day && (current == null || current.day() < day)) {
+                    leases.set(campaign.slot(), early);
+                }
+                leases.setNext(campaign.slot(), null);
+            }
+        }
+    }
+
+    /** Takes the first slice of {@code nextDay} unless this node holds one already. */
+    private void takeEarly(Campaign campaign, long nextDay) {
+        final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+        if (early != null && early.day() == nextDay) {
+            return;
+        }
+        final long started = clock.millis();
+        final LeaseStore.Grant grant = store.take(campaign.id(), nextDay, campaign.spec().dailyBudgetMicros(),
+            sliceMicros(campaign.spec()), 0, config.leaseTtlMillis());
+        takenMicros += grant.grantedMicros();
+        leases.setNext(campaign.slot(), new BudgetLeases.Lease(nextDay, grant.leasedMicros(),
+            grant.othersSpentMicros(), started + config.leaseTtlMillis(), 0));
     }
 
     private void heartbeat(List<Campaign> held, long day, long started) {
@@ -158,6 +221,9 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         final BudgetLedger ledger = registry.ledger();
         final CampaignSpec spec = campaign.spec();
         final long slice = sliceMicros(spec);
+        if (System.nanoTime() - nextTakeNanos[campaign.slot()] < 0) {
+            return;
+        }
         for (int n = 0; n < MAX_TAKES_PER_ROUND; n++) {
             final BudgetLeases.Lease lease = leases.get(campaign.slot());
             final long leased = lease != null && lease.day() == day ? lease.leasedMicros() : 0;
@@ -173,7 +239,10 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
                 started + config.leaseTtlMillis(), spent));
             if (grant.grantedMicros() < slice) {
-                return; // the budget is leased out
+                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop, and
+                // lapsed leases free up once their TTL has passed), not once a round.
+                nextTakeNanos[campaign.slot()] = System.nanoTime() + config.leaseTtlMillis() * 1_000_000L / 3;
+                return;
             }
         }
     }
@@ -227,6 +296,17 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         }
         synchronized (this) {
             for (final Campaign campaign : registry.all()) {
+                final BudgetLeases.Lease early = leases.getNext(campaign.slot());
+                if (early != null) {
+                    try {
+                        store.giveBack(campaign.id(), early.day(), 0);
+                        returnedMicros += early.leasedMicros();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "budget leases: cannot give back the next day's lease of "
+                            + "campaign '" + campaign.id() + "' (it lapses after leaseTtl): " + e);
+                    }
+                    leases.setNext(campaign.slot(), null);
+                }
                 final BudgetLeases.Lease lease = leases.get(campaign.slot());
                 if (lease == null) {
                     continue;

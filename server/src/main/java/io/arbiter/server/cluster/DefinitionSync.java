@@ -78,10 +78,12 @@ public final class DefinitionSync implements AutoCloseable {
     });
     private final AtomicLong applied = new AtomicLong();
     private volatile PgSubscriber subscriber;
-    private volatile boolean listening;
+    /** The connection the last {@code LISTEN} succeeded on: listening while it is the subscriber's connection. */
+    private volatile io.vertx.pgclient.PgConnection subscribedOn;
     private volatile boolean closed;
     private volatile long lastLagMillis;
     private volatile long lastRereadMillis;
+    private volatile boolean unreachableLogged;
 
     private record Target(String table, Sink sink) {
     }
@@ -119,31 +121,32 @@ public final class DefinitionSync implements AutoCloseable {
             .reconnectPolicy(retries -> RECONNECT_MILLIS); // a lost connection is tried again every second, forever
         next.channel(CHANNEL)
             .subscribeHandler(v -> {
-                listening = true;
+                subscribedOn = next.actualConnection();
+                unreachableLogged = false;
                 LOG.log(System.Logger.Level.INFO, "definition sync: listening on " + CHANNEL);
                 submit(this::reread); // whatever was written while this node was not listening
             })
             .handler(this::notified);
         subscriber = next;
         next.connect().onFailure(e -> {
-            LOG.log(System.Logger.Level.WARNING, "definition sync: cannot listen on " + CHANNEL + " (trying again "
-                + "every " + RECONNECT_MILLIS + " ms; the re-read every " + rereadMillis + " ms still applies "
-                + "changes): " + e.getMessage());
+            if (!unreachableLogged) {
+                unreachableLogged = true;
+                LOG.log(System.Logger.Level.WARNING, "definition sync: cannot listen on " + CHANNEL + " (trying "
+                    + "again every " + RECONNECT_MILLIS + " ms; the re-read every " + rereadMillis + " ms still "
+                    + "applies changes): " + e.getMessage());
+            }
             next.close();
         });
     }
 
-    /** Every second: notices a lost subscription, and subscribes again if the first attempt failed. */
+    /**
+     * Every second: subscribes again when the attempt failed (a subscriber does not retry a failed first connect; a
+     * connection lost later it reconnects by itself, and its subscribe handler re-reads).
+     */
     private void watch() {
         final PgSubscriber current = subscriber;
-        if (closed || current == null) {
-            return;
-        }
-        if (current.closed()) {
-            listening = false;
+        if (!closed && current != null && current.closed()) {
             subscribe();
-        } else if (current.actualConnection() == null) {
-            listening = false; // reconnecting; the subscribe handler sets it again and re-reads
         }
     }
 
@@ -245,9 +248,11 @@ public final class DefinitionSync implements AutoCloseable {
         return applied.get();
     }
 
-    /** Whether this node is subscribed to the channel now. */
+    /** Whether this node is subscribed to the channel now: its {@code LISTEN} holds on the current connection. */
     public boolean listening() {
-        return listening;
+        final PgSubscriber current = subscriber;
+        final io.vertx.pgclient.PgConnection on = subscribedOn;
+        return !closed && current != null && on != null && on == current.actualConnection();
     }
 
     /** Milliseconds from the write of the last definition applied here to its application (its commit, about). */
@@ -264,7 +269,6 @@ public final class DefinitionSync implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        listening = false;
         thread.shutdownNow();
         try {
             thread.awaitTermination(10, TimeUnit.SECONDS);

@@ -46,6 +46,10 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -79,8 +83,16 @@ public final class PersonalisationModule implements Module {
     private final Pool pool;
     private final EvaluationJobs evaluations;
 
-    /** The frequency-cap store's file in the data folder. */
-    public static final String FREQUENCY_CAP_FILE = "frequency-caps.table";
+    /**
+     * The frequency-cap store's file in the data folder. Its keys are grouped by unit
+     * ({@code ExperimentGuard#capKey}); {@link #UNGROUPED_FREQUENCY_CAP_FILE} held keys of the earlier layout.
+     */
+    public static final String FREQUENCY_CAP_FILE = "frequency-caps-grouped.table";
+    /**
+     * The earlier frequency-cap file, whose keys (one per unit and posterior arm) the server no longer looks up: it is
+     * deleted at start, with a warning, and the caps count afresh from then.
+     */
+    public static final String UNGROUPED_FREQUENCY_CAP_FILE = "frequency-caps.table";
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -103,6 +115,25 @@ public final class PersonalisationModule implements Module {
     /** Whether the posteriors were rebuilt from Postgres's aggregates at start. */
     private volatile boolean posteriorsRebuilt;
 
+    /**
+     * Opens the frequency-cap store. A file of the earlier, ungrouped key layout is of no use to it (its counts are
+     * filed under keys no lookup computes): it is deleted, and units may see each variant up to its cap again within
+     * the first period after the upgrade.
+     */
+    static FrequencyCapStore openCaps(ServerConfig config, Clock clock) {
+        final Path ungrouped = config.dataDir.resolve(UNGROUPED_FREQUENCY_CAP_FILE);
+        try {
+            if (Files.deleteIfExists(ungrouped)) {
+                LOG.log(System.Logger.Level.WARNING, "deleted " + ungrouped + ": its frequency-cap counts use the "
+                    + "earlier key layout; caps count afresh from now (see docs/config.md)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + ungrouped, e);
+        }
+        return FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE), config.frequencyCapBucketsLog2,
+            clock.millis());
+    }
+
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
                                   SignedTokens signer, Metrics metrics, Clock clock) {
         this.config = config;
@@ -121,8 +152,7 @@ public final class PersonalisationModule implements Module {
         this.outcomes = outcomes;
         this.traffic = new RecentTraffic(table, 30);
         this.guardStore = new GuardStore(pool);
-        this.caps = FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE),
-            config.frequencyCapBucketsLog2, clock.millis());
+        this.caps = openCaps(config, clock);
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.pool = pool;
@@ -412,6 +442,9 @@ public final class PersonalisationModule implements Module {
      */
     public boolean addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
                                    double rewardSquareSum) {
+        if (!ExperimentSpec.ID.matcher(experimentId).matches()) {
+            return true; // a guardrail's scope: its totals are Postgres's, never an arm here
+        }
         final Experiment experiment = registry.get(experimentId);
         final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
         if (arm == null) {

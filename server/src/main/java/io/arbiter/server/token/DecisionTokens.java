@@ -26,6 +26,8 @@ public final class DecisionTokens {
     private static final String VERSION_2 = "d2";
 
     private final SignedTokens signer;
+    /** Each thread's builder for the id being issued (ids are issued on the event loops, a few long-lived threads). */
+    private final ThreadLocal<StringBuilder> scratch = ThreadLocal.withInitial(() -> new StringBuilder(256));
 
     public DecisionTokens(SignedTokens signer) {
         this.signer = Objects.requireNonNull(signer);
@@ -47,15 +49,50 @@ public final class DecisionTokens {
         if ((flags & ~DecisionFlags.ALL) != 0) {
             throw new IllegalArgumentException("unknown decision flags " + Integer.toHexString(flags));
         }
-        final int contextLength = context == null ? 0 : (context.length() * 4 + 2) / 3;
-        final StringBuilder body = new StringBuilder(32 + experiment.length() + variant.length() + contextLength);
-        body.append(VERSION_2).append('.').append(experiment).append('.').append(variant).append('.')
-            .append(Long.toString(issuedAtMillis, 36)).append('.').append(Long.toHexString(nonce)).append('.')
-            .append(Integer.toHexString(flags)).append('.');
+        final StringBuilder body = scratch.get();
+        body.setLength(0);
+        body.append(VERSION_2).append('.').append(experiment).append('.').append(variant).append('.');
+        appendBase36(body, issuedAtMillis).append('.');
+        appendHex(body, nonce).append('.');
+        appendHex(body, flags & 0xFFFF_FFFFL).append('.');
         if (context != null) {
             context.appendTo(body);
         }
-        return signer.sign(body.toString());
+        return signer.signInPlace(body).toString();
+    }
+
+    /** {@code Long.toString(value, 36)} appended without a string of its own. */
+    static StringBuilder appendBase36(StringBuilder out, long value) {
+        if (value < 0) {
+            return out.append(Long.toString(value, 36)); // never for a clock after 1970
+        }
+        final int start = out.length();
+        long rest = value;
+        do {
+            out.append(Character.forDigit((int) (rest % 36), 36));
+            rest /= 36;
+        } while (rest != 0);
+        return reverseFrom(out, start);
+    }
+
+    /** {@code Long.toHexString(value)} (unsigned) appended without a string of its own. */
+    static StringBuilder appendHex(StringBuilder out, long value) {
+        final int start = out.length();
+        long rest = value;
+        do {
+            out.append(Character.forDigit((int) (rest & 15), 16));
+            rest >>>= 4;
+        } while (rest != 0);
+        return reverseFrom(out, start);
+    }
+
+    private static StringBuilder reverseFrom(StringBuilder out, int start) {
+        for (int i = start, j = out.length() - 1; i < j; i++, j--) {
+            final char c = out.charAt(i);
+            out.setCharAt(i, out.charAt(j));
+            out.setCharAt(j, c);
+        }
+        return out;
     }
 
     /** Verifies and decodes a decision id; 400 naming {@code field} when it is forged, tampered or malformed. */

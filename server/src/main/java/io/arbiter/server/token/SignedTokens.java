@@ -19,7 +19,12 @@ public final class SignedTokens {
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
+    private static final char[] ALPHABET =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
+
     private final ThreadLocal<Mac> macs;
+    /** Each thread's scratch for {@link #signInPlace}: the body's bytes. */
+    private final ThreadLocal<byte[][]> bodies = ThreadLocal.withInitial(() -> new byte[][] {new byte[256]});
 
     public SignedTokens(byte[] secret) {
         if (secret.length < 16) {
@@ -41,6 +46,37 @@ public final class SignedTokens {
     public String sign(String body) {
         final byte[] signature = signature(body.getBytes(StandardCharsets.US_ASCII));
         return body + '.' + ENCODER.encodeToString(signature);
+    }
+
+    /**
+     * Appends {@code '.'} and the signature to the body in {@code token} (which must not end with '.'): the same token
+     * as {@link #sign(String)}, built in the caller's builder, so that issuing allocates only the HMAC's digest and the
+     * caller's final string. The body is signed as US-ASCII, as {@code sign} does (a character above 127 signs as
+     * {@code '?'}), from a scratch array of the thread's own.
+     */
+    public StringBuilder signInPlace(StringBuilder token) {
+        final int length = token.length();
+        final byte[][] holder = bodies.get();
+        if (holder[0].length < length) {
+            holder[0] = new byte[Math.max(length, 2 * holder[0].length)];
+        }
+        final byte[] body = holder[0];
+        for (int i = 0; i < length; i++) {
+            final char c = token.charAt(i);
+            body[i] = c < 128 ? (byte) c : (byte) '?';
+        }
+        final Mac mac = macs.get();
+        mac.update(body, 0, length);
+        final byte[] full = mac.doFinal();
+        token.append('.');
+        int i = 0;
+        for (; i + 3 <= SIGNATURE_BYTES; i += 3) {
+            final int v = (full[i] & 0xFF) << 16 | (full[i + 1] & 0xFF) << 8 | (full[i + 2] & 0xFF);
+            token.append(ALPHABET[v >>> 18]).append(ALPHABET[(v >>> 12) & 63]).append(ALPHABET[(v >>> 6) & 63])
+                .append(ALPHABET[v & 63]);
+        }
+        final int v = (full[i] & 0xFF) << 16; // 16 bytes: five groups of three and one byte left
+        return token.append(ALPHABET[v >>> 18]).append(ALPHABET[(v >>> 12) & 63]);
     }
 
     /**

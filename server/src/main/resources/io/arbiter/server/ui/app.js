@@ -362,6 +362,7 @@
           var definition = JSON.parse(JSON.stringify(stored || {}));
           delete definition.id;
           delete definition.arms; // the server's variant-to-arm map, not part of a definition
+          delete definition.retired; // variants it once had: kept by the server, not part of a definition
           $('definition').value = JSON.stringify(definition, null, 2);
         });
       }

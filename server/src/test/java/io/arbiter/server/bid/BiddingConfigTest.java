@@ -22,6 +22,23 @@ class BiddingConfigTest {
         assertEquals(108.0, config.rates().toBase(100, "EUR"), 1e-9);
         assertEquals(30_000, config.reservationMillis());
         assertEquals(BiddingConfig.defaults().seat(), config.seat());
+        assertTrue(config.budgetLeases());
+        assertEquals(0.01, config.leaseSlice());
+        assertEquals(30_000, config.leaseTtlMillis());
+        assertEquals(1_000, config.leaseRoundMillis());
+    }
+
+    @Test
+    void leaseSettings() {
+        final BiddingConfig config = BiddingConfig.from(new JsonObject().put("budgetLeases", false)
+            .put("leaseSlice", 0.05).put("leaseTtl", "PT5S"));
+        assertEquals(false, config.budgetLeases());
+        assertEquals(0.05, config.leaseSlice());
+        assertEquals(500, config.leaseRoundMillis(), "a tenth of the TTL");
+        assertFails("bidding.leaseSlice", new JsonObject().put("leaseSlice", 0));
+        assertFails("bidding.leaseSlice", new JsonObject().put("leaseSlice", 1.5));
+        assertFails("bidding.leaseTtl", new JsonObject().put("leaseTtl", "PT0.5S"));
+        assertFails("bidding.budgetLeases", new JsonObject().put("budgetLeases", "yes"));
     }
 
     @Test

@@ -166,6 +166,23 @@ class BudgetLeaseIntegrationTest {
         assertTrue(node.ledger.dailyExposure(slot) <= held, "beyond the lease: " + node.ledger.dailyExposure(slot));
     }
 
+    /**
+     * In the last rounds before midnight a node takes the next day's first slice, so it bids from the first millisecond
+     * of the day rather than after its next round (which, with many campaigns to take, can be seconds). Fails without
+     * the early take: the bid at 00:00:00.001 finds no lease.
+     */
+    @Test
+    void theNextDaysFirstSliceIsTakenBeforeMidnight() throws Exception {
+        final BidFixture node = new BidFixture(bidding(true), campaigns());
+        nodes.add(node);
+        final long midnight = DAY_START + 86_400_000L;
+        node.clock.set(midnight - 100); // within the last two rounds (rounds every 200 ms here)
+        node.module.startBudgetLeases(pool(), "node-m");
+        node.clock.set(midnight + 1);
+        assertTrue(bidAndBill(node, node.module.newBidder(3), request()), "a bid in the first millisecond of the day");
+        assertEquals(DAILY_MICROS / 50, node.module.leases().leased(slot(node), midnight / 86_400_000L, midnight + 1));
+    }
+
     private BidFixture node(String id, boolean leases) throws Exception {
         final BidFixture node = new BidFixture(bidding(leases), campaigns());
         nodes.add(node);

@@ -162,6 +162,16 @@ class ClusterDefinitionsIntegrationTest {
     }
 
     /** Whether {@code server} bids for {@code campaign} on a 300x250 banner within 20 requests. */
+    /** Bidding also needs the campaign's first budget lease, which a node takes as the campaign arrives. */
+    private static boolean bidsBefore(TestServer server, String campaign, long deadlineNanos) throws Exception {
+        boolean bids = bidsFor(server, campaign);
+        while (!bids && System.nanoTime() < deadlineNanos) {
+            Thread.sleep(20);
+            bids = bidsFor(server, campaign);
+        }
+        return bids;
+    }
+
     private static boolean bidsFor(TestServer server, String campaign) throws Exception {
         final String request = Files.readString(Path.of("src", "test", "resources", "openrtb", "iab-examples",
             "bid-requests", "simple-banner.json"));
@@ -225,7 +235,8 @@ class ClusterDefinitionsIntegrationTest {
                 }
                 assertEquals(200, two.admin("GET", "/v1/campaigns/shared-sale", null).statusCode(),
                     "the campaign reached node two within " + SERVED_WITHIN);
-                assertTrue(bidsFor(two, "shared-sale"), "node two bids for the campaign created on node one");
+                assertTrue(bidsBefore(two, "shared-sale", deadline),
+                    "node two bids for the campaign created on node one within " + SERVED_WITHIN);
 
                 // Two nodes create experiments at the same moment: each node gives every variant an arm of its own.
                 final CompletableFuture<HttpResponse<String>> left = CompletableFuture.supplyAsync(() -> {
@@ -270,6 +281,65 @@ class ClusterDefinitionsIntegrationTest {
                 assertCounts(three, "right", rightOnThree, "R1", rightAll);
             }
             assertTrue(Files.exists(dir.resolve("two").resolve("experiment-arms.json")), "node two's arms are kept");
+        }
+    }
+
+    private static double listening(TestServer server) throws Exception {
+        for (final String line : server.get("/metrics").body().split("\n")) {
+            if (line.startsWith("arbiter_cluster_definitions_listening ")) {
+                return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            }
+        }
+        throw new AssertionError("no arbiter_cluster_definitions_listening in /metrics");
+    }
+
+    private static void awaitListening(TestServer server, double expected, String what) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (listening(server) != expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(expected, listening(server), what);
+    }
+
+    @Test
+    void aNodeWhoseListeningConnectionDiesListensAgainAndServesWhatItMissed() throws Exception {
+        // The periodic re-read is far away: what the node missed while not listening comes from the re-read it does
+        // when it listens again.
+        try (TestServer one = TestServer.start(node(dir.resolve("one"), "one", null, "PT10M"))) {
+            final String url = one.app.embeddedPostgres().url();
+            try (TestServer two = TestServer.start(node(dir.resolve("two"), "two", url, "PT10M"))) {
+                awaitListening(two, 1.0, "node two listens after its start");
+                // Every LISTENing connection is cut (the other nodes' pools are left alone).
+                one.app.pool().query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        + "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()").execute()
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                awaitListening(two, 0.0, "node two notices it no longer listens");
+                assertEquals(201, put(one, "missed", experiment("A", "B")).statusCode()); // notified to nobody
+                awaitExperiment(two, "missed", e -> true, Duration.ofSeconds(10), "written while node two was not "
+                    + "listening, on two");
+                awaitListening(two, 1.0, "node two listens again");
+                assertEquals(200, one.admin("POST", "/v1/experiments/missed/pause", null).statusCode());
+                awaitExperiment(two, "missed", e -> "paused".equals(e.getString("status")), SERVED_WITHIN,
+                    "paused once node two listens again, on two");
+            }
+        }
+    }
+
+    @Test
+    void aNodeThatLostItsArmsFileRebuildsItsPosteriorsFromPostgres() throws Exception {
+        final Path data = dir.resolve("alone");
+        final Map<String, Long> sent;
+        try (TestServer server = TestServer.start(node(data, "alone", null, "PT30S"))) {
+            assertEquals(201, put(server, "kept", experiment("K1", "K2")).statusCode());
+            sent = decideAndReward(server, "kept", 40, "k-", "K2");
+            server.awaitShipped(Duration.ofSeconds(30));
+            assertEquals(merged(sent, Map.of(), "K1", "K2"), rewards(server, "kept"));
+        }
+        Files.delete(data.resolve("experiment-arms.json")); // the table file was closed cleanly and is still there
+        try (TestServer again = TestServer.start(node(data, "alone", null, "PT30S"))) {
+            assertEquals(merged(sent, Map.of(), "K1", "K2"), rewards(again, "kept"),
+                "rebuilt from Postgres's aggregates on the node's new arms");
+            assertDistinctArms(again);
         }
     }
 

@@ -159,7 +159,13 @@ class ShadowIntegrationTest {
     @Order(3)
     void badChallengerConfigurationsAreRefusedNamingTheMember() throws Exception {
         final Map<Object, String> bad = new java.util.LinkedHashMap<>();
-        bad.put(new JsonObject().put("context", new JsonObject().put("model", "segments")), "challenger.context");
+        bad.put(new JsonObject().put("context", new JsonObject().put("model", "segments")),
+            "challenger.context.attributes");
+        bad.put(new JsonObject().put("context", new JsonObject().put("model", "linear")
+            .put("features", new JsonArray().add("x"))), "challenger.context.model");
+        bad.put(new JsonObject().put("context", new JsonObject().put("model", "trees")), "challenger.context.model");
+        bad.put(new JsonObject().put("context", 3), "challenger.context");
+        bad.put(new JsonObject().put("unknown", 3), "challenger.unknown");
         bad.put(new JsonObject().put("prior", new JsonObject().put("alpha", -1)), "challenger.prior");
         bad.put(new JsonObject().put("prior", "strong"), "challenger.prior");
         bad.put(new JsonObject().put("halfLife", "soon"), "challenger.halfLife");

@@ -40,8 +40,9 @@ import java.util.concurrent.TimeUnit;
  *       guardrail: everything but the frequency cap.</li>
  *   <li>{@code guarded}: the same and a frequency cap (255 per day: the units are never capped out while measuring,
  *       so every call reads the caps of all ten variants and counts one). The cap store has the server's default
- *       size (2^16 buckets, 16 MiB) and the calls rotate through 65,536 units, so a unit's entries are rarely still
- *       in the caches when it comes round again, as on a server with many visitors.</li>
+ *       size (2^16 buckets, 16 MiB) and the calls rotate through 16,384 units (up to 163,840 entries, a quarter of
+ *       its capacity), so a unit's entries are rarely still in the caches when it comes round again, as on a server
+ *       with many visitors.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -jar benchmarks/target/benchmarks.jar GuardedChooseBenchmark -prof gc} (docs/BENCHMARKS.md, series S).
@@ -53,7 +54,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class GuardedChooseBenchmark {
-    static final int UNITS = 1 << 16;
+    static final int UNITS = 1 << 14;
+    int unitCount = UNITS;
     static final long NOON = 1_795_392_000_000L + 12 * 3_600_000L;
 
     FrequencyCapStore caps;
@@ -101,11 +103,11 @@ public class GuardedChooseBenchmark {
         new GuardStages(table, caps, new Metrics(), 256).install(builder);
         pipeline = builder.build();
         decision = new Decision(new Workspace(42, 256), ContextLimits.DEFAULTS, 256);
-        units = new String[UNITS];
-        for (int u = 0; u < UNITS; u++) {
+        units = new String[unitCount];
+        for (int u = 0; u < unitCount; u++) {
             units[u] = "user-" + u;
         }
-        for (int u = 0; u < UNITS; u++) {
+        for (int u = 0; u < unitCount; u++) {
             choose(guarded); // every unit has counted impressions before measuring
         }
     }
@@ -123,7 +125,7 @@ public class GuardedChooseBenchmark {
 
     /** One decision for the next unit; the answer's position and propensity folded into one value. */
     double choose(Experiment experiment) {
-        nextUnit = (nextUnit + 1) & (UNITS - 1);
+        nextUnit = (nextUnit + 1) & (unitCount - 1);
         final Decision d = decision;
         d.reset();
         d.experimentId = experiment.id();
@@ -132,6 +134,44 @@ public class GuardedChooseBenchmark {
         d.nowMillis = NOON;
         pipeline.run(d);
         return d.position() + d.propensity();
+    }
+
+    /**
+     * Outside JMH: per path, the thread's CPU time per call over {@code args[0]} calls (default 1,000,000) after as
+     * many warm-up calls, in {@code args[1]} rounds (default 3), over {@code args[2]} units (a power of two; default
+     * 16,384). On a shared, overloaded machine the CPU time is the
+     * steadier figure: it leaves out the time the thread waited for a core.
+     */
+    public static void main(String[] args) {
+        final int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        final GuardedChooseBenchmark b = new GuardedChooseBenchmark();
+        b.unitCount = args.length > 2 ? Integer.highestOneBit(Integer.parseInt(args[2])) : UNITS;
+        b.setUp();
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        final Experiment[] paths = {b.plain, b.uncapped, b.guarded};
+        double sink = 0;
+        for (int round = 0; round < rounds; round++) {
+            for (final Experiment path : paths) {
+                for (int i = 0; i < n; i++) {
+                    sink += b.choose(path);
+                }
+                final long cpu0 = threads.getCurrentThreadCpuTime();
+                final long wall0 = System.nanoTime();
+                final long bytes0 = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    sink += b.choose(path);
+                }
+                final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
+                final double wall = (System.nanoTime() - wall0) / (double) n;
+                final double bytes = (threads.getCurrentThreadAllocatedBytes() - bytes0) / (double) n;
+                System.out.printf(java.util.Locale.ROOT, "round %d %-9s cpu %6.0f ns/op  wall %6.0f ns/op  %.3f B/op%n",
+                    round, path.id(), cpu, wall, bytes);
+            }
+        }
+        b.tearDown();
+        System.out.println(sink == 0 ? "" : "done");
     }
 
     @Benchmark

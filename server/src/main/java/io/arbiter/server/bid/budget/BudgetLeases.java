@@ -23,11 +23,14 @@ public final class BudgetLeases {
     }
 
     private final AtomicReferenceArray<Lease> leases;
+    /** The next day's leases, taken in the last seconds before midnight so bidding goes on across it. */
+    private final AtomicReferenceArray<Lease> next;
     private volatile boolean enforced;
 
     /** Leases for {@code capacity} ledger slots, not enforced until {@link #enforce} (a node without Postgres). */
     public BudgetLeases(int capacity) {
         this.leases = new AtomicReferenceArray<>(capacity);
+        this.next = new AtomicReferenceArray<>(capacity);
     }
 
     /** From now on reservations must fit in the leases (the lease thread has started). */
@@ -45,14 +48,33 @@ public final class BudgetLeases {
      * holds none for that day or the lease may have lapsed.
      */
     public long leased(int slot, long day, long nowMillis) {
-        final Lease lease = leases.get(slot);
-        return lease != null && lease.day() == day && nowMillis < lease.validUntilMillis() ? lease.leasedMicros() : 0;
+        final Lease lease = of(slot, day);
+        return lease != null && nowMillis < lease.validUntilMillis() ? lease.leasedMicros() : 0;
     }
 
     /** The other nodes' spend of the slot's campaign on {@code day} as last read (0 if unknown). */
     public long othersSpent(int slot, long day) {
+        final Lease lease = of(slot, day);
+        return lease != null ? lease.othersSpentMicros() : 0;
+    }
+
+    private Lease of(int slot, long day) {
         final Lease lease = leases.get(slot);
-        return lease != null && lease.day() == day ? lease.othersSpentMicros() : 0;
+        if (lease != null && lease.day() == day) {
+            return lease;
+        }
+        final Lease early = next.get(slot); // just past midnight, before the lease thread has moved it over
+        return early != null && early.day() == day ? early : null;
+    }
+
+    /** The slot's lease of the next day, taken early, or null. */
+    public Lease getNext(int slot) {
+        return next.get(slot);
+    }
+
+    /** Sets the slot's lease of the next day (the lease thread only). */
+    public void setNext(int slot, Lease lease) {
+        next.set(slot, lease);
     }
 
     /** The slot's current lease record, or null. */

@@ -38,6 +38,8 @@ public final class CampaignRegistry {
     private final CampaignSlots nodeSlots;
     /** The version (Postgres's) of the stored definition each campaign was published at (guarded by this). */
     private final Map<String, Long> versions = new HashMap<>();
+    /** Told after every publish (the budget leases take a new campaign's first slice at once); never null. */
+    private volatile Runnable onPublish = () -> { };
 
     public CampaignRegistry(PosteriorTable table, BudgetLedger ledger, ExchangeRates rates) {
         this(table, ledger, rates, CampaignSlots.inMemory());
@@ -166,6 +168,12 @@ public final class CampaignRegistry {
         final Campaign[] array = next.values().toArray(new Campaign[0]);
         java.util.Arrays.sort(array, (a, b) -> a.id().compareTo(b.id()));
         snapshot = new Snapshot(array, Map.copyOf(next));
+        onPublish.run();
+    }
+
+    /** Sets what is told after every publish; it must return at once (it runs under this registry's lock). */
+    public void onPublish(Runnable listener) {
+        onPublish = Objects.requireNonNull(listener);
     }
 
     /** The stored form, shared by every node: the definition as given; the slots are each node's own. */

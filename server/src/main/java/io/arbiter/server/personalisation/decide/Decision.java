@@ -55,6 +55,9 @@ public final class Decision {
     /** The JSON answer, written by the LOG stage; null for a 204 (every variant capped, {@code noContent}). */
     String answer;
     private boolean capped;
+    /** The decision id's nonce once drawn (by SHADOW for a challenger's memo, else by LOG); {@code hasNonce}. */
+    private long nonce;
+    private boolean hasNonce;
 
     Decision(Workspace workspace, ContextLimits limits, int maxVariants) {
         this.workspace = workspace;
@@ -92,6 +95,16 @@ public final class Decision {
         stickyKey = 0;
         stickyReplace = false;
         capped = false;
+        hasNonce = false;
+    }
+
+    /** The decision id's nonce: drawn from this loop's generator the first time it is asked for, then the same. */
+    long nonce() {
+        if (!hasNonce) {
+            nonce = workspace.rng().nextLong();
+            hasNonce = true;
+        }
+        return nonce;
     }
 
     /**

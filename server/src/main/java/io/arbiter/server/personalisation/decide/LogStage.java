@@ -54,7 +54,7 @@ final class LogStage implements DecisionStage {
             sticky.remember(d);
         }
         final String token = tokens.issue(experiment.id(), variants[first], d.nowMillis,
-            d.workspace().rng().nextLong(), d.flags(), d.contextKey.isEmpty() ? null : d.contextKey);
+            d.nonce(), d.flags(), d.contextKey.isEmpty() ? null : d.contextKey);
         final StringBuilder out = json;
         out.setLength(0);
         out.append("{\"decisionId\":\"").append(token)

@@ -1,10 +1,13 @@
 package io.arbiter.server.personalisation.experiment;
 
+import io.arbiter.bandits.context.ContextSpec;
+import io.arbiter.bandits.context.SegmentMatch;
+import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.EligibleSet;
 import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
-
 import io.arbiter.server.token.DecisionFlags;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +27,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * policy-version bits of the decisions it agreed with: a reward whose decision was agreed under an older
  * configuration (another generation) does not teach this one ({@link #learnAgreed}). Thread-safe: every count is an
  * atomic add.
+ *
+ * <p><b>With its own context model</b> ({@code "context": {"model": "segments", ...}} in the challenger's
+ * configuration), the challenger is a segmented Thompson model (the same back-off as an experiment's) over its own
+ * heap segment store, whose root is this table: the shadow stage matches the request's attributes against the
+ * challenger's context spec ({@link #segments()}), and an agreement remembers the decision's attribute value hashes
+ * under the decision id's nonce in a bounded memo ({@value #MEMO_ENTRIES} entries; a newer agreement whose nonce maps
+ * to the same entry replaces it), so the reward teaches the matched segments. A reward whose entry was replaced
+ * teaches the root only (counted: {@link #contextLost}). One instance per experiment version
+ * ({@link #forVersion}): the state is shared, the segment model is bound to that version's variants.
  */
 public final class Challenger {
     private final ChallengerSpec spec;
@@ -33,9 +45,40 @@ public final class Challenger {
     private final AtomicLongArray chosen;
     private final int generation;
     /** Rewards of agreed decisions made under an older challenger configuration: not learned. */
-    private final AtomicLong staleRewards = new AtomicLong();
+    private final AtomicLong staleRewards;
+    /** Rewards of agreed decisions whose remembered context was replaced: taught to the root only. */
+    private final AtomicLong contextLost;
+    /** The segment store of a challenger with its own segments (null without). */
+    private final SegmentStore segmentStore;
+    private final ContextMemo memo;
+    /** This version's segment model (null without a context). */
+    private final SegmentedThompson segments;
 
-    Challenger(ChallengerSpec spec, ThompsonPolicy policy, int ordinals, long epochMillis, int generation) {
+    /** Entries of the nonce-to-context memo of a contextual challenger. */
+    static final int MEMO_ENTRIES = 1 << 16;
+    /** Most segments a challenger keeps (fewer if its context's {@code maxSegments} says so). */
+    static final int MAX_SEGMENTS = 1024;
+
+    private Challenger(Challenger state, SegmentedThompson segments) {
+        this.spec = state.spec;
+        this.policy = state.policy;
+        this.table = state.table;
+        this.chosen = state.chosen;
+        this.generation = state.generation;
+        this.staleRewards = state.staleRewards;
+        this.contextLost = state.contextLost;
+        this.segmentStore = state.segmentStore;
+        this.memo = state.memo;
+        this.segments = segments;
+    }
+
+    /**
+     * @param experimentId the experiment's id
+     * @param ordinals     variant ordinals to make room for
+     * @param active       the active variants' ordinals, in the experiment's order (binds the segment model)
+     */
+    Challenger(ChallengerSpec spec, ThompsonPolicy policy, int ordinals, long epochMillis, int generation,
+               String experimentId, int[] active) {
         if (generation < 1 || generation > DecisionFlags.MAX_POLICY_VERSION) {
             throw new IllegalArgumentException("generation must be 1.." + DecisionFlags.MAX_POLICY_VERSION);
         }
@@ -47,6 +90,36 @@ public final class Challenger {
             table.allocateArm();
         }
         this.chosen = new AtomicLongArray(ordinals);
+        this.staleRewards = new AtomicLong();
+        this.contextLost = new AtomicLong();
+        if (spec.context().isSegments()) {
+            final ContextSpec contextSpec = spec.context().segmentSpec();
+            final int most = Math.max(1, Math.min(MAX_SEGMENTS, contextSpec.maxSegments()));
+            final int slots = Math.max(4, Integer.highestOneBit(most * 4 / 3 + 1) << 1);
+            final int armsPerSegment = (active.length + 3) / 4 * 4 + 4;
+            this.segmentStore = SegmentStore.allocateHeap(slots, 1, most * armsPerSegment, epochMillis);
+            this.memo = new ContextMemo(MEMO_ENTRIES, contextSpec.attributeCount());
+            this.segments = bind(experimentId, active);
+        } else {
+            this.segmentStore = null;
+            this.memo = null;
+            this.segments = null;
+        }
+    }
+
+    private SegmentedThompson bind(String experimentId, int[] active) {
+        return new SegmentedThompson(experimentId, spec.context().segmentSpec(), policy, segmentStore, table, active,
+            active, chosen.length());
+    }
+
+    /** This challenger's state, with its segment model bound to another version's active variants. */
+    Challenger forVersion(String experimentId, int[] active) {
+        return segmentStore == null ? this : new Challenger(this, bind(experimentId, active));
+    }
+
+    /** The challenger's own segment model, null when it has no context (the shadow stage matches requests to it). */
+    public SegmentedThompson segments() {
+        return segments;
     }
 
     public ChallengerSpec spec() {
@@ -71,13 +144,27 @@ public final class Challenger {
      * ({@link #learn}) when the decision was made under this generation, otherwise only counted as stale (an older
      * configuration agreed, not this one) and false.
      */
-    public boolean learnAgreed(int flags, int ordinal, double reward, long nowMillis) {
+    public boolean learnAgreed(int flags, long nonce, int ordinal, double reward, long nowMillis) {
         if (DecisionFlags.policyVersion(flags) != generation) {
             staleRewards.incrementAndGet();
             return false;
         }
+        if (segments != null && ordinal >= 0 && ordinal < chosen.length()) {
+            final SegmentMatch match = new SegmentMatch().reset(segments.spec());
+            if (memo.take(nonce, match)) {
+                segments.resolveForUpdate(match);
+                segments.update(match, ordinal, ordinal, reward, nowMillis);
+                return true;
+            }
+            contextLost.incrementAndGet();
+        }
         learn(ordinal, reward, nowMillis);
         return true;
+    }
+
+    /** Rewards of agreed decisions whose remembered context was replaced before they came (root only). */
+    public long contextLost() {
+        return contextLost.get();
     }
 
     /** Rewards of agreed decisions of an older generation, not learned. */
@@ -109,6 +196,23 @@ public final class Challenger {
             return false;
         }
         table.recordDecision(ordinal);
+        return true;
+    }
+
+    /**
+     * The choice of a challenger with its own segments, for a request whose attributes are in {@code match} (reset
+     * for {@code segments().spec()} and resolved with {@code create}), counted; an agreement counts a decision at the
+     * root and in the matched segments and remembers the match under {@code nonce} for the reward. Allocation-free.
+     */
+    public boolean choose(SegmentMatch match, int[] ordinals, EligibleSet eligible, int champion, long nonce,
+                          Workspace workspace, long nowMillis) {
+        final int position = segments.choose(match, eligible, workspace, nowMillis);
+        chosen.incrementAndGet(ordinals[position]);
+        if (position != champion) {
+            return false;
+        }
+        segments.recordDecision(match, position);
+        memo.put(nonce, match);
         return true;
     }
 

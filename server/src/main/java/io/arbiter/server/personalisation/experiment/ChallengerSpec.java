@@ -8,20 +8,24 @@ import java.util.Set;
 
 /**
  * The {@code challenger} member of a definition: another configuration of the experiment's own Thompson model that
- * is sampled beside the champion on every bandit decision (shadow mode) but never serves. It may set the members of a
- * definition that change the choice of a plain model, {@code prior} and {@code halfLife}; what it leaves out is the
- * experiment's own. Validated strictly: every problem is a 400 naming {@code challenger.<member>}, and unknown members
- * (a challenger's own context model included: not supported) are refused.
+ * is sampled beside the champion on every bandit decision (shadow mode) but never serves. It may set {@code prior}
+ * and {@code halfLife} (what it leaves out is the experiment's own) and its own {@code context} model (absent: none, a
+ * plain model, whatever the experiment's), with the same validation as the experiment's {@code context}; only the
+ * {@code segments} model is supported for a challenger. Validated strictly: every problem is a 400 naming
+ * {@code challenger.<member>} (for the context, {@code challenger.context.<member>}), and unknown members are
+ * refused.
  *
  * <pre>
- * "challenger": {"prior": {"alpha": 1, "beta": 9}, "halfLife": "PT1H"}
+ * "challenger": {"prior": {"alpha": 1, "beta": 9}, "halfLife": "PT1H",
+ *                "context": {"model": "segments", "attributes": ["device"]}}
  * </pre>
  *
  * @param prior          the challenger's prior, in the layout of {@link ExperimentSpec#prior()}
  * @param halfLifeMillis its half-life (0: none)
+ * @param context        its context model ({@link ContextDefinition#ABSENT}: none)
  */
-public record ChallengerSpec(double[] prior, long halfLifeMillis) {
-    private static final Set<String> MEMBERS = Set.of("prior", "halfLife");
+public record ChallengerSpec(double[] prior, long halfLifeMillis, ContextDefinition context) {
+    private static final Set<String> MEMBERS = Set.of("prior", "halfLife", "context");
 
     /** Parses the {@code challenger} member against the rest of the definition; null (absent or null) is none. */
     static ChallengerSpec fromJson(Object raw, RewardModel model, double[] ownPrior, long ownHalfLifeMillis) {
@@ -34,27 +38,49 @@ public record ChallengerSpec(double[] prior, long halfLifeMillis) {
         for (final String member : json.fieldNames()) {
             if (!MEMBERS.contains(member)) {
                 throw ApiException.badField("challenger." + member, "'challenger." + member
-                    + "' is not a member a challenger may set (prior, halfLife)");
+                    + "' is not a member a challenger may set (prior, halfLife, context)");
             }
         }
         if (json.isEmpty()) {
-            throw ApiException.badField("challenger", "'challenger' must set prior or halfLife");
+            throw ApiException.badField("challenger", "'challenger' must set prior, halfLife or context");
         }
         final double[] prior = json.containsKey("prior")
             ? ExperimentSpec.prior(model, json.getValue("prior"), "challenger.prior") : ownPrior.clone();
         final long halfLife = json.containsKey("halfLife")
             ? ExperimentSpec.halfLife(json.getValue("halfLife"), "challenger.halfLife") : ownHalfLifeMillis;
-        return new ChallengerSpec(prior, halfLife);
+        return new ChallengerSpec(prior, halfLife, context(json.getValue("context")));
+    }
+
+    /** The challenger's {@code context}, validated as the experiment's, its errors named under the challenger. */
+    private static ContextDefinition context(Object raw) {
+        final ContextDefinition context;
+        try {
+            context = ContextDefinition.fromJson(raw);
+        } catch (ApiException e) {
+            final String field = e.field() == null ? "context" : e.field();
+            throw new ApiException(e.status(), e.getMessage().replace("'context", "'challenger.context"),
+                "challenger." + field);
+        }
+        if (context.isLinear()) {
+            throw ApiException.badField("challenger.context.model",
+                "a challenger's context model must be \"segments\" (a linear challenger is not supported)");
+        }
+        return context;
     }
 
     /** The stored and reported form: every member, resolved. */
     JsonObject toJson(RewardModel model) {
-        return new JsonObject().put("prior", ExperimentSpec.priorJson(model, prior))
+        final JsonObject json = new JsonObject().put("prior", ExperimentSpec.priorJson(model, prior))
             .put("halfLife", halfLifeMillis / 1000.0);
+        if (!ContextDefinition.NONE.equals(context.model())) {
+            json.put("context", context.toJson());
+        }
+        return json;
     }
 
     /** Whether {@code other} is the same configuration (a challenger whose state carries over). */
     boolean sameAs(ChallengerSpec other) {
-        return other != null && Arrays.equals(prior, other.prior) && halfLifeMillis == other.halfLifeMillis;
+        return other != null && Arrays.equals(prior, other.prior) && halfLifeMillis == other.halfLifeMillis
+            && context.equals(other.context);
     }
 }

@@ -246,7 +246,7 @@ public final class ExperimentRegistry {
             java.util.Collections.unmodifiableMap(armByVariant), defaultPosition, new PropensityCache(policy, arms),
             segments, segmentPropensities, linear, linearSpec, spec.context().fingerprint(),
             new ExperimentGuard(spec.id(), spec.guard(), state, variants, spec.variants()), ordinals,
-            challenger(spec, armByVariant.size()));
+            challenger(spec, armByVariant.size(), ordinals));
     }
 
     /**
@@ -255,21 +255,21 @@ public final class ExperimentRegistry {
      * {@link #publish} makes it the served one, so a definition prepared and then refused leaves the served
      * challenger alone.
      */
-    private Challenger challenger(ExperimentSpec spec, int ordinals) {
+    private Challenger challenger(ExperimentSpec spec, int ordinals, int[] active) {
         final ChallengerSpec wanted = spec.challenger();
         if (wanted == null) {
             return null;
         }
         final Challenger current = challengers.get(spec.id());
         if (current != null && current.spec().sameAs(wanted) && current.capacity() >= ordinals) {
-            return current;
+            return current.forVersion(spec.id(), active);
         }
         final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
             spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
             spec.guard(), null, null);
         final int generation = challengerGenerations.getOrDefault(spec.id(), 0) % DecisionFlags.MAX_POLICY_VERSION + 1;
         return new Challenger(wanted, Experiment.policyFor(as, propensityDraws), Math.max(16, 2 * ordinals),
-            table.epochMillis(), generation);
+            table.epochMillis(), generation, spec.id(), active);
     }
 
     /**

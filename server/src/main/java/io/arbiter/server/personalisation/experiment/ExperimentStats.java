@@ -148,6 +148,7 @@ public final class ExperimentStats {
             .put("config", challenger.spec().toJson(experiment.rewardModel()))
             .put("generation", challenger.generation())
             .put("staleRewards", challenger.staleRewards())
+            .put("contextLost", challenger.contextLost())
             .put("decisions", decisions)
             .put("agreements", agreements)
             .put("matched", matched)

@@ -130,8 +130,12 @@ public final class ExperimentGuard {
         return bounds;
     }
 
-    /** The frequency-cap store key of (unit hash, variant ordinal) for this experiment. */
+    /**
+     * The frequency-cap store key of (unit hash, variant ordinal) for this experiment: grouped
+     * ({@link UnitKeys#groupedKey}), so the entries of a unit's variants share buckets and its caps are read in a few
+     * cache lines.
+     */
     public long capKey(long unitHash, int variantOrdinal) {
-        return UnitKeys.key(capScope, unitHash, variantOrdinal);
+        return UnitKeys.groupedKey(capScope, unitHash, variantOrdinal);
     }
 }

@@ -1,5 +1,6 @@
 package io.arbiter.server.personalisation.guard;
 
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.guard.ShareAllocator;
 import io.arbiter.bandits.guard.ShareBounds;
 import io.arbiter.bandits.policy.EligibleSet;
@@ -41,6 +42,8 @@ public final class GuardStages {
     private final ShareAllocator allocator;
     private final int[] positions;
     private final double[] probabilities;
+    private final long[] capKeys;
+    private final int[] capCounts;
     /** The unit's hash when the cap was checked for this decision; 0 when it was not. */
     private long capUnitHash;
     /** The request whose cap was checked (its unit string, compared by identity: a paused experiment skips HOLDOUT). */
@@ -53,6 +56,8 @@ public final class GuardStages {
         this.allocator = new ShareAllocator(maxVariants);
         this.positions = new int[maxVariants];
         this.probabilities = new double[maxVariants];
+        this.capKeys = new long[maxVariants];
+        this.capCounts = new int[maxVariants];
     }
 
     /** Sets the HOLDOUT, BURN_IN and SHARE_BOUNDS stages of a loop's pipeline. */
@@ -88,8 +93,11 @@ public final class GuardStages {
         final int fallback = eligible.contains(experiment.defaultPosition()) ? experiment.defaultPosition()
             : positions[0];
         for (int i = 0; i < n; i++) {
-            final long key = experiment.guard().capKey(capUnitHash, experiment.arms()[positions[i]]);
-            if (caps.count(key, spec.capPeriodMillis(), d.nowMillis()) >= spec.capCount()) {
+            capKeys[i] = experiment.guard().capKey(capUnitHash, experiment.segments().ordinal(positions[i]));
+        }
+        caps.counts(capKeys, n, spec.capPeriodMillis(), d.nowMillis(), capCounts); // the n lookups' misses overlap
+        for (int i = 0; i < n; i++) {
+            if (capCounts[i] >= spec.capCount()) {
                 eligible.remove(positions[i]);
             }
         }
@@ -141,17 +149,17 @@ public final class GuardStages {
         final Experiment experiment = d.experiment();
         final ExperimentGuard guard = experiment.guard();
         final GuardSpec spec = guard.spec();
-        final int[] arms = experiment.arms();
-        if (caps.tryAcquire(guard.capKey(capUnitHash, arms[d.position()]), spec.capCount(), spec.capPeriodMillis(),
-            d.nowMillis())) {
+        final SegmentedThompson model = experiment.segments();
+        if (caps.tryAcquire(guard.capKey(capUnitHash, model.ordinal(d.position())), spec.capCount(),
+            spec.capPeriodMillis(), d.nowMillis())) {
             return;
         }
         final EligibleSet eligible = d.eligible();
         eligible.remove(d.position());
         for (int i = 0; i < eligible.count(); i++) {
             final int position = eligible.position(i);
-            if (caps.tryAcquire(guard.capKey(capUnitHash, arms[position]), spec.capCount(), spec.capPeriodMillis(),
-                d.nowMillis())) {
+            if (caps.tryAcquire(guard.capKey(capUnitHash, model.ordinal(position)), spec.capCount(),
+                spec.capPeriodMillis(), d.nowMillis())) {
                 d.decide(DecisionSlot.SHARE_BOUNDS, position, 1.0, DecisionFlags.NONE);
                 return;
             }

@@ -108,7 +108,7 @@ public final class RewardService {
                 // The experiment may have been replaced meanwhile; the arm index stays valid either way.
                 attribution.update(arm, reward, clock.millis());
                 if (token.has(DecisionFlags.CHALLENGER_AGREED)) {
-                    teachChallenger(token.experiment(), token.flags(), token.variant(), reward);
+                    teachChallenger(token.experiment(), token.flags(), token.nonce(), token.variant(), reward);
                 }
             } else {
                 experiment.guard().counters().reward(holdout ? Group.HOLDOUT : Group.TREATMENT, metric,
@@ -132,10 +132,11 @@ public final class RewardService {
      * one that agreed (the decision id's policy version is its generation); an older configuration's agreement does
      * not teach a newer one.
      */
-    private void teachChallenger(String experimentId, int flags, String variant, double reward) {
+    private void teachChallenger(String experimentId, int flags, long nonce, String variant, double reward) {
         final Experiment current = registry.get(experimentId);
         if (current != null && current.challenger() != null) {
-            current.challenger().learnAgreed(flags, current.ordinalOf(variant), reward, clock.millis());
+            current.challenger().learnAgreed(flags, nonce, current.ordinalOf(variant), reward,
+                clock.millis());
         }
     }
 }

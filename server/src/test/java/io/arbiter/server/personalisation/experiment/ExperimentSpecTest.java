@@ -159,4 +159,58 @@ class ExperimentSpecTest {
         assertTrue(interval.getDouble(0) < mean && mean < interval.getDouble(1), interval.encode());
         assertEquals(5.0, report.getJsonObject("config").getJsonObject("prior").getDouble("mean"));
     }
+
+    /**
+     * A challenger with its own segments: its context reads back from the stored form as the same configuration (a
+     * restore keeps it), a change of that context is another configuration, and an agreed decision's reward teaches
+     * the segment the request matched (found again by the decision's nonce), or the root only once the nonce is gone.
+     */
+    @Test
+    void aChallengerWithItsOwnSegmentsKeepsItsContextAndTeachesTheMatchedSegment() {
+        final JsonObject context = new JsonObject().put("model", "segments")
+            .put("attributes", new JsonArray().add("device"));
+        final ExperimentSpec spec = ExperimentSpec.fromJson("seg", valid().put("challenger",
+            new JsonObject().put("context", context)), 16);
+        assertTrue(spec.challenger().context().isSegments());
+        final ExperimentSpec again = ExperimentSpec.fromJson("seg", spec.toJson(), 16);
+        assertTrue(again.challenger().sameAs(spec.challenger()), "the stored form reads back the same");
+        final ExperimentSpec other = ExperimentSpec.fromJson("seg", valid().put("challenger", new JsonObject()
+            .put("context", context.copy().put("attributes", new JsonArray().add("country")))), 16);
+        assertFalse(other.challenger().sameAs(spec.challenger()), "another context, another configuration");
+
+        final ExperimentRegistry registry = new ExperimentRegistry(PosteriorTable.allocateHeap(64, 0), 100);
+        final Experiment experiment = registry.prepare(spec);
+        registry.publish(experiment);
+        final Challenger challenger = experiment.challenger();
+        final io.arbiter.bandits.context.SegmentedThompson segments = challenger.segments();
+        final io.arbiter.bandits.context.SegmentMatch match =
+            new io.arbiter.bandits.context.SegmentMatch().reset(segments.spec());
+        match.value(0, "mobile");
+        segments.resolve(match, true);
+        final io.arbiter.bandits.policy.Workspace workspace = new io.arbiter.bandits.policy.Workspace(5, 16);
+        final int variants = experiment.variants().length;
+        long nonce = 0;
+        int agreedPosition = -1;
+        for (int i = 1; i <= 200 && agreedPosition < 0; i++) {
+            workspace.eligible().all(variants);
+            if (challenger.choose(match, experiment.ordinals(), workspace.eligible(), 0, i, workspace, 0)) {
+                nonce = i;
+                agreedPosition = 0;
+            }
+        }
+        assertEquals(0, agreedPosition, "agreed once in 200 tries");
+        final int flags = challenger.agreedFlags();
+        final int ordinal = experiment.ordinals()[0];
+        final int slot = match.slot(1);
+        assertTrue(slot >= 0, "the mobile segment exists");
+        final int arm = segments.store().arm(slot, ordinal);
+        final long before = segments.store().arms().trials(arm);
+        assertTrue(challenger.learnAgreed(flags, nonce, ordinal, 1.0, 0));
+        assertEquals(before + 1, segments.store().arms().trials(arm), "the matched segment learned the reward");
+        assertEquals(1, challenger.table().trials(ordinal), "and the root");
+        assertTrue(challenger.learnAgreed(flags, nonce, ordinal, 1.0, 0), "the same nonce again (not a real case)");
+        assertEquals(before + 1, segments.store().arms().trials(arm), "its context is gone: the root only");
+        assertEquals(2, challenger.table().trials(ordinal));
+        assertEquals(1, challenger.contextLost());
+    }
 }
