@@ -13,6 +13,7 @@ import io.arbiter.server.bid.campaign.CampaignSlots;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.pricing.ClickRateContexts;
 import io.arbiter.server.bid.pricing.WinRateCounts;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.http.Module;
@@ -69,6 +70,7 @@ public final class BidModule implements Module {
     private final FrequencyCaps frequencyCaps;
     private final Reservations reservations;
     private final WinRateCurve curve;
+    private final ClickRateContexts clickContexts;
     private final NoticeService notices;
     private final NoticeBase noticeBase;
     private Vertx maintenanceVertx;
@@ -106,8 +108,9 @@ public final class BidModule implements Module {
         curve.refresh(clock.millis()); // the curves a restart kept, usable from the first bid
         metrics.gauge(MetricName.BID_SHADING_CONTEXTS, curve, WinRateCurve::contexts);
         metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
-        this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve, clock,
-            config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
+        this.clickContexts = new ClickRateContexts(config.ctrMaxContexts(), config.ctrContextStrength());
+        this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve,
+            clickContexts, clock, config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
         this.noticeBase = NoticeBase.of(config.noticeBaseUrl());
     }
 
@@ -353,7 +356,8 @@ public final class BidModule implements Module {
 
     /** A bidder for one thread (an event loop, a benchmark, a simulation). */
     public Bidder newBidder(long seed) {
-        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, tokens, config, metrics.bids(), seed);
+        return new Bidder(registry, pacing, frequencyCaps, reservations, curve, clickContexts, tokens, config,
+            metrics.bids(), seed);
     }
 
     /**
@@ -422,6 +426,11 @@ public final class BidModule implements Module {
     /** The notice URL prefix in use (configured, or derived once the server listens: {@link NoticeBase}). */
     public NoticeBase noticeBase() {
         return noticeBase;
+    }
+
+    /** The click-rate multipliers per campaign and publisher x format. */
+    public ClickRateContexts clickContexts() {
+        return clickContexts;
     }
 
     public BiddingConfig config() {

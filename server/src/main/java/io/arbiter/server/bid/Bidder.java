@@ -14,6 +14,7 @@ import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.openrtb.BidRequest;
 import io.arbiter.server.bid.openrtb.NativeRequest;
+import io.arbiter.server.bid.pricing.ClickRateContexts;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.metrics.BidMetrics;
@@ -25,11 +26,15 @@ import java.util.Objects;
 /**
  * The bid decision for one request, on one event loop. For each imp: every active campaign's creatives are filtered
  * (request blocks and seats, targeting, format and size, {@code battr}, deals and private auctions, frequency cap,
- * budget left); each survivor's click (and conversion) probability is drawn from its Thompson posterior, giving a
- * value {@code 1000 * p * valuePerAction} CPM; the campaign's pacing modifier scales it; the price follows the
- * auction type (second price: the value; first price: shaded by the {@link WinRateCurve}; fixed-price deal: the
- * floor), capped at the campaign's maximum CPM; a price below the floor (deal floor first, converted to our
- * currency) drops the creative. The highest-value survivor whose budget reservation succeeds is the bid.
+ * budget left). Each survivor's click (and conversion) probability is drawn from its Thompson posterior and times the
+ * campaign's click-rate multiplier for the publisher and format ({@link ClickRateContexts}); the draw ranks the
+ * candidates (which creative, which campaign: the exploration). The bid is priced from posterior <em>means</em>: the
+ * campaign's best creative's expected value {@code 1000 * p * multiplier * valuePerAction} CPM, scaled by the
+ * campaign's pacing modifier, whichever creative the draw chose (a price from the draw would overpay on every
+ * optimistic draw). The price follows the auction type (second price: the value;
+ * first price: shaded by the {@link WinRateCurve}; fixed-price deal: the floor), capped at the campaign's maximum CPM;
+ * a price below the floor (deal floor first, converted to our currency) drops the creative. The best-ranked survivor
+ * whose budget reservation succeeds is the bid.
  *
  * <p><b>Single thread.</b> One instance per event loop: its random generator and scratch arrays are its own. The
  * shared state it touches (registry snapshot, posterior table, ledger, frequency table, reservations) is lock-free.
@@ -41,6 +46,7 @@ public final class Bidder {
     private final FrequencyCaps frequencyCaps;
     private final Reservations reservations;
     private final WinRateCurve curve;
+    private final ClickRateContexts clickContexts;
     private final NoticeTokens tokens;
     private final BiddingConfig config;
     private final ExchangeRates rates;
@@ -55,6 +61,8 @@ public final class Bidder {
     private final int[] candH;
     private final int[] candMtype;
     private final double[] candValue;
+    /** The candidate's value at its Thompson draw: what ranks candidates. */
+    private final double[] candRank;
     private final double[] candPrice;
     private final int[] candFreqCell;
     private final long[] candContext;
@@ -67,13 +75,15 @@ public final class Bidder {
     private final Bids bids = new Bids();
 
     public Bidder(CampaignRegistry registry, Pacing pacing, FrequencyCaps frequencyCaps, Reservations reservations,
-                  WinRateCurve curve, NoticeTokens tokens, BiddingConfig config, BidMetrics metrics, long seed) {
+                  WinRateCurve curve, ClickRateContexts clickContexts, NoticeTokens tokens, BiddingConfig config,
+                  BidMetrics metrics, long seed) {
         this.registry = Objects.requireNonNull(registry);
         this.ledger = registry.ledger();
         this.pacing = Objects.requireNonNull(pacing);
         this.frequencyCaps = Objects.requireNonNull(frequencyCaps);
         this.reservations = Objects.requireNonNull(reservations);
         this.curve = Objects.requireNonNull(curve);
+        this.clickContexts = Objects.requireNonNull(clickContexts);
         this.tokens = Objects.requireNonNull(tokens);
         this.config = Objects.requireNonNull(config);
         this.rates = config.rates();
@@ -87,6 +97,7 @@ public final class Bidder {
         candH = new int[n];
         candMtype = new int[n];
         candValue = new double[n];
+        candRank = new double[n];
         candPrice = new double[n];
         candFreqCell = new int[n];
         candContext = new long[n];
@@ -239,6 +250,10 @@ public final class Bidder {
             }
             final int auctionType = deal >= 0 && imp.deal(deal).at != 0 ? imp.deal(deal).at : request.at;
             final Creative[] creatives = campaign.creatives();
+            final int first = count;
+            double bestMean = 0; // what the impression is worth to the campaign: its best creative's expected value
+            long multiplierContext = 0;
+            double multiplier = 1.0; // of multiplierContext: the creatives of one format share it, looked up once
             for (int k = 0; k < creatives.length && count < candCampaign.length; k++) {
                 final Creative creative = creatives[k];
                 if (!creativeAllowed(creative, request)) {
@@ -249,43 +264,67 @@ public final class Bidder {
                     bids.reached(NoBidReason.FORMAT);
                     continue;
                 }
-                final double pClick = sample(table, creative.ctrArm(), spec.ctrPriorAlpha(), spec.ctrPriorBeta());
-                double p = pClick;
-                if (spec.perConversion()) {
-                    p *= sample(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
-                }
-                final double value = Math.min(spec.maxCpm(), 1000.0 * p * spec.valuePerAction() * modifier);
-                // every bid's notices train its context's win-rate curve, whatever the auction type
+                // every bid's notices train its context's win-rate curve and click-rate multiplier
                 final long context = WinRateCurve.context(publisher, candW[count], candH[count], candMtype[count]);
-                final double price = switch (auctionType) {
-                    case 1 -> curve.shade(context, request.deviceType, hour, value, floor);
-                    case 3 -> floor;
-                    default -> value;
-                };
-                if (value < floor || price < floor || !(price > 0)) {
-                    bids.reached(NoBidReason.BELOW_FLOOR);
-                    continue;
+                double drawn = sample(table, creative.ctrArm(), spec.ctrPriorAlpha(), spec.ctrPriorBeta());
+                double mean = mean(table, creative.ctrArm(), spec.ctrPriorAlpha(), spec.ctrPriorBeta());
+                if (spec.perConversion()) {
+                    drawn *= sample(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
+                    mean *= mean(table, creative.cvrArm(), spec.cvrPriorAlpha(), spec.cvrPriorBeta());
                 }
+                if (context != multiplierContext) {
+                    multiplierContext = context;
+                    multiplier = clickContexts.multiplier(campaign.slot(), context);
+                }
+                final double scale = 1000.0 * spec.valuePerAction() * modifier * multiplier;
+                bestMean = Math.max(bestMean, Math.min(spec.maxCpm(), mean * scale));
                 candCampaign[count] = c;
                 candCreative[count] = k;
                 candDeal[count] = deal;
-                candValue[count] = value;
-                candPrice[count] = price;
+                candRank[count] = Math.min(spec.maxCpm(), drawn * scale);
                 candFreqCell[count] = freqCell;
                 candContext[count] = context;
                 count++;
             }
+            count = price(request, first, count, bestMean, auctionType, floor);
         }
         placeBest(request, impIndex, campaigns, count, now);
     }
 
-    /** Bids the highest-value candidate whose reservation succeeds; a failed one (budget, schedule) falls through. */
+    /**
+     * Prices the campaign's candidates {@code [first, end)} at {@code value}, the campaign's best expected value for
+     * the impression, by the auction type; drops those below the floor and returns the new end. Which creative is
+     * shown is the draw's choice (exploration); what the impression is worth does not depend on it, so an exploring
+     * draw neither overpays (a draw-priced bid) nor underbids (a bid priced at the explored creative's own mean, which
+     * the pacing controller then makes up for by overpaying on the other impressions).
+     */
+    private int price(BidRequest request, int first, int end, double value, int auctionType, double floor) {
+        int kept = first;
+        for (int j = first; j < end; j++) {
+            final double price = switch (auctionType) {
+                case 1 -> curve.shade(candContext[j], request.deviceType, hour, value, floor);
+                case 3 -> floor;
+                default -> value;
+            };
+            if (value < floor || price < floor || !(price > 0)) {
+                bids.reached(NoBidReason.BELOW_FLOOR);
+                continue;
+            }
+            copy(j, kept);
+            candValue[kept] = value;
+            candPrice[kept] = price;
+            kept++;
+        }
+        return kept;
+    }
+
+    /** Bids the best-ranked candidate whose reservation succeeds; a failed one (budget, schedule) falls through. */
     private void placeBest(BidRequest request, int impIndex, Campaign[] campaigns, int candidates, long now) {
         int count = candidates;
         for (int attempt = 0; attempt < 4 && count > 0; attempt++) {
             int best = 0;
             for (int j = 1; j < count; j++) {
-                if (candValue[j] > candValue[best]) {
+                if (candRank[j] > candRank[best]) {
                     best = j;
                 }
             }
@@ -330,6 +369,7 @@ public final class Bidder {
         candH[to] = candH[from];
         candMtype[to] = candMtype[from];
         candValue[to] = candValue[from];
+        candRank[to] = candRank[from];
         candPrice[to] = candPrice[from];
         candFreqCell[to] = candFreqCell[from];
         candContext[to] = candContext[from];
@@ -361,6 +401,13 @@ public final class Bidder {
         final long trials = table.trials(arm);
         final long successes = table.successes(arm);
         return Samplers.beta(rng, alpha + successes, beta + Math.max(0, trials - successes));
+    }
+
+    /** The mean of that posterior. */
+    private static double mean(PosteriorTable table, int arm, double alpha, double beta) {
+        final long trials = table.trials(arm);
+        final long successes = table.successes(arm);
+        return (alpha + successes) / (alpha + beta + Math.max(trials, successes));
     }
 
     private static boolean targeted(CampaignSpec spec, BidRequest request) {

@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
  * @param ledgerCapacity       campaign slots in the budget ledger file
  * @param frequencyCellsLog2   size of the frequency-cap table, 2^n cells
+ * @param ctrMaxContexts       (campaign, publisher x format) pairs with a click-rate multiplier of their own, at most
+ *                             (0: none, every campaign bids its creatives' rates everywhere)
+ * @param ctrContextStrength   pseudo-impressions at the campaign's click rate in each context's multiplier
  * @param budgetLeases         whether daily budgets are leased from Postgres in slices (shared by the nodes on one
  *                             database) rather than kept per node
  * @param leaseSlice           one lease slice, as a fraction of the daily budget (at least one maximum bid)
@@ -41,9 +44,11 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
                             double shadingContextPriorWeight, long shadingHalfLifeMillis, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
                             double pacingAllowance, int maxCreativesPerImp, int ledgerCapacity,
-                            int frequencyCellsLog2, boolean budgetLeases, double leaseSlice,
-                            long leaseTtlMillis) {
+                            int frequencyCellsLog2, int ctrMaxContexts, double ctrContextStrength,
+                            boolean budgetLeases, double leaseSlice, long leaseTtlMillis) {
 
+    /** Chosen on the auction simulation's training days (docs/bidding.md). */
+    public static final double DEFAULT_CTR_CONTEXT_STRENGTH = 1000;
     private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
     public BiddingConfig {
@@ -89,6 +94,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
             section.integer("ledgerCapacity", 1024, 1, 1 << 20),
             section.integer("frequencyCellsLog2", 20, 4, 28),
+            section.integer("ctrMaxContexts", 4096, 0, 1 << 24),
+            section.positive("ctrContextStrength", DEFAULT_CTR_CONTEXT_STRENGTH, 1e9),
             section.bool("budgetLeases", true),
             section.positive("leaseSlice", 0.01, 1.0),
             section.millis("leaseTtl", "PT30S", Duration.ofSeconds(1)));

@@ -8,6 +8,7 @@ import io.arbiter.server.bid.budget.Reservations;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
 import io.arbiter.server.bid.campaign.Creative;
+import io.arbiter.server.bid.pricing.ClickRateContexts;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.metrics.BidMetrics;
 import io.arbiter.server.outcome.OutcomeEvent;
@@ -26,12 +27,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * posteriors is the {@link NoticeRules} table (the same one Postgres's aggregates come from); besides:
  * <ul>
  *   <li>BILL: settles the bid's budget reservation at the clearing price (converted to our currency and capped at
- *       the bid) and counts the impression for the frequency cap.</li>
+ *       the bid), counts the impression for the frequency cap and in the bid's click-rate context.</li>
  *   <li>WIN: feeds the win-rate curve and keeps the reservation for the billing notice (the charge waits for
  *       it) for the longer won-reservation timeout.</li>
  *   <li>LOSS: releases the reservation; a market loss (codes 100..104) feeds the win-rate curve; the code is
  *       recorded.</li>
- *   <li>CLICK, CONVERSION: counted in the campaign's ledger counters.</li>
+ *   <li>CLICK: counted in the campaign's ledger counters and in the bid's click-rate context
+ *       ({@link ClickRateContexts}).</li>
+ *   <li>CONVERSION: counted in the campaign's ledger counters.</li>
  * </ul>
  * Events go to the outcome log with scope = campaign id, arm = creative id, id = the bid token, value = the clearing
  * price CPM in our currency (WIN, BILL).
@@ -49,6 +52,7 @@ public final class NoticeService {
     private final Reservations reservations;
     private final FrequencyCaps frequencyCaps;
     private final WinRateCurve curve;
+    private final ClickRateContexts clickContexts;
     private final Clock clock;
     private final long windowMillis;
     private final long wonReservationMillis;
@@ -57,14 +61,16 @@ public final class NoticeService {
     private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
-                         Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve, Clock clock,
-                         long windowMillis, long wonReservationMillis, BidMetrics metrics) {
+                         Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve,
+                         ClickRateContexts clickContexts, Clock clock, long windowMillis, long wonReservationMillis,
+                         BidMetrics metrics) {
         this.registry = Objects.requireNonNull(registry);
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.reservations = Objects.requireNonNull(reservations);
         this.frequencyCaps = Objects.requireNonNull(frequencyCaps);
         this.curve = Objects.requireNonNull(curve);
+        this.clickContexts = Objects.requireNonNull(clickContexts);
         this.clock = Objects.requireNonNull(clock);
         this.windowMillis = windowMillis;
         this.wonReservationMillis = wonReservationMillis;
@@ -128,6 +134,7 @@ public final class NoticeService {
                 ledger.settle(campaign.slot(), reserved, actual);
                 metrics.billed(campaign.id(), clearingCpm, actual / 1e6);
                 clearingPrices.record(campaign.id(), clearingCpm);
+                clickContexts.impression(campaign.slot(), t.shadingContext());
                 if (t.frequencyCell() >= 0 && campaign.spec().hasFrequencyCap()) {
                     frequencyCaps.increment(t.frequencyCell(), campaign.spec().frequencyCapPeriodMillis(), now);
                 }
@@ -146,6 +153,7 @@ public final class NoticeService {
             }
             case CLICK -> {
                 ledger.count(campaign.slot(), BudgetLedgerDescriptor.CLICKS_OFFSET);
+                clickContexts.click(campaign.slot(), t.shadingContext());
                 metrics.clicked(campaign.id());
             }
             case CONVERSION -> {

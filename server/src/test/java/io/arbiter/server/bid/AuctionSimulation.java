@@ -27,17 +27,18 @@ import java.util.SplittableRandom;
  * <p><b>The bidders</b>, all with the same daily budget and all paced by the same controller (the server's
  * {@link Pacing}: schedule gate, and bids times the controller's modifier):
  * <ul>
- *   <li><b>arbiter</b>: this bidder end to end (campaign registry, Thompson-sampled click rates per creative, value
- *       bids, pacing, budget reservations), fed by real billing, loss and click notices. It does not see the site's
- *       effect on click rates (its posteriors are per creative).</li>
+ *   <li><b>arbiter</b>: this bidder end to end (campaign registry, Thompson-sampled click rates per creative that
+ *       choose the creative, bids priced at the posterior mean, click-rate multipliers per site learned from the
+ *       notices, pacing, budget reservations), fed by real billing, loss and click notices.</li>
  *   <li><b>lin</b>: linear bidding, {@code b0 x theta / avgTheta};</li>
  *   <li><b>ortb</b>: ORTB's concave bidding function {@code sqrt(c theta / lambda + c^2) - c}, with {@code c} fitted
  *       to the training day's winning function {@code w(b) = b / (b + c)} and {@code lambda} tuned.</li>
  * </ul>
  * Each baseline comes twice: <b>-oracle</b> knows every impression's true click rate (creative and site: an advantage
  * no real bidder has) and shows the best creative; <b>-learned</b> learns click rates per creative as the bidder does,
- * from the same clicks (Beta(1, 200) posterior means, greedy creative choice). {@code b0} and {@code lambda} are
- * tuned per budget on a training day (another seed) by grid search for the most clicks, with the pacing in place.
+ * from the same clicks (Beta(1, 200) posterior means, greedy creative choice); <b>-learned-ctx</b> also learns the
+ * same per-site multipliers as the bidder (same formula and strength). {@code b0} and {@code lambda} are tuned per
+ * budget on a training day (another seed) by grid search for the most clicks, with the pacing in place.
  *
  * <p><b>First price.</b> {@link #firstPrice} runs the bidder in first-price auctions (it pays its bid) with learned
  * shading (win-rate curves) and with fixed shading factors, for the best fixed factor in hindsight.
@@ -151,12 +152,24 @@ public final class AuctionSimulation {
         return arbiter(d, budget, 2, new JsonObject(), "arbiter");
     }
 
+    /** The strength of the per-site click-rate multipliers: the bidder's default, or {@code -Dsimulation.strength}. */
+    static double strength() {
+        final String set = System.getProperty("simulation.strength");
+        return set == null ? BiddingConfig.DEFAULT_CTR_CONTEXT_STRENGTH : Double.parseDouble(set);
+    }
+
+    /** The bidder's settings in the simulation: the defaults, with {@link #strength()}. */
+    static JsonObject bidding() {
+        return new JsonObject().put("ctrContextStrength", strength());
+    }
+
     /**
      * The bidder with this daily budget in auctions of type {@code at} (1 first price: it pays its bid; 2 second
      * price: the market price), with these bidding settings.
      */
     static Result arbiter(Day d, double budget, int at, JsonObject bidding, String name) {
-        final BidFixture f = new BidFixture(bidding, new JsonArray().add(campaign(budget)));
+        final JsonObject settings = bidding().mergeIn(bidding);
+        final BidFixture f = new BidFixture(settings, new JsonArray().add(campaign(budget)));
         f.clock.set(d.start());
         final Campaign campaign = f.module.registry().get("sim");
         final Bidder bidder = f.module.newBidder(d.seed() ^ 0xB1DL);
@@ -212,10 +225,15 @@ public final class AuctionSimulation {
 
     enum Function { LIN, ORTB }
 
-    /** A tuned baseline: its bidding function, oracle or learned click rates, and its parameters. */
-    record Baseline(Function function, boolean oracle, double param, double c, double avgTheta) {
+    /**
+     * A tuned baseline: its bidding function, oracle or learned click rates (per creative, and per site when
+     * {@code contextual}, with the bidder's multipliers of this {@code strength}), and its parameters.
+     */
+    record Baseline(Function function, boolean oracle, boolean contextual, double strength, double param, double c,
+                    double avgTheta) {
         String name() {
-            return function.name().toLowerCase(java.util.Locale.ROOT) + (oracle ? "-oracle" : "-learned");
+            return function.name().toLowerCase(java.util.Locale.ROOT) + (oracle ? "-oracle" : "-learned")
+                + (contextual ? "-ctx" : "");
         }
 
         double bid(double theta) {
@@ -234,6 +252,8 @@ public final class AuctionSimulation {
         final long maxBid = (long) Math.ceil(MAX_CPM * 1000);
         final long[] shown = new long[TRUE_CTR.length];
         final long[] clicked = new long[TRUE_CTR.length];
+        final long[] siteShown = new long[SITES];
+        final long[] siteClicked = new long[SITES];
         final double[] spendAtHour = new double[25];
         long impressions = 0;
         long clicks = 0;
@@ -255,6 +275,9 @@ public final class AuctionSimulation {
                         creative = c;
                     }
                 }
+                if (b.contextual()) {
+                    theta *= siteMultiplier(siteShown, siteClicked, impressions, clicks, d.site()[k], b.strength());
+                }
             }
             final double bid = Math.min(MAX_CPM, modifier * b.bid(theta));
             if (!(bid > 0)) {
@@ -268,8 +291,10 @@ public final class AuctionSimulation {
                 ledger.settle(slot, micros, Math.round(d.price()[k] * 1000));
                 impressions++;
                 shown[creative]++;
+                siteShown[d.site()[k]]++;
                 if (d.clickU()[k] < d.trueCtr(k, creative)) {
                     clicked[creative]++;
+                    siteClicked[d.site()[k]]++;
                     clicks++;
                 }
             } else {
@@ -280,6 +305,14 @@ public final class AuctionSimulation {
             spendAtHour[hour++] = ledger.dailySpent(slot) / 1e6;
         }
         return new Result(b.name(), impressions, clicks, ledger.dailySpent(slot) / 1e6, spendAtHour);
+    }
+
+    /** The bidder's click-rate multiplier ({@code ClickRateContexts}), from a baseline's own counts. */
+    static double siteMultiplier(long[] siteShown, long[] siteClicked, long impressions, long clicks, int site,
+                                 double strength) {
+        final double rate = (clicks + 1.0) / (impressions + 200.0);
+        final double m = (siteClicked[site] + strength * rate) / ((siteShown[site] + strength) * rate);
+        return Math.max(0.1, Math.min(10, m));
     }
 
     /** The average true click rate of the best creative over the day (the baselines' {@code avgTheta}). */
@@ -331,6 +364,11 @@ public final class AuctionSimulation {
      * day {@code train} with {@code budget}, from a log-spaced grid.
      */
     static Baseline tune(Day train, double budget, Function function, boolean oracle) {
+        return tune(train, budget, function, oracle, false);
+    }
+
+    /** {@link #tune}, learning per-site multipliers too when {@code contextual}. */
+    static Baseline tune(Day train, double budget, Function function, boolean oracle, boolean contextual) {
         final double avgTheta = averageTheta(train);
         final double c = fitC(train);
         Baseline best = null;
@@ -340,7 +378,7 @@ public final class AuctionSimulation {
             final double param = function == Function.LIN
                 ? 0.5 * Math.pow(400 / 0.5, i / (points - 1.0)) // b0 from 0.5 to 400 CPM
                 : 1e-7 * Math.pow(1e-2 / 1e-7, i / (points - 1.0)); // lambda from 1e-7 to 1e-2
-            final Baseline candidate = new Baseline(function, oracle, param, c, avgTheta);
+            final Baseline candidate = new Baseline(function, oracle, contextual, strength(), param, c, avgTheta);
             final long clicks = run(train, budget, candidate).clicks();
             if (clicks > bestClicks) {
                 bestClicks = clicks;

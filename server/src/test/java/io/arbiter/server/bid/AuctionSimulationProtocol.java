@@ -36,7 +36,64 @@ final class AuctionSimulationProtocol {
         return String.format(Locale.ROOT, format + " +- " + format, mean, Math.sqrt(var / n));
     }
 
-    static String run(int days, int requests, long firstSeed) {
+    /** One seeded day's results: per budget the bidders' results, then first price. */
+    private record DayResult(long seed, double allCost, Map<Double, List<AuctionSimulation.Result>> byBudget,
+                             AuctionSimulation.Result learnedFirst, Map<Double, AuctionSimulation.Result> fixedFirst) {
+    }
+
+    private static DayResult day(long seed, int requests) {
+        final AuctionSimulation.Day train = AuctionSimulation.day(seed + 1000, requests);
+        final AuctionSimulation.Day test = AuctionSimulation.day(seed, requests);
+        final Map<Double, List<AuctionSimulation.Result>> byBudget = new LinkedHashMap<>();
+        for (final double fraction : AuctionSimulation.BUDGET_FRACTIONS) {
+            final double budget = fraction * test.allCost();
+            final double trainBudget = fraction * train.allCost();
+            final List<AuctionSimulation.Result> results = new ArrayList<>();
+            results.add(AuctionSimulation.arbiter(test, budget));
+            for (final AuctionSimulation.Function function : AuctionSimulation.Function.values()) {
+                for (final int kind : new int[] {0, 1, 2}) { // learned, learned per site too, oracle
+                    final AuctionSimulation.Baseline tuned = AuctionSimulation.tune(train, trainBudget, function,
+                        kind == 2, kind == 1);
+                    results.add(AuctionSimulation.run(test, budget, tuned));
+                }
+            }
+            byBudget.put(fraction, results);
+            System.out.printf(Locale.ROOT, "seed %d budget 1/%d: %s%n", seed, Math.round(1 / fraction),
+                summary(results));
+        }
+        final double budget = test.allCost() / 8;
+        final AuctionSimulation.Result learned = AuctionSimulation.arbiter(test, budget, 1, new JsonObject(),
+            "learned");
+        final Map<Double, AuctionSimulation.Result> fixed = new LinkedHashMap<>();
+        for (final double factor : FIXED_FACTORS) {
+            fixed.put(factor, AuctionSimulation.arbiter(test, budget, 1, new JsonObject()
+                .put("shadingFactor", factor).put("shadingMinObservations", Integer.MAX_VALUE), "fixed"));
+        }
+        System.out.printf(Locale.ROOT, "seed %d first price 1/8: learned %d clicks (spend %.1f); fixed %s%n", seed,
+            learned.clicks(), learned.spend(), summary(new ArrayList<>(fixed.values())));
+        return new DayResult(seed, test.allCost(), byBudget, learned, fixed);
+    }
+
+    /** The report over {@code days} seeded days, {@code threads} days at a time (each day is independent). */
+    static String run(int days, int requests, long firstSeed, int threads) throws Exception {
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        final List<java.util.concurrent.Future<DayResult>> pending = new ArrayList<>();
+        try {
+            for (int i = 0; i < days; i++) {
+                final long seed = firstSeed + i;
+                pending.add(pool.submit(() -> day(seed, requests)));
+            }
+            final List<DayResult> results = new ArrayList<>();
+            for (final java.util.concurrent.Future<DayResult> f : pending) {
+                results.add(f.get());
+            }
+            return report(days, requests, firstSeed, results);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String report(int days, int requests, long firstSeed, List<DayResult> dayResults) {
         final StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%d days of %d requests, seeds %d..%d (training days: seed + 1000)%n",
             days, requests, firstSeed, firstSeed + days - 1));
@@ -49,23 +106,11 @@ final class AuctionSimulationProtocol {
         final List<Double> firstRatio = new ArrayList<>();
         final Map<Double, List<Double>> fixedClicks = new LinkedHashMap<>();
         final List<Double> allCost = new ArrayList<>();
-        for (int i = 0; i < days; i++) {
-            final long seed = firstSeed + i;
-            final AuctionSimulation.Day train = AuctionSimulation.day(seed + 1000, requests);
-            final AuctionSimulation.Day test = AuctionSimulation.day(seed, requests);
-            allCost.add(test.allCost());
-            for (final double fraction : AuctionSimulation.BUDGET_FRACTIONS) {
-                final double budget = fraction * test.allCost();
-                final double trainBudget = fraction * train.allCost();
-                final List<AuctionSimulation.Result> results = new ArrayList<>();
-                results.add(AuctionSimulation.arbiter(test, budget));
-                for (final AuctionSimulation.Function function : AuctionSimulation.Function.values()) {
-                    for (final boolean oracle : new boolean[] {false, true}) {
-                        final AuctionSimulation.Baseline tuned = AuctionSimulation.tune(train, trainBudget, function,
-                            oracle);
-                        results.add(AuctionSimulation.run(test, budget, tuned));
-                    }
-                }
+        for (final DayResult day : dayResults) {
+            allCost.add(day.allCost());
+            for (final Map.Entry<Double, List<AuctionSimulation.Result>> e : day.byBudget().entrySet()) {
+                final double fraction = e.getKey();
+                final List<AuctionSimulation.Result> results = e.getValue();
                 final double arbiterClicks = results.get(0).clicks();
                 for (final AuctionSimulation.Result r : results) {
                     clicks.computeIfAbsent(fraction, x -> new LinkedHashMap<>())
@@ -75,24 +120,15 @@ final class AuctionSimulationProtocol {
                     ratio.computeIfAbsent(fraction, x -> new LinkedHashMap<>())
                         .computeIfAbsent(r.name(), x -> new ArrayList<>()).add(arbiterClicks / r.clicks());
                 }
-                System.out.printf(Locale.ROOT, "seed %d budget 1/%d: %s%n", seed, Math.round(1 / fraction),
-                    summary(results));
             }
-            final double budget = test.allCost() / 8;
-            final AuctionSimulation.Result learned = AuctionSimulation.arbiter(test, budget, 1, new JsonObject(),
-                "learned");
             double best = 0;
-            for (final double factor : FIXED_FACTORS) {
-                final AuctionSimulation.Result fixed = AuctionSimulation.arbiter(test, budget, 1, new JsonObject()
-                    .put("shadingFactor", factor).put("shadingMinObservations", Integer.MAX_VALUE), "fixed");
-                fixedClicks.computeIfAbsent(factor, x -> new ArrayList<>()).add((double) fixed.clicks());
-                best = Math.max(best, fixed.clicks());
+            for (final Map.Entry<Double, AuctionSimulation.Result> e : day.fixedFirst().entrySet()) {
+                fixedClicks.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add((double) e.getValue().clicks());
+                best = Math.max(best, e.getValue().clicks());
             }
-            learnedFirst.add((double) learned.clicks());
+            learnedFirst.add((double) day.learnedFirst().clicks());
             bestFixedFirst.add(best);
-            firstRatio.add(learned.clicks() / best);
-            System.out.printf(Locale.ROOT, "seed %d first price 1/8: learned %d clicks, best fixed factor %d%n", seed,
-                learned.clicks(), (long) best);
+            firstRatio.add(day.learnedFirst().clicks() / best);
         }
         out.append("cost of every impression (the unconstrained spend): ").append(meanSe(allCost, "%.1f"))
             .append('\n');
@@ -115,10 +151,11 @@ final class AuctionSimulationProtocol {
         return out.toString();
     }
 
-    /** {@code [days [requests [first seed]]]}; prints the report. */
-    public static void main(String[] args) {
+    /** {@code [days [requests [first seed [threads]]]]}; prints the report. */
+    public static void main(String[] args) throws Exception {
         System.out.print(run(args.length > 0 ? Integer.parseInt(args[0]) : 10,
-            args.length > 1 ? Integer.parseInt(args[1]) : 50_000, args.length > 2 ? Long.parseLong(args[2]) : 1L));
+            args.length > 1 ? Integer.parseInt(args[1]) : 50_000, args.length > 2 ? Long.parseLong(args[2]) : 1L,
+            args.length > 3 ? Integer.parseInt(args[3]) : 1));
     }
 
     private static String summary(List<AuctionSimulation.Result> results) {

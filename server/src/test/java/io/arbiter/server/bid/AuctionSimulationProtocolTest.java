@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * The full evaluation ({@link AuctionSimulationProtocol}), not part of the build: run it with
  * {@code ./mvnw -B -o -q -pl server -am test -Dtest=AuctionSimulationProtocolTest -Dsimulation.protocol=full
  * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dsimulation.days=10 -Dsimulation.requests=50000
- * -Dsimulation.seed=1} are the defaults). The report is printed and written to
+ * -Dsimulation.seed=1 -Dsimulation.threads=1} are the defaults; threads run that many days at once, each day
+ * independent, the report the same). The report is printed and written to
  * {@code server/target/auction-simulation.txt}.
  */
 class AuctionSimulationProtocolTest {
@@ -20,7 +21,8 @@ class AuctionSimulationProtocolTest {
     @EnabledIfSystemProperty(named = "simulation.protocol", matches = "full")
     void fullProtocol() throws Exception {
         final String report = AuctionSimulationProtocol.run(Integer.getInteger("simulation.days", 10),
-            Integer.getInteger("simulation.requests", 50_000), Long.getLong("simulation.seed", 1L));
+            Integer.getInteger("simulation.requests", 50_000), Long.getLong("simulation.seed", 1L),
+            Integer.getInteger("simulation.threads", 1));
         System.out.print(report);
         Files.writeString(Path.of("target", "auction-simulation.txt"), report, StandardCharsets.UTF_8);
     }

@@ -239,6 +239,33 @@ class BidderRulesTest {
     }
 
     @Test
+    void billingAndClickNoticesTeachEachSiteItsClickRateMultiplier() {
+        final BidFixture f = new BidFixture(new JsonObject(BIDDING).put("ctrContextStrength", 100),
+            new JsonArray().add(BidFixture.campaign("a", 100)));
+        final Bidder bidder = f.module.newBidder(1);
+        final double before = onlyBid(f.bid(bidder, requestOn("good.example", ",\"at\":2"))).getDouble("price");
+        assertEquals(5.0, before, 0.4, "no notices yet: the creative's ~5 CPM everywhere");
+        // 2,000 billed impressions on each site: 2% of good.example's are clicked, none of poor.example's
+        for (int i = 0; i < 2000; i++) {
+            for (final String site : new String[] {"good.example", "poor.example"}) {
+                final String token = ResponseChecks.token(onlyBid(f.bid(bidder, requestOn(site, ",\"at\":2")))
+                    .getString("burl"));
+                BidFixture.await(f.module.notices().notice(OutcomeKind.BILL, token, "0.001", null));
+                if (site.startsWith("good") && i % 50 == 0) {
+                    BidFixture.await(f.module.notices().notice(OutcomeKind.CLICK, token, null, null));
+                }
+            }
+        }
+        // campaign rate (40 + 1) / (4000 + 200) ~ 1%: good.example ~2x, poor.example at the floor of 0.1x
+        final double good = onlyBid(f.bid(bidder, requestOn("good.example", ",\"at\":2"))).getDouble("price");
+        final double poor = onlyBid(f.bid(bidder, requestOn("poor.example", ",\"at\":2"))).getDouble("price");
+        final double other = onlyBid(f.bid(bidder, requestOn("new.example", ",\"at\":2"))).getDouble("price");
+        assertTrue(good > 1.8 * 5.0 && good < 2.3 * 5.0, "good.example's clicks raise its bids: " + good);
+        assertTrue(poor < 0.15 * 5.0, "poor.example's lack of clicks lowers its bids: " + poor);
+        assertEquals(5.0, other, 0.4, "a site not seen yet bids the campaign's rate");
+    }
+
+    @Test
     void targetingBySiteAppCountryAndDeviceType() {
         final JsonObject campaign = BidFixture.campaign("a", 10);
         campaign.put("targeting", new JsonObject()

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,9 +78,13 @@ class DecisionTransactionTest {
                 "a", "", 1, 0));
         PgFixture.await(ack);
         final long deadline = System.nanoTime() + 30_000_000_000L;
-        while (pipeline.status().postgresUp() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+        // The decisions may ship in more than one batch, and the reward's batch may fail before theirs commit: wait
+        // for both the failure and every decision row.
+        while ((pipeline.status().postgresUp() || pg.count("SELECT count(*) FROM decisions") < n)
+            && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
         }
+        assertFalse(pipeline.status().postgresUp(), "the outcome transaction fails while rewards is away");
         assertEquals(n, pg.count("SELECT count(*) FROM decisions"), "decision part committed on its own");
         pg.query("ALTER TABLE rewards_away RENAME TO rewards");
         PgFixture.await(pipeline.flush());
