@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One Arbiter node against two on one Postgres at the same total rate (docs/BENCHMARKS.md, "Series U"). Node a runs
-# the embedded Postgres; node b, when running, shares it (PG_URL) and the token secret. Per round: a turn against
-# node a alone (node b stopped), then node b is started and both take half the rate each (two load generators at
-# once), then node b is stopped again. Each turn first runs a discarded warm-up.
+# the embedded Postgres; node b shares it (PG_URL) and the token secret. Per round: a turn with all the traffic on
+# node a, then a turn with half the rate on each node (two load generators at once). Each turn first runs a
+# discarded warm-up. With COLD_B=1 node b is stopped for the one-node turns and started afresh (JIT cold) for each
+# two-node turn; by default it runs throughout, idle in the one-node turns (its sync rounds and subscription go on),
+# so both nodes are equally warm.
 #
 #   loadtest/scripts/bench-cluster.sh RATE ROUNDS
 #
@@ -14,7 +16,7 @@
 # Postgres processes used per 1,000 rows (from /proc of that cluster's processes only), and for two nodes the sync
 # lag p99 and max (arbiter.cluster.sync.lag, both nodes' rounds in the measured window). Nothing is pinned to a core.
 #
-# Environment: SCENARIO (reward), REWARD_RATE (0.2), DURATION (20s), WARMUP (10s), CONNECTIONS (32 per generator),
+# Environment: COLD_B (0), SCENARIO (reward), REWARD_RATE (0.2), DURATION (20s), WARMUP (10s), CONNECTIONS (32 per generator),
 # PORT_A (18080), PORT_B (18081), PG_PORT (55433), SERVER_JAVA_OPTS, SERVER_JAR. Needs the jars built
 # (./mvnw -q -DskipTests package), curl, python3. Output: ./bench-out/cluster-<rate>.txt, the run files
 # (cluster-<rate>-r<round>-<turn>-<port>.out) and the nodes' logs.
@@ -158,13 +160,14 @@ wait_generators() {
 }
 
 summary=$out/cluster-$rate.txt
-echo "== $scenario (reward rate $reward_rate) at $rate/s in total, $rounds rounds, $duration measured after $warmup," \
+echo "== $scenario (reward rate $reward_rate) at $rate/s in total, $rounds rounds, COLD_B=${COLD_B:-0}, $duration measured after $warmup," \
   "$(nproc) cores, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$summary"
 start_a
+[ "${COLD_B:-0}" = 1 ] || start_b
 for r in $(seq 1 "$rounds"); do
   turn one-node "$port_a"
-  start_b
+  [ "${COLD_B:-0}" != 1 ] || start_b
   turn two-nodes "$port_a" "$port_b"
-  stop_node "$pid_b"; pid_b=""
+  if [ "${COLD_B:-0}" = 1 ]; then stop_node "$pid_b"; pid_b=""; fi
 done
 echo "== done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$summary"
