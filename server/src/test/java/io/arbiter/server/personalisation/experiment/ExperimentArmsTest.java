@@ -94,6 +94,20 @@ class ExperimentArmsTest {
     }
 
     @Test
+    void anOlderStoredVersionNeverReplacesANewerOne() {
+        final ExperimentRegistry registry = registry(PosteriorTable.allocateDirect(64, 0), ExperimentArms.inMemory());
+        assertTrue(registry.publish(registry.restore(stored("v", "A", "B").put("status", "paused"), 10), 5));
+        // This node's own write, committed before another node's newer one that was applied here already.
+        final Experiment late = registry.prepare(ExperimentSpec.fromJson("v", stored("v", "A", "B", "C"), 10));
+        assertFalse(registry.publish(late, 4), "an older write answered late");
+        assertEquals(2, registry.get("v").variants().length);
+        assertTrue(registry.get("v").spec().paused());
+        assertEquals(5, registry.version("v"));
+        assertTrue(registry.publish(registry.restore(stored("v", "A", "B", "C"), 10), 6));
+        assertEquals(3, registry.get("v").variants().length);
+    }
+
+    @Test
     void otherNodesTotalsForAVariantNotYetDefinedHereAreAddedWhenItArrives() {
         final PosteriorTable table = PosteriorTable.allocateDirect(64, 0);
         final ExperimentRegistry registry = registry(table, ExperimentArms.inMemory());
