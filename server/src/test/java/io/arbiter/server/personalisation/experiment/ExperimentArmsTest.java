@@ -71,6 +71,9 @@ class ExperimentArmsTest {
         Files.createDirectories(dir.resolve("a"));
         upgraded.publish(upgraded.restore(legacy, 10), 1);
         assertEquals(Map.of("A", 5, "B", 9), upgraded.get("old").armByVariant(), "its table was built from them");
+        upgraded.nodeArms().endSeeding(); // started: one reaching it later (an older node's write) names another's
+        upgraded.publish(upgraded.restore(stored("later", "Z").put("arms", new JsonObject().put("Z", 5)), 10), 2);
+        assertEquals(Map.of("Z", 10), upgraded.get("later").armByVariant(), "a new arm, not the writer's 5");
 
         // A node that has its own arms already never takes another node's numbers.
         final Path file = dir.resolve(ExperimentArms.FILE);
