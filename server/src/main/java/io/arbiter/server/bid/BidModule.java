@@ -166,6 +166,7 @@ public final class BidModule implements Module {
                 }
                 registry.publish(registry.restore(definition), row.version());
             }
+            registry.nodeSlots().endSeeding(); // a definition that reaches this node later never names its slots
             Future<Void> chain = Future.succeededFuture();
             for (final Object raw : configured) {
                 final JsonObject definition = (JsonObject) raw;

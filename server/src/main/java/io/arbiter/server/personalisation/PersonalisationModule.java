@@ -210,6 +210,7 @@ public final class PersonalisationModule implements Module {
                 everyArmKept &= definition.definition().containsKey("arms"); // stored before V42: the arms it names
                 registry.publish(registry.restore(definition.definition(), config.maxVariants), definition.version());
             }
+            registry.nodeArms().endSeeding(); // a definition that reaches this node later never names its arms
             if (armsLost && everyArmKept && !stored.isEmpty()) {
                 armsLost = false; // the first start since V42: this node's arms were seeded from the stored ones
             }

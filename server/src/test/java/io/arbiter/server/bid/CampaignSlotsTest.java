@@ -67,6 +67,11 @@ class CampaignSlotsTest {
         upgraded.publish(upgraded.restore(legacy), 1);
         assertEquals(7, upgraded.get("old").slot());
         assertEquals(20, upgraded.get("old").creatives()[0].ctrArm());
+        upgraded.nodeSlots().endSeeding(); // started: one reaching it later names another node's slots
+        upgraded.publish(upgraded.restore(BidFixture.campaign("later", 5).put("slot", 7)
+            .put("arms", new JsonObject().put("later-c1", new JsonArray().add(20).add(21)))), 2);
+        assertEquals(8, upgraded.get("later").slot(), "a new slot, not the writer's 7");
+        assertEquals(22, upgraded.get("later").creatives()[0].ctrArm());
 
         final Path file = dir.resolve(CampaignSlots.FILE);
         final CampaignRegistry before = registry(CampaignSlots.open(file));

@@ -76,6 +76,11 @@ public final class CampaignRegistry {
         return table;
     }
 
+    /** This node's slots of every campaign. */
+    public CampaignSlots nodeSlots() {
+        return nodeSlots;
+    }
+
     public BudgetLedger ledger() {
         return ledger;
     }
@@ -105,7 +110,7 @@ public final class CampaignRegistry {
      */
     public synchronized Prepared restore(JsonObject stored) {
         final CampaignSpec spec = CampaignSpec.fromJson(stored.getString("id"), stored, rates);
-        if (stored.containsKey("slot") && !nodeSlots.existedAtOpen() && !nodeSlots.knows(spec.id())) {
+        if (stored.containsKey("slot") && nodeSlots.seeding() && !nodeSlots.knows(spec.id())) {
             final int slot = stored.getInteger("slot");
             while (ledger.slotsAllocated() <= slot) {
                 ledger.allocateSlot(); // a fresh ledger file: re-claim the slots the stored campaigns own

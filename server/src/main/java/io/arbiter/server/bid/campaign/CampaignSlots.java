@@ -36,11 +36,13 @@ public final class CampaignSlots {
 
     private final Path file;
     private final boolean existedAtOpen;
+    private boolean seeding; // guarded by this
     private final Map<String, Slots> slots = new LinkedHashMap<>();
 
     private CampaignSlots(Path file, boolean existedAtOpen) {
         this.file = file;
         this.existedAtOpen = existedAtOpen;
+        this.seeding = !existedAtOpen;
     }
 
     /** Slots kept in memory only (tests, tools). */
@@ -69,6 +71,20 @@ public final class CampaignSlots {
             }
         }
         return opened;
+    }
+
+    /**
+     * Whether a definition stored with its writer's numbers (before V42) may still be taken as this node's own: only
+     * while the node starts without a file, loading the stored definitions its table was built from; never for one
+     * that reaches it later (another node's numbers).
+     */
+    public synchronized boolean seeding() {
+        return seeding;
+    }
+
+    /** The start's loading is over: from now on every number is allocated here. */
+    public synchronized void endSeeding() {
+        seeding = false;
     }
 
     /** Whether the file was there when the server started. */

@@ -33,11 +33,13 @@ public final class ExperimentArms {
 
     private final Path file;
     private final boolean existedAtOpen;
+    private boolean seeding; // guarded by this
     private final Map<String, LinkedHashMap<String, Integer>> arms = new LinkedHashMap<>();
 
     private ExperimentArms(Path file, boolean existedAtOpen) {
         this.file = file;
         this.existedAtOpen = existedAtOpen;
+        this.seeding = !existedAtOpen;
     }
 
     /** Arms kept in memory only (tests, tools). */
@@ -65,6 +67,20 @@ public final class ExperimentArms {
             }
         }
         return opened;
+    }
+
+    /**
+     * Whether a definition stored with its writer's numbers (before V42) may still be taken as this node's own: only
+     * while the node starts without a file, loading the stored definitions its table was built from; never for one
+     * that reaches it later (another node's numbers).
+     */
+    public synchronized boolean seeding() {
+        return seeding;
+    }
+
+    /** The start's loading is over: from now on every number is allocated here. */
+    public synchronized void endSeeding() {
+        seeding = false;
     }
 
     /** Whether the file was there when the server started (if not, the arms are allocated or seeded afresh). */

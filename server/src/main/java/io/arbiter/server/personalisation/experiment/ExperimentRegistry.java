@@ -192,7 +192,7 @@ public final class ExperimentRegistry {
         final ExperimentSpec spec = parsed.guard().salt() != 0 ? parsed
             : parsed.withSalt(UnitKeys.unitHash("salt:" + parsed.id()) | 1);
         final JsonObject legacyArms = stored.getJsonObject("arms");
-        if (legacyArms != null && !nodeArms.existedAtOpen() && !nodeArms.knows(spec.id())) {
+        if (legacyArms != null && nodeArms.seeding() && !nodeArms.knows(spec.id())) {
             final LinkedHashMap<String, Integer> arms = new LinkedHashMap<>();
             for (final String variant : legacyArms.fieldNames()) {
                 final int arm = legacyArms.getInteger(variant);

@@ -71,6 +71,9 @@ class ExperimentArmsTest {
         Files.createDirectories(dir.resolve("a"));
         upgraded.publish(upgraded.restore(legacy, 10), 1);
         assertEquals(Map.of("A", 5, "B", 9), upgraded.get("old").armByVariant(), "its table was built from them");
+        upgraded.nodeArms().endSeeding(); // started: one reaching it later (an older node's write) names another's
+        upgraded.publish(upgraded.restore(stored("later", "Z").put("arms", new JsonObject().put("Z", 5)), 10), 2);
+        assertEquals(Map.of("Z", 10), upgraded.get("later").armByVariant(), "a new arm, not the writer's 5");
 
         // A node that has its own arms already never takes another node's numbers.
         final Path file = dir.resolve(ExperimentArms.FILE);
@@ -91,5 +94,19 @@ class ExperimentArmsTest {
             () -> registry.prepare(ExperimentSpec.fromJson("e", stored("e", "A"), 10)));
         assertEquals(503, refused.status());
         assertTrue(registry.get("e") == null && !registry.nodeArms().knows("e"));
+    }
+
+    @Test
+    void anOlderStoredVersionNeverReplacesANewerOne() {
+        final ExperimentRegistry registry = registry(PosteriorTable.allocateDirect(64, 0), ExperimentArms.inMemory());
+        assertTrue(registry.publish(registry.restore(stored("v", "A", "B").put("status", "paused"), 10), 5));
+        // This node's own write, committed before another node's newer one that was applied here already.
+        final Experiment late = registry.prepare(ExperimentSpec.fromJson("v", stored("v", "A", "B", "C"), 10));
+        assertFalse(registry.publish(late, 4), "an older write answered late");
+        assertEquals(2, registry.get("v").variants().length);
+        assertTrue(registry.get("v").spec().paused());
+        assertEquals(5, registry.version("v"));
+        assertTrue(registry.publish(registry.restore(stored("v", "A", "B", "C"), 10), 6));
+        assertEquals(3, registry.get("v").variants().length);
     }
 }
