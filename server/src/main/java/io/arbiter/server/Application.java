@@ -5,6 +5,7 @@ import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.BiddingConfig;
 import io.arbiter.server.bid.NoticeRules;
 import io.arbiter.server.cluster.ClusterSync;
+import io.arbiter.server.cluster.DefinitionSync;
 import io.arbiter.server.cluster.NodeId;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.history.HistoryConfig;
@@ -69,6 +70,7 @@ public final class Application {
     private HttpVerticle.Deployment http;
     private ScheduledExecutorService logMaintenance;
     private ClusterSync clusterSync;
+    private DefinitionSync definitionSync;
     private String nodeId;
 
     public Application(ServerConfig config, Clock clock) {
@@ -103,8 +105,10 @@ public final class Application {
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
             database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
+        final boolean segmentsWereClean = personalisation.registry().segmentStore().wasCleanlyClosed();
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
-        clusterSync.start(!tableWasClean, personalisation::addSharedTotals);
+        clusterSync.start(!tableWasClean || personalisation.posteriorsRebuilt(), !segmentsWereClean,
+            personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_LAG, clusterSync, s -> s.lastLagMillis() / 1000.0);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);
@@ -112,6 +116,14 @@ public final class Application {
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
         bid.startBudgetLeases(database.pool(), nodeId);
+        definitionSync = new DefinitionSync(vertx, database.connectOptions(), database.pool(), nodeId,
+            config.clusterDefinitionRereadMillis,
+            DefinitionSync.Sink.of(personalisation.registry()::version, personalisation::applyStored),
+            DefinitionSync.Sink.of(bid.registry()::version, bid::applyStored));
+        definitionSync.start();
+        metrics.functionCounter(MetricName.CLUSTER_DEFINITIONS_APPLIED, definitionSync, DefinitionSync::applied);
+        metrics.gauge(MetricName.CLUSTER_DEFINITIONS_LISTENING, definitionSync, s -> s.listening() ? 1 : 0);
+        metrics.gauge(MetricName.CLUSTER_DEFINITIONS_LAG, definitionSync, s -> s.lastLagMillis() / 1000.0);
         modules.add(new OpsModule(metrics, pipeline, started::get));
         modules.add(new HistoryModule(history, personalisation.registry(), bid.registry(), bid.winRateCurve(),
             bid.clearingPrices(), metrics, clock));
@@ -178,6 +190,10 @@ public final class Application {
                 quietly(() -> await(vertx.undeploy(id)));
             }
             http = null;
+        }
+        if (definitionSync != null) {
+            definitionSync.close(); // before the modules close: nothing is applied to a closed registry
+            definitionSync = null;
         }
         if (clusterSync != null) {
             clusterSync.close(); // before the table closes: what it saw matches the table file

@@ -471,6 +471,11 @@ public final class SegmentStore implements AutoCloseable {
         index.getAndAddLong(entry(slot) + REWARDS_OFFSET, 1);
     }
 
+    /** Counts {@code count} rewards learned elsewhere (another server node's) in the segment's total; atomic add. */
+    public void addRewards(int slot, long count) {
+        index.getAndAddLong(entry(slot) + REWARDS_OFFSET, count);
+    }
+
     /** Counts one decision in the segment's total. */
     public void addDecision(int slot) {
         index.getAndAddLong(entry(slot) + DECISIONS_OFFSET, 1);

@@ -8,6 +8,15 @@ import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
  * allocates nothing. <b>Single writer</b> (the evaluation's thread).
  */
 final class CandidateAccumulator {
+    /**
+     * DR uses its model only once the fitted coefficients, scored on rows they were not fitted on, have removed at
+     * least this share of the IPS term's variance.
+     */
+    static final double MIN_VARIANCE_REDUCTION = 0.2;
+    /** The largest scale of the model term. */
+    static final double MAX_BETA = 3.0;
+    /** Rows a fold needs before its coefficient is used. */
+    static final long MIN_BETA_ROWS = 20;
     final String name;
     final CandidatePolicy policy;
     private final int actions;
@@ -28,13 +37,18 @@ final class CandidateAccumulator {
     double replayRewardSum;
     double replayWeightSum;
     long weightedRows;
-    // DR's control-variate regression over the rows so far (sample-weighted): n, x = w r, c, x c, c^2
-    private long cvRows;
-    private double cvN;
-    private double cvX;
-    private double cvC;
-    private double cvXC;
-    private double cvCC;
+    // DR's control-variate regression, one per fold (rows alternate between the two folds), sample-weighted:
+    // n, x = w r, c, x c, x^2, c^2; a row of one fold takes its coefficient from the other fold's rows before it
+    private long drRows;
+    private final long[] cvRows = new long[2];
+    // sum s (x^2 - (x - b c)^2) over the rows so far, each with the coefficient b it was scored with (out of sample)
+    private double validatedGain;
+    private final double[] cvN = new double[2];
+    private final double[] cvX = new double[2];
+    private final double[] cvC = new double[2];
+    private final double[] cvXC = new double[2];
+    private final double[] cvXX = new double[2];
+    private final double[] cvCC = new double[2];
     long clippedWeights;
     long flooredPropensities;
     long replayAccepted;
@@ -115,9 +129,13 @@ final class CandidateAccumulator {
             }
             // DR = w r - beta c, where c = w q(a) - sum pi q has mean zero whatever q (the model never saw the row)
             final double c = w * q[a] - direct;
-            final double beta = beta();
-            dr = s * (w * r - beta * c);
-            learnBeta(s, w * r, c);
+            final int fold = (int) (drRows++ & 1);
+            final double fitted = beta(1 - fold);
+            final double beta = validatedGain < MIN_VARIANCE_REDUCTION * termVariance() ? 0.0 : fitted;
+            final double x = w * r;
+            dr = s * (x - beta * c);
+            validatedGain += s * (2 * fitted * x * c - fitted * fitted * c * c);
+            learnBeta(fold, s, x, c);
         }
         final double sw = s * w;
         if (sw > 0) {
@@ -152,31 +170,49 @@ final class CandidateAccumulator {
     }
 
     /**
-     * The model's scale for the next row: the least-squares coefficient of the IPS term on the control variate over
-     * the rows before it, clamped to {@code [0, 1]} (0: IPS, 1: plain DR). It depends only on earlier rows, so every
-     * row's control variate still has mean zero given the past and DR stays unbiased.
+     * The model's fitted scale for the next row of the other fold: the least-squares coefficient of the IPS term on
+     * the control variate over {@code fold}'s rows so far, capped to {@code [0, MAX_BETA]} (0: IPS, 1: plain DR); 0
+     * until the fold has {@link #MIN_BETA_ROWS} rows. The row uses it only while the out-of-sample gain so far is at
+     * least {@link #MIN_VARIANCE_REDUCTION} of the term's variance (otherwise 0). Both depend only on earlier rows,
+     * so every row's control variate still has mean zero given the past and DR stays unbiased.
      */
-    private double beta() {
-        if (cvRows < 2) {
+    private double beta(int fold) {
+        if (cvRows[fold] < MIN_BETA_ROWS) {
             return 0.0;
         }
-        final double n = cvN;
-        final double mc = cvC / n;
-        final double var = cvCC / n - mc * mc;
-        if (!(var > 1e-300)) {
+        final double n = cvN[fold];
+        final double mc = cvC[fold] / n;
+        final double mx = cvX[fold] / n;
+        final double varC = cvCC[fold] / n - mc * mc;
+        final double varX = cvXX[fold] / n - mx * mx;
+        if (!(varC > 1e-300) || !(varX > 1e-300)) {
             return 0.0;
         }
-        final double cov = cvXC / n - (cvX / n) * mc;
-        return Math.max(0.0, Math.min(1.0, cov / var));
+        final double cov = cvXC[fold] / n - mx * mc;
+        if (cov <= 0) {
+            return 0.0;
+        }
+        return Math.min(MAX_BETA, cov / varC);
     }
 
-    private void learnBeta(double s, double x, double c) {
-        cvRows++;
-        cvN += s;
-        cvX += s * x;
-        cvC += s * c;
-        cvXC += s * x * c;
-        cvCC += s * c * c;
+    /** {@code sum s (x - mean x)^2} over the rows so far: the IPS terms' variance times their weight. */
+    private double termVariance() {
+        final double n = cvN[0] + cvN[1];
+        if (!(n > 0)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        final double mx = (cvX[0] + cvX[1]) / n;
+        return (cvXX[0] + cvXX[1]) - n * mx * mx;
+    }
+
+    private void learnBeta(int fold, double s, double x, double c) {
+        cvRows[fold]++;
+        cvN[fold] += s;
+        cvX[fold] += s * x;
+        cvC[fold] += s * c;
+        cvXC[fold] += s * x * c;
+        cvXX[fold] += s * x * x;
+        cvCC[fold] += s * c * c;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.budget.Reservations;
 import io.arbiter.server.bid.campaign.Campaign;
 import io.arbiter.server.bid.campaign.CampaignRegistry;
+import io.arbiter.server.bid.campaign.CampaignSlots;
 import io.arbiter.server.bid.campaign.CampaignSpec;
 import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.bid.campaign.Creative;
@@ -79,14 +80,18 @@ public final class BidModule implements Module {
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
         this(config, table, ledger, WinRateCounts.allocateDirect(config.shadingMaxContexts(), clock.millis()), store,
-            outcomes, signer, metrics, clock);
+            CampaignSlots.inMemory(), outcomes, signer, metrics, clock);
     }
 
-    /** A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts). */
+    /**
+     * A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts) and
+     * whose campaigns' slots on this node are {@code slots}'s.
+     */
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, WinRateCounts winRates,
-                     CampaignStore store, OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
+                     CampaignStore store, CampaignSlots slots, OutcomeLog outcomes, SignedTokens signer,
+                     Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
-        this.registry = new CampaignRegistry(table, ledger, config.rates());
+        this.registry = new CampaignRegistry(table, ledger, config.rates(), slots);
         this.store = Objects.requireNonNull(store);
         this.outcomes = Objects.requireNonNull(outcomes);
         this.tokens = new NoticeTokens(signer);
@@ -123,8 +128,15 @@ public final class BidModule implements Module {
             ledger.close();
             throw e;
         }
-        final BidModule module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
-            outcomes, signer, metrics, clock);
+        final BidModule module;
+        try {
+            module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
+                CampaignSlots.open(dataDir.resolve(CampaignSlots.FILE)), outcomes, signer, metrics, clock);
+        } catch (RuntimeException e) {
+            ledger.close();
+            winRates.close();
+            throw e;
+        }
         return module.loadCampaigns(campaigns)
             .compose(v -> module.restore())
             .map(v -> {
@@ -140,7 +152,8 @@ public final class BidModule implements Module {
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
     public Future<Void> loadCampaigns(JsonArray configured) {
         return store.loadAll().compose(stored -> {
-            for (final JsonObject definition : stored) {
+            for (final CampaignStore.Stored row : stored) {
+                final JsonObject definition = row.definition();
                 if (CampaignSpec.legacyNative(definition)) {
                     LOG.log(System.Logger.Level.WARNING, "bidder: campaign '" + definition.getString("id")
                         + "' has a native creative with fixed markup (\"native\": true); its assets were read from "
@@ -148,7 +161,7 @@ public final class BidModule implements Module {
                         + "docs/bidding.md) with PUT /v1/campaigns/{id}; a markup that is not a native response "
                         + "stops the start");
                 }
-                registry.publish(registry.restore(definition));
+                registry.publish(registry.restore(definition), row.version());
             }
             Future<Void> chain = Future.succeededFuture();
             for (final Object raw : configured) {
@@ -158,8 +171,8 @@ public final class BidModule implements Module {
                     final CampaignRegistry.Prepared prepared = registry.prepare(
                         CampaignSpec.fromJson(id, definition, config.rates()));
                     chain = chain.compose(v -> store.save(CampaignRegistry.storedForm(prepared)))
-                        .map(v -> {
-                            registry.publish(prepared);
+                        .map(version -> {
+                            registry.publish(prepared, version);
                             return null;
                         });
                 }
@@ -269,6 +282,19 @@ public final class BidModule implements Module {
     }
 
     /**
+     * Serves a campaign another node stored (version {@code version}, Postgres's), unless this node serves that
+     * version or a newer one already; it gets this node's ledger slot and arms. Called off the event loops.
+     *
+     * @return whether it is now served
+     */
+    public boolean applyStored(JsonObject definition, long version) {
+        if (version <= registry.version(definition.getString("id"))) {
+            return false;
+        }
+        return registry.publish(registry.restore(definition), version);
+    }
+
+    /**
      * Shares the daily budgets with the other nodes on {@code pool}'s database (when {@code bidding.budgetLeases} is
      * on): from now on this node bids only with money it leased ({@link BudgetLeaseKeeper}, {@link LeaseStore}), and
      * pacing follows the cluster's spend. Waits for the first round, so the node has its leases before it serves.
@@ -282,6 +308,7 @@ public final class BidModule implements Module {
         leases.enforce();
         keeper.start();
         leaseKeeper = keeper;
+        registry.onPublish(keeper::roundSoon);
         metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);

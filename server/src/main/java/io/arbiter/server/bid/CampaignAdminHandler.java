@@ -64,14 +64,15 @@ public final class CampaignAdminHandler {
         final String id = ctx.pathParam("id");
         final CampaignSpec spec = CampaignSpec.fromJson(id, body, registry.rates());
         final boolean created = registry.get(id) == null;
-        final CampaignRegistry.Prepared prepared = registry.prepare(spec);
-        return store.save(CampaignRegistry.storedForm(prepared))
-            .recover(failure -> Future.failedFuture(new ApiException(503,
-                "could not store the campaign (database unavailable); nothing changed")))
-            .map(saved -> {
-                registry.publish(prepared);
-                return Answer.json(created ? 201 : 200, status(prepared.campaign()));
-            });
+        // Off the event loop: a new campaign's slot and arms are recorded in this node's slots file first.
+        return ctx.vertx().executeBlocking(() -> registry.prepare(spec), false)
+            .compose(prepared -> store.save(CampaignRegistry.storedForm(prepared))
+                .recover(failure -> Future.failedFuture(new ApiException(503,
+                    "could not store the campaign (database unavailable); nothing changed")))
+                .map(version -> {
+                    registry.publish(prepared, version);
+                    return Answer.json(created ? 201 : 200, status(prepared.campaign()));
+                }));
     }
 
     private JsonObject status(Campaign campaign) {

@@ -53,7 +53,8 @@ public final class ConfigLayers {
         DECISION_LOG_SAMPLE_RATE("outcomes.decisionSampleRate", Kind.NUMBER),
         EVALUATION_ROWS_PER_SECOND("evaluation.rowsPerSecond", Kind.NUMBER),
         NODE_ID("cluster.nodeId", Kind.STRING),
-        CLUSTER_SYNC_INTERVAL("cluster.syncInterval", Kind.STRING);
+        CLUSTER_SYNC_INTERVAL("cluster.syncInterval", Kind.STRING),
+        CLUSTER_DEFINITION_REREAD("cluster.definitionReread", Kind.STRING);
 
         private final String setting;
         private final Kind kind;

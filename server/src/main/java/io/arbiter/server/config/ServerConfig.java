@@ -43,6 +43,8 @@ public final class ServerConfig {
     public final String nodeId;
     /** {@code cluster.syncInterval}: how often other nodes' committed reward totals are applied here. */
     public final long clusterSyncMillis;
+    /** {@code cluster.definitionReread}: how often the stored definitions' versions are compared with the served. */
+    public final long clusterDefinitionRereadMillis;
     public final String tokenSecret;
     public final long attributionWindowMillis;
     public final int tableCapacity;
@@ -115,6 +117,7 @@ public final class ServerConfig {
             throw cluster.fail("nodeId", "must be 1 to 64 letters, digits, '_', '.' or '-', was '" + nodeId + "'");
         }
         clusterSyncMillis = cluster.millis("syncInterval", "PT1S", Duration.ofMillis(10));
+        clusterDefinitionRereadMillis = cluster.millis("definitionReread", "PT30S", Duration.ofMillis(100));
         cluster.finish();
         final ConfigReader decisions = root.section("decisions");
         tokenSecret = decisions.optionalString("tokenSecret");

@@ -23,6 +23,12 @@ public enum MetricName {
     TABLE_ARMS("arbiter.table.arms", "Arms allocated in the posterior table"),
     CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Seconds from another node's commit to its totals applied here"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
+    CLUSTER_DEFINITIONS_APPLIED("arbiter.cluster.definitions.applied", "Experiment and campaign definitions written by "
+        + "another node and served here"),
+    CLUSTER_DEFINITIONS_LISTENING("arbiter.cluster.definitions.listening", "1 while this node listens for other nodes' "
+        + "definition changes, 0 otherwise (the periodic re-read still applies them)"),
+    CLUSTER_DEFINITIONS_LAG("arbiter.cluster.definitions.lag", "Seconds from another node's write of a definition to "
+        + "its application here, for the last one applied"),
     SEGMENTS("arbiter.segments", "Segments created in the segment store"),
     SEGMENT_PARENT_FALLBACKS("arbiter.segments.parent.fallbacks", "Decisions served by a parent segment because "
         + "theirs did not fit"),

@@ -93,7 +93,8 @@ final class PostgresWriter {
     /**
      * REWARD: trials +1, successes +1 when reward > 0, reward_sum +r, reward_square_sum +r^2 per new reward row (keyed
      * by decision and metric), into the aggregate of every segment the reward updated (its context: space-separated
-     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}), and into the arm's aggregate: the
+     * {@code segmentKey:levelKey} pairs, see {@link OutcomeEvent#context()}) and this node's share of it
+     * ({@code node_segment_aggregates}, for the other nodes' sync), and into the arm's aggregate: the
      * experiment's own for a primary reward outside the holdout (what the bandit learns from), otherwise
      * {@code guard:<h|t>:<metric>:<experiment>} (the lift's and guardrails' counters, which must not teach the bandit;
      * {@code h} when the holdout flag is set). A REWARD event carries its metric in {@link OutcomeEvent#unit()}.
@@ -122,6 +123,20 @@ final class PostgresWriter {
                        sum(reward), sum(reward * reward), now()
                 FROM segment_rows GROUP BY experiment, segment, variant
                 ON CONFLICT (experiment, segment, variant) DO UPDATE
+                SET trials = a.trials + EXCLUDED.trials,
+                    successes = a.successes + EXCLUDED.successes,
+                    reward_sum = a.reward_sum + EXCLUDED.reward_sum,
+                    reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
+                    updated_at = EXCLUDED.updated_at
+                RETURNING 1
+            ), node_segments_folded AS (
+                INSERT INTO node_segment_aggregates AS a (node, experiment, segment, level, variant, trials,
+                                                          successes, reward_sum, reward_square_sum, updated_at)
+                SELECT coalesce(current_setting('arbiter.node', true), ''), experiment, segment, min(level), variant,
+                       count(*), count(*) FILTER (WHERE reward > 0), sum(reward), sum(reward * reward),
+                       clock_timestamp()
+                FROM segment_rows GROUP BY experiment, segment, variant
+                ON CONFLICT (node, experiment, segment, variant) DO UPDATE
                 SET trials = a.trials + EXCLUDED.trials,
                     successes = a.successes + EXCLUDED.successes,
                     reward_sum = a.reward_sum + EXCLUDED.reward_sum,

@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation;
 
 import io.arbiter.bandits.context.SegmentStore;
+import io.arbiter.bandits.context.SegmentedThompson;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.unit.StickyAssignments;
 import io.arbiter.bandits.table.PosteriorTable;
@@ -22,6 +23,7 @@ import io.arbiter.server.personalisation.evaluation.EvaluationAdminHandler;
 import io.arbiter.server.personalisation.evaluation.EvaluationJobs;
 import io.arbiter.server.personalisation.evaluation.EvaluationRun;
 import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentArms;
 import io.arbiter.server.personalisation.experiment.ExperimentAdminHandler;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
@@ -96,6 +98,10 @@ public final class PersonalisationModule implements Module {
     private final ContextLimits contextLimits;
     private final StickyAssignments stickyAssignments;
     private int propensityRotation;
+    /** The table holds arms but this node's arms file was missing at start (lost, or the first start since V42). */
+    private boolean armsLost;
+    /** Whether the posteriors were rebuilt from Postgres's aggregates at start. */
+    private volatile boolean posteriorsRebuilt;
 
     private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
                                   SignedTokens signer, Metrics metrics, Clock clock) {
@@ -104,8 +110,10 @@ public final class PersonalisationModule implements Module {
         this.metrics = metrics;
         this.contextLimits = new ContextLimits(config.contextMaxAttributes, config.contextMaxFeatures,
             config.contextMaxValueLength);
+        final ExperimentArms nodeArms = ExperimentArms.open(config.dataDir.resolve(ExperimentArms.FILE));
+        this.armsLost = !nodeArms.existedAtOpen() && table.armsAllocated() > 0;
         this.registry = new ExperimentRegistry(table, openSegmentStore(config, clock), config.propensityDraws,
-            config.propensityRefreshMillis, config.dataDir);
+            config.propensityRefreshMillis, config.dataDir, nodeArms);
         this.stickyAssignments = StickyAssignments.mapFile(config.dataDir.resolve(STICKY_FILE),
             config.stickyBucketsLog2, clock.millis());
         this.store = new ExperimentStore(pool);
@@ -140,7 +148,8 @@ public final class PersonalisationModule implements Module {
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
         return module.loadSuspensions()
             .compose(v -> module.loadExperiments())
-            .compose(v -> table.wasCleanlyClosed() ? Future.succeededFuture() : module.rebuildPosteriors())
+            .compose(v -> table.wasCleanlyClosed() && !module.armsLost ? Future.succeededFuture()
+                : module.rebuildPosteriors())
             .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
                 : module.rebuildSegments())
             .compose(v -> module.restoreGuardCounters())
@@ -166,8 +175,13 @@ public final class PersonalisationModule implements Module {
 
     private Future<Void> loadExperiments() {
         return store.loadAll().compose(stored -> {
-            for (final JsonObject definition : stored) {
-                registry.publish(registry.restore(definition, config.maxVariants));
+            boolean everyArmKept = true;
+            for (final ExperimentStore.Stored definition : stored) {
+                everyArmKept &= definition.definition().containsKey("arms"); // stored before V42: the arms it names
+                registry.publish(registry.restore(definition.definition(), config.maxVariants), definition.version());
+            }
+            if (armsLost && everyArmKept && !stored.isEmpty()) {
+                armsLost = false; // the first start since V42: this node's arms were seeded from the stored ones
             }
             Future<Void> chain = Future.succeededFuture();
             for (final Object raw : config.experiments) {
@@ -177,8 +191,8 @@ public final class PersonalisationModule implements Module {
                     final Experiment experiment = registry.prepare(ExperimentSpec.fromJson(id, definition,
                         config.maxVariants));
                     chain = chain.compose(v -> store.save(ExperimentRegistry.storedForm(experiment)))
-                        .map(v -> {
-                            registry.publish(experiment);
+                        .map(version -> {
+                            registry.publish(experiment, version);
                             return null;
                         });
                 }
@@ -194,6 +208,7 @@ public final class PersonalisationModule implements Module {
      */
     private Future<Void> rebuildPosteriors() {
         final PosteriorTable table = registry.table();
+        posteriorsRebuilt = true;
         return outcomes.loadAggregates().map(aggregates -> {
             int restored = 0;
             for (final ArmAggregate aggregate : aggregates) {
@@ -206,8 +221,8 @@ public final class PersonalisationModule implements Module {
                     restored++;
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new): restored "
-                + restored + " arm(s) from Postgres aggregates");
+            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new, or this node's "
+                + ExperimentArms.FILE + " was missing): restored " + restored + " arm(s) from Postgres aggregates");
             return null;
         });
     }
@@ -392,22 +407,58 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Adds another server node's committed reward totals for one (experiment, variant) to the posterior (exact
-     * counters; the decayed sums stay this node's own). Unknown experiments and variants are skipped: the definition
-     * has not reached this node.
+     * counters; the decayed sums stay this node's own). False for an experiment or variant this node does not know:
+     * its definition has not reached this node yet (the totals are offered again).
      */
-    public void addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
-                                double rewardSquareSum) {
+    public boolean addSharedTotals(String experimentId, String variant, long trials, long successes, double rewardSum,
+                                   double rewardSquareSum) {
         final Experiment experiment = registry.get(experimentId);
         final Integer arm = experiment == null ? null : experiment.armByVariant().get(variant);
-        if (arm != null) {
-            registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        if (arm == null) {
+            return false;
         }
+        registry.table().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        return true;
+    }
+
+    /**
+     * Adds another server node's committed totals for one variant in one segment to this node's segment store (exact
+     * counters and the segment's reward count; the decayed sums stay this node's own), creating the segment if this
+     * node has not seen it. False when it cannot be applied now and should be offered again: the experiment or
+     * variant is not known here yet, or the segment or its variant's block is being created. Totals the store cannot
+     * hold (the experiment's {@code maxSegments} reached, the store full, an experiment no longer contextual) are
+     * dropped, as a decision there would back off to a parent.
+     */
+    public boolean addSharedSegmentTotals(String experimentId, long segment, long level, String variant, long trials,
+                                          long successes, double rewardSum, double rewardSquareSum) {
+        final Experiment experiment = registry.get(experimentId);
+        final int ordinal = experiment == null ? -1 : experiment.ordinalOf(variant);
+        if (ordinal < 0) {
+            return false;
+        }
+        final SegmentedThompson model = experiment.segments();
+        if (model.spec().attributeCount() == 0 || experiment.linear() != null) {
+            return true;
+        }
+        final SegmentStore segmentStore = registry.segmentStore();
+        final int slot = segmentStore.findOrCreate(model.experimentKey(), level, segment,
+            experiment.armByVariant().size(), model.spec().maxSegments());
+        if (slot < 0) {
+            return true;
+        }
+        final int arm = segmentStore.armForUpdate(slot, ordinal);
+        if (arm < 0) {
+            return segmentStore.state(slot) == SegmentStore.FAILED;
+        }
+        segmentStore.arms().addTotals(arm, trials, successes, rewardSum, rewardSquareSum, clock.millis());
+        segmentStore.addRewards(slot, trials);
+        return true;
     }
 
     /**
      * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
-     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The decayed
-     * sums and segment statistics keep them (not corrected).
+     * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The segments
+     * they updated (the journal row's pairs) are taken back too; the decayed sums keep them (not corrected).
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
@@ -416,8 +467,48 @@ public final class PersonalisationModule implements Module {
             }
             final double r = reward.value();
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
+            if (!reward.context().isEmpty()) {
+                takeBackSegments(reward.scope(), reward.arm(), reward.context(), r);
+            }
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");
+    }
+
+    /** Takes one reward back from the segments it updated here ({@code segmentKey:levelKey} pairs). */
+    private void takeBackSegments(String experimentId, String variant, String pairs, double r) {
+        final Experiment experiment = registry.get(experimentId);
+        final int ordinal = experiment == null ? -1 : experiment.ordinalOf(variant);
+        if (ordinal < 0) {
+            return;
+        }
+        final SegmentStore segmentStore = registry.segmentStore();
+        for (final String pair : pairs.split(" ")) {
+            final int colon = pair.indexOf(':');
+            final int slot = colon < 0 ? -1 : segmentStore.find(Long.parseLong(pair.substring(0, colon)));
+            final int arm = slot < 0 ? -1 : segmentStore.arm(slot, ordinal);
+            if (arm >= 0) {
+                segmentStore.arms().addTotals(arm, -1, r == 1.0 ? -1 : 0, -r, -r * r, clock.millis());
+                segmentStore.addRewards(slot, -1);
+            }
+        }
+    }
+
+    /**
+     * Serves a definition another node stored (version {@code version}, Postgres's), unless this node serves that
+     * version or a newer one already; its variants get this node's arms. Called off the event loops, one at a time.
+     *
+     * @return whether it is now served
+     */
+    public boolean applyStored(JsonObject definition, long version) {
+        if (version <= registry.version(definition.getString("id"))) {
+            return false;
+        }
+        return registry.publish(registry.restore(definition, config.maxVariants), version);
+    }
+
+    /** Whether the posteriors were rebuilt from Postgres's aggregates at start (they hold every node's rewards). */
+    public boolean posteriorsRebuilt() {
+        return posteriorsRebuilt;
     }
 
     /** The experiments being served. */

@@ -19,12 +19,15 @@ public final class Database {
     private final EmbeddedPostgres embedded;
     private final Pool pool;
     private final String description;
+    private final PgConnectOptions connectOptions;
 
-    private Database(Vertx vertx, EmbeddedPostgres embedded, Pool pool, String description) {
+    private Database(Vertx vertx, EmbeddedPostgres embedded, Pool pool, String description,
+                     PgConnectOptions connectOptions) {
         this.vertx = vertx;
         this.embedded = embedded;
         this.pool = pool;
         this.description = description;
+        this.connectOptions = connectOptions;
     }
 
     /** Chooses, starts (embedded: on a worker thread) and migrates the database; fails leaving nothing running. */
@@ -66,12 +69,17 @@ public final class Database {
         }
         final Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(config.pgPoolSize))
             .connectingTo(connect).using(vertx).build();
-        return new Database(vertx, embedded, pool, description);
+        return new Database(vertx, embedded, pool, description, connect);
     }
 
     /** The pool every part of the server writes and reads through. */
     public Pool pool() {
         return pool;
+    }
+
+    /** How the pool connects (a copy): for a connection of its own, such as a {@code LISTEN}ing one. */
+    public PgConnectOptions connectOptions() {
+        return new PgConnectOptions(connectOptions);
     }
 
     /** The embedded Postgres, or null when an external one is used (for operational tooling and tests). */

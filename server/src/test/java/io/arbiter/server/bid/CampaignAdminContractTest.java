@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** PUT/GET /v1/campaigns over HTTP (bid module only, in-memory campaign store): auth, validation, effect on bids. */
@@ -27,7 +28,9 @@ class CampaignAdminContractTest {
             assertEquals(201, http.send(HttpMethod.PUT, "/v1/campaigns/new-one", body,
                 "Content-Type", "application/json", "Authorization", auth).status());
             assertEquals(200, http.bid(request).status(), "bidding at once");
-            assertNotNull(BidFixture.await(fixture.store.loadAll()).get(0).getJsonObject("arms"), "stored with arms");
+            final JsonObject stored = BidFixture.await(fixture.store.loadAll()).get(0).definition();
+            assertFalse(stored.containsKey("arms") || stored.containsKey("slot"),
+                "the shared definition names no node's slots: " + stored);
             final JsonObject paused = BidFixture.campaign("new-one", 10).put("status", "paused");
             assertEquals(200, http.send(HttpMethod.PUT, "/v1/campaigns/new-one", paused.toBuffer(),
                 "Content-Type", "application/json", "Authorization", auth).status());

@@ -1,9 +1,11 @@
 package io.arbiter.server.it;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Three server nodes (in one JVM) on one Postgres (the first's embedded one): rewards taken on one node reach the
  * others' posteriors within about a sync interval and count once on each; a reward repeated on two nodes counts once
  * on all three after the second node's batch; a node restarted cleanly catches up on what the others learned while
- * it was away, without counting anything twice.
+ * it was away, without counting anything twice. Segment statistics (a contextual experiment's) are shared the same way.
  */
 class ClusterIntegrationTest {
 
@@ -129,6 +131,114 @@ class ClusterIntegrationTest {
                 awaitTrials(again, all, "node two after a restart");
                 Thread.sleep(2_500);
                 assertEquals(all, trials(again));
+            }
+        }
+    }
+
+    /** The contextual experiment of the segment test: segments per device and per country. */
+    private static JsonObject withSegmentExperiment(JsonObject config) {
+        config.getJsonArray("experiments").add(new JsonObject().put("id", "seg")
+            .put("variants", new JsonArray().add("A").add("B").add("C"))
+            .put("context", new JsonObject().put("model", "segments")
+                .put("attributes", new JsonArray().add("device").add("country"))));
+        return config;
+    }
+
+    /** Per segment (its key) and variant of "seg", the rewards and reward sum a node's segment store holds. */
+    private static Map<String, Map<String, String>> segmentTotals(TestServer server) throws Exception {
+        final Map<String, Map<String, String>> totals = new HashMap<>();
+        for (final Object s : server.stats("seg").getJsonObject("segments").getJsonArray("busiest")) {
+            final JsonObject segment = (JsonObject) s;
+            final Map<String, String> variants = new HashMap<>();
+            for (final Object v : segment.getJsonArray("variantStats")) {
+                final JsonObject stats = (JsonObject) v;
+                if (stats.getLong("rewards") > 0) {
+                    variants.put(stats.getString("variant"), stats.getLong("rewards") + " / "
+                        + stats.getDouble("rewardSum"));
+                }
+            }
+            if (!variants.isEmpty()) {
+                totals.put(segment.getString("key") + " " + segment.getJsonArray("attributes").encode(), variants);
+            }
+        }
+        return totals;
+    }
+
+    private static void awaitSegments(TestServer server, Map<String, Map<String, String>> expected, String what)
+        throws Exception {
+        final long started = System.nanoTime();
+        final long deadline = started + SYNC_DEADLINE.toNanos();
+        Map<String, Map<String, String>> seen = segmentTotals(server);
+        while (!seen.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            seen = segmentTotals(server);
+        }
+        assertEquals(expected, seen, what);
+        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    /** Decides and rewards n times in "seg" on {@code server} with one context (C pays 1, A and B 0). */
+    private static void rewardSegments(TestServer server, int n, String device, String country, String unitPrefix)
+        throws Exception {
+        for (int i = 0; i < n; i++) {
+            final HttpResponse<String> response = server.post("/v1/decide", new JsonObject().put("experiment", "seg")
+                .put("unit", unitPrefix + i)
+                .put("context", new JsonObject().put("device", device).put("country", country)).encode());
+            assertEquals(200, response.statusCode(), response.body());
+            final JsonObject decision = new JsonObject(response.body());
+            assertEquals(202, server.reward(decision.getString("decisionId"),
+                "C".equals(decision.getString("variant")) ? 1 : 0).statusCode());
+        }
+    }
+
+    @Test
+    void segmentRewardsOnOneNodeMoveTheOtherNodesSegmentsOnce() throws Exception {
+        try (TestServer first = TestServer.start(withSegmentExperiment(node(dir.resolve("one"), "one", null)))) {
+            final String url = first.app.embeddedPostgres().url();
+            final Map<String, Map<String, String>> onFirst;
+            try (TestServer second = TestServer.start(withSegmentExperiment(node(dir.resolve("two"), "two", url)))) {
+                rewardSegments(first, 40, "mobile", "DE", "m-");
+                rewardSegments(first, 30, "desktop", "DE", "d-");
+                first.awaitShipped(Duration.ofSeconds(30));
+                onFirst = segmentTotals(first);
+                assertEquals(3, onFirst.size(), "mobile, desktop and DE on node one: " + onFirst);
+                awaitSegments(second, onFirst, "node one's segment rewards on node two");
+                Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
+                assertEquals(onFirst, segmentTotals(second), "once on node two");
+                assertEquals(onFirst, segmentTotals(first), "node one counts its own once");
+                for (final Object segment : second.stats("seg").getJsonObject("segments").getJsonArray("busiest")) {
+                    final Map<String, Double> mean = new HashMap<>();
+                    for (final Object v : ((JsonObject) segment).getJsonArray("variantStats")) {
+                        mean.put(((JsonObject) v).getString("variant"), ((JsonObject) v).getDouble("posteriorMean"));
+                    }
+                    assertTrue(mean.get("C") > mean.get("A") && mean.get("C") > mean.get("B"),
+                        "node two's segment posterior favours C, learned on node one only: " + segment);
+                }
+
+                // One decision rewarded on node one, then again on node two: once in every node's segments after
+                // node two's batch (node two takes it back from the segments it updated).
+                final JsonObject decision = new JsonObject(first.post("/v1/decide", new JsonObject()
+                    .put("experiment", "seg").put("unit", "dup")
+                    .put("context", new JsonObject().put("device", "mobile").put("country", "DE")).encode()).body());
+                assertEquals(202, first.reward(decision.getString("decisionId"), 1).statusCode());
+                first.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, Map<String, String>> once = segmentTotals(first);
+                assertEquals(202, second.reward(decision.getString("decisionId"), 1).statusCode());
+                second.awaitShipped(Duration.ofSeconds(30));
+                awaitSegments(second, once, "a segment reward repeated on node two");
+                Thread.sleep(1_500);
+                assertEquals(once, segmentTotals(second), "the repeated segment reward once on node two");
+                assertEquals(once, segmentTotals(first), "the repeated segment reward once on node one");
+            }
+            // Node two restarted cleanly while node one learns more: it catches up once (cluster-seen-segments).
+            assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen-segments")), "written on a clean stop");
+            rewardSegments(first, 20, "mobile", "DE", "m2-");
+            first.awaitShipped(Duration.ofSeconds(30));
+            final Map<String, Map<String, String>> more = segmentTotals(first);
+            try (TestServer again = TestServer.start(withSegmentExperiment(node(dir.resolve("two"), "two", url)))) {
+                awaitSegments(again, more, "node two's segments after a restart");
+                Thread.sleep(2_500);
+                assertEquals(more, segmentTotals(again));
             }
         }
     }

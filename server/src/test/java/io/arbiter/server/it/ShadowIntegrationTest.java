@@ -180,8 +180,62 @@ class ShadowIntegrationTest {
         assertEquals(DECISIONS, after.getJsonObject("challenger").getLong("decisions"), "nothing changed");
     }
 
+    /**
+     * The challenger's generation: decisions agreed under one configuration carry its generation in their id's policy
+     * version; after the challenger's configuration changes, their rewards do not teach the new one (counted as
+     * stale), while the rewards of decisions it agreed with itself do. Uses its own experiment so the others' numbers
+     * stay as they are.
+     */
     @Test
     @Order(4)
+    void rewardsOfDecisionsAgreedUnderAnOlderChallengerDoNotTeachTheNewOne() throws Exception {
+        final JsonObject first = definition(true);
+        assertEquals(201, server.admin("PUT", "/v1/experiments/generations", first.encode()).statusCode());
+        assertEquals(1, server.stats("generations").getJsonObject("challenger").getInteger("generation"));
+        final List<String> agreedUnderFirst = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            final String id = server.decide("generations", "g" + i).getString("decisionId");
+            final int flags = Integer.parseInt(id.split("\\.")[5], 16);
+            if ((flags & DecisionFlags.CHALLENGER_AGREED) != 0) {
+                assertEquals(1, DecisionFlags.policyVersion(flags), "the agreeing generation in the id: " + id);
+                agreedUnderFirst.add(id);
+            } else {
+                assertEquals(0, DecisionFlags.policyVersion(flags), id);
+            }
+        }
+        assertTrue(agreedUnderFirst.size() > 50, "agreements under the first challenger: " + agreedUnderFirst.size());
+        final JsonObject second = definition(false).put("challenger",
+            new JsonObject().put("prior", new JsonObject().put("alpha", 2).put("beta", 2)));
+        assertEquals(200, server.admin("PUT", "/v1/experiments/generations", second.encode()).statusCode());
+        for (final String id : agreedUnderFirst) {
+            assertEquals(202, server.reward(id, 1).statusCode());
+        }
+        JsonObject challenger = server.stats("generations").getJsonObject("challenger");
+        System.out.println("after the change: " + challenger.encode());
+        assertEquals(2, challenger.getInteger("generation"));
+        assertEquals(0, challenger.getJsonObject("matched").getLong("rewards"),
+            "an older configuration's agreements teach nothing: " + challenger.encode());
+        assertEquals(agreedUnderFirst.size(), challenger.getLong("staleRewards"));
+        int own = 0;
+        for (int i = 0; i < 100; i++) {
+            final String id = server.decide("generations", "h" + i).getString("decisionId");
+            final int flags = Integer.parseInt(id.split("\\.")[5], 16);
+            if ((flags & DecisionFlags.CHALLENGER_AGREED) != 0) {
+                assertEquals(2, DecisionFlags.policyVersion(flags), id);
+                assertEquals(202, server.reward(id, 1).statusCode());
+                own++;
+            }
+        }
+        challenger = server.stats("generations").getJsonObject("challenger");
+        assertTrue(own > 0);
+        assertEquals(own, challenger.getJsonObject("matched").getLong("rewards"), "its own agreements teach it");
+        assertEquals(200, server.admin("PUT", "/v1/experiments/generations", second.encode()).statusCode());
+        assertEquals(2, server.stats("generations").getJsonObject("challenger").getInteger("generation"),
+            "the same configuration again keeps its generation and what it learned");
+    }
+
+    @Test
+    @Order(5)
     void promotionIsThePutOfTheChallengersConfiguration() throws Exception {
         final JsonObject config = server.stats("shadowed").getJsonObject("challenger").getJsonObject("config");
         final JsonObject promoted = new JsonObject().put("variants", new JsonArray(VARIANTS))

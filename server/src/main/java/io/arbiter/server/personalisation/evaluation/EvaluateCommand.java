@@ -162,15 +162,21 @@ public final class EvaluateCommand implements Callable<Integer> {
             return 3;
         }
         final JsonObject definition = toJson(stored.iterator().next().getValue(0));
-        final JsonObject arms = definition.getJsonObject("arms", new JsonObject());
+        // The variants it once had: "retired" in the shared form, the arm map's keys in one stored before V42.
+        final java.util.Set<String> retired = new TreeSet<>(definition.getJsonObject("arms",
+            new JsonObject()).fieldNames());
+        for (final Object r : definition.getJsonArray("retired", new io.vertx.core.json.JsonArray())) {
+            retired.add(String.valueOf(r));
+        }
         definition.remove("arms");
+        definition.remove("retired");
         definition.remove("id");
         final EvaluationRequest request;
         final List<String> variants;
         try {
             final ExperimentSpec spec = ExperimentSpec.fromJson(experiment, definition, 10_000);
             variants = new ArrayList<>(spec.variants());
-            for (final String v : new TreeSet<>(arms.fieldNames())) {
+            for (final String v : retired) {
                 if (!variants.contains(v)) {
                     variants.add(v);
                 }

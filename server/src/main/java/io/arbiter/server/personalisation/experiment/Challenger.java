@@ -5,6 +5,9 @@ import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.bandits.policy.Workspace;
 import io.arbiter.bandits.table.PosteriorTable;
 
+import io.arbiter.server.token.DecisionFlags;
+
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -17,7 +20,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * agreement on the challenger's arm and marks the decision ({@code DecisionFlags.CHALLENGER_AGREED}). The reward of
  * a marked decision ({@link #learn}) is the reward the challenger would have seen had it served: it updates the
  * challenger's posterior and the matched estimate. So the challenger learns only from the decisions where it agrees
- * with the champion, as the replay method does. Thread-safe: every count is an atomic add.
+ * with the champion, as the replay method does. Each challenger has a generation ({@link #generation}), carried in the
+ * policy-version bits of the decisions it agreed with: a reward whose decision was agreed under an older
+ * configuration (another generation) does not teach this one ({@link #learnAgreed}). Thread-safe: every count is an
+ * atomic add.
  */
 public final class Challenger {
     private final ChallengerSpec spec;
@@ -25,10 +31,17 @@ public final class Challenger {
     private final PosteriorTable table;
     /** Times the challenger chose each variant ordinal. */
     private final AtomicLongArray chosen;
+    private final int generation;
+    /** Rewards of agreed decisions made under an older challenger configuration: not learned. */
+    private final AtomicLong staleRewards = new AtomicLong();
 
-    Challenger(ChallengerSpec spec, ThompsonPolicy policy, int ordinals, long epochMillis) {
+    Challenger(ChallengerSpec spec, ThompsonPolicy policy, int ordinals, long epochMillis, int generation) {
+        if (generation < 1 || generation > DecisionFlags.MAX_POLICY_VERSION) {
+            throw new IllegalArgumentException("generation must be 1.." + DecisionFlags.MAX_POLICY_VERSION);
+        }
         this.spec = spec;
         this.policy = policy;
+        this.generation = generation;
         this.table = PosteriorTable.allocateHeap(ordinals, epochMillis);
         for (int i = 0; i < ordinals; i++) {
             table.allocateArm();
@@ -38,6 +51,38 @@ public final class Challenger {
 
     public ChallengerSpec spec() {
         return spec;
+    }
+
+    /**
+     * This challenger's generation, 1..255: the experiment's challenger configurations are numbered in the order they
+     * were published (after 255 comes 1 again), so a decision id's policy version names the configuration that agreed.
+     */
+    public int generation() {
+        return generation;
+    }
+
+    /** The flags an agreed decision carries: {@code CHALLENGER_AGREED} and this generation as its policy version. */
+    public int agreedFlags() {
+        return DecisionFlags.withPolicyVersion(DecisionFlags.CHALLENGER_AGREED, generation);
+    }
+
+    /**
+     * The reward of a decision this experiment's challenger agreed with, whose id carries {@code flags}: learned
+     * ({@link #learn}) when the decision was made under this generation, otherwise only counted as stale (an older
+     * configuration agreed, not this one) and false.
+     */
+    public boolean learnAgreed(int flags, int ordinal, double reward, long nowMillis) {
+        if (DecisionFlags.policyVersion(flags) != generation) {
+            staleRewards.incrementAndGet();
+            return false;
+        }
+        learn(ordinal, reward, nowMillis);
+        return true;
+    }
+
+    /** Rewards of agreed decisions of an older generation, not learned. */
+    public long staleRewards() {
+        return staleRewards.get();
     }
 
     public ThompsonPolicy policy() {

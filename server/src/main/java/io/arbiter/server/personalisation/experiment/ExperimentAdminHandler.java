@@ -28,7 +28,8 @@ import java.util.Objects;
  *   <li>{@code POST /v1/experiments/{id}/validate} checks a definition exactly as {@code PUT} would (400 naming the
  *       field, 409 for a changed reward model) and changes nothing: the dashboard's editor calls it first.</li>
  * </ul>
- * Changes are stored in Postgres before they are served, so they survive a restart.
+ * Changes are stored in Postgres before they are served, so they survive a restart and reach the other nodes
+ * ({@code cluster.DefinitionSync}); {@code "arms"} in the answers are this node's own arms.
  */
 public final class ExperimentAdminHandler {
     private static final String ENDPOINT = "admin_experiments";
@@ -85,7 +86,7 @@ public final class ExperimentAdminHandler {
         final Experiment current = registry.get(id);
         final double holdoutBefore = current == null ? 0.0 : current.spec().guard().holdout();
         return save(spec).map(e -> {
-            final JsonObject answer = ExperimentRegistry.storedForm(e);
+            final JsonObject answer = ExperimentRegistry.adminForm(e);
             final double holdoutAfter = e.spec().guard().holdout();
             if (current != null && holdoutAfter != holdoutBefore) {
                 // Units keep their hash; only those between the old and the new share change group.
@@ -97,27 +98,31 @@ public final class ExperimentAdminHandler {
         });
     }
 
+    /**
+     * Prepares the experiment off the event loop (a new variant's arm is recorded in this node's arms file first),
+     * stores it, and serves it unless a newer write (another node's) is served already.
+     */
     private Future<Experiment> save(ExperimentSpec spec) {
-        final Experiment next = registry.prepare(spec);
-        return store.save(ExperimentRegistry.storedForm(next))
-            .recover(failure -> Future.failedFuture(new ApiException(503,
-                "could not store the experiment (Postgres unavailable); nothing changed")))
-            .map(saved -> {
-                registry.publish(next);
-                return next;
-            });
+        return vertx.executeBlocking(() -> registry.prepare(spec), false)
+            .compose(next -> store.save(ExperimentRegistry.storedForm(next))
+                .recover(failure -> Future.failedFuture(new ApiException(503,
+                    "could not store the experiment (Postgres unavailable); nothing changed")))
+                .map(version -> {
+                    registry.publish(next, version);
+                    return next;
+                }));
     }
 
     private Future<Answer> setPaused(RoutingContext ctx, boolean paused) {
         final Experiment current = existing(ctx.pathParam("id"));
         return save(current.spec().withPaused(paused))
-            .map(e -> Answer.json(200, ExperimentRegistry.storedForm(e)));
+            .map(e -> Answer.json(200, ExperimentRegistry.adminForm(e)));
     }
 
     private Future<Answer> list(RoutingContext ctx) {
         final JsonArray all = new JsonArray();
         registry.all().stream().sorted((a, b) -> a.id().compareTo(b.id()))
-            .forEach(e -> all.add(ExperimentRegistry.storedForm(e)));
+            .forEach(e -> all.add(ExperimentRegistry.adminForm(e)));
         return Future.succeededFuture(Answer.json(200, new JsonObject().put("experiments", all)));
     }
 

@@ -15,6 +15,7 @@ import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.personalisation.guard.ExperimentGuard;
 import io.arbiter.server.personalisation.guard.GuardState;
+import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
@@ -51,12 +52,24 @@ public final class ExperimentRegistry {
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
     /** The challenger of each experiment that has one, kept across versions while its configuration stays. */
     private final Map<String, Challenger> challengers = new ConcurrentHashMap<>();
+    /** The generation of each experiment's last published challenger (kept after it is removed), 1..255. */
+    private final Map<String, Integer> challengerGenerations = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
+    /** This node's arm of every variant (the node's own; never in the shared definition). */
+    private final ExperimentArms nodeArms;
+    /** The version (Postgres's, of the stored definition) each served experiment was published at (guarded by this). */
+    private final Map<String, Long> versions = new HashMap<>();
     private volatile Map<String, Experiment> experiments = Map.of();
 
     /** A registry with a small segment store of its own in direct memory, linear models in memory (tests, tools). */
     public ExperimentRegistry(PosteriorTable table, int propensityDraws) {
         this(table, SegmentStore.allocateDirect(64, 16, 1024, 0), propensityDraws, 1000, null);
+    }
+
+    /** As the full constructor, with this node's arms kept in memory only. */
+    public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
+                              long propensityMaxAgeMillis, Path linearDir) {
+        this(table, segmentStore, propensityDraws, propensityMaxAgeMillis, linearDir, ExperimentArms.inMemory());
     }
 
     /**
@@ -65,10 +78,15 @@ public final class ExperimentRegistry {
      * @param propensityDraws        joint draws per propensity estimate
      * @param propensityMaxAgeMillis how often a propensity estimate in use is refreshed (when the budget allows)
      * @param linearDir              where linear models are mapped ({@code <id>.linear}); null: in memory
+     * @param nodeArms               this node's arm of every variant; a fresh table re-claims every arm it names
      */
     public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
-                              long propensityMaxAgeMillis, Path linearDir) {
+                              long propensityMaxAgeMillis, Path linearDir, ExperimentArms nodeArms) {
         this.linearDir = linearDir;
+        this.nodeArms = Objects.requireNonNull(nodeArms);
+        for (int highest = nodeArms.highestArm(); table.armsAllocated() <= highest; ) {
+            table.allocateArm(); // a fresh table file: re-claim the arms this node's experiments own
+        }
         this.table = Objects.requireNonNull(table);
         this.segmentStore = Objects.requireNonNull(segmentStore);
         this.propensityDraws = propensityDraws;
@@ -91,6 +109,11 @@ public final class ExperimentRegistry {
         return table;
     }
 
+    /** This node's arm of every variant. */
+    public ExperimentArms nodeArms() {
+        return nodeArms;
+    }
+
     /**
      * Builds the experiment that {@code spec} describes on top of the current one with the same id: variants that
      * stay keep their arm, new ones get fresh arms (or their old arm back if they were retired), removed ones are
@@ -105,7 +128,6 @@ public final class ExperimentRegistry {
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
         checkLinearDimension(current, spec);
-        final Map<String, Integer> known = current == null ? Map.of() : current.armByVariant();
         long salt = current != null ? current.spec().guard().salt() : spec.guard().salt();
         while (salt == 0) {
             salt = salts.nextLong(); // a new experiment's salt, kept for its life
@@ -115,7 +137,7 @@ public final class ExperimentRegistry {
             throw new ApiException(409, "every variant of '" + spec.id() + "' would be suspended by a guardrail; "
                 + "resume one (POST /v1/experiments/{id}/variants/{variant}/resume) or add a variant", "variants");
         }
-        return build(salted, known, true);
+        return build(salted, nodeArms.assign(spec.id(), spec.variants(), table::allocateArm));
     }
 
     /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
@@ -143,7 +165,7 @@ public final class ExperimentRegistry {
         if (current == null) {
             return null;
         }
-        final Experiment next = build(current.spec(), current.armByVariant(), true);
+        final Experiment next = build(current.spec(), current.armByVariant());
         publish(next);
         return next;
     }
@@ -158,32 +180,43 @@ public final class ExperimentRegistry {
         return served;
     }
 
-    /** Rebuilds a stored experiment (spec plus its variant-to-arm map) without allocating arms. */
+    /**
+     * Rebuilds a stored (shared) definition: its variants and the retired ones it names get this node's arms, found
+     * or allocated here. A definition stored before the slots were the nodes' own carries the writer's
+     * {@code "arms"}; when this node has no arms file yet (its first start since), they are this node's too (its
+     * table was built from them) and are taken as they are.
+     */
     public synchronized Experiment restore(JsonObject stored, int maxVariants) {
         final ExperimentSpec parsed = ExperimentSpec.fromJson(stored.getString("id"), stored, maxVariants);
         // Definitions stored before salts existed get one derived from their id: stable across restarts.
         final ExperimentSpec spec = parsed.guard().salt() != 0 ? parsed
             : parsed.withSalt(UnitKeys.unitHash("salt:" + parsed.id()) | 1);
-        final JsonObject armsJson = stored.getJsonObject("arms", new JsonObject());
-        final Map<String, Integer> arms = new LinkedHashMap<>();
-        for (final String variant : armsJson.fieldNames()) {
-            final int arm = armsJson.getInteger(variant);
-            arms.put(variant, arm);
-            while (table.armsAllocated() <= arm) {
-                table.allocateArm(); // a fresh table file: re-claim the arms the stored experiments own
+        final JsonObject legacyArms = stored.getJsonObject("arms");
+        if (legacyArms != null && !nodeArms.existedAtOpen() && !nodeArms.knows(spec.id())) {
+            final LinkedHashMap<String, Integer> arms = new LinkedHashMap<>();
+            for (final String variant : legacyArms.fieldNames()) {
+                final int arm = legacyArms.getInteger(variant);
+                arms.put(variant, arm);
+                while (table.armsAllocated() <= arm) {
+                    table.allocateArm(); // a fresh table file: re-claim the arms the stored experiments own
+                }
+            }
+            nodeArms.seed(spec.id(), arms);
+        }
+        final List<String> variants = new ArrayList<>(spec.variants());
+        for (final Object retired : stored.getJsonArray("retired", new io.vertx.core.json.JsonArray())) {
+            if (retired instanceof String r && !variants.contains(r)) {
+                variants.add(r);
             }
         }
-        return build(spec, arms, true);
+        return build(spec, nodeArms.assign(spec.id(), variants, table::allocateArm));
     }
 
-    private Experiment build(ExperimentSpec spec, Map<String, Integer> known, boolean allocate) {
-        final Map<String, Integer> armByVariant = new LinkedHashMap<>(known);
+    /** Builds the experiment on {@code armByVariant}: this node's arm of every variant it knows, in ordinal order. */
+    private Experiment build(ExperimentSpec spec, Map<String, Integer> armByVariant) {
         for (final String variant : spec.variants()) {
             if (!armByVariant.containsKey(variant)) {
-                if (!allocate) {
-                    throw new IllegalStateException("no arm for variant " + variant);
-                }
-                armByVariant.put(variant, table.allocateArm());
+                throw new IllegalStateException("no arm for variant " + variant);
             }
         }
         final GuardState state = state(spec.id());
@@ -218,8 +251,9 @@ public final class ExperimentRegistry {
 
     /**
      * The challenger {@code spec} names: the served one when its configuration is the same and has room for every
-     * variant ordinal, otherwise a fresh one from its prior; null without one. {@link #publish} makes it the served
-     * one, so a definition prepared and then refused leaves the served challenger alone.
+     * variant ordinal, otherwise a fresh one from its prior, of the next generation; null without one.
+     * {@link #publish} makes it the served one, so a definition prepared and then refused leaves the served
+     * challenger alone.
      */
     private Challenger challenger(ExperimentSpec spec, int ordinals) {
         final ChallengerSpec wanted = spec.challenger();
@@ -233,8 +267,9 @@ public final class ExperimentRegistry {
         final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
             spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
             spec.guard(), null, null);
+        final int generation = challengerGenerations.getOrDefault(spec.id(), 0) % DecisionFlags.MAX_POLICY_VERSION + 1;
         return new Challenger(wanted, Experiment.policyFor(as, propensityDraws), Math.max(16, 2 * ordinals),
-            table.epochMillis());
+            table.epochMillis(), generation);
     }
 
     /**
@@ -329,6 +364,32 @@ public final class ExperimentRegistry {
      * concurrent updates ({@code PosteriorTable.clearDecayed}).
      */
     public synchronized void publish(Experiment experiment) {
+        publishServed(experiment);
+    }
+
+    /**
+     * Publishes {@code experiment} as the stored definition of version {@code version} (Postgres's, ordering every
+     * node's writes), unless a version at least as new is served already: an admin write that committed before
+     * another node's newer one, and whose answer arrives after that one was applied here, does not undo it.
+     *
+     * @return whether it is now served
+     */
+    public synchronized boolean publish(Experiment experiment, long version) {
+        final Long served = versions.get(experiment.id());
+        if (served != null && served >= version) {
+            return false;
+        }
+        versions.put(experiment.id(), version);
+        publishServed(experiment);
+        return true;
+    }
+
+    /** The version of the stored definition served under {@code id}; 0 when none (or published without one). */
+    public synchronized long version(String id) {
+        return versions.getOrDefault(id, 0L);
+    }
+
+    private void publishServed(Experiment experiment) {
         final Experiment previous = experiments.get(experiment.id());
         // A new definition gets a new propensity cache, which starts uniform: estimate it from the posteriors before
         // it serves, or the decisions until the next background refresh would log 1/K whatever the model prefers.
@@ -339,6 +400,7 @@ public final class ExperimentRegistry {
         experiments = Map.copyOf(next);
         if (experiment.challenger() != null) {
             challengers.put(experiment.id(), experiment.challenger());
+            challengerGenerations.put(experiment.id(), experiment.challenger().generation());
         } else {
             challengers.remove(experiment.id());
         }
@@ -352,10 +414,26 @@ public final class ExperimentRegistry {
         }
     }
 
-    /** The stored form: the spec plus the variant-to-arm map. */
+    /**
+     * The stored form, shared by every node: the spec, its id, and the variants it once had and no longer serves
+     * ({@code "retired"}: their decisions stay evaluable, and a variant added back finds its learning). No arm: the
+     * arms are each node's own ({@link ExperimentArms}).
+     */
     public static JsonObject storedForm(Experiment experiment) {
+        final io.vertx.core.json.JsonArray retired = new io.vertx.core.json.JsonArray();
+        for (final String variant : experiment.armByVariant().keySet()) {
+            if (!experiment.spec().variants().contains(variant)) {
+                retired.add(variant);
+            }
+        }
+        final JsonObject stored = experiment.spec().toJson().put("id", experiment.id());
+        return retired.isEmpty() ? stored : stored.put("retired", retired);
+    }
+
+    /** What the admin API shows: the stored form plus this node's arm of every variant ({@code "arms"}). */
+    public static JsonObject adminForm(Experiment experiment) {
         final JsonObject arms = new JsonObject();
         experiment.armByVariant().forEach(arms::put);
-        return experiment.spec().toJson().put("id", experiment.id()).put("arms", arms);
+        return storedForm(experiment).put("arms", arms);
     }
 }

@@ -77,7 +77,7 @@ public final class ExperimentStats {
             }
             variants.add(v);
         }
-        final JsonObject report = ExperimentRegistry.storedForm(experiment).put("variantStats", variants);
+        final JsonObject report = ExperimentRegistry.adminForm(experiment).put("variantStats", variants);
         GuardStats.addTo(report, experiment, table);
         report.put("champion", champion(experiment, table));
         if (experiment.challenger() != null) {
@@ -146,6 +146,8 @@ public final class ExperimentStats {
                 : matchedInterval(experiment.rewardModel(), rewards, sum, squares, workspace));
         return new JsonObject()
             .put("config", challenger.spec().toJson(experiment.rewardModel()))
+            .put("generation", challenger.generation())
+            .put("staleRewards", challenger.staleRewards())
             .put("decisions", decisions)
             .put("agreements", agreements)
             .put("matched", matched)

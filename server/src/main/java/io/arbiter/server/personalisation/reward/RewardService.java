@@ -108,7 +108,7 @@ public final class RewardService {
                 // The experiment may have been replaced meanwhile; the arm index stays valid either way.
                 attribution.update(arm, reward, clock.millis());
                 if (token.has(DecisionFlags.CHALLENGER_AGREED)) {
-                    teachChallenger(token.experiment(), token.variant(), reward);
+                    teachChallenger(token.experiment(), token.flags(), token.variant(), reward);
                 }
             } else {
                 experiment.guard().counters().reward(holdout ? Group.HOLDOUT : Group.TREATMENT, metric,
@@ -128,12 +128,14 @@ public final class RewardService {
 
     /**
      * A decision the experiment's challenger agreed with: its reward is one the challenger would have seen (shadow
-     * mode), so it teaches the challenger serving now and counts in its matched estimate.
+     * mode), so it teaches the challenger serving now and counts in its matched estimate, if that challenger is the
+     * one that agreed (the decision id's policy version is its generation); an older configuration's agreement does
+     * not teach a newer one.
      */
-    private void teachChallenger(String experimentId, String variant, double reward) {
+    private void teachChallenger(String experimentId, int flags, String variant, double reward) {
         final Experiment current = registry.get(experimentId);
         if (current != null && current.challenger() != null) {
-            current.challenger().learn(current.ordinalOf(variant), reward, clock.millis());
+            current.challenger().learnAgreed(flags, current.ordinalOf(variant), reward, clock.millis());
         }
     }
 }

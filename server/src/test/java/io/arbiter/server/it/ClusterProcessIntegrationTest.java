@@ -1,0 +1,243 @@
+package io.arbiter.server.it;
+
+import io.arbiter.server.pg.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three server processes (child JVMs, each with its own data dir and port, the same token secret) on one Postgres, as
+ * they run in production: rewards sent only to node one move the choices of nodes two and three; a reward sent to
+ * node one and repeated to node two counts once on every node; node two killed with SIGKILL while it takes rewards
+ * loses none it acknowledged (after its restart every {@code 202} is in Postgres, nothing it never sent is, and all
+ * three nodes count exactly what Postgres holds).
+ */
+class ClusterProcessIntegrationTest {
+
+    private static final Duration SYNC_DEADLINE = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private Pool db;
+    private final List<ServerProcess> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void openDatabase() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (final ServerProcess node : nodes) {
+            node.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    private String freshDatabase() {
+        final PgConnectOptions options = TestPostgres.freshDatabase(vertx, TestPostgres.shared());
+        db = TestPostgres.pool(vertx, options, 2);
+        return ServerProcess.url(options);
+    }
+
+    /** Launches the nodes together (their JVMs start in parallel) and waits until each is ready. */
+    private List<ServerProcess> startNodes(String pgUrl, String... ids) throws Exception {
+        final List<ServerProcess> started = new ArrayList<>();
+        for (final String id : ids) {
+            final ServerProcess node = ServerProcess.launch(dir, id, ServerProcess.config(dir, id, pgUrl));
+            nodes.add(node);
+            started.add(node);
+        }
+        for (final ServerProcess node : started) {
+            node.awaitReady();
+        }
+        return started;
+    }
+
+    /** Rewards per variant of "hero" as a node's posterior counts them. */
+    private static Map<String, Long> trials(ServerProcess node) throws Exception {
+        final Map<String, Long> trials = new HashMap<>(Map.of("A", 0L, "B", 0L, "C", 0L));
+        for (final Object v : node.stats("hero").getJsonArray("variantStats")) {
+            final JsonObject stats = (JsonObject) v;
+            trials.put(stats.getString("variant"), stats.getLong("rewards"));
+        }
+        return trials;
+    }
+
+    /** What Postgres counts for "hero" per variant ({@code arm_aggregates}: every node's stored rewards, once). */
+    private Map<String, Long> storedTrials() throws Exception {
+        final Map<String, Long> trials = new HashMap<>(Map.of("A", 0L, "B", 0L, "C", 0L));
+        for (final Row row : db.preparedQuery("SELECT arm, trials FROM arm_aggregates WHERE scope = $1")
+            .execute(Tuple.of("hero")).await(10, TimeUnit.SECONDS)) {
+            trials.put(row.getString(0), row.getLong(1));
+        }
+        return trials;
+    }
+
+    private Set<String> storedRewardIds(String node) throws Exception {
+        final Set<String> ids = new HashSet<>();
+        for (final Row row : db.preparedQuery("SELECT decision_id FROM rewards WHERE node = $1")
+            .execute(Tuple.of(node)).await(10, TimeUnit.SECONDS)) {
+            ids.add(row.getString(0));
+        }
+        return ids;
+    }
+
+    /** Decides and rewards n times on one node: reward 1 for variant C, 0 otherwise; the rewards per variant. */
+    private static Map<String, Long> rewardOn(ServerProcess node, int n, String unitPrefix) throws Exception {
+        final Map<String, Long> sent = new HashMap<>(Map.of("A", 0L, "B", 0L, "C", 0L));
+        for (int i = 0; i < n; i++) {
+            final JsonObject decision = node.decide("hero", unitPrefix + i);
+            final String variant = decision.getString("variant");
+            assertEquals(202, node.reward(decision.getString("decisionId"), "C".equals(variant) ? 1 : 0)
+                .statusCode());
+            sent.merge(variant, 1L, Long::sum);
+        }
+        return sent;
+    }
+
+    private static void awaitTrials(ServerProcess node, Map<String, Long> expected, String what) throws Exception {
+        final long started = System.nanoTime();
+        final long deadline = started + SYNC_DEADLINE.toNanos();
+        Map<String, Long> seen = trials(node);
+        while (!seen.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            seen = trials(node);
+        }
+        assertEquals(expected, seen, what);
+        System.out.println(what + ": after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    private static int choicesOf(ServerProcess node, String variant, int decisions) throws Exception {
+        int chosen = 0;
+        for (int i = 0; i < decisions; i++) {
+            if (variant.equals(node.decide("hero", "probe-" + node.nodeId + "-" + i).getString("variant"))) {
+                chosen++;
+            }
+        }
+        return chosen;
+    }
+
+    @Test
+    void threeProcessesLearnTogetherCountOnceAndLoseNothingAcknowledgedToSigkill() throws Exception {
+        final String pgUrl = freshDatabase();
+        final List<ServerProcess> started = startNodes(pgUrl, "one", "two", "three");
+        final ServerProcess one = started.get(0);
+        final ServerProcess two = started.get(1);
+        final ServerProcess three = started.get(2);
+
+        // Rewards only on node one (C always pays, A and B never): nodes two and three count them and choose C.
+        // Before any reward every node chooses each variant with probability 1/3, so 30 or more C of 40 is below
+        // 1e-8 by chance; with node one's rewards C's posterior dominates and the same check fails about never.
+        final Map<String, Long> onOne = rewardOn(one, 90, "u1-");
+        one.awaitShipped(Duration.ofSeconds(20));
+        assertTrue(onOne.get("C") > onOne.get("A") + onOne.get("B"), "node one learned C: " + onOne);
+        awaitTrials(two, onOne, "node one's rewards on node two");
+        awaitTrials(three, onOne, "node one's rewards on node three");
+        assertEquals(onOne, trials(one), "node one counts its own once");
+        final int cOnTwo = choicesOf(two, "C", 40);
+        final int cOnThree = choicesOf(three, "C", 40);
+        assertTrue(cOnTwo >= 30 && cOnThree >= 30, "C chosen " + cOnTwo + " of 40 on node two and " + cOnThree
+            + " of 40 on node three, learned from node one's rewards only");
+
+        // One decision rewarded on node one, then again on node two (which cannot know yet): both answer 202; after
+        // node two's batch and a sync every node counts it once.
+        final JsonObject decision = one.decide("hero", "dup-unit");
+        final String id = decision.getString("decisionId");
+        assertEquals(202, one.reward(id, 1).statusCode());
+        one.awaitShipped(Duration.ofSeconds(20));
+        assertEquals(202, two.reward(id, 1).statusCode());
+        two.awaitShipped(Duration.ofSeconds(20));
+        final Map<String, Long> once = new HashMap<>(onOne);
+        once.merge(decision.getString("variant"), 1L, Long::sum);
+        assertEquals(once, storedTrials(), "Postgres stores the repeated reward once");
+        for (final ServerProcess node : started) {
+            awaitTrials(node, once, "a reward repeated on two nodes, on node " + node.nodeId);
+        }
+        Thread.sleep(1_200); // two more sync rounds: nothing may be applied twice
+        for (final ServerProcess node : started) {
+            assertEquals(once, trials(node), "still once on node " + node.nodeId);
+        }
+
+        // Node two takes rewards from three writers and is killed (SIGKILL) mid-run.
+        final Set<String> attempted = ConcurrentHashMap.newKeySet();
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            final int writer = w;
+            final Thread thread = new Thread(() -> {
+                for (int i = 0; running.get(); i++) {
+                    try {
+                        final String decisionId = two.decide("hero", "k" + writer + "-" + i).getString("decisionId");
+                        attempted.add(decisionId);
+                        if (two.reward(decisionId, i % 2).statusCode() == 202) {
+                            acknowledged.add(decisionId);
+                        }
+                    } catch (Exception | AssertionError e) {
+                        return; // node two is gone
+                    }
+                }
+            });
+            thread.start();
+            writers.add(thread);
+        }
+        Thread.sleep(1_500);
+        two.kill();
+        running.set(false);
+        for (final Thread thread : writers) {
+            thread.join(10_000);
+        }
+        assertTrue(acknowledged.size() > 10, "only " + acknowledged.size() + " rewards acknowledged before the kill");
+
+        two.start();
+        two.awaitReady(); // the journal tail is shipped before the node answers ready
+        two.awaitShipped(Duration.ofSeconds(20));
+        final Set<String> stored = storedRewardIds("two");
+        final Set<String> missing = new HashSet<>(acknowledged);
+        missing.removeAll(stored);
+        assertTrue(missing.isEmpty(), missing.size() + " of " + acknowledged.size()
+            + " acknowledged rewards missing from Postgres after node two's SIGKILL");
+        final Set<String> unknown = new HashSet<>(stored);
+        unknown.removeAll(attempted);
+        assertTrue(unknown.isEmpty(), "stored rewards node two was never sent: " + unknown);
+        assertTrue(stored.size() <= attempted.size(), "stored " + stored.size() + " > sent " + attempted.size());
+        System.out.println("node two killed: " + acknowledged.size() + " acknowledged, " + stored.size()
+            + " stored, " + attempted.size() + " sent");
+
+        // Every node (node two rebuilt from the aggregates, the others through sync) counts what Postgres holds.
+        final Map<String, Long> all = storedTrials();
+        assertEquals(once.values().stream().mapToLong(Long::longValue).sum() + stored.size(),
+            all.values().stream().mapToLong(Long::longValue).sum(), "Postgres: the earlier rewards and node two's");
+        for (final ServerProcess node : started) {
+            awaitTrials(node, all, "after node two's SIGKILL and restart, on node " + node.nodeId);
+        }
+    }
+}
