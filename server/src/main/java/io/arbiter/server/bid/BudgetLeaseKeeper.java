@@ -124,6 +124,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                     if (beforeMidnight) {
                         takeEarly(campaign, day + 1);
                     }
+                } else {
+                    giveBackPaused(campaign, day);
                 }
             }
             if (!reachable) {
@@ -157,6 +159,21 @@ final class BudgetLeaseKeeper implements AutoCloseable {
      */
     private long earlyMillis() {
         return 2 * config.leaseRoundMillis();
+    }
+
+    /**
+     * A paused campaign (or one without a daily budget) bids nothing here: what this node holds of it beyond its spend
+     * is given back, so the other nodes can use it; resumed, it takes afresh.
+     */
+    private void giveBackPaused(Campaign campaign, long day) {
+        final BudgetLeases.Lease lease = leases.get(campaign.slot());
+        if (lease == null || lease.day() != day) {
+            return;
+        }
+        final long spent = registry.ledger().dailySpent(campaign.slot());
+        store.giveBack(campaign.id(), day, spent);
+        returnedMicros += Math.max(0, lease.leasedMicros() - spent);
+        leases.set(campaign.slot(), null);
     }
 
     /** Makes the next day's early leases current once their day has come. */

@@ -52,8 +52,8 @@ public enum MetricName {
         + "their own"),
     BID_LEASE_TAKEN("arbiter.bid.lease.taken", "Daily budget leased from Postgres by this node, in the bidding "
         + "currency"),
-    BID_LEASE_RETURNED("arbiter.bid.lease.returned", "Unspent leased budget given back (clean stop, day change), in "
-        + "the bidding currency"),
+    BID_LEASE_RETURNED("arbiter.bid.lease.returned", "Unspent leased budget given back (clean stop, day change, "
+        + "campaign paused), in the bidding currency"),
     BID_LEASE_LAPSED("arbiter.bid.lease.lapsed", "Unspent budget this node recovered from other nodes' lapsed leases, "
         + "in the bidding currency"),
     BID_LEASE_HELD("arbiter.bid.lease.held", "Leased budget of today neither spent nor reserved yet, in the bidding "

@@ -183,6 +183,25 @@ class BudgetLeaseIntegrationTest {
         assertEquals(DAILY_MICROS / 50, node.module.leases().leased(slot(node), midnight / 86_400_000L, midnight + 1));
     }
 
+    /**
+     * A paused campaign's unspent lease is given back at the next round, so another node can take it; without the
+     * give-back the other node would find the budget leased out.
+     */
+    @Test
+    void aPausedCampaignsLeaseIsGivenBack() throws Exception {
+        final BidFixture paused = node("node-p", true);
+        final int slot = slot(paused);
+        final long day = LATE / 86_400_000L;
+        assertEquals(DAILY_MICROS / 50, paused.module.leases().leased(slot, day, LATE));
+        final Campaign campaign = paused.module.registry().get("c");
+        paused.module.registry().publish(paused.module.registry().prepare(campaign.spec().withActive(false)));
+        paused.module.leaseRound();
+        assertEquals(0, paused.module.leases().leased(slot, day, LATE), "given back");
+        final LeaseStore other = new LeaseStore(pool(), "node-q", 10_000);
+        assertEquals(DAILY_MICROS, other.take("c", day, DAILY_MICROS, DAILY_MICROS, 0, 60_000).grantedMicros(),
+            "the whole budget is free for another node");
+    }
+
     private BidFixture node(String id, boolean leases) throws Exception {
         final BidFixture node = new BidFixture(bidding(leases), campaigns());
         nodes.add(node);
