@@ -26,6 +26,10 @@ class BiddingConfigTest {
         assertEquals(0.01, config.leaseSlice());
         assertEquals(30_000, config.leaseTtlMillis());
         assertEquals(1_000, config.leaseRoundMillis());
+        assertEquals(4096, config.ctrMaxContexts());
+        assertEquals(1000.0, config.ctrContextStrength());
+        assertEquals(250.0, BiddingConfig.from(new JsonObject().put("ctrContextStrength", 250)).ctrContextStrength());
+        assertEquals(0, BiddingConfig.from(new JsonObject().put("ctrMaxContexts", 0)).ctrMaxContexts());
     }
 
     @Test
@@ -67,6 +71,8 @@ class BiddingConfigTest {
         assertFails("bidding.shadingFactor", new JsonObject().put("shadingFactor", "0.8"));
         assertFails("bidding.noticeWindow", new JsonObject().put("noticeWindow", 7));
         assertFails("bidding.ledgerCapacity", new JsonObject().put("ledgerCapacity", 0));
+        assertFails("bidding.ctrContextStrength", new JsonObject().put("ctrContextStrength", 0));
+        assertFails("bidding.ctrMaxContexts", new JsonObject().put("ctrMaxContexts", -1));
         assertFails("bidding.exchangeRates.EUR", new JsonObject().put("exchangeRates", new JsonObject()
             .put("EUR", -1)));
     }
