@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The stores' per-decision operations allocate nothing: cap check-and-count (hits, new keys and refusals), cap
- * reads, sticky lookups and assignments, over 50,000 calls each after a warm-up round (the bound, 4 KiB, leaves room
- * for a stray counter artefact, not for one object per call).
+ * reads (one key, and ten grouped keys at once), sticky lookups and assignments, over 50,000 calls each after a
+ * warm-up round (the bound, 4 KiB, leaves room for a stray counter artefact, not for one object per call).
  */
 class UnitStoreAllocationFreeTest {
     private static final int CALLS = 50_000;
@@ -23,6 +23,8 @@ class UnitStoreAllocationFreeTest {
         try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(16, 0L);
              StickyAssignments sticky = StickyAssignments.allocateDirect(16, 0L)) {
             long sink = 0;
+            final long[] keys = new long[10];
+            final int[] counts = new int[10];
             for (int round = 0; round < 2; round++) {
                 final long before = threads.getThreadAllocatedBytes(me);
                 for (int i = 0; i < CALLS; i++) {
@@ -31,6 +33,11 @@ class UnitStoreAllocationFreeTest {
                     sink += caps.tryAcquire(key, 3, DAY, 1_000 + i) ? 1 : 0;
                     sink += caps.tryAcquire(key & ~0xFFL | 1, 1, DAY, 1_000 + i) ? 1 : 0;
                     sink += caps.count(key, DAY, 1_000 + i);
+                    for (int v = 0; v < keys.length; v++) {
+                        keys[v] = UnitKeys.groupedKey(round, unit + i, v);
+                    }
+                    caps.counts(keys, keys.length, DAY, 1_000 + i, counts);
+                    sink += counts[i & 7];
                     sink += sticky.assignIfAbsent(key, i & 7, 10 * DAY, 1_000 + i);
                     sink += sticky.get(key, 1_000 + i);
                 }

@@ -3,6 +3,7 @@ package io.arbiter.server.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.arbiter.server.api.ApiException;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
@@ -19,7 +20,12 @@ import java.io.IOException;
  * and every type mistake names the field. Built on Jackson's streaming parser (no tree, no data binding).
  */
 public final class JsonBodies {
-    public static final JsonFactory FACTORY = JsonFactory.builder().build();
+    /**
+     * Numbers are read with Jackson's fast double parser (correctly rounded, as {@code Double.parseDouble}, and
+     * without its intermediate strings and buffers: a decide with 15 features allocates less).
+     */
+    public static final JsonFactory FACTORY = JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+        .build();
 
     private JsonBodies() {
     }

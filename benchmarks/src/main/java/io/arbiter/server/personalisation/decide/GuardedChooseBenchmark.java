@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  *       with many visitors.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
- * {@code java -jar benchmarks/target/benchmarks.jar GuardedChooseBenchmark -prof gc} (docs/BENCHMARKS.md, series S).
+ * {@code java -cp benchmarks/target/benchmarks.jar:server/target/server.jar org.openjdk.jmh.Main GuardedChooseBenchmark
+ * -prof gc} (docs/BENCHMARKS.md, series S).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
