@@ -52,7 +52,7 @@ public final class SignedTokens {
      * Appends {@code '.'} and the signature to the body in {@code token} (which must not end with '.'): the same token
      * as {@link #sign(String)}, built in the caller's builder, so that issuing allocates only the HMAC's digest and the
      * caller's final string. The body is signed as US-ASCII, as {@code sign} does (a character above 127 signs as
-     * {@code '?'}), from a scratch array of the thread's own.
+     * {@code '?'}, a pair of surrogates as one), from a scratch array of the thread's own.
      */
     public StringBuilder signInPlace(StringBuilder token) {
         final int length = token.length();
@@ -61,12 +61,16 @@ public final class SignedTokens {
             holder[0] = new byte[Math.max(length, 2 * holder[0].length)];
         }
         final byte[] body = holder[0];
+        int n = 0;
         for (int i = 0; i < length; i++) {
             final char c = token.charAt(i);
-            body[i] = c < 128 ? (byte) c : (byte) '?';
+            body[n++] = c < 128 ? (byte) c : (byte) '?';
+            if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(token.charAt(i + 1))) {
+                i++; // one '?' for a character outside the BMP, as the US-ASCII encoder writes
+            }
         }
         final Mac mac = macs.get();
-        mac.update(body, 0, length);
+        mac.update(body, 0, n);
         final byte[] full = mac.doFinal();
         token.append('.');
         int i = 0;

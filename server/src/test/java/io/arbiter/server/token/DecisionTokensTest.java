@@ -156,7 +156,7 @@ class DecisionTokensTest {
             final long millis = i < 3 ? i : random.nextLong(0, 4_000_000_000_000L);
             final long nonce = i < nonces.length ? nonces[i] : random.nextLong();
             final int flags = random.nextInt(DecisionFlags.ALL + 1) & DecisionFlags.ALL;
-            final String variant = i % 97 == 0 ? "v\u00e4" : "v" + random.nextInt(100);
+            final String variant = i % 97 == 0 ? "v\u00e4" : i % 89 == 0 ? "v\uD83D\uDE00w" : "v" + random.nextInt(100);
             ContextKey context = null;
             if (random.nextBoolean()) {
                 context = new ContextKey().begin(ContextKey.SEGMENTS, random.nextInt());

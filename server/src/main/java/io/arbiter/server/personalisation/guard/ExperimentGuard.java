@@ -132,8 +132,7 @@ public final class ExperimentGuard {
 
     /**
      * The frequency-cap store key of (unit hash, variant ordinal) for this experiment: grouped
-     * ({@link UnitKeys#groupedKey}), so the entries of a unit's variants share buckets and its caps are read in a few
-     * cache lines.
+     * ({@link UnitKeys#groupedKey}), so the entries of a unit's variants have neighbouring buckets, read together.
      */
     public long capKey(long unitHash, int variantOrdinal) {
         return UnitKeys.groupedKey(capScope, unitHash, variantOrdinal);
