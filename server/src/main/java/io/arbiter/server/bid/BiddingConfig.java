@@ -94,7 +94,7 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
             section.integer("ledgerCapacity", 1024, 1, 1 << 20),
             section.integer("frequencyCellsLog2", 20, 4, 28),
-            section.integer("ctrMaxContexts", 4096, 0, 1 << 24),
+            section.integer("ctrMaxContexts", 4096, 0, 1 << 20),
             section.positive("ctrContextStrength", DEFAULT_CTR_CONTEXT_STRENGTH, 1e9),
             section.bool("budgetLeases", true),
             section.positive("leaseSlice", 0.01, 1.0),

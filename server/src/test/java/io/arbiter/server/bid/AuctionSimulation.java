@@ -158,9 +158,14 @@ public final class AuctionSimulation {
         return set == null ? BiddingConfig.DEFAULT_CTR_CONTEXT_STRENGTH : Double.parseDouble(set);
     }
 
-    /** The bidder's settings in the simulation: the defaults, with {@link #strength()}. */
+    /**
+     * The bidder's settings in the simulation: the defaults, with {@link #strength()}, and any settings given as JSON
+     * in {@code -Dsimulation.bidding} (for example {@code {"ctrMaxContexts": 0}}: no click-rate multipliers).
+     */
     static JsonObject bidding() {
-        return new JsonObject().put("ctrContextStrength", strength());
+        final JsonObject settings = new JsonObject().put("ctrContextStrength", strength());
+        final String extra = System.getProperty("simulation.bidding");
+        return extra == null ? settings : settings.mergeIn(new JsonObject(extra));
     }
 
     /**
