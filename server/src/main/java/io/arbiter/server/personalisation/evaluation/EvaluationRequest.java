@@ -35,6 +35,10 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
     /** Most candidates one evaluation may carry (each costs about 1 MB of bootstrap and support state). */
     public static final int MAX_POLICIES = 16;
     private static final Set<String> FIELDS = Set.of("policies", "estimators", "from", "to", "seed");
+    /** Definition fields a {@code thompson} candidate may set. */
+    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context");
+    /** Definition fields a {@code thompson} candidate cannot honour cheaply (refused, saying why). */
+    private static final Set<String> UNHONOURED = Set.of("minShare", "shares", "burnIn");
 
     /**
      * One candidate policy.
@@ -139,16 +143,26 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         return new PolicySpec(name, type, variant, spec);
     }
 
-    /** The experiment's definition with the candidate's fields laid over it; the variants cannot change. */
+    /**
+     * The experiment's definition with the candidate's fields laid over it; the variants cannot change. The
+     * candidate's {@code context} is its own: absent (or null), the candidate is non-contextual whatever the
+     * experiment's context; set, it is validated exactly as an experiment's, its errors named
+     * {@code policies[i].config.context.<member>}.
+     */
     private static ExperimentSpec thompson(Object raw, String field, ExperimentSpec experiment, int maxVariants) {
         if (raw != null && !(raw instanceof JsonObject)) {
             throw ApiException.badField(field, "'" + field + "' must be an object of experiment definition fields");
         }
         final JsonObject config = raw == null ? new JsonObject() : (JsonObject) raw;
         for (final String key : config.fieldNames()) {
-            if (!Set.of("prior", "halfLife", "rewardModel").contains(key)) {
+            if (UNHONOURED.contains(key)) {
+                throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate: "
+                    + "share bounds and burn-in reshape the policy's choice probabilities, which a Thompson candidate "
+                    + "does not compute per row (it answers with one posterior draw; see docs/evaluation.md)");
+            }
+            if (!SETTABLE.contains(key)) {
                 throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate "
-                    + "(settable: prior, halfLife; the variants are the log's)");
+                    + "(settable: prior, halfLife, context; the variants are the log's)");
             }
         }
         if (config.containsKey("rewardModel")
@@ -156,12 +170,20 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             throw ApiException.badField(field + ".rewardModel", "a candidate must keep the experiment's reward model '"
                 + experiment.rewardModel().wireName() + "'");
         }
-        final JsonObject merged = experiment.toJson().mergeIn(config);
+        final JsonObject merged = experiment.toJson();
         merged.remove("status");
+        merged.remove("context"); // the experiment's context is not the candidate's
+        merged.remove("challenger");
+        merged.mergeIn(config);
+        if (merged.getValue("context") == null) {
+            merged.remove("context");
+        }
         try {
             return ExperimentSpec.fromJson(experiment.id(), merged, maxVariants);
         } catch (ApiException e) {
-            throw ApiException.badField(field + "." + e.field(), e.getMessage());
+            final String named = e.field() == null ? "" : "." + e.field();
+            throw new ApiException(e.status(), e.getMessage().replace("'context", "'" + field + ".context"),
+                field + named);
         }
     }
 

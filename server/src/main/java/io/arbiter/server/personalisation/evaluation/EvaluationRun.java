@@ -8,7 +8,10 @@ import io.arbiter.bandits.eval.EvaluationResult;
 import io.arbiter.bandits.eval.LoggedDecision;
 import io.arbiter.bandits.eval.OffPolicyEvaluation;
 import io.arbiter.server.outcome.OutcomePipeline;
+import io.arbiter.bandits.policy.ThompsonPolicy;
+import io.arbiter.server.personalisation.experiment.ContextDefinition;
 import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -109,8 +112,10 @@ public final class EvaluationRun {
         final long started = System.nanoTime();
         final int k = variants.size();
         final long fromMillis = request.from().toEpochMilli();
+        final List<ContextualCandidate> contextual = new ArrayList<>();
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
-            .estimators(request.estimators()).seed(seed), candidates(request, k, fromMillis, settings, seed));
+            .estimators(request.estimators()).seed(seed), candidates(request, experiment, k, fromMillis, settings,
+            seed, contextual));
         final double rate = settings.decisionSampleRate();
         final double weight = 1.0 / rate;
         final LoggedDecision row = new LoggedDecision(0);
@@ -145,8 +150,15 @@ public final class EvaluationRun {
                 final Double reward = r.getDouble(4);
                 final int flags = (reward == null ? 0 : LoggedDecision.REWARD_OBSERVED)
                     | ((r.getInteger(5) & DecisionFlags.HOLDOUT) != 0 ? LoggedDecision.HOLDOUT : 0);
-                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), position - 1, r.getDouble(2),
+                final String context = r.getString(6);
+                row.set(r.getLong(3) / 1000, contextKey(context), position - 1, r.getDouble(2),
                     reward == null ? 0.0 : reward, weight, flags);
+                if (!contextual.isEmpty()) {
+                    final JsonObject parsed = context == null ? null : new JsonObject(context);
+                    for (final ContextualCandidate c : contextual) {
+                        c.context(parsed);
+                    }
+                }
                 evaluation.add(row);
             }
             progress.update(read, afterTime.toInstant());
@@ -200,8 +212,9 @@ public final class EvaluationRun {
         }
     }
 
-    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, int k, long fromMillis,
-                                                                  Settings settings, long seed) {
+    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, String experiment, int k,
+                                                                  long fromMillis, Settings settings, long seed,
+                                                                  List<ContextualCandidate> contextual) {
         final List<OffPolicyEvaluation.Candidate> list = new ArrayList<>();
         int i = 0;
         for (final EvaluationRequest.PolicySpec p : request.policies()) {
@@ -209,13 +222,26 @@ public final class EvaluationRun {
                 case "logged" -> Candidates.logged();
                 case "uniform" -> Candidates.uniform(k);
                 case "fixed" -> Candidates.fixed(k, p.variant());
-                case "thompson" -> new BanditCandidate(Experiment.policyFor(p.spec(), settings.propensityDraws()), k,
-                    fromMillis, seed ^ (0x9E3779B97F4A7C15L * ++i));
+                case "thompson" -> thompson(p.spec(), experiment, k, fromMillis, settings,
+                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual);
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    /** A thompson candidate: non-contextual, or over its own context model (then also added to {@code contextual}). */
+    private static CandidatePolicy thompson(ExperimentSpec spec, String experiment, int k, long fromMillis,
+                                            Settings settings, long seed, List<ContextualCandidate> contextual) {
+        final ThompsonPolicy policy = Experiment.policyFor(spec, settings.propensityDraws());
+        if (ContextDefinition.NONE.equals(spec.context().model())) {
+            return new BanditCandidate(policy, k, fromMillis, seed);
+        }
+        final ContextualCandidate candidate = new ContextualCandidate(spec.context(), policy, k, fromMillis, seed,
+            experiment);
+        contextual.add(candidate);
+        return candidate;
     }
 
     private static Future<RowSet<Row>> decisionPage(Pool pool, String experiment, OffsetDateTime afterTime,
