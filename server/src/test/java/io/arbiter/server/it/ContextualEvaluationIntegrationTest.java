@@ -24,12 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * two devices whose best variants differ (mobile: A at 0.5, desktop: B at 0.5, every other pair 0.1), chosen
  * uniformly (a prior of a billion pseudo-observations keeps every posterior where it started, so each logged
  * propensity is about 1/3 whatever the rewards); the experiment's segments context over {@code device} only makes the
- * log carry each decision's device. Then {@code POST /v1/experiments/{id}/evaluations} replays three learning
+ * log carry each decision's device. Then {@code POST /v1/experiments/{id}/evaluations} replays learning
  * Thompson candidates (prior 1/1): a plain one, which can learn at best A or B for everyone (0.3), one segmented by
  * device and one linear over the device's buckets, which can learn the best variant per device (0.5). Each contextual
  * candidate's replay estimate must beat the plain one's by more than 0.1 (about seven standard errors of ~1,000
- * accepted rows each). Seeded ({@code -Dcontextual.seed=N}, printed). Bad context configurations, and the share
- * bounds and burn-in a candidate cannot honour, are 400s naming the field.
+ * accepted rows each), a segmented one with a burn-in of 20 decisions per variant too; a segmented one whose burn-in
+ * outlasts the window is uniform, so its IPS estimate is the log's mean reward. Seeded ({@code -Dcontextual.seed=N},
+ * printed). Bad context configurations and burn-ins, and the share bounds a candidate cannot honour, are 400s naming
+ * the field.
  */
 class ContextualEvaluationIntegrationTest {
     private static final int DECISIONS = 3_000;
@@ -97,10 +99,17 @@ class ContextualEvaluationIntegrationTest {
                 .add(thompson("by-device", new JsonObject().put("model", "segments")
                     .put("attributes", new JsonArray().add("device")).put("priorStrength", 5)))
                 .add(thompson("linear", new JsonObject().put("model", "linear")
+                    .put("attributes", new JsonArray().add("device"))))
+                .add(thompson("burning-in", new JsonObject().put("model", "segments")
+                    .put("attributes", new JsonArray().add("device"))))
+                .add(thompson("by-device-after-20", new JsonObject().put("model", "segments")
                     .put("attributes", new JsonArray().add("device")))))
             .put("estimators", new JsonArray().add("replay").add("ips"))
             .put("from", start.toString()).put("to", Instant.now().plusSeconds(1).toString())
             .put("seed", seed);
+        // a burn-in longer than the window: uniform throughout, so (over a uniform log) IPS gives the log's mean
+        body.getJsonArray("policies").getJsonObject(3).getJsonObject("config").put("burnIn", 1_000_000);
+        body.getJsonArray("policies").getJsonObject(4).getJsonObject("config").put("burnIn", 20);
         final HttpResponse<String> posted = server.admin("POST", "/v1/experiments/devices/evaluations",
             body.encode());
         assertEquals(202, posted.statusCode(), posted.body());
@@ -109,7 +118,9 @@ class ContextualEvaluationIntegrationTest {
         System.out.println("evaluation: " + result.encodePrettily());
         assertEquals(DECISIONS, result.getLong("rowsRead"), "every logged decision of the window read");
         final double plain = replay(result, "plain");
-        for (final String contextual : List.of("by-device", "linear")) {
+        assertEquals(result.getDouble("meanLoggedReward"), estimate(result, "burning-in", "ips"), 0.02,
+            "a candidate burning in all along is uniform");
+        for (final String contextual : List.of("by-device", "linear", "by-device-after-20")) {
             final double value = replay(result, contextual);
             assertTrue(value > plain + 0.1, contextual + "'s replay estimate " + value + " must beat the plain "
                 + "candidate's " + plain + " by more than 0.1 (seed " + seed + ")");
@@ -117,10 +128,14 @@ class ContextualEvaluationIntegrationTest {
     }
 
     private static double replay(JsonObject result, String name) {
+        return estimate(result, name, "replay");
+    }
+
+    private static double estimate(JsonObject result, String name, String estimator) {
         for (final Object raw : result.getJsonArray("policies")) {
             final JsonObject policy = (JsonObject) raw;
             if (name.equals(policy.getString("name"))) {
-                return policy.getJsonObject("estimates").getJsonObject("replay").getDouble("value");
+                return policy.getJsonObject("estimates").getJsonObject(estimator).getDouble("value");
             }
         }
         throw new AssertionError("no policy " + name + " in " + result.encode());
@@ -146,7 +161,9 @@ class ContextualEvaluationIntegrationTest {
             + "\"buckets\": 1.5}");
         assertRefused("policies[0].config.context.buckets", "{\"model\": \"segments\", \"attributes\": [\"device\"], "
             + "\"buckets\": 8}");
-        for (final String field : List.of("minShare", "shares", "burnIn")) {
+        assertRefusedConfig("policies[0].config.burnIn", "{\"burnIn\": -1}");
+        assertRefusedConfig("policies[0].config.burnIn", "{\"burnIn\": 1.5}");
+        for (final String field : List.of("minShare", "shares")) {
             final String value = "shares".equals(field) ? "{\"A\": {\"min\": 0.2}}" : "1";
             final HttpResponse<String> response = server.admin("POST", "/v1/experiments/devices/evaluations",
                 "{\"policies\": [{\"type\": \"thompson\", \"config\": {\"" + field + "\": " + value + "}}]}");
@@ -156,7 +173,11 @@ class ContextualEvaluationIntegrationTest {
     }
 
     private static void assertRefused(String field, String context) throws Exception {
-        final String body = "{\"policies\": [{\"type\": \"thompson\", \"config\": {\"context\": " + context + "}}]}";
+        assertRefusedConfig(field, "{\"context\": " + context + "}");
+    }
+
+    private static void assertRefusedConfig(String field, String config) throws Exception {
+        final String body = "{\"policies\": [{\"type\": \"thompson\", \"config\": " + config + "}]}";
         final HttpResponse<String> response = server.admin("POST", "/v1/experiments/devices/evaluations", body);
         assertEquals(400, response.statusCode(), body + " -> " + response.body());
         final JsonObject error = new JsonObject(response.body());

@@ -36,9 +36,9 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
     public static final int MAX_POLICIES = 16;
     private static final Set<String> FIELDS = Set.of("policies", "estimators", "from", "to", "seed");
     /** Definition fields a {@code thompson} candidate may set. */
-    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context");
+    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context", "burnIn");
     /** Definition fields a {@code thompson} candidate cannot honour cheaply (refused, saying why). */
-    private static final Set<String> UNHONOURED = Set.of("minShare", "shares", "burnIn");
+    private static final Set<String> UNHONOURED = Set.of("minShare", "shares");
 
     /**
      * One candidate policy.
@@ -47,8 +47,10 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
      * @param type    {@code logged}, {@code uniform}, {@code fixed} or {@code thompson}
      * @param variant the variant's index for {@code fixed}, else -1
      * @param spec    the experiment definition a {@code thompson} candidate runs, else null
+     * @param burnIn  a {@code thompson} candidate's own {@code burnIn} (decisions per variant), 0 without (the
+     *                experiment's is not inherited)
      */
-    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec) {
+    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec, long burnIn) {
     }
 
     /**
@@ -130,6 +132,7 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         }
         int variant = -1;
         ExperimentSpec spec = null;
+        long burnIn = 0;
         if ("fixed".equals(type)) {
             final Object rawVariant = p.getValue("variant");
             variant = rawVariant instanceof String v ? variants.indexOf(v) : -1;
@@ -139,8 +142,11 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             }
         } else if ("thompson".equals(type)) {
             spec = thompson(p.getValue("config"), field + ".config", experiment, maxVariants);
+            if (p.getValue("config") instanceof JsonObject config && config.containsKey("burnIn")) {
+                burnIn = spec.guard().burnIn();
+            }
         }
-        return new PolicySpec(name, type, variant, spec);
+        return new PolicySpec(name, type, variant, spec, burnIn);
     }
 
     /**
@@ -157,12 +163,12 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         for (final String key : config.fieldNames()) {
             if (UNHONOURED.contains(key)) {
                 throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate: "
-                    + "share bounds and burn-in reshape the policy's choice probabilities, which a Thompson candidate "
-                    + "does not compute per row (it answers with one posterior draw; see docs/evaluation.md)");
+                    + "share bounds reshape the policy's choice probabilities, which a Thompson candidate does not "
+                    + "compute per row (it answers with one posterior draw; see docs/evaluation.md)");
             }
             if (!SETTABLE.contains(key)) {
                 throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate "
-                    + "(settable: prior, halfLife, context; the variants are the log's)");
+                    + "(settable: prior, halfLife, context, burnIn; the variants are the log's)");
             }
         }
         if (config.containsKey("rewardModel")

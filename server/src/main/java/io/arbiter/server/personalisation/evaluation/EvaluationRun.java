@@ -114,8 +114,8 @@ public final class EvaluationRun {
         final long fromMillis = request.from().toEpochMilli();
         final List<ContextualCandidate> contextual = new ArrayList<>();
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
-            .estimators(request.estimators()).seed(seed), candidates(request, experiment, k, fromMillis, settings,
-            seed, contextual));
+            .estimators(request.estimators()).seed(seed), candidates(request, experiment, variants, fromMillis,
+            settings, seed, contextual));
         final double rate = settings.decisionSampleRate();
         final double weight = 1.0 / rate;
         final LoggedDecision row = new LoggedDecision(0);
@@ -212,9 +212,11 @@ public final class EvaluationRun {
         }
     }
 
-    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, String experiment, int k,
-                                                                  long fromMillis, Settings settings, long seed,
+    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, String experiment,
+                                                                  List<String> variants, long fromMillis,
+                                                                  Settings settings, long seed,
                                                                   List<ContextualCandidate> contextual) {
+        final int k = variants.size();
         final List<OffPolicyEvaluation.Candidate> list = new ArrayList<>();
         int i = 0;
         for (final EvaluationRequest.PolicySpec p : request.policies()) {
@@ -222,13 +224,29 @@ public final class EvaluationRun {
                 case "logged" -> Candidates.logged();
                 case "uniform" -> Candidates.uniform(k);
                 case "fixed" -> Candidates.fixed(k, p.variant());
-                case "thompson" -> thompson(p.spec(), experiment, k, fromMillis, settings,
-                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual);
+                case "thompson" -> burnIn(p, variants, thompson(p.spec(), experiment, k, fromMillis, settings,
+                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual));
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    /** The candidate under its own burn-in, over the variants its definition serves; itself without one. */
+    private static CandidatePolicy burnIn(EvaluationRequest.PolicySpec p, List<String> variants,
+                                          CandidatePolicy candidate) {
+        if (p.burnIn() <= 0) {
+            return candidate;
+        }
+        final boolean[] served = new boolean[variants.size()];
+        for (final String v : p.spec().variants()) {
+            final int a = variants.indexOf(v);
+            if (a >= 0) {
+                served[a] = true;
+            }
+        }
+        return new BurnInCandidate(candidate, served, p.burnIn());
     }
 
     /** A thompson candidate: non-contextual, or over its own context model (then also added to {@code contextual}). */
