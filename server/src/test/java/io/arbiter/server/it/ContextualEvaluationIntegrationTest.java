@@ -117,6 +117,10 @@ class ContextualEvaluationIntegrationTest {
             new JsonObject(posted.body()).getString("id"));
         System.out.println("evaluation: " + result.encodePrettily());
         assertEquals(DECISIONS, result.getLong("rowsRead"), "every logged decision of the window read");
+        assertEquals(2L, policy(result, "by-device").getLong("segments"), "one segment per device");
+        assertEquals(0L, policy(result, "by-device").getLong("segmentFallbacks"));
+        assertEquals(null, policy(result, "plain").getValue("segments"), "a plain candidate has no segments");
+        assertEquals(null, policy(result, "linear").getValue("segments"), "nor a linear one");
         final double plain = replay(result, "plain");
         assertEquals(result.getDouble("meanLoggedReward"), estimate(result, "burning-in", "ips"), 0.02,
             "a candidate burning in all along is uniform");
@@ -132,10 +136,14 @@ class ContextualEvaluationIntegrationTest {
     }
 
     private static double estimate(JsonObject result, String name, String estimator) {
+        return policy(result, name).getJsonObject("estimates").getJsonObject(estimator).getDouble("value");
+    }
+
+    private static JsonObject policy(JsonObject result, String name) {
         for (final Object raw : result.getJsonArray("policies")) {
             final JsonObject policy = (JsonObject) raw;
             if (name.equals(policy.getString("name"))) {
-                return policy.getJsonObject("estimates").getJsonObject(estimator).getDouble("value");
+                return policy;
             }
         }
         throw new AssertionError("no policy " + name + " in " + result.encode());

@@ -170,7 +170,9 @@ public final class EvaluationRun {
             cancelled);
         final EvaluationResult result = evaluation.result();
         final double seconds = (System.nanoTime() - started) / 1e9;
-        return new JsonObject(result.toJson())
+        final JsonObject answer = new JsonObject(result.toJson());
+        reportSegments(answer, request, contextual);
+        return answer
             .put("experiment", experiment)
             .put("from", request.from().toString())
             .put("to", request.to().toString())
@@ -231,6 +233,27 @@ public final class EvaluationRun {
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    /**
+     * Adds {@code segments} and {@code segmentFallbacks} (segments not created: the candidate's cap was reached) to the
+     * answer of each segmented candidate; {@code contextual} is in the order of the request's contextual candidates.
+     */
+    private static void reportSegments(JsonObject answer, EvaluationRequest request,
+                                       List<ContextualCandidate> contextual) {
+        final JsonArray policies = answer.getJsonArray("policies");
+        int next = 0;
+        for (int i = 0; i < request.policies().size() && policies != null && i < policies.size(); i++) {
+            final EvaluationRequest.PolicySpec p = request.policies().get(i);
+            if (p.spec() == null || ContextDefinition.NONE.equals(p.spec().context().model())) {
+                continue;
+            }
+            final ContextualCandidate c = contextual.get(next++);
+            if (p.spec().context().isSegments()) {
+                policies.getJsonObject(i).put("segments", c.segmentCount())
+                    .put("segmentFallbacks", c.capacityFallbacks());
+            }
+        }
     }
 
     /** The candidate under its own burn-in, over the variants its definition serves; itself without one. */
