@@ -19,10 +19,14 @@ import java.util.Set;
  * the experiment it evaluates:
  * <pre>
  * {"policies": [{"name": "always-C", "type": "fixed", "variant": "C"}, {"type": "uniform"},
- *               {"name": "strong-prior", "type": "thompson", "config": {"prior": {"alpha": 2, "beta": 8}}}],
+ *               {"name": "strong-prior", "type": "thompson", "config": {"prior": {"alpha": 2, "beta": 8}}},
+ *               {"name": "by-device", "type": "thompson", "config": {"burnIn": 100,
+ *                "context": {"model": "segments", "attributes": ["device"]}}}],
  *  "estimators": ["ips", "snips", "dr"], "from": "2026-12-01T00:00:00Z", "to": "2026-12-06T00:00:00Z"}
  * </pre>
- * Every problem is a 400 naming the field ({@code policies[1].variant}); unknown fields are refused.
+ * Every problem is a 400 naming the field ({@code policies[1].variant}, {@code policies[2].config.context.attributes});
+ * unknown fields are refused. A {@code thompson} candidate may set {@code prior}, {@code halfLife}, its own
+ * {@code context} and {@code burnIn}; {@code minShare} and {@code shares} are refused (docs/evaluation.md says why).
  *
  * @param policies   the candidates, in the answer's order
  * @param estimators the estimators to compute
