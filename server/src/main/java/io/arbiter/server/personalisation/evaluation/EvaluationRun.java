@@ -15,6 +15,7 @@ import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -153,8 +154,8 @@ public final class EvaluationRun {
                 final String context = r.getString(6);
                 row.set(r.getLong(3) / 1000, contextKey(context), position - 1, r.getDouble(2),
                     reward == null ? 0.0 : reward, weight, flags);
-                if (!contextual.isEmpty()) {
-                    final JsonObject parsed = context == null ? null : new JsonObject(context);
+                if (!contextual.isEmpty() && !row.has(LoggedDecision.HOLDOUT)) { // holdout rows reach no candidate
+                    final JsonObject parsed = parseContext(context);
                     for (final ContextualCandidate c : contextual) {
                         c.context(parsed);
                     }
@@ -233,6 +234,18 @@ public final class EvaluationRun {
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    /** A row's logged context as an object; null without one (or, never written by the server, not an object). */
+    private static JsonObject parseContext(String context) {
+        if (context == null || !context.startsWith("{")) {
+            return null;
+        }
+        try {
+            return new JsonObject(context);
+        } catch (DecodeException e) {
+            return null;
+        }
     }
 
     /**
