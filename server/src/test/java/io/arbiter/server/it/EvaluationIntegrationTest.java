@@ -348,10 +348,15 @@ class EvaluationIntegrationTest {
     }
 
     static JsonObject await(String job) throws Exception {
+        return await(server, "oracle", job);
+    }
+
+    /** Waits for a job of {@code experiment} on {@code server} to be done (60 s at most) and returns its answer. */
+    static JsonObject await(TestServer server, String experiment, String job) throws Exception {
         final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            final HttpResponse<String> response = server.admin("GET", "/v1/experiments/oracle/evaluations/" + job,
-                null);
+            final HttpResponse<String> response = server.admin("GET", "/v1/experiments/" + experiment
+                + "/evaluations/" + job, null);
             assertEquals(200, response.statusCode(), response.body());
             final JsonObject json = new JsonObject(response.body());
             final String status = json.getString("status");

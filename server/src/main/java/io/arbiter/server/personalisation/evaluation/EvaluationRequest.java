@@ -19,10 +19,14 @@ import java.util.Set;
  * the experiment it evaluates:
  * <pre>
  * {"policies": [{"name": "always-C", "type": "fixed", "variant": "C"}, {"type": "uniform"},
- *               {"name": "strong-prior", "type": "thompson", "config": {"prior": {"alpha": 2, "beta": 8}}}],
+ *               {"name": "strong-prior", "type": "thompson", "config": {"prior": {"alpha": 2, "beta": 8}}},
+ *               {"name": "by-device", "type": "thompson", "config": {"burnIn": 100,
+ *                "context": {"model": "segments", "attributes": ["device"]}}}],
  *  "estimators": ["ips", "snips", "dr"], "from": "2026-12-01T00:00:00Z", "to": "2026-12-06T00:00:00Z"}
  * </pre>
- * Every problem is a 400 naming the field ({@code policies[1].variant}); unknown fields are refused.
+ * Every problem is a 400 naming the field ({@code policies[1].variant}, {@code policies[2].config.context.attributes});
+ * unknown fields are refused. A {@code thompson} candidate may set {@code prior}, {@code halfLife}, its own
+ * {@code context} and {@code burnIn}; {@code minShare} and {@code shares} are refused (docs/evaluation.md says why).
  *
  * @param policies   the candidates, in the answer's order
  * @param estimators the estimators to compute
@@ -35,6 +39,10 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
     /** Most candidates one evaluation may carry (each costs about 1 MB of bootstrap and support state). */
     public static final int MAX_POLICIES = 16;
     private static final Set<String> FIELDS = Set.of("policies", "estimators", "from", "to", "seed");
+    /** Definition fields a {@code thompson} candidate may set. */
+    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context", "burnIn");
+    /** Definition fields a {@code thompson} candidate cannot honour cheaply (refused, saying why). */
+    private static final Set<String> UNHONOURED = Set.of("minShare", "shares");
 
     /**
      * One candidate policy.
@@ -43,8 +51,10 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
      * @param type    {@code logged}, {@code uniform}, {@code fixed} or {@code thompson}
      * @param variant the variant's index for {@code fixed}, else -1
      * @param spec    the experiment definition a {@code thompson} candidate runs, else null
+     * @param burnIn  a {@code thompson} candidate's own {@code burnIn} (decisions per variant), 0 without (the
+     *                experiment's is not inherited)
      */
-    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec) {
+    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec, long burnIn) {
     }
 
     /**
@@ -126,6 +136,7 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         }
         int variant = -1;
         ExperimentSpec spec = null;
+        long burnIn = 0;
         if ("fixed".equals(type)) {
             final Object rawVariant = p.getValue("variant");
             variant = rawVariant instanceof String v ? variants.indexOf(v) : -1;
@@ -135,20 +146,33 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             }
         } else if ("thompson".equals(type)) {
             spec = thompson(p.getValue("config"), field + ".config", experiment, maxVariants);
+            if (p.getValue("config") instanceof JsonObject config && config.containsKey("burnIn")) {
+                burnIn = spec.guard().burnIn();
+            }
         }
-        return new PolicySpec(name, type, variant, spec);
+        return new PolicySpec(name, type, variant, spec, burnIn);
     }
 
-    /** The experiment's definition with the candidate's fields laid over it; the variants cannot change. */
+    /**
+     * The experiment's definition with the candidate's fields laid over it; the variants cannot change. The
+     * candidate's {@code context} is its own: absent (or null), the candidate is non-contextual whatever the
+     * experiment's context; set, it is validated exactly as an experiment's, its errors named
+     * {@code policies[i].config.context.<member>}.
+     */
     private static ExperimentSpec thompson(Object raw, String field, ExperimentSpec experiment, int maxVariants) {
         if (raw != null && !(raw instanceof JsonObject)) {
             throw ApiException.badField(field, "'" + field + "' must be an object of experiment definition fields");
         }
         final JsonObject config = raw == null ? new JsonObject() : (JsonObject) raw;
         for (final String key : config.fieldNames()) {
-            if (!Set.of("prior", "halfLife", "rewardModel").contains(key)) {
+            if (UNHONOURED.contains(key)) {
+                throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate: "
+                    + "share bounds reshape the policy's choice probabilities, which a Thompson candidate does not "
+                    + "compute per row (it answers with one posterior draw; see docs/evaluation.md)");
+            }
+            if (!SETTABLE.contains(key)) {
                 throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate "
-                    + "(settable: prior, halfLife; the variants are the log's)");
+                    + "(settable: prior, halfLife, context, burnIn; the variants are the log's)");
             }
         }
         if (config.containsKey("rewardModel")
@@ -156,12 +180,20 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             throw ApiException.badField(field + ".rewardModel", "a candidate must keep the experiment's reward model '"
                 + experiment.rewardModel().wireName() + "'");
         }
-        final JsonObject merged = experiment.toJson().mergeIn(config);
+        final JsonObject merged = experiment.toJson();
         merged.remove("status");
+        merged.remove("context"); // the experiment's context is not the candidate's
+        merged.remove("challenger");
+        merged.mergeIn(config);
+        if (merged.getValue("context") == null) {
+            merged.remove("context");
+        }
         try {
             return ExperimentSpec.fromJson(experiment.id(), merged, maxVariants);
         } catch (ApiException e) {
-            throw ApiException.badField(field + "." + e.field(), e.getMessage());
+            final String named = e.field() == null ? "" : "." + e.field();
+            throw new ApiException(e.status(), e.getMessage().replace("'context", "'" + field + ".context"),
+                field + named);
         }
     }
 

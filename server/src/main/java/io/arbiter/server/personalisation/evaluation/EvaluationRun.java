@@ -8,10 +8,14 @@ import io.arbiter.bandits.eval.EvaluationResult;
 import io.arbiter.bandits.eval.LoggedDecision;
 import io.arbiter.bandits.eval.OffPolicyEvaluation;
 import io.arbiter.server.outcome.OutcomePipeline;
+import io.arbiter.bandits.policy.ThompsonPolicy;
+import io.arbiter.server.personalisation.experiment.ContextDefinition;
 import io.arbiter.server.personalisation.experiment.Experiment;
+import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -109,8 +113,10 @@ public final class EvaluationRun {
         final long started = System.nanoTime();
         final int k = variants.size();
         final long fromMillis = request.from().toEpochMilli();
+        final List<ContextualCandidate> contextual = new ArrayList<>();
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
-            .estimators(request.estimators()).seed(seed), candidates(request, k, fromMillis, settings, seed));
+            .estimators(request.estimators()).seed(seed), candidates(request, experiment, variants, fromMillis,
+            settings, seed, contextual));
         final double rate = settings.decisionSampleRate();
         final double weight = 1.0 / rate;
         final LoggedDecision row = new LoggedDecision(0);
@@ -145,8 +151,15 @@ public final class EvaluationRun {
                 final Double reward = r.getDouble(4);
                 final int flags = (reward == null ? 0 : LoggedDecision.REWARD_OBSERVED)
                     | ((r.getInteger(5) & DecisionFlags.HOLDOUT) != 0 ? LoggedDecision.HOLDOUT : 0);
-                row.set(r.getLong(3) / 1000, contextKey(r.getString(6)), position - 1, r.getDouble(2),
+                final String context = r.getString(6);
+                row.set(r.getLong(3) / 1000, contextKey(context), position - 1, r.getDouble(2),
                     reward == null ? 0.0 : reward, weight, flags);
+                if (!contextual.isEmpty() && !row.has(LoggedDecision.HOLDOUT)) { // holdout rows reach no candidate
+                    final JsonObject parsed = parseContext(context);
+                    for (final ContextualCandidate c : contextual) {
+                        c.context(parsed);
+                    }
+                }
                 evaluation.add(row);
             }
             progress.update(read, afterTime.toInstant());
@@ -158,7 +171,9 @@ public final class EvaluationRun {
             cancelled);
         final EvaluationResult result = evaluation.result();
         final double seconds = (System.nanoTime() - started) / 1e9;
-        return new JsonObject(result.toJson())
+        final JsonObject answer = new JsonObject(result.toJson());
+        reportSegments(answer, request, contextual);
+        return answer
             .put("experiment", experiment)
             .put("from", request.from().toString())
             .put("to", request.to().toString())
@@ -200,8 +215,11 @@ public final class EvaluationRun {
         }
     }
 
-    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, int k, long fromMillis,
-                                                                  Settings settings, long seed) {
+    private static List<OffPolicyEvaluation.Candidate> candidates(EvaluationRequest request, String experiment,
+                                                                  List<String> variants, long fromMillis,
+                                                                  Settings settings, long seed,
+                                                                  List<ContextualCandidate> contextual) {
+        final int k = variants.size();
         final List<OffPolicyEvaluation.Candidate> list = new ArrayList<>();
         int i = 0;
         for (final EvaluationRequest.PolicySpec p : request.policies()) {
@@ -209,13 +227,75 @@ public final class EvaluationRun {
                 case "logged" -> Candidates.logged();
                 case "uniform" -> Candidates.uniform(k);
                 case "fixed" -> Candidates.fixed(k, p.variant());
-                case "thompson" -> new BanditCandidate(Experiment.policyFor(p.spec(), settings.propensityDraws()), k,
-                    fromMillis, seed ^ (0x9E3779B97F4A7C15L * ++i));
+                case "thompson" -> burnIn(p, variants, thompson(p.spec(), experiment, k, fromMillis, settings,
+                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual));
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
         }
         return list;
+    }
+
+    /** A row's logged context as an object; null without one (or, never written by the server, not an object). */
+    private static JsonObject parseContext(String context) {
+        if (context == null || !context.startsWith("{")) {
+            return null;
+        }
+        try {
+            return new JsonObject(context);
+        } catch (DecodeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Adds {@code segments} and {@code segmentFallbacks} (segments not created: the candidate's cap was reached) to the
+     * answer of each segmented candidate; {@code contextual} is in the order of the request's contextual candidates.
+     */
+    private static void reportSegments(JsonObject answer, EvaluationRequest request,
+                                       List<ContextualCandidate> contextual) {
+        final JsonArray policies = answer.getJsonArray("policies");
+        int next = 0;
+        for (int i = 0; i < request.policies().size() && policies != null && i < policies.size(); i++) {
+            final EvaluationRequest.PolicySpec p = request.policies().get(i);
+            if (p.spec() == null || ContextDefinition.NONE.equals(p.spec().context().model())) {
+                continue;
+            }
+            final ContextualCandidate c = contextual.get(next++);
+            if (p.spec().context().isSegments()) {
+                policies.getJsonObject(i).put("segments", c.segmentCount())
+                    .put("segmentFallbacks", c.capacityFallbacks());
+            }
+        }
+    }
+
+    /** The candidate under its own burn-in, over the variants its definition serves; itself without one. */
+    private static CandidatePolicy burnIn(EvaluationRequest.PolicySpec p, List<String> variants,
+                                          CandidatePolicy candidate) {
+        if (p.burnIn() <= 0) {
+            return candidate;
+        }
+        final boolean[] served = new boolean[variants.size()];
+        for (final String v : p.spec().variants()) {
+            final int a = variants.indexOf(v);
+            if (a >= 0) {
+                served[a] = true;
+            }
+        }
+        return new BurnInCandidate(candidate, served, p.burnIn());
+    }
+
+    /** A thompson candidate: non-contextual, or over its own context model (then also added to {@code contextual}). */
+    private static CandidatePolicy thompson(ExperimentSpec spec, String experiment, int k, long fromMillis,
+                                            Settings settings, long seed, List<ContextualCandidate> contextual) {
+        final ThompsonPolicy policy = Experiment.policyFor(spec, settings.propensityDraws());
+        if (ContextDefinition.NONE.equals(spec.context().model())) {
+            return new BanditCandidate(policy, k, fromMillis, seed);
+        }
+        final ContextualCandidate candidate = new ContextualCandidate(spec.context(), policy, k, fromMillis, seed,
+            experiment);
+        contextual.add(candidate);
+        return candidate;
     }
 
     private static Future<RowSet<Row>> decisionPage(Pool pool, String experiment, OffsetDateTime afterTime,
