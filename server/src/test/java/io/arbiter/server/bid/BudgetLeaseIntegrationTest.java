@@ -129,22 +129,29 @@ class BudgetLeaseIntegrationTest {
     }
 
     /**
-     * A node that loses Postgres goes on bidding with the lease it holds, never beyond it, and stops once the lease
-     * may have lapsed ({@code leaseTtl} after its last round), while it still holds money (others may have taken it).
+     * A node that loses Postgres while another node holds a live lease of the campaign goes on bidding with the lease
+     * it holds, never beyond it, and stops once the lease may have lapsed ({@code leaseTtl} after its last round),
+     * while it still holds money (the other node may still be spending, and may take over the lapsed lease).
      */
     @Test
     void aNodeCutOffFromPostgresSpendsOnlyWhatItHoldsUntilTheLeaseCouldLapse() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final LeaseStore other = new LeaseStore(pool(), "node-other", 10_000);
+        assertEquals(DAILY_MICROS / 10, other.take("c", day, DAILY_MICROS, DAILY_MICROS / 10, 0, 60_000)
+            .grantedMicros(), "another node is live on the campaign");
         final Pool own = pool();
         final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
         nodes.add(node);
         node.clock.set(LATE);
         node.module.startBudgetLeases(own, "node-cut");
         final int slot = slot(node);
-        final long held = node.module.leases().leased(slot, LATE / 86_400_000L, LATE);
+        final long held = node.module.leases().leased(slot, day, LATE);
         assertEquals(DAILY_MICROS / 10, held, "one slice in hand");
         own.close().await(10, TimeUnit.SECONDS); // Postgres is gone for this node
         node.module.leaseRound();
         assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
+            "another node was live: not standalone");
         final Bidder bidder = node.module.newBidder(7);
         final BidRequest request = request();
         int bids = 0;
@@ -164,6 +171,45 @@ class BudgetLeaseIntegrationTest {
             }
         }
         assertTrue(node.ledger.dailyExposure(slot) <= held, "beyond the lease: " + node.ledger.dailyExposure(slot));
+    }
+
+    /**
+     * A lone node (no other node held a live lease of the campaign at its last round, as in a single-node deployment)
+     * that loses Postgres goes on bidding on its own ledger past {@code leaseTtl}, as a lone node did before leases,
+     * beyond its lease up to the daily budget and never beyond it. Fails without the standalone rule: it stops after
+     * the TTL having spent only its slice.
+     */
+    @Test
+    void aLoneNodeCutOffFromPostgresBidsOnItsLedgerUpToTheDailyBudget() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final Pool own = pool();
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(own, "node-alone");
+        final int slot = slot(node);
+        assertEquals(DAILY_MICROS / 10, node.module.leases().leased(slot, day, LATE), "one slice in hand");
+        own.close().await(10, TimeUnit.SECONDS); // Postgres is gone
+        node.module.leaseRound();
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
+            "alone at the last round: standalone");
+        node.clock.advance(5 * TTL_MILLIS);
+        node.module.leaseRound();
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        assertTrue(bidAndBill(node, bidder, request), "it bids past the TTL");
+        int bids = 1;
+        while (bidAndBill(node, bidder, request)) {
+            bids++;
+            assertTrue(bids < 1_000_000, "never stops bidding");
+        }
+        final long spent = node.ledger.dailySpent(slot);
+        System.out.println("a lone node cut off from Postgres made " + bids + " bids, spending " + spent + " of "
+            + DAILY_MICROS);
+        assertTrue(node.ledger.dailyExposure(slot) <= DAILY_MICROS, "beyond the daily budget: "
+            + node.ledger.dailyExposure(slot));
+        assertTrue(spent >= DAILY_MICROS - MAX_BID_MICROS, "stopped at " + spent + " of " + DAILY_MICROS);
     }
 
     /**
