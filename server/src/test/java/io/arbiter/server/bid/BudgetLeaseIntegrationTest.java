@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -213,6 +214,53 @@ class BudgetLeaseIntegrationTest {
     }
 
     /**
+     * A lone node loses Postgres (its database refuses connections), bids on its own ledger past its lease, and
+     * Postgres returns: the next round reports its spend and reconciles. A node starting then gets no more than the
+     * rest, and together they spend the budget and no more.
+     */
+    @Test
+    void aLoneNodeReconcilesItsSpendWhenPostgresReturns() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final Pool admin = TestPostgres.pool(vertx, TestPostgres.shared().connectOptions(), 1);
+        pools.add(admin);
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(pool(), "node-alone");
+        final int slot = slot(node);
+        admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS false").execute()
+            .await(10, TimeUnit.SECONDS);
+        admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+            + database.getDatabase() + "'").execute().await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        node.clock.advance(5 * TTL_MILLIS);
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        while (node.ledger.dailySpent(slot) < 6 * DAILY_MICROS / 10) {
+            assertTrue(bidAndBill(node, bidder, request), "standalone: bids on its ledger");
+        }
+        final long outageSpent = node.ledger.dailySpent(slot);
+        admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS true").execute()
+            .await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        assertEquals(outageSpent, reportedSpent("node-alone"), "the round reported the outage's spend");
+        final LeaseStore late = new LeaseStore(pool(), "node-late", 10_000);
+        final long granted = late.take("c", day, DAILY_MICROS, DAILY_MICROS, 0, 60_000).grantedMicros();
+        assertTrue(granted <= DAILY_MICROS - outageSpent, "granted " + granted + " after " + outageSpent);
+        while (bidAndBill(node, bidder, request)) {
+            node.module.leaseRound();
+        }
+        final long total = node.ledger.dailySpent(slot) + granted;
+        System.out.println("a lone node spent " + outageSpent + " during the outage, " + node.ledger.dailySpent(slot)
+            + " in all; a node starting after it got " + granted);
+        assertTrue(total <= DAILY_MICROS, "spent and leased " + total + " of " + DAILY_MICROS);
+        assertTrue(total >= DAILY_MICROS - MAX_BID_MICROS, "spent and leased only " + total);
+    }
+
+    /**
      * In the last rounds before midnight a node takes the next day's first slice, so it bids from the first millisecond
      * of the day rather than after its next round (which, with many campaigns to take, can be seconds). Fails without
      * the early take: the bid at 00:00:00.001 finds no lease.
@@ -397,6 +445,11 @@ class BudgetLeaseIntegrationTest {
     private static int slot(BidFixture node) {
         final Campaign campaign = node.module.registry().get("c");
         return campaign.slot();
+    }
+
+    private long reportedSpent(String node) throws Exception {
+        return pools.get(0).preparedQuery("SELECT spent FROM budget_leases WHERE node = $1").execute(Tuple.of(node))
+            .await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
     }
 
     private long committed() throws Exception {

@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * one campaign's day run one after another and each sees the ones before it (read committed: every statement reads
  * what committed before it began). Without the lock two takers read the same sum and both grant
  * ({@code LeaseStoreTest} shows it). A node whose spend passed its lease (bills it received for other nodes' bids)
- * counts with its spend, so the excess is taken from what is left for everyone.
+ * counts with its spend, so the excess is taken from what is left for everyone; its next take raises its lease to its
+ * spend plus the grant (the committed sum grows by the grant alone), so a node back from a Postgres outage during
+ * which it bid beyond its lease (standalone, {@link BudgetLeases}) gets the rest of the budget at once, and never
+ * more.
  *
  * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL. The next
  * taker of that campaign's day sets the lapsed lease's {@code leased} to its {@code spent}, which frees the unspent
@@ -67,7 +70,8 @@ public final class LeaseStore {
         INSERT INTO budget_leases AS b (campaign, day, node, leased, spent, expires_at)
         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
         ON CONFLICT (campaign, day, node) DO UPDATE
-        SET leased = b.leased + EXCLUDED.leased, spent = greatest(b.spent, EXCLUDED.spent),
+        SET leased = greatest(b.leased, b.spent, EXCLUDED.spent) + EXCLUDED.leased,
+            spent = greatest(b.spent, EXCLUDED.spent),
             expires_at = EXCLUDED.expires_at
         RETURNING leased""";
     private static final String HEARTBEAT = """
