@@ -214,6 +214,30 @@ class BudgetLeaseIntegrationTest {
     }
 
     /**
+     * A standalone node goes on across midnight during the outage: nobody can have leased the new day, and its
+     * ledger rolls to it. Fails without the standalone rule (no lease of the new day).
+     */
+    @Test
+    void aLoneNodeCutOffFromPostgresBidsOnAcrossMidnight() throws Exception {
+        final Pool own = pool();
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(own, "node-alone");
+        final int slot = slot(node);
+        own.close().await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        assertTrue(bidAndBill(node, bidder, request), "bids before midnight");
+        node.clock.set(DAY_START + 86_400_000L + 60_000); // 00:01 the next day
+        node.module.leaseRound();
+        assertTrue(bidAndBill(node, bidder, request), "bids after midnight");
+        assertEquals(LATE / 86_400_000L + 1, node.ledger.day(slot), "the ledger moved to the new day");
+        assertTrue(node.ledger.dailySpent(slot) > 0 && node.ledger.dailySpent(slot) <= DAILY_MICROS);
+    }
+
+    /**
      * A lone node loses Postgres (its database refuses connections), bids on its own ledger past its lease, and
      * Postgres returns: the next round reports its spend and reconciles. A node starting then gets no more than the
      * rest, and together they spend the budget and no more.
