@@ -318,6 +318,7 @@ public final class BidModule implements Module {
         metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_HELD, keeper, k -> k.heldMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_PG_UP, keeper, k -> k.reachable() ? 1 : 0);
+        metrics.gauge(MetricName.BID_LEASE_STANDALONE, keeper, BudgetLeaseKeeper::standalone);
         LOG.log(System.Logger.Level.INFO, "bidder: daily budgets leased from Postgres as node " + nodeId
             + " (slices of " + config.leaseSlice() + " of a day's budget, lease TTL " + config.leaseTtlMillis()
             + " ms)");

@@ -33,8 +33,11 @@ import java.util.concurrent.TimeoutException;
  *   <li>in the last two rounds before midnight, takes the next day's first slice, so bidding goes on across
  *       midnight without waiting for a round (a node with many campaigns needs seconds to take them all).</li>
  * </ol>
- * Each round publishes the leases to {@link BudgetLeases}, which the bid path reads. A round that cannot reach
- * Postgres changes nothing there: the node goes on spending what it holds until its leases' validity ends.
+ * Each round publishes the leases to {@link BudgetLeases}, which the bid path reads, with whether another node held an
+ * unexpired lease of each campaign. A round that cannot reach Postgres marks the leases cut off and changes nothing
+ * else: a campaign other nodes were live on goes on spending what it holds until its lease's validity ends; one this
+ * node was alone on bids on the local ledger ({@link BudgetLeases}, "Standalone") until Postgres answers again and
+ * the next round reports its spend.
  * {@link #close} gives back what is unspent.
  */
 final class BudgetLeaseKeeper implements AutoCloseable {
@@ -129,13 +132,23 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 }
             }
             if (!reachable) {
-                LOG.log(System.Logger.Level.INFO, "budget leases: Postgres answers again");
+                LOG.log(System.Logger.Level.INFO, "budget leases: Postgres answers again (leases reconciled; "
+                    + "standalone bidding ended)");
             }
             reachable = true;
+            leases.cutOff(false);
         } catch (RuntimeException e) {
+            leases.cutOff(true);
             if (reachable) {
-                LOG.log(System.Logger.Level.WARNING, "budget leases: cannot reach Postgres (bidding on the leases "
-                    + "held until they lapse, leaseTtl " + config.leaseTtlMillis() + " ms after the last round): " + e);
+                final List<String> alone = new ArrayList<>();
+                final List<String> shared = new ArrayList<>();
+                for (final Campaign campaign : registry.all()) {
+                    (leases.standalone(campaign.slot()) ? alone : shared).add(campaign.id());
+                }
+                LOG.log(System.Logger.Level.WARNING, "budget leases: cannot reach Postgres: " + e + "; standalone "
+                    + "(alone at the last round, bidding on the local ledger up to the daily budget less the others' "
+                    + "last reported spend): " + alone + "; shared (bidding on the leases held until they lapse, "
+                    + "leaseTtl " + config.leaseTtlMillis() + " ms after the last round): " + shared);
             }
             reachable = false;
         }
@@ -201,7 +214,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             sliceMicros(campaign.spec()), 0, config.leaseTtlMillis());
         takenMicros += grant.grantedMicros();
         leases.setNext(campaign.slot(), new BudgetLeases.Lease(nextDay, grant.leasedMicros(),
-            grant.othersSpentMicros(), started + config.leaseTtlMillis(), 0));
+            grant.othersSpentMicros(), started + config.leaseTtlMillis(), 0, grant.othersLive()));
     }
 
     private void heartbeat(List<Campaign> held, long day, long started) {
@@ -230,7 +243,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                     + h.leasedMicros() + " micros)");
             }
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, h.leasedMicros(), h.othersSpentMicros(),
-                started + config.leaseTtlMillis(), spent[i]));
+                started + config.leaseTtlMillis(), spent[i], h.othersLive()));
         }
     }
 
@@ -254,7 +267,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             takenMicros += grant.grantedMicros();
             lapsedMicros += grant.recoveredMicros();
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
-                started + config.leaseTtlMillis(), spent));
+                started + config.leaseTtlMillis(), spent, grant.othersLive()));
             if (grant.grantedMicros() < slice) {
                 // The budget is leased out: ask again only now and then (other nodes give back at a clean stop, and
                 // lapsed leases free up once their TTL has passed), not once a round.
@@ -271,6 +284,20 @@ final class BudgetLeaseKeeper implements AutoCloseable {
 
     boolean reachable() {
         return reachable;
+    }
+
+    /** Campaigns bidding on the local ledger now (Postgres away, no other node live on them at the last round). */
+    int standalone() {
+        if (reachable) {
+            return 0;
+        }
+        int n = 0;
+        for (final Campaign campaign : registry.all()) {
+            if (leases.standalone(campaign.slot())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     long takenMicros() {

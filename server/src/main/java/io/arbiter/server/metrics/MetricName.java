@@ -59,6 +59,8 @@ public enum MetricName {
     BID_LEASE_HELD("arbiter.bid.lease.held", "Leased budget of today neither spent nor reserved yet, in the bidding "
         + "currency"),
     BID_LEASE_PG_UP("arbiter.bid.lease.postgres.up", "1 when the last budget lease round reached Postgres"),
+    BID_LEASE_STANDALONE("arbiter.bid.lease.standalone", "Campaigns bidding on this node's own ledger while Postgres "
+        + "is away (no other node held a live lease of them at the last round)"),
     BID_SHADING_UNTRACKED("arbiter.bid.shading.untracked", "Win/loss notices that trained only the bidder-wide "
         + "curve because bidding.shadingMaxContexts was reached"),
 

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,22 +130,29 @@ class BudgetLeaseIntegrationTest {
     }
 
     /**
-     * A node that loses Postgres goes on bidding with the lease it holds, never beyond it, and stops once the lease
-     * may have lapsed ({@code leaseTtl} after its last round), while it still holds money (others may have taken it).
+     * A node that loses Postgres while another node holds a live lease of the campaign goes on bidding with the lease
+     * it holds, never beyond it, and stops once the lease may have lapsed ({@code leaseTtl} after its last round),
+     * while it still holds money (the other node may still be spending, and may take over the lapsed lease).
      */
     @Test
     void aNodeCutOffFromPostgresSpendsOnlyWhatItHoldsUntilTheLeaseCouldLapse() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final LeaseStore other = new LeaseStore(pool(), "node-other", 10_000);
+        assertEquals(DAILY_MICROS / 10, other.take("c", day, DAILY_MICROS, DAILY_MICROS / 10, 0, 60_000)
+            .grantedMicros(), "another node is live on the campaign");
         final Pool own = pool();
         final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
         nodes.add(node);
         node.clock.set(LATE);
         node.module.startBudgetLeases(own, "node-cut");
         final int slot = slot(node);
-        final long held = node.module.leases().leased(slot, LATE / 86_400_000L, LATE);
+        final long held = node.module.leases().leased(slot, day, LATE);
         assertEquals(DAILY_MICROS / 10, held, "one slice in hand");
         own.close().await(10, TimeUnit.SECONDS); // Postgres is gone for this node
         node.module.leaseRound();
         assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
+            "another node was live: not standalone");
         final Bidder bidder = node.module.newBidder(7);
         final BidRequest request = request();
         int bids = 0;
@@ -164,6 +172,116 @@ class BudgetLeaseIntegrationTest {
             }
         }
         assertTrue(node.ledger.dailyExposure(slot) <= held, "beyond the lease: " + node.ledger.dailyExposure(slot));
+    }
+
+    /**
+     * A lone node (no other node held a live lease of the campaign at its last round, as in a single-node deployment)
+     * that loses Postgres goes on bidding on its own ledger past {@code leaseTtl}, as a lone node did before leases,
+     * beyond its lease up to the daily budget and never beyond it. Fails without the standalone rule: it stops after
+     * the TTL having spent only its slice.
+     */
+    @Test
+    void aLoneNodeCutOffFromPostgresBidsOnItsLedgerUpToTheDailyBudget() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final Pool own = pool();
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(own, "node-alone");
+        final int slot = slot(node);
+        assertEquals(DAILY_MICROS / 10, node.module.leases().leased(slot, day, LATE), "one slice in hand");
+        own.close().await(10, TimeUnit.SECONDS); // Postgres is gone
+        node.module.leaseRound();
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
+            "alone at the last round: standalone");
+        node.clock.advance(5 * TTL_MILLIS);
+        node.module.leaseRound();
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        assertTrue(bidAndBill(node, bidder, request), "it bids past the TTL");
+        int bids = 1;
+        while (bidAndBill(node, bidder, request)) {
+            bids++;
+            assertTrue(bids < 1_000_000, "never stops bidding");
+        }
+        final long spent = node.ledger.dailySpent(slot);
+        System.out.println("a lone node cut off from Postgres made " + bids + " bids, spending " + spent + " of "
+            + DAILY_MICROS);
+        assertTrue(node.ledger.dailyExposure(slot) <= DAILY_MICROS, "beyond the daily budget: "
+            + node.ledger.dailyExposure(slot));
+        assertTrue(spent >= DAILY_MICROS - MAX_BID_MICROS, "stopped at " + spent + " of " + DAILY_MICROS);
+    }
+
+    /**
+     * A standalone node goes on across midnight during the outage: nobody can have leased the new day, and its
+     * ledger rolls to it. Fails without the standalone rule (no lease of the new day).
+     */
+    @Test
+    void aLoneNodeCutOffFromPostgresBidsOnAcrossMidnight() throws Exception {
+        final Pool own = pool();
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(own, "node-alone");
+        final int slot = slot(node);
+        own.close().await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        assertTrue(bidAndBill(node, bidder, request), "bids before midnight");
+        node.clock.set(DAY_START + 86_400_000L + 60_000); // 00:01 the next day
+        node.module.leaseRound();
+        assertTrue(bidAndBill(node, bidder, request), "bids after midnight");
+        assertEquals(LATE / 86_400_000L + 1, node.ledger.day(slot), "the ledger moved to the new day");
+        assertTrue(node.ledger.dailySpent(slot) > 0 && node.ledger.dailySpent(slot) <= DAILY_MICROS);
+    }
+
+    /**
+     * A lone node loses Postgres (its database refuses connections), bids on its own ledger past its lease, and
+     * Postgres returns: the next round reports its spend and reconciles. A node starting then gets no more than the
+     * rest, and together they spend the budget and no more.
+     */
+    @Test
+    void aLoneNodeReconcilesItsSpendWhenPostgresReturns() throws Exception {
+        final long day = LATE / 86_400_000L;
+        final Pool admin = TestPostgres.pool(vertx, TestPostgres.shared().connectOptions(), 1);
+        pools.add(admin);
+        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
+        nodes.add(node);
+        node.clock.set(LATE);
+        node.module.startBudgetLeases(pool(), "node-alone");
+        final int slot = slot(node);
+        admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS false").execute()
+            .await(10, TimeUnit.SECONDS);
+        admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+            + database.getDatabase() + "'").execute().await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        node.clock.advance(5 * TTL_MILLIS);
+        final Bidder bidder = node.module.newBidder(7);
+        final BidRequest request = request();
+        while (node.ledger.dailySpent(slot) < 6 * DAILY_MICROS / 10) {
+            assertTrue(bidAndBill(node, bidder, request), "standalone: bids on its ledger");
+        }
+        final long outageSpent = node.ledger.dailySpent(slot);
+        admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS true").execute()
+            .await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
+        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        assertEquals(outageSpent, reportedSpent("node-alone"), "the round reported the outage's spend");
+        final LeaseStore late = new LeaseStore(pool(), "node-late", 10_000);
+        final long granted = late.take("c", day, DAILY_MICROS, DAILY_MICROS, 0, 60_000).grantedMicros();
+        assertTrue(granted <= DAILY_MICROS - outageSpent, "granted " + granted + " after " + outageSpent);
+        while (bidAndBill(node, bidder, request)) {
+            node.module.leaseRound();
+        }
+        final long total = node.ledger.dailySpent(slot) + granted;
+        System.out.println("a lone node spent " + outageSpent + " during the outage, " + node.ledger.dailySpent(slot)
+            + " in all; a node starting after it got " + granted);
+        assertTrue(total <= DAILY_MICROS, "spent and leased " + total + " of " + DAILY_MICROS);
+        assertTrue(total >= DAILY_MICROS - MAX_BID_MICROS, "spent and leased only " + total);
     }
 
     /**
@@ -351,6 +469,11 @@ class BudgetLeaseIntegrationTest {
     private static int slot(BidFixture node) {
         final Campaign campaign = node.module.registry().get("c");
         return campaign.slot();
+    }
+
+    private long reportedSpent(String node) throws Exception {
+        return pools.get(0).preparedQuery("SELECT spent FROM budget_leases WHERE node = $1").execute(Tuple.of(node))
+            .await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
     }
 
     private long committed() throws Exception {

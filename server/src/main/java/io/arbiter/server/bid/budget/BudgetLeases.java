@@ -17,15 +17,22 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * it over; until then it spends what it holds.
  */
 public final class BudgetLeases {
-    /** One slot's lease: of UTC epoch {@code day}, in micro-units; usable until {@code validUntilMillis}. */
+    /**
+     * One slot's lease: of UTC epoch {@code day}, in micro-units; usable until {@code validUntilMillis}; whether
+     * another node held an unexpired lease of the campaign's day when this was read ({@code othersLive}).
+     */
     public record Lease(long day, long leasedMicros, long othersSpentMicros, long validUntilMillis,
-                        long reportedSpentMicros) {
+                        long reportedSpentMicros, boolean othersLive) {
     }
+
+    /** What {@link #leased} answers for a standalone campaign: no lease bound (pacing's schedule binds). */
+    public static final long UNBOUNDED = Long.MAX_VALUE;
 
     private final AtomicReferenceArray<Lease> leases;
     /** The next day's leases, taken in the last seconds before midnight so bidding goes on across it. */
     private final AtomicReferenceArray<Lease> next;
     private volatile boolean enforced;
+    private volatile boolean cutOff;
 
     /** Leases for {@code capacity} ledger slots, not enforced until {@link #enforce} (a node without Postgres). */
     public BudgetLeases(int capacity) {
@@ -43,13 +50,38 @@ public final class BudgetLeases {
         return enforced;
     }
 
+    /** Whether the last lease round failed to reach Postgres (set by the lease thread). */
+    public void cutOff(boolean cutOff) {
+        this.cutOff = cutOff;
+    }
+
+    public boolean cutOff() {
+        return cutOff;
+    }
+
     /**
      * The daily exposure this node may reach for the slot on {@code day} at {@code nowMillis}: its lease, or 0 when it
-     * holds none for that day or the lease may have lapsed.
+     * holds none for that day or the lease may have lapsed; {@link #UNBOUNDED} when the slot is standalone.
      */
     public long leased(int slot, long day, long nowMillis) {
+        if (cutOff && alone(slot)) {
+            return UNBOUNDED;
+        }
         final Lease lease = of(slot, day);
         return lease != null && nowMillis < lease.validUntilMillis() ? lease.leasedMicros() : 0;
+    }
+
+    /** Whether the slot bids on its own ledger now: Postgres is away and no other node was live on it last round. */
+    public boolean standalone(int slot) {
+        return cutOff && alone(slot);
+    }
+
+    /** Whether the slot's last lease record(s) saw no other node live: it holds a record and none saw one. */
+    private boolean alone(int slot) {
+        final Lease lease = leases.get(slot);
+        final Lease early = next.get(slot);
+        return (lease != null || early != null) && (lease == null || !lease.othersLive())
+            && (early == null || !early.othersLive());
     }
 
     /** The other nodes' spend of the slot's campaign on {@code day} as last read (0 if unknown). */

@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * one campaign's day run one after another and each sees the ones before it (read committed: every statement reads
  * what committed before it began). Without the lock two takers read the same sum and both grant
  * ({@code LeaseStoreTest} shows it). A node whose spend passed its lease (bills it received for other nodes' bids)
- * counts with its spend, so the excess is taken from what is left for everyone.
+ * counts with its spend, so the excess is taken from what is left for everyone; its next take raises its lease to its
+ * spend plus the grant (the committed sum grows by the grant alone), so a node back from a Postgres outage during
+ * which it bid beyond its lease (standalone, {@link BudgetLeases}) gets the rest of the budget at once, and never
+ * more.
  *
  * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL. The next
  * taker of that campaign's day sets the lapsed lease's {@code leased} to its {@code spent}, which frees the unspent
@@ -33,12 +36,19 @@ import java.util.concurrent.TimeUnit;
  * are UTC epoch days; amounts micro-units of the bidding currency.
  */
 public final class LeaseStore {
-    /** What a take did: the node's lease now, the slice granted, money recovered from lapsed leases, others' spend. */
-    public record Grant(long leasedMicros, long grantedMicros, long recoveredMicros, long othersSpentMicros) {
+    /**
+     * What a take did: the node's lease now, the slice granted, money recovered from lapsed leases, others' spend and
+     * whether another node holds an unexpired lease of the campaign's day ({@code othersLive}).
+     */
+    public record Grant(long leasedMicros, long grantedMicros, long recoveredMicros, long othersSpentMicros,
+                        boolean othersLive) {
     }
 
-    /** One campaign's lease as a heartbeat left it: this node's lease and the other nodes' reported spend. */
-    public record Held(long leasedMicros, long othersSpentMicros) {
+    /**
+     * One campaign's lease as a heartbeat left it: this node's lease, the other nodes' reported spend and whether
+     * another node holds an unexpired lease of that day ({@code othersLive}).
+     */
+    public record Held(long leasedMicros, long othersSpentMicros, boolean othersLive) {
     }
 
     private static final String ENSURE_DAY = "INSERT INTO budget_days (campaign, day, budget) VALUES ($1, $2, $3) "
@@ -53,13 +63,15 @@ public final class LeaseStore {
         WHERE b.campaign = $1 AND b.day = $2 AND b.node = lapsed.node
         RETURNING lapsed.freed""";
     private static final String COMMITTED = "SELECT coalesce(sum(greatest(leased, spent)), 0)::int8, "
-        + "coalesce(sum(spent) FILTER (WHERE node <> $3), 0)::int8 FROM budget_leases WHERE campaign = $1 "
-        + "AND day = $2";
+        + "coalesce(sum(spent) FILTER (WHERE node <> $3), 0)::int8, "
+        + "coalesce(bool_or(expires_at > now()) FILTER (WHERE node <> $3), false) FROM budget_leases "
+        + "WHERE campaign = $1 AND day = $2";
     private static final String ADD_LEASE = """
         INSERT INTO budget_leases AS b (campaign, day, node, leased, spent, expires_at)
         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
         ON CONFLICT (campaign, day, node) DO UPDATE
-        SET leased = b.leased + EXCLUDED.leased, spent = greatest(b.spent, EXCLUDED.spent),
+        SET leased = greatest(b.leased, b.spent, EXCLUDED.spent) + EXCLUDED.leased,
+            spent = greatest(b.spent, EXCLUDED.spent),
             expires_at = EXCLUDED.expires_at
         RETURNING leased""";
     private static final String HEARTBEAT = """
@@ -68,7 +80,8 @@ public final class LeaseStore {
         FROM unnest($1::text[], $2::int8[]) AS v(campaign, spent)
         WHERE b.day = $3 AND b.node = $5 AND b.campaign = v.campaign
         RETURNING b.campaign, b.leased""";
-    private static final String OTHERS_SPENT = "SELECT campaign, sum(spent)::int8 FROM budget_leases "
+    private static final String OTHERS_SPENT = "SELECT campaign, sum(spent)::int8, bool_or(expires_at > now()) "
+        + "FROM budget_leases "
         + "WHERE day = $1 AND node <> $2 GROUP BY campaign";
     private static final String GIVE_BACK = """
         UPDATE budget_leases SET spent = greatest(spent, $4), leased = greatest(spent, $4), expires_at = now()
@@ -107,11 +120,12 @@ public final class LeaseStore {
                     final Row row = rows.iterator().next();
                     final long committed = row.getLong(0);
                     final long othersSpent = row.getLong(1);
+                    final boolean othersLive = row.getBoolean(2);
                     final long granted = Math.max(0, Math.min(sliceMicros, budgetMicros - committed));
                     return conn.preparedQuery(ADD_LEASE)
                         .execute(Tuple.of(campaign, date, node, granted, spentMicros, ttlMillis))
                         .map(added -> new Grant(added.iterator().next().getLong(0), granted, recovered,
-                            othersSpent));
+                            othersSpent, othersLive));
                 }))));
     }
 
@@ -127,8 +141,8 @@ public final class LeaseStore {
 
     /**
      * Renews this node's leases of {@code day} for the given campaigns, reporting their spend, and reads the other
-     * nodes' spend of every campaign that day. Campaigns this node holds no lease row for are left out of the answer
-     * (take first).
+     * nodes' spend of every campaign that day and whether any of them holds an unexpired lease. Campaigns this node
+     * holds no lease row for are left out of the answer (take first).
      */
     public Map<String, Held> heartbeat(long day, List<String> campaigns, long[] spentMicros, long ttlMillis) {
         final LocalDate date = LocalDate.ofEpochDay(day);
@@ -138,6 +152,7 @@ public final class LeaseStore {
         }
         final Map<String, Long> leased = new HashMap<>();
         final Map<String, Long> others = new HashMap<>();
+        final Map<String, Boolean> live = new HashMap<>();
         await(pool.preparedQuery(HEARTBEAT)
             .execute(Tuple.of(campaigns.toArray(new String[0]), spent, date, ttlMillis, node))
             .compose(rows -> {
@@ -149,11 +164,13 @@ public final class LeaseStore {
             .map(rows -> {
                 for (final Row row : rows) {
                     others.put(row.getString(0), row.getLong(1));
+                    live.put(row.getString(0), row.getBoolean(2));
                 }
                 return null;
             }));
         final Map<String, Held> held = new HashMap<>();
-        leased.forEach((campaign, l) -> held.put(campaign, new Held(l, others.getOrDefault(campaign, 0L))));
+        leased.forEach((campaign, l) -> held.put(campaign, new Held(l, others.getOrDefault(campaign, 0L),
+            live.getOrDefault(campaign, false))));
         return held;
     }
 

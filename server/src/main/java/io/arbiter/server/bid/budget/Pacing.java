@@ -61,7 +61,8 @@ public final class Pacing {
 
     /**
      * The daily exposure this node's reservations for the slot may reach now: the schedule's cap less the other nodes'
-     * spend, and no more than this node's lease (without leases: the schedule's cap).
+     * spend, and no more than this node's lease (without leases: the schedule's cap; standalone while Postgres is
+     * away, {@link BudgetLeases}: the schedule's cap less the others' last reported spend).
      */
     public long cap(int slot, long dailyLimit, long maxBidMicros, long nowMillis) {
         final long schedule = scheduleCap(dailyLimit, maxBidMicros, nowMillis);

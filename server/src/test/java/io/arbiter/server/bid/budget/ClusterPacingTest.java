@@ -117,7 +117,8 @@ class ClusterPacingTest {
                 leased += granted;
             }
             final long others = othersInPacing ? other.ledger.dailySpent(0) : 0;
-            leases.set(0, new BudgetLeases.Lease(DAY, leased, others, now + 30_000, ledger.dailySpent(0)));
+            leases.set(0, new BudgetLeases.Lease(DAY, leased, others, now + 30_000, ledger.dailySpent(0),
+                true));
         }
     }
 }

@@ -153,4 +153,31 @@ class LeaseStoreTest {
     private Row query(String sql) throws Exception {
         return pool.query(sql).execute().await(10, TimeUnit.SECONDS).iterator().next();
     }
+
+    /**
+     * A node whose reported spend passed its lease (it bid on its own ledger while Postgres was away) takes again: its
+     * lease becomes its spend plus the grant, the grant is cut to what the others left, and the lease rows never hold
+     * more than the budget. Without raising the lease to the spend it stays below the spend (1.2 of 9.5 units here)
+     * and the node cannot bid the rest. A take and a heartbeat also tell whether another node holds a live lease.
+     */
+    @Test
+    void aTakeAfterSpendingBeyondTheLeaseGrantsOnlyTheRestOnTopOfTheSpend() throws Exception {
+        final long budget = 10_000_000;
+        final LeaseStore alone = new LeaseStore(pool, "node-alone", TIMEOUT);
+        final LeaseStore.Grant first = alone.take("c4", DAY, budget, 1_000_000, 0, 60_000);
+        assertEquals(false, first.othersLive(), "nobody else on the campaign");
+        final LeaseStore late = new LeaseStore(pool, "node-late", TIMEOUT);
+        final LeaseStore.Grant other = late.take("c4", DAY, budget, 300_000, 0, 60_000);
+        assertEquals(true, other.othersLive(), "node-alone holds a live lease");
+        late.giveBack("c4", DAY, 0);
+        assertEquals(false, alone.heartbeat(DAY, List.of("c4"), new long[] {9_500_000}, 60_000).get("c4")
+            .othersLive(), "a given-back lease is not live");
+        final LeaseStore.Grant back = alone.take("c4", DAY, budget, 1_000_000, 9_500_000, 60_000);
+        assertEquals(500_000, back.grantedMicros(), "only the rest of the budget");
+        assertEquals(10_000_000, back.leasedMicros(), "the spend plus the grant");
+        assertEquals(0, late.take("c4", DAY, budget, 1_000_000, 0, 60_000).grantedMicros(), "nothing left");
+        final long committed = pool.preparedQuery("SELECT sum(greatest(leased, spent))::int8 FROM budget_leases "
+            + "WHERE campaign = $1").execute(Tuple.of("c4")).await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
+        assertEquals(budget, committed);
+    }
 }
