@@ -3,9 +3,13 @@
 # "Do-no-harm safeguards on the decide path"): starts Arbiter from a fresh data directory with one event loop on
 # HTTP_PORT (default 18080), defines "plain" (3 variants) and "guarded" (the same with a 10% holdout, a 5% floor and a
 # 60% cap, burnIn 100, a frequency cap of 3 per day, a guardrail), and runs the load tester against each in turn,
-# RUNS times, printing the server-side decide percentiles of each run (from /metrics).
+# RUNS times, printing the server-side decide percentiles of each run (from /metrics). EXPERIMENTS (default
+# "plain guarded") picks the experiments and their order; also defined: "segments" (10 variants, attributes device,
+# country, visitor and the interaction device x country; requests with --context device=4,country=5,visitor=3) and
+# "linear" (10 variants, 15 features, d = 16; requests with --features 15).
 #
 #   loadtest/scripts/bench-guard.sh RATE [RUNS]
+#   EXPERIMENTS="plain segments linear" loadtest/scripts/bench-guard.sh 5000 2
 #
 # Needs the jars built (./mvnw -q -DskipTests package), curl and python3.
 set -euo pipefail
@@ -26,15 +30,25 @@ admin plain '{"variants": ["A", "B", "C"], "default": "A"}'
 admin guarded '{"variants": ["A", "B", "C"], "default": "A", "holdout": 0.1, "minShare": 0.05,
   "shares": {"B": {"max": 0.6}}, "burnIn": 100, "frequencyCap": {"count": 3, "period": "P1D"},
   "guardrails": [{"metric": "unsubscribe", "direction": "lower", "maxRelativeHarm": 0.2, "confidence": 0.95}]}'
+admin segments '{"variants": ["A","B","C","D","E","F","G","H","I","J"], "context": {"model": "segments",
+  "attributes": ["device", "country", "visitor"], "interactions": [["device", "country"]]}}'
+admin linear '{"variants": ["A","B","C","D","E","F","G","H","I","J"], "context": {"model": "linear",
+  "features": ["f0","f1","f2","f3","f4","f5","f6","f7","f8","f9","f10","f11","f12","f13","f14"]}}'
+args_of() {
+  case $1 in
+    segments) echo "--context device=4,country=5,visitor=3" ;;
+    linear) echo "--features 15" ;;
+  esac
+}
 cd "$out"
 for run in $(seq 1 "$runs"); do
-  for experiment in plain guarded; do
+  for experiment in ${EXPERIMENTS:-plain guarded}; do
     name=guard-$experiment-$rate-$run
     curl -s "localhost:$port/metrics" > "$name.before"
     echo "== $name  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
     java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
       --experiments "$experiment" --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet \
-      > "$name.out" 2>&1 || true
+      $(args_of "$experiment") > "$name.out" 2>&1 || true
     curl -s "localhost:$port/metrics" > "$name.after"
     python3 "$repo/loadtest/scripts/metrics-percentiles.py" "$name.before" "$name.after"
     grep -E '^(corrected|throughput|statuses|errors)' "$name.out" || cat "$name.out"
