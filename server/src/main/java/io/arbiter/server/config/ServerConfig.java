@@ -140,7 +140,7 @@ public final class ServerConfig {
         randomSeed = decisions.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
         decisions.finish();
         final ConfigReader evaluation = root.section("evaluation");
-        evaluationRowsPerSecond = evaluation.number("rowsPerSecond", 50_000, 0, 1e9);
+        evaluationRowsPerSecond = evaluation.number("rowsPerSecond", 10_000, 0, 1e9);
         evaluationPageRows = evaluation.integer("pageRows", 5_000, 100, 100_000);
         evaluationKeptJobs = evaluation.integer("keptJobs", 100, 1, 10_000);
         evaluation.finish();
