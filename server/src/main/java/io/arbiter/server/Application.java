@@ -19,6 +19,7 @@ import io.arbiter.server.outcome.OutcomeConfig;
 import io.arbiter.server.outcome.OutcomeConfigs;
 import io.arbiter.server.outcome.OutcomePipeline;
 import io.arbiter.server.personalisation.PersonalisationModule;
+import io.arbiter.server.pg.BackgroundConnections;
 import io.arbiter.server.pg.Database;
 import io.arbiter.server.pg.LogMaintenance;
 import io.arbiter.server.pg.Retention;
@@ -103,7 +104,8 @@ public final class Application {
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
-            database.pool(), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
+            database.pool(), new BackgroundConnections(database.connectOptions(), database.embedded() != null,
+                config.evaluationLowPriority), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
         modules.add(personalisation);
         final boolean segmentsWereClean = personalisation.registry().segmentStore().wasCleanlyClosed();
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);

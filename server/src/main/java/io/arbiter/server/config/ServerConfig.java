@@ -72,6 +72,8 @@ public final class ServerConfig {
     public final double evaluationRowsPerSecond;
     /** Off-policy evaluation jobs: rows per page read from Postgres. */
     public final int evaluationPageRows;
+    /** Whether evaluation jobs read at low CPU priority (their threads and the embedded Postgres's backend). */
+    public final boolean evaluationLowPriority;
     /** Off-policy evaluation jobs: finished jobs kept in memory. */
     public final int evaluationKeptJobs;
     /** The {@code outcomes} section, read by the outcome pipeline's settings. */
@@ -143,6 +145,12 @@ public final class ServerConfig {
         evaluationRowsPerSecond = evaluation.number("rowsPerSecond", 10_000, 0, 1e9);
         evaluationPageRows = evaluation.integer("pageRows", 5_000, 100, 100_000);
         evaluationKeptJobs = evaluation.integer("keptJobs", 100, 1, 10_000);
+        final String priority = evaluation.string("priority", "low");
+        if (!priority.equals("low") && !priority.equals("normal")) {
+            throw new ConfigException(evaluation.name("priority") + " must be \"low\" or \"normal\", was \""
+                + priority + "\"");
+        }
+        evaluationLowPriority = priority.equals("low");
         evaluation.finish();
         outcomes = root.section("outcomes");
         bidding = root.section("bidding");

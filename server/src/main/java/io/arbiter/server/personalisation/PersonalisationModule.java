@@ -39,6 +39,7 @@ import io.arbiter.server.personalisation.reward.DuplicateIndex;
 import io.arbiter.server.personalisation.reward.RewardBatchHandler;
 import io.arbiter.server.personalisation.reward.RewardHandler;
 import io.arbiter.server.personalisation.reward.RewardService;
+import io.arbiter.server.pg.BackgroundConnections;
 import io.arbiter.server.token.DecisionToken;
 import io.arbiter.server.token.DecisionTokens;
 import io.arbiter.server.token.SignedTokens;
@@ -82,6 +83,7 @@ public final class PersonalisationModule implements Module {
     private final ScheduledExecutorService maintenance;
     private final Pool pool;
     private final EvaluationJobs evaluations;
+    private final BackgroundConnections background;
 
     /**
      * The frequency-cap store's file in the data folder. Its keys are grouped by unit
@@ -134,8 +136,9 @@ public final class PersonalisationModule implements Module {
             clock.millis());
     }
 
-    private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool, OutcomeLog outcomes,
-                                  SignedTokens signer, Metrics metrics, Clock clock) {
+    private PersonalisationModule(ServerConfig config, PosteriorTable table, Pool pool,
+                                  BackgroundConnections background, OutcomeLog outcomes, SignedTokens signer,
+                                  Metrics metrics, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -156,7 +159,8 @@ public final class PersonalisationModule implements Module {
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.pool = pool;
-        this.evaluations = new EvaluationJobs(clock, config.evaluationKeptJobs);
+        this.background = background;
+        this.evaluations = new EvaluationJobs(clock, config.evaluationKeptJobs, background::lowerCurrentThread);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "arbiter-maintenance");
             t.setDaemon(true);
@@ -171,10 +175,11 @@ public final class PersonalisationModule implements Module {
      * maintenance thread starts.
      */
     public static Future<PersonalisationModule> start(ServerConfig config, PosteriorTable table, Pool pool,
-                                                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics,
-                                                      Clock clock, long seed) {
+                                                      BackgroundConnections background, OutcomeLog outcomes,
+                                                      SignedTokens signer, Metrics metrics, Clock clock, long seed) {
         final PersonalisationModule module = new PersonalisationModule(Objects.requireNonNull(config),
-            Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(outcomes),
+            Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(background),
+            Objects.requireNonNull(outcomes),
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
         return module.loadSuspensions()
             .compose(v -> module.loadExperiments())
@@ -430,7 +435,7 @@ public final class PersonalisationModule implements Module {
                 new RewardBatchHandler(rewards, config.maxRewardBatch));
         new ExperimentAdminHandler(routes.vertx(), registry, store, traffic, clock, config.maxVariants)
             .declareRoutes(routes);
-        new EvaluationAdminHandler(registry, evaluations, pool, new EvaluationRun.Settings(
+        new EvaluationAdminHandler(registry, evaluations, pool, background, new EvaluationRun.Settings(
             config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
             config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
         new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
@@ -553,6 +558,7 @@ public final class PersonalisationModule implements Module {
     @Override
     public void close() {
         evaluations.close();
+        background.close();
         maintenance.shutdownNow();
         try {
             maintenance.awaitTermination(5, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,6 +103,11 @@ class ServerConfigTest {
         assertFails("http.tls.keyPath", new JsonObject().put("http", new JsonObject()
             .put("tls", new JsonObject().put("certPath", "a.pem"))));
         assertFails("experiments", new JsonObject().put("experiments", new JsonObject()));
+        assertFails("evaluation.priority", new JsonObject().put("evaluation", new JsonObject()
+            .put("priority", "idle")));
+        assertTrue(ServerConfig.of(new JsonObject(), Map.of()).evaluationLowPriority, "low by default");
+        assertFalse(ServerConfig.of(new JsonObject().put("evaluation", new JsonObject().put("priority", "normal")),
+            Map.of()).evaluationLowPriority);
         final ConfigException fromEnv = assertThrows(ConfigException.class,
             () -> ServerConfig.of(new JsonObject(), Map.of("HTTP_PORT", "eighty")));
         assertTrue(fromEnv.getMessage().contains("HTTP_PORT"), fromEnv.getMessage());

@@ -8,11 +8,13 @@ import io.arbiter.server.http.RouteTable.Access;
 import io.arbiter.server.http.RouteTable.Exposure;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
+import io.arbiter.server.pg.BackgroundConnections;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -36,16 +38,23 @@ public final class EvaluationAdminHandler {
     private final ExperimentRegistry registry;
     private final EvaluationJobs jobs;
     private final Pool pool;
+    private final BackgroundConnections background;
     private final EvaluationRun.Settings settings;
     private final Clock clock;
     private final int maxVariants;
     private final SecureRandom seeds = new SecureRandom();
 
+    /**
+     * @param pool       the server's pool, for the quick check that a window holds decisions
+     * @param background where a job's own connection comes from (off the serving event loops)
+     */
     public EvaluationAdminHandler(ExperimentRegistry registry, EvaluationJobs jobs, Pool pool,
-                                  EvaluationRun.Settings settings, Clock clock, int maxVariants) {
+                                  BackgroundConnections background, EvaluationRun.Settings settings, Clock clock,
+                                  int maxVariants) {
         this.registry = Objects.requireNonNull(registry);
         this.jobs = Objects.requireNonNull(jobs);
         this.pool = Objects.requireNonNull(pool);
+        this.background = Objects.requireNonNull(background);
         this.settings = Objects.requireNonNull(settings);
         this.clock = Objects.requireNonNull(clock);
         this.maxVariants = maxVariants;
@@ -87,8 +96,15 @@ public final class EvaluationAdminHandler {
                     throw new ApiException(422, "experiment '" + experiment.id() + "' has no logged decisions "
                         + "between " + request.from() + " and " + request.to() + ": nothing to evaluate", "from");
                 }
-                final EvaluationJobs.Job job = jobs.submit(experiment.id(), j -> EvaluationRun.run(pool,
-                    experiment.id(), variants, request, settings, seed, j::progress, j::cancelled));
+                final EvaluationJobs.Job job = jobs.submit(experiment.id(), j -> {
+                    final SqlConnection connection = background.open();
+                    try {
+                        return EvaluationRun.run(connection, experiment.id(), variants, request, settings, seed,
+                            j::progress, j::cancelled);
+                    } finally {
+                        connection.close();
+                    }
+                });
                 return Answer.json(202, new JsonObject().put("id", job.id()).put("status", job.status()));
             });
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
  * Postgres. A job is {@code queued}, {@code running}, {@code done} or {@code failed} (with the error); the last
  * {@code keptJobs} finished ones are kept. A restart loses every job, running ones included: their {@code GET}
  * answers 404 and the evaluation is re-run by posting it again (the decision log is in Postgres, nothing is lost).
+ * The worker runs {@code threadSetup} first (the server lowers its CPU priority there: {@code evaluation.priority}).
  */
 public final class EvaluationJobs implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EvaluationJobs.class.getName());
@@ -94,15 +95,26 @@ public final class EvaluationJobs implements AutoCloseable {
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final Deque<String> finished = new ArrayDeque<>();
     private final SecureRandom ids = new SecureRandom();
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        final Thread t = new Thread(r, "arbiter-evaluation");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService worker;
 
     public EvaluationJobs(Clock clock, int keptJobs) {
+        this(clock, keptJobs, () -> { });
+    }
+
+    /**
+     * @param threadSetup run once on the worker thread before its first job
+     */
+    public EvaluationJobs(Clock clock, int keptJobs, Runnable threadSetup) {
         this.clock = clock;
         this.keptJobs = keptJobs;
+        this.worker = Executors.newSingleThreadExecutor(r -> {
+            final Thread t = new Thread(() -> {
+                threadSetup.run();
+                r.run();
+            }, "arbiter-evaluation");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Queues a job; it starts when the jobs before it have finished. */

@@ -18,9 +18,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -91,8 +91,8 @@ public final class EvaluationRun {
     }
 
     /** Whether the window holds any logged decision of the experiment (async; any thread). */
-    public static Future<Boolean> anyDecision(Pool pool, String experiment, Instant from, Instant to) {
-        return pool.preparedQuery(ANY).execute(Tuple.of(experiment, utc(from), utc(to)))
+    public static Future<Boolean> anyDecision(SqlClient db, String experiment, Instant from, Instant to) {
+        return db.preparedQuery(ANY).execute(Tuple.of(experiment, utc(from), utc(to)))
             .map(rows -> rows.size() > 0);
     }
 
@@ -104,7 +104,7 @@ public final class EvaluationRun {
      * @param cancelled polled between pages; a cancelled run throws {@link InterruptedException}
      * @throws ExecutionException when Postgres fails a query (the message says which)
      */
-    public static JsonObject run(Pool pool, String experiment, List<String> variants, EvaluationRequest request,
+    public static JsonObject run(SqlClient db, String experiment, List<String> variants, EvaluationRequest request,
                                  Settings settings, long seed, Progress progress, BooleanSupplier cancelled)
             throws InterruptedException, ExecutionException, TimeoutException {
         if (Context.isOnEventLoopThread()) {
@@ -125,7 +125,7 @@ public final class EvaluationRun {
         OffsetDateTime afterTime = utc(request.from()).minus(1, ChronoUnit.MICROS);
         String afterId = "";
         final String[] names = variants.toArray(new String[0]);
-        Future<RowSet<Row>> next = decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
+        Future<RowSet<Row>> next = decisionPage(db, experiment, afterTime, afterId, request.to(), settings, names);
         while (true) {
             final RowSet<Row> rows = await(next, "reading decisions");
             final int n = rows.size();
@@ -141,7 +141,7 @@ public final class EvaluationRun {
             read += n;
             throttle(started, read, settings.rowsPerSecond(), cancelled);
             next = n < settings.pageRows() ? null
-                : decisionPage(pool, experiment, afterTime, afterId, request.to(), settings, names);
+                : decisionPage(db, experiment, afterTime, afterId, request.to(), settings, names);
             for (final Row r : rows) {
                 final Integer position = r.getInteger(1); // 1-based, null for a variant not in the list
                 if (position == null) {
@@ -167,7 +167,7 @@ public final class EvaluationRun {
                 break;
             }
         }
-        final long missing = missingDecisions(pool, experiment, request, settings, evaluation, started, read,
+        final long missing = missingDecisions(db, experiment, request, settings, evaluation, started, read,
             cancelled);
         final EvaluationResult result = evaluation.result();
         final double seconds = (System.nanoTime() - started) / 1e9;
@@ -186,7 +186,7 @@ public final class EvaluationRun {
             .put("rowsPerSecond", seconds > 0 ? Math.round(read / seconds) : 0);
     }
 
-    private static long missingDecisions(Pool pool, String experiment, EvaluationRequest request, Settings settings,
+    private static long missingDecisions(SqlClient db, String experiment, EvaluationRequest request, Settings settings,
                                          OffPolicyEvaluation evaluation, long started, long decisionRows,
                                          BooleanSupplier cancelled)
             throws InterruptedException, ExecutionException, TimeoutException {
@@ -196,7 +196,7 @@ public final class EvaluationRun {
         OffsetDateTime afterTime = utc(request.from()).minus(1, ChronoUnit.MICROS);
         String afterId = "";
         while (true) {
-            final RowSet<Row> rows = await(page(pool, MISSING, experiment, afterTime, afterId, request.to(),
+            final RowSet<Row> rows = await(page(db, MISSING, experiment, afterTime, afterId, request.to(),
                 settings), "reading rewards without a decision row");
             for (final Row r : rows) {
                 final String id = r.getString(0);
@@ -298,15 +298,15 @@ public final class EvaluationRun {
         return candidate;
     }
 
-    private static Future<RowSet<Row>> decisionPage(Pool pool, String experiment, OffsetDateTime afterTime,
+    private static Future<RowSet<Row>> decisionPage(SqlClient db, String experiment, OffsetDateTime afterTime,
                                                     String afterId, Instant to, Settings settings, String[] names) {
-        return pool.preparedQuery(PAGE).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
+        return db.preparedQuery(PAGE).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
             settings.pageRows(), names));
     }
 
-    private static Future<RowSet<Row>> page(Pool pool, String sql, String experiment, OffsetDateTime afterTime,
+    private static Future<RowSet<Row>> page(SqlClient db, String sql, String experiment, OffsetDateTime afterTime,
                                             String afterId, Instant to, Settings settings) {
-        return pool.preparedQuery(sql).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
+        return db.preparedQuery(sql).execute(Tuple.of(experiment, afterTime, afterId, utc(to),
             settings.pageRows()));
     }
 
