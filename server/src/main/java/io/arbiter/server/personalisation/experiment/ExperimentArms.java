@@ -1,16 +1,14 @@
 package io.arbiter.server.personalisation.experiment;
 
 import io.arbiter.server.api.ApiException;
+import io.arbiter.server.files.DurableFiles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -155,12 +153,6 @@ public final class ExperimentArms {
             ofExperiment.forEach((variant, arm) -> pairs.add(new JsonArray().add(variant).add(arm)));
             json.put(experiment, pairs);
         });
-        final Path tmp = file.resolveSibling(FILE + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(json.encode().getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(file, json.encode().getBytes(StandardCharsets.UTF_8));
     }
 }
