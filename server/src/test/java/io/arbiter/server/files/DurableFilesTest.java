@@ -41,6 +41,12 @@ class DurableFilesTest {
         }
     }
 
+    private void assertTheOnlyFileIsASecret(Path file, String content) throws IOException {
+        assertEquals(content, Files.readString(file));
+        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(file));
+        assertEquals(List.of(file), folder());
+    }
+
     @Test
     void createsThenReplacesTheContentAndLeavesNoTemporaryFile() throws IOException {
         final Path file = dir.resolve("state.json");
@@ -65,9 +71,7 @@ class DurableFilesTest {
         Files.writeString(leftover, "a much longer half-written secret of an earlier start");
         Files.setPosixFilePermissions(leftover, PosixFilePermissions.fromString("rw-rw-rw-"));
         DurableFiles.replace(file, utf8("secret\n"), OWNER_ONLY);
-        assertEquals("secret\n", Files.readString(file));
-        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(file));
-        assertEquals(List.of(file), folder());
+        assertTheOnlyFileIsASecret(file, "secret\n");
     }
 
     @Test
@@ -82,9 +86,7 @@ class DurableFilesTest {
             assertEquals("old\n", Files.readString(file), "the old file is in place until the rename");
         });
         assertEquals(0, sizeWhenPrepared[0], "nothing written before the mode was set");
-        assertEquals("new\n", Files.readString(file));
-        assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(file));
-        assertEquals(List.of(file), folder());
+        assertTheOnlyFileIsASecret(file, "new\n");
     }
 
     @Test
