@@ -95,7 +95,7 @@ public final class DurableFiles {
     }
 
     /** Makes a file's creation, deletion or renaming in its folder durable (Linux: fsync on the folder). */
-    public static void forceFolderOf(Path file) throws IOException {
+    private static void forceFolderOf(Path file) throws IOException {
         if (!FOLDERS_CAN_BE_FORCED) {
             return;
         }
