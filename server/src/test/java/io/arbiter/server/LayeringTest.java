@@ -29,6 +29,7 @@ class LayeringTest {
         return layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("Root").definedBy("io.arbiter.server")
             .layer("Api").definedBy("io.arbiter.server.api..")
+            .layer("Files").definedBy("io.arbiter.server.files..")
             .layer("Config").definedBy("io.arbiter.server.config..")
             .layer("Metrics").definedBy("io.arbiter.server.metrics..")
             .layer("Http").definedBy("io.arbiter.server.http..")

@@ -1,13 +1,14 @@
 package io.arbiter.server.cluster;
 
+import io.arbiter.server.files.DurableFiles;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -267,9 +268,7 @@ public final class ClusterSync implements AutoCloseable {
                 .append('\t').append(s.successes()).append('\t').append(Double.doubleToRawLongBits(s.rewardSum()))
                 .append('\t').append(Double.doubleToRawLongBits(s.rewardSquareSum())).append('\n'));
         }
-        final Path tmp = seenFile.resolveSibling(SEEN_FILE + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, seenFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(seenFile, text.toString().getBytes(StandardCharsets.UTF_8));
 
         final StringBuilder segments = new StringBuilder();
         synchronized (seen) {
@@ -279,10 +278,7 @@ public final class ClusterSync implements AutoCloseable {
                 .append(Double.doubleToRawLongBits(s.rewardSum())).append('\t')
                 .append(Double.doubleToRawLongBits(s.rewardSquareSum())).append('\n'));
         }
-        final Path segmentsTmp = seenSegmentsFile.resolveSibling(SEEN_SEGMENTS_FILE + ".tmp");
-        Files.writeString(segmentsTmp, segments);
-        Files.move(segmentsTmp, seenSegmentsFile, StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(seenSegmentsFile, segments.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private void readSeenSegmentsFile() throws IOException {

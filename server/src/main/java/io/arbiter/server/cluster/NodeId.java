@@ -1,9 +1,11 @@
 package io.arbiter.server.cluster;
 
+import io.arbiter.server.files.DurableFiles;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -32,9 +34,7 @@ public final class NodeId {
         final byte[] bytes = new byte[6];
         random.nextBytes(bytes);
         final String generated = "node-" + HexFormat.of().formatHex(bytes);
-        final Path tmp = file.resolveSibling(FILE + ".tmp");
-        Files.writeString(tmp, generated + "\n");
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(file, (generated + "\n").getBytes(StandardCharsets.UTF_8));
         return generated;
     }
 }

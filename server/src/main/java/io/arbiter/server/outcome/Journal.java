@@ -1,5 +1,6 @@
 package io.arbiter.server.outcome;
 
+import io.arbiter.server.files.DurableFiles;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -449,17 +449,7 @@ final class Journal implements AutoCloseable {
         buffer.putInt(CHECKPOINT_MAGIC_OFFSET, CHECKPOINT_MAGIC)
                 .putLong(CHECKPOINT_POSITION_OFFSET, position)
                 .putInt(CHECKPOINT_CRC_OFFSET, crcOf(position));
-        final Path temp = dir.resolve(JournalDescriptor.CHECKPOINT_TEMP_FILE);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            channel.force(false);
-        }
-        Files.move(temp, dir.resolve(JournalDescriptor.CHECKPOINT_FILE), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory();
+        DurableFiles.replace(dir.resolve(JournalDescriptor.CHECKPOINT_FILE), buffer.array());
     }
 
     private static int crcOf(long position) {

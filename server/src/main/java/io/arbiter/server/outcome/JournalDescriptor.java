@@ -54,7 +54,6 @@ final class JournalDescriptor {
     static final String SEGMENT_PREFIX = "segment-";
     static final String SEGMENT_SUFFIX = ".log";
     static final String CHECKPOINT_FILE = "checkpoint";
-    static final String CHECKPOINT_TEMP_FILE = "checkpoint.tmp";
     static final String LOCK_FILE = "lock";
     static final int CHECKPOINT_MAGIC = 0x41524A31; // "ARJ1"
     static final int CHECKPOINT_MAGIC_OFFSET = 0;

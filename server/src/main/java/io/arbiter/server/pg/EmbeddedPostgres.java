@@ -1,5 +1,6 @@
 package io.arbiter.server.pg;
 
+import io.arbiter.server.files.DurableFiles;
 import io.vertx.pgclient.PgConnectOptions;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +48,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     /** The unprivileged uid/gid Postgres runs as when this JVM runs as root. */
     public static final int UNPRIVILEGED_ID = 65534;
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private static final System.Logger LOG = System.getLogger(EmbeddedPostgres.class.getName());
     private static final Path FALLBACK_PARENT = Path.of("/var/tmp");
@@ -221,16 +224,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         final Path file = passwordFile();
         Files.createDirectories(file.getParent());
-        final Path tmp = file.resolveSibling(PASSWORD_FILE + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, password + "\n");
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(tmp,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.replace(file, (password + "\n").getBytes(StandardCharsets.UTF_8), OWNER_ONLY);
     }
 
     /** Whether {@code pg_hba.conf} lets any connection in without a password (clusters made before passwords). */
@@ -266,15 +260,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
             lines.add(!trimmed.startsWith("#") && trimmed.endsWith(" trust")
                     ? line.substring(0, line.lastIndexOf("trust")) + SCRAM : line);
         }
-        final Path tmp = hba.resolveSibling("pg_hba.conf.tmp");
-        Files.write(tmp, lines);
-        if (root) {
-            Files.setAttribute(tmp, "unix:uid", UNPRIVILEGED_ID);
-            Files.setAttribute(tmp, "unix:gid", UNPRIVILEGED_ID);
-        }
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, hba, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        final StringBuilder text = new StringBuilder();
+        lines.forEach(line -> text.append(line).append(System.lineSeparator()));
+        DurableFiles.replace(hba, text.toString().getBytes(StandardCharsets.UTF_8), OWNER_ONLY, temporary -> {
+            if (root) {
+                Files.setAttribute(temporary, "unix:uid", UNPRIVILEGED_ID);
+                Files.setAttribute(temporary, "unix:gid", UNPRIVILEGED_ID);
+            }
+        });
         LOG.log(System.Logger.Level.INFO, "Postgres cluster {0} now requires the password{1}", clusterDir,
                 config.password().isEmpty() ? " kept in " + passwordFile() : "");
     }

@@ -11,8 +11,12 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.IntSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +83,33 @@ class CampaignSlotsTest {
         final CampaignRegistry node = registry(CampaignSlots.open(file));
         node.publish(node.restore(legacy), 2);
         assertEquals(1, node.get("old").slot(), "this node's own slot, not the writer's");
+    }
+
+    @Test
+    void aFileInTheCurrentFormatIsReadAndWrittenBackInIt() throws Exception {
+        final Path file = dir.resolve(CampaignSlots.FILE);
+        final String current = "{\"a\":{\"slot\":0,\"creatives\":[[\"a-c1\",0,1]]},"
+            + "\"b\":{\"slot\":3,\"creatives\":[[\"b-c1\",6,7],[\"b-c2\",8,9]]}}";
+        Files.writeString(file, current);
+        final CampaignSlots slots = CampaignSlots.open(file);
+        assertTrue(slots.existedAtOpen() && !slots.seeding());
+        assertTrue(slots.knows("a") && slots.knows("b") && !slots.knows("c"));
+        assertArrayEquals(new int[] {3, 9}, slots.highest());
+        final IntSupplier none = () -> {
+            throw new AssertionError("every slot is known");
+        };
+        final CampaignSlots.Slots b = slots.assign("b", List.of("b-c2", "b-c1"), none, none);
+        assertEquals(3, b.ledgerSlot());
+        assertEquals(List.of("b-c1", "b-c2"), List.copyOf(b.arms().keySet()), "first-seen order");
+        assertArrayEquals(new int[] {8, 9}, b.arms().get("b-c2"));
+        assertEquals(current, Files.readString(file), "nothing new, nothing written");
+
+        final int[] arm = {10};
+        final CampaignSlots.Slots c = slots.assign("c", List.of("c-c1"), () -> 4, () -> arm[0]++);
+        assertEquals(4, c.ledgerSlot());
+        assertArrayEquals(new int[] {10, 11}, c.arms().get("c-c1"));
+        assertEquals(current.substring(0, current.length() - 1)
+            + ",\"c\":{\"slot\":4,\"creatives\":[[\"c-c1\",10,11]]}}", Files.readString(file));
     }
 
     @Test

@@ -1,20 +1,13 @@
 package io.arbiter.server.bid.campaign;
 
 import io.arbiter.server.api.ApiException;
+import io.arbiter.server.files.SlotMapFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
@@ -23,10 +16,10 @@ import java.util.function.IntSupplier;
  * and table, so the slots are its own and kept here, in {@code <dataDir>/campaign-slots.json}, never in the shared
  * row: {@code {"<campaign>": {"slot": 3, "creatives": [["c1", 10, 11], ...]}, ...}}. A campaign gets its slot, and a
  * creative its arms, the first time this node sees them, and keeps them for life (a creative removed and added back
- * finds its learning). The file is written (temporary file, forced, renamed over) before a new slot is used.
- * Thread-safe; changes are rare (admin time) and serialised by this object's monitor.
+ * finds its learning). The file is written ({@link SlotMapFile}: temporary file, forced, renamed over) before a new
+ * slot is used. Thread-safe; changes are rare (admin time) and serialised by this object's monitor.
  */
-public final class CampaignSlots {
+public final class CampaignSlots extends SlotMapFile<CampaignSlots.Slots> {
     /** The file's name in the data folder. */
     public static final String FILE = "campaign-slots.json";
 
@@ -34,72 +27,26 @@ public final class CampaignSlots {
     public record Slots(int ledgerSlot, LinkedHashMap<String, int[]> arms) {
     }
 
-    private final Path file;
-    private final boolean existedAtOpen;
-    private boolean seeding; // guarded by this
-    private final Map<String, Slots> slots = new LinkedHashMap<>();
-
-    private CampaignSlots(Path file, boolean existedAtOpen) {
-        this.file = file;
-        this.existedAtOpen = existedAtOpen;
-        this.seeding = !existedAtOpen;
+    private CampaignSlots(Path file) {
+        super(file, "this node's ledger slot and arms of every campaign", "this node's slots of campaign");
     }
 
     /** Slots kept in memory only (tests, tools). */
     public static CampaignSlots inMemory() {
-        return new CampaignSlots(null, false);
+        return new CampaignSlots(null);
     }
 
     /** Reads {@code file} if it exists; a file that cannot be read stops the start. */
     public static CampaignSlots open(Path file) {
-        final CampaignSlots opened = new CampaignSlots(file, Files.exists(file));
-        if (opened.existedAtOpen) {
-            try {
-                final JsonObject json = new JsonObject(Files.readString(file));
-                for (final String campaign : json.fieldNames()) {
-                    final JsonObject c = json.getJsonObject(campaign);
-                    final LinkedHashMap<String, int[]> arms = new LinkedHashMap<>();
-                    for (final Object raw : c.getJsonArray("creatives")) {
-                        final JsonArray t = (JsonArray) raw;
-                        arms.put(t.getString(0), new int[] {t.getInteger(1), t.getInteger(2)});
-                    }
-                    opened.slots.put(campaign, new Slots(c.getInteger("slot"), arms));
-                }
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("cannot read " + file + " (this node's ledger slot and arms of every "
-                    + "campaign): " + e, e);
-            }
-        }
+        final CampaignSlots opened = new CampaignSlots(file);
+        opened.load("");
         return opened;
-    }
-
-    /**
-     * Whether a definition stored with its writer's numbers (before V42) may still be taken as this node's own: only
-     * while the node starts without a file, loading the stored definitions its table was built from; never for one
-     * that reaches it later (another node's numbers).
-     */
-    public synchronized boolean seeding() {
-        return seeding;
-    }
-
-    /** The start's loading is over: from now on every number is allocated here. */
-    public synchronized void endSeeding() {
-        seeding = false;
-    }
-
-    /** Whether the file was there when the server started. */
-    public boolean existedAtOpen() {
-        return existedAtOpen;
-    }
-
-    public synchronized boolean knows(String campaign) {
-        return slots.containsKey(campaign);
     }
 
     /** The highest ledger slot and the highest arm recorded ({@code {-1, -1}} if none). */
     public synchronized int[] highest() {
         final int[] highest = {-1, -1};
-        for (final Slots s : slots.values()) {
+        for (final Slots s : values()) {
             highest[0] = Math.max(highest[0], s.ledgerSlot());
             for (final int[] pair : s.arms().values()) {
                 highest[1] = Math.max(highest[1], Math.max(pair[0], pair[1]));
@@ -117,7 +64,7 @@ public final class CampaignSlots {
      */
     public synchronized Slots assign(String campaign, Collection<String> creatives, IntSupplier allocateSlot,
                                      IntSupplier allocateArm) {
-        final Slots known = slots.get(campaign);
+        final Slots known = get(campaign);
         final LinkedHashMap<String, int[]> arms = known == null ? new LinkedHashMap<>()
             : new LinkedHashMap<>(known.arms());
         final int slot = known == null ? allocateSlot.getAsInt() : known.ledgerSlot();
@@ -137,34 +84,22 @@ public final class CampaignSlots {
         record(campaign, new Slots(seeded.ledgerSlot(), new LinkedHashMap<>(seeded.arms())));
     }
 
-    private void record(String campaign, Slots next) {
-        final Slots before = slots.put(campaign, next);
-        if (file == null) {
-            return;
+    /** {@code {"slot": 3, "creatives": [["c1", 10, 11], ...]}}: the ledger slot, each creative's two arms. */
+    @Override
+    protected Slots decode(Object json) {
+        final JsonObject c = (JsonObject) json;
+        final LinkedHashMap<String, int[]> arms = new LinkedHashMap<>();
+        for (final Object raw : c.getJsonArray("creatives")) {
+            final JsonArray t = (JsonArray) raw;
+            arms.put(t.getString(0), new int[] {t.getInteger(1), t.getInteger(2)});
         }
-        try {
-            final JsonObject json = new JsonObject();
-            slots.forEach((id, s) -> {
-                final JsonArray creatives = new JsonArray();
-                s.arms().forEach((creative, pair) -> creatives.add(new JsonArray().add(creative).add(pair[0])
-                    .add(pair[1])));
-                json.put(id, new JsonObject().put("slot", s.ledgerSlot()).put("creatives", creatives));
-            });
-            final Path tmp = file.resolveSibling(FILE + ".tmp");
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(ByteBuffer.wrap(json.encode().getBytes(StandardCharsets.UTF_8)));
-                channel.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            if (before == null) {
-                slots.remove(campaign);
-            } else {
-                slots.put(campaign, before);
-            }
-            throw new ApiException(503, "could not record this node's slots of campaign '" + campaign + "' in "
-                + file + " (" + e.getMessage() + "); nothing changed");
-        }
+        return new Slots(c.getInteger("slot"), arms);
+    }
+
+    @Override
+    protected Object encode(Slots s) {
+        final JsonArray creatives = new JsonArray();
+        s.arms().forEach((creative, pair) -> creatives.add(new JsonArray().add(creative).add(pair[0]).add(pair[1])));
+        return new JsonObject().put("slot", s.ledgerSlot()).put("creatives", creatives);
     }
 }

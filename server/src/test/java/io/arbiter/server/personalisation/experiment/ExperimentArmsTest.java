@@ -87,6 +87,26 @@ class ExperimentArmsTest {
     }
 
     @Test
+    void aFileInTheCurrentFormatIsReadAndWrittenBackInIt() throws Exception {
+        final Path file = dir.resolve(ExperimentArms.FILE);
+        final String current = "{\"one\":[[\"blue\",0],[\"red\",1],[\"green\",4]],\"two\":[[\"x\",2],[\"y\",3]]}";
+        Files.writeString(file, current);
+        final ExperimentArms arms = ExperimentArms.open(file);
+        assertTrue(arms.existedAtOpen() && !arms.seeding());
+        assertTrue(arms.knows("one") && arms.knows("two") && !arms.knows("three"));
+        assertEquals(4, arms.highestArm());
+        final Map<String, Integer> one = arms.assign("one", List.of("red", "blue"), () -> {
+            throw new AssertionError("every variant has its arm");
+        });
+        assertEquals(List.of("blue", "red", "green"), List.copyOf(one.keySet()), "first-seen order");
+        assertEquals(Map.of("blue", 0, "red", 1, "green", 4), one);
+        assertEquals(current, Files.readString(file), "nothing new, nothing written");
+
+        assertEquals(Map.of("a", 5), arms.assign("three", List.of("a"), () -> 5));
+        assertEquals(current.substring(0, current.length() - 1) + ",\"three\":[[\"a\",5]]}", Files.readString(file));
+    }
+
+    @Test
     void anArmThatCannotBeRecordedIsRefusedAndNothingChanges() throws Exception {
         final Path file = dir.resolve("gone").resolve(ExperimentArms.FILE); // its folder does not exist
         final ExperimentRegistry registry = registry(PosteriorTable.allocateDirect(64, 0), ExperimentArms.open(file));
