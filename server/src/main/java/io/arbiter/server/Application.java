@@ -99,8 +99,9 @@ public final class Application {
         final boolean tableWasClean = table.wasCleanlyClosed();
         metrics.gauge(MetricName.TABLE_ARMS, table, PosteriorTable::armsAllocated);
         metrics.gauge(MetricName.TABLE_SKIPPED_DECAYED, table, PosteriorTable::skippedDecayedUpdates);
-        pipeline = await(OutcomePipeline.start(vertx, database.pool(), outcomes, metrics, clock,
-            NoticeRules.aggregation()));
+        // on an event loop of its own: encoding a batch never holds one that serves requests
+        pipeline = await(OutcomePipeline.start(database.shippingVertx(), database.shippingPool(), outcomes, metrics,
+            clock, NoticeRules.aggregation()));
         await(pipeline.replayed(REPLAY_PATIENCE));
 
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
@@ -171,6 +172,11 @@ public final class Application {
 
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** The Vert.x instance the outcome pipeline ships on, apart from the serving one (for tests). */
+    public Vertx shippingVertx() {
+        return database.shippingVertx();
     }
 
     /** The Postgres pool the server writes through (for operational tooling and tests). */

@@ -3,6 +3,7 @@ package io.arbiter.server.pg;
 import io.arbiter.server.config.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -15,11 +16,14 @@ import java.util.Objects;
  * its cluster in {@code <dataDir>/pg}; a pool to it; the schema migrated ({@link Migrations}) before anyone uses it.
  */
 public final class Database {
+    private static final int SHIPPING_POOL_SIZE = 2;
     private final Vertx vertx;
     private final EmbeddedPostgres embedded;
     private final Pool pool;
     private final String description;
     private final PgConnectOptions connectOptions;
+    private Vertx shippingVertx;
+    private Pool shippingPool;
 
     private Database(Vertx vertx, EmbeddedPostgres embedded, Pool pool, String description,
                      PgConnectOptions connectOptions) {
@@ -77,6 +81,29 @@ public final class Database {
         return pool;
     }
 
+    /**
+     * The outcome pipeline's pool, on a one-thread Vert.x instance of its own: a batch's rows are encoded and its
+     * answers decoded there, never on an event loop that serves requests (a batch of a thousand or two rows holds its
+     * event loop for about a millisecond, while requests on it wait unread). Created on first use with
+     * {@link #shippingVertx()}; closed with the database.
+     */
+    public synchronized Pool shippingPool() {
+        if (shippingPool == null) {
+            shippingPool = PgBuilder.pool().with(new PoolOptions().setMaxSize(SHIPPING_POOL_SIZE))
+                .connectingTo(connectOptions).using(shippingVertx()).build();
+        }
+        return shippingPool;
+    }
+
+    /** The Vert.x instance {@link #shippingPool()} lives on (one event loop, one worker). */
+    public synchronized Vertx shippingVertx() {
+        if (shippingVertx == null) {
+            shippingVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1));
+        }
+        return shippingVertx;
+    }
+
     /** How the pool connects (a copy): for a connection of its own, such as a {@code LISTEN}ing one. */
     public PgConnectOptions connectOptions() {
         return new PgConnectOptions(connectOptions);
@@ -92,9 +119,20 @@ public final class Database {
         return description;
     }
 
-    /** Closes the pool, then stops the embedded Postgres (on a worker thread). */
+    /** Closes the pools, then stops the embedded Postgres (on a worker thread). */
     public Future<Void> close() {
-        return pool.close().eventually(() -> embedded == null ? Future.succeededFuture()
+        final Pool shipping;
+        final Vertx shippingLoop;
+        synchronized (this) {
+            shipping = shippingPool;
+            shippingLoop = shippingVertx;
+            shippingPool = null;
+            shippingVertx = null;
+        }
+        return pool.close()
+            .eventually(() -> shipping == null ? Future.succeededFuture() : shipping.close())
+            .eventually(() -> shippingLoop == null ? Future.succeededFuture() : shippingLoop.close())
+            .eventually(() -> embedded == null ? Future.succeededFuture()
             : vertx.executeBlocking(() -> {
                 embedded.close();
                 return null;
