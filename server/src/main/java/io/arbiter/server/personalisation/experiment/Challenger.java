@@ -176,8 +176,8 @@ public final class Challenger {
     }
 
     /**
-     * This challenger's generation, 1..255: the experiment's challenger configurations are numbered in the order they
-     * were published (after 255 comes 1 again), so a decision id's policy version names the configuration that agreed.
+     * This challenger's generation, 1..255, derived from its configuration ({@link ChallengerSpec#generation}: the same
+     * on every node and after a restart), so a decision id's policy version names the configuration that agreed.
      */
     public int generation() {
         return generation;

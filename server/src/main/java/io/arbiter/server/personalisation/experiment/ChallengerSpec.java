@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation.experiment;
 
 import io.arbiter.server.api.ApiException;
+import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
@@ -72,6 +73,18 @@ public record ChallengerSpec(double[] prior, long halfLifeMillis, ContextDefinit
             json.put("context", context.toJson());
         }
         return json;
+    }
+
+    /**
+     * The generation of this configuration, 1..255: a hash (CRC-32C) of its stored form, so every node and every
+     * restart derives the same one from the same configuration, and a changed configuration gets another one except
+     * with probability 1/255 (then the rewards of the older configuration's agreements still in flight teach the new
+     * one, as if it had made them).
+     */
+    int generation(RewardModel model) {
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(toJson(model).encode().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return (int) (crc.getValue() % DecisionFlags.MAX_POLICY_VERSION) + 1;
     }
 
     /** Whether {@code other} is the same configuration (a challenger whose state carries over). */

@@ -15,7 +15,6 @@ import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.personalisation.guard.ExperimentGuard;
 import io.arbiter.server.personalisation.guard.GuardState;
-import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
@@ -52,8 +51,6 @@ public final class ExperimentRegistry {
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
     /** The challenger of each experiment that has one, kept across versions while its configuration stays. */
     private final Map<String, Challenger> challengers = new ConcurrentHashMap<>();
-    /** The generation of each experiment's last published challenger (kept after it is removed), 1..255. */
-    private final Map<String, Integer> challengerGenerations = new ConcurrentHashMap<>();
     private final SecureRandom salts = new SecureRandom();
     /** This node's arm of every variant (the node's own; never in the shared definition). */
     private final ExperimentArms nodeArms;
@@ -251,7 +248,8 @@ public final class ExperimentRegistry {
 
     /**
      * The challenger {@code spec} names: the served one when its configuration is the same and has room for every
-     * variant ordinal, otherwise a fresh one from its prior, of the next generation; null without one.
+     * variant ordinal, otherwise a fresh one from its prior, of its configuration's generation
+     * ({@link ChallengerSpec#generation}); null without one.
      * {@link #publish} makes it the served one, so a definition prepared and then refused leaves the served
      * challenger alone.
      */
@@ -267,7 +265,7 @@ public final class ExperimentRegistry {
         final ExperimentSpec as = new ExperimentSpec(spec.id(), spec.variants(), spec.defaultVariant(),
             spec.rewardModel(), wanted.halfLifeMillis(), wanted.prior(), false, ContextDefinition.ABSENT, 0,
             spec.guard(), null, null);
-        final int generation = challengerGenerations.getOrDefault(spec.id(), 0) % DecisionFlags.MAX_POLICY_VERSION + 1;
+        final int generation = wanted.generation(spec.rewardModel());
         return new Challenger(wanted, Experiment.policyFor(as, propensityDraws), Math.max(16, 2 * ordinals),
             table.epochMillis(), generation, spec.id(), active);
     }
@@ -406,7 +404,6 @@ public final class ExperimentRegistry {
         experiments = Map.copyOf(next);
         if (experiment.challenger() != null) {
             challengers.put(experiment.id(), experiment.challenger());
-            challengerGenerations.put(experiment.id(), experiment.challenger().generation());
         } else {
             challengers.remove(experiment.id());
         }
