@@ -315,7 +315,7 @@ public final class BidModule implements Module {
         registry.onPublish(keeper::roundSoon);
         metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
-        metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_LAPSED, keeper, k -> k.othersLapsedMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_HELD, keeper, k -> k.heldMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_PG_UP, keeper, k -> k.reachable() ? 1 : 0);
         metrics.gauge(MetricName.BID_LEASE_STANDALONE, keeper, BudgetLeaseKeeper::standalone);

@@ -185,8 +185,14 @@ class ClusterBudgetProcessIntegrationTest {
 
         /** Waits until no node has bid for {@code quiet} (at most {@code max}), then stops the threads. */
         void runUntilQuiet(Duration quiet, Duration max) throws InterruptedException {
+            runUntilQuiet(quiet, max, System.nanoTime());
+        }
+
+        /** As {@link #runUntilQuiet(Duration, Duration)}, running at least until {@code notBeforeNanos}. */
+        void runUntilQuiet(Duration quiet, Duration max, long notBeforeNanos) throws InterruptedException {
             final long deadline = System.nanoTime() + max.toNanos();
-            while (System.nanoTime() - lastBidNanos.get() < quiet.toNanos() && System.nanoTime() < deadline) {
+            while ((System.nanoTime() - lastBidNanos.get() < quiet.toNanos() || System.nanoTime() < notBeforeNanos)
+                && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             stop();
@@ -240,6 +246,16 @@ class ClusterBudgetProcessIntegrationTest {
             .execute(Tuple.of(CAMPAIGN)).await(10, TimeUnit.SECONDS).iterator().next().getLong(0);
     }
 
+    /** One node's lease row of the campaign today: {leased, spent}, zeros if it has none. */
+    private long[] leaseRow(String node) throws Exception {
+        for (final Row row : db.preparedQuery("SELECT leased, spent FROM budget_leases WHERE campaign = $1 "
+            + "AND node = $2 AND day = (now() AT TIME ZONE 'UTC')::date").execute(Tuple.of(CAMPAIGN, node))
+            .await(10, TimeUnit.SECONDS)) {
+            return new long[] {row.getLong(0), row.getLong(1)};
+        }
+        return new long[2];
+    }
+
     /**
      * Three nodes, two client threads each, bid and bill until no node bids any more: the total in Postgres, as every
      * node's own ledger counts it and as the clients were charged stays within the budget plus one maximum bid per
@@ -279,5 +295,76 @@ class ClusterBudgetProcessIntegrationTest {
             + " (bound " + BOUND_MICROS + ")");
         assertTrue(reported <= stored, "reported " + reported + " > billed " + stored);
         assertTrue(stored >= DAILY_MICROS - NODES * MAX_BID_MICROS, "the budget was not spent: " + stored);
+    }
+
+    /**
+     * Node three bids and bills on its own, holding a lease, and is killed (SIGKILL) part way between two lease rounds,
+     * so part of its spend was never reported to Postgres. The two survivors bid until nothing is left, past the time
+     * the dead node's lease lapses ({@code leaseTtl}) and their next takes; then node three restarts (its journal is
+     * shipped, its ledger restored) and all three bid again. What the cluster billed, as the clients were charged and
+     * as Postgres holds it once node three's journal is in, never passes the budget plus one maximum bid per node.
+     * Fails if a lapsed lease is recovered down to its reported spend: the survivors then spend node three's
+     * unreported bills a second time (the run checks there are more than three maximum bids of them).
+     */
+    @Test
+    void aKilledNodesUnreportedSpendIsNotSpentAgainBySurvivors() throws Exception {
+        final long ttlMillis = 4_000; // lease rounds every 400 ms
+        final List<ServerProcess> cluster = startCluster(bidding(0.1, "PT4S"));
+        final ServerProcess victim = cluster.get(2);
+        final Traffic onVictim = new Traffic(request(), 1);
+        onVictim.start(List.of(victim), 3, 0);
+        final long watching = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long reported = leaseRow(victim.nodeId)[1];
+        while (reported == 0) { // until it has reported some spend
+            assertTrue(System.nanoTime() < watching, "node three never reported spend");
+            Thread.sleep(5);
+            reported = leaseRow(victim.nodeId)[1];
+        }
+        final long before = reported;
+        while (reported == before) { // a round just reported: the next is a round period away
+            assertTrue(System.nanoTime() < watching, "node three's spend was not reported again");
+            Thread.sleep(5);
+            reported = leaseRow(victim.nodeId)[1];
+        }
+        Thread.sleep(ttlMillis / 10 * 2 / 3); // two thirds of a round of bills that no round reports
+        victim.kill();
+        final long killedAt = System.nanoTime();
+        onVictim.stop();
+        final long[] deadRow = leaseRow(victim.nodeId);
+        final long victimBilled = onVictim.billed();
+        final long unreported = victimBilled - deadRow[1];
+        System.out.println("node three killed holding " + deadRow[0] + " micros leased, " + deadRow[1]
+            + " reported spent, " + victimBilled + " billed by its clients: " + unreported + " unreported");
+        assertTrue(unreported > NODES * MAX_BID_MICROS, "too little unreported spend for the test to see a "
+            + "second spending of it: " + unreported);
+
+        final Traffic onSurvivors = new Traffic(request(), 2);
+        onSurvivors.start(cluster.subList(0, 2), 2, 0);
+        // Past the lapse (TTL after node three's last round) and a survivor's next take (a third of the TTL later).
+        onSurvivors.runUntilQuiet(Duration.ofMillis(1_500), Duration.ofSeconds(40),
+            killedAt + TimeUnit.MILLISECONDS.toNanos(ttlMillis + ttlMillis / 3 + 1_000));
+        final long survivors = onSurvivors.billed();
+        System.out.println("after the kill the survivors billed " + survivors + " (one " + onSurvivors.billed(0)
+            + ", two " + onSurvivors.billed(1) + "): with node three's " + victimBilled + ", "
+            + (survivors + victimBilled) + " of a budget of " + DAILY_MICROS + " (bound " + BOUND_MICROS + ")");
+        assertTrue(survivors > 0, "the survivors bid nothing");
+        assertTrue(survivors + victimBilled <= BOUND_MICROS, "the survivors spent node three's unreported bills "
+            + "again: " + (survivors + victimBilled) + " of " + DAILY_MICROS + " (bound " + BOUND_MICROS + ")");
+
+        victim.start();
+        victim.awaitReady(); // its journal (the bills it took) is shipped before it answers ready
+        final Traffic again = new Traffic(request(), NODES);
+        again.start(cluster, 1, 0);
+        again.runUntilQuiet(Duration.ofMillis(1_500), Duration.ofSeconds(20));
+        for (final ServerProcess node : cluster) {
+            node.awaitShipped(Duration.ofSeconds(20));
+        }
+        final long stored = storedSpendMicros();
+        System.out.println("node three restarted: the three then billed " + again.billed() + "; Postgres holds "
+            + stored + " spent (clients were charged " + (victimBilled + survivors + again.billed()) + "), "
+            + "budget " + DAILY_MICROS + ", bound " + BOUND_MICROS + ", unspent " + (DAILY_MICROS - stored));
+        assertTrue(stored >= victimBilled + survivors + again.billed(), "Postgres lost bills: " + stored);
+        assertTrue(stored <= BOUND_MICROS, "the cluster spent " + stored + " of " + DAILY_MICROS
+            + " (bound " + BOUND_MICROS + ")");
     }
 }
