@@ -301,10 +301,12 @@ class ClusterBudgetProcessIntegrationTest {
      * Node three bids and bills on its own, holding a lease, and is killed (SIGKILL) part way between two lease rounds,
      * so part of its spend was never reported to Postgres. The two survivors bid until nothing is left, past the time
      * the dead node's lease lapses ({@code leaseTtl}) and their next takes; then node three restarts (its journal is
-     * shipped, its ledger restored) and all three bid again. What the cluster billed, as the clients were charged and
-     * as Postgres holds it once node three's journal is in, never passes the budget plus one maximum bid per node.
-     * Fails if a lapsed lease is recovered down to its reported spend: the survivors then spend node three's
-     * unreported bills a second time (the run checks there are more than three maximum bids of them).
+     * shipped, its ledger restored from its own bills) and all three bid again: node three bids the rest of its lease.
+     * What the cluster billed, as the clients were charged and as Postgres holds it once node three's journal is in,
+     * never passes the budget plus one maximum bid per node, and in the end reaches the budget. Fails if a lapsed
+     * lease is recovered down to its reported spend: the survivors then spend node three's unreported bills a second
+     * time (the run checks there are more than three maximum bids of them); and if the restart restores the spend of
+     * every node's bills: node three then counts the survivors' spend as its own and bids no more.
      */
     @Test
     void aKilledNodesUnreportedSpendIsNotSpentAgainBySurvivors() throws Exception {
@@ -353,6 +355,11 @@ class ClusterBudgetProcessIntegrationTest {
 
         victim.start();
         victim.awaitReady(); // its journal (the bills it took) is shipped before it answers ready
+        final long restored = dailySpentMicros(victim);
+        System.out.println("node three restarted with " + restored + " spent today (its clients were charged "
+            + victimBilled + ")");
+        assertTrue(restored >= victimBilled && restored <= victimBilled + 3 * MAX_BID_MICROS,
+            "node three restored " + restored + " as its spend, not its own " + victimBilled);
         final Traffic again = new Traffic(request(), NODES);
         again.start(cluster, 1, 0);
         again.runUntilQuiet(Duration.ofMillis(1_500), Duration.ofSeconds(20));
@@ -366,5 +373,7 @@ class ClusterBudgetProcessIntegrationTest {
         assertTrue(stored >= victimBilled + survivors + again.billed(), "Postgres lost bills: " + stored);
         assertTrue(stored <= BOUND_MICROS, "the cluster spent " + stored + " of " + DAILY_MICROS
             + " (bound " + BOUND_MICROS + ")");
+        assertTrue(stored >= DAILY_MICROS - NODES * MAX_BID_MICROS, "node three, back, did not bid the rest of its "
+            + "lease: " + stored + " of " + DAILY_MICROS);
     }
 }
