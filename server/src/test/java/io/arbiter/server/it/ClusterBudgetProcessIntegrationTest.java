@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,6 +126,7 @@ class ClusterBudgetProcessIntegrationTest {
         final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicLong lastBidNanos = new AtomicLong(System.nanoTime());
         final AtomicLong bids = new AtomicLong();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         final List<Thread> threads = new ArrayList<>();
         final long[] billedMicros; // by node index, guarded by itself
         private final String request;
@@ -174,11 +176,11 @@ class ClusterBudgetProcessIntegrationTest {
                     synchronized (billedMicros) {
                         billedMicros[index] += Math.round(price * 1_000); // CPM: a thousandth of it per impression
                     }
+                } catch (java.io.IOException e) {
+                    return; // the node is gone (killed), or its answer came too late
                 } catch (Exception | AssertionError e) {
-                    if (running.get() && !(e instanceof java.io.IOException)) {
-                        e.printStackTrace();
-                    }
-                    return; // the node is gone (killed) or the run is over
+                    failure.compareAndSet(null, e); // fails the test in stop()
+                    return;
                 }
             }
         }
@@ -199,10 +201,14 @@ class ClusterBudgetProcessIntegrationTest {
             assertTrue(System.nanoTime() < deadline, "the nodes still bid after " + max + " (" + bids + " bids)");
         }
 
+        /** Stops the threads; fails if one of them met anything but a node gone or slow (a wrong answer). */
         void stop() throws InterruptedException {
             running.set(false);
             for (final Thread thread : threads) {
                 thread.join(10_000);
+            }
+            if (failure.get() != null) {
+                throw new AssertionError("a client thread failed: " + failure.get(), failure.get());
             }
         }
 
@@ -289,7 +295,9 @@ class ClusterBudgetProcessIntegrationTest {
             + " micros, nodes' ledgers " + ledgers + " [" + perNode.toString().trim() + "], Postgres spend "
             + stored + ", reported in budget_leases " + reported + "; budget " + DAILY_MICROS + ", bound "
             + BOUND_MICROS);
-        assertEquals(traffic.billed(), ledgers, "the nodes' ledgers count what they charged");
+        // A bill whose answer a client did not get in time (its thread then stops) is charged but not counted here.
+        assertTrue(ledgers >= traffic.billed() && ledgers <= traffic.billed() + 2 * NODES * MAX_BID_MICROS,
+            "the nodes' ledgers count " + ledgers + ", the clients were charged " + traffic.billed());
         assertEquals(ledgers, stored, "Postgres holds every bill");
         assertTrue(stored <= BOUND_MICROS, "the cluster spent " + stored + " of a budget of " + DAILY_MICROS
             + " (bound " + BOUND_MICROS + ")");
