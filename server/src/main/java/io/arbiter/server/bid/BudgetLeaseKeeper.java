@@ -278,8 +278,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
                 started + config.leaseTtlMillis(), spent, grant.othersLive()));
             if (grant.grantedMicros() < slice) {
-                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop, and
-                // lapsed leases free up once their TTL has passed), not once a round.
+                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop or
+                // when a campaign is paused; lapsed leases stay committed), not once a round.
                 nextTakeNanos[campaign.slot()] = System.nanoTime() + config.leaseTtlMillis() * 1_000_000L / 3;
                 return;
             }
@@ -341,7 +341,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
 
     /**
      * Stops the rounds and gives back what this node holds beyond its spend (a clean stop; after a crash the leases
-     * lapse instead). Called after the HTTP verticles are undeployed, before the ledger closes.
+     * lapse instead, and stay committed until the node returns). Called after the HTTP verticles are undeployed,
+     * before the ledger closes.
      */
     @Override
     public void close() {
