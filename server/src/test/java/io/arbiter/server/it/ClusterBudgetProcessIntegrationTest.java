@@ -318,11 +318,11 @@ class ClusterBudgetProcessIntegrationTest {
      */
     @Test
     void aKilledNodesUnreportedSpendIsNotSpentAgainBySurvivors() throws Exception {
-        final long ttlMillis = 4_000; // lease rounds every 400 ms
-        final List<ServerProcess> cluster = startCluster(bidding(0.1, "PT4S"));
+        final long ttlMillis = 5_000; // lease rounds every 500 ms
+        final List<ServerProcess> cluster = startCluster(bidding(0.1, "PT5S"));
         final ServerProcess victim = cluster.get(2);
         final Traffic onVictim = new Traffic(request(), 1);
-        onVictim.start(List.of(victim), 3, 0);
+        onVictim.start(List.of(victim), 4, 0);
         final long watching = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         long reported = leaseRow(victim.nodeId)[1];
         while (reported == 0) { // until it has reported some spend
@@ -366,7 +366,7 @@ class ClusterBudgetProcessIntegrationTest {
         final long restored = dailySpentMicros(victim);
         System.out.println("node three restarted with " + restored + " spent today (its clients were charged "
             + victimBilled + ")");
-        assertTrue(restored >= victimBilled && restored <= victimBilled + 3 * MAX_BID_MICROS,
+        assertTrue(restored >= victimBilled && restored <= victimBilled + 4 * MAX_BID_MICROS, // bills in flight
             "node three restored " + restored + " as its spend, not its own " + victimBilled);
         final Traffic again = new Traffic(request(), NODES);
         again.start(cluster, 1, 0);
