@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A campaign's daily budget shared by three server processes (child JVMs on one Postgres, {@link ServerProcess}) under
  * concurrent OpenRTB traffic, every won bid billed through the notice URL of the node that made it: the cluster's
  * spend stays within the bound of docs/bidding.md, "Budgets across nodes" (the budget plus one maximum bid per node
- * beyond the single-node bound; here no bill is late, so the single-node bound is the budget itself).
+ * beyond the single-node bound; here no bill is late, so the single-node bound is the budget itself), with all three
+ * bidding, and with one of them killed (SIGKILL) holding bills it had not reported, then restarted.
  *
  * <p>The campaign bids its maximum on every request (a click value far above {@code maxCpm}), pacing's schedule gate
  * is opened ({@code pacingAllowance} 1: the whole day's budget at any hour), so only the budget stops the bidding.
