@@ -194,6 +194,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         store.giveBack(campaign.id(), day, spent);
         returnedMicros += Math.max(0, lease.leasedMicros() - spent);
         leases.set(campaign.slot(), null);
+        othersLapsedMicros.set(campaign.slot(), 0); // read again when it takes afresh
     }
 
     /** Makes the next day's early leases current once their day has come. */
@@ -247,8 +248,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             if (h.leasedMicros() < before.leasedMicros()) {
                 LOG.log(System.Logger.Level.WARNING, "budget leases: campaign '" + campaign.id() + "': this node's "
                     + "lease shrank (recovered by a node of an earlier version after it lapsed: "
-                    + before.leasedMicros() + " -> "
-                    + h.leasedMicros() + " micros)");
+                    + before.leasedMicros() + " -> " + h.leasedMicros() + " micros)");
             }
             othersLapsedMicros.set(campaign.slot(), h.othersLapsedMicros());
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, h.leasedMicros(), h.othersSpentMicros(),

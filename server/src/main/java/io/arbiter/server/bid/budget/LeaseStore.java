@@ -29,11 +29,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL: the node
  * died or lost Postgres. Its row is left as it is: the whole lease stays committed, as if spent, because the node may
- * have charged bills after its last report (up to a round of them) and those would otherwise be spent a second time by
- * the others. The unspent part ({@code leased - spent} as last reported) is reported to takers and heartbeats
- * ({@link Grant#lapsedMicros}, {@link Held#othersLapsedMicros}) and is the cost of the rule: money the campaign cannot
- * spend that day unless the node comes back. A node that comes back (same node id) finds its row as it left it,
- * reports its true spend from its ledger and bids on with the rest of its lease.
+ * have charged bills after its last report (a round of them; up to the TTL's if it was cut off and bid on) and those
+ * would otherwise be spent a second time by the others. The unspent part ({@code leased - spent} as last reported)
+ * is reported to takers and heartbeats ({@link Grant#lapsedMicros}, {@link Held#othersLapsedMicros}) and is the cost
+ * of the rule: money the campaign cannot spend that day unless the node comes back. A node that comes back (same node
+ * id) finds its row as it left it, reports its true spend from its ledger and bids on with the rest of its lease.
  *
  * <p>Every method blocks (up to {@code timeoutMillis}) and is meant for the lease thread, never an event loop. Days
  * are UTC epoch days; amounts micro-units of the bidding currency.
