@@ -193,8 +193,10 @@ public final class BidModule implements Module {
      * <ul>
      *   <li>total spend from the aggregates with scope {@code spend:<campaign>} (rewardSum = the sum of billed
      *       clearing prices, CPM, so spend = rewardSum / 1000; trials = impressions);</li>
-     *   <li>today's spend from today's BILL notices, each counted at its bid price (the token's reservation): an
-     *       upper bound of the true charge, so a restart can make pacing more careful, never overspend;</li>
+     *   <li>today's spend from today's BILL notices this node took (not the other nodes' on the same Postgres; a
+     *       bill is counted by the node it reaches, as the ledger counts it), each at its bid price (the token's
+     *       reservation): an upper bound of the true charge, so a restart can make pacing more careful, never
+     *       overspend;</li>
      *   <li>click posteriors from {@code ctr:<campaign>} (trials = impressions, successes = clicks) and conversion
      *       posteriors from {@code cvr:<campaign>} (trials = clicks, successes = conversions), the same fields as in
      *       the table ({@link NoticeRules}), when Postgres has more than the table. A table written before the two
@@ -208,7 +210,7 @@ public final class BidModule implements Module {
         final long now = clock.millis();
         final long dayStart = Pacing.day(now) * Pacing.DAY_MILLIS;
         return outcomes.loadAggregates()
-            .compose(aggregates -> outcomes.loadOutcomeIdsSince(OutcomeKind.BILL, dayStart).map(bills -> {
+            .compose(aggregates -> outcomes.loadOwnBillIdsSince(dayStart).map(bills -> {
                 restoreFrom(aggregates, bills, now);
                 return null;
             }))
@@ -315,7 +317,7 @@ public final class BidModule implements Module {
         registry.onPublish(keeper::roundSoon);
         metrics.functionCounter(MetricName.BID_LEASE_TAKEN, keeper, k -> k.takenMicros() / 1e6);
         metrics.functionCounter(MetricName.BID_LEASE_RETURNED, keeper, k -> k.returnedMicros() / 1e6);
-        metrics.functionCounter(MetricName.BID_LEASE_LAPSED, keeper, k -> k.lapsedMicros() / 1e6);
+        metrics.gauge(MetricName.BID_LEASE_LAPSED, keeper, k -> k.othersLapsedMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_HELD, keeper, k -> k.heldMicros() / 1e6);
         metrics.gauge(MetricName.BID_LEASE_PG_UP, keeper, k -> k.reachable() ? 1 : 0);
         metrics.gauge(MetricName.BID_LEASE_STANDALONE, keeper, BudgetLeaseKeeper::standalone);

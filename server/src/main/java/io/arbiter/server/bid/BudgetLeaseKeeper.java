@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Keeps this node's budget leases ({@link LeaseStore}) on its own thread, {@value #THREAD}, never an event loop.
@@ -65,7 +66,11 @@ final class BudgetLeaseKeeper implements AutoCloseable {
     // single writer (the lease thread, then close once it stopped); volatile for the metrics' readers
     private volatile long takenMicros;
     private volatile long returnedMicros;
-    private volatile long lapsedMicros;
+    /**
+     * By ledger slot: the unspent part of other nodes' lapsed leases of today as the last heartbeat or take read it
+     * (held back, counted as spent until those nodes return; written by the lease thread, read by the metrics).
+     */
+    private final AtomicLongArray othersLapsedMicros;
 
     BudgetLeaseKeeper(LeaseStore store, BudgetLeases leases, CampaignRegistry registry, BiddingConfig config,
                       Clock clock) {
@@ -75,6 +80,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         this.config = Objects.requireNonNull(config);
         this.clock = Objects.requireNonNull(clock);
         this.nextTakeNanos = new long[leases.capacity()];
+        this.othersLapsedMicros = new AtomicLongArray(leases.capacity());
         java.util.Arrays.fill(nextTakeNanos, System.nanoTime()); // nanoTime's origin is arbitrary: start from now
     }
 
@@ -162,6 +168,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
                 store.giveBack(campaign.id(), lease.day(), lease.reportedSpentMicros());
                 returnedMicros += Math.max(0, lease.leasedMicros() - lease.reportedSpentMicros());
                 leases.set(campaign.slot(), null);
+                othersLapsedMicros.set(campaign.slot(), 0);
             }
         }
     }
@@ -187,6 +194,7 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         store.giveBack(campaign.id(), day, spent);
         returnedMicros += Math.max(0, lease.leasedMicros() - spent);
         leases.set(campaign.slot(), null);
+        othersLapsedMicros.set(campaign.slot(), 0); // read again when it takes afresh
     }
 
     /** Makes the next day's early leases current once their day has come. */
@@ -239,9 +247,10 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             }
             if (h.leasedMicros() < before.leasedMicros()) {
                 LOG.log(System.Logger.Level.WARNING, "budget leases: campaign '" + campaign.id() + "': this node's "
-                    + "lease lapsed and was recovered by another node (" + before.leasedMicros() + " -> "
-                    + h.leasedMicros() + " micros)");
+                    + "lease shrank (recovered by a node of an earlier version after it lapsed: "
+                    + before.leasedMicros() + " -> " + h.leasedMicros() + " micros)");
             }
+            othersLapsedMicros.set(campaign.slot(), h.othersLapsedMicros());
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, h.leasedMicros(), h.othersSpentMicros(),
                 started + config.leaseTtlMillis(), spent[i], h.othersLive()));
         }
@@ -265,12 +274,12 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             final LeaseStore.Grant grant = store.take(campaign.id(), day, spec.dailyBudgetMicros(), slice, spent,
                 config.leaseTtlMillis());
             takenMicros += grant.grantedMicros();
-            lapsedMicros += grant.recoveredMicros();
+            othersLapsedMicros.set(campaign.slot(), grant.lapsedMicros());
             leases.set(campaign.slot(), new BudgetLeases.Lease(day, grant.leasedMicros(), grant.othersSpentMicros(),
                 started + config.leaseTtlMillis(), spent, grant.othersLive()));
             if (grant.grantedMicros() < slice) {
-                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop, and
-                // lapsed leases free up once their TTL has passed), not once a round.
+                // The budget is leased out: ask again only now and then (other nodes give back at a clean stop or
+                // when a campaign is paused; lapsed leases stay committed), not once a round.
                 nextTakeNanos[campaign.slot()] = System.nanoTime() + config.leaseTtlMillis() * 1_000_000L / 3;
                 return;
             }
@@ -308,8 +317,13 @@ final class BudgetLeaseKeeper implements AutoCloseable {
         return returnedMicros;
     }
 
-    long lapsedMicros() {
-        return lapsedMicros;
+    /** The unspent part of other nodes' lapsed leases of today, over every campaign, as last read. */
+    long othersLapsedMicros() {
+        long lapsed = 0;
+        for (final Campaign campaign : registry.all()) {
+            lapsed += othersLapsedMicros.get(campaign.slot());
+        }
+        return lapsed;
     }
 
     /** Leased money of today not spent or reserved yet, over every campaign. */
@@ -327,7 +341,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
 
     /**
      * Stops the rounds and gives back what this node holds beyond its spend (a clean stop; after a crash the leases
-     * lapse instead). Called after the HTTP verticles are undeployed, before the ledger closes.
+     * lapse instead, and stay committed until the node returns). Called after the HTTP verticles are undeployed,
+     * before the ledger closes.
      */
     @Override
     public void close() {

@@ -54,8 +54,8 @@ public enum MetricName {
         + "currency"),
     BID_LEASE_RETURNED("arbiter.bid.lease.returned", "Unspent leased budget given back (clean stop, day change, "
         + "campaign paused), in the bidding currency"),
-    BID_LEASE_LAPSED("arbiter.bid.lease.lapsed", "Unspent budget this node recovered from other nodes' lapsed leases, "
-        + "in the bidding currency"),
+    BID_LEASE_LAPSED("arbiter.bid.lease.lapsed", "Unspent budget of today held by other nodes' lapsed leases (nodes "
+        + "dead or cut off), counted as spent until they return, in the bidding currency"),
     BID_LEASE_HELD("arbiter.bid.lease.held", "Leased budget of today neither spent nor reserved yet, in the bidding "
         + "currency"),
     BID_LEASE_PG_UP("arbiter.bid.lease.postgres.up", "1 when the last budget lease round reached Postgres"),

@@ -49,6 +49,15 @@ public interface OutcomeLog {
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
     /**
+     * The ids of the BILL events this node took since {@code sinceMillis} (and those stored without a node, before
+     * migration V47), to restore its own spend: with several nodes on one Postgres, not the others'. An outcome log
+     * without Postgres has no other nodes: every bill.
+     */
+    default Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
+        return loadOutcomeIdsSince(OutcomeKind.BILL, sinceMillis);
+    }
+
+    /**
      * Registers who is told, on the shipper thread after each commit, of the rewards this node appended that Postgres
      * refused because another node had stored them first (a reward repeated on two nodes): the caller applied them
      * to its posterior when they arrived and takes them back. Rewards replayed before registration are not reported.

@@ -258,6 +258,11 @@ public final class OutcomePipeline implements OutcomeLog {
         return postgres.loadIdsSince(kind, sinceMillis);
     }
 
+    @Override
+    public Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
+        return postgres.loadOwnBillIdsSince(sinceMillis);
+    }
+
     /**
      * Completes once every outcome acknowledged before this call and every decision offered before it (with the
      * decision counts) is committed in Postgres. Waits as long as Postgres is away; fails if the pipeline closes

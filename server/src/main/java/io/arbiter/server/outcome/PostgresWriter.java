@@ -3,6 +3,7 @@ package io.arbiter.server.outcome;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -453,6 +454,14 @@ final class PostgresWriter {
                 });
     }
 
+    /** This session's node's BILL ids since then, with those of no node (stored before V47 or without a node id). */
+    Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
+        return ids(pool.preparedQuery("SELECT id FROM rtb_events WHERE kind = $2::int2 "
+                + "AND time >= to_timestamp($1::int8 / 1000.0) "
+                + "AND (node IS NULL OR node = nullif(current_setting('arbiter.node', true), ''))")
+                .execute(Tuple.of(sinceMillis, (short) OutcomeKind.BILL.code())));
+    }
+
     Future<List<String>> loadIdsSince(OutcomeKind kind, long sinceMillis) {
         final String sql = switch (kind) {
             case DECISION -> "SELECT id FROM decisions WHERE time >= to_timestamp($1::int8 / 1000.0)";
@@ -462,7 +471,11 @@ final class PostgresWriter {
         };
         final Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD
                 ? Tuple.of(sinceMillis) : Tuple.of(sinceMillis, (short) kind.code());
-        return pool.preparedQuery(sql).execute(args).map(rows -> {
+        return ids(pool.preparedQuery(sql).execute(args));
+    }
+
+    private static Future<List<String>> ids(Future<RowSet<Row>> query) {
+        return query.map(rows -> {
             final List<String> ids = new ArrayList<>(rows.size());
             for (final Row row : rows) {
                 ids.add(row.getString(0));

@@ -101,32 +101,48 @@ class BudgetLeaseIntegrationTest {
     }
 
     /**
-     * A node takes 30% of the budget, reports a little spend and dies without giving its lease back. The two live
-     * nodes can spend only the rest until the lease lapses ({@code leaseTtl} after its last heartbeat); then the next
-     * take recovers the dead node's unspent part and they spend it too: together with the dead node's spend, the
-     * budget less at most one maximum bid per live node, never more.
+     * A node takes 30% of the budget, reports 4% spent and dies without giving its lease back, having spent 10% (the
+     * bills after its last report). The two live nodes spend the rest and, past the lease's lapse ({@code leaseTtl}
+     * after the dead node's last heartbeat), nothing more: the lapsed lease stays committed in full (reported by
+     * {@code arbiter.bid.lease.lapsed}), so the dead node's unreported bills are not spent a second time. When the
+     * node comes back and reports its true spend, it bids on with the rest of its lease: the budget, no more. Fails if
+     * a lapsed lease is recovered down to its reported spend: the live nodes then spend the dead node's 6% of
+     * unreported bills again.
      */
     @Test
-    void aDeadNodesUnspentLeaseIsRecoveredAfterTheTtl() throws Exception {
+    void aDeadNodesLeaseStaysCommittedUntilItReturns() throws Exception {
         final long day = LocalDate.of(2026, 12, 6).toEpochDay();
         final LeaseStore dead = new LeaseStore(pool(), "node-dead", 10_000);
         assertEquals(3_000_000, dead.take("c", day, DAILY_MICROS, 3_000_000, 0, TTL_MILLIS).grantedMicros());
-        final long deadSpent = 400_000;
-        dead.heartbeat(day, List.of("c"), new long[] {deadSpent}, TTL_MILLIS);
+        final long deadReported = 400_000;
+        final long deadSpent = 1_000_000;
+        dead.heartbeat(day, List.of("c"), new long[] {deadReported}, TTL_MILLIS);
         final long heartbeatAt = System.nanoTime();
         final List<BidFixture> live = List.of(node("node-1", true), node("node-2", true));
-        final long total = bidUntilSpent(live);
-        final double waitedSeconds = (System.nanoTime() - heartbeatAt) / 1e9;
-        System.out.println("two live nodes spent " + total + " micros; the dead node reported " + deadSpent
-            + "; bidding ended " + waitedSeconds + " s after its last heartbeat");
-        assertTrue(total + deadSpent <= DAILY_MICROS, "spent " + (total + deadSpent) + " of " + DAILY_MICROS);
-        assertTrue(total + deadSpent >= DAILY_MICROS - 2 * MAX_BID_MICROS,
-            "the dead node's unspent lease was not recovered: the live nodes spent " + total);
-        double lapsed = 0;
+        long total = bidUntilSpent(live);
+        // Past the lapse and the live nodes' next takes (a third of the TTL after a short one): they find nothing.
+        final long lapsedAt = heartbeatAt + TimeUnit.MILLISECONDS.toNanos(TTL_MILLIS + TTL_MILLIS / 3 + 300);
+        Thread.sleep(Math.max(0, (lapsedAt - System.nanoTime()) / 1_000_000));
         for (final BidFixture node : live) {
-            lapsed += node.metrics.registry().find("arbiter.bid.lease.lapsed").functionCounter().count();
+            node.module.leaseRound();
         }
-        assertEquals((3_000_000 - deadSpent) / 1e6, lapsed, 1e-9, "arbiter.bid.lease.lapsed: what was recovered");
+        total = bidUntilSpent(live);
+        System.out.println("two live nodes spent " + total + " micros; the dead node reported " + deadReported
+            + " and spent " + deadSpent + "; bidding ended " + (System.nanoTime() - heartbeatAt) / 1e9
+            + " s after its last heartbeat");
+        assertTrue(total + deadSpent <= DAILY_MICROS, "spent " + (total + deadSpent) + " of " + DAILY_MICROS
+            + ": the dead node's unreported bills were spent again");
+        assertTrue(total >= DAILY_MICROS - 3_000_000 - 2 * MAX_BID_MICROS, "the live nodes spent only " + total);
+        for (final BidFixture node : live) {
+            assertEquals((3_000_000 - deadReported) / 1e6,
+                node.metrics.registry().find("arbiter.bid.lease.lapsed").gauge().value(), 1e-9,
+                "arbiter.bid.lease.lapsed: the dead node's unspent lease, held back");
+        }
+        final LeaseStore.Grant back = dead.take("c", day, DAILY_MICROS, 3_000_000, deadSpent, TTL_MILLIS);
+        assertEquals(3_000_000, back.leasedMicros(), "back, the node finds its lease as it left it");
+        final long withTheRest = total + back.leasedMicros();
+        assertTrue(withTheRest <= DAILY_MICROS && withTheRest >= DAILY_MICROS - 2 * MAX_BID_MICROS,
+            "spent, with the rest of the node's lease, " + withTheRest + " of " + DAILY_MICROS);
     }
 
     /**

@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * allocates nothing.
  *
  * <p><b>Validity.</b> A lease may be used until {@code ttl} after the start of the last round that reached Postgres
- * (measured on this node's clock). Postgres lets another node recover it only once {@code ttl} has passed after that
- * round's commit, which is later, so a node cut off from Postgres stops bidding on its lease before anyone can take
- * it over; until then it spends what it holds.
+ * (measured on this node's clock). Postgres counts it lapsed only once {@code ttl} has passed after that round's
+ * commit, which is later, so a node cut off from Postgres stops bidding on its lease before any other node can see it
+ * lapsed (a lapsed lease stays committed in full, {@link LeaseStore}, but a node that sees no live lease of a campaign
+ * may bid standalone on it when it loses Postgres in turn); until then it spends what it holds.
  */
 public final class BudgetLeases {
     /**

@@ -3,7 +3,6 @@ package io.arbiter.server.bid.budget;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.LocalDate;
@@ -28,44 +27,44 @@ import java.util.concurrent.TimeUnit;
  * which it bid beyond its lease (standalone, {@link BudgetLeases}) gets the rest of the budget at once, and never
  * more.
  *
- * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL. The next
- * taker of that campaign's day sets the lapsed lease's {@code leased} to its {@code spent}, which frees the unspent
- * rest for every node; the node, if it comes back, sees its smaller lease in its next heartbeat.
+ * <p><b>Lapsed leases.</b> A lease lapses when its node has not renewed it ({@link #heartbeat}) for the TTL: the node
+ * died or lost Postgres. Its row is left as it is: the whole lease stays committed, as if spent, because the node may
+ * have charged bills after its last report (a round of them; up to the TTL's if it was cut off and bid on) and those
+ * would otherwise be spent a second time by the others. The unspent part ({@code leased - spent} as last reported)
+ * is reported to takers and heartbeats ({@link Grant#lapsedMicros}, {@link Held#othersLapsedMicros}) and is the cost
+ * of the rule: money the campaign cannot spend that day unless the node comes back. A node that comes back (same node
+ * id) finds its row as it left it, reports its true spend from its ledger and bids on with the rest of its lease.
  *
  * <p>Every method blocks (up to {@code timeoutMillis}) and is meant for the lease thread, never an event loop. Days
  * are UTC epoch days; amounts micro-units of the bidding currency.
  */
 public final class LeaseStore {
     /**
-     * What a take did: the node's lease now, the slice granted, money recovered from lapsed leases, others' spend and
-     * whether another node holds an unexpired lease of the campaign's day ({@code othersLive}).
+     * What a take did: the node's lease now, the slice granted, the unspent part of other nodes' lapsed leases (held
+     * back, counted as spent: {@code lapsedMicros}), others' spend and whether another node holds an unexpired lease
+     * of the campaign's day ({@code othersLive}).
      */
-    public record Grant(long leasedMicros, long grantedMicros, long recoveredMicros, long othersSpentMicros,
+    public record Grant(long leasedMicros, long grantedMicros, long lapsedMicros, long othersSpentMicros,
                         boolean othersLive) {
     }
 
     /**
-     * One campaign's lease as a heartbeat left it: this node's lease, the other nodes' reported spend and whether
-     * another node holds an unexpired lease of that day ({@code othersLive}).
+     * One campaign's lease as a heartbeat left it: this node's lease, the other nodes' reported spend, the unspent part
+     * of their lapsed leases ({@code othersLapsedMicros}, held back) and whether another node holds an unexpired lease
+     * of that day ({@code othersLive}).
      */
-    public record Held(long leasedMicros, long othersSpentMicros, boolean othersLive) {
+    public record Held(long leasedMicros, long othersSpentMicros, long othersLapsedMicros, boolean othersLive) {
     }
 
     private static final String ENSURE_DAY = "INSERT INTO budget_days (campaign, day, budget) VALUES ($1, $2, $3) "
         + "ON CONFLICT (campaign, day) DO NOTHING";
     private static final String LOCK_DAY = "SELECT budget FROM budget_days WHERE campaign = $1 AND day = $2 FOR UPDATE";
-    private static final String RECOVER_LAPSED = """
-        WITH lapsed AS (
-            SELECT node, leased - spent AS freed FROM budget_leases
-            WHERE campaign = $1 AND day = $2 AND node <> $3 AND expires_at < now() AND leased > spent
-            FOR UPDATE)
-        UPDATE budget_leases b SET leased = b.spent FROM lapsed
-        WHERE b.campaign = $1 AND b.day = $2 AND b.node = lapsed.node
-        RETURNING lapsed.freed""";
+    // The last column of both: the unspent part of other nodes' lapsed leases, still committed (see the class comment).
     private static final String COMMITTED = "SELECT coalesce(sum(greatest(leased, spent)), 0)::int8, "
         + "coalesce(sum(spent) FILTER (WHERE node <> $3), 0)::int8, "
-        + "coalesce(bool_or(expires_at > now()) FILTER (WHERE node <> $3), false) FROM budget_leases "
-        + "WHERE campaign = $1 AND day = $2";
+        + "coalesce(bool_or(expires_at > now()) FILTER (WHERE node <> $3), false), "
+        + "coalesce(sum(leased - spent) FILTER (WHERE node <> $3 AND expires_at < now() AND leased > spent), 0)::int8 "
+        + "FROM budget_leases WHERE campaign = $1 AND day = $2";
     private static final String ADD_LEASE = """
         INSERT INTO budget_leases AS b (campaign, day, node, leased, spent, expires_at)
         VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
@@ -80,9 +79,9 @@ public final class LeaseStore {
         FROM unnest($1::text[], $2::int8[]) AS v(campaign, spent)
         WHERE b.day = $3 AND b.node = $5 AND b.campaign = v.campaign
         RETURNING b.campaign, b.leased""";
-    private static final String OTHERS_SPENT = "SELECT campaign, sum(spent)::int8, bool_or(expires_at > now()) "
-        + "FROM budget_leases "
-        + "WHERE day = $1 AND node <> $2 GROUP BY campaign";
+    private static final String OTHERS_SPENT = "SELECT campaign, sum(spent)::int8, bool_or(expires_at > now()), "
+        + "coalesce(sum(leased - spent) FILTER (WHERE expires_at < now() AND leased > spent), 0)::int8 "
+        + "FROM budget_leases WHERE day = $1 AND node <> $2 GROUP BY campaign";
     private static final String GIVE_BACK = """
         UPDATE budget_leases SET spent = greatest(spent, $4), leased = greatest(spent, $4), expires_at = now()
         WHERE campaign = $1 AND day = $2 AND node = $3""";
@@ -103,7 +102,7 @@ public final class LeaseStore {
 
     /**
      * Takes up to {@code sliceMicros} of the campaign's day for this node (less when less is left, nothing when
-     * nothing is), after recovering other nodes' lapsed leases, and renews this node's lease for {@code ttlMillis}.
+     * nothing is; other nodes' lapsed leases count in full) and renews this node's lease for {@code ttlMillis}.
      *
      * @param budgetMicros the daily budget as this node knows it
      * @param spentMicros  what this node has spent of the day (reported with the take)
@@ -114,35 +113,25 @@ public final class LeaseStore {
         return await(pool.withTransaction(conn -> conn.preparedQuery(ENSURE_DAY)
             .execute(Tuple.of(campaign, date, budgetMicros))
             .compose(v -> conn.preparedQuery(LOCK_DAY).execute(Tuple.of(campaign, date)))
-            .compose(v -> recoverLapsed(conn, campaign, date))
-            .compose(recovered -> conn.preparedQuery(COMMITTED).execute(Tuple.of(campaign, date, node))
-                .compose(rows -> {
-                    final Row row = rows.iterator().next();
-                    final long committed = row.getLong(0);
-                    final long othersSpent = row.getLong(1);
-                    final boolean othersLive = row.getBoolean(2);
-                    final long granted = Math.max(0, Math.min(sliceMicros, budgetMicros - committed));
-                    return conn.preparedQuery(ADD_LEASE)
-                        .execute(Tuple.of(campaign, date, node, granted, spentMicros, ttlMillis))
-                        .map(added -> new Grant(added.iterator().next().getLong(0), granted, recovered,
-                            othersSpent, othersLive));
-                }))));
-    }
-
-    private Future<Long> recoverLapsed(SqlConnection conn, String campaign, LocalDate date) {
-        return conn.preparedQuery(RECOVER_LAPSED).execute(Tuple.of(campaign, date, node)).map(rows -> {
-            long freed = 0;
-            for (final Row row : rows) {
-                freed += row.getLong(0);
-            }
-            return freed;
-        });
+            .compose(v -> conn.preparedQuery(COMMITTED).execute(Tuple.of(campaign, date, node)))
+            .compose(rows -> {
+                final Row row = rows.iterator().next();
+                final long committed = row.getLong(0);
+                final long othersSpent = row.getLong(1);
+                final boolean othersLive = row.getBoolean(2);
+                final long lapsed = row.getLong(3);
+                final long granted = Math.max(0, Math.min(sliceMicros, budgetMicros - committed));
+                return conn.preparedQuery(ADD_LEASE)
+                    .execute(Tuple.of(campaign, date, node, granted, spentMicros, ttlMillis))
+                    .map(added -> new Grant(added.iterator().next().getLong(0), granted, lapsed, othersSpent,
+                        othersLive));
+            })));
     }
 
     /**
      * Renews this node's leases of {@code day} for the given campaigns, reporting their spend, and reads the other
-     * nodes' spend of every campaign that day and whether any of them holds an unexpired lease. Campaigns this node
-     * holds no lease row for are left out of the answer (take first).
+     * nodes' spend of every campaign that day, the unspent part of their lapsed leases and whether any of them holds
+     * an unexpired lease. Campaigns this node holds no lease row for are left out of the answer (take first).
      */
     public Map<String, Held> heartbeat(long day, List<String> campaigns, long[] spentMicros, long ttlMillis) {
         final LocalDate date = LocalDate.ofEpochDay(day);
@@ -152,6 +141,7 @@ public final class LeaseStore {
         }
         final Map<String, Long> leased = new HashMap<>();
         final Map<String, Long> others = new HashMap<>();
+        final Map<String, Long> lapsed = new HashMap<>();
         final Map<String, Boolean> live = new HashMap<>();
         await(pool.preparedQuery(HEARTBEAT)
             .execute(Tuple.of(campaigns.toArray(new String[0]), spent, date, ttlMillis, node))
@@ -165,12 +155,13 @@ public final class LeaseStore {
                 for (final Row row : rows) {
                     others.put(row.getString(0), row.getLong(1));
                     live.put(row.getString(0), row.getBoolean(2));
+                    lapsed.put(row.getString(0), row.getLong(3));
                 }
                 return null;
             }));
         final Map<String, Held> held = new HashMap<>();
         leased.forEach((campaign, l) -> held.put(campaign, new Held(l, others.getOrDefault(campaign, 0L),
-            live.getOrDefault(campaign, false))));
+            lapsed.getOrDefault(campaign, 0L), live.getOrDefault(campaign, false))));
         return held;
     }
 

@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The lease table against the embedded Postgres: concurrent takers never lease more than the budget, a lapsed lease is
- * recovered down to its reported spend, a heartbeat keeps a lease, a give-back frees the rest.
+ * The lease table against the embedded Postgres: concurrent takers never lease more than the budget, a lapsed lease
+ * stays committed in full until its node returns, a heartbeat keeps a lease, a give-back frees the rest.
  */
 class LeaseStoreTest {
     private static final long DAY = LocalDate.of(2026, 12, 6).toEpochDay();
@@ -92,9 +92,12 @@ class LeaseStoreTest {
         }
     }
 
-    /** A lease whose heartbeat stopped is recovered by the next taker down to the spend its node last reported. */
+    /**
+     * A lease whose heartbeat stopped stays committed in full: its node may have spent more than it last reported, so
+     * no taker gets its unspent part (reported as {@code lapsedMicros}); the node, back, finds it as it left it.
+     */
     @Test
-    void aLapsedLeaseIsRecoveredDownToItsReportedSpend() throws Exception {
+    void aLapsedLeaseStaysCommittedInFullUntilItsNodeReturns() throws Exception {
         final LeaseStore dead = new LeaseStore(pool, "dead", TIMEOUT);
         final LeaseStore live = new LeaseStore(pool, "live", TIMEOUT);
         assertEquals(600_000, dead.take("c2", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros());
@@ -103,17 +106,23 @@ class LeaseStoreTest {
             "while the dead node's lease runs, only the rest is free");
         Thread.sleep(400);
         final LeaseStore.Grant grant = live.take("c2", DAY, 1_000_000, 600_000, 0, 60_000);
-        assertEquals(450_000, grant.recoveredMicros(), "the dead node's unspent 450,000 are recovered");
-        assertEquals(450_000, grant.grantedMicros(), "and leased again");
+        assertEquals(0, grant.grantedMicros(), "the lapsed lease's unspent part is not leased again");
+        assertEquals(450_000, grant.lapsedMicros(), "the dead node's unspent 450,000 are held back");
         assertEquals(150_000, grant.othersSpentMicros());
-        assertEquals(850_000, grant.leasedMicros());
+        assertEquals(400_000, grant.leasedMicros());
         assertEquals(1_000_000, committed("c2"));
-        assertEquals(150_000, query("SELECT leased FROM budget_leases WHERE node = 'dead'").getLong(0));
-        final Map<String, LeaseStore.Held> back = dead.heartbeat(DAY, List.of("c2"), new long[] {150_000}, 60_000);
-        assertEquals(150_000, back.get("c2").leasedMicros(), "a node that comes back sees its smaller lease");
+        assertEquals(600_000, query("SELECT leased FROM budget_leases WHERE node = 'dead'").getLong(0));
+        final Map<String, LeaseStore.Held> seen = live.heartbeat(DAY, List.of("c2"), new long[] {400_000}, 60_000);
+        assertEquals(450_000, seen.get("c2").othersLapsedMicros(), "heartbeats read it too");
+        final Map<String, LeaseStore.Held> back = dead.heartbeat(DAY, List.of("c2"), new long[] {380_000}, 60_000);
+        assertEquals(600_000, back.get("c2").leasedMicros(), "a node that comes back keeps its lease");
+        assertEquals(0, back.get("c2").othersLapsedMicros());
+        assertEquals(0, live.take("c2", DAY, 1_000_000, 600_000, 400_000, 60_000).lapsedMicros(),
+            "renewed, it is not lapsed any more");
+        assertEquals(1_000_000, committed("c2"));
     }
 
-    /** A renewed lease is not recovered; a given-back one frees everything above its spend at once. */
+    /** A renewed lease is not lapsed; a given-back one frees everything above its spend at once. */
     @Test
     void aHeartbeatKeepsTheLeaseAndAGiveBackFreesTheRest() throws Exception {
         final LeaseStore a = new LeaseStore(pool, "a", TIMEOUT);
@@ -125,7 +134,7 @@ class LeaseStoreTest {
             assertEquals(700_000, held.get("c3").leasedMicros());
         }
         final LeaseStore.Grant grant = b.take("c3", DAY, 1_000_000, 700_000, 0, 60_000);
-        assertEquals(0, grant.recoveredMicros(), "a renewed lease is not taken over");
+        assertEquals(0, grant.lapsedMicros(), "a renewed lease is not lapsed");
         assertEquals(300_000, grant.grantedMicros());
         assertEquals(300_000, grant.othersSpentMicros());
         a.giveBack("c3", DAY, 320_000);
