@@ -152,6 +152,28 @@ final class ContextualCandidate implements CandidatePolicy {
             : linear.choose(x, all, workspace);
     }
 
+    /**
+     * A linear candidate's choice probabilities for the row, analytic as serving logs them
+     * ({@link LinearThompson#propensity}, from the scores' moments of one draw); a segmented one has none (its share
+     * bounds estimate them by Monte Carlo, per context).
+     */
+    @Override
+    public boolean choiceProbabilities(LoggedDecision row, double[] into) {
+        if (linear == null) {
+            return false;
+        }
+        linear.choose(x, all, workspace); // leaves the scores' moments in x
+        for (int a = 0; a < all.count(); a++) {
+            into[a] = linear.propensity(x, all, a);
+        }
+        return true;
+    }
+
+    /** Whether the answer depends on the row's context through Monte-Carlo estimates (segments). */
+    boolean segmented() {
+        return segments != null;
+    }
+
     @Override
     public boolean learns() {
         return true;

@@ -1,6 +1,9 @@
 package io.arbiter.server.personalisation.evaluation;
 
 import io.arbiter.bandits.eval.BanditCandidate;
+import io.arbiter.bandits.eval.BoundedCandidate;
+import io.arbiter.bandits.guard.ShareBounds;
+import io.arbiter.server.personalisation.guard.GuardSpec;
 import io.arbiter.bandits.eval.CandidatePolicy;
 import io.arbiter.bandits.eval.Candidates;
 import io.arbiter.bandits.eval.EvaluationConfig;
@@ -71,10 +74,13 @@ public final class EvaluationRun {
      * @param rowsPerSecond      average read budget; 0 for none
      * @param pageRows           rows per page
      * @param decisionSampleRate the share of decisions logged
-     * @param propensityDraws    Monte-Carlo draws of {@code thompson} candidates' policies (unused by the one-sample
-     *                           evaluation, kept for their reports)
+     * @param propensityDraws    Monte-Carlo draws of a bounded {@code thompson} candidate's choice probabilities
+     *                           (serving's {@code decisions.propensityDraws})
+     * @param propensityRefreshMillis log time between two such estimates for one context (serving's
+     *                           {@code decisions.propensityRefresh})
      */
-    public record Settings(double rowsPerSecond, int pageRows, double decisionSampleRate, int propensityDraws) {
+    public record Settings(double rowsPerSecond, int pageRows, double decisionSampleRate, int propensityDraws,
+                           long propensityRefreshMillis) {
     }
 
     /** Progress, published after every page (from the run's thread). */
@@ -227,8 +233,14 @@ public final class EvaluationRun {
                 case "logged" -> Candidates.logged();
                 case "uniform" -> Candidates.uniform(k);
                 case "fixed" -> Candidates.fixed(k, p.variant());
-                case "thompson" -> burnIn(p, variants, thompson(p.spec(), experiment, k, fromMillis, settings,
-                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual));
+                case "thompson" -> {
+                    final long candidateSeed = seed ^ (0x9E3779B97F4A7C15L * ++i);
+                    final int before = contextual.size();
+                    final CandidatePolicy model = thompson(p.spec(), experiment, k, fromMillis, settings,
+                        candidateSeed, contextual);
+                    final boolean perContext = contextual.size() > before && contextual.get(before).segmented();
+                    yield bounded(p, variants, burnIn(p, variants, model), perContext, settings, candidateSeed);
+                }
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
@@ -267,6 +279,27 @@ public final class EvaluationRun {
                     .put("segmentFallbacks", c.capacityFallbacks());
             }
         }
+    }
+
+    /**
+     * The candidate under its own share bounds ({@link BoundedCandidate}, as serving applies them after the choice and
+     * the burn-in), over the variants its definition serves; itself without bounds.
+     */
+    private static CandidatePolicy bounded(EvaluationRequest.PolicySpec p, List<String> variants,
+                                           CandidatePolicy candidate, boolean perContext, Settings settings,
+                                           long seed) {
+        if (!p.bounded()) {
+            return candidate;
+        }
+        final List<String> defined = p.spec().variants();
+        final int[] positions = new int[variants.size()];
+        for (int a = 0; a < positions.length; a++) {
+            positions[a] = defined.indexOf(variants.get(a)); // -1: a retired variant of the log, never served
+        }
+        final GuardSpec guard = p.spec().guard();
+        return new BoundedCandidate(candidate, ShareBounds.of(guard.minShares(), guard.maxShares()), positions,
+            perContext, settings.propensityDraws(), settings.propensityRefreshMillis(),
+            BoundedCandidate.DEFAULT_CACHE_SLOTS, seed ^ 0x5DEECE66DL);
     }
 
     /** The candidate under its own burn-in, over the variants its definition serves; itself without one. */

@@ -205,27 +205,34 @@ public record GuardSpec(double holdout, String holdoutVariant, boolean uniformHo
             for (final String variant : shares.fieldNames()) {
                 final int position = variants.indexOf(variant);
                 if (position < 0) {
-                    throw ApiException.badField("shares", "'shares' names '" + variant + "', not a variant");
+                    throw ApiException.badField("shares." + variant, "'shares' names '" + variant
+                        + "', not a variant");
                 }
                 if (!(shares.getValue(variant) instanceof JsonObject bounds)) {
-                    throw ApiException.badField("shares", "'shares." + variant + "' must be {\"min\": x, \"max\": y}");
+                    throw ApiException.badField("shares." + variant, "'shares." + variant
+                        + "' must be {\"min\": x, \"max\": y}");
                 }
                 for (final String key : bounds.fieldNames()) {
                     if (!"min".equals(key) && !"max".equals(key)) {
-                        throw ApiException.badField("shares", "'shares." + variant + "' takes only min and max");
+                        throw ApiException.badField("shares." + variant + "." + key, "'shares." + variant
+                            + "' takes only min and max");
                     }
                 }
                 if (bounds.containsKey("min")) {
-                    min[position] = number(bounds.getValue("min"), "shares");
+                    min[position] = number(bounds.getValue("min"), "shares." + variant + ".min");
                 }
                 if (bounds.containsKey("max")) {
-                    max[position] = number(bounds.getValue("max"), "shares");
+                    max[position] = number(bounds.getValue("max"), "shares." + variant + ".max");
                 }
             }
         }
         final BoundsProblem problem = ShareBounds.problem(min, max);
         if (problem != null) {
-            final String field = rawShares == null ? "minShare" : "shares";
+            // a variant's own bound when the problem is one variant's and 'shares' set it, else the set as a whole
+            final String field = rawShares == null ? "minShare" : problem.variant() >= 0
+                && rawShares instanceof JsonObject shares && shares.getValue(variants.get(problem.variant()))
+                instanceof JsonObject own && own.containsKey(problem.field())
+                ? "shares." + variants.get(problem.variant()) + "." + problem.field() : "shares";
             final String where = problem.variant() >= 0 ? "variant '" + variants.get(problem.variant()) + "': "
                 : "";
             throw ApiException.badField(field, "infeasible share bounds: " + where + problem.message());
