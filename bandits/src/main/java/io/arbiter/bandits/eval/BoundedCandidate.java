@@ -21,9 +21,11 @@ import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
  *   <li>otherwise a Monte-Carlo estimate, as serving's propensity cache keeps it: the share of {@code draws} of the
  *       wrapped candidate's own answers ({@link CandidatePolicy#sample}) for the row, cached and refreshed when the
  *       log's time has moved {@code refreshMillis} past the cached estimate (serving's
- *       {@code decisions.propensityRefresh}, in log time). A contextual candidate keeps one estimate per context
- *       key (the row's {@link LoggedDecision#contextKey()}) in a direct-mapped cache of {@code cacheSlots} slots (a
- *       key that lands on another's slot replaces it, counted in {@link #evictions()}); a plain one keeps one.</li>
+ *       {@code decisions.propensityRefresh}, in log time). It keeps one estimate per
+ *       {@link CandidatePolicy#choiceKey} (constant for a plain candidate, the declared attributes' values for a
+ *       segmented one) in a cache of {@code cacheSlots} slots (open addressing,
+ *       {@value #PROBES} probes; when they all hold other keys the least recently refreshed is replaced, counted
+ *       in {@link #evictions()}).</li>
  * </ol>
  * Draws of variants the candidate does not serve (the log's retired variants) are left out and the rest renormalised.
  *
@@ -40,6 +42,8 @@ public final class BoundedCandidate implements CandidatePolicy {
     public static final long DEFAULT_REFRESH_MILLIS = 1_000;
     /** Default slots of a contextual candidate's estimate cache. */
     public static final int DEFAULT_CACHE_SLOTS = 1_024;
+    /** Slots a context key may occupy (linear probing from its hash). */
+    private static final int PROBES = 8;
 
     private final CandidatePolicy inner;
     private final ShareBounds bounds;
@@ -51,7 +55,6 @@ public final class BoundedCandidate implements CandidatePolicy {
     private final int[] actionOf;
     /** The eligible index of each action, -1 for an action not served. */
     private final int[] indexOf;
-    private final boolean perContext;
     private final int draws;
     private final long refreshMillis;
     private final ShareAllocator allocator;
@@ -75,14 +78,13 @@ public final class BoundedCandidate implements CandidatePolicy {
      * @param bounds        the bounds, over definition positions
      * @param positions     per action, its definition position in {@code bounds}, or -1 for an action the candidate
      *                      never serves (a retired variant of the log); at least one served
-     * @param perContext    whether the candidate's choice depends on the row's context (one estimate per context key)
      * @param draws         Monte-Carlo draws per estimate, at least 1 (serving's {@code decisions.propensityDraws})
      * @param refreshMillis log time between two estimates for one context, at least 0 (0: every row)
      * @param cacheSlots    slots of the per-context cache (rounded up to a power of two), at least 1
      * @param seed          seed of the Monte-Carlo and allocation draws
      */
-    public BoundedCandidate(CandidatePolicy inner, ShareBounds bounds, int[] positions, boolean perContext, int draws,
-                            long refreshMillis, int cacheSlots, long seed) {
+    public BoundedCandidate(CandidatePolicy inner, ShareBounds bounds, int[] positions, int draws, long refreshMillis,
+                            int cacheSlots, long seed) {
         if (draws < 1 || refreshMillis < 0 || cacheSlots < 1 || cacheSlots > 1 << 20) {
             throw new IllegalArgumentException("draws must be at least 1 (was " + draws + "), refreshMillis at least"
                 + " 0 (was " + refreshMillis + "), cacheSlots in 1..2^20 (was " + cacheSlots + ")");
@@ -111,12 +113,11 @@ public final class BoundedCandidate implements CandidatePolicy {
                 actionOf[indexOf[a]] = a;
             }
         }
-        this.perContext = perContext;
         this.draws = draws;
         this.refreshMillis = refreshMillis;
         this.allocator = new ShareAllocator(served);
         this.rng = new Xoroshiro128PlusPlus(seed);
-        final int slots = !perContext || cacheSlots == 1 ? 1 : Integer.highestOneBit(cacheSlots - 1) << 1;
+        final int slots = cacheSlots == 1 ? 1 : Integer.highestOneBit(cacheSlots - 1) << 1;
         this.mask = slots - 1;
         this.slotKeys = new long[slots];
         this.slotRefreshed = new long[slots];
@@ -151,15 +152,28 @@ public final class BoundedCandidate implements CandidatePolicy {
 
     /** {@code q} from the cache, refreshed from {@code draws} of the wrapped candidate's answers when due. */
     private void estimate(LoggedDecision row) {
-        final long key = perContext ? row.contextKey() : 0L;
-        final int slot = perContext ? (int) (mix(key) & mask) : 0;
+        final long key = inner.choiceKey(row);
         final long now = row.timeMillis();
-        final long last = slotRefreshed[slot];
-        final boolean hit = slotUsed[slot] && slotKeys[slot] == key;
-        if (!hit || now - last >= refreshMillis || now < last) {
-            if (slotUsed[slot] && !hit) {
-                evictions++;
+        int slot = -1;
+        int oldest = -1;
+        final int first = (int) (mix(key) & mask);
+        for (int probe = 0; probe <= Math.min(mask, PROBES - 1); probe++) {
+            final int s = (first + probe) & mask;
+            if (!slotUsed[s] || slotKeys[s] == key) {
+                slot = s;
+                break;
             }
+            if (oldest < 0 || slotRefreshed[s] < slotRefreshed[oldest]) {
+                oldest = s;
+            }
+        }
+        if (slot < 0) { // every probed slot holds another key: replace the least recently refreshed
+            slot = oldest;
+            slotUsed[slot] = false;
+            evictions++;
+        }
+        final long last = slotRefreshed[slot];
+        if (!slotUsed[slot] || now - last >= refreshMillis || now < last) {
             refresh(row, slot);
             slotKeys[slot] = key;
             slotRefreshed[slot] = now;
@@ -231,6 +245,11 @@ public final class BoundedCandidate implements CandidatePolicy {
     }
 
     @Override
+    public long choiceKey(LoggedDecision row) {
+        return inner.choiceKey(row);
+    }
+
+    @Override
     public boolean learns() {
         return inner.learns();
     }
@@ -245,7 +264,7 @@ public final class BoundedCandidate implements CandidatePolicy {
         return refreshes;
     }
 
-    /** Estimates dropped because another context key took their cache slot. */
+    /** Estimates dropped because another context key needed their cache slot. */
     public long evictions() {
         return evictions;
     }

@@ -71,6 +71,16 @@ public interface CandidatePolicy {
         return false;
     }
 
+    /**
+     * The key under which the candidate's choice probabilities for the row may be cached: rows with equal keys get
+     * the same probabilities from the same state. {@link BoundedCandidate} keeps one Monte-Carlo estimate per key.
+     * The default is the row's context key; a candidate that ignores the context returns a constant, one that reads
+     * only part of it (some attributes) a hash of that part.
+     */
+    default long choiceKey(LoggedDecision row) {
+        return row.contextKey();
+    }
+
     /** Whether {@link #learn} changes the candidate. Stationary candidates return {@code false} (the default). */
     default boolean learns() {
         return false;

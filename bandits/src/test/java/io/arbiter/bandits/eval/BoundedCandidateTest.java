@@ -80,8 +80,8 @@ class BoundedCandidateTest {
             positions[i] = i;
         }
         return new BoundedCandidate(new BanditCandidate(new BetaBernoulliThompson(), k, 0, SplitMix64.derive(seed, 7)),
-            bounds, positions, false, ThompsonPolicy.DEFAULT_PROPENSITY_DRAWS, BoundedCandidate.DEFAULT_REFRESH_MILLIS,
-            1, SplitMix64.derive(seed, 8));
+            bounds, positions, ThompsonPolicy.DEFAULT_PROPENSITY_DRAWS, BoundedCandidate.DEFAULT_REFRESH_MILLIS, 1,
+            SplitMix64.derive(seed, 8));
     }
 
     /** Runs a uniform log of {@code rows} rows (one every 10 ms) through an evaluation of {@code candidates}. */

@@ -72,6 +72,11 @@ final class BurnInCandidate implements CandidatePolicy {
     }
 
     @Override
+    public long choiceKey(LoggedDecision row) {
+        return inner.choiceKey(row);
+    }
+
+    @Override
     public boolean learns() {
         return true;
     }

@@ -235,11 +235,9 @@ public final class EvaluationRun {
                 case "fixed" -> Candidates.fixed(k, p.variant());
                 case "thompson" -> {
                     final long candidateSeed = seed ^ (0x9E3779B97F4A7C15L * ++i);
-                    final int before = contextual.size();
                     final CandidatePolicy model = thompson(p.spec(), experiment, k, fromMillis, settings,
                         candidateSeed, contextual);
-                    final boolean perContext = contextual.size() > before && contextual.get(before).segmented();
-                    yield bounded(p, variants, burnIn(p, variants, model), perContext, settings, candidateSeed);
+                    yield bounded(p, variants, burnIn(p, variants, model), settings, candidateSeed);
                 }
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
@@ -286,8 +284,7 @@ public final class EvaluationRun {
      * the burn-in), over the variants its definition serves; itself without bounds.
      */
     private static CandidatePolicy bounded(EvaluationRequest.PolicySpec p, List<String> variants,
-                                           CandidatePolicy candidate, boolean perContext, Settings settings,
-                                           long seed) {
+                                           CandidatePolicy candidate, Settings settings, long seed) {
         if (!p.bounded()) {
             return candidate;
         }
@@ -298,7 +295,7 @@ public final class EvaluationRun {
         }
         final GuardSpec guard = p.spec().guard();
         return new BoundedCandidate(candidate, ShareBounds.of(guard.minShares(), guard.maxShares()), positions,
-            perContext, settings.propensityDraws(), settings.propensityRefreshMillis(),
+            settings.propensityDraws(), settings.propensityRefreshMillis(),
             BoundedCandidate.DEFAULT_CACHE_SLOTS, seed ^ 0x5DEECE66DL);
     }
 
