@@ -153,6 +153,11 @@ class ContextualEvaluationIntegrationTest {
                 + " the unbounded candidate's " + unbounded + " (seed " + seed + ")");
         }
         assertTrue(Double.isFinite(estimate(result, "plain-floored", "ips")), "a plain bounded candidate answers");
+        assertTrue(policy(result, "by-device-c-half").getLong("choiceEstimates") >= 2, "one estimate per device "
+            + "at least");
+        assertEquals(0L, policy(result, "by-device-c-half").getLong("choiceEstimateEvictions"));
+        assertEquals(0L, policy(result, "linear-c-half").getLong("choiceEstimates"), "analytic: no estimate");
+        assertEquals(null, policy(result, "by-device").getValue("choiceEstimates"), "an unbounded one has none");
     }
 
     private static double replay(JsonObject result, String name) {

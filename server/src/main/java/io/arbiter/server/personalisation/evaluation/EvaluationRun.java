@@ -120,9 +120,10 @@ public final class EvaluationRun {
         final int k = variants.size();
         final long fromMillis = request.from().toEpochMilli();
         final List<ContextualCandidate> contextual = new ArrayList<>();
+        final List<OffPolicyEvaluation.Candidate> candidates = candidates(request, experiment, variants, fromMillis,
+            settings, seed, contextual);
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
-            .estimators(request.estimators()).seed(seed), candidates(request, experiment, variants, fromMillis,
-            settings, seed, contextual));
+            .estimators(request.estimators()).seed(seed), candidates);
         final double rate = settings.decisionSampleRate();
         final double weight = 1.0 / rate;
         final LoggedDecision row = new LoggedDecision(0);
@@ -179,6 +180,7 @@ public final class EvaluationRun {
         final double seconds = (System.nanoTime() - started) / 1e9;
         final JsonObject answer = new JsonObject(result.toJson());
         reportSegments(answer, request, contextual);
+        reportBounds(answer, candidates);
         return answer
             .put("experiment", experiment)
             .put("from", request.from().toString())
@@ -297,6 +299,20 @@ public final class EvaluationRun {
         return new BoundedCandidate(candidate, ShareBounds.of(guard.minShares(), guard.maxShares()), positions,
             settings.propensityDraws(), settings.propensityRefreshMillis(),
             BoundedCandidate.DEFAULT_CACHE_SLOTS, seed ^ 0x5DEECE66DL);
+    }
+
+    /**
+     * Adds {@code choiceEstimates} (Monte-Carlo estimates of its bandit's choice probabilities) and
+     * {@code choiceEstimateEvictions} (estimates replaced by another key's) to the answer of each bounded candidate.
+     */
+    private static void reportBounds(JsonObject answer, List<OffPolicyEvaluation.Candidate> candidates) {
+        final JsonArray policies = answer.getJsonArray("policies");
+        for (int i = 0; policies != null && i < candidates.size() && i < policies.size(); i++) {
+            if (candidates.get(i).policy() instanceof BoundedCandidate b) {
+                policies.getJsonObject(i).put("choiceEstimates", b.refreshes())
+                    .put("choiceEstimateEvictions", b.evictions());
+            }
+        }
     }
 
     /** The candidate under its own burn-in, over the variants its definition serves; itself without one. */
