@@ -228,16 +228,31 @@ public record GuardSpec(double holdout, String holdoutVariant, boolean uniformHo
         }
         final BoundsProblem problem = ShareBounds.problem(min, max);
         if (problem != null) {
-            // a variant's own bound when the problem is one variant's and 'shares' set it, else the set as a whole
-            final String field = rawShares == null ? "minShare" : problem.variant() >= 0
-                && rawShares instanceof JsonObject shares && shares.getValue(variants.get(problem.variant()))
-                instanceof JsonObject own && own.containsKey(problem.field())
-                ? "shares." + variants.get(problem.variant()) + "." + problem.field() : "shares";
+            final String field = boundsField(problem, rawShares, variants);
             final String where = problem.variant() >= 0 ? "variant '" + variants.get(problem.variant()) + "': "
                 : "";
             throw ApiException.badField(field, "infeasible share bounds: " + where + problem.message());
         }
         return new double[][] {min, max};
+    }
+
+    /**
+     * The field an infeasible set of bounds is named by: the variant's own bound in {@code shares} when the problem
+     * is one variant's and {@code shares} set that bound ({@code shares.A.min}), {@code minShare} when the bound at
+     * fault is a min that came from it, else the set ({@code shares}, or {@code minShare} without {@code shares}).
+     */
+    private static String boundsField(BoundsProblem problem, Object rawShares, List<String> variants) {
+        if (!(rawShares instanceof JsonObject shares)) {
+            return "minShare";
+        }
+        if (problem.variant() < 0) {
+            return "shares";
+        }
+        final String variant = variants.get(problem.variant());
+        if (shares.getValue(variant) instanceof JsonObject own && own.containsKey(problem.field())) {
+            return "shares." + variant + "." + problem.field();
+        }
+        return "min".equals(problem.field()) ? "minShare" : "shares";
     }
 
     private static List<GuardrailSpec> guardrails(Object raw) {
