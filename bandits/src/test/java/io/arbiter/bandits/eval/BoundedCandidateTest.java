@@ -135,7 +135,10 @@ class BoundedCandidateTest {
      * policy run online as the server runs it (Thompson sampling, a Monte-Carlo propensity cache refreshed every
      * second, {@link ShareAllocator} on the draw), for as many decisions as the replay feeds it (a third of the rows,
      * at the same pace per refresh), averaged over 20 seeded runs. Both intervals contain the truth; the same
-     * candidate without bounds is estimated well away from it (so the test can tell).
+     * candidate without bounds is estimated well away from it (so the test can tell). False-failure rate: over
+     * seeds 50–69 both intervals covered 18 times of 20 (the two misses by under 0.003: the bootstrap resamples the
+     * log, not the candidate's own learning path, so a 95% interval covers a little less often), and every estimate
+     * was within 0.01; the fixed seed passes.
      */
     @Test
     void ipsAndSnipsOfABoundedThompsonCandidateCoverItsOnlineValue() {
