@@ -60,6 +60,12 @@ public final class BanditCandidate implements CandidatePolicy {
         return policy.choose(table, arms, workspace, row.timeMillis());
     }
 
+    /** One posterior for every context: one key. */
+    @Override
+    public long choiceKey(LoggedDecision row) {
+        return 0L;
+    }
+
     @Override
     public boolean learns() {
         return true;

@@ -112,6 +112,13 @@ final class CandidateAccumulator {
                 }
                 direct = expected;
                 w = probs[a] / mu;
+                final int served = policy.served(row, rng);
+                if (served >= actions) {
+                    throw new IllegalStateException("candidate " + name + " served action " + served
+                        + " outside 0.." + (actions - 1));
+                }
+                // the replay: the served draw when the candidate gives one, else rejection sampling on pi
+                accept = served < 0 ? replayScale * w : served == a ? replayScale / mu : 0.0;
             } else {
                 final int chosen = policy.sample(row, rng);
                 if (chosen < 0 || chosen >= actions) {
@@ -121,8 +128,8 @@ final class CandidateAccumulator {
                 mass[slot * actions + chosen] += s;
                 direct = q[chosen];
                 w = chosen == a ? 1.0 / mu : 0.0;
+                accept = replayScale * w;
             }
-            accept = replayScale * w;
             if (w > clip) {
                 w = clip;
                 clippedWeights++;

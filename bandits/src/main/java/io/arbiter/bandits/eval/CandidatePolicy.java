@@ -45,6 +45,42 @@ public interface CandidatePolicy {
      */
     int sample(LoggedDecision row, Xoroshiro128PlusPlus rng);
 
+    /**
+     * For a candidate that answered the row with probabilities: the action it would serve, drawn the way it serves
+     * live, for the replay. The replay then accepts the row when this action is the logged one, with probability
+     * {@code replayScale / propensity} (Li et al.'s method), instead of by rejection sampling on the probabilities.
+     * A candidate whose live answer is a coupling of a draw and its probabilities ({@link BoundedCandidate}: the
+     * bandit's draw passed through the share bounds) uses it so the replay runs it as serving would. Called once per
+     * row, after {@link #probabilities} returned {@code true}, with the same row.
+     *
+     * @return the served action in {@code 0 .. actions-1}, or -1 (the default) for rejection sampling
+     */
+    default int served(LoggedDecision row, Xoroshiro128PlusPlus rng) {
+        return -1;
+    }
+
+    /**
+     * For a candidate that answers with one sample ({@link #probabilities} returned {@code false}): its choice
+     * probabilities for the row, when it can give them without Monte Carlo (a linear Thompson model's analytic ones).
+     * Asked by {@link BoundedCandidate}, which needs them for every row; the default ({@code false}) has them
+     * estimated from the candidate's own draws.
+     *
+     * @param into array of length at least {@code actions}, written only when {@code true} is returned
+     */
+    default boolean choiceProbabilities(LoggedDecision row, double[] into) {
+        return false;
+    }
+
+    /**
+     * The key under which the candidate's choice probabilities for the row may be cached: rows with equal keys get
+     * the same probabilities from the same state. {@link BoundedCandidate} keeps one Monte-Carlo estimate per key.
+     * The default is the row's context key; a candidate that ignores the context returns a constant, one that reads
+     * only part of it (some attributes) a hash of that part.
+     */
+    default long choiceKey(LoggedDecision row) {
+        return row.contextKey();
+    }
+
     /** Whether {@link #learn} changes the candidate. Stationary candidates return {@code false} (the default). */
     default boolean learns() {
         return false;

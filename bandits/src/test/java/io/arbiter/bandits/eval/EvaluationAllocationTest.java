@@ -1,5 +1,6 @@
 package io.arbiter.bandits.eval;
 
+import io.arbiter.bandits.guard.ShareBounds;
 import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import org.junit.jupiter.api.Test;
 
@@ -10,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Adding rows allocates nothing: measured with the JVM's per-thread allocation counter around 200,000 rows after
- * warm-up, for every candidate kind (logged, fixed, uniform, a table policy, the one-sample path and a learning
- * Thompson candidate), every estimator, 200 bootstrap replicates, and each reward model. The bound (8 KiB for
- * 200,000 rows) leaves room for a stray JIT or counter artefact but not for one object per row.
+ * warm-up, for every candidate kind (logged, fixed, uniform, a table policy, the one-sample path, a learning
+ * Thompson candidate and one under share bounds, per context), every estimator, 200 bootstrap replicates, and each
+ * reward model. The bound (8 KiB for 200,000 rows) leaves room for a stray JIT or counter artefact but not for one
+ * object per row.
  */
 class EvaluationAllocationTest {
     static final int ROWS = 200_000;
@@ -32,7 +34,14 @@ class EvaluationAllocationTest {
                     new OffPolicyEvaluation.Candidate("greedy", KeyedLog.table(log.greedy(0.5))),
                     new OffPolicyEvaluation.Candidate("sampled", KeyedLog.sampled(log.greedy(0.5))),
                     new OffPolicyEvaluation.Candidate("thompson",
-                        new BanditCandidate(new BetaBernoulliThompson(), 4, 0, 3))));
+                        new BanditCandidate(new BetaBernoulliThompson(), 4, 0, 3)),
+                    new OffPolicyEvaluation.Candidate("bounded", new BoundedCandidate(
+                        new BanditCandidate(new BetaBernoulliThompson(), 4, 0, 4),
+                        ShareBounds.of(new double[] {0.1, 0.1, 0.1, 0.1}, new double[] {1, 1, 1, 0.5}),
+                        new int[] {0, 1, 2, 3}, 1_000, 1_000, 64, 5)),
+                    new OffPolicyEvaluation.Candidate("bounded-by-context", new BoundedCandidate(
+                        KeyedLog.sampled(log.greedy(0.5)), ShareBounds.minShare(4, 0.1), new int[] {0, 1, 2, 3},
+                        1_000, 1_000, 64, 6))));
             final LoggedDecision row = new LoggedDecision(3);
             for (int round = 0; round < 2; round++) { // round 0 warms up (and lets the JIT compile)
                 final long before = threads.getThreadAllocatedBytes(me);

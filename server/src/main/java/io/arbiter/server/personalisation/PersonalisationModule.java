@@ -437,7 +437,7 @@ public final class PersonalisationModule implements Module {
             .declareRoutes(routes);
         new EvaluationAdminHandler(registry, evaluations, pool, background, new EvaluationRun.Settings(
             config.evaluationRowsPerSecond, config.evaluationPageRows, outcomes.decisionSampleRate(),
-            config.propensityDraws), clock, config.maxVariants).declareRoutes(routes);
+            config.propensityDraws, config.propensityRefreshMillis), clock, config.maxVariants).declareRoutes(routes);
         new VariantAdminHandler(registry, guardStore, clock).declareRoutes(routes);
     }
 

@@ -29,9 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * device and one linear over the device's buckets, which can learn the best variant per device (0.5). Each contextual
  * candidate's replay estimate must beat the plain one's by more than 0.1 (about seven standard errors of ~1,000
  * accepted rows each), a segmented one with a burn-in of 20 decisions per variant too; a segmented one whose burn-in
- * outlasts the window is uniform, so its IPS estimate is the log's mean reward. Seeded ({@code -Dcontextual.seed=N},
- * printed). Bad context configurations and burn-ins, and the share bounds a candidate cannot honour, are 400s naming
- * the field.
+ * outlasts the window is uniform, so its IPS estimate is the log's mean reward. Candidates with share bounds of their
+ * own ({@code "shares": {"C": {"min": 0.5}}}: half the traffic to a variant worth 0.1 everywhere, so at best
+ * 0.5 x 0.1 + 0.5 x 0.5 = 0.3), segmented (Monte-Carlo choice probabilities per device) and linear (analytic ones),
+ * answer estimates near that value, well below the unbounded segmented candidate's. Seeded
+ * ({@code -Dcontextual.seed=N}, printed). Bad context configurations, burn-ins and infeasible or unknown share bounds
+ * are 400s naming the field.
  */
 class ContextualEvaluationIntegrationTest {
     private static final int DECISIONS = 3_000;
@@ -103,13 +106,22 @@ class ContextualEvaluationIntegrationTest {
                 .add(thompson("burning-in", new JsonObject().put("model", "segments")
                     .put("attributes", new JsonArray().add("device"))))
                 .add(thompson("by-device-after-20", new JsonObject().put("model", "segments")
-                    .put("attributes", new JsonArray().add("device")))))
+                    .put("attributes", new JsonArray().add("device"))))
+                .add(thompson("by-device-c-half", new JsonObject().put("model", "segments")
+                    .put("attributes", new JsonArray().add("device")).put("priorStrength", 5)))
+                .add(thompson("linear-c-half", new JsonObject().put("model", "linear")
+                    .put("attributes", new JsonArray().add("device"))))
+                .add(thompson("plain-floored", null)))
             .put("estimators", new JsonArray().add("replay").add("ips"))
             .put("from", start.toString()).put("to", Instant.now().plusSeconds(1).toString())
             .put("seed", seed);
         // a burn-in longer than the window: uniform throughout, so (over a uniform log) IPS gives the log's mean
         body.getJsonArray("policies").getJsonObject(3).getJsonObject("config").put("burnIn", 1_000_000);
         body.getJsonArray("policies").getJsonObject(4).getJsonObject("config").put("burnIn", 20);
+        final JsonObject halfToC = new JsonObject().put("C", new JsonObject().put("min", 0.5));
+        body.getJsonArray("policies").getJsonObject(5).getJsonObject("config").put("shares", halfToC);
+        body.getJsonArray("policies").getJsonObject(6).getJsonObject("config").put("shares", halfToC);
+        body.getJsonArray("policies").getJsonObject(7).getJsonObject("config").put("minShare", 0.2);
         final HttpResponse<String> posted = server.admin("POST", "/v1/experiments/devices/evaluations",
             body.encode());
         assertEquals(202, posted.statusCode(), posted.body());
@@ -129,6 +141,23 @@ class ContextualEvaluationIntegrationTest {
             assertTrue(value > plain + 0.1, contextual + "'s replay estimate " + value + " must beat the plain "
                 + "candidate's " + plain + " by more than 0.1 (seed " + seed + ")");
         }
+        final double unbounded = estimate(result, "by-device", "ips");
+        for (final String halved : List.of("by-device-c-half", "linear-c-half")) {
+            for (final String estimator : List.of("ips", "replay")) {
+                final double value = estimate(result, halved, estimator);
+                // at most 0.3 once learned, about 0.27 with the learning; the IPS standard error is about 0.012
+                assertTrue(value > 0.2 && value < 0.34, halved + "'s " + estimator + " estimate " + value
+                    + " must be near 0.3 (seed " + seed + ")");
+            }
+            assertTrue(unbounded - estimate(result, halved, "ips") > 0.1, halved + " must be estimated well below"
+                + " the unbounded candidate's " + unbounded + " (seed " + seed + ")");
+        }
+        assertTrue(Double.isFinite(estimate(result, "plain-floored", "ips")), "a plain bounded candidate answers");
+        assertTrue(policy(result, "by-device-c-half").getLong("choiceEstimates") >= 2, "one estimate per device "
+            + "at least");
+        assertEquals(0L, policy(result, "by-device-c-half").getLong("choiceEstimateEvictions"));
+        assertEquals(0L, policy(result, "linear-c-half").getLong("choiceEstimates"), "analytic: no estimate");
+        assertEquals(null, policy(result, "by-device").getValue("choiceEstimates"), "an unbounded one has none");
     }
 
     private static double replay(JsonObject result, String name) {
@@ -171,13 +200,17 @@ class ContextualEvaluationIntegrationTest {
             + "\"buckets\": 8}");
         assertRefusedConfig("policies[0].config.burnIn", "{\"burnIn\": -1}");
         assertRefusedConfig("policies[0].config.burnIn", "{\"burnIn\": 1.5}");
-        for (final String field : List.of("minShare", "shares")) {
-            final String value = "shares".equals(field) ? "{\"A\": {\"min\": 0.2}}" : "1";
-            final HttpResponse<String> response = server.admin("POST", "/v1/experiments/devices/evaluations",
-                "{\"policies\": [{\"type\": \"thompson\", \"config\": {\"" + field + "\": " + value + "}}]}");
-            assertEquals(400, response.statusCode(), response.body());
-            assertEquals("policies[0].config." + field, new JsonObject(response.body()).getString("field"));
-        }
+        assertRefusedConfig("policies[0].config.minShare", "{\"minShare\": 0.5}"); // 3 x 0.5 above 1
+        assertRefusedConfig("policies[0].config.minShare", "{\"minShare\": \"5%\"}");
+        assertRefusedConfig("policies[0].config.shares", "{\"shares\": {\"A\": {\"min\": 0.7}, "
+            + "\"B\": {\"min\": 0.4}}}");
+        assertRefusedConfig("policies[0].config.shares", "{\"shares\": {\"A\": {\"max\": 0.2}, "
+            + "\"B\": {\"max\": 0.2}, \"C\": {\"max\": 0.2}}}");
+        assertRefusedConfig("policies[0].config.shares.A.min", "{\"shares\": {\"A\": {\"min\": 0.6, "
+            + "\"max\": 0.5}}}");
+        assertRefusedConfig("policies[0].config.shares.B.max", "{\"shares\": {\"B\": {\"max\": 1.5}}}");
+        assertRefusedConfig("policies[0].config.shares.Z", "{\"shares\": {\"Z\": {\"min\": 0.1}}}");
+        assertRefusedConfig("policies[0].config.shares", "{\"shares\": [0.1]}");
     }
 
     private static void assertRefused(String field, String context) throws Exception {

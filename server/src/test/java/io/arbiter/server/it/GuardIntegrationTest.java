@@ -38,7 +38,7 @@ class GuardIntegrationTest {
             assertBad(server, guarded().put("shares", new JsonObject().put("A", new JsonObject().put("min", 0.7))
                 .put("B", new JsonObject().put("min", 0.4))), "shares");
             assertBad(server, guarded().put("shares", new JsonObject().put("B", new JsonObject().put("min", 0.5)
-                .put("max", 0.4))), "shares");
+                .put("max", 0.4))), "shares.B.min");
             assertBad(server, guarded().put("frequencyCap", new JsonObject().put("count", 0).put("period", "P1D")),
                 "frequencyCap.count");
             assertBad(server, guarded().put("frequencyCap", new JsonObject().put("count", -2).put("period", "P1D")),

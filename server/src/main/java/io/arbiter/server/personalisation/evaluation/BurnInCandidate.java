@@ -67,6 +67,16 @@ final class BurnInCandidate implements CandidatePolicy {
     }
 
     @Override
+    public boolean choiceProbabilities(LoggedDecision row, double[] into) {
+        return below == 0 && inner.choiceProbabilities(row, into); // during burn-in probabilities answered
+    }
+
+    @Override
+    public long choiceKey(LoggedDecision row) {
+        return inner.choiceKey(row);
+    }
+
+    @Override
     public boolean learns() {
         return true;
     }

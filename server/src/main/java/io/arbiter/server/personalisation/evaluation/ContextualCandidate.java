@@ -47,6 +47,8 @@ final class ContextualCandidate implements CandidatePolicy {
     private final LinearModelTable linearTable;
     private final LinearThompson linear;
     private final FeatureVector x;
+    /** The row's declared attribute values, hashed (order-free): a segmented candidate's {@link #choiceKey}. */
+    private long attributesKey;
 
     /**
      * @param context     the candidate's context (segments or linear)
@@ -106,14 +108,17 @@ final class ContextualCandidate implements CandidatePolicy {
         if (segments != null) {
             final ContextSpec spec = segments.spec();
             match.reset(spec);
+            long key = 0;
             if (attributes != null) {
                 for (final Map.Entry<String, Object> e : attributes) {
                     final int a = spec.attributeIndex(e.getKey());
                     if (a >= 0 && e.getValue() instanceof String value) {
                         match.value(a, value);
+                        key += mix(ContextKeys.valueHash(value) + 0x9E3779B97F4A7C15L * (a + 1)); // sum: order-free
                     }
                 }
             }
+            attributesKey = key;
             segments.resolve(match, true);
             return;
         }
@@ -137,6 +142,12 @@ final class ContextualCandidate implements CandidatePolicy {
         }
     }
 
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
     private static JsonObject object(Object raw) {
         return raw instanceof JsonObject json ? json : null;
     }
@@ -150,6 +161,33 @@ final class ContextualCandidate implements CandidatePolicy {
     public int sample(LoggedDecision row, Xoroshiro128PlusPlus rng) {
         return segments != null ? segments.choose(match, all, workspace, row.timeMillis())
             : linear.choose(x, all, workspace);
+    }
+
+    /**
+     * A linear candidate's choice probabilities for the row, analytic as serving logs them
+     * ({@link LinearThompson#propensity}, from the scores' moments of one draw); a segmented one has none (its share
+     * bounds estimate them by Monte Carlo, per context).
+     */
+    @Override
+    public boolean choiceProbabilities(LoggedDecision row, double[] into) {
+        if (linear == null) {
+            return false;
+        }
+        linear.choose(x, all, workspace); // leaves the scores' moments in x
+        for (int a = 0; a < all.count(); a++) {
+            into[a] = linear.propensity(x, all, a);
+        }
+        return true;
+    }
+
+    /**
+     * A segmented candidate's choice depends on the row only through its declared attributes' values: their hash, so
+     * its share bounds keep one estimate per combination in use (rows whose logged context differs only in what the
+     * candidate does not read share it). A linear one's probabilities are exact per row.
+     */
+    @Override
+    public long choiceKey(LoggedDecision row) {
+        return segments != null ? attributesKey : row.contextKey();
     }
 
     @Override

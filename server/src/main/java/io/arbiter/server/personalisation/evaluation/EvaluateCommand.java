@@ -1,5 +1,6 @@
 package io.arbiter.server.personalisation.evaluation;
 
+import io.arbiter.bandits.eval.BoundedCandidate;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
 import io.vertx.core.Vertx;
@@ -196,7 +197,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         final JsonObject result;
         try {
             result = EvaluationRun.run(pool, experiment, variants, request,
-                new EvaluationRun.Settings(rowsPerSecond, pageRows, sampleRate, 4000), runSeed,
+                new EvaluationRun.Settings(rowsPerSecond, pageRows, sampleRate, 4000,
+                    BoundedCandidate.DEFAULT_REFRESH_MILLIS), runSeed,
                 (rows, time) -> err.print("\rread " + rows + " decisions, up to " + time + "   "), () -> false);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             err.println();

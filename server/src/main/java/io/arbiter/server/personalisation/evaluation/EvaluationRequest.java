@@ -25,8 +25,10 @@ import java.util.Set;
  *  "estimators": ["ips", "snips", "dr"], "from": "2026-12-01T00:00:00Z", "to": "2026-12-06T00:00:00Z"}
  * </pre>
  * Every problem is a 400 naming the field ({@code policies[1].variant}, {@code policies[2].config.context.attributes});
- * unknown fields are refused. A {@code thompson} candidate may set {@code prior}, {@code halfLife}, its own
- * {@code context} and {@code burnIn}; {@code minShare} and {@code shares} are refused (docs/evaluation.md says why).
+ * unknown fields are refused. A {@code thompson} candidate may set {@code prior}, {@code halfLife}, and its own
+ * {@code context}, {@code burnIn}, {@code minShare} and {@code shares} (validated as an experiment's: infeasible
+ * bounds name {@code policies[i].config.minShare} or {@code policies[i].config.shares.<variant>.min}).
+ * The experiment's own {@code context}, {@code burnIn} and share bounds are not inherited.
  *
  * @param policies   the candidates, in the answer's order
  * @param estimators the estimators to compute
@@ -40,9 +42,8 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
     public static final int MAX_POLICIES = 16;
     private static final Set<String> FIELDS = Set.of("policies", "estimators", "from", "to", "seed");
     /** Definition fields a {@code thompson} candidate may set. */
-    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context", "burnIn");
-    /** Definition fields a {@code thompson} candidate cannot honour cheaply (refused, saying why). */
-    private static final Set<String> UNHONOURED = Set.of("minShare", "shares");
+    private static final Set<String> SETTABLE = Set.of("prior", "halfLife", "rewardModel", "context", "burnIn",
+        "minShare", "shares");
 
     /**
      * One candidate policy.
@@ -53,8 +54,11 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
      * @param spec    the experiment definition a {@code thompson} candidate runs, else null
      * @param burnIn  a {@code thompson} candidate's own {@code burnIn} (decisions per variant), 0 without (the
      *                experiment's is not inherited)
+     * @param bounded whether a {@code thompson} candidate has share bounds of its own ({@code minShare},
+     *                {@code shares} in its config, in {@code spec.guard()}; the experiment's are not inherited)
      */
-    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec, long burnIn) {
+    public record PolicySpec(String name, String type, int variant, ExperimentSpec spec, long burnIn,
+                             boolean bounded) {
     }
 
     /**
@@ -137,6 +141,7 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         int variant = -1;
         ExperimentSpec spec = null;
         long burnIn = 0;
+        boolean bounded = false;
         if ("fixed".equals(type)) {
             final Object rawVariant = p.getValue("variant");
             variant = rawVariant instanceof String v ? variants.indexOf(v) : -1;
@@ -149,8 +154,9 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             if (p.getValue("config") instanceof JsonObject config && config.containsKey("burnIn")) {
                 burnIn = spec.guard().burnIn();
             }
+            bounded = spec.guard().hasShareBounds();
         }
-        return new PolicySpec(name, type, variant, spec, burnIn);
+        return new PolicySpec(name, type, variant, spec, burnIn, bounded);
     }
 
     /**
@@ -165,14 +171,9 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         }
         final JsonObject config = raw == null ? new JsonObject() : (JsonObject) raw;
         for (final String key : config.fieldNames()) {
-            if (UNHONOURED.contains(key)) {
-                throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate: "
-                    + "share bounds reshape the policy's choice probabilities, which a Thompson candidate does not "
-                    + "compute per row (it answers with one posterior draw; see docs/evaluation.md)");
-            }
             if (!SETTABLE.contains(key)) {
                 throw ApiException.badField(field + "." + key, "'" + key + "' cannot be set on a thompson candidate "
-                    + "(settable: prior, halfLife, context, burnIn; the variants are the log's)");
+                    + "(settable: prior, halfLife, context, burnIn, minShare, shares; the variants are the log's)");
             }
         }
         if (config.containsKey("rewardModel")
@@ -184,6 +185,9 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
         merged.remove("status");
         merged.remove("context"); // the experiment's context is not the candidate's
         merged.remove("challenger");
+        merged.remove("burnIn"); // the experiment's burn-in and bounds are not the candidate's either
+        merged.remove("minShare");
+        merged.remove("shares");
         merged.mergeIn(config);
         if (merged.getValue("context") == null) {
             merged.remove("context");
@@ -192,7 +196,8 @@ public record EvaluationRequest(List<PolicySpec> policies, Set<Estimator> estima
             return ExperimentSpec.fromJson(experiment.id(), merged, maxVariants);
         } catch (ApiException e) {
             final String named = e.field() == null ? "" : "." + e.field();
-            throw new ApiException(e.status(), e.getMessage().replace("'context", "'" + field + ".context"),
+            throw new ApiException(e.status(), e.getMessage().replace("'context", "'" + field + ".context")
+                .replace("'minShare", "'" + field + ".minShare").replace("'shares", "'" + field + ".shares"),
                 field + named);
         }
     }

@@ -1,6 +1,8 @@
 package io.arbiter.server.personalisation.evaluation;
 
 import io.arbiter.bandits.eval.BanditCandidate;
+import io.arbiter.bandits.eval.BoundedCandidate;
+import io.arbiter.bandits.guard.ShareBounds;
 import io.arbiter.bandits.eval.CandidatePolicy;
 import io.arbiter.bandits.eval.Candidates;
 import io.arbiter.bandits.eval.EvaluationConfig;
@@ -12,6 +14,7 @@ import io.arbiter.bandits.policy.ThompsonPolicy;
 import io.arbiter.server.personalisation.experiment.ContextDefinition;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentSpec;
+import io.arbiter.server.personalisation.guard.GuardSpec;
 import io.arbiter.server.token.DecisionFlags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -71,10 +74,13 @@ public final class EvaluationRun {
      * @param rowsPerSecond      average read budget; 0 for none
      * @param pageRows           rows per page
      * @param decisionSampleRate the share of decisions logged
-     * @param propensityDraws    Monte-Carlo draws of {@code thompson} candidates' policies (unused by the one-sample
-     *                           evaluation, kept for their reports)
+     * @param propensityDraws    Monte-Carlo draws of a bounded {@code thompson} candidate's choice probabilities
+     *                           (serving's {@code decisions.propensityDraws})
+     * @param propensityRefreshMillis log time between two such estimates for one context (serving's
+     *                           {@code decisions.propensityRefresh})
      */
-    public record Settings(double rowsPerSecond, int pageRows, double decisionSampleRate, int propensityDraws) {
+    public record Settings(double rowsPerSecond, int pageRows, double decisionSampleRate, int propensityDraws,
+                           long propensityRefreshMillis) {
     }
 
     /** Progress, published after every page (from the run's thread). */
@@ -114,9 +120,10 @@ public final class EvaluationRun {
         final int k = variants.size();
         final long fromMillis = request.from().toEpochMilli();
         final List<ContextualCandidate> contextual = new ArrayList<>();
+        final List<OffPolicyEvaluation.Candidate> candidates = candidates(request, experiment, variants, fromMillis,
+            settings, seed, contextual);
         final OffPolicyEvaluation evaluation = new OffPolicyEvaluation(new EvaluationConfig(k)
-            .estimators(request.estimators()).seed(seed), candidates(request, experiment, variants, fromMillis,
-            settings, seed, contextual));
+            .estimators(request.estimators()).seed(seed), candidates);
         final double rate = settings.decisionSampleRate();
         final double weight = 1.0 / rate;
         final LoggedDecision row = new LoggedDecision(0);
@@ -173,6 +180,7 @@ public final class EvaluationRun {
         final double seconds = (System.nanoTime() - started) / 1e9;
         final JsonObject answer = new JsonObject(result.toJson());
         reportSegments(answer, request, contextual);
+        reportBounds(answer, candidates);
         return answer
             .put("experiment", experiment)
             .put("from", request.from().toString())
@@ -227,8 +235,12 @@ public final class EvaluationRun {
                 case "logged" -> Candidates.logged();
                 case "uniform" -> Candidates.uniform(k);
                 case "fixed" -> Candidates.fixed(k, p.variant());
-                case "thompson" -> burnIn(p, variants, thompson(p.spec(), experiment, k, fromMillis, settings,
-                    seed ^ (0x9E3779B97F4A7C15L * ++i), contextual));
+                case "thompson" -> {
+                    final long candidateSeed = seed ^ (0x9E3779B97F4A7C15L * ++i);
+                    final CandidatePolicy model = thompson(p.spec(), experiment, k, fromMillis, settings,
+                        candidateSeed, contextual);
+                    yield bounded(p, variants, burnIn(p, variants, model), settings, candidateSeed);
+                }
                 default -> throw new IllegalStateException("unknown policy type " + p.type());
             };
             list.add(new OffPolicyEvaluation.Candidate(p.name(), policy));
@@ -265,6 +277,40 @@ public final class EvaluationRun {
             if (p.spec().context().isSegments()) {
                 policies.getJsonObject(i).put("segments", c.segmentCount())
                     .put("segmentFallbacks", c.capacityFallbacks());
+            }
+        }
+    }
+
+    /**
+     * The candidate under its own share bounds ({@link BoundedCandidate}, as serving applies them after the choice and
+     * the burn-in), over the variants its definition serves; itself without bounds.
+     */
+    private static CandidatePolicy bounded(EvaluationRequest.PolicySpec p, List<String> variants,
+                                           CandidatePolicy candidate, Settings settings, long seed) {
+        if (!p.bounded()) {
+            return candidate;
+        }
+        final List<String> defined = p.spec().variants();
+        final int[] positions = new int[variants.size()];
+        for (int a = 0; a < positions.length; a++) {
+            positions[a] = defined.indexOf(variants.get(a)); // -1: a retired variant of the log, never served
+        }
+        final GuardSpec guard = p.spec().guard();
+        return new BoundedCandidate(candidate, ShareBounds.of(guard.minShares(), guard.maxShares()), positions,
+            settings.propensityDraws(), settings.propensityRefreshMillis(),
+            BoundedCandidate.DEFAULT_CACHE_SLOTS, seed ^ 0x5DEECE66DL);
+    }
+
+    /**
+     * Adds {@code choiceEstimates} (Monte-Carlo estimates of its bandit's choice probabilities) and
+     * {@code choiceEstimateEvictions} (estimates replaced by another key's) to the answer of each bounded candidate.
+     */
+    private static void reportBounds(JsonObject answer, List<OffPolicyEvaluation.Candidate> candidates) {
+        final JsonArray policies = answer.getJsonArray("policies");
+        for (int i = 0; policies != null && i < candidates.size() && i < policies.size(); i++) {
+            if (candidates.get(i).policy() instanceof BoundedCandidate b) {
+                policies.getJsonObject(i).put("choiceEstimates", b.refreshes())
+                    .put("choiceEstimateEvictions", b.evictions());
             }
         }
     }

@@ -205,32 +205,54 @@ public record GuardSpec(double holdout, String holdoutVariant, boolean uniformHo
             for (final String variant : shares.fieldNames()) {
                 final int position = variants.indexOf(variant);
                 if (position < 0) {
-                    throw ApiException.badField("shares", "'shares' names '" + variant + "', not a variant");
+                    throw ApiException.badField("shares." + variant, "'shares' names '" + variant
+                        + "', not a variant");
                 }
                 if (!(shares.getValue(variant) instanceof JsonObject bounds)) {
-                    throw ApiException.badField("shares", "'shares." + variant + "' must be {\"min\": x, \"max\": y}");
+                    throw ApiException.badField("shares." + variant, "'shares." + variant
+                        + "' must be {\"min\": x, \"max\": y}");
                 }
                 for (final String key : bounds.fieldNames()) {
                     if (!"min".equals(key) && !"max".equals(key)) {
-                        throw ApiException.badField("shares", "'shares." + variant + "' takes only min and max");
+                        throw ApiException.badField("shares." + variant + "." + key, "'shares." + variant
+                            + "' takes only min and max");
                     }
                 }
                 if (bounds.containsKey("min")) {
-                    min[position] = number(bounds.getValue("min"), "shares");
+                    min[position] = number(bounds.getValue("min"), "shares." + variant + ".min");
                 }
                 if (bounds.containsKey("max")) {
-                    max[position] = number(bounds.getValue("max"), "shares");
+                    max[position] = number(bounds.getValue("max"), "shares." + variant + ".max");
                 }
             }
         }
         final BoundsProblem problem = ShareBounds.problem(min, max);
         if (problem != null) {
-            final String field = rawShares == null ? "minShare" : "shares";
+            final String field = boundsField(problem, rawShares, variants);
             final String where = problem.variant() >= 0 ? "variant '" + variants.get(problem.variant()) + "': "
                 : "";
             throw ApiException.badField(field, "infeasible share bounds: " + where + problem.message());
         }
         return new double[][] {min, max};
+    }
+
+    /**
+     * The field an infeasible set of bounds is named by: the variant's own bound in {@code shares} when the problem
+     * is one variant's and {@code shares} set that bound ({@code shares.A.min}), {@code minShare} when the bound at
+     * fault is a min that came from it, else the set ({@code shares}, or {@code minShare} without {@code shares}).
+     */
+    private static String boundsField(BoundsProblem problem, Object rawShares, List<String> variants) {
+        if (!(rawShares instanceof JsonObject shares)) {
+            return "minShare";
+        }
+        if (problem.variant() < 0) {
+            return "shares";
+        }
+        final String variant = variants.get(problem.variant());
+        if (shares.getValue(variant) instanceof JsonObject own && own.containsKey(problem.field())) {
+            return "shares." + variant + "." + problem.field();
+        }
+        return "min".equals(problem.field()) ? "minShare" : "shares";
     }
 
     private static List<GuardrailSpec> guardrails(Object raw) {

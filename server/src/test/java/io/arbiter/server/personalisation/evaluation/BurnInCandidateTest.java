@@ -1,8 +1,10 @@
 package io.arbiter.server.personalisation.evaluation;
 
+import io.arbiter.bandits.eval.BoundedCandidate;
 import io.arbiter.bandits.eval.CandidatePolicy;
 import io.arbiter.bandits.eval.Candidates;
 import io.arbiter.bandits.eval.LoggedDecision;
+import io.arbiter.bandits.guard.ShareBounds;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,5 +35,26 @@ class BurnInCandidateTest {
         assertFalse(candidate.burningIn());
         assertTrue(candidate.probabilities(row, into));
         assertArrayEquals(new double[] {1, 0, 0, 0}, into, 1e-12, "the wrapped candidate's answer");
+    }
+
+    /**
+     * Bounds over a burn-in, as serving composes them: while burning in, the projection of uniform into the bounds
+     * (variant 3 at its floor 0.5, the others sharing the rest; the retired variant 2 at 0); after it, the projection
+     * of the wrapped candidate's answer (always variant 0: held at its cap 0.4, variant 3 at its floor).
+     */
+    @Test
+    void boundsApplyToTheBurnInAndAfterIt() {
+        final ShareBounds bounds = ShareBounds.of(new double[] {0, 0, 0.5}, new double[] {0.4, 1, 1});
+        final CandidatePolicy candidate = new BoundedCandidate(new BurnInCandidate(Candidates.fixed(4, 0),
+            new boolean[] {true, true, false, true}, 1), bounds, new int[] {0, 1, -1, 2}, 100, 1_000, 1, 3);
+        final LoggedDecision row = new LoggedDecision(0);
+        final double[] into = new double[4];
+        assertTrue(candidate.probabilities(row, into));
+        assertArrayEquals(new double[] {0.25, 0.25, 0, 0.5}, into, 1e-12, "burning in");
+        for (final int action : new int[] {0, 1, 3}) {
+            candidate.learn(row.set(0, 0, action, 0.25, 1, 1, 0));
+        }
+        assertTrue(candidate.probabilities(row, into));
+        assertArrayEquals(new double[] {0.4, 0.1, 0, 0.5}, into, 1e-12, "after the burn-in");
     }
 }

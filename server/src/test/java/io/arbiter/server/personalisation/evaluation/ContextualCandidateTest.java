@@ -55,4 +55,40 @@ class ContextualCandidateTest {
             + " segments");
         assertTrue(candidate.segmentCount() > 0);
     }
+
+    /**
+     * Share bounds keep a segmented candidate's Monte-Carlo estimates per {@code choiceKey}: the values of the
+     * attributes it declares, whatever else the logged context holds (features, other attributes) and in any order;
+     * a linear candidate gives its probabilities analytically (summing to 1), a segmented one does not.
+     */
+    @Test
+    void aSegmentedCandidateKeysItsChoiceByItsOwnAttributesAndALinearOneHasExactProbabilities() {
+        final ContextualCandidate segmented = new ContextualCandidate(ContextDefinition.fromJson(new JsonObject()
+            .put("model", "segments").put("attributes", new JsonArray().add("device").add("country"))),
+            new BetaBernoulliThompson(1, 1, 0, 100), 3, 0, 7, "e");
+        final LoggedDecision row = new LoggedDecision(0).set(0, 1, 0, 1.0 / 3, 0, 1, 0);
+        final long[] keys = new long[4];
+        segmented.context(new JsonObject().put("context", new JsonObject().put("device", "m").put("country", "fr"))
+            .put("features", new JsonObject().put("age", 30)));
+        keys[0] = segmented.choiceKey(row.set(0, 11, 0, 1.0 / 3, 0, 1, 0));
+        segmented.context(new JsonObject().put("context", new JsonObject().put("country", "fr").put("device", "m")
+            .put("browser", "x")));
+        keys[1] = segmented.choiceKey(row.set(0, 12, 0, 1.0 / 3, 0, 1, 0));
+        segmented.context(new JsonObject().put("context", new JsonObject().put("device", "fr").put("country", "m")));
+        keys[2] = segmented.choiceKey(row);
+        segmented.context(new JsonObject().put("context", new JsonObject().put("device", "d")));
+        keys[3] = segmented.choiceKey(row);
+        assertEquals(keys[0], keys[1], "what the candidate does not read does not split its estimates");
+        assertTrue(keys[0] != keys[2] && keys[0] != keys[3] && keys[2] != keys[3], "its own attributes do");
+        assertTrue(!segmented.choiceProbabilities(row, new double[3]), "a segmented candidate is estimated");
+
+        final ContextualCandidate linear = new ContextualCandidate(ContextDefinition.fromJson(new JsonObject()
+            .put("model", "linear").put("attributes", new JsonArray().add("device"))),
+            new BetaBernoulliThompson(1, 1, 0, 100), 3, 0, 7, "e");
+        linear.context(new JsonObject().put("context", new JsonObject().put("device", "m")));
+        final double[] p = new double[3];
+        assertTrue(linear.choiceProbabilities(row, p), "a linear candidate's probabilities are analytic");
+        assertEquals(1.0, p[0] + p[1] + p[2], 0.02);
+        assertEquals(1.0 / 3, p[1], 0.02, "a fresh model is indifferent");
+    }
 }

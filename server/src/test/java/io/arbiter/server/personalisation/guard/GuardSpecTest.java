@@ -81,10 +81,15 @@ class GuardSpecTest {
         assertField("minShare", full().put("minShare", -0.1));
         assertField("shares", full().put("shares", new JsonObject().put("A", new JsonObject().put("min", 0.6))
             .put("B", new JsonObject().put("min", 0.5))));
-        assertField("shares", full().put("shares", new JsonObject().put("A", new JsonObject().put("min", 0.6)
+        assertField("shares.A.min", full().put("shares", new JsonObject().put("A", new JsonObject().put("min", 0.6)
             .put("max", 0.5))));
-        assertField("shares", full().put("shares", new JsonObject().put("Z", new JsonObject().put("min", 0.1))));
-        assertField("shares", full().put("shares", new JsonObject().put("A", new JsonObject().put("floor", 0.1))));
+        assertField("shares.A.max", full().put("shares", new JsonObject().put("A", new JsonObject().put("max", 1.5))));
+        assertField("shares.A.min", full().put("shares", new JsonObject().put("A", new JsonObject().put("min", "x"))));
+        assertField("minShare", full().put("minShare", 0.3).put("shares", new JsonObject().put("A",
+            new JsonObject().put("max", 0.2))));
+        assertField("shares.Z", full().put("shares", new JsonObject().put("Z", new JsonObject().put("min", 0.1))));
+        assertField("shares.A.floor", full().put("shares", new JsonObject().put("A", new JsonObject()
+            .put("floor", 0.1))));
         assertField("burnIn", full().put("burnIn", -1));
         assertField("burnIn", full().put("burnIn", 1.5));
         assertField("frequencyCap.count", full().put("frequencyCap", new JsonObject().put("count", 0)
