@@ -17,7 +17,8 @@
 #
 # Settings (environment): ROWS, SPACING_MS (4), RATE (5000), DURATION (30), WARMUP (5), CONNECTIONS (16),
 # HTTP_PORT (18490), EMBEDDED_PG_PORT (18491), SLICE_ROWS (rows one "on" job reads; default (WARMUP + DURATION + 10)
-# x 50,000, the default budget), SERVER_JAVA_OPTS. Raw output in ./bench-out/evaluation-load-<time>/.
+# x the job's budget: EVALUATION_ROWS_PER_SECOND, which reaches the server as every setting's variable does, else
+# the shipped 10,000), SERVER_JAVA_OPTS. Raw output in ./bench-out/evaluation-load-<time>/.
 #
 # Needs the jars built (./mvnw -q -DskipTests package), curl, psql and python3. Seeding 10 M rows takes a few minutes.
 set -euo pipefail
@@ -30,7 +31,7 @@ warmup=${WARMUP:-5}
 connections=${CONNECTIONS:-16}
 port=${HTTP_PORT:-18490}
 pgport=${EMBEDDED_PG_PORT:-18491}
-slice=${SLICE_ROWS:-$(( (warmup + duration + 10) * 50000 ))}
+slice=${SLICE_ROWS:-$(( (warmup + duration + 10) * ${EVALUATION_ROWS_PER_SECOND:-10000} ))}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$PWD/bench-out/evaluation-load-$(date -u +%Y%m%dT%H%M%SZ); mkdir -p "$out"
 work=$(mktemp -d /tmp/arbiter-eval-load.XXXXXX)
