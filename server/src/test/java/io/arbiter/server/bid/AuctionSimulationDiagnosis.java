@@ -15,6 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 
+/**
+ * What the bidder and tuned linear bidding with learned click rates buy on the {@link AuctionSimulation}'s days, for
+ * finding out why one gets more clicks than the other: per site the bids, average bid, wins, average price paid and
+ * clicks; per creative the wins and clicks; per hour the spend, wins, the pacing modifier and the requests the
+ * schedule gate turned away; and the day's expected clicks (the true click rates of the impressions won) against
+ * those the best creative would have had on the same impressions. Off unless {@code -Dsimulation.diagnosis=on};
+ * {@code -Dsimulation.seeds} (101,102,103: training seeds, never the test seeds), {@code -Dsimulation.requests}
+ * (30,000), {@code -Dsimulation.budgetDivisor} (16: a budget of 1/16 of the day's cost of every impression),
+ * {@code -Dsimulation.arbiterOnly} (the bidder alone). Command in docs/bidding.md.
+ */
 class AuctionSimulationDiagnosis {
 
     @Test
