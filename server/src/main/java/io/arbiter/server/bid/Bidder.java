@@ -28,7 +28,8 @@ import java.util.Objects;
  * (request blocks and seats, targeting, format and size, {@code battr}, deals and private auctions, frequency cap,
  * budget left). Each survivor's click (and conversion) probability is drawn from its Thompson posterior and times the
  * campaign's click-rate multiplier for the publisher and format ({@link ClickRateContexts}); the draw ranks the
- * candidates (which creative, which campaign: the exploration). The bid is priced from posterior <em>means</em>: the
+ * candidates (which creative, which campaign: the exploration), by default optimistically (a draw below the posterior
+ * mean ranks at the mean, {@link BiddingConfig.CreativeSampling}). The bid is priced from posterior <em>means</em>: the
  * campaign's best creative's expected value {@code 1000 * p * multiplier * valuePerAction} CPM, scaled by the
  * campaign's pacing modifier, whichever creative the draw chose (a price from the draw would overpay on every
  * optimistic draw). The price follows the auction type (second price: the value;
@@ -51,6 +52,8 @@ public final class Bidder {
     private final BiddingConfig config;
     private final ExchangeRates rates;
     private final Xoroshiro128PlusPlus rng;
+    /** Optimistic Thompson sampling: a draw below the posterior mean ranks at the mean. */
+    private final boolean optimistic;
     private final BidMetrics metrics;
 
     // scratch, per imp
@@ -88,6 +91,7 @@ public final class Bidder {
         this.config = Objects.requireNonNull(config);
         this.rates = config.rates();
         this.rng = new Xoroshiro128PlusPlus(seed);
+        this.optimistic = config.creativeSampling() == BiddingConfig.CreativeSampling.OPTIMISTIC;
         this.metrics = Objects.requireNonNull(metrics);
         final int n = config.maxCreativesPerImp();
         candCampaign = new int[n];
@@ -281,7 +285,7 @@ public final class Bidder {
                 candCampaign[count] = c;
                 candCreative[count] = k;
                 candDeal[count] = deal;
-                candRank[count] = Math.min(spec.maxCpm(), drawn * scale);
+                candRank[count] = Math.min(spec.maxCpm(), (optimistic ? Math.max(drawn, mean) : drawn) * scale);
                 candFreqCell[count] = freqCell;
                 candContext[count] = context;
                 count++;

@@ -28,8 +28,9 @@ import java.util.SplittableRandom;
  * {@link Pacing}: schedule gate, and bids times the controller's modifier):
  * <ul>
  *   <li><b>arbiter</b>: this bidder end to end (campaign registry, Thompson-sampled click rates per creative that
- *       choose the creative, bids priced at the posterior mean, click-rate multipliers per site learned from the
- *       notices, pacing, budget reservations), fed by real billing, loss and click notices.</li>
+ *       choose the creative, optimistically by default, bids priced at the posterior mean, click-rate multipliers
+ *       per site learned from the notices, pacing, budget reservations), fed by real billing, loss and click
+ *       notices.</li>
  *   <li><b>lin</b>: linear bidding, {@code b0 x theta / avgTheta};</li>
  *   <li><b>ortb</b>: ORTB's concave bidding function {@code sqrt(c theta / lambda + c^2) - c}, with {@code c} fitted
  *       to the training day's winning function {@code w(b) = b / (b + c)} and {@code lambda} tuned.</li>

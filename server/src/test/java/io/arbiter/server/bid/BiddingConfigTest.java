@@ -30,6 +30,9 @@ class BiddingConfigTest {
         assertEquals(1000.0, config.ctrContextStrength());
         assertEquals(250.0, BiddingConfig.from(new JsonObject().put("ctrContextStrength", 250)).ctrContextStrength());
         assertEquals(0, BiddingConfig.from(new JsonObject().put("ctrMaxContexts", 0)).ctrMaxContexts());
+        assertEquals(BiddingConfig.CreativeSampling.OPTIMISTIC, config.creativeSampling());
+        assertEquals(BiddingConfig.CreativeSampling.THOMPSON, BiddingConfig.from(new JsonObject()
+            .put("creativeSampling", "thompson")).creativeSampling());
     }
 
     @Test
@@ -73,6 +76,8 @@ class BiddingConfigTest {
         assertFails("bidding.ledgerCapacity", new JsonObject().put("ledgerCapacity", 0));
         assertFails("bidding.ctrContextStrength", new JsonObject().put("ctrContextStrength", 0));
         assertFails("bidding.ctrMaxContexts", new JsonObject().put("ctrMaxContexts", -1));
+        assertFails("bidding.creativeSampling", new JsonObject().put("creativeSampling", "greedy"));
+        assertFails("bidding.creativeSampling", new JsonObject().put("creativeSampling", true));
         assertFails("bidding.exchangeRates.EUR", new JsonObject().put("exchangeRates", new JsonObject()
             .put("EUR", -1)));
     }
