@@ -1,17 +1,10 @@
 package io.arbiter.server.it;
 
-import io.arbiter.server.pg.TestPostgres;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -37,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The campaign bids its maximum on every request (a click value far above {@code maxCpm}), pacing's schedule gate
  * is opened ({@code pacingAllowance} 1: the whole day's budget at any hour), so only the budget stops the bidding.
  */
-class ClusterBudgetProcessIntegrationTest {
+class ClusterBudgetProcessIntegrationTest extends ProcessClusterTest {
 
     private static final String CAMPAIGN = "split";
     private static final long DAILY_MICROS = 10_000_000L; // 10 USD
@@ -46,35 +39,6 @@ class ClusterBudgetProcessIntegrationTest {
     private static final int NODES = 3;
     /** The bound: one maximum bid per node beyond the single-node bound (the budget: no bill is late). */
     private static final long BOUND_MICROS = DAILY_MICROS + NODES * MAX_BID_MICROS;
-
-    @TempDir
-    Path dir;
-
-    private Vertx vertx;
-    private Pool db;
-    private final List<ServerProcess> nodes = new ArrayList<>();
-
-    @BeforeEach
-    void openVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        for (final ServerProcess node : nodes) {
-            node.close();
-        }
-        if (db != null) {
-            db.close();
-        }
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
-
-    private String freshDatabase() {
-        final PgConnectOptions options = TestPostgres.freshDatabase(vertx, TestPostgres.shared());
-        db = TestPostgres.pool(vertx, options, 2);
-        return ServerProcess.url(options);
-    }
 
     /** Three nodes with the given lease settings, launched together; the campaign made on node one, served by all. */
     private List<ServerProcess> startCluster(JsonObject bidding) throws Exception {

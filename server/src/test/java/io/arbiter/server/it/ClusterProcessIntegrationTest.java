@@ -1,18 +1,10 @@
 package io.arbiter.server.it;
 
-import io.arbiter.server.pg.TestPostgres;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,38 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * loses none it acknowledged (after its restart every {@code 202} is in Postgres, nothing it never sent is, and all
  * three nodes count exactly what Postgres holds).
  */
-class ClusterProcessIntegrationTest {
+class ClusterProcessIntegrationTest extends ProcessClusterTest {
 
     private static final Duration SYNC_DEADLINE = Duration.ofSeconds(10);
-
-    @TempDir
-    Path dir;
-
-    private Vertx vertx;
-    private Pool db;
-    private final List<ServerProcess> nodes = new ArrayList<>();
-
-    @BeforeEach
-    void openDatabase() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        for (final ServerProcess node : nodes) {
-            node.close();
-        }
-        if (db != null) {
-            db.close();
-        }
-        vertx.close().await(10, TimeUnit.SECONDS);
-    }
-
-    private String freshDatabase() {
-        final PgConnectOptions options = TestPostgres.freshDatabase(vertx, TestPostgres.shared());
-        db = TestPostgres.pool(vertx, options, 2);
-        return ServerProcess.url(options);
-    }
 
     /** Launches the nodes together (their JVMs start in parallel) and waits until each is ready. */
     private List<ServerProcess> startNodes(String pgUrl, String... ids) throws Exception {
