@@ -63,6 +63,7 @@ public final class Application {
     private final AtomicBoolean started = new AtomicBoolean();
     private final SecureRandom seeds = new SecureRandom();
     private final Metrics metrics = new Metrics();
+    private io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvmMetrics;
     private final List<Module> modules = new ArrayList<>();
     private Vertx vertx;
     private Database database;
@@ -91,6 +92,7 @@ public final class Application {
         final int loops = config.effectiveEventLoops();
         final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
             : seeds.nextLong());
+        jvmMetrics = metrics.bindJvm();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         nodeId = NodeId.resolve(config.nodeId, config.dataDir, seeds);
         database = await(Database.open(vertx, config, nodeId));
@@ -228,6 +230,10 @@ public final class Application {
         if (database != null) {
             quietly(() -> await(database.close()));
             database = null;
+        }
+        if (jvmMetrics != null) {
+            jvmMetrics.close();
+            jvmMetrics = null;
         }
         if (vertx != null) {
             quietly(() -> await(vertx.close()));

@@ -45,6 +45,21 @@ public final class Metrics {
             .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(1)).register(registry);
     }
 
+    /**
+     * Binds the JVM's meters to the registry: collector pauses ({@code jvm_gc_pause_seconds}, per collector, action and
+     * cause), memory pools ({@code jvm_memory_used_bytes} and the like) and threads ({@code jvm_threads_*}), so a tail
+     * that the request histograms cannot see (a pause stops every event loop while requests wait unread) can be read
+     * beside them. Close the answer to stop listening for collections.
+     */
+    public io.micrometer.core.instrument.binder.jvm.JvmGcMetrics bindJvm() {
+        final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
+            new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+        gc.bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        return gc;
+    }
+
     /** The registry itself, for tests and tooling; server code records through the intent methods. */
     public MeterRegistry registry() {
         return registry;

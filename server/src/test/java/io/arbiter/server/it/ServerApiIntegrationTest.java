@@ -264,6 +264,7 @@ class ServerApiIntegrationTest {
         final String metrics = server.get("/metrics").body();
         assertTrue(metrics.contains("arbiter_http_requests_seconds_bucket{endpoint=\"decide\""), metrics);
         assertTrue(metrics.contains("arbiter_decisions_total{experiment=\"hero\"}"), metrics);
+        assertTrue(metrics.contains("jvm_memory_used_bytes{area=\"heap\""), "the JVM's meters are bound: " + metrics);
     }
 
     private static long rewardsOf(JsonObject stats, String variant) {

@@ -61,4 +61,20 @@ class MetricsTest {
         assertEquals(200_000, metrics.registry().find(MetricName.BID_BIDS.metricName()).counters().stream()
             .mapToDouble(c -> c.count()).sum(), 0.0, "every recording counted");
     }
+
+    @Test
+    void theJvmsCollectionsAndMemoryAreMetered() throws Exception {
+        final Metrics metrics = new Metrics();
+        try (io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvm = metrics.bindJvm()) {
+            System.gc(); // reported by a JMX notification on another thread
+            final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!metrics.scrape().contains("jvm_gc_pause_seconds_count{") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            final String text = metrics.scrape();
+            assertTrue(text.contains("jvm_gc_pause_seconds_count{"), "a collection's pause is counted");
+            assertTrue(text.contains("jvm_memory_used_bytes{area=\"heap\""), "heap pools are measured");
+            assertTrue(text.contains("jvm_threads_live_threads"), "threads are counted");
+        }
+    }
 }
