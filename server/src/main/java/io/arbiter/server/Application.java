@@ -63,7 +63,6 @@ public final class Application {
     private final AtomicBoolean started = new AtomicBoolean();
     private final SecureRandom seeds = new SecureRandom();
     private final Metrics metrics = new Metrics();
-    private io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvmMetrics;
     private final List<Module> modules = new ArrayList<>();
     private Vertx vertx;
     private Database database;
@@ -92,7 +91,7 @@ public final class Application {
         final int loops = config.effectiveEventLoops();
         final SplittableRandom stateSeeds = new SplittableRandom(config.randomSeed != 0 ? config.randomSeed
             : seeds.nextLong());
-        jvmMetrics = metrics.bindJvm();
+        metrics.bindJvm();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
         nodeId = NodeId.resolve(config.nodeId, config.dataDir, seeds);
         database = await(Database.open(vertx, config, nodeId));
@@ -231,10 +230,7 @@ public final class Application {
             quietly(() -> await(database.close()));
             database = null;
         }
-        if (jvmMetrics != null) {
-            jvmMetrics.close();
-            jvmMetrics = null;
-        }
+        metrics.unbindJvm();
         if (vertx != null) {
             quietly(() -> await(vertx.close()));
             vertx = null;

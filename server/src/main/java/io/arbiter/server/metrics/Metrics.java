@@ -31,6 +31,7 @@ public final class Metrics {
     private final OutcomeMetrics outcomes;
     private final BidMetrics bids;
     private final Timer syncLag;
+    private io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvmGc;
 
     public Metrics() {
         this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -49,15 +50,23 @@ public final class Metrics {
      * Binds the JVM's meters to the registry: collector pauses ({@code jvm_gc_pause_seconds}, per collector, action and
      * cause), memory pools ({@code jvm_memory_used_bytes} and the like) and threads ({@code jvm_threads_*}), so a tail
      * that the request histograms cannot see (a pause stops every event loop while requests wait unread) can be read
-     * beside them. Close the answer to stop listening for collections.
+     * beside them. {@link #unbindJvm()} stops listening for collections.
      */
-    public io.micrometer.core.instrument.binder.jvm.JvmGcMetrics bindJvm() {
-        final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
-            new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
-        gc.bindTo(registry);
-        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
-        return gc;
+    public synchronized void bindJvm() {
+        if (jvmGc == null) {
+            jvmGc = new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
+            jvmGc.bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+            new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        }
+    }
+
+    /** Stops listening for the JVM's collections (the meters keep their last values). */
+    public synchronized void unbindJvm() {
+        if (jvmGc != null) {
+            jvmGc.close();
+            jvmGc = null;
+        }
     }
 
     /** The registry itself, for tests and tooling; server code records through the intent methods. */

@@ -65,7 +65,8 @@ class MetricsTest {
     @Test
     void theJvmsCollectionsAndMemoryAreMetered() throws Exception {
         final Metrics metrics = new Metrics();
-        try (io.micrometer.core.instrument.binder.jvm.JvmGcMetrics jvm = metrics.bindJvm()) {
+        metrics.bindJvm();
+        try {
             System.gc(); // reported by a JMX notification on another thread
             final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             while (!metrics.scrape().contains("jvm_gc_pause_seconds_count{") && System.nanoTime() < deadline) {
@@ -75,6 +76,8 @@ class MetricsTest {
             assertTrue(text.contains("jvm_gc_pause_seconds_count{"), "a collection's pause is counted");
             assertTrue(text.contains("jvm_memory_used_bytes{area=\"heap\""), "heap pools are measured");
             assertTrue(text.contains("jvm_threads_live_threads"), "threads are counted");
+        } finally {
+            metrics.unbindJvm();
         }
     }
 }
