@@ -3,7 +3,6 @@ package io.arbiter.server.pg;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.SqlConnection;
@@ -60,11 +59,6 @@ public final class BackgroundConnections implements AutoCloseable {
         this.low = low;
     }
 
-    /** Whether background work runs at low CPU priority. */
-    public boolean low() {
-        return low;
-    }
-
     /**
      * Opens a connection on the background event loop, its backend lowered as the priority says; the caller closes
      * it. Blocks: never call it on an event loop.
@@ -84,7 +78,7 @@ public final class BackgroundConnections implements AutoCloseable {
         return connection;
     }
 
-    /** Lowers the calling thread to the background priority (nothing unless {@link #low()}). */
+    /** Lowers the calling thread to the background priority (nothing at normal priority). */
     public void lowerCurrentThread() {
         if (low) {
             final long tid = currentThreadId();
@@ -101,8 +95,7 @@ public final class BackgroundConnections implements AutoCloseable {
             throw new IllegalStateException("closed");
         }
         if (vertx == null) {
-            final Vertx created = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1));
+            final Vertx created = Database.privateLoop();
             if (low) {
                 final Promise<Void> lowered = Promise.promise();
                 created.runOnContext(v -> {

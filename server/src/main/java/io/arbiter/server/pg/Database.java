@@ -98,10 +98,18 @@ public final class Database {
     /** The Vert.x instance {@link #shippingPool()} lives on (one event loop, one worker). */
     public synchronized Vertx shippingVertx() {
         if (shippingVertx == null) {
-            shippingVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1));
+            shippingVertx = privateLoop();
         }
         return shippingVertx;
+    }
+
+    /**
+     * A Vert.x instance of one event loop (and one worker), apart from the serving one: background I/O that must not
+     * hold an event loop requests wait on (the shipper's batches, an evaluation's pages) lives there.
+     */
+    static Vertx privateLoop() {
+        return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+            .setInternalBlockingPoolSize(1));
     }
 
     /** How the pool connects (a copy): for a connection of its own, such as a {@code LISTEN}ing one. */
