@@ -277,6 +277,22 @@ class ClusterIntegrationTest {
         System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
     }
 
+    /** Waits until a node's linear model holds {@code n} observations in all (its applier runs every 100 ms). */
+    private static Map<String, String> awaitObservations(TestServer server, long n, String what) throws Exception {
+        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+        Map<String, String> model = linearModel(server);
+        while (observations(model) != n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            model = linearModel(server);
+        }
+        assertEquals(n, observations(model), what + ": " + model);
+        return model;
+    }
+
+    private static long observations(Map<String, String> model) {
+        return model.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum();
+    }
+
     /** Decides "lin" n times on {@code server} with x = +1 or -1 in turn; A pays 1 when x > 0, B when x < 0. */
     private static JsonObject rewardLinear(TestServer server, int n, String unitPrefix) throws Exception {
         JsonObject decision = null;
@@ -299,9 +315,7 @@ class ClusterIntegrationTest {
             try (TestServer second = TestServer.start(withLinearExperiment(node(dir.resolve("two"), "two", url)))) {
                 rewardLinear(first, 60, "l1-");
                 first.awaitShipped(Duration.ofSeconds(30));
-                final Map<String, String> onFirst = linearModel(first);
-                assertEquals(60, onFirst.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum(),
-                    "node one's model holds its own rewards: " + onFirst);
+                final Map<String, String> onFirst = awaitObservations(first, 60, "node one's own rewards");
                 awaitLinear(second, onFirst, "node one's linear rewards in node two's model");
                 Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
                 assertEquals(onFirst, linearModel(second), "once on node two");
@@ -311,7 +325,8 @@ class ClusterIntegrationTest {
                 // after node two's batch it takes its own back, and each model holds the reward once.
                 final JsonObject decision = rewardLinear(first, 1, "dup-");
                 first.awaitShipped(Duration.ofSeconds(30));
-                final Map<String, String> once = linearModel(first);
+                final Map<String, String> once = awaitObservations(first, 61, "node one's repeated reward");
+                awaitLinear(second, once, "node one's reward on node two, before the repeat");
                 assertEquals(202, second.reward(decision.getString("decisionId"), 1).statusCode());
                 second.awaitShipped(Duration.ofSeconds(30));
                 awaitLinear(second, once, "a linear reward repeated on node two");
@@ -322,7 +337,8 @@ class ClusterIntegrationTest {
                 // And the other way: node two's rewards teach node one.
                 rewardLinear(second, 20, "l2-");
                 second.awaitShipped(Duration.ofSeconds(30));
-                awaitLinear(first, linearModel(second), "node two's linear rewards in node one's model");
+                awaitLinear(first, awaitObservations(second, 81, "node two's own rewards"),
+                    "node two's linear rewards in node one's model");
             }
             assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen-linear")), "written on a clean stop");
 
@@ -330,7 +346,7 @@ class ClusterIntegrationTest {
             // learns everything the others stored (within the reward retention).
             rewardLinear(first, 30, "l3-");
             first.awaitShipped(Duration.ofSeconds(30));
-            final Map<String, String> all = linearModel(first);
+            final Map<String, String> all = awaitObservations(first, 111, "node one's later rewards");
             try (TestServer again = TestServer.start(withLinearExperiment(node(dir.resolve("two"), "two", url)));
                  TestServer late = TestServer.start(withLinearExperiment(node(dir.resolve("three"), "three", url)))) {
                 awaitLinear(again, all, "node two's linear model after a restart");
