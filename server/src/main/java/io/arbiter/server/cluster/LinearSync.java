@@ -71,6 +71,7 @@ public final class LinearSync implements AutoCloseable {
     private final String nodeId;
     private final long intervalMillis;
     private final Path seenFile;
+    private final long giveUpMillis;
     /** Per other node, the newest number applied (or passed over); the sync thread's, and close's after it ends. */
     private final Map<String, Long> seen = new HashMap<>();
     /** Per other node, since when its next row has been waiting for an unknown experiment (epoch ms). */
@@ -87,6 +88,11 @@ public final class LinearSync implements AutoCloseable {
     private volatile boolean reachable = true;
 
     public LinearSync(Pool pool, String nodeId, long intervalMillis, Path dataDir) {
+        this(pool, nodeId, intervalMillis, dataDir, GIVE_UP_MILLIS);
+    }
+
+    LinearSync(Pool pool, String nodeId, long intervalMillis, Path dataDir, long giveUpMillis) {
+        this.giveUpMillis = giveUpMillis;
         this.pool = Objects.requireNonNull(pool, "pool");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.intervalMillis = intervalMillis;
@@ -130,13 +136,13 @@ public final class LinearSync implements AutoCloseable {
                     final Outcome outcome = sink.apply(row.getString(2), row.getDouble(3));
                     if (outcome == Outcome.RETRY) {
                         final long since = waitingSince.computeIfAbsent(node, n -> now);
-                        if (now - since < GIVE_UP_MILLIS) {
+                        if (now - since < giveUpMillis) {
                             blocked = node;
                             continue;
                         }
                         LOG.log(System.Logger.Level.WARNING, "linear sync: passed over node " + node + "'s reward "
                             + row.getLong(1) + " (its experiment or variant unknown here, or the model's ring full, "
-                            + "for " + GIVE_UP_MILLIS / 1000 + " s)");
+                            + "for " + giveUpMillis / 1000 + " s)");
                     }
                     waitingSince.remove(node);
                     seen.put(node, row.getLong(1));
@@ -217,7 +223,8 @@ public final class LinearSync implements AutoCloseable {
         DurableFiles.replace(seenFile, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void readSeenFile() throws IOException {
+    /** Reads what was applied before (package-private: tests run rounds without the schedule). */
+    void readSeenFile() throws IOException {
         if (!Files.exists(seenFile)) {
             return;
         }
