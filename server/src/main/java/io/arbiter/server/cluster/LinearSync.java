@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * the next. A row whose experiment stays unknown for {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this
  * node) is passed over and counted as dropped, so it cannot hold back the rows behind it.
  *
- * <p>What was applied of each node is kept in {@value #SEEN_FILE}, rewritten after every round that applied
- * anything (after the offers: the ring lives in the model's mapped file) and read at start. Without it (a new node,
+ * <p>What was applied of each node is kept in {@value #SEEN_FILE}, replaced after every round that applied
+ * anything (after the offers: the ring lives in the model's mapped file; not forced, as the ring's pages are not) and
+ * forced at a clean stop, and read at start. Without it (a new node,
  * a lost data folder, whose models start from their priors too) every row within {@code outcomes.rewardRetention}
  * is replayed.
  *
@@ -156,7 +158,9 @@ public final class LinearSync implements AutoCloseable {
                 }
             }
             if (moved) {
-                writeSeenFile(); // after the offers: the ring holds them in the model's mapped file
+                // After the offers, which the model's mapped ring holds. Not forced: like the ring's pages, the file
+                // survives a killed process in the page cache; a rename is the whole window for a kill to fall in.
+                writeSeenFile(false);
             }
             if (!reachable) {
                 LOG.log(System.Logger.Level.INFO, "linear sync: Postgres answers again");
@@ -208,7 +212,7 @@ public final class LinearSync implements AutoCloseable {
         thread.shutdownNow();
         try {
             if (thread.awaitTermination(10, TimeUnit.SECONDS)) {
-                writeSeenFile();
+                writeSeenFile(true);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -217,10 +221,17 @@ public final class LinearSync implements AutoCloseable {
         }
     }
 
-    private void writeSeenFile() throws IOException {
+    private void writeSeenFile(boolean durable) throws IOException {
         final StringBuilder text = new StringBuilder();
         seen.forEach((node, seq) -> text.append(node).append('\t').append(seq).append('\n'));
-        DurableFiles.replace(seenFile, text.toString().getBytes(StandardCharsets.UTF_8));
+        final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        if (durable) {
+            DurableFiles.replace(seenFile, bytes);
+            return;
+        }
+        final Path temporary = seenFile.resolveSibling(SEEN_FILE + ".tmp");
+        Files.write(temporary, bytes);
+        Files.move(temporary, seenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Reads what was applied before (package-private: tests run rounds without the schedule). */
