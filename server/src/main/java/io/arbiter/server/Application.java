@@ -6,6 +6,7 @@ import io.arbiter.server.bid.BiddingConfig;
 import io.arbiter.server.bid.NoticeRules;
 import io.arbiter.server.cluster.ClusterSync;
 import io.arbiter.server.cluster.DefinitionSync;
+import io.arbiter.server.cluster.LinearSync;
 import io.arbiter.server.cluster.NodeId;
 import io.arbiter.server.config.ServerConfig;
 import io.arbiter.server.history.HistoryConfig;
@@ -71,6 +72,7 @@ public final class Application {
     private HttpVerticle.Deployment http;
     private ScheduledExecutorService logMaintenance;
     private ClusterSync clusterSync;
+    private LinearSync linearSync;
     private DefinitionSync definitionSync;
     private String nodeId;
 
@@ -116,6 +118,15 @@ public final class Application {
             personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);
+        linearSync = new LinearSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
+        linearSync.start((decisionId, reward) -> switch (personalisation.addSharedLinearReward(decisionId, reward)) {
+            case APPLIED -> LinearSync.Outcome.APPLIED;
+            case DROPPED -> LinearSync.Outcome.DROPPED;
+            case RETRY -> LinearSync.Outcome.RETRY;
+        });
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);
+        metrics.gauge(MetricName.CLUSTER_LINEAR_LAG, linearSync, s -> s.lastLagMillis() / 1000.0);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);
@@ -207,6 +218,10 @@ public final class Application {
         if (clusterSync != null) {
             clusterSync.close(); // before the table closes: what it saw matches the table file
             clusterSync = null;
+        }
+        if (linearSync != null) {
+            linearSync.close(); // before the modules close: nothing is offered to a closed model
+            linearSync = null;
         }
         // in reverse order of start: the history sampler (which reads the bid module's mapped ledger and curves) stops
         // before the bid module unmaps them

@@ -11,6 +11,8 @@ import static io.arbiter.bandits.linear.LinearModelDescriptor.PRECISION_OFFSET;
  * being written is not published ({@link LinearModelTable} owns the ordering). <b>Single writer</b>: the applier.
  */
 final class CopyAlgebra {
+    /** Below this, a take-back's Sherman–Morrison denominator is too close to 0 to divide by: refactor instead. */
+    private static final double MIN_DENOMINATOR = 1e-9;
     private final AtomicBuffer buffer;
     private final int d;
     private final int bOffset;
@@ -35,20 +37,26 @@ final class CopyAlgebra {
         return copy + region + 8 * (i * d + j);
     }
 
-    /** A += x x', b += r x, and the Sherman–Morrison update of the covariance, in the copy at {@code copy}. */
-    void rankOneUpdate(int copy, double[] features, double reward) {
+    /**
+     * A += w x x', b += w r x, and the Sherman–Morrison update of the covariance, in the copy at {@code copy}:
+     * {@code w = 1} adds an observation, {@code w = -1} takes one back that the copy contains.
+     *
+     * @return false when the covariance was not updated (a take-back whose denominator {@code 1 - x' A^-1 x} is not
+     *         safely positive in floating point): the caller recomputes it from A ({@link #refactor})
+     */
+    boolean rankOneUpdate(int copy, double[] features, double reward, double weight) {
         for (int i = 0; i < d; i++) {
             final double xi = features[i];
             if (xi == 0.0) {
                 continue;
             }
             final int bi = copy + bOffset + 8 * i;
-            buffer.putDouble(bi, buffer.getDouble(bi) + reward * xi);
+            buffer.putDouble(bi, buffer.getDouble(bi) + weight * reward * xi);
             for (int j = 0; j < d; j++) {
                 final double xj = features[j];
                 if (xj != 0.0) {
                     final int a = at(copy, PRECISION_OFFSET, i, j);
-                    buffer.putDouble(a, buffer.getDouble(a) + xi * xj);
+                    buffer.putDouble(a, buffer.getDouble(a) + weight * xi * xj);
                 }
             }
         }
@@ -64,7 +72,11 @@ final class CopyAlgebra {
             covX[i] = sum;
             quadratic += features[i] * sum;
         }
-        final double scale = 1.0 / (1.0 + quadratic);
+        final double denominator = 1.0 + weight * quadratic;
+        if (!(denominator > MIN_DENOMINATOR)) {
+            return false; // A - x x' is positive definite in exact arithmetic; rounding here: refactor instead
+        }
+        final double scale = weight / denominator;
         for (int i = 0; i < d; i++) {
             for (int j = i; j < d; j++) { // symmetric: compute the upper triangle once, mirror it
                 final double value = buffer.getDouble(at(copy, covarianceOffset, i, j)) - covX[i] * covX[j] * scale;
@@ -72,6 +84,7 @@ final class CopyAlgebra {
                 buffer.putDouble(at(copy, covarianceOffset, j, i), value);
             }
         }
+        return true;
     }
 
     void updateMean(int copy) {

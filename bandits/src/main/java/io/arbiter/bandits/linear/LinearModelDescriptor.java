@@ -120,7 +120,10 @@ public final class LinearModelDescriptor {
         return ringOffset(d, variants) + ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
     }
 
-    /** Bytes of one observation message: ordinal (int), padding, reward (double), x (d doubles). */
+    /**
+     * Bytes of one observation message: ordinal (int), padding, reward (double), x (d doubles). The ring's message
+     * type says what it is: 1 an observation, 2 the take-back of one the model contains (the same bytes).
+     */
     public static int messageLength(int d) {
         return 16 + 8 * d;
     }

@@ -57,6 +57,8 @@ import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION_OFFSET;
  * a load-load fence, sequence again) and retry only when the writer published twice during their read. The
  * covariance is recomputed from {@code A} by Cholesky every {@code refactorEvery} observations of a variant, so
  * rounding drift of the rank-one updates stays bounded.
+ * {@link #offerRetraction} queues the take-back of an observation through the same ring (a rank-one downdate; when
+ * its denominator is too close to 0 in floating point, the covariance is recomputed from {@code A} instead).
  *
  * <p><b>Durability.</b> The published copy is always complete. An observation accepted by the ring survives a
  * restart of a mapped table; each copy records the ring position of the last observation it contains, so an
@@ -64,6 +66,8 @@ import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION_OFFSET;
  */
 public final class LinearModelTable implements AutoCloseable {
     private static final int OBSERVATION = 1;
+    /** A ring message that takes back an observation the model already contains (same layout as an observation). */
+    private static final int RETRACTION = 2;
     /** Default observations of one variant between two exact recomputations of its covariance. */
     public static final int DEFAULT_REFACTOR_EVERY = 1_000;
 
@@ -272,11 +276,27 @@ public final class LinearModelTable implements AutoCloseable {
      * @return false (and counted in {@link #rejected()}) when the ring is full
      */
     public boolean offerObservation(int ordinal, FeatureVector features, double reward) {
+        return offer(OBSERVATION, ordinal, features, reward);
+    }
+
+    /**
+     * Queues the take-back of an observation this model was given before (offered with the same features and reward):
+     * the applier subtracts it ({@code A -= x x'}, {@code b -= r x}, the covariance downdated, the count less one).
+     * For a reward that another server node stored first, which the shared rewards then bring in again. Any thread;
+     * lock-free, allocation-free, never blocks; the ring and its order are the observations'.
+     *
+     * @return false (and counted in {@link #rejected()}) when the ring is full
+     */
+    public boolean offerRetraction(int ordinal, FeatureVector features, double reward) {
+        return offer(RETRACTION, ordinal, features, reward);
+    }
+
+    private boolean offer(int type, int ordinal, FeatureVector features, double reward) {
         record(ordinal);
         if (features.dimension() != d || !Double.isFinite(reward)) {
             throw new IllegalArgumentException("need a finite reward and features of dimension " + d);
         }
-        final int at = ring.tryClaim(OBSERVATION, LinearModelDescriptor.messageLength(d));
+        final int at = ring.tryClaim(type, LinearModelDescriptor.messageLength(d));
         if (at < 0) {
             buffer.getAndAddLong(REJECTED_OFFSET, 1);
             return false;
@@ -319,11 +339,19 @@ public final class LinearModelTable implements AutoCloseable {
         for (int i = 0; i < d; i++) {
             x[i] = source.getDouble(index + 16 + 8 * i);
         }
-        apply(ordinal, x, reward, position);
+        apply(ordinal, x, reward, position, type == RETRACTION ? -1 : 1);
     }
 
-    /** Applies one observation to the variant and publishes it; skips positions already applied. */
+    /** {@link #apply(int, double[], double, long, int)} of an observation. */
     void apply(int ordinal, double[] features, double reward, long position) {
+        apply(ordinal, features, reward, position, 1);
+    }
+
+    /**
+     * Applies one observation ({@code weight} 1) or its take-back (-1) to the variant and publishes it; skips positions
+     * already applied.
+     */
+    void apply(int ordinal, double[] features, double reward, long position, int weight) {
         final int rec = record(ordinal);
         final int active = (int) buffer.getLong(rec + ACTIVE_OFFSET); // single writer: its own last store
         final int source = rec + LinearModelDescriptor.copyOffset(d, active);
@@ -335,11 +363,11 @@ public final class LinearModelTable implements AutoCloseable {
         buffer.putLongRelease(target + SEQUENCE_OFFSET, sequence + 1);
         VarHandle.storeStoreFence(); // the odd sequence is visible before any of the data stores below
         buffer.putBytes(target + 8, buffer, source + 8, copyLength - 8);
-        algebra.rankOneUpdate(target, features, reward);
-        buffer.putLong(target + COUNT_OFFSET, buffer.getLong(target + COUNT_OFFSET) + 1);
+        final boolean updated = algebra.rankOneUpdate(target, features, reward, weight);
+        buffer.putLong(target + COUNT_OFFSET, buffer.getLong(target + COUNT_OFFSET) + weight);
         buffer.putLong(target + LAST_POSITION_OFFSET, position);
         final long since = buffer.getLong(target + SINCE_REFACTOR_OFFSET) + 1;
-        if (since >= refactorEvery) {
+        if (since >= refactorEvery || !updated) {
             algebra.refactor(target);
             buffer.putLong(target + SINCE_REFACTOR_OFFSET, 0);
         } else {

@@ -115,6 +115,57 @@ class LinearModelTableTest {
     }
 
     @Test
+    void aRetractionTakesBackTheObservationItNames() {
+        final long seed = 31;
+        final int d = 5;
+        try (LinearModelTable table = LinearModelTable.allocateDirect(d, 2, 1 << 16, LAMBDA, 0.25, 1_000_000)) {
+            final Direct kept = new Direct(d, LAMBDA);
+            final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+            final FeatureVector x = new FeatureVector(d, 3);
+            final double[] copy = new double[d];
+            for (int n = 0; n < 300; n++) {
+                randomFeatures(rng, x, d, copy);
+                final double y = 0.5 * copy[1] + 0.1 * rng.nextDouble();
+                assertTrue(table.offerObservation(0, x, y));
+                if (n % 3 == 0) {
+                    assertTrue(table.offerRetraction(0, x, y), "taken back at once, as a duplicate would be");
+                } else {
+                    kept.add(copy, y);
+                }
+            }
+            table.applyPendingObservations(10_000);
+            final double[] mean = new double[d];
+            final double[] covariance = new double[d * d];
+            assertEquals(200, table.copyPublished(0, mean, covariance), "seed " + seed);
+            final double[] expectedMean = kept.mean();
+            final double[][] expectedCovariance = kept.inverse();
+            for (int i = 0; i < d; i++) {
+                assertEquals(expectedMean[i], mean[i], 1e-9, "mean " + i + ", seed " + seed);
+                for (int j = 0; j < d; j++) {
+                    assertEquals(expectedCovariance[i][j], covariance[i * d + j], 1e-12, "seed " + seed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRetractionOfTheOnlyObservationReturnsToThePrior() {
+        try (LinearModelTable table = LinearModelTable.allocateDirect(2, 1, 1024, 1.0, 1.0, 100)) {
+            final double[] x = {1.0, -2.0};
+            table.apply(0, x, 3.0, 1);
+            table.apply(0, x, 3.0, 2, -1);
+            final double[] mean = new double[2];
+            final double[] covariance = new double[4];
+            assertEquals(0, table.copyPublished(0, mean, covariance));
+            assertEquals(0.0, mean[0], 1e-12);
+            assertEquals(0.0, mean[1], 1e-12);
+            assertEquals(1.0, covariance[0], 1e-12);
+            assertEquals(0.0, covariance[1], 1e-12);
+            assertEquals(1.0, covariance[3], 1e-12);
+        }
+    }
+
+    @Test
     void anObservationAlreadyAppliedIsNotAppliedAgain() {
         try (LinearModelTable table = LinearModelTable.allocateDirect(2, 1, 1024, 1.0, 1.0, 100)) {
             final double[] x = {1.0, 0.0};

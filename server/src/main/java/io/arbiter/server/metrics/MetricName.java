@@ -24,6 +24,12 @@ public enum MetricName {
     CLUSTER_SYNC_LAG("arbiter.cluster.sync.lag", "Time from another node's commit to its totals applied here, one "
         + "sample per sync round that applied any"),
     CLUSTER_SYNC_AGE("arbiter.cluster.sync.age", "Seconds since the last successful cluster sync round"),
+    CLUSTER_LINEAR_APPLIED("arbiter.cluster.linear.applied", "Rewards that taught a linear model on another node, "
+        + "replayed into this node's model"),
+    CLUSTER_LINEAR_DROPPED("arbiter.cluster.linear.dropped", "Other nodes' linear rewards passed over: they teach no "
+        + "linear model here (another context definition, another secret), or waited too long for their experiment"),
+    CLUSTER_LINEAR_LAG("arbiter.cluster.linear.lag", "Seconds from another node's acceptance of a linear reward to its "
+        + "replay here, for the oldest of the last round that replayed any"),
     CLUSTER_DEFINITIONS_APPLIED("arbiter.cluster.definitions.applied", "Experiment and campaign definitions written by "
         + "another node and served here"),
     CLUSTER_DEFINITIONS_LISTENING("arbiter.cluster.definitions.listening", "1 while this node listens for other nodes' "

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param unit        the unit (user) the decision was for (empty when unknown); for a REWARD, the metric it rewards
  *                    (empty for the experiment's primary reward)
  * @param value       propensity for DECISION, reward for REWARD, clearing price (CPM) for WIN/BILL, 0 otherwise
- * @param code        OpenRTB loss reason for LOSS, 0 otherwise
+ * @param code        OpenRTB loss reason for LOSS; {@link #TEACHES_LINEAR} for a REWARD that taught a linear model; 0
+ *                    otherwise
  * @param flags       decision flags ({@code token.DecisionFlags}: holdout, sticky, default, burn-in, policy version)
  *                    for DECISION and REWARD; 0 otherwise
  * @param context     for DECISION, the request's context as a JSON object (the attributes and features the
@@ -31,6 +32,12 @@ public record OutcomeEvent(OutcomeKind kind, long timeMillis, String id, String 
      * a metric other than the primary one, are folded into the safeguards' aggregates rather than the bandit's.
      */
     public static final int HOLDOUT_FLAG = 1;
+
+    /**
+     * {@link #code()} of a REWARD that taught a linear model (its decision id carries the features): the writer shares
+     * it with the other nodes ({@code linear_rewards}) when it stores it.
+     */
+    public static final int TEACHES_LINEAR = 1;
 
     /** Longest context an event carries (UTF-8 bytes); a longer one cannot be journaled or logged. */
     public static final int MAX_CONTEXT_BYTES = OutcomeCodec.MAX_CONTEXT_BYTES;

@@ -55,6 +55,16 @@ final class PostgresWriter {
             WHERE (decision_id, metric) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND node IS NOT NULL
               AND node <> coalesce(current_setting('arbiter.node', true), '')""";
 
+    /**
+     * Before a batch with rewards that taught a linear model: locks this node's row of {@code linear_reward_heads}
+     * until the commit, so that the numbers the reward insert then draws for its {@code linear_rewards} rows follow
+     * the order in which this node's transactions commit (a reader that has seen number n of a node has seen all
+     * before it).
+     */
+    static final String LOCK_LINEAR_HEAD = """
+            INSERT INTO linear_reward_heads AS h (node) VALUES (coalesce(current_setting('arbiter.node', true), ''))
+            ON CONFLICT (node) DO UPDATE SET last = h.last""";
+
     /** Decision rows with their flags and context ({@code NULLIF}: an empty context is stored as NULL). */
     static final String INSERT_DECISIONS = """
             INSERT INTO decisions (id, experiment, variant, unit, propensity, time, flags, context)
@@ -98,14 +108,17 @@ final class PostgresWriter {
      * ({@code node_segment_aggregates}, for the other nodes' sync), and into the arm's aggregate: the
      * experiment's own for a primary reward outside the holdout (what the bandit learns from), otherwise
      * {@code guard:<h|t>:<metric>:<experiment>} (the lift's and guardrails' counters, which must not teach the bandit;
-     * {@code h} when the holdout flag is set). A REWARD event carries its metric in {@link OutcomeEvent#unit()}.
+     * {@code h} when the holdout flag is set). A REWARD event carries its metric in {@link OutcomeEvent#unit()}. A
+     * reward that taught a linear model ({@link OutcomeEvent#TEACHES_LINEAR}) is also numbered into
+     * {@code linear_rewards} for the other nodes, and this node's head moves to its newest number (the head was
+     * locked first, {@link #LOCK_LINEAR_HEAD}).
      */
     static final String INSERT_REWARDS = """
             WITH input AS (
-                SELECT DISTINCT ON (id, metric) id, metric, experiment, variant, reward, time_ms, flags, segments
+                SELECT DISTINCT ON (id, metric) id, metric, experiment, variant, reward, time_ms, flags, segments, code
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int8[], $7::int4[],
-                            $8::text[])
-                     AS input(id, metric, experiment, variant, reward, time_ms, flags, segments)
+                            $8::text[], $9::int4[])
+                     AS input(id, metric, experiment, variant, reward, time_ms, flags, segments, code)
                 ORDER BY id, metric
             ), inserted AS (
                 INSERT INTO rewards (decision_id, metric, experiment, variant, reward, time, flags)
@@ -143,6 +156,18 @@ final class PostgresWriter {
                     reward_sum = a.reward_sum + EXCLUDED.reward_sum,
                     reward_square_sum = a.reward_square_sum + EXCLUDED.reward_square_sum,
                     updated_at = EXCLUDED.updated_at
+                RETURNING 1
+            ), linear_shared AS (
+                INSERT INTO linear_rewards (node, seq, decision_id, reward, time)
+                SELECT coalesce(current_setting('arbiter.node', true), ''), nextval('linear_reward_seq'),
+                       i.decision_id, i.reward, to_timestamp(c.time_ms / 1000.0)
+                FROM inserted i JOIN input c ON c.id = i.decision_id AND c.metric = i.metric
+                WHERE c.code = 1
+                RETURNING seq
+            ), linear_head AS (
+                UPDATE linear_reward_heads SET last = (SELECT max(seq) FROM linear_shared)
+                WHERE node = coalesce(current_setting('arbiter.node', true), '')
+                  AND EXISTS (SELECT 1 FROM linear_shared)
                 RETURNING 1
             ), folded AS (
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
@@ -368,8 +393,12 @@ final class PostgresWriter {
         final Long[] times = new Long[n];
         final Integer[] flags = new Integer[n];
         final String[] segments = new String[n];
+        final Integer[] codes = new Integer[n];
+        boolean teachesLinear = false;
         for (int i = 0; i < n; i++) {
             final OutcomeEvent e = rows.get(i);
+            codes[i] = e.code();
+            teachesLinear |= e.code() == OutcomeEvent.TEACHES_LINEAR;
             ids[i] = e.id();
             metrics[i] = e.unit();
             experiments[i] = e.scope();
@@ -379,10 +408,10 @@ final class PostgresWriter {
             flags[i] = e.flags();
             segments[i] = e.context();
         }
-        return conn.preparedQuery(INSERT_REWARDS)
-                .execute(Tuple.tuple().addValue(ids).addValue(metrics).addValue(experiments).addValue(variants)
-                        .addValue(rewards).addValue(times).addValue(flags).addValue(segments))
-                .map(PostgresWriter::count);
+        final Tuple values = Tuple.tuple().addValue(ids).addValue(metrics).addValue(experiments).addValue(variants)
+                .addValue(rewards).addValue(times).addValue(flags).addValue(segments).addValue(codes);
+        final Future<?> locked = teachesLinear ? conn.query(LOCK_LINEAR_HEAD).execute() : Future.succeededFuture();
+        return locked.compose(v -> conn.preparedQuery(INSERT_REWARDS).execute(values)).map(PostgresWriter::count);
     }
 
     private Future<Integer> insertRtb(SqlConnection conn, List<OutcomeEvent> rows) {

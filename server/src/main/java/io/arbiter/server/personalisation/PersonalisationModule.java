@@ -39,6 +39,7 @@ import io.arbiter.server.personalisation.reward.DuplicateIndex;
 import io.arbiter.server.personalisation.reward.RewardBatchHandler;
 import io.arbiter.server.personalisation.reward.RewardHandler;
 import io.arbiter.server.personalisation.reward.RewardService;
+import io.arbiter.server.personalisation.reward.SharedLinearRewards;
 import io.arbiter.server.pg.BackgroundConnections;
 import io.arbiter.server.token.DecisionToken;
 import io.arbiter.server.token.DecisionTokens;
@@ -109,6 +110,7 @@ public final class PersonalisationModule implements Module {
     /** How often the propensity refresher runs; each run has its share of {@code decisions.propensityBudget}. */
     static final long PROPENSITY_TICK_MILLIS = 100;
 
+    private final SharedLinearRewards sharedLinear;
     private final ContextLimits contextLimits;
     private final StickyAssignments stickyAssignments;
     private int propensityRotation;
@@ -156,6 +158,7 @@ public final class PersonalisationModule implements Module {
         this.traffic = new RecentTraffic(table, 30);
         this.guardStore = new GuardStore(pool);
         this.caps = openCaps(config, clock);
+        this.sharedLinear = new SharedLinearRewards(registry, tokens);
         this.rewards = new RewardService(registry, tokens, outcomes, duplicates, clock, config.attributionWindowMillis,
             metrics, new GuardrailMonitor(registry, guardStore::insert, metrics, clock));
         this.pool = pool;
@@ -495,9 +498,19 @@ public final class PersonalisationModule implements Module {
     }
 
     /**
+     * Offers another server node's reward that taught a linear model to this node's model of its experiment (the
+     * decision id carries the features). Called on the linear sync thread.
+     */
+    public SharedLinearRewards.Result addSharedLinearReward(String decisionId, double reward) {
+        return sharedLinear.apply(decisionId, reward);
+    }
+
+    /**
      * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
      * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The segments
-     * they updated (the journal row's pairs) are taken back too; the decayed sums keep them (not corrected).
+     * they updated (the journal row's pairs) are taken back too, and so is a linear model's observation (a
+     * retraction through its ring: the other node's row brings it in again); the decayed sums keep them (not
+     * corrected).
      */
     private void takeBack(java.util.List<io.arbiter.server.outcome.OutcomeEvent> rewards) {
         for (final io.arbiter.server.outcome.OutcomeEvent reward : rewards) {
@@ -508,6 +521,9 @@ public final class PersonalisationModule implements Module {
             addSharedTotals(reward.scope(), reward.arm(), -1, r == 1.0 ? -1 : 0, -r, -r * r); // as recordReward
             if (!reward.context().isEmpty()) {
                 takeBackSegments(reward.scope(), reward.arm(), reward.context(), r);
+            }
+            if (reward.code() == io.arbiter.server.outcome.OutcomeEvent.TEACHES_LINEAR) {
+                sharedLinear.retract(reward.id(), r); // false: the ring was full (counted by the model)
             }
         }
         LOG.log(System.Logger.Level.DEBUG, () -> "took back " + rewards.size() + " reward(s) stored by another node");

@@ -79,6 +79,9 @@ public final class LogMaintenance {
                 final OffsetDateTime rewardCutoff = time(now - retention.rewards().toMillis());
                 final long rewards = deleteInBatches(conn, "DELETE FROM rewards WHERE ctid = ANY(ARRAY("
                     + "SELECT ctid FROM rewards WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
+                // The other nodes' copy of the linear rewards (V48) goes with the rewards it repeats.
+                deleteInBatches(conn, "DELETE FROM linear_rewards WHERE ctid = ANY(ARRAY("
+                    + "SELECT ctid FROM linear_rewards WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
                 final long rtb = deleteInBatches(conn, "DELETE FROM rtb_events WHERE ctid = ANY(ARRAY("
                     + "SELECT ctid FROM rtb_events WHERE time < $1 LIMIT " + DELETE_BATCH + "))", rewardCutoff);
                 // A decision batch is retried within minutes at most; a day of ids is plenty.

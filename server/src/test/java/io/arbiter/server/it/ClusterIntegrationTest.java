@@ -242,4 +242,119 @@ class ClusterIntegrationTest {
             }
         }
     }
+
+    /** The linear experiment of the linear test: one feature (d = 2 with the intercept). */
+    private static JsonObject withLinearExperiment(JsonObject config) {
+        config.getJsonArray("experiments").add(new JsonObject().put("id", "lin")
+            .put("variants", new JsonArray().add("A").add("B"))
+            .put("context", new JsonObject().put("model", "linear").put("features", new JsonArray().add("x"))));
+        return config;
+    }
+
+    /** Per variant of "lin", the observations of a node's linear model and its coefficients' mean. */
+    private static Map<String, String> linearModel(TestServer server) throws Exception {
+        final Map<String, String> model = new HashMap<>();
+        for (final Object v : server.stats("lin").getJsonObject("linear").getJsonArray("variants")) {
+            final JsonObject variant = (JsonObject) v;
+            final StringBuilder mean = new StringBuilder();
+            for (final Object m : variant.getJsonArray("mean")) {
+                mean.append(String.format(java.util.Locale.ROOT, " %.9f", ((Number) m).doubleValue()));
+            }
+            model.put(variant.getString("variant"), variant.getLong("observations") + mean.toString());
+        }
+        return model;
+    }
+
+    private static void awaitLinear(TestServer server, Map<String, String> expected, String what) throws Exception {
+        final long started = System.nanoTime();
+        final long deadline = started + SYNC_DEADLINE.toNanos();
+        Map<String, String> seen = linearModel(server);
+        while (!seen.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            seen = linearModel(server);
+        }
+        assertEquals(expected, seen, what);
+        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    /** Waits until a node's linear model holds {@code n} observations in all (its applier runs every 100 ms). */
+    private static Map<String, String> awaitObservations(TestServer server, long n, String what) throws Exception {
+        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+        Map<String, String> model = linearModel(server);
+        while (observations(model) != n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            model = linearModel(server);
+        }
+        assertEquals(n, observations(model), what + ": " + model);
+        return model;
+    }
+
+    private static long observations(Map<String, String> model) {
+        return model.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum();
+    }
+
+    /** Decides "lin" n times on {@code server} with x = +1 or -1 in turn; A pays 1 when x > 0, B when x < 0. */
+    private static JsonObject rewardLinear(TestServer server, int n, String unitPrefix) throws Exception {
+        JsonObject decision = null;
+        for (int i = 0; i < n; i++) {
+            final double x = i % 2 == 0 ? 1.0 : -1.0;
+            final HttpResponse<String> response = server.post("/v1/decide", new JsonObject().put("experiment", "lin")
+                .put("unit", unitPrefix + i).put("features", new JsonObject().put("x", x)).encode());
+            assertEquals(200, response.statusCode(), response.body());
+            decision = new JsonObject(response.body());
+            final boolean pays = "A".equals(decision.getString("variant")) == x > 0;
+            assertEquals(202, server.reward(decision.getString("decisionId"), pays ? 1 : 0).statusCode());
+        }
+        return decision;
+    }
+
+    @Test
+    void linearRewardsOnOneNodeTeachEveryNodesModelOnce() throws Exception {
+        try (TestServer first = TestServer.start(withLinearExperiment(node(dir.resolve("one"), "one", null)))) {
+            final String url = first.app.embeddedPostgres().url();
+            try (TestServer second = TestServer.start(withLinearExperiment(node(dir.resolve("two"), "two", url)))) {
+                rewardLinear(first, 60, "l1-");
+                first.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, String> onFirst = awaitObservations(first, 60, "node one's own rewards");
+                awaitLinear(second, onFirst, "node one's linear rewards in node two's model");
+                Thread.sleep(2_500); // more sync rounds: nothing may be applied twice
+                assertEquals(onFirst, linearModel(second), "once on node two");
+                assertEquals(onFirst, linearModel(first), "node one counts its own once");
+
+                // One decision rewarded on node one, then again on node two (which answers 202 before it knows):
+                // after node two's batch it takes its own back, and each model holds the reward once.
+                final JsonObject decision = rewardLinear(first, 1, "dup-");
+                first.awaitShipped(Duration.ofSeconds(30));
+                final Map<String, String> once = awaitObservations(first, 61, "node one's repeated reward");
+                awaitLinear(second, once, "node one's reward on node two, before the repeat");
+                assertEquals(202, second.reward(decision.getString("decisionId"), 1).statusCode());
+                second.awaitShipped(Duration.ofSeconds(30));
+                awaitLinear(second, once, "a linear reward repeated on node two");
+                Thread.sleep(2_500);
+                assertEquals(once, linearModel(second), "the repeated reward once on node two");
+                assertEquals(once, linearModel(first), "the repeated reward once on node one");
+
+                // And the other way: node two's rewards teach node one.
+                rewardLinear(second, 20, "l2-");
+                second.awaitShipped(Duration.ofSeconds(30));
+                awaitLinear(first, awaitObservations(second, 81, "node two's own rewards"),
+                    "node two's linear rewards in node one's model");
+            }
+            assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen-linear")), "written on a clean stop");
+
+            // Node two is away while node one learns more: restarted, it catches up once; a node that joins only now
+            // learns everything the others stored (within the reward retention).
+            rewardLinear(first, 30, "l3-");
+            first.awaitShipped(Duration.ofSeconds(30));
+            final Map<String, String> all = awaitObservations(first, 111, "node one's later rewards");
+            try (TestServer again = TestServer.start(withLinearExperiment(node(dir.resolve("two"), "two", url)));
+                 TestServer late = TestServer.start(withLinearExperiment(node(dir.resolve("three"), "three", url)))) {
+                awaitLinear(again, all, "node two's linear model after a restart");
+                awaitLinear(late, all, "a node that joins late");
+                Thread.sleep(2_500);
+                assertEquals(all, linearModel(again));
+                assertEquals(all, linearModel(late));
+            }
+        }
+    }
 }

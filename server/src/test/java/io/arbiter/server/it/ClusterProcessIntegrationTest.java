@@ -246,4 +246,123 @@ class ClusterProcessIntegrationTest extends ProcessClusterTest {
             awaitTrials(node, all, "after node two's SIGKILL and restart, on node " + node.nodeId);
         }
     }
+
+    /** Per variant of "lin", the observations of a node's linear model and its coefficients' mean. */
+    private static Map<String, String> linearModel(ServerProcess node) throws Exception {
+        final Map<String, String> model = new HashMap<>();
+        for (final Object v : node.stats("lin").getJsonObject("linear").getJsonArray("variants")) {
+            final JsonObject variant = (JsonObject) v;
+            final StringBuilder mean = new StringBuilder();
+            for (final Object m : variant.getJsonArray("mean")) {
+                mean.append(String.format(java.util.Locale.ROOT, " %.9f", ((Number) m).doubleValue()));
+            }
+            model.put(variant.getString("variant"), variant.getLong("observations") + mean.toString());
+        }
+        return model;
+    }
+
+    private static long observations(Map<String, String> model) {
+        return model.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum();
+    }
+
+    /** Waits until a node's linear model holds {@code n} observations (its applier runs every 100 ms). */
+    private static Map<String, String> awaitObservations(ServerProcess node, long n, String what) throws Exception {
+        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+        Map<String, String> model = linearModel(node);
+        while (observations(model) != n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            model = linearModel(node);
+        }
+        assertEquals(n, observations(model), what + ": " + model);
+        return model;
+    }
+
+    private static void awaitLinear(ServerProcess node, Map<String, String> expected, String what) throws Exception {
+        final long started = System.nanoTime();
+        final long deadline = started + SYNC_DEADLINE.toNanos();
+        Map<String, String> seen = linearModel(node);
+        while (!seen.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            seen = linearModel(node);
+        }
+        assertEquals(expected, seen, what);
+        System.out.println(what + ": after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    }
+
+    /** One decision of "lin" with feature x, rewarded: A pays 1 when x > 0, B when x < 0; the decision. */
+    private static JsonObject rewardLinear(ServerProcess node, double x, String unit) throws Exception {
+        final java.net.http.HttpResponse<String> response = node.post("/v1/decide", new JsonObject()
+            .put("experiment", "lin")
+            .put("unit", unit).put("features", new JsonObject().put("x", x)).encode());
+        assertEquals(200, response.statusCode(), response.body());
+        final JsonObject decision = new JsonObject(response.body());
+        final boolean pays = "A".equals(decision.getString("variant")) == x > 0;
+        assertEquals(202, node.reward(decision.getString("decisionId"), pays ? 1 : 0).statusCode());
+        return decision;
+    }
+
+    @Test
+    void linearModelsLearnTogetherCountOnceAndCatchUpAfterSigkill() throws Exception {
+        final String pgUrl = freshDatabase();
+        final List<ServerProcess> started = startNodes(pgUrl, "one", "two", "three");
+        final ServerProcess one = started.get(0);
+        final ServerProcess two = started.get(1);
+        final ServerProcess three = started.get(2);
+        assertEquals(201, one.admin("PUT", "/v1/experiments/lin", "{\"variants\":[\"A\",\"B\"],"
+            + "\"context\":{\"model\":\"linear\",\"features\":[\"x\"]}}").statusCode());
+        for (final ServerProcess node : List.of(two, three)) {
+            final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+            while (node.post("/v1/decide", "{\"experiment\":\"lin\",\"unit\":\"u\",\"features\":{\"x\":1}}")
+                .statusCode() != 200) {
+                assertTrue(System.nanoTime() < deadline, "lin not served by node " + node.nodeId);
+                Thread.sleep(20);
+            }
+        }
+
+        // Rewards only on node one: the other two models become node one's.
+        for (int i = 0; i < 80; i++) {
+            rewardLinear(one, i % 2 == 0 ? 1.0 : -1.0, "l1-" + i);
+        }
+        one.awaitShipped(Duration.ofSeconds(20));
+        final Map<String, String> onOne = awaitObservations(one, 80, "node one's own linear rewards");
+        awaitLinear(two, onOne, "node one's linear rewards in node two's model");
+        awaitLinear(three, onOne, "node one's linear rewards in node three's model");
+
+        // A reward repeated on node two, after node two has node one's: once everywhere after node two's batch.
+        final JsonObject decision = rewardLinear(one, 1.0, "dup");
+        one.awaitShipped(Duration.ofSeconds(20));
+        final Map<String, String> once = awaitObservations(one, 81, "node one's repeated reward");
+        awaitLinear(two, once, "node one's reward on node two, before the repeat");
+        assertEquals(202, two.reward(decision.getString("decisionId"), 1).statusCode());
+        two.awaitShipped(Duration.ofSeconds(20));
+        Thread.sleep(1_200); // two more sync rounds: nothing may be applied twice
+        for (final ServerProcess node : started) {
+            awaitLinear(node, once, "the repeated linear reward once, on node " + node.nodeId);
+        }
+
+        // Node two killed with SIGKILL while node one takes rewards and node two replays them; restarted, it catches
+        // up with exactly what node one learned.
+        final Thread writer = new Thread(() -> {
+            for (int i = 0; i < 120; i++) {
+                try {
+                    rewardLinear(one, i % 3 == 0 ? -1.0 : 1.0, "l2-" + i);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        writer.start();
+        Thread.sleep(1_500);
+        two.kill();
+        writer.join(60_000);
+        one.awaitShipped(Duration.ofSeconds(20));
+        final Map<String, String> all = awaitObservations(one, 201, "node one's later rewards");
+        two.start();
+        two.awaitReady();
+        for (final ServerProcess node : started) {
+            awaitLinear(node, all, "after node two's SIGKILL and restart, node " + node.nodeId + "'s linear model");
+        }
+        Thread.sleep(1_200);
+        assertEquals(all, linearModel(two), "node two counts node one's rewards once after its restart");
+    }
 }

@@ -86,7 +86,38 @@ public final class ExperimentStats {
         if (experiment.segments().spec().attributeCount() > 0) {
             report.put("segments", segments(experiment, workspace, nowMillis));
         }
+        if (experiment.linear() != null) {
+            report.put("linear", linear(experiment));
+        }
         return report;
+    }
+
+    /**
+     * The linear model's published posterior per variant: the observations it holds (this node's rewards and the other
+     * nodes' it replayed) and the mean of its coefficients, in the order of the model's features (the intercept, the
+     * declared features, then each attribute's buckets).
+     */
+    static JsonObject linear(Experiment experiment) {
+        final io.arbiter.bandits.linear.LinearModelTable model = experiment.linear().table();
+        final int d = model.dimension();
+        final double[] mean = new double[d];
+        final double[] covariance = new double[d * d];
+        final JsonArray variants = new JsonArray();
+        for (final String variant : experiment.armByVariant().keySet()) {
+            final int ordinal = experiment.ordinalOf(variant);
+            if (ordinal < 0 || ordinal >= model.variantCapacity()) {
+                continue;
+            }
+            final long observations = model.copyPublished(ordinal, mean, covariance);
+            final JsonArray coefficients = new JsonArray();
+            for (final double m : mean) {
+                coefficients.add(m);
+            }
+            variants.add(new JsonObject().put("variant", variant).put("observations", observations)
+                .put("mean", coefficients));
+        }
+        return new JsonObject().put("dimension", d).put("pendingBytes", model.pendingBytes())
+            .put("variants", variants);
     }
 
     /**

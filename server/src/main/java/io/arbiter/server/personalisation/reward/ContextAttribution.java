@@ -106,6 +106,24 @@ final class ContextAttribution {
         return segments;
     }
 
+    /** Whether the reward teaches the experiment's linear model (the decision's features were read from its id). */
+    boolean teachesLinear() {
+        return features != null;
+    }
+
+    /**
+     * Offers the reward to the linear model only (another node's reward, whose root totals arrive by the shared
+     * aggregates): false when the ring is full (offer again later).
+     */
+    boolean updateLinear(double reward) {
+        return experiment.linear().update(ordinal, features, reward);
+    }
+
+    /** Queues the take-back of this reward from the linear model (it was applied here, and stored by another node). */
+    boolean retractLinear(double reward) {
+        return experiment.linear().table().offerRetraction(ordinal, features, reward);
+    }
+
     /** Applies the reward: root arm, and the decision's segments or linear model. */
     void update(int rootArm, double reward, long nowMillis) {
         if (match != null) {

@@ -98,7 +98,8 @@ public final class RewardService {
         }
         final ContextAttribution attribution = ContextAttribution.of(experiment, token);
         final OutcomeEvent event = new OutcomeEvent(OutcomeKind.REWARD, now, decisionId, experiment.id(),
-            token.variant(), metric, reward, 0, token.flags(), teaches ? attribution.segments() : "");
+            token.variant(), metric, reward, teaches && attribution.teachesLinear() ? OutcomeEvent.TEACHES_LINEAR : 0,
+            token.flags(), teaches ? attribution.segments() : "");
         return outcomes.append(event).transform(journaled -> {
             if (journaled.failed()) {
                 duplicates.release(token.nonce(), token.issuedAtMillis(), metric);
