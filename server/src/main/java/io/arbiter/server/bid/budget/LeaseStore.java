@@ -1,5 +1,6 @@
 package io.arbiter.server.bid.budget;
 
+import io.arbiter.server.outcome.OutcomeKind;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -105,12 +106,21 @@ public final class LeaseStore {
     /** Locks the node's rows (a heartbeat of the node, were it back, waits) and says whether any is unexpired. */
     private static final String LOCK_NODE = "SELECT coalesce(bool_or(expires_at > now()), false), count(*) "
         + "FROM (SELECT expires_at FROM budget_leases WHERE node = $1 FOR UPDATE) AS rows";
+    /**
+     * The node's spend as Postgres knows it: what it reported, or its bills shipped that day (rtb_events, V47's node;
+     * charged at round(CPM * 1000) micros, the ledger's charge), whichever is more: a node ships its journal every
+     * flush interval but reports its spend once a lease round.
+     */
     private static final String RELEASE = """
-        UPDATE budget_leases b SET leased = b.spent
-        FROM (SELECT campaign, day, leased - spent AS freed FROM budget_leases
-              WHERE node = $1 AND leased > spent) AS old
-        WHERE b.node = $1 AND b.campaign = old.campaign AND b.day = old.day
-        RETURNING b.campaign, b.day, old.freed""";
+        UPDATE budget_leases b SET leased = old.known, spent = old.known
+        FROM (SELECT l.campaign, l.day, l.leased, greatest(l.spent, coalesce(
+                     (SELECT sum(round(e.value * 1000))::int8 FROM rtb_events e
+                      WHERE e.kind = $2 AND e.node = $1 AND e.campaign = l.campaign
+                        AND e.time >= l.day::timestamp AT TIME ZONE 'UTC'
+                        AND e.time < (l.day + 1)::timestamp AT TIME ZONE 'UTC'), 0)) AS known
+              FROM budget_leases l WHERE l.node = $1) AS old
+        WHERE b.node = $1 AND b.campaign = old.campaign AND b.day = old.day AND old.leased > old.known
+        RETURNING b.campaign, b.day, old.leased - old.known""";
     private static final String LIST = "SELECT campaign, day, node, leased, spent, expires_at > now() "
         + "FROM budget_leases WHERE day >= $1 ORDER BY day, campaign, node";
 
@@ -202,11 +212,12 @@ public final class LeaseStore {
     }
 
     /**
-     * Frees what {@code deadNode} holds beyond its reported spend, in every campaign and day: the operator's word that
+     * Frees what {@code deadNode} holds beyond its known spend, in every campaign and day: the operator's word that
      * the node is gone for good (its data dir lost, or it runs under another id now). Refused with
      * {@link NodeAliveException} while any of its leases is unexpired, or for this node itself; an unknown node
-     * releases nothing. Its spend stays committed; what it charged after its last report and never shipped is the
-     * cost (docs/bidding.md, "Releasing a dead node's leases"). Not blocking.
+     * releases nothing. Its known spend stays committed: what it reported, or its bills shipped to Postgres that day
+     * if more; what it charged and never shipped is the cost (docs/bidding.md, "Releasing a dead node's leases").
+     * Not blocking.
      */
     public Future<List<Released>> release(String deadNode) {
         Objects.requireNonNull(deadNode, "deadNode");
@@ -219,7 +230,8 @@ public final class LeaseStore {
                     return Future.failedFuture(new NodeAliveException("node '" + deadNode + "' holds an unexpired "
                         + "lease: it is running (a lease lapses when its node has not renewed it for leaseTtl)"));
                 }
-                return conn.preparedQuery(RELEASE).execute(Tuple.of(deadNode));
+                return conn.preparedQuery(RELEASE)
+                    .execute(Tuple.of(deadNode, (short) OutcomeKind.BILL.code()));
             })
             .map(rows -> {
                 final List<Released> released = new ArrayList<>(rows.size());
