@@ -326,6 +326,10 @@ public final class BidModule implements Module {
             + " ms)");
     }
 
+    private synchronized BudgetLeaseKeeper leaseKeeper() {
+        return leaseKeeper;
+    }
+
     /** One lease round now, on the calling thread (tests). */
     public synchronized void leaseRound() {
         if (leaseKeeper != null) {
@@ -344,6 +348,10 @@ public final class BidModule implements Module {
             newBidder(routes.newSeed()), new BidResponseWriter(noticeBase, config.seat()), clock));
         new NoticeHandler(notices).declareRoutes(routes);
         new CampaignAdminHandler(registry, store).declareRoutes(routes);
+        final BudgetLeaseKeeper keeper = leaseKeeper();
+        if (keeper != null) {
+            new LeaseAdminHandler(keeper.store(), clock).declareRoutes(routes);
+        }
     }
 
     /**

@@ -452,35 +452,83 @@ final class PostgresWriter {
         return pool.query("SELECT 1").execute().mapEmpty();
     }
 
+    private static final String ARM_AGGREGATES = "SELECT scope, arm, decisions, trials, successes, reward_sum, "
+        + "reward_square_sum, (extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm";
+    private static final String SEGMENT_AGGREGATES = "SELECT experiment, segment, level, variant, trials, successes, "
+        + "reward_sum, reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant";
+    private static final String OTHER_NODES = "SELECT node, scope, arm, 0::int8, trials, successes, reward_sum, "
+        + "reward_square_sum, (extract(epoch FROM updated_at) * 1000)::int8 FROM node_aggregates WHERE node <> $1";
+    private static final String OTHER_NODES_SEGMENTS = "SELECT node, experiment, segment, level, variant, trials, "
+        + "successes, reward_sum, reward_square_sum FROM node_segment_aggregates WHERE node <> $1";
+
     Future<List<ArmAggregate>> loadAggregates() {
-        return pool.query("SELECT scope, arm, decisions, trials, successes, reward_sum, reward_square_sum, "
-                        + "(extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm")
-                .execute()
-                .map(rows -> {
-                    final List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
-                    for (final Row row : rows) {
-                        aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
-                                row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
-                                row.getLong(7)));
-                    }
-                    return aggregates;
-                });
+        return pool.query(ARM_AGGREGATES).execute().map(rows -> armAggregates(rows, 0));
     }
 
     /** Every segment's totals, for rebuilding segment statistics when their table file is lost. */
     Future<List<SegmentAggregate>> loadSegmentAggregates() {
-        return pool.query("SELECT experiment, segment, level, variant, trials, successes, reward_sum, "
-                        + "reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant")
-                .execute()
-                .map(rows -> {
-                    final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
-                    for (final Row row : rows) {
-                        aggregates.add(new SegmentAggregate(row.getString(0), row.getLong(1), row.getLong(2),
-                                row.getString(3), row.getLong(4), row.getLong(5), row.getDouble(6),
-                                row.getDouble(7)));
+        return pool.query(SEGMENT_AGGREGATES).execute().map(rows -> segmentAggregates(rows, 0));
+    }
+
+    /**
+     * The aggregates and the other nodes' shares of them in one {@code REPEATABLE READ, READ ONLY} transaction (one
+     * snapshot: a reward batch commits its rows in both, or in neither); the segment tables only when
+     * {@code segments}.
+     */
+    Future<AggregateSnapshot> loadSnapshot(String node, boolean segments) {
+        Objects.requireNonNull(node, "node");
+        return pool.withTransaction(connection -> connection
+            .query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+            .compose(v -> connection.query(ARM_AGGREGATES).execute())
+            .compose(armRows -> connection.preparedQuery(OTHER_NODES).execute(Tuple.of(node))
+                .compose(nodeRows -> {
+                    final List<ArmAggregate> arms = armAggregates(armRows, 0);
+                    final List<AggregateSnapshot.NodeTotals<ArmAggregate>> others = new ArrayList<>(nodeRows.size());
+                    final List<ArmAggregate> totals = armAggregates(nodeRows, 1);
+                    int i = 0;
+                    for (final Row row : nodeRows) {
+                        others.add(new AggregateSnapshot.NodeTotals<>(row.getString(0), totals.get(i++)));
                     }
-                    return aggregates;
-                });
+                    if (!segments) {
+                        return Future.succeededFuture(new AggregateSnapshot(arms, List.of(), others, List.of()));
+                    }
+                    return connection.query(SEGMENT_AGGREGATES).execute()
+                        .compose(segmentRows -> connection.preparedQuery(OTHER_NODES_SEGMENTS).execute(Tuple.of(node))
+                            .map(nodeSegmentRows -> {
+                                final List<SegmentAggregate> nodeSegments = segmentAggregates(nodeSegmentRows, 1);
+                                final List<AggregateSnapshot.NodeTotals<SegmentAggregate>> otherSegments =
+                                    new ArrayList<>(nodeSegments.size());
+                                int j = 0;
+                                for (final Row row : nodeSegmentRows) {
+                                    otherSegments.add(new AggregateSnapshot.NodeTotals<>(row.getString(0),
+                                        nodeSegments.get(j++)));
+                                }
+                                return new AggregateSnapshot(arms, segmentAggregates(segmentRows, 0), others,
+                                    otherSegments);
+                            }));
+                })));
+    }
+
+    /** Arm totals from {@code rows}, whose columns from {@code first} are those of {@link #ARM_AGGREGATES}. */
+    private static List<ArmAggregate> armAggregates(RowSet<Row> rows, int first) {
+        final List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
+        for (final Row row : rows) {
+            aggregates.add(new ArmAggregate(row.getString(first), row.getString(first + 1), row.getLong(first + 2),
+                row.getLong(first + 3), row.getLong(first + 4), row.getDouble(first + 5), row.getDouble(first + 6),
+                row.getLong(first + 7)));
+        }
+        return aggregates;
+    }
+
+    /** Segment totals from {@code rows}, whose columns from {@code first} are those of {@link #SEGMENT_AGGREGATES}. */
+    private static List<SegmentAggregate> segmentAggregates(RowSet<Row> rows, int first) {
+        final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
+        for (final Row row : rows) {
+            aggregates.add(new SegmentAggregate(row.getString(first), row.getLong(first + 1),
+                row.getLong(first + 2), row.getString(first + 3), row.getLong(first + 4), row.getLong(first + 5),
+                row.getDouble(first + 6), row.getDouble(first + 7)));
+        }
+        return aggregates;
     }
 
     /** This session's node's BILL ids since then, with those of no node (stored before V47 or without a node id). */
