@@ -36,6 +36,13 @@ public final class GaussianMaxProbability {
     /** Evaluations after which bisection stops once the bound is at most {@link #ERROR_BOUND}. */
     public static final int RELATIVE_BUDGET = 160;
 
+    /** Relative error of {@link #phi} inside [-8.5, 8.5] (1.22·10<sup>-5</sup>: GaussianMaxProbabilityTest). */
+    static final double PHI_RELATIVE_ERROR = 1.3e-5;
+    /** Below this, {@code g} may be the table's clamped tail (10<sup>-17</sup> per factor): no logarithm taken. */
+    private static final double TINY = 1e-12;
+    /** A neighbour's chord is extended over a cell at most this many times its width (in z). */
+    private static final double MAX_WIDTH_RATIO = 2.0;
+
     /** Cell positions are in units of 2^-52. */
     private static final long ONE = 1L << 52;
     private static final double UNIT = 0x1p-52;
@@ -235,88 +242,136 @@ public final class GaussianMaxProbability {
     }
 
     /**
-     * {@code integral_0^1 g(v) dv} for the competitors in {@code s}, by the trapezoid rule on adaptively bisected
-     * dyadic cells. {@code g} is non-decreasing with {@code g(0+) >= 0} and {@code g(1-) <= 1}, so on a cell of width
-     * {@code w} between evaluations {@code g_l <= g_r} the integral lies in {@code [w g_l, w g_r]} and the trapezoid
-     * errs by at most {@code w (g_r - g_l) / 2}: the sum over the cells is a rigorous bound, computed as it goes. Each
-     * pass bisects the cells whose {@code w (g_r - g_l)} is at least the mean, until the bound is at most
-     * {@link #ERROR_BOUND} and at most {@link #RELATIVE_ERROR} of the probability (or {@link #FLOOR}), or no cell
-     * that {@code g} crosses can be bisected further (the interior's finest cells are 1/{@value #CELLS}; the end
-     * cells go on to {@code 2^-50}). On the finest grid the bound is at most {@code 1/2048}, so the first condition
-     * always holds.
+     * {@code integral_0^1 g(v) dv} for the competitors in {@code s}, on adaptively bisected dyadic cells, each
+     * bracketed (see the class comment): the estimate is the middle of the brackets' sum and the bound its half-width,
+     * widened by the table's relative error. Each pass bisects the cells whose bracket is at least the mean, until
+     * the bound is at most {@link #ERROR_BOUND} and at most {@link #RELATIVE_ERROR} of the probability (or
+     * {@link #FLOOR}, or after {@link #RELATIVE_BUDGET} evaluations), or no cell that {@code g} crosses can be bisected
+     * further (the interior's finest cells are 1/{@value #CELLS}; the end cells go on to {@code 2^-50}). With the
+     * monotone bracket alone the bound on the finest grid is at most {@code 1/2048}, so the first condition always
+     * holds in the end.
      */
     private static double integrate(Scratch s) {
-        long[] at = s.cellsA;
-        double[] g = s.valuesA;
-        long[] nextAt = s.cellsB;
-        double[] nextG = s.valuesB;
+        Nodes nodes = s.nodesA;
+        Nodes next = s.nodesB;
         int n = START_CELLS;
         final long step = ONE / START_CELLS;
-        at[0] = 0;
-        g[0] = 0.0;
-        for (int c = 1; c < n; c++) {
-            at[c] = c * step;
-            g[c] = evaluate(s, c * step);
+        for (int c = 0; c <= n; c++) {
+            nodes.set(c, c * step, s);
         }
-        at[n] = ONE;
-        g[n] = 1.0;
+        // The table's relative error per factor, amplified at most 1 + 2 * MAX_WIDTH_RATIO times by an extended chord.
+        final double relative = s.uncertain * PHI_RELATIVE_ERROR;
         while (true) {
-            double weighted = 0.0; // sum of w (g_r - g_l), w in units of 2^-52
-            double sum = 0.0;
+            double lowerSum = 0.0;
+            double upperSum = 0.0;
             for (int c = 0; c < n; c++) {
-                final double w = at[c + 1] - at[c];
-                weighted += w * (g[c + 1] - g[c]);
-                sum += w * (g[c + 1] + g[c]);
+                final double upper = upper(nodes, c, n);
+                final double lower = lower(nodes, c, n);
+                nodes.gap[c] = upper - lower;
+                lowerSum += lower;
+                upperSum += upper;
             }
-            final double bound = 0.5 * weighted * UNIT;
-            final double estimate = 0.5 * sum * UNIT;
+            lowerSum *= 1.0 - relative;
+            upperSum *= 1.0 + (1 + 2 * MAX_WIDTH_RATIO) * relative;
+            final double bound = 0.5 * (upperSum - lowerSum);
+            final double estimate = 0.5 * (upperSum + lowerSum);
             s.bound = bound;
             if (bound <= ERROR_BOUND && (bound <= RELATIVE_ERROR * (estimate - bound) || bound <= FLOOR
                 || s.evaluations >= RELATIVE_BUDGET)) {
                 return estimate;
             }
-            final double threshold = weighted / n;
-            int next = refine(s, at, g, n, nextAt, nextG, threshold);
-            if (next == n) { // every cell above the mean is as fine as it goes: try all the others
-                next = refine(s, at, g, n, nextAt, nextG, 0.0);
-                if (next == n) {
+            final double threshold = (upperSum - lowerSum) / n;
+            int cells = refine(s, nodes, n, next, threshold);
+            if (cells == n) { // every cell above the mean is as fine as it goes: try all the others
+                cells = refine(s, nodes, n, next, 0.0);
+                if (cells == n) {
                     return estimate;
                 }
             }
-            n = next;
-            final long[] swapAt = at;
-            at = nextAt;
-            nextAt = swapAt;
-            final double[] swapG = g;
-            g = nextG;
-            nextG = swapG;
+            n = cells;
+            final Nodes swap = nodes;
+            nodes = next;
+            next = swap;
         }
     }
 
     /**
-     * Copies the cells into {@code nextAt}/{@code nextG}, bisecting those with {@code w (g_r - g_l) >= threshold}
-     * that {@code g} crosses and that can be bisected.
+     * The lower end of cell {@code c}'s bracket: {@code w g_l}, or (both ends inside the table's range) by
+     * log-concavity {@code log G} lies above its chord, and by Jensen the chord's exponential averages to at least its
+     * value at the cell's conditional mean: {@code w g_l^(1-t) g_r^t}.
+     */
+    private static double lower(Nodes nodes, int c, int n) {
+        final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
+        final double gl = nodes.g[c];
+        if (c == 0 || c == n - 1 || gl < TINY) {
+            return w * gl;
+        }
+        final double t = meanPosition(nodes, c, w);
+        return w * gl * Math.exp(t * (nodes.log[c + 1] - nodes.log[c]));
+    }
+
+    /**
+     * The upper end of cell {@code c}'s bracket: {@code w g_r}, or less where a neighbouring cell's chord of
+     * {@code log G}, extended over this cell, lies below {@code log g_r} (log-concavity: the function lies below the
+     * extension of any chord). The extension's exponential is convex, so its average over the cell is at most its
+     * chord's value at the conditional mean. Only neighbours at least 1/{@value #MAX_WIDTH_RATIO} as wide (in z) are
+     * used, which bounds how much the table's relative error is amplified.
+     */
+    private static double upper(Nodes nodes, int c, int n) {
+        final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
+        final double gr = nodes.g[c + 1];
+        double upper = w * gr;
+        if (c == 0 || c == n - 1 || nodes.g[c] < TINY) {
+            return upper;
+        }
+        final double[] z = nodes.z;
+        final double[] log = nodes.log;
+        final double h = z[c + 1] - z[c];
+        final double t = meanPosition(nodes, c, w);
+        if (c + 2 < n) {
+            final double right = z[c + 2] - z[c + 1];
+            if (h <= MAX_WIDTH_RATIO * right) {
+                final double atLeft = gr * Math.exp(-(log[c + 2] - log[c + 1]) / right * h);
+                upper = Math.min(upper, w * ((1 - t) * atLeft + t * gr));
+            }
+        }
+        if (c > 1 && nodes.g[c - 1] >= TINY) {
+            final double left = z[c] - z[c - 1];
+            if (h <= MAX_WIDTH_RATIO * left) {
+                final double gl = nodes.g[c];
+                final double atRight = gl * Math.exp((log[c] - log[c - 1]) / left * h);
+                upper = Math.min(upper, w * ((1 - t) * gl + t * atRight));
+            }
+        }
+        return upper;
+    }
+
+    /** Where in cell {@code c} (0 left, 1 right, in z) the conditional mean {@code (phi(z_l) - phi(z_r)) / w} lies. */
+    private static double meanPosition(Nodes nodes, int c, double w) {
+        final double zl = nodes.z[c];
+        final double mean = (nodes.density[c] - nodes.density[c + 1]) / w;
+        return Math.min(1.0, Math.max(0.0, (mean - zl) / (nodes.z[c + 1] - zl)));
+    }
+
+    /**
+     * Copies the nodes into {@code next}, bisecting the cells whose bracket is at least {@code threshold}, that
+     * {@code g} crosses and that can be bisected.
      *
      * @return the number of cells after
      */
-    private static int refine(Scratch s, long[] at, double[] g, int n, long[] nextAt, double[] nextG,
-                              double threshold) {
-        int next = 0;
+    private static int refine(Scratch s, Nodes nodes, int n, Nodes next, double threshold) {
+        int cells = 0;
         for (int c = 0; c < n; c++) {
-            nextAt[next] = at[c];
-            nextG[next++] = g[c];
-            final long w = at[c + 1] - at[c];
-            final double change = g[c + 1] - g[c];
-            if (change > 0.0 && w * change >= threshold
-                && (w > GRID_STEP || (at[c] == 0 || at[c + 1] == ONE) && w > FINEST_TAIL)) {
-                final long middle = at[c] + (w >> 1);
-                nextAt[next] = middle;
-                nextG[next++] = evaluate(s, middle);
+            next.copy(cells++, nodes, c);
+            final long left = nodes.at[c];
+            final long w = nodes.at[c + 1] - left;
+            if (nodes.g[c + 1] > nodes.g[c] && nodes.gap[c] >= threshold
+                && (w > GRID_STEP || (left == 0 || left + w == ONE) && w > FINEST_TAIL)) {
+                next.set(cells++, left + (w >> 1), s);
             }
         }
-        nextAt[next] = ONE;
-        nextG[next] = 1.0;
-        return next;
+        next.copy(cells, nodes, n);
+        return cells;
     }
 
     /** {@code Phi^-1(v)} at a dyadic position of the cells (in units of 2^-52): on the grid, or in an end cell. */
@@ -329,10 +384,9 @@ public final class GaussianMaxProbability {
             : TAIL[52 - Long.numberOfTrailingZeros(ONE - v)];
     }
 
-    /** {@code g} at position {@code v}: the product of the competitors' factors. */
-    private static double evaluate(Scratch s, long v) {
+    /** {@code g} at {@code z}: the product of the competitors' factors. */
+    private static double evaluate(Scratch s, double z) {
         s.evaluations++;
-        final double z = node(v);
         double product = 1.0;
         for (int c = 0; c < s.known; c++) {
             final double step = s.steps[c];
@@ -346,6 +400,43 @@ public final class GaussianMaxProbability {
         return product;
     }
 
+    /** The evaluated points of one pass: position, {@code z}, {@code phi(z)}, {@code g}, {@code log g}. */
+    static final class Nodes {
+        final long[] at = new long[MAX_CELLS + 1];
+        final double[] z = new double[MAX_CELLS + 1];
+        final double[] density = new double[MAX_CELLS + 1];
+        final double[] g = new double[MAX_CELLS + 1];
+        final double[] log = new double[MAX_CELLS + 1];
+        /** Per cell, its bracket's width. */
+        final double[] gap = new double[MAX_CELLS + 1];
+
+        /** Node {@code i} at position {@code v}: the ends are g = 0 and 1 (limits), the others evaluated. */
+        void set(int i, long v, Scratch s) {
+            at[i] = v;
+            if (v == 0 || v == ONE) {
+                z[i] = v == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                density[i] = 0.0;
+                g[i] = v == 0 ? 0.0 : 1.0;
+                log[i] = v == 0 ? Double.NEGATIVE_INFINITY : 0.0;
+                return;
+            }
+            final double x = node(v);
+            z[i] = x;
+            density[i] = density(x);
+            final double value = evaluate(s, x);
+            g[i] = value;
+            log[i] = value >= TINY ? Math.log(value) : Double.NEGATIVE_INFINITY;
+        }
+
+        void copy(int i, Nodes from, int j) {
+            at[i] = from.at[j];
+            z[i] = from.z[j];
+            density[i] = from.density[j];
+            g[i] = from.g[j];
+            log[i] = from.log[j];
+        }
+    }
+
     /**
      * Per-thread working memory of {@link #probabilityOfMax}: the competitors' coefficients and the cells of the
      * quadrature, and the bound computed by the last call. Single writer.
@@ -354,10 +445,8 @@ public final class GaussianMaxProbability {
         final double[] offsets;
         final double[] slopes;
         final double[] steps;
-        final long[] cellsA = new long[MAX_CELLS + 1];
-        final long[] cellsB = new long[MAX_CELLS + 1];
-        final double[] valuesA = new double[MAX_CELLS + 1];
-        final double[] valuesB = new double[MAX_CELLS + 1];
+        final Nodes nodesA = new Nodes();
+        final Nodes nodesB = new Nodes();
         int uncertain;
         int known;
         double bound;
