@@ -224,8 +224,12 @@ public final class FrequencyCapStore implements AutoCloseable {
             if (next == UnitTableDescriptor.payload(value)
                 || table.compareAndSetRecordWord(slot, word, value,
                     UnitTableDescriptor.value(UnitTableDescriptor.tag(value), next))) {
-                table.hintExpiresAt(slot, epochMillis + (((next >>> WINDOW_SHIFT) & WINDOW_MASK) + SUB_WINDOWS)
-                    * width);
+                final long nextWindow = (next >>> WINDOW_SHIFT) & WINDOW_MASK;
+                if (nextWindow != ((UnitTableDescriptor.payload(value) >>> WINDOW_SHIFT) & WINDOW_MASK)) {
+                    // only when the word moved to a new sub-window: otherwise the record's hint (set by the claim
+                    // or by the word that moved first) already says so, and reading it would be one more miss
+                    table.hintExpiresAt(slot, epochMillis + (nextWindow + SUB_WINDOWS) * width);
+                }
                 return true;
             }
         }

@@ -262,16 +262,34 @@ public final class UnitTable implements AutoCloseable {
      */
     void touch(long key) {
         final int first = firstBucket(key);
+        final int second = secondBucket(key, first);
         buffer.getLongAcquire(HEADER_LENGTH + first * BUCKET_LENGTH + KEYS_OFFSET);
-        buffer.getLongAcquire(HEADER_LENGTH + secondBucket(key, first) * BUCKET_LENGTH + KEYS_OFFSET);
+        buffer.getLongAcquire(HEADER_LENGTH + second * BUCKET_LENGTH + KEYS_OFFSET);
+        if (recordWords > 0) { // the records where the key most likely is: its preferred slot in either bucket
+            final int preferred = preferredSlot(key);
+            buffer.getLongAcquire(recordWordIndex((first << 4) + preferred, 0));
+            buffer.getLongAcquire(recordWordIndex((second << 4) + preferred, 0));
+        }
+    }
+
+    /**
+     * The slot of a bucket a key looks at and is inserted in first (from its top 10 bits, which no bucket field
+     * uses): an insert takes the first empty slot from there on, so while a bucket has room a key is in its preferred
+     * slot, and {@link #touch} can load that slot's record before the key is found. Which slot of a bucket holds a key
+     * changes neither the bucket chosen nor what is evicted.
+     */
+    static int preferredSlot(long key) {
+        return (int) (((key >>> 54) * SLOTS) >>> 10);
     }
 
     private int scan(int bucket, long key) {
         final int keys = HEADER_LENGTH + bucket * BUCKET_LENGTH + KEYS_OFFSET;
-        for (int slot = 0; slot < SLOTS; slot++) {
+        int slot = preferredSlot(key);
+        for (int i = 0; i < SLOTS; i++) {
             if (buffer.getLongAcquire(keys + 8 * slot) == key) {
                 return (bucket << 4) + slot;
             }
+            slot = slot == SLOTS - 1 ? 0 : slot + 1;
         }
         return -1;
     }
@@ -319,12 +337,13 @@ public final class UnitTable implements AutoCloseable {
      * Holding the claim of the key's first bucket (so no other thread inserts this key): the key's slot if another
      * thread inserted it before the claim, else a slot given to it.
      *
-     * <p>The victim is an empty slot in whichever of the two buckets has more of them (the first on a tie), which
-     * keeps buckets evenly filled (the "power of two choices"); with both full, the slot whose expiry hint is
-     * earliest (expired entries first). Slots reserved by another claim in progress (a key whose first bucket is this
-     * key's second) are skipped. Each slot's value is read before its key and hint, and the victim is reserved by a
-     * CAS from exactly that value: if the slot changed in between (another claim took it, or its entry was updated),
-     * the CAS fails and the choice is made again, so a choice is never made on a stale key or hint.
+     * <p>The victim is an empty slot in whichever of the two buckets has more of them (the first on a tie), which keeps
+     * buckets evenly filled (the "power of two choices"), the first one from the key's {@link #preferredSlot}; with
+     * both full, the slot whose expiry hint is earliest (expired entries first). Slots reserved by another claim in
+     * progress (a key whose first bucket is this key's second) are skipped. Each slot's value is read before its key
+     * and hint, and the victim is reserved by a CAS from exactly that value: if the slot changed in between (another
+     * claim took it, or its entry was updated), the CAS fails and the choice is made again, so a choice is never made
+     * on a stale key or hint.
      */
     private int insertClaimed(long key, int first, long nowMillis, long provisionalExpiresAt) {
         final int found = find(key);
@@ -333,6 +352,7 @@ public final class UnitTable implements AutoCloseable {
         }
         final int second = secondBucket(key, first);
         final int buckets = second == first ? 1 : 2;
+        final int preferred = preferredSlot(key);
         for (int attempt = 0; attempt < SPINS; attempt++) {
             int victim = -1;
             long victimValue = 0;
@@ -345,7 +365,7 @@ public final class UnitTable implements AutoCloseable {
             int emptiesSecond = 0;
             for (int pass = 0; pass < buckets; pass++) {
                 final int bucket = pass == 0 ? first : second;
-                for (int slot = 0; slot < SLOTS; slot++) {
+                for (int i = 0, slot = preferred; i < SLOTS; i++, slot = slot == SLOTS - 1 ? 0 : slot + 1) {
                     final int handle = (bucket << 4) + slot;
                     final long value = buffer.getLongAcquire(valueIndex(handle));
                     if (UnitTableDescriptor.isReserved(value)) {
