@@ -90,15 +90,17 @@ public final class PersonalisationModule implements Module {
     private final BackgroundConnections background;
 
     /**
-     * The frequency-cap store's file in the data folder. Its keys are grouped by unit
-     * ({@code ExperimentGuard#capKey}); {@link #UNGROUPED_FREQUENCY_CAP_FILE} held keys of the earlier layout.
+     * The frequency-cap store's file in the data folder: one record per unit and group of eight variants
+     * ({@code ExperimentGuard#capKey}). {@link #EARLIER_FREQUENCY_CAP_FILES} held the earlier layouts.
      */
-    public static final String FREQUENCY_CAP_FILE = "frequency-caps-grouped.table";
+    public static final String FREQUENCY_CAP_FILE = "frequency-caps-records.table";
     /**
-     * The earlier frequency-cap file, whose keys (one per unit and posterior arm) the server no longer looks up: it is
-     * deleted at start, with a warning, and the caps count afresh from then.
+     * The earlier frequency-cap files, whose layouts the server no longer reads: one entry per unit and posterior arm
+     * ({@code frequency-caps.table}), then one per unit and variant with grouped keys
+     * ({@code frequency-caps-grouped.table}). Each is deleted at start, with a warning, and the caps count afresh.
      */
-    public static final String UNGROUPED_FREQUENCY_CAP_FILE = "frequency-caps.table";
+    public static final List<String> EARLIER_FREQUENCY_CAP_FILES = List.of("frequency-caps.table",
+        "frequency-caps-grouped.table");
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -129,19 +131,21 @@ public final class PersonalisationModule implements Module {
     private final Set<String> restoredAtStart = new HashSet<>();
 
     /**
-     * Opens the frequency-cap store. A file of the earlier, ungrouped key layout is of no use to it (its counts are
-     * filed under keys no lookup computes): it is deleted, and units may see each variant up to its cap again within
-     * the first period after the upgrade.
+     * Opens the frequency-cap store. A file of an earlier layout is of no use to it (its counts are filed under keys
+     * and in entries no lookup reads): it is deleted, and units may see each variant up to its cap again within the
+     * first period after the upgrade.
      */
     static FrequencyCapStore openCaps(ServerConfig config, Clock clock) {
-        final Path ungrouped = config.dataDir.resolve(UNGROUPED_FREQUENCY_CAP_FILE);
-        try {
-            if (Files.deleteIfExists(ungrouped)) {
-                LOG.log(System.Logger.Level.WARNING, "deleted " + ungrouped + ": its frequency-cap counts use the "
-                    + "earlier key layout; caps count afresh from now (see docs/config.md)");
+        for (final String name : EARLIER_FREQUENCY_CAP_FILES) {
+            final Path earlier = config.dataDir.resolve(name);
+            try {
+                if (Files.deleteIfExists(earlier)) {
+                    LOG.log(System.Logger.Level.WARNING, "deleted " + earlier + ": its frequency-cap counts use an "
+                        + "earlier layout; caps count afresh from now (see docs/config.md)");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + earlier, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + ungrouped, e);
         }
         return FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE), config.frequencyCapBucketsLog2,
             clock.millis());
