@@ -28,6 +28,17 @@ import java.util.UUID;
  * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
  * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
  * and adds no decision counts.
+ *
+ * <p>Lock order: the rows every node shares ({@code arm_aggregates}, {@code segment_aggregates}) are upserted in key
+ * order ({@code ORDER BY} on the rows fed to the upsert) by every statement, so two nodes' transactions that fold into
+ * the same rows wait for each other instead of deadlocking (in the order the rows happened to come in, a hash
+ * aggregate's or the decision counters' iteration order, two nodes' transactions could each hold a row the other
+ * needs: Postgres aborts one after {@code deadlock_timeout}, 1 s by default, and the shipper retries it after its
+ * back-off; {@code IngestBenchmark} in benchmarks/ met it at every writer count above one). Within a statement the
+ * tables are locked in one order too: {@code rewards}, {@code segment_aggregates}, this node's
+ * {@code node_segment_aggregates}, {@code arm_aggregates}, this node's {@code node_aggregates}. The outcome rows'
+ * own unique keys are taken in key order as well (rewards by {@code (decision_id, metric)}, OpenRTB events by
+ * {@code (kind, id)}), for an outcome that two nodes store at once.
  */
 final class PostgresWriter {
 
@@ -90,6 +101,7 @@ final class PostgresWriter {
     static final String ADD_DECISION_COUNTS = """
             INSERT INTO arm_aggregates AS a (scope, arm, decisions, updated_at)
             SELECT scope, arm, n, now() FROM unnest($1::text[], $2::text[], $3::int8[]) AS input(scope, arm, n)
+            ORDER BY scope, arm
             ON CONFLICT (scope, arm) DO UPDATE
             SET decisions = a.decisions + EXCLUDED.decisions, updated_at = EXCLUDED.updated_at""";
 
@@ -135,7 +147,7 @@ final class PostgresWriter {
                                                      reward_sum, reward_square_sum, updated_at)
                 SELECT experiment, segment, min(level), variant, count(*), count(*) FILTER (WHERE reward > 0),
                        sum(reward), sum(reward * reward), now()
-                FROM segment_rows GROUP BY experiment, segment, variant
+                FROM segment_rows GROUP BY experiment, segment, variant ORDER BY experiment, segment, variant
                 ON CONFLICT (experiment, segment, variant) DO UPDATE
                 SET trials = a.trials + EXCLUDED.trials,
                     successes = a.successes + EXCLUDED.successes,
@@ -178,7 +190,7 @@ final class PostgresWriter {
                                   ELSE 'guard:' || CASE WHEN flags & 1 = 0 THEN 't' ELSE 'h' END || ':' || metric
                                        || ':' || experiment END AS scope, variant, reward
                       FROM inserted) AS scoped
-                GROUP BY scope, variant
+                GROUP BY scope, variant ORDER BY scope, variant
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -197,6 +209,7 @@ final class PostgresWriter {
                 SELECT kind, id, campaign, creative, value, code, to_timestamp(time_ms / 1000.0)
                 FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int8[])
                      AS input(kind, id, campaign, creative, value, code, time_ms)
+                ORDER BY kind, id
                 ON CONFLICT (kind, id) DO NOTHING
                 RETURNING kind, campaign, creative, value
             ), contributions AS (
@@ -209,7 +222,7 @@ final class PostgresWriter {
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
                 SELECT scope, arm, sum(trials), sum(successes), sum(reward), sum(reward * reward), now()
-                FROM contributions GROUP BY scope, arm
+                FROM contributions GROUP BY scope, arm ORDER BY scope, arm
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
