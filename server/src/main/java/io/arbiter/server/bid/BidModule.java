@@ -100,7 +100,8 @@ public final class BidModule implements Module {
         this.metrics = Objects.requireNonNull(metrics);
         this.clock = Objects.requireNonNull(clock);
         this.leases = new BudgetLeases(ledger.capacity());
-        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases);
+        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases,
+            config.pacingGain());
         this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(winRates, config.shadingFactor(), config.shadingMinObservations(),
