@@ -135,7 +135,7 @@ class BudgetLeaseIntegrationTest {
         assertTrue(total >= DAILY_MICROS - 3_000_000 - 2 * MAX_BID_MICROS, "the live nodes spent only " + total);
         for (final BidFixture node : live) {
             assertEquals((3_000_000 - deadReported) / 1e6,
-                node.metrics.registry().find("arbiter.bid.lease.lapsed").gauge().value(), 1e-9,
+                gauge(node, "arbiter.bid.lease.lapsed"), 1e-9,
                 "arbiter.bid.lease.lapsed: the dead node's unspent lease, held back");
         }
         final LeaseStore.Grant back = dead.take("c", day, DAILY_MICROS, 3_000_000, deadSpent, TTL_MILLIS);
@@ -157,18 +157,12 @@ class BudgetLeaseIntegrationTest {
         assertEquals(DAILY_MICROS / 10, other.take("c", day, DAILY_MICROS, DAILY_MICROS / 10, 0, 60_000)
             .grantedMicros(), "another node is live on the campaign");
         final Pool own = pool();
-        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
-        nodes.add(node);
-        node.clock.set(LATE);
-        node.module.startBudgetLeases(own, "node-cut");
+        final BidFixture node = node("node-cut", tenthSlices(), own, LATE);
         final int slot = slot(node);
         final long held = node.module.leases().leased(slot, day, LATE);
         assertEquals(DAILY_MICROS / 10, held, "one slice in hand");
-        own.close().await(10, TimeUnit.SECONDS); // Postgres is gone for this node
-        node.module.leaseRound();
-        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
-        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
-            "another node was live: not standalone");
+        cutOff(node, own);
+        assertEquals(0.0, gauge(node, "arbiter.bid.lease.standalone"), "another node was live: not standalone");
         final Bidder bidder = node.module.newBidder(7);
         final BidRequest request = request();
         int bids = 0;
@@ -200,17 +194,11 @@ class BudgetLeaseIntegrationTest {
     void aLoneNodeCutOffFromPostgresBidsOnItsLedgerUpToTheDailyBudget() throws Exception {
         final long day = LATE / 86_400_000L;
         final Pool own = pool();
-        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
-        nodes.add(node);
-        node.clock.set(LATE);
-        node.module.startBudgetLeases(own, "node-alone");
+        final BidFixture node = node("node-alone", tenthSlices(), own, LATE);
         final int slot = slot(node);
         assertEquals(DAILY_MICROS / 10, node.module.leases().leased(slot, day, LATE), "one slice in hand");
-        own.close().await(10, TimeUnit.SECONDS); // Postgres is gone
-        node.module.leaseRound();
-        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
-        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value(),
-            "alone at the last round: standalone");
+        cutOff(node, own);
+        assertEquals(1.0, gauge(node, "arbiter.bid.lease.standalone"), "alone at the last round: standalone");
         node.clock.advance(5 * TTL_MILLIS);
         node.module.leaseRound();
         final Bidder bidder = node.module.newBidder(7);
@@ -236,13 +224,9 @@ class BudgetLeaseIntegrationTest {
     @Test
     void aLoneNodeCutOffFromPostgresBidsOnAcrossMidnight() throws Exception {
         final Pool own = pool();
-        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
-        nodes.add(node);
-        node.clock.set(LATE);
-        node.module.startBudgetLeases(own, "node-alone");
+        final BidFixture node = node("node-alone", tenthSlices(), own, LATE);
         final int slot = slot(node);
-        own.close().await(10, TimeUnit.SECONDS);
-        node.module.leaseRound();
+        cutOff(node, own);
         final Bidder bidder = node.module.newBidder(7);
         final BidRequest request = request();
         assertTrue(bidAndBill(node, bidder, request), "bids before midnight");
@@ -263,17 +247,14 @@ class BudgetLeaseIntegrationTest {
         final long day = LATE / 86_400_000L;
         final Pool admin = TestPostgres.pool(vertx, TestPostgres.shared().connectOptions(), 1);
         pools.add(admin);
-        final BidFixture node = new BidFixture(bidding(true).put("leaseSlice", 0.1), campaigns());
-        nodes.add(node);
-        node.clock.set(LATE);
-        node.module.startBudgetLeases(pool(), "node-alone");
+        final BidFixture node = node("node-alone", tenthSlices(), pool(), LATE);
         final int slot = slot(node);
         admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS false").execute()
             .await(10, TimeUnit.SECONDS);
         admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
             + database.getDatabase() + "'").execute().await(10, TimeUnit.SECONDS);
         node.module.leaseRound();
-        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        assertEquals(1.0, gauge(node, "arbiter.bid.lease.standalone"));
         node.clock.advance(5 * TTL_MILLIS);
         final Bidder bidder = node.module.newBidder(7);
         final BidRequest request = request();
@@ -284,8 +265,8 @@ class BudgetLeaseIntegrationTest {
         admin.query("ALTER DATABASE " + database.getDatabase() + " ALLOW_CONNECTIONS true").execute()
             .await(10, TimeUnit.SECONDS);
         node.module.leaseRound();
-        assertEquals(1.0, node.metrics.registry().find("arbiter.bid.lease.postgres.up").gauge().value());
-        assertEquals(0.0, node.metrics.registry().find("arbiter.bid.lease.standalone").gauge().value());
+        assertEquals(1.0, gauge(node, "arbiter.bid.lease.postgres.up"));
+        assertEquals(0.0, gauge(node, "arbiter.bid.lease.standalone"));
         assertEquals(outageSpent, reportedSpent("node-alone"), "the round reported the outage's spend");
         final LeaseStore late = new LeaseStore(pool(), "node-late", 10_000);
         final long granted = late.take("c", day, DAILY_MICROS, DAILY_MICROS, 0, 60_000).grantedMicros();
@@ -307,11 +288,9 @@ class BudgetLeaseIntegrationTest {
      */
     @Test
     void theNextDaysFirstSliceIsTakenBeforeMidnight() throws Exception {
-        final BidFixture node = new BidFixture(bidding(true), campaigns());
-        nodes.add(node);
         final long midnight = DAY_START + 86_400_000L;
-        node.clock.set(midnight - 100); // within the last two rounds (rounds every 200 ms here)
-        node.module.startBudgetLeases(pool(), "node-m");
+        // within the last two rounds (rounds every 200 ms here)
+        final BidFixture node = node("node-m", bidding(true), pool(), midnight - 100);
         node.clock.set(midnight + 1);
         assertTrue(bidAndBill(node, node.module.newBidder(3), request()), "a bid in the first millisecond of the day");
         assertEquals(DAILY_MICROS / 50, node.module.leases().leased(slot(node), midnight / 86_400_000L, midnight + 1));
@@ -348,15 +327,9 @@ class BudgetLeaseIntegrationTest {
     void billsChargedOnAnotherNodeAreStoppedByPacingOnTheClustersSpend() throws Exception {
         final JsonObject bidding = new JsonObject().put("leaseSlice", 0.02).put("leaseTtl", "PT1M")
             .put("reservationTimeout", "PT0.001S");
-        final BidFixture a = new BidFixture(bidding, campaigns());
-        final BidFixture b = new BidFixture(bidding, campaigns());
-        nodes.add(a);
-        nodes.add(b);
         long now = DAY_START + 86_280_000L; // 23:58
-        a.clock.set(now);
-        b.clock.set(now);
-        a.module.startBudgetLeases(pool(), "node-a");
-        b.module.startBudgetLeases(pool(), "node-b");
+        final BidFixture a = node("node-a", bidding, pool(), now);
+        final BidFixture b = node("node-b", bidding, pool(), now);
         final Bidder bidder = a.module.newBidder(11);
         final BidRequest request = request();
         final long started = System.nanoTime();
@@ -391,15 +364,36 @@ class BudgetLeaseIntegrationTest {
     }
 
     private BidFixture node(String id, boolean leases) throws Exception {
-        final BidFixture node = new BidFixture(bidding(leases), campaigns());
+        return node(id, bidding(leases), pool(), LATE);
+    }
+
+    /** A node with its own bid module and ledger, its clock at {@code now}, leasing through {@code pool}. */
+    private BidFixture node(String id, JsonObject bidding, Pool pool, long now) throws Exception {
+        final BidFixture node = new BidFixture(bidding, campaigns());
         nodes.add(node);
-        node.clock.set(LATE);
-        node.module.startBudgetLeases(pool(), id);
+        node.clock.set(now);
+        node.module.startBudgetLeases(pool, id);
         return node;
     }
 
     private static JsonObject bidding(boolean leases) {
         return new JsonObject().put("budgetLeases", leases).put("leaseSlice", 0.02).put("leaseTtl", "PT2S");
+    }
+
+    /** Leases on, slices of a tenth of the daily budget. */
+    private static JsonObject tenthSlices() {
+        return bidding(true).put("leaseSlice", 0.1);
+    }
+
+    /** Postgres is gone for {@code node} (its pool closed); its next round finds out. */
+    private static void cutOff(BidFixture node, Pool own) throws Exception {
+        own.close().await(10, TimeUnit.SECONDS);
+        node.module.leaseRound();
+        assertEquals(0.0, gauge(node, "arbiter.bid.lease.postgres.up"));
+    }
+
+    private static double gauge(BidFixture node, String name) {
+        return node.metrics.registry().find(name).gauge().value();
     }
 
     private static JsonArray campaigns() {
