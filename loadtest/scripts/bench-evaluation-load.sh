@@ -13,6 +13,12 @@
 # the server-side decide percentiles (from /metrics, this run only) and the load tester's end-to-end (corrected)
 # ones; at the end, the medians of the p99s per mode and their ratio.
 #
+# With BURN=1 each round also has a "burn" run: no job, but a busy loop at nice 19 (`burn-cpu.py`) that takes the
+# CPU the job took in the round's "on" run (the server's and Postgres's CPU seconds over the run, "on" minus "off",
+# read from /proc; BURN_FRACTION overrides it). If "burn" costs the end-to-end p99 what "on" does, the job's cost is
+# the CPU it takes from the load generator on a shared machine, not the way the job runs. Every run records the
+# server's and Postgres's CPU seconds (columns server_cpu_s, pg_cpu_s).
+#
 #   loadtest/scripts/bench-evaluation-load.sh [ROUNDS]
 #
 # Settings (environment): ROWS, SPACING_MS (4), RATE (5000), DURATION (30), WARMUP (5), CONNECTIONS (16),
@@ -112,10 +118,28 @@ job_body() { # slice number -> the evaluation request over that slice of the see
 
 cd "$out"
 summary=$out/runs.tsv
-printf 'round\tmode\tload\tserver_p50\tserver_p99\tserver_p999\te2e_p50_ms\te2e_p99_ms\tjob_rows_per_s\n' > "$summary"
+printf 'round\tmode\tload\tserver_p50\tserver_p99\tserver_p999\te2e_p50_ms\te2e_p99_ms\tjob_rows_per_s\tserver_cpu_s\tpg_cpu_s\n' > "$summary"
+# CPU seconds so far of a process (utime + stime) and, with a second argument, of its reaped children too.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" -v kids="${2:-}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (kids) t += $14 + $15; printf "%.2f", t / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_cpu() { # every postgres process of the embedded cluster, with the exited backends the postmaster reaped
+  local cluster pm total=0 pid
+  cluster=$(sed -n 's/.*(cluster in \([^)]*\)).*/\1/p' "$out/server.log" | head -1)
+  pm=$(head -1 "$cluster/postmaster.pid" 2>/dev/null || echo 0)
+  total=$(cpu_of "$pm" kids)
+  for pid in $(pgrep -P "$pm" 2>/dev/null); do total=$(echo "$total + $(cpu_of "$pid")" | bc); done
+  echo "$total"
+}
+jvm=$server # exec: the subshell became the JVM
+burn_fraction=${BURN_FRACTION:-}
+# One run that is not recorded, so the first recorded run does not pay for the JIT and the CPU counts compare.
+echo "== warm-up run (not recorded)  $(date -u +%FT%TZ)"
+java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
+  --experiments hero --rate "$rate" --duration "${duration}s" --warmup "${warmup}s" \
+  --connections "$connections" --seed 41 --quiet > warm-up.out 2>&1 || true
 slice_no=0
 for round in $(seq 1 "$rounds"); do
   if [ $(( round % 2 )) -eq 1 ]; then modes="off on"; else modes="on off"; fi
+  [ -n "${BURN:-}" ] && modes="$modes burn"
   for mode in $modes; do
     name=round$round-$mode
     job=""
@@ -126,11 +150,26 @@ for round in $(seq 1 "$rounds"); do
     fi
     load=$(cut -d' ' -f1 /proc/loadavg)
     echo "== $name  $(date -u +%FT%TZ)  load $load  ${job:+job $job}"
+    burner=""
+    if [ "$mode" = burn ]; then
+      echo "   burning ${burn_fraction:-0} of a core at nice 19"
+      nice -n 19 python3 "$repo/loadtest/scripts/burn-cpu.py" "${burn_fraction:-0}" $(( warmup + duration + 2 )) &
+      burner=$!
+    fi
+    cpu0=$(cpu_of "$jvm"); pg0=$(pg_cpu); t0=$(date +%s.%N)
     curl -s "localhost:$port/metrics" > "$name.before"
     java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
       --experiments hero --rate "$rate" --duration "${duration}s" --warmup "${warmup}s" \
       --connections "$connections" --seed 42 --quiet --report "$out/$name" > "$name.out" 2>&1 || true
     curl -s "localhost:$port/metrics" > "$name.after"
+    cpu1=$(cpu_of "$jvm"); pg1=$(pg_cpu); t1=$(date +%s.%N)
+    server_cpu=$(echo "$cpu1 - $cpu0" | bc); pg_cpu_s=$(echo "$pg1 - $pg0" | bc)
+    [ -n "$burner" ] && { kill "$burner" 2>/dev/null || true; wait "$burner" 2>/dev/null || true; }
+    echo "   cpu: server $server_cpu s, postgres $pg_cpu_s s over $(echo "$t1 - $t0" | bc | cut -c1-5) s"
+    eval "cpu_${mode}=\$(echo \"\$server_cpu + \$pg_cpu_s\" | bc)"
+    if [ -z "${BURN_FRACTION:-}" ] && [ -n "${cpu_on:-}" ] && [ -n "${cpu_off:-}" ]; then
+      burn_fraction=$(echo "scale=3; f = ($cpu_on - $cpu_off) / ($t1 - $t0); if (f < 0) f = 0; f" | bc)
+    fi
     jobrate=""
     if [ -n "$job" ]; then
       status=""
@@ -152,9 +191,9 @@ print(find(j) or "")' "$name.job.json")
       echo "   job $job: $status, $jobrate rows/s"
     fi
     python3 "$repo/loadtest/scripts/metrics-percentiles.py" "$name.before" "$name.after" decide 200 | tee "$name.server"
-    python3 - "$name" "$round" "$mode" "$load" "$jobrate" >> "$summary" <<'PY'
+    python3 - "$name" "$round" "$mode" "$load" "$jobrate" "$server_cpu" "$pg_cpu_s" >> "$summary" <<'PY'
 import json, sys
-name, round_, mode, load, jobrate = sys.argv[1:6]
+name, round_, mode, load, jobrate, server_cpu, pg_cpu = sys.argv[1:8]
 server = open(name + '.server').read().splitlines()
 cells = server[1].split(' ', 3)[3].split(' | ') if len(server) > 1 else ['?'] * 5
 try:
@@ -163,7 +202,7 @@ try:
     p50, p99 = f"{e2e['p50Ms']:.3f}", f"{e2e['p99Ms']:.3f}"
 except (OSError, KeyError, ValueError):
     p50 = p99 = '?'
-print('\t'.join([round_, mode, load, cells[0], cells[2], cells[3], p50, p99, jobrate or '-']))
+print('\t'.join([round_, mode, load, cells[0], cells[2], cells[3], p50, p99, jobrate or '-', server_cpu, pg_cpu]))
 PY
     tail -1 "$summary"
   done
@@ -179,9 +218,12 @@ def micros(cell):
     return None if not m else float(m.group(1)) * (1000 if m.group(2) == 'ms' else 1)
 for key, unit, conv in (('server_p99', 'µs', micros), ('e2e_p99_ms', 'ms', lambda c: None if c == '?' else float(c))):
     med = {}
-    for mode in ('off', 'on'):
+    for mode in ('off', 'on', 'burn'):
         vals = [v for v in (conv(r[key]) for r in rows if r['mode'] == mode) if v is not None]
         med[mode] = statistics.median(vals) if vals else None
     ratio = med['on'] / med['off'] if med['on'] and med['off'] else float('nan')
-    print(f"median {key}: off {med['off']} {unit}, on {med['on']} {unit}, on/off {ratio:.2f}")
+    line = f"median {key}: off {med['off']} {unit}, on {med['on']} {unit}, on/off {ratio:.2f}"
+    if med['burn']:
+        line += f", burn {med['burn']} {unit}, burn/off {med['burn'] / med['off']:.2f}"
+    print(line)
 PY

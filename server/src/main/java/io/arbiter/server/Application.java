@@ -16,6 +16,7 @@ import io.arbiter.server.http.Module;
 import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.ops.OpsModule;
+import io.arbiter.server.outcome.AggregateSnapshot;
 import io.arbiter.server.outcome.OutcomeConfig;
 import io.arbiter.server.outcome.OutcomeConfigs;
 import io.arbiter.server.outcome.OutcomePipeline;
@@ -109,12 +110,21 @@ public final class Application {
 
         final PersonalisationModule personalisation = await(PersonalisationModule.start(config, table,
             database.pool(), new BackgroundConnections(database.connectOptions(), database.embedded() != null,
-                config.evaluationLowPriority), pipeline, signer, metrics, clock, stateSeeds.nextLong()));
+                config.evaluationLowPriority), pipeline, signer, metrics, clock, stateSeeds.nextLong(), nodeId));
         modules.add(personalisation);
-        final boolean segmentsWereClean = personalisation.registry().segmentStore().wasCleanlyClosed();
+        // what was rebuilt and the other nodes' shares of it, as of one snapshot: nothing committed between is lost
+        final AggregateSnapshot rebuiltFrom = personalisation.takeStartSnapshot();
         clusterSync = new ClusterSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
         clusterSync.onLag(metrics::clusterSyncLag);
-        clusterSync.start(!tableWasClean || personalisation.posteriorsRebuilt(), !segmentsWereClean,
+        clusterSync.start(!tableWasClean || personalisation.posteriorsRebuilt()
+                ? rebuiltFrom.otherNodes().stream().map(row -> new ClusterSync.Totals(row.node(),
+                    row.totals().scope(), row.totals().arm(), row.totals().trials(), row.totals().successes(),
+                    row.totals().rewardSum(), row.totals().rewardSquareSum())).toList() : null,
+            personalisation.segmentsRebuilt()
+                ? rebuiltFrom.otherNodesSegments().stream().map(row -> new ClusterSync.SegmentTotals(row.node(),
+                    row.totals().experiment(), row.totals().segment(), row.totals().variant(),
+                    row.totals().trials(), row.totals().successes(), row.totals().rewardSum(),
+                    row.totals().rewardSquareSum())).toList() : null,
             personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);

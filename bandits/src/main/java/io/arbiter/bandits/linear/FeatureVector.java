@@ -21,7 +21,7 @@ public final class FeatureVector {
     /** Scratch for one variant's (mean, quadratic form) while scoring. */
     final double[] moments = new double[2];
     /** Scratch of the propensity's quadrature. */
-    final double[] quadrature = new double[GaussianMaxProbability.NODES];
+    final GaussianMaxProbability.Scratch quadrature;
 
     /**
      * @param maxDimension the largest d of any model it is used with, 1..64
@@ -35,6 +35,7 @@ public final class FeatureVector {
         this.nonZero = new int[maxDimension];
         this.means = new double[maxArms];
         this.spreads = new double[maxArms];
+        this.quadrature = new GaussianMaxProbability.Scratch(maxArms);
     }
 
     /**

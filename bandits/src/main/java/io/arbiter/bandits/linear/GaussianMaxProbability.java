@@ -7,23 +7,53 @@ import io.arbiter.bandits.policy.EligibleSet;
  * sampling, whose scores {@code s_j ~ N(m_j, sd_j^2)} are independent given the features.
  *
  * <p>{@code P(k is max) = E[prod_{j != k} Phi((m_k + sd_k Z - m_j) / sd_j)]}, {@code Z ~ N(0, 1)}. Substituting
- * {@code Z = Phi^-1(v)} makes it {@code integral_0^1 g(v) dv} with {@code g} increasing from 0 to at most 1; the
- * midpoint rule on {@value #NODES} equal-probability cells ({@code v_q = (q + 1/2) / Q}) then errs by at most
- * {@code 1 / (2Q)} = 0.0039 (Koksma–Hlawka: {@code g} has variation at most 1 and the midpoints have star
- * discrepancy {@code 1/(2Q)}), whatever the means and spreads; for smooth {@code g} the error is far smaller (second
- * order). {@link #phi} is a cubic Hermite interpolation of a table of {@code Phi} and {@code phi} at steps of 1/32
- * on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, within 10<sup>-17</sup> of 0 or 1 beyond). Cost: at most
- * {@code Q (|E| - 1)} interpolations (nodes and competitors that cannot change the product are skipped), 5-10 µs
- * for 10 close eligible variants (docs/BENCHMARKS.md, series L). Results below {@value #FLOOR} are reported as
- * {@value #FLOOR}: never 0 for a variant that can be chosen.
+ * {@code Z = Phi^-1(v)} makes it {@code integral_0^1 g(v) dv} with {@code g} non-decreasing from 0 to 1. Monotone
+ * {@code g} brackets its own integral: on a cell of width {@code w} whose ends evaluate to {@code g_l <= g_r}, the
+ * integral lies in {@code [w g_l, w g_r]}, so the trapezoid rule errs by at most {@code w (g_r - g_l) / 2} per cell,
+ * whatever the means and spreads. The sum of these is computed with the estimate, and the cells where {@code g}
+ * moves most are bisected (on a dyadic grid of up to {@value #CELLS} cells, starting from {@value #START_CELLS})
+ * until it is at most {@link #ERROR_BOUND} = {@code 1/256} = 0.0039: the stated bound of every probability, with the
+ * bound of each call in {@link Scratch#bound()}. Scores that are all alike (every untrained model) give exactly
+ * {@code 1/m} with no quadrature. {@link #phi} is a cubic Hermite interpolation of a table of {@code Phi} and
+ * {@code phi} at steps of 1/32 on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, within 10<sup>-17</sup> of 0 or 1
+ * beyond), which adds at most 2·10<sup>-9</sup> per competitor. Cost: one product over the competitors per
+ * evaluation; 20-60 evaluations for 10 close variants, a few for a clear winner or loser (docs/BENCHMARKS.md,
+ * series AG), at most {@value #CELLS} - 1. Results below {@value #FLOOR} are reported as {@value #FLOOR}: never 0
+ * for a variant that can be chosen.
  */
 public final class GaussianMaxProbability {
-    /** Quadrature nodes Q. */
-    public static final int NODES = 128;
+    /** Cells of the finest grid. */
+    public static final int CELLS = 1024;
+    /** Cells of the first pass. */
+    public static final int START_CELLS = 8;
     /** Smallest probability reported. */
     public static final double FLOOR = 1e-9;
-    /** The stated bound on the quadrature error of one probability, {@code 1 / (2Q)}. */
-    public static final double ERROR_BOUND = 0.5 / NODES;
+    /** The stated bound on the quadrature error of one probability: every call's computed bound is at most this. */
+    public static final double ERROR_BOUND = 1.0 / 256;
+    /** Bisection goes on while the bound exceeds this share of the probability (and {@link #FLOOR}), if it can. */
+    public static final double RELATIVE_ERROR = 0.1;
+
+    /** Evaluations after which bisection stops once the bound is at most {@link #ERROR_BOUND}. */
+    public static final int RELATIVE_BUDGET = 160;
+
+    /** Relative error of {@link #phi} inside [-8.5, 8.5] (1.22·10<sup>-5</sup>: GaussianMaxProbabilityTest). */
+    static final double PHI_RELATIVE_ERROR = 1.3e-5;
+    /** Below this, {@code g} may be the table's clamped tail (10<sup>-17</sup> per factor): no logarithm taken. */
+    private static final double TINY = 1e-12;
+    /** A neighbour's chord is extended over a cell at most this many times its width (in z). */
+    private static final double MAX_WIDTH_RATIO = 2.0;
+
+    /** Cell positions are in units of 2^-52. */
+    private static final long ONE = 1L << 52;
+    private static final double UNIT = 0x1p-52;
+    private static final int GRID_SHIFT = 52 - 10;
+    private static final long GRID_STEP = 1L << GRID_SHIFT;
+    /** End cells are bisected down to 2^-50. */
+    private static final long FINEST_TAIL = 4;
+    private static final int TAIL_DEPTH = 50;
+    private static final int MAX_CELLS = CELLS + 2 * (TAIL_DEPTH - 10);
+    /** {@code -Phi^-1(2^-j)} for j in 11..50, from the continued fraction of the normal tail (relative accuracy). */
+    private static final double[] TAIL = new double[TAIL_DEPTH + 1];
 
     private static final double RANGE = 8.5;
     private static final int STEPS_PER_UNIT = 32;
@@ -33,7 +63,8 @@ public final class GaussianMaxProbability {
     private static final double LAST_CELL = INTERVALS - 1e-9;
     private static final double[] CDF = new double[INTERVALS + 1];
     private static final double[] PDF = new double[INTERVALS + 1];
-    private static final double[] Z = new double[NODES];
+    /** {@code Phi^-1(k / CELLS)} for k in 1..CELLS-1 (the ends, 0 and CELLS, are never evaluated). */
+    private static final double[] GRID = new double[CELLS + 1];
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2 * Math.PI);
     // 5-point Gauss-Legendre on [-1, 1]; declared before the static block that uses them.
     private static final double[] GL_NODES = {0.0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640,
@@ -56,8 +87,11 @@ public final class GaussianMaxProbability {
         for (int i = middle + 1; i <= INTERVALS; i++) {
             CDF[i] = 1.0 - CDF[INTERVALS - i];
         }
-        for (int q = 0; q < NODES; q++) {
-            Z[q] = inverse((q + 0.5) / NODES);
+        for (int k = 1; k < CELLS; k++) {
+            GRID[k] = inverse((double) k / CELLS);
+        }
+        for (int j = 11; j <= TAIL_DEPTH; j++) {
+            TAIL[j] = upperTailInverse(Math.scalb(1.0, -j));
         }
     }
 
@@ -96,6 +130,30 @@ public final class GaussianMaxProbability {
         return 0.5 * (lo + hi);
     }
 
+    /** The x &gt; 3 with {@code 1 - Phi(x) = q}, by bisection on the tail's continued fraction. */
+    private static double upperTailInverse(double q) {
+        double lo = 3.0;
+        double hi = 9.0;
+        for (int i = 0; i < 80; i++) {
+            final double mid = 0.5 * (lo + hi);
+            if (upperTail(mid) > q) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return 0.5 * (lo + hi);
+    }
+
+    /** {@code 1 - Phi(x)} for x &gt;= 3: {@code phi(x) / (x + 1/(x + 2/(x + 3/(x + ...))))}, 300 terms. */
+    static double upperTail(double x) {
+        double t = x;
+        for (int k = 300; k >= 1; k--) {
+            t = x + k / t;
+        }
+        return density(x) / t;
+    }
+
     /**
      * The standard normal CDF, absolute error below 2·10<sup>-9</sup>; allocation-free and branch-free (arguments
      * beyond ±8.5 read the table's ends, within 10<sup>-17</sup> of 0 and 1).
@@ -116,7 +174,7 @@ public final class GaussianMaxProbability {
     /**
      * The probability that the score at {@code position} is the largest of the eligible scores
      * {@code N(means[j], spreads[j]^2)}, within {@link #ERROR_BOUND} (plus 2·10<sup>-9</sup> per eligible score).
-     * Allocates a scratch array: for tests and reports; the request path uses the overload with a scratch.
+     * Allocates its scratch: for tests and reports; the request path uses the overload with a scratch.
      *
      * @param means    per position, finite
      * @param spreads  per position, standard deviations at least 0 (0: a known score)
@@ -124,18 +182,19 @@ public final class GaussianMaxProbability {
      * @return a probability in [{@value #FLOOR}, 1]
      */
     public static double probabilityOfMax(double[] means, double[] spreads, EligibleSet eligible, int position) {
-        return probabilityOfMax(means, spreads, eligible, position, new double[NODES]);
+        return probabilityOfMax(means, spreads, eligible, position, new Scratch(means.length));
     }
 
     /**
-     * As {@link #probabilityOfMax(double[], double[], EligibleSet, int)}, allocation-free: {@code scratch} holds the
-     * running product at each node. One division per competing score; the inner loop over the nodes is a table
-     * lookup and a multiplication.
+     * As {@link #probabilityOfMax(double[], double[], EligibleSet, int)}, allocation-free; the computed bound of
+     * this call is left in {@link Scratch#bound()}.
      *
-     * @param scratch at least {@value #NODES} long, overwritten
+     * @param scratch sized for at least {@code means.length} positions, overwritten
      */
     public static double probabilityOfMax(double[] means, double[] spreads, EligibleSet eligible, int position,
-                                          double[] scratch) {
+                                          Scratch scratch) {
+        scratch.bound = 0.0;
+        scratch.evaluations = 0;
         final int m = eligible.count();
         if (m == 1) {
             return 1.0;
@@ -152,42 +211,267 @@ public final class GaussianMaxProbability {
             }
             return clamp(product);
         }
-        java.util.Arrays.fill(scratch, 0, NODES, 1.0);
-        // Every factor is non-decreasing in z, so the product is too: nodes below `lo` stay 0 and are skipped, and a
-        // competitor whose factor is already 1 at `lo` (8.5 standard deviations below) changes nothing.
-        int lo = 0;
-        for (int e = 0; e < m && lo < NODES; e++) {
+        // Phi((mk + sk z - mj) / sj) = Phi(a + b z) for an uncertain competitor; a known one (sj = 0) is a step at
+        // z = (mj - mk) / sk. Every eligible score distributed as this one: by symmetry exactly 1 / m.
+        final double[] slopes = scratch.slopes;
+        final double[] offsets = scratch.offsets;
+        int uncertain = 0;
+        int known = 0;
+        boolean symmetric = true;
+        for (int e = 0; e < m; e++) {
             final int j = eligible.position(e);
             if (j == position) {
                 continue;
             }
             final double sj = spreads[j];
+            symmetric &= sj == sk && means[j] == mk;
             if (sj > 0.0) {
-                // Phi((mk + sk z - mj) / sj) = Phi(a + b z)
                 final double inverse = 1.0 / sj;
-                final double a = (mk - means[j]) * inverse;
-                final double b = sk * inverse;
-                if (a + b * Z[lo] >= RANGE) {
-                    continue;
-                }
-                for (int q = lo; q < NODES; q++) {
-                    scratch[q] *= phi(a + b * Z[q]);
-                }
+                offsets[uncertain] = (mk - means[j]) * inverse;
+                slopes[uncertain++] = sk * inverse;
             } else {
-                final double threshold = (means[j] - mk) / sk; // a known score: 1 above it, 0 below
-                for (int q = lo; q < NODES; q++) {
-                    scratch[q] *= Z[q] > threshold ? 1.0 : Z[q] == threshold ? 0.5 : 0.0;
+                scratch.steps[known++] = (means[j] - mk) / sk;
+            }
+        }
+        if (symmetric) {
+            return 1.0 / m;
+        }
+        scratch.uncertain = uncertain;
+        scratch.known = known;
+        return clamp(integrate(scratch));
+    }
+
+    /**
+     * {@code integral_0^1 g(v) dv} for the competitors in {@code s}, on adaptively bisected dyadic cells, each
+     * bracketed (see the class comment): the estimate is the middle of the brackets' sum and the bound its half-width,
+     * widened by the table's relative error. Each pass bisects the cells whose bracket is at least the mean, until
+     * the bound is at most {@link #ERROR_BOUND} and at most {@link #RELATIVE_ERROR} of the probability (or
+     * {@link #FLOOR}, or after {@link #RELATIVE_BUDGET} evaluations), or no cell that {@code g} crosses can be bisected
+     * further (the interior's finest cells are 1/{@value #CELLS}; the end cells go on to {@code 2^-50}). With the
+     * monotone bracket alone the bound on the finest grid is at most {@code 1/2048}, so the first condition always
+     * holds in the end.
+     */
+    private static double integrate(Scratch s) {
+        Nodes nodes = s.nodesA;
+        Nodes next = s.nodesB;
+        int n = START_CELLS;
+        final long step = ONE / START_CELLS;
+        for (int c = 0; c <= n; c++) {
+            nodes.set(c, c * step, s);
+        }
+        // The table's relative error per factor, amplified at most 1 + 2 * MAX_WIDTH_RATIO times by an extended chord.
+        final double relative = s.uncertain * PHI_RELATIVE_ERROR;
+        while (true) {
+            double lowerSum = 0.0;
+            double upperSum = 0.0;
+            for (int c = 0; c < n; c++) {
+                final double upper = upper(nodes, c, n);
+                final double lower = lower(nodes, c, n);
+                nodes.gap[c] = upper - lower;
+                lowerSum += lower;
+                upperSum += upper;
+            }
+            lowerSum *= 1.0 - relative;
+            upperSum *= 1.0 + (1 + 2 * MAX_WIDTH_RATIO) * relative;
+            final double bound = 0.5 * (upperSum - lowerSum);
+            final double estimate = 0.5 * (upperSum + lowerSum);
+            s.bound = bound;
+            if (bound <= ERROR_BOUND && (bound <= RELATIVE_ERROR * (estimate - bound) || bound <= FLOOR
+                || s.evaluations >= RELATIVE_BUDGET)) {
+                return estimate;
+            }
+            final double threshold = (upperSum - lowerSum) / n;
+            int cells = refine(s, nodes, n, next, threshold);
+            if (cells == n) { // every cell above the mean is as fine as it goes: try all the others
+                cells = refine(s, nodes, n, next, 0.0);
+                if (cells == n) {
+                    return estimate;
                 }
             }
-            while (lo < NODES && scratch[lo] == 0.0) {
-                lo++;
+            n = cells;
+            final Nodes swap = nodes;
+            nodes = next;
+            next = swap;
+        }
+    }
+
+    /**
+     * The lower end of cell {@code c}'s bracket: {@code w g_l}, or (both ends inside the table's range) by
+     * log-concavity {@code log G} lies above its chord, and by Jensen the chord's exponential averages to at least its
+     * value at the cell's conditional mean: {@code w g_l^(1-t) g_r^t}.
+     */
+    private static double lower(Nodes nodes, int c, int n) {
+        final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
+        final double gl = nodes.g[c];
+        if (c == 0 || c == n - 1 || gl < TINY) {
+            return w * gl;
+        }
+        final double t = meanPosition(nodes, c, w);
+        return w * gl * Math.exp(t * (nodes.log[c + 1] - nodes.log[c]));
+    }
+
+    /**
+     * The upper end of cell {@code c}'s bracket: {@code w g_r}, or less where a neighbouring cell's chord of
+     * {@code log G}, extended over this cell, lies below {@code log g_r} (log-concavity: the function lies below the
+     * extension of any chord). The extension's exponential is convex, so its average over the cell is at most its
+     * chord's value at the conditional mean. Only neighbours at least 1/{@value #MAX_WIDTH_RATIO} as wide (in z) are
+     * used, which bounds how much the table's relative error is amplified.
+     */
+    private static double upper(Nodes nodes, int c, int n) {
+        final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
+        final double gr = nodes.g[c + 1];
+        double upper = w * gr;
+        if (c == 0 || c == n - 1 || nodes.g[c] < TINY) {
+            return upper;
+        }
+        final double[] z = nodes.z;
+        final double[] log = nodes.log;
+        final double h = z[c + 1] - z[c];
+        final double t = meanPosition(nodes, c, w);
+        if (c + 2 < n) {
+            final double right = z[c + 2] - z[c + 1];
+            if (h <= MAX_WIDTH_RATIO * right) {
+                final double atLeft = gr * Math.exp(-(log[c + 2] - log[c + 1]) / right * h);
+                upper = Math.min(upper, w * ((1 - t) * atLeft + t * gr));
             }
         }
-        double sum = 0.0;
-        for (int q = lo; q < NODES; q++) {
-            sum += scratch[q];
+        if (c > 1 && nodes.g[c - 1] >= TINY) {
+            final double left = z[c] - z[c - 1];
+            if (h <= MAX_WIDTH_RATIO * left) {
+                final double gl = nodes.g[c];
+                final double atRight = gl * Math.exp((log[c] - log[c - 1]) / left * h);
+                upper = Math.min(upper, w * ((1 - t) * gl + t * atRight));
+            }
         }
-        return clamp(sum / NODES);
+        return upper;
+    }
+
+    /** Where in cell {@code c} (0 left, 1 right, in z) the conditional mean {@code (phi(z_l) - phi(z_r)) / w} lies. */
+    private static double meanPosition(Nodes nodes, int c, double w) {
+        final double zl = nodes.z[c];
+        final double mean = (nodes.density[c] - nodes.density[c + 1]) / w;
+        return Math.min(1.0, Math.max(0.0, (mean - zl) / (nodes.z[c + 1] - zl)));
+    }
+
+    /**
+     * Copies the nodes into {@code next}, bisecting the cells whose bracket is at least {@code threshold}, that
+     * {@code g} crosses and that can be bisected.
+     *
+     * @return the number of cells after
+     */
+    private static int refine(Scratch s, Nodes nodes, int n, Nodes next, double threshold) {
+        int cells = 0;
+        for (int c = 0; c < n; c++) {
+            next.copy(cells++, nodes, c);
+            final long left = nodes.at[c];
+            final long w = nodes.at[c + 1] - left;
+            if (nodes.g[c + 1] > nodes.g[c] && nodes.gap[c] >= threshold
+                && (w > GRID_STEP || (left == 0 || left + w == ONE) && w > FINEST_TAIL)) {
+                next.set(cells++, left + (w >> 1), s);
+            }
+        }
+        next.copy(cells, nodes, n);
+        return cells;
+    }
+
+    /** {@code Phi^-1(v)} at a dyadic position of the cells (in units of 2^-52): on the grid, or in an end cell. */
+    private static double node(long v) {
+        if ((v & (GRID_STEP - 1)) == 0) {
+            return GRID[(int) (v >>> GRID_SHIFT)];
+        }
+        // An end cell's bisections are v = 2^-j or 1 - 2^-j.
+        return v < ONE / 2 ? -TAIL[52 - Long.numberOfTrailingZeros(v)]
+            : TAIL[52 - Long.numberOfTrailingZeros(ONE - v)];
+    }
+
+    /** {@code g} at {@code z}: the product of the competitors' factors. */
+    private static double evaluate(Scratch s, double z) {
+        s.evaluations++;
+        double product = 1.0;
+        for (int c = 0; c < s.known; c++) {
+            final double step = s.steps[c];
+            product *= z > step ? 1.0 : z == step ? 0.5 : 0.0;
+        }
+        final double[] offsets = s.offsets;
+        final double[] slopes = s.slopes;
+        for (int c = 0; c < s.uncertain && product != 0.0; c++) {
+            product *= phi(offsets[c] + slopes[c] * z);
+        }
+        return product;
+    }
+
+    /** The evaluated points of one pass: position, {@code z}, {@code phi(z)}, {@code g}, {@code log g}. */
+    static final class Nodes {
+        final long[] at = new long[MAX_CELLS + 1];
+        final double[] z = new double[MAX_CELLS + 1];
+        final double[] density = new double[MAX_CELLS + 1];
+        final double[] g = new double[MAX_CELLS + 1];
+        final double[] log = new double[MAX_CELLS + 1];
+        /** Per cell, its bracket's width. */
+        final double[] gap = new double[MAX_CELLS + 1];
+
+        /** Node {@code i} at position {@code v}: the ends are g = 0 and 1 (limits), the others evaluated. */
+        void set(int i, long v, Scratch s) {
+            at[i] = v;
+            if (v == 0 || v == ONE) {
+                z[i] = v == 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                density[i] = 0.0;
+                g[i] = v == 0 ? 0.0 : 1.0;
+                log[i] = v == 0 ? Double.NEGATIVE_INFINITY : 0.0;
+                return;
+            }
+            final double x = node(v);
+            z[i] = x;
+            density[i] = density(x);
+            final double value = evaluate(s, x);
+            g[i] = value;
+            log[i] = value >= TINY ? Math.log(value) : Double.NEGATIVE_INFINITY;
+        }
+
+        void copy(int i, Nodes from, int j) {
+            at[i] = from.at[j];
+            z[i] = from.z[j];
+            density[i] = from.density[j];
+            g[i] = from.g[j];
+            log[i] = from.log[j];
+        }
+    }
+
+    /**
+     * Per-thread working memory of {@link #probabilityOfMax}: the competitors' coefficients and the cells of the
+     * quadrature, and the bound computed by the last call. Single writer.
+     */
+    public static final class Scratch {
+        final double[] offsets;
+        final double[] slopes;
+        final double[] steps;
+        final Nodes nodesA = new Nodes();
+        final Nodes nodesB = new Nodes();
+        int uncertain;
+        int known;
+        double bound;
+        int evaluations;
+
+        /** @param positions the most positions of any call, at least 1 */
+        public Scratch(int positions) {
+            offsets = new double[positions];
+            slopes = new double[positions];
+            steps = new double[positions];
+        }
+
+        /**
+         * The quadrature error bound of the last call, at most {@link #ERROR_BOUND} (0 when the answer was exact:
+         * one eligible score, a known score, or all eligible scores alike); the table's 2·10<sup>-9</sup> per score
+         * comes on top.
+         */
+        public double bound() {
+            return bound;
+        }
+
+        /** Evaluations of the integrand in the last call (each a product over the competitors). */
+        public int evaluations() {
+            return evaluations;
+        }
     }
 
     private static double clamp(double p) {

@@ -21,16 +21,24 @@ import java.nio.file.Path;
  * include it in the key ({@link UnitKeys#key(long, long, long)} with the period folded into the scope) or start a new
  * scope when a definition's period changes, since counts are kept in the period's sub-windows.
  *
- * <p><b>Concurrency.</b> {@link #tryAcquire} and {@link #increment} are lock-free compare-and-set loops on the
- * entry's one value word (see {@link UnitTable}): any number of threads deciding for the same unit never count past
- * the cap ({@code FrequencyCapStoreTest}, {@code FrequencyCapStress} in {@code stress/}). Inserting a new key may wait
- * a bounded time for another insert in the same bucket; if that waiting runs out, {@code tryAcquire} answers
- * {@code false} (treat as capped: the conservative answer, counted in {@link #abandoned()}), {@code increment} drops
- * the count (also counted).
+ * <p><b>Concurrency.</b> {@link #tryAcquire} and {@link #increment} are lock-free compare-and-set loops on the count's
+ * one word in its record (see {@link UnitTable}): any number of threads deciding for the same unit never count past the
+ * cap ({@code FrequencyCapStoreTest}, {@code FrequencyCapStress} in {@code stress/}). Inserting a new key may wait a
+ * bounded time for another insert in the same bucket; if that waiting runs out, {@code tryAcquire} answers {@code
+ * false} (treat as capped: the conservative answer, counted in {@link #abandoned()}), {@code increment} drops the count
+ * (also counted).
  *
- * <p><b>Memory.</b> 25.6 bytes per entry ({@link UnitTable}): {@code bucketsLog2 = 20} holds 10.5 M (unit, variant)
- * entries in 256 MiB. At the bound, expired entries are replaced first, then those whose counts would lapse first;
- * replacing a live entry forgets its count, so that unit may exceed its cap once more ({@link #evictedLive()}).
+ * <p><b>Records.</b> An entry is a record of {@value #WORDS} counts under one key ({@link UnitTableDescriptor}, kind
+ * {@value UnitTableDescriptor#KIND_CAP_RECORDS}): an experiment keys a unit's variants by group of eight
+ * ({@link UnitKeys#key}{@code (scope, unit, ordinal / 8)}) and counts variant {@code ordinal % 8} in that word, so
+ * checking a unit's ten variants reads two keys' buckets and two record lines, where one entry per variant read ten
+ * keys' buckets and values (docs/BENCHMARKS.md, series AH). Every word is a count of its own, with the windows and
+ * the atomic check-and-count above; the methods without a {@code word} use word 0.
+ *
+ * <p><b>Memory.</b> 89.6 bytes per record (25.6 for its slot in {@link UnitTable}, 64 for its line):
+ * {@code bucketsLog2 = 16} holds 655,360 records (5.2 M variant counts in groups of eight) in 56 MiB. At the bound,
+ * expired records are replaced first, then those whose counts would lapse first; replacing a live record forgets its
+ * counts, so that unit may exceed its caps once more ({@link #evictedLive()}).
  */
 public final class FrequencyCapStore implements AutoCloseable {
     /** The largest cap (counts are 8 bits per sub-window). */
@@ -42,6 +50,8 @@ public final class FrequencyCapStore implements AutoCloseable {
     private static final int WINDOW_SHIFT = 24;
     private static final long WINDOW_MASK = (1L << 31) - 1;
     private static final long COUNT_MASK = 0xFF;
+    /** Counts per record (per key). */
+    public static final int WORDS = UnitTableDescriptor.RECORD_WORDS;
 
     private final UnitTable table;
     private final long epochMillis;
@@ -54,21 +64,22 @@ public final class FrequencyCapStore implements AutoCloseable {
     /**
      * Opens (or creates) the store in {@code file}; an existing file keeps its size and epoch.
      *
-     * @param bucketsLog2 log2 of the buckets of a new file, 0..22 (10 entries per bucket)
+     * @param bucketsLog2 log2 of the buckets of a new file, 0..21 (10 records per bucket)
      * @param epochMillis origin of a new file's sub-windows (any fixed time, such as its creation)
      */
     public static FrequencyCapStore mapFile(Path file, int bucketsLog2, long epochMillis) {
-        return new FrequencyCapStore(UnitTable.mapFile(file, UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+        return new FrequencyCapStore(UnitTable.mapFile(file, UnitTable.KIND_CAP_RECORDS, bucketsLog2, epochMillis));
     }
 
     /** A store in direct memory (not persistent). */
     public static FrequencyCapStore allocateDirect(int bucketsLog2, long epochMillis) {
-        return new FrequencyCapStore(UnitTable.allocateDirect(UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+        return new FrequencyCapStore(UnitTable.allocateDirect(UnitTable.KIND_CAP_RECORDS, bucketsLog2,
+            epochMillis));
     }
 
     /** A store on the heap (same layout and atomics; cheap to create, for concurrency tests). */
     public static FrequencyCapStore allocateHeap(int bucketsLog2, long epochMillis) {
-        return new FrequencyCapStore(UnitTable.allocateHeap(UnitTable.KIND_CAPS, bucketsLog2, epochMillis));
+        return new FrequencyCapStore(UnitTable.allocateHeap(UnitTable.KIND_CAP_RECORDS, bucketsLog2, epochMillis));
     }
 
     /**
@@ -83,10 +94,18 @@ public final class FrequencyCapStore implements AutoCloseable {
      *         concurrent insert ran out (counted in {@link #abandoned()})
      */
     public boolean tryAcquire(long key, int cap, long periodMillis, long nowMillis) {
+        return tryAcquire(key, 0, cap, periodMillis, nowMillis);
+    }
+
+    /**
+     * {@link #tryAcquire(long, int, long, long)} for the count in word {@code word} (0..{@value #WORDS} - 1) of
+     * {@code key}'s record; the record's other counts are untouched.
+     */
+    public boolean tryAcquire(long key, int word, int cap, long periodMillis, long nowMillis) {
         if (cap < 1 || cap > MAX_COUNT) {
             throw new IllegalArgumentException("cap must be in 1.." + MAX_COUNT + ", was " + cap);
         }
-        return add(key, cap, periodMillis, nowMillis);
+        return add(key, checkWord(word), cap, periodMillis, nowMillis);
     }
 
     /**
@@ -96,7 +115,7 @@ public final class FrequencyCapStore implements AutoCloseable {
      * @return whether it was counted ({@code false} only if the bounded wait for a concurrent insert ran out)
      */
     public boolean increment(long key, long periodMillis, long nowMillis) {
-        return add(key, Integer.MAX_VALUE, periodMillis, nowMillis);
+        return add(key, 0, Integer.MAX_VALUE, periodMillis, nowMillis);
     }
 
     /**
@@ -104,6 +123,12 @@ public final class FrequencyCapStore implements AutoCloseable {
      * being inserted right now. Does not insert.
      */
     public int count(long key, long periodMillis, long nowMillis) {
+        return count(key, 0, periodMillis, nowMillis);
+    }
+
+    /** {@link #count(long, long, long)} of word {@code word} (0..{@value #WORDS} - 1) of {@code key}'s record. */
+    public int count(long key, int word, long periodMillis, long nowMillis) {
+        checkWord(word);
         final long width = subWindowMillis(periodMillis);
         final long window = window(nowMillis, width);
         while (true) {
@@ -111,7 +136,7 @@ public final class FrequencyCapStore implements AutoCloseable {
             if (slot < 0) {
                 return 0;
             }
-            final long value = table.valueAcquire(slot);
+            final long value = table.recordWordAcquire(slot, word);
             if (table.keyAcquire(slot) != key) {
                 continue; // the slot changed hands between the two reads: look again
             }
@@ -120,22 +145,62 @@ public final class FrequencyCapStore implements AutoCloseable {
         }
     }
 
-    /**
-     * The impressions of {@code keys[0..n)} (such as one unit's variants), each as {@link #count} gives it, into
-     * {@code counts[0..n)}. The buckets of every key are touched before any key is read, so their cache and TLB misses
-     * overlap instead of following one another (with {@link UnitKeys#groupedKey}s, one unit's buckets are also
-     * neighbours; docs/BENCHMARKS.md, series S). Allocation-free; does not insert.
-     */
+    /** {@link #counts(long[], int[], int, long, long, int[])} of word 0 of each key. */
     public void counts(long[] keys, int n, long periodMillis, long nowMillis, int[] counts) {
+        counts(keys, null, n, periodMillis, nowMillis, counts);
+    }
+
+    /**
+     * The impressions of word {@code words[i]} of {@code keys[i]}'s record for {@code i} in {@code [0, n)} (such as
+     * one unit's variants: the same key repeated for the variants of a group), each as {@link #count} gives it, into
+     * {@code counts[0..n)}. In three passes, so that the misses of different keys overlap instead of following one
+     * another: the buckets of every key are touched, then every key is found and its record line touched, then the
+     * words are read. A key equal to the one before it is looked up once. Allocation-free; does not insert.
+     *
+     * @param words the words, or null for word 0 of every key
+     */
+    public void counts(long[] keys, int[] words, int n, long periodMillis, long nowMillis, int[] counts) {
+        final long window = window(nowMillis, subWindowMillis(periodMillis));
         for (int i = 0; i < n; i++) {
-            table.touch(keys[i]);
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                table.touch(keys[i]);
+            }
+        }
+        int slot = -1;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || keys[i] != keys[i - 1]) {
+                slot = table.find(keys[i]);
+                if (slot >= 0) {
+                    table.touchRecord(slot);
+                }
+            }
+            counts[i] = slot; // the slot for now; its count in the last pass
         }
         for (int i = 0; i < n; i++) {
-            counts[i] = count(keys[i], periodMillis, nowMillis);
+            final int word = words == null ? 0 : checkWord(words[i]);
+            final int found = counts[i];
+            if (found < 0) {
+                counts[i] = 0;
+                continue;
+            }
+            final long value = table.recordWordAcquire(found, word);
+            if (table.keyAcquire(found) != keys[i]) {
+                counts[i] = count(keys[i], word, periodMillis, nowMillis); // the slot changed hands: look again
+            } else {
+                counts[i] = UnitTableDescriptor.isReserved(value) ? 0
+                    : total(advance(UnitTableDescriptor.payload(value), window));
+            }
         }
     }
 
-    private boolean add(long key, int cap, long periodMillis, long nowMillis) {
+    private static int checkWord(int word) {
+        if (word < 0 || word >= WORDS) {
+            throw new IllegalArgumentException("word must be in 0.." + (WORDS - 1) + ", was " + word);
+        }
+        return word;
+    }
+
+    private boolean add(long key, int word, int cap, long periodMillis, long nowMillis) {
         final long width = subWindowMillis(periodMillis);
         final long window = window(nowMillis, width);
         final long expiresAt = epochMillis + (window + SUB_WINDOWS) * width;
@@ -144,7 +209,7 @@ public final class FrequencyCapStore implements AutoCloseable {
             if (slot < 0) {
                 return false;
             }
-            final long value = table.settledValue(slot);
+            final long value = table.settledRecordWord(slot, word);
             if (value == UnitTable.BUSY) {
                 return false;
             }
@@ -157,10 +222,14 @@ public final class FrequencyCapStore implements AutoCloseable {
             }
             final long next = (current & COUNT_MASK) == COUNT_MASK ? current : current + 1; // saturate (increment)
             if (next == UnitTableDescriptor.payload(value)
-                || table.compareAndSetValue(slot, value,
+                || table.compareAndSetRecordWord(slot, word, value,
                     UnitTableDescriptor.value(UnitTableDescriptor.tag(value), next))) {
-                table.hintExpiresAt(slot, epochMillis + (((next >>> WINDOW_SHIFT) & WINDOW_MASK) + SUB_WINDOWS)
-                    * width);
+                final long nextWindow = (next >>> WINDOW_SHIFT) & WINDOW_MASK;
+                if (nextWindow != ((UnitTableDescriptor.payload(value) >>> WINDOW_SHIFT) & WINDOW_MASK)) {
+                    // only when the word moved to a new sub-window: otherwise the record's hint (set by the claim
+                    // or by the word that moved first) already says so, and reading it would be one more miss
+                    table.hintExpiresAt(slot, epochMillis + (nextWindow + SUB_WINDOWS) * width);
+                }
                 return true;
             }
         }
@@ -205,7 +274,7 @@ public final class FrequencyCapStore implements AutoCloseable {
         return table.abandoned();
     }
 
-    /** Live entries replaced because a bucket was full: counts forgotten, so the store is too small. */
+    /** Live records replaced because a bucket was full: counts forgotten, so the store is too small. */
     public long evictedLive() {
         return table.evictedLive();
     }

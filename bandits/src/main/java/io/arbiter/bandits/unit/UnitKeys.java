@@ -14,13 +14,14 @@ import io.arbiter.bandits.random.SplitMix64;
  * tests check that distinct keys never share a count. {@link #unitHash} is not collision-resistant against someone
  * who chooses identifiers to collide; such a unit could only lower another unit's impressions.
  *
- * <p><b>Grouped keys.</b> {@link #groupedKey} places the entries of one unit's variants side by side: the variants
- * with ordinals {@code 8g .. 8g + 7} of a unit get consecutive buckets (a {@link UnitTable} chooses a key's two
- * buckets from the low 22 bits of each half of the key, {@link UnitTableDescriptor#MAX_BUCKETS_LOG2}, and the
- * ordinal's place in its group is added to both fields), so reading the caps of eight variants touches 2 KiB of
- * consecutive memory in one or two pages, instead of sixteen buckets anywhere in the table
- * (docs/BENCHMARKS.md, series S). Each entry still has buckets of its own, so the table fills as evenly as with
- * independent keys; putting a whole group in one bucket pair crowded the buckets (7,659 live evictions filling a
+ * <p><b>Grouped keys</b> (the frequency caps' keys before their records, {@code FrequencyCapStore}, which keep a unit's
+ * group of eight variants under one {@link #key}). {@link #groupedKey} places the entries of one unit's variants side
+ * by side: the variants with ordinals {@code 8g .. 8g + 7} of a unit get consecutive buckets (a {@link UnitTable}
+ * chooses a key's two buckets from the low 22 bits of each half of the key, {@link
+ * UnitTableDescriptor#MAX_BUCKETS_LOG2}, and the ordinal's place in its group is added to both fields), so reading the
+ * caps of eight variants touches 2 KiB of consecutive memory in one or two pages, instead of sixteen buckets anywhere
+ * in the table (docs/BENCHMARKS.md, series S). Each entry still has buckets of its own, so the table fills as evenly as
+ * with independent keys; putting a whole group in one bucket pair crowded the buckets (7,659 live evictions filling a
  * 163,840-entry table to 70%, against none; {@code FrequencyCapStoreTest}).
  */
 public final class UnitKeys {
@@ -55,7 +56,19 @@ public final class UnitKeys {
      * @param slot     the variant's (or creative's) slot, any value; pass 0 for per-unit entries
      */
     public static long key(long scope, long unitHash, long slot) {
-        final long salt = SplitMix64.mix(scope * SCOPE_SALT + SplitMix64.mix(slot + SLOT_SALT));
+        return saltedKey(salt(scope, slot), unitHash);
+    }
+
+    /**
+     * The part of {@link #key}{@code (scope, unitHash, slot)} that does not depend on the unit: computed once per
+     * (scope, slot), it leaves one SplitMix64 round per key ({@link #saltedKey}) instead of three.
+     */
+    public static long salt(long scope, long slot) {
+        return SplitMix64.mix(scope * SCOPE_SALT + SplitMix64.mix(slot + SLOT_SALT));
+    }
+
+    /** {@link #key}{@code (scope, unitHash, slot)} from {@link #salt}{@code (scope, slot)}: the same key. */
+    public static long saltedKey(long salt, long unitHash) {
         final long key = SplitMix64.mix(unitHash + salt);
         return key == 0 ? 1 : key; // shares key 1 with one other (scope, unit, slot): probability 2^-64
     }

@@ -25,7 +25,8 @@ import static io.arbiter.bandits.unit.UnitTableDescriptor.KEYS_OFFSET;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.KIND_OFFSET;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.MAGIC;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.MAGIC_OFFSET;
-import static io.arbiter.bandits.unit.UnitTableDescriptor.MAX_BUCKETS_LOG2;
+import static io.arbiter.bandits.unit.UnitTableDescriptor.RECORD_LENGTH;
+import static io.arbiter.bandits.unit.UnitTableDescriptor.RECORD_WORDS;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.RECOVERED_OFFSET;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.RESERVED_BIT;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.SLOTS;
@@ -79,36 +80,46 @@ public final class UnitTable implements AutoCloseable {
     public static final int KIND_CAPS = 1;
     /** Kind of a table holding sticky assignments. */
     public static final int KIND_STICKY = 2;
+    /** Kind of a table holding frequency caps in per-slot records ({@link UnitTableDescriptor#KIND_CAP_RECORDS}). */
+    public static final int KIND_CAP_RECORDS = UnitTableDescriptor.KIND_CAP_RECORDS;
 
     private final AtomicBuffer buffer;
     private final MappedByteBuffer mapped;
     private final int bucketMask;
     private final long epochMillis;
+    /** Words per slot's record: {@value UnitTableDescriptor#RECORD_WORDS} for {@link #KIND_CAP_RECORDS}, else 0. */
+    private final int recordWords;
+    /** Where the records start (after the last bucket). */
+    private final int recordsOffset;
     private final boolean wasCleanlyClosed;
     private boolean closed;
 
     private UnitTable(AtomicBuffer buffer, MappedByteBuffer mapped, boolean wasCleanlyClosed) {
         this.buffer = buffer;
         this.mapped = mapped;
-        this.bucketMask = (1 << buffer.getInt(BUCKETS_LOG2_OFFSET)) - 1;
+        final int bucketsLog2 = buffer.getInt(BUCKETS_LOG2_OFFSET);
+        this.bucketMask = (1 << bucketsLog2) - 1;
         this.epochMillis = buffer.getLong(EPOCH_MILLIS_OFFSET);
+        this.recordWords = buffer.getInt(KIND_OFFSET) == KIND_CAP_RECORDS ? RECORD_WORDS : 0;
+        this.recordsOffset = (int) UnitTableDescriptor.tableLength(bucketsLog2);
         this.wasCleanlyClosed = wasCleanlyClosed;
         buffer.putLongRelease(CLEAN_CLOSE_OFFSET, 0);
     }
 
     /** A table in direct memory (not persistent), aligned to the cache line. */
     static UnitTable allocateDirect(int kind, int bucketsLog2, long epochMillis) {
-        checkSize(bucketsLog2);
+        checkSize(kind, bucketsLog2);
         final UnsafeBuffer buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
-            (int) UnitTableDescriptor.tableLength(bucketsLog2), 64));
+            (int) UnitTableDescriptor.tableLength(kind, bucketsLog2), 64));
         writeHeader(buffer, kind, bucketsLog2, epochMillis);
         return new UnitTable(buffer, null, false);
     }
 
     /** A table on the heap: the same layout and atomics, cheap to create (for jcstress). */
     static UnitTable allocateHeap(int kind, int bucketsLog2, long epochMillis) {
-        checkSize(bucketsLog2);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) UnitTableDescriptor.tableLength(bucketsLog2)]);
+        checkSize(kind, bucketsLog2);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[(int) UnitTableDescriptor.tableLength(kind,
+            bucketsLog2)]);
         writeHeader(buffer, kind, bucketsLog2, epochMillis);
         return new UnitTable(buffer, null, false);
     }
@@ -119,7 +130,7 @@ public final class UnitTable implements AutoCloseable {
      * are completed (their entries start empty) before the table is shared.
      */
     static UnitTable mapFile(Path file, int kind, int bucketsLog2, long epochMillis) {
-        checkSize(bucketsLog2);
+        checkSize(kind, bucketsLog2);
         final File location = file.toFile();
         if (Files.exists(file)) {
             final MappedByteBuffer existing = IoUtil.mapExistingFile(location, "unit table");
@@ -137,17 +148,18 @@ public final class UnitTable implements AutoCloseable {
             }
             return table;
         }
-        final MappedByteBuffer created = IoUtil.mapNewFile(location, UnitTableDescriptor.tableLength(bucketsLog2));
+        final MappedByteBuffer created = IoUtil.mapNewFile(location, UnitTableDescriptor.tableLength(kind,
+            bucketsLog2));
         final UnsafeBuffer buffer = new UnsafeBuffer(created);
         writeHeader(buffer, kind, bucketsLog2, epochMillis);
         created.force();
         return new UnitTable(buffer, created, false);
     }
 
-    private static void checkSize(int bucketsLog2) {
-        if (bucketsLog2 < 0 || bucketsLog2 > MAX_BUCKETS_LOG2) {
-            throw new IllegalArgumentException("bucketsLog2 must be in 0.." + MAX_BUCKETS_LOG2 + ", was "
-                + bucketsLog2);
+    private static void checkSize(int kind, int bucketsLog2) {
+        final int max = UnitTableDescriptor.maxBucketsLog2(kind);
+        if (bucketsLog2 < 0 || bucketsLog2 > max) {
+            throw new IllegalArgumentException("bucketsLog2 must be in 0.." + max + ", was " + bucketsLog2);
         }
     }
 
@@ -172,15 +184,17 @@ public final class UnitTable implements AutoCloseable {
                 + ", expected " + kind);
         }
         final int bucketsLog2 = buffer.getInt(BUCKETS_LOG2_OFFSET);
-        if (bucketsLog2 < 0 || bucketsLog2 > MAX_BUCKETS_LOG2
-            || buffer.capacity() < UnitTableDescriptor.tableLength(bucketsLog2)) {
+        if (bucketsLog2 < 0 || bucketsLog2 > UnitTableDescriptor.maxBucketsLog2(kind)
+            || buffer.capacity() < UnitTableDescriptor.tableLength(kind, bucketsLog2)) {
             throw new IllegalStateException(file + " is truncated or has a bad size");
         }
     }
 
     /**
      * Completes the claims a crash interrupted (single-threaded, at open): every reserved value becomes the empty value
-     * of its slot's current key, and every taken claim word is released. Reads every bucket once.
+     * of its slot's current key, and every taken claim word is released. Reads every bucket once. With records, a slot
+     * whose value was reserved has every word of its record emptied too (the claim may have stopped after reserving
+     * some of them), and any other reserved word is emptied.
      */
     private void recoverClaims() {
         for (int bucket = 0; bucket <= bucketMask; bucket++) {
@@ -193,9 +207,18 @@ public final class UnitTable implements AutoCloseable {
             for (int slot = 0; slot < SLOTS; slot++) {
                 final int valueIndex = base + VALUES_OFFSET + 8 * slot;
                 final long value = buffer.getLongVolatile(valueIndex);
-                if (UnitTableDescriptor.isReserved(value)) {
+                final boolean reserved = UnitTableDescriptor.isReserved(value);
+                if (reserved) {
                     buffer.putLongRelease(valueIndex, UnitTableDescriptor.value(UnitTableDescriptor.tag(value), 0));
                     interrupted = true;
+                }
+                for (int word = 0; word < recordWords; word++) {
+                    final int wordIndex = recordWordIndex((bucket << 4) + slot, word);
+                    final long w = buffer.getLongVolatile(wordIndex);
+                    if (reserved || UnitTableDescriptor.isReserved(w)) {
+                        buffer.putLongRelease(wordIndex, UnitTableDescriptor.value(UnitTableDescriptor.tag(w), 0));
+                        interrupted = true;
+                    }
                 }
             }
             if (interrupted) {
@@ -239,16 +262,34 @@ public final class UnitTable implements AutoCloseable {
      */
     void touch(long key) {
         final int first = firstBucket(key);
+        final int second = secondBucket(key, first);
         buffer.getLongAcquire(HEADER_LENGTH + first * BUCKET_LENGTH + KEYS_OFFSET);
-        buffer.getLongAcquire(HEADER_LENGTH + secondBucket(key, first) * BUCKET_LENGTH + KEYS_OFFSET);
+        buffer.getLongAcquire(HEADER_LENGTH + second * BUCKET_LENGTH + KEYS_OFFSET);
+        if (recordWords > 0) { // the records where the key most likely is: its preferred slot in either bucket
+            final int preferred = preferredSlot(key);
+            buffer.getLongAcquire(recordWordIndex((first << 4) + preferred, 0));
+            buffer.getLongAcquire(recordWordIndex((second << 4) + preferred, 0));
+        }
+    }
+
+    /**
+     * The slot of a bucket a key looks at and is inserted in first (from its top 10 bits, which no bucket field
+     * uses): an insert takes the first empty slot from there on, so while a bucket has room a key is in its preferred
+     * slot, and {@link #touch} can load that slot's record before the key is found. Which slot of a bucket holds a key
+     * changes neither the bucket chosen nor what is evicted.
+     */
+    static int preferredSlot(long key) {
+        return (int) (((key >>> 54) * SLOTS) >>> 10);
     }
 
     private int scan(int bucket, long key) {
         final int keys = HEADER_LENGTH + bucket * BUCKET_LENGTH + KEYS_OFFSET;
-        for (int slot = 0; slot < SLOTS; slot++) {
+        int slot = preferredSlot(key);
+        for (int i = 0; i < SLOTS; i++) {
             if (buffer.getLongAcquire(keys + 8 * slot) == key) {
                 return (bucket << 4) + slot;
             }
+            slot = slot == SLOTS - 1 ? 0 : slot + 1;
         }
         return -1;
     }
@@ -296,12 +337,13 @@ public final class UnitTable implements AutoCloseable {
      * Holding the claim of the key's first bucket (so no other thread inserts this key): the key's slot if another
      * thread inserted it before the claim, else a slot given to it.
      *
-     * <p>The victim is an empty slot in whichever of the two buckets has more of them (the first on a tie), which
-     * keeps buckets evenly filled (the "power of two choices"); with both full, the slot whose expiry hint is
-     * earliest (expired entries first). Slots reserved by another claim in progress (a key whose first bucket is this
-     * key's second) are skipped. Each slot's value is read before its key and hint, and the victim is reserved by a
-     * CAS from exactly that value: if the slot changed in between (another claim took it, or its entry was updated),
-     * the CAS fails and the choice is made again, so a choice is never made on a stale key or hint.
+     * <p>The victim is an empty slot in whichever of the two buckets has more of them (the first on a tie), which keeps
+     * buckets evenly filled (the "power of two choices"), the first one from the key's {@link #preferredSlot}; with
+     * both full, the slot whose expiry hint is earliest (expired entries first). Slots reserved by another claim in
+     * progress (a key whose first bucket is this key's second) are skipped. Each slot's value is read before its key
+     * and hint, and the victim is reserved by a CAS from exactly that value: if the slot changed in between (another
+     * claim took it, or its entry was updated), the CAS fails and the choice is made again, so a choice is never made
+     * on a stale key or hint.
      */
     private int insertClaimed(long key, int first, long nowMillis, long provisionalExpiresAt) {
         final int found = find(key);
@@ -310,6 +352,7 @@ public final class UnitTable implements AutoCloseable {
         }
         final int second = secondBucket(key, first);
         final int buckets = second == first ? 1 : 2;
+        final int preferred = preferredSlot(key);
         for (int attempt = 0; attempt < SPINS; attempt++) {
             int victim = -1;
             long victimValue = 0;
@@ -322,7 +365,7 @@ public final class UnitTable implements AutoCloseable {
             int emptiesSecond = 0;
             for (int pass = 0; pass < buckets; pass++) {
                 final int bucket = pass == 0 ? first : second;
-                for (int slot = 0; slot < SLOTS; slot++) {
+                for (int i = 0, slot = preferred; i < SLOTS; i++, slot = slot == SLOTS - 1 ? 0 : slot + 1) {
                     final int handle = (bucket << 4) + slot;
                     final long value = buffer.getLongAcquire(valueIndex(handle));
                     if (UnitTableDescriptor.isReserved(value)) {
@@ -367,7 +410,9 @@ public final class UnitTable implements AutoCloseable {
     /**
      * Gives {@code slot} to {@code key} if its value is still {@code seen}: reserve the value (a CAS prepared from the
      * old key's value now fails, a reader of the new key finds the reservation or the new value, never the old key's,
-     * and other claims skip the slot), write the key and hint, publish the new key's empty value with a new tag.
+     * and other claims skip the slot), then each word of its record (likewise, each with its own next tag: a CAS loop,
+     * since the old key's updates may still land until the reservation does), write the key and hint, publish the
+     * new key's empty words and value with new tags.
      */
     private boolean claimSlot(int slot, long seen, long key, long nowMillis, long provisionalExpiresAt) {
         final int valueIndex = valueIndex(slot);
@@ -375,10 +420,22 @@ public final class UnitTable implements AutoCloseable {
         if (!buffer.compareAndSetLong(valueIndex, seen, UnitTableDescriptor.value(tag, 0) | RESERVED_BIT)) {
             return false; // updated or taken by another claim since it was chosen
         }
+        for (int word = 0; word < recordWords; word++) {
+            final int wordIndex = recordWordIndex(slot, word);
+            long w;
+            do { // each failure follows an update of the old key's word that landed first
+                w = buffer.getLongVolatile(wordIndex);
+            } while (!buffer.compareAndSetLong(wordIndex, w,
+                UnitTableDescriptor.value(UnitTableDescriptor.tag(w) + 1, 0) | RESERVED_BIT));
+        }
         final long victimKey = buffer.getLongAcquire(keyIndex(slot));
         final long victimExpires = buffer.getLongAcquire(expiresIndex(slot)) + epochMillis;
         buffer.putLongRelease(keyIndex(slot), key);
         buffer.putLongRelease(expiresIndex(slot), provisionalExpiresAt - epochMillis);
+        for (int word = 0; word < recordWords; word++) {
+            final int wordIndex = recordWordIndex(slot, word);
+            buffer.putLongRelease(wordIndex, buffer.getLongVolatile(wordIndex) & ~RESERVED_BIT);
+        }
         buffer.putLongRelease(valueIndex, UnitTableDescriptor.value(tag, 0));
         buffer.getAndAddLong(INSERTS_OFFSET, 1);
         if (victimKey != 0) {
@@ -429,6 +486,44 @@ public final class UnitTable implements AutoCloseable {
         }
         buffer.getAndAddLong(ABANDONED_OFFSET, 1);
         return BUSY;
+    }
+
+    /** Word {@code word} of the slot's record (acquire), as {@link #valueAcquire} for a value. */
+    long recordWordAcquire(int slot, int word) {
+        return buffer.getLongAcquire(recordWordIndex(slot, word));
+    }
+
+    /** Replaces word {@code word} of the slot's record if it is still {@code expected} (a full fence). */
+    boolean compareAndSetRecordWord(int slot, int word, long expected, long next) {
+        return buffer.compareAndSetLong(recordWordIndex(slot, word), expected, next);
+    }
+
+    /** As {@link #settledValue}, for word {@code word} of the slot's record. */
+    long settledRecordWord(int slot, int word) {
+        final int index = recordWordIndex(slot, word);
+        for (int spins = 0; spins < SPINS; spins++) {
+            final long value = buffer.getLongAcquire(index);
+            if (!UnitTableDescriptor.isReserved(value)) {
+                return value;
+            }
+            Thread.onSpinWait(); // a claim is between its first and last store
+        }
+        buffer.getAndAddLong(ABANDONED_OFFSET, 1);
+        return BUSY;
+    }
+
+    /** Loads the slot's record line (an acquire load, kept by the compiler), so that its miss overlaps others. */
+    void touchRecord(int slot) {
+        buffer.getLongAcquire(recordWordIndex(slot, 0));
+    }
+
+    /** Words per record: {@value UnitTableDescriptor#RECORD_WORDS} in a table of kind {@link #KIND_CAP_RECORDS}. */
+    public int recordWords() {
+        return recordWords;
+    }
+
+    private int recordWordIndex(int slot, int word) {
+        return recordsOffset + ((slot >>> 4) * SLOTS + (slot & 15)) * RECORD_LENGTH + 8 * word;
     }
 
     private static int keyIndex(int slot) {

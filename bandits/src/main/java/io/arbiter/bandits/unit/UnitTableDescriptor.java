@@ -28,12 +28,25 @@ package io.arbiter.bandits.unit;
  *  | (padding)                                                     | 248
  *  +---------------------------------------------------------------+
  *
- *  VALUE
+ *  VALUE (and each record WORD)
  *   63        56  55  54                                          0
  *  +------------+---+----------------------------------------------+
  *  | TAG (8)    | R | PAYLOAD (55 bits, the store's own)           |
  *  +------------+---+----------------------------------------------+
+ *
+ *  records (kind 3, frequency caps by unit: after the last bucket, one per slot, in slot order)
+ *  +---------------------------------------------------------------+
+ *  | WORD 0 .. WORD 7 (long each, the VALUE format; 64 bytes)      |   bucket * 640 + index * 64
+ *  +---------------------------------------------------------------+
  * </pre>
+ *
+ * <p><b>Records.</b> A table of kind {@value #KIND_CAP_RECORDS} gives every slot a record of {@value #RECORD_WORDS}
+ * words in one cache line of its own, so one key (a unit's group of eight variants) holds eight counts that are read
+ * together: a lookup reads the bucket's key lines and one record line, instead of one entry, with its own key scan,
+ * per variant. Each word carries its own {@code TAG} and {@code R}: a claim reserves the slot's {@code VALUE} (which
+ * excludes other claims) and then every word, so a compare-and-set of a word read under the slot's previous key
+ * fails exactly as one of the slot's value does. The records start 64-byte aligned (the header is 128 bytes and a
+ * bucket 256).
  *
  * <p>Keys are grouped so that a lookup reads the bucket's first two cache lines (the adjacent-line prefetcher
  * fetches them as a pair) and then one value. {@code TAG} counts the times the slot has been given to a new key
@@ -73,11 +86,30 @@ public final class UnitTableDescriptor {
     /** Largest table: 2^22 buckets (1 GiB, 41.9 M entries); a mapped buffer is at most 2 GiB. */
     public static final int MAX_BUCKETS_LOG2 = 22;
 
+    /** Kind of a table whose slots carry a record each (frequency caps by unit). */
+    public static final int KIND_CAP_RECORDS = 3;
+    /** Words per record. */
+    public static final int RECORD_WORDS = 8;
+    /** A record's length: one cache line. */
+    public static final int RECORD_LENGTH = 8 * RECORD_WORDS;
+    /** Largest table with records: 2^21 buckets (1.75 GiB: 512 MiB of buckets, 1.25 GiB of records). */
+    public static final int MAX_RECORD_BUCKETS_LOG2 = 21;
+
     private UnitTableDescriptor() {
     }
 
     public static long tableLength(int bucketsLog2) {
         return HEADER_LENGTH + ((long) BUCKET_LENGTH << bucketsLog2);
+    }
+
+    /** The length of a table of {@code kind}: its buckets, and for {@link #KIND_CAP_RECORDS} its records after them. */
+    public static long tableLength(int kind, int bucketsLog2) {
+        return tableLength(bucketsLog2) + (kind == KIND_CAP_RECORDS ? (long) SLOTS * RECORD_LENGTH << bucketsLog2 : 0);
+    }
+
+    /** Largest {@code bucketsLog2} of a table of {@code kind}. */
+    public static int maxBucketsLog2(int kind) {
+        return kind == KIND_CAP_RECORDS ? MAX_RECORD_BUCKETS_LOG2 : MAX_BUCKETS_LOG2;
     }
 
     public static int tag(long value) {

@@ -18,6 +18,7 @@ import static io.arbiter.bandits.unit.UnitTableDescriptor.HEADER_LENGTH;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.KEYS_OFFSET;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.RESERVED_BIT;
 import static io.arbiter.bandits.unit.UnitTableDescriptor.VALUES_OFFSET;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -374,5 +375,189 @@ class FrequencyCapStoreTest {
             + java.util.Arrays.toString(grouped) + ", independent keys " + java.util.Arrays.toString(independent));
         assertEquals(0, grouped[0]);
         assertEquals(0, independent[0]);
+    }
+
+    /**
+     * The words of one record are counts of their own: each word of a key holds its own cap, a word never counted
+     * reads 0, {@code counts} reads each (key, word) pair as {@code count} does (the same key repeated for its
+     * words, as a unit's group of variants), and a word outside the record is refused.
+     */
+    @Test
+    void theWordsOfARecordAreSeparateCounts() {
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateHeap(4, 0L)) {
+            final long key = UnitKeys.key(9, 77, 0);
+            for (int word = 0; word < FrequencyCapStore.WORDS; word++) {
+                for (int i = 0; i < word; i++) {
+                    assertTrue(caps.tryAcquire(key, word, 7, DAY, 1_000), "word " + word + ", impression " + i);
+                }
+            }
+            assertTrue(caps.tryAcquire(key, 2, 3, DAY, 1_000));
+            assertFalse(caps.tryAcquire(key, 2, 3, DAY, 1_000), "word 2 holds its own cap");
+            assertTrue(caps.tryAcquire(key, 1, 3, DAY, 1_000), "word 1 is below it");
+            final long[] keys = new long[FrequencyCapStore.WORDS + 1];
+            final int[] words = new int[keys.length];
+            final int[] counts = new int[keys.length];
+            for (int word = 0; word < FrequencyCapStore.WORDS; word++) {
+                keys[word] = key;
+                words[word] = word;
+            }
+            keys[FrequencyCapStore.WORDS] = UnitKeys.key(9, 78, 0); // never counted
+            words[FrequencyCapStore.WORDS] = 4;
+            caps.counts(keys, words, keys.length, DAY, 2_000, counts);
+            assertArrayEquals(new int[] {0, 2, 3, 3, 4, 5, 6, 7, 0}, counts);
+            for (int word = 0; word < FrequencyCapStore.WORDS; word++) {
+                assertEquals(counts[word], caps.count(key, word, DAY, 2_000), "word " + word);
+            }
+            assertEquals(0, caps.count(key + 1, 3, DAY, 2_000));
+            assertThrows(IllegalArgumentException.class,
+                () -> caps.tryAcquire(key, FrequencyCapStore.WORDS, 3, DAY, 1));
+            assertThrows(IllegalArgumentException.class, () -> caps.count(key, -1, DAY, 1));
+        }
+    }
+
+    /**
+     * A record given to a new key starts with every word at 0: a one-bucket table (ten records) is filled with keys
+     * whose eight words are all counted, then an eleventh key takes the slot of the one whose counts lapse first (a
+     * live eviction, counted); every word of the new key reads 0 and counts from 0, and the other keys keep theirs.
+     */
+    @Test
+    void aRecordTakenByANewKeyStartsEmptyInEveryWord() {
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateHeap(0, 0L)) {
+            for (long k = 1; k <= 10; k++) {
+                for (int word = 0; word < FrequencyCapStore.WORDS; word++) {
+                    assertTrue(caps.tryAcquire(k, word, 5, DAY, k * 1_000_000));
+                    assertTrue(caps.tryAcquire(k, word, 5, DAY, k * 1_000_000));
+                }
+            }
+            assertEquals(0, caps.evictedLive());
+            assertTrue(caps.tryAcquire(11, 6, 5, DAY, 11_000_000));
+            assertEquals(1, caps.evictedLive());
+            for (int word = 0; word < FrequencyCapStore.WORDS; word++) {
+                assertEquals(word == 6 ? 1 : 0, caps.count(11, word, DAY, 11_000_000), "new key, word " + word);
+            }
+            int kept = 0;
+            for (long k = 1; k <= 10; k++) {
+                kept += caps.count(k, 7, DAY, 11_000_000) == 2 ? 1 : 0;
+            }
+            assertEquals(9, kept, "the other nine keys keep their counts");
+        }
+    }
+
+    /**
+     * Four threads decide for 4 units whose 8 variants share one record each (cap 3 a minute per variant) through
+     * 1,000 one-minute periods, 40 seeded check-and-count calls per thread and period on random (unit, variant)
+     * pairs, all threads starting together: the updates of different words of one record race on the same cache
+     * line, and no (unit, variant) is ever granted more than 3 times in a period; each word's stored count equals its
+     * grants. With the word's compare-and-set replaced by a plain store of the whole record word it fails at once.
+     */
+    @Test
+    void fourThreadsNeverExceedTheCapOfAnyWordOfARecord() throws Exception {
+        final int units = 4;
+        final int words = FrequencyCapStore.WORDS;
+        final int pairs = units * words;
+        final int threads = 4;
+        final int periods = 1_000;
+        final long minute = 60_000L;
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(8, 0L)) {
+            final AtomicIntegerArray grants = new AtomicIntegerArray(pairs * periods);
+            final CyclicBarrier barrier = new CyclicBarrier(threads);
+            final Thread[] workers = new Thread[threads];
+            final Throwable[] failure = new Throwable[1];
+            for (int t = 0; t < threads; t++) {
+                final long seed = 70 + t;
+                workers[t] = new Thread(() -> {
+                    final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+                    try {
+                        for (int period = 0; period < periods; period++) {
+                            barrier.await();
+                            for (int i = 0; i < 40; i++) {
+                                final int pair = rng.nextInt(pairs);
+                                if (caps.tryAcquire(UnitKeys.key(4, pair / words, 0), pair % words, 3, minute,
+                                    period * minute + i)) {
+                                    grants.incrementAndGet(period * pairs + pair);
+                                }
+                            }
+                        }
+                    } catch (InterruptedException | BrokenBarrierException e) {
+                        failure[0] = e;
+                    }
+                });
+                workers[t].start();
+            }
+            for (final Thread worker : workers) {
+                worker.join();
+            }
+            assertEquals(null, failure[0]);
+            for (int period = 0; period < periods; period++) {
+                for (int pair = 0; pair < pairs; pair++) {
+                    final int granted = grants.get(period * pairs + pair);
+                    assertTrue(granted <= 3, "unit " + pair / words + " variant " + pair % words + " granted "
+                        + granted + " times in period " + period + " (seeds 70..73)");
+                }
+            }
+            final long[] keys = new long[pairs];
+            final int[] wordOf = new int[pairs];
+            final int[] counts = new int[pairs];
+            for (int pair = 0; pair < pairs; pair++) {
+                keys[pair] = UnitKeys.key(4, pair / words, 0);
+                wordOf[pair] = pair % words;
+            }
+            caps.counts(keys, wordOf, pairs, minute, (periods - 1) * minute + 59_999, counts);
+            for (int pair = 0; pair < pairs; pair++) {
+                assertEquals(grants.get((periods - 1) * pairs + pair), counts[pair], "pair " + pair);
+            }
+            assertEquals(0, caps.evictedLive());
+        }
+    }
+
+    /**
+     * While its buckets have room, a key sits in its preferred slot ({@link UnitTable#preferredSlot}), where
+     * {@code touch} loads its record before the key is found: 4,000 keys in 40,960 slots (about 10% full, the
+     * benchmark's fill), and at least 95% of them in that slot (with the first empty slot taken instead, about 10%).
+     */
+    @Test
+    void keysSitInTheirPreferredSlotWhileThereIsRoom() {
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateHeap(12, 0L)) {
+            int preferred = 0;
+            for (int unit = 0; unit < 4_000; unit++) {
+                final long key = UnitKeys.key(6, UnitKeys.unitHash("user-" + unit), 0);
+                assertTrue(caps.tryAcquire(key, 3, 1, DAY, 1_000));
+                final int slot = caps.table().find(key);
+                preferred += (slot & 15) == UnitTable.preferredSlot(key) ? 1 : 0;
+                assertEquals(1, caps.count(key, 3, DAY, 1_000));
+            }
+            assertTrue(preferred >= 3_800, preferred + " of 4,000 keys in their preferred slot");
+        }
+    }
+
+    /**
+     * A record's eviction hint follows its words into later sub-windows: in a one-bucket table of ten keys counted on
+     * day 0, nine are counted again on day 2 in some word; the eleventh key, on day 2.5, replaces the tenth (whose
+     * counts lapsed), never one of the nine, whichever key the tenth is. Without the hint moving, every record would
+     * seem to lapse after day 1 and the first in the bucket would go.
+     */
+    @Test
+    void theHintFollowsTheWordsSoTheRecordThatLapsedIsReplaced() {
+        for (int idle = 1; idle <= 10; idle++) {
+            try (FrequencyCapStore caps = FrequencyCapStore.allocateHeap(0, 0L)) {
+                for (long key = 1; key <= 10; key++) {
+                    assertTrue(caps.tryAcquire(key, 0, 5, DAY, 0));
+                }
+                for (long key = 1; key <= 10; key++) {
+                    if (key != idle) {
+                        assertTrue(caps.tryAcquire(key, (int) key % FrequencyCapStore.WORDS, 5, DAY, 2 * DAY));
+                    }
+                }
+                assertTrue(caps.tryAcquire(11, 0, 5, DAY, 5 * DAY / 2));
+                assertEquals(1, caps.table().evictedExpired(), "idle key " + idle);
+                assertEquals(0, caps.evictedLive());
+                for (long key = 1; key <= 10; key++) {
+                    if (key != idle) {
+                        assertEquals(1, caps.count(key, (int) key % FrequencyCapStore.WORDS, DAY, 5 * DAY / 2),
+                            "key " + key + " kept, idle key " + idle);
+                    }
+                }
+            }
+        }
     }
 }

@@ -92,4 +92,25 @@ class UnitKeysTest {
         assertEquals(UnitKeys.key(4, 99, 0), UnitKeys.groupedKey(4, 99, 0));
         assertThrows(IllegalArgumentException.class, () -> UnitKeys.groupedKey(4, 99, -1));
     }
+
+    /**
+     * Keys stay what they were before the salts could be computed apart: files on disk (sticky assignments, caps) are
+     * filed under them. The three values were printed by the code before {@link UnitKeys#salt} existed; and a key
+     * from a precomputed salt equals the key.
+     */
+    @Test
+    void keysAreStableAndASaltedKeyIsTheKey() {
+        assertEquals(-7801167556809605022L, UnitKeys.key(1, 2, 3));
+        assertEquals(-2544300575040216620L, UnitKeys.key(-7, UnitKeys.unitHash("user-42"), 0));
+        assertEquals(4228768706925599165L, UnitKeys.key(0x5EEDL, 0, 1));
+        for (long scope = -3; scope < 3; scope++) {
+            for (long slot = 0; slot < 20; slot++) {
+                final long salt = UnitKeys.salt(scope, slot);
+                for (long unit = 0; unit < 50; unit++) {
+                    final long hash = UnitKeys.unitHash("u" + unit);
+                    assertEquals(UnitKeys.key(scope, hash, slot), UnitKeys.saltedKey(salt, hash));
+                }
+            }
+        }
+    }
 }

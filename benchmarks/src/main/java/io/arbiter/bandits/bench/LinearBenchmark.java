@@ -108,6 +108,37 @@ public class LinearBenchmark {
         }
     }
 
+    /**
+     * Outside JMH: the thread's CPU time per call of {@code choose} and {@code propensity} (d = {@code args[1]},
+     * default 16) over {@code args[0]} calls (default 200,000) after as many warm-up calls, two rounds. On a shared,
+     * loaded machine the CPU time is the steadier figure: it leaves out the time the thread waited for a core.
+     */
+    public static void main(String[] args) {
+        final int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        final LinearBenchmark b = new LinearBenchmark();
+        b.d = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+        b.setUp();
+        final Request r = new Request();
+        r.setUp(b);
+        final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        double sink = 0;
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < 2; k++) {
+                for (int i = 0; i < n; i++) {
+                    sink += k == 0 ? b.choose(r) : b.propensity(r);
+                }
+                final long cpu0 = threads.getCurrentThreadCpuTime();
+                for (int i = 0; i < n; i++) {
+                    sink += k == 0 ? b.choose(r) : b.propensity(r);
+                }
+                System.out.printf(java.util.Locale.ROOT, "round %d %-10s d = %d  cpu %8.0f ns/op%n", round,
+                    k == 0 ? "choose" : "propensity", b.d, (threads.getCurrentThreadCpuTime() - cpu0) / (double) n);
+            }
+        }
+        b.tearDown();
+        System.out.println(sink > 0 ? "" : " ");
+    }
+
     @Benchmark
     @Group("choose")
     public int choose(Request r) {

@@ -100,7 +100,8 @@ public final class BidModule implements Module {
         this.metrics = Objects.requireNonNull(metrics);
         this.clock = Objects.requireNonNull(clock);
         this.leases = new BudgetLeases(ledger.capacity());
-        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases);
+        this.pacing = new Pacing(ledger, config.controlIntervalMillis(), config.pacingAllowance(), leases,
+            config.pacingGain());
         this.frequencyCaps = new FrequencyCaps(config.frequencyCellsLog2());
         this.reservations = new Reservations(ledger);
         this.curve = new WinRateCurve(winRates, config.shadingFactor(), config.shadingMinObservations(),
@@ -326,6 +327,10 @@ public final class BidModule implements Module {
             + " ms)");
     }
 
+    private synchronized BudgetLeaseKeeper leaseKeeper() {
+        return leaseKeeper;
+    }
+
     /** One lease round now, on the calling thread (tests). */
     public synchronized void leaseRound() {
         if (leaseKeeper != null) {
@@ -344,6 +349,10 @@ public final class BidModule implements Module {
             newBidder(routes.newSeed()), new BidResponseWriter(noticeBase, config.seat()), clock));
         new NoticeHandler(notices).declareRoutes(routes);
         new CampaignAdminHandler(registry, store).declareRoutes(routes);
+        final BudgetLeaseKeeper keeper = leaseKeeper();
+        if (keeper != null) {
+            new LeaseAdminHandler(keeper.store(), clock).declareRoutes(routes);
+        }
     }
 
     /**

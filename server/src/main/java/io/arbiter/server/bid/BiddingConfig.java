@@ -1,5 +1,6 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.config.ConfigException;
 import io.arbiter.server.config.ConfigReader;
@@ -28,6 +29,8 @@ import java.util.Objects;
  * @param noticeWindowMillis   how long a notice token stays valid
  * @param controlIntervalMillis how often each campaign's pacing controller updates its bid modifier
  * @param pacingAllowance      how far ahead of the even schedule a campaign may be, as a fraction of its daily budget
+ * @param pacingGain           how strongly each control interval moves the bid modifier per interval's worth of
+ *                             budget the campaign is behind or ahead of schedule ({@link Pacing})
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
  * @param ledgerCapacity       campaign slots in the budget ledger file
  * @param frequencyCellsLog2   size of the frequency-cap table, 2^n cells
@@ -45,13 +48,15 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
                             double shadingFactor, int shadingMinObservations, int shadingMaxContexts,
                             double shadingContextPriorWeight, long shadingHalfLifeMillis, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
-                            double pacingAllowance, int maxCreativesPerImp, int ledgerCapacity,
+                            double pacingAllowance, double pacingGain, int maxCreativesPerImp, int ledgerCapacity,
                             int frequencyCellsLog2, int ctrMaxContexts, double ctrContextStrength,
                             CreativeSampling creativeSampling,
                             boolean budgetLeases, double leaseSlice, long leaseTtlMillis) {
 
     /** Chosen on the auction simulation's training days (docs/bidding.md). */
     public static final double DEFAULT_CTR_CONTEXT_STRENGTH = 1000;
+    /** Chosen on the auction simulation's training days (docs/bidding.md). */
+    public static final double DEFAULT_PACING_GAIN = Pacing.DEFAULT_GAIN;
     private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
     /**
@@ -118,6 +123,7 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.millis("noticeWindow", "P7D", ONE_MILLI),
             section.millis("controlInterval", "PT1M", ONE_MILLI),
             section.number("pacingAllowance", 0.002, 0.0, 1.0),
+            section.positive("pacingGain", DEFAULT_PACING_GAIN, 1.0),
             section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
             section.integer("ledgerCapacity", 1024, 1, 1 << 20),
             section.integer("frequencyCellsLog2", 20, 4, 28),

@@ -247,7 +247,8 @@ final class BudgetLeaseKeeper implements AutoCloseable {
             }
             if (h.leasedMicros() < before.leasedMicros()) {
                 LOG.log(System.Logger.Level.WARNING, "budget leases: campaign '" + campaign.id() + "': this node's "
-                    + "lease shrank (recovered by a node of an earlier version after it lapsed: "
+                    + "lease shrank (released by an operator, or recovered by a node of an earlier version, while it "
+                    + "was lapsed: "
                     + before.leasedMicros() + " -> " + h.leasedMicros() + " micros)");
             }
             othersLapsedMicros.set(campaign.slot(), h.othersLapsedMicros());
@@ -289,6 +290,10 @@ final class BudgetLeaseKeeper implements AutoCloseable {
     /** One slice: {@code leaseSlice} of the daily budget, at least one maximum bid (a smaller one funds no bid). */
     long sliceMicros(CampaignSpec spec) {
         return Math.max(spec.maxBidMicros(), (long) Math.ceil(spec.dailyBudgetMicros() * config.leaseSlice()));
+    }
+
+    LeaseStore store() {
+        return store;
     }
 
     boolean reachable() {

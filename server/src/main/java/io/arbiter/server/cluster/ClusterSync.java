@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -34,8 +35,9 @@ import java.util.function.LongConsumer;
  * <p>What was last seen of each other node is kept with the posterior table and the segment store: written to
  * {@code cluster-seen} and {@code cluster-seen-segments} when the node stops cleanly (after the last round, so they
  * match the files) and read at the next start. When the table or the segment store was rebuilt from Postgres's
- * aggregates instead (an unclean stop, new files), those aggregates already hold every node's rewards, so the current
- * totals are taken as seen without applying them.
+ * aggregates instead (an unclean stop, new files), those aggregates already hold every node's rewards, so the other
+ * nodes' totals as of the same snapshot (read in the rebuild's transaction, handed to {@link #start}) are taken as
+ * seen without applying them: a reward another node commits after that snapshot is applied by a round, once.
  *
  * <p>One round is two queries (rows: nodes x arms, and the segment rows changed). Blocking; runs on its own thread.
  */
@@ -66,6 +68,16 @@ public final class ClusterSync implements AutoCloseable {
         boolean differs(Seen other) {
             return trials != other.trials || successes != other.successes || rewardSum != other.rewardSum;
         }
+    }
+
+    /** Another node's totals of one (scope, arm), as the snapshot the posteriors were rebuilt from held them. */
+    public record Totals(String node, String scope, String arm, long trials, long successes, double rewardSum,
+                         double rewardSquareSum) {
+    }
+
+    /** Another node's totals of one variant in one segment, as the snapshot the segments were rebuilt from held. */
+    public record SegmentTotals(String node, String experiment, long segment, String variant, long trials,
+                                long successes, double rewardSum, double rewardSquareSum) {
     }
 
     /** One other node's row of one segment and variant. */
@@ -115,27 +127,27 @@ public final class ClusterSync implements AutoCloseable {
     }
 
     /**
-     * Sets what counts as already applied, then syncs every interval. {@code tableRebuilt} ({@code segmentsRebuilt}):
-     * the posteriors (the segment store) were just rebuilt from Postgres's aggregates, which hold all nodes' totals
-     * already; otherwise what this node had seen when it last stopped cleanly is read back (nothing: everything of the
-     * other nodes is new to these files).
+     * Sets what counts as already applied, then syncs every interval. {@code tableRebuiltFrom}
+     * ({@code segmentsRebuiltFrom}): the posteriors (the segment store) were just rebuilt from Postgres's aggregates,
+     * and these are the other nodes' totals read in the same snapshot, taken as seen; null: not rebuilt, what this
+     * node had seen when it last stopped cleanly is read back (nothing: everything of the other nodes is new to these
+     * files). The first round reads every row, segments included.
      */
-    public void start(boolean tableRebuilt, boolean segmentsRebuilt, Sink sink, SegmentSink segmentSink)
-        throws Exception {
+    public void start(List<Totals> tableRebuiltFrom, List<SegmentTotals> segmentsRebuiltFrom, Sink sink,
+                      SegmentSink segmentSink) throws IOException {
         synchronized (seen) {
-            if (tableRebuilt) {
-                for (final Row row : pool.preparedQuery(READ).execute(Tuple.of(nodeId)).await(60, TimeUnit.SECONDS)) {
-                    seen.put(key(row.getString(0), row.getString(1), row.getString(2)), new Seen(row.getLong(3),
-                        row.getLong(4), row.getDouble(5), row.getDouble(6)));
+            if (tableRebuiltFrom != null) {
+                for (final Totals row : tableRebuiltFrom) {
+                    seen.put(key(row.node(), row.scope(), row.arm()), new Seen(row.trials(), row.successes(),
+                        row.rewardSum(), row.rewardSquareSum()));
                 }
             } else {
                 readSeenFile();
             }
-            if (segmentsRebuilt) {
-                for (final Row row : pool.preparedQuery(READ_SEGMENTS).execute(Tuple.of(nodeId, 0L))
-                    .await(60, TimeUnit.SECONDS)) {
-                    seenSegments.put(segmentKey(row), seenOf(row, 5));
-                    segmentsChangedUntil = Math.max(segmentsChangedUntil, row.getLong(9));
+            if (segmentsRebuiltFrom != null) {
+                for (final SegmentTotals row : segmentsRebuiltFrom) {
+                    seenSegments.put(new SegmentKey(row.node(), row.experiment(), row.segment(), row.variant()),
+                        new Seen(row.trials(), row.successes(), row.rewardSum(), row.rewardSquareSum()));
                 }
             } else {
                 readSeenSegmentsFile();

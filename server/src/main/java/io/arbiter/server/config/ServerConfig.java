@@ -60,7 +60,7 @@ public final class ServerConfig {
     public final int contextMaxValueLength;
     /** Segments the segment store holds, over every experiment (sizes {@code segments.index} and its arms). */
     public final int segmentCapacity;
-    /** log2 of the frequency-cap store's buckets (10 unit-variant entries each, 256 bytes per bucket). */
+    /** log2 of the frequency-cap store's buckets (10 records of eight unit-variant counts each; 896 bytes). */
     public final int frequencyCapBucketsLog2;
     /** log2 of the sticky-assignment table's buckets (10 units each) for a new {@code sticky.table}. */
     public final int stickyBucketsLog2;
@@ -137,7 +137,7 @@ public final class ServerConfig {
         contextMaxValueLength = decisions.integer("contextMaxValueLength", 128, 1, 1024);
         segmentCapacity = decisions.integer("segmentCapacity", 16_384, 16, 4_000_000);
         propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
-        frequencyCapBucketsLog2 = decisions.integer("frequencyCapBucketsLog2", 16, 4, 22);
+        frequencyCapBucketsLog2 = decisions.integer("frequencyCapBucketsLog2", 15, 4, 21);
         stickyBucketsLog2 = decisions.integer("stickyBucketsLog2", 14, 0, 22);
         randomSeed = decisions.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
         decisions.finish();

@@ -43,6 +43,17 @@ public interface OutcomeLog {
     }
 
     /**
+     * The aggregates ({@link #loadAggregates}, and {@link #loadSegmentAggregates} when {@code segments}) and the other
+     * nodes' shares of them (every node but {@code node}) as of one instant: what a node restoring its state at start
+     * rebuilds from, and what the cluster sync then takes as already seen. An outcome log without Postgres has no
+     * other nodes.
+     */
+    default Future<AggregateSnapshot> loadSnapshot(String node, boolean segments) {
+        return loadAggregates().compose(arms -> (segments ? loadSegmentAggregates() : Future.succeededFuture(
+            List.<SegmentAggregate>of())).map(rows -> new AggregateSnapshot(arms, rows, List.of(), List.of())));
+    }
+
+    /**
      * The ids of REWARD/CLICK/CONVERSION/BILL/WIN events since {@code sinceMillis}, to rebuild duplicate detection. A
      * reward for a metric other than the primary one is {@code "<decision id> <metric>"}.
      */

@@ -254,6 +254,11 @@ public final class OutcomePipeline implements OutcomeLog {
     }
 
     @Override
+    public Future<AggregateSnapshot> loadSnapshot(String node, boolean segments) {
+        return postgres.loadSnapshot(node, segments);
+    }
+
+    @Override
     public Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis) {
         return postgres.loadIdsSince(kind, sinceMillis);
     }

@@ -28,6 +28,17 @@ import java.util.UUID;
  * from the rows actually returned, in the same statement. Replaying a batch after a crash, or a client retrying an
  * outcome, therefore never counts twice; a decision batch retried after its commit's answer was lost inserts nothing
  * and adds no decision counts.
+ *
+ * <p>Lock order: the rows every node shares ({@code arm_aggregates}, {@code segment_aggregates}) are upserted in key
+ * order ({@code ORDER BY} on the rows fed to the upsert) by every statement, so two nodes' transactions that fold into
+ * the same rows wait for each other instead of deadlocking (in the order the rows happened to come in, a hash
+ * aggregate's or the decision counters' iteration order, two nodes' transactions could each hold a row the other
+ * needs: Postgres aborts one after {@code deadlock_timeout}, 1 s by default, and the shipper retries it after its
+ * back-off; {@code IngestBenchmark} in benchmarks/ met it at every writer count above one). Within a statement the
+ * tables are locked in one order too: {@code rewards}, {@code segment_aggregates}, this node's
+ * {@code node_segment_aggregates}, {@code arm_aggregates}, this node's {@code node_aggregates}. The outcome rows'
+ * own unique keys are taken in key order as well (rewards by {@code (decision_id, metric)}, OpenRTB events by
+ * {@code (kind, id)}), for an outcome that two nodes store at once.
  */
 final class PostgresWriter {
 
@@ -90,6 +101,7 @@ final class PostgresWriter {
     static final String ADD_DECISION_COUNTS = """
             INSERT INTO arm_aggregates AS a (scope, arm, decisions, updated_at)
             SELECT scope, arm, n, now() FROM unnest($1::text[], $2::text[], $3::int8[]) AS input(scope, arm, n)
+            ORDER BY scope, arm
             ON CONFLICT (scope, arm) DO UPDATE
             SET decisions = a.decisions + EXCLUDED.decisions, updated_at = EXCLUDED.updated_at""";
 
@@ -135,7 +147,7 @@ final class PostgresWriter {
                                                      reward_sum, reward_square_sum, updated_at)
                 SELECT experiment, segment, min(level), variant, count(*), count(*) FILTER (WHERE reward > 0),
                        sum(reward), sum(reward * reward), now()
-                FROM segment_rows GROUP BY experiment, segment, variant
+                FROM segment_rows GROUP BY experiment, segment, variant ORDER BY experiment, segment, variant
                 ON CONFLICT (experiment, segment, variant) DO UPDATE
                 SET trials = a.trials + EXCLUDED.trials,
                     successes = a.successes + EXCLUDED.successes,
@@ -178,7 +190,7 @@ final class PostgresWriter {
                                   ELSE 'guard:' || CASE WHEN flags & 1 = 0 THEN 't' ELSE 'h' END || ':' || metric
                                        || ':' || experiment END AS scope, variant, reward
                       FROM inserted) AS scoped
-                GROUP BY scope, variant
+                GROUP BY scope, variant ORDER BY scope, variant
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -197,6 +209,7 @@ final class PostgresWriter {
                 SELECT kind, id, campaign, creative, value, code, to_timestamp(time_ms / 1000.0)
                 FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::int4[], $7::int8[])
                      AS input(kind, id, campaign, creative, value, code, time_ms)
+                ORDER BY kind, id
                 ON CONFLICT (kind, id) DO NOTHING
                 RETURNING kind, campaign, creative, value
             ), contributions AS (
@@ -209,7 +222,7 @@ final class PostgresWriter {
                 INSERT INTO arm_aggregates AS a (scope, arm, trials, successes, reward_sum, reward_square_sum,
                                                  updated_at)
                 SELECT scope, arm, sum(trials), sum(successes), sum(reward), sum(reward * reward), now()
-                FROM contributions GROUP BY scope, arm
+                FROM contributions GROUP BY scope, arm ORDER BY scope, arm
             """ + UPSERT_AGGREGATES + """
 
                 RETURNING 1
@@ -452,35 +465,83 @@ final class PostgresWriter {
         return pool.query("SELECT 1").execute().mapEmpty();
     }
 
+    private static final String ARM_AGGREGATES = "SELECT scope, arm, decisions, trials, successes, reward_sum, "
+        + "reward_square_sum, (extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm";
+    private static final String SEGMENT_AGGREGATES = "SELECT experiment, segment, level, variant, trials, successes, "
+        + "reward_sum, reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant";
+    private static final String OTHER_NODES = "SELECT node, scope, arm, 0::int8, trials, successes, reward_sum, "
+        + "reward_square_sum, (extract(epoch FROM updated_at) * 1000)::int8 FROM node_aggregates WHERE node <> $1";
+    private static final String OTHER_NODES_SEGMENTS = "SELECT node, experiment, segment, level, variant, trials, "
+        + "successes, reward_sum, reward_square_sum FROM node_segment_aggregates WHERE node <> $1";
+
     Future<List<ArmAggregate>> loadAggregates() {
-        return pool.query("SELECT scope, arm, decisions, trials, successes, reward_sum, reward_square_sum, "
-                        + "(extract(epoch FROM updated_at) * 1000)::int8 FROM arm_aggregates ORDER BY scope, arm")
-                .execute()
-                .map(rows -> {
-                    final List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
-                    for (final Row row : rows) {
-                        aggregates.add(new ArmAggregate(row.getString(0), row.getString(1), row.getLong(2),
-                                row.getLong(3), row.getLong(4), row.getDouble(5), row.getDouble(6),
-                                row.getLong(7)));
-                    }
-                    return aggregates;
-                });
+        return pool.query(ARM_AGGREGATES).execute().map(rows -> armAggregates(rows, 0));
     }
 
     /** Every segment's totals, for rebuilding segment statistics when their table file is lost. */
     Future<List<SegmentAggregate>> loadSegmentAggregates() {
-        return pool.query("SELECT experiment, segment, level, variant, trials, successes, reward_sum, "
-                        + "reward_square_sum FROM segment_aggregates ORDER BY experiment, segment, variant")
-                .execute()
-                .map(rows -> {
-                    final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
-                    for (final Row row : rows) {
-                        aggregates.add(new SegmentAggregate(row.getString(0), row.getLong(1), row.getLong(2),
-                                row.getString(3), row.getLong(4), row.getLong(5), row.getDouble(6),
-                                row.getDouble(7)));
+        return pool.query(SEGMENT_AGGREGATES).execute().map(rows -> segmentAggregates(rows, 0));
+    }
+
+    /**
+     * The aggregates and the other nodes' shares of them in one {@code REPEATABLE READ, READ ONLY} transaction (one
+     * snapshot: a reward batch commits its rows in both, or in neither); the segment tables only when
+     * {@code segments}.
+     */
+    Future<AggregateSnapshot> loadSnapshot(String node, boolean segments) {
+        Objects.requireNonNull(node, "node");
+        return pool.withTransaction(connection -> connection
+            .query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+            .compose(v -> connection.query(ARM_AGGREGATES).execute())
+            .compose(armRows -> connection.preparedQuery(OTHER_NODES).execute(Tuple.of(node))
+                .compose(nodeRows -> {
+                    final List<ArmAggregate> arms = armAggregates(armRows, 0);
+                    final List<AggregateSnapshot.NodeTotals<ArmAggregate>> others = new ArrayList<>(nodeRows.size());
+                    final List<ArmAggregate> totals = armAggregates(nodeRows, 1);
+                    int i = 0;
+                    for (final Row row : nodeRows) {
+                        others.add(new AggregateSnapshot.NodeTotals<>(row.getString(0), totals.get(i++)));
                     }
-                    return aggregates;
-                });
+                    if (!segments) {
+                        return Future.succeededFuture(new AggregateSnapshot(arms, List.of(), others, List.of()));
+                    }
+                    return connection.query(SEGMENT_AGGREGATES).execute()
+                        .compose(segmentRows -> connection.preparedQuery(OTHER_NODES_SEGMENTS).execute(Tuple.of(node))
+                            .map(nodeSegmentRows -> {
+                                final List<SegmentAggregate> nodeSegments = segmentAggregates(nodeSegmentRows, 1);
+                                final List<AggregateSnapshot.NodeTotals<SegmentAggregate>> otherSegments =
+                                    new ArrayList<>(nodeSegments.size());
+                                int j = 0;
+                                for (final Row row : nodeSegmentRows) {
+                                    otherSegments.add(new AggregateSnapshot.NodeTotals<>(row.getString(0),
+                                        nodeSegments.get(j++)));
+                                }
+                                return new AggregateSnapshot(arms, segmentAggregates(segmentRows, 0), others,
+                                    otherSegments);
+                            }));
+                })));
+    }
+
+    /** Arm totals from {@code rows}, whose columns from {@code first} are those of {@link #ARM_AGGREGATES}. */
+    private static List<ArmAggregate> armAggregates(RowSet<Row> rows, int first) {
+        final List<ArmAggregate> aggregates = new ArrayList<>(rows.size());
+        for (final Row row : rows) {
+            aggregates.add(new ArmAggregate(row.getString(first), row.getString(first + 1), row.getLong(first + 2),
+                row.getLong(first + 3), row.getLong(first + 4), row.getDouble(first + 5), row.getDouble(first + 6),
+                row.getLong(first + 7)));
+        }
+        return aggregates;
+    }
+
+    /** Segment totals from {@code rows}, whose columns from {@code first} are those of {@link #SEGMENT_AGGREGATES}. */
+    private static List<SegmentAggregate> segmentAggregates(RowSet<Row> rows, int first) {
+        final List<SegmentAggregate> aggregates = new ArrayList<>(rows.size());
+        for (final Row row : rows) {
+            aggregates.add(new SegmentAggregate(row.getString(first), row.getLong(first + 1),
+                row.getLong(first + 2), row.getString(first + 3), row.getLong(first + 4), row.getLong(first + 5),
+                row.getDouble(first + 6), row.getDouble(first + 7)));
+        }
+        return aggregates;
     }
 
     /** This session's node's BILL ids since then, with those of no node (stored before V47 or without a node id). */

@@ -12,6 +12,7 @@ import io.arbiter.server.http.RouteTable;
 import io.arbiter.server.http.RouteTable.Exposure;
 import io.arbiter.server.metrics.MetricName;
 import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.outcome.AggregateSnapshot;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
@@ -53,8 +54,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -87,15 +90,17 @@ public final class PersonalisationModule implements Module {
     private final BackgroundConnections background;
 
     /**
-     * The frequency-cap store's file in the data folder. Its keys are grouped by unit
-     * ({@code ExperimentGuard#capKey}); {@link #UNGROUPED_FREQUENCY_CAP_FILE} held keys of the earlier layout.
+     * The frequency-cap store's file in the data folder: one record per unit and group of eight variants
+     * ({@code ExperimentGuard#capKey}). {@link #EARLIER_FREQUENCY_CAP_FILES} held the earlier layouts.
      */
-    public static final String FREQUENCY_CAP_FILE = "frequency-caps-grouped.table";
+    public static final String FREQUENCY_CAP_FILE = "frequency-caps-records.table";
     /**
-     * The earlier frequency-cap file, whose keys (one per unit and posterior arm) the server no longer looks up: it is
-     * deleted at start, with a warning, and the caps count afresh from then.
+     * The earlier frequency-cap files, whose layouts the server no longer reads: one entry per unit and posterior arm
+     * ({@code frequency-caps.table}), then one per unit and variant with grouped keys
+     * ({@code frequency-caps-grouped.table}). Each is deleted at start, with a warning, and the caps count afresh.
      */
-    public static final String UNGROUPED_FREQUENCY_CAP_FILE = "frequency-caps.table";
+    public static final List<String> EARLIER_FREQUENCY_CAP_FILES = List.of("frequency-caps.table",
+        "frequency-caps-grouped.table");
 
     /** Segment store files in the data folder. */
     public static final String SEGMENT_INDEX_FILE = "segments.index";
@@ -118,21 +123,29 @@ public final class PersonalisationModule implements Module {
     private boolean armsLost;
     /** Whether the posteriors were rebuilt from Postgres's aggregates at start. */
     private volatile boolean posteriorsRebuilt;
+    /** Whether the segment store was rebuilt from Postgres's aggregates at start. */
+    private volatile boolean segmentsRebuilt;
+    /** What the start rebuilt from, until the root takes it ({@link #takeStartSnapshot}). */
+    private volatile AggregateSnapshot startSnapshot;
+    /** The (scope, arm) and (experiment, segment, variant) the start restored, until the root takes the snapshot. */
+    private final Set<String> restoredAtStart = new HashSet<>();
 
     /**
-     * Opens the frequency-cap store. A file of the earlier, ungrouped key layout is of no use to it (its counts are
-     * filed under keys no lookup computes): it is deleted, and units may see each variant up to its cap again within
-     * the first period after the upgrade.
+     * Opens the frequency-cap store. A file of an earlier layout is of no use to it (its counts are filed under keys
+     * and in entries no lookup reads): it is deleted, and units may see each variant up to its cap again within the
+     * first period after the upgrade.
      */
     static FrequencyCapStore openCaps(ServerConfig config, Clock clock) {
-        final Path ungrouped = config.dataDir.resolve(UNGROUPED_FREQUENCY_CAP_FILE);
-        try {
-            if (Files.deleteIfExists(ungrouped)) {
-                LOG.log(System.Logger.Level.WARNING, "deleted " + ungrouped + ": its frequency-cap counts use the "
-                    + "earlier key layout; caps count afresh from now (see docs/config.md)");
+        for (final String name : EARLIER_FREQUENCY_CAP_FILES) {
+            final Path earlier = config.dataDir.resolve(name);
+            try {
+                if (Files.deleteIfExists(earlier)) {
+                    LOG.log(System.Logger.Level.WARNING, "deleted " + earlier + ": its frequency-cap counts use an "
+                        + "earlier layout; caps count afresh from now (see docs/config.md)");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + earlier, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + ungrouped, e);
         }
         return FrequencyCapStore.mapFile(config.dataDir.resolve(FREQUENCY_CAP_FILE), config.frequencyCapBucketsLog2,
             clock.millis());
@@ -173,24 +186,35 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Builds the module and brings its state up to date, in order: the stored experiments, then the config's seeds
-     * not stored yet; the posteriors of an uncleanly closed table from Postgres's aggregates (the caller has let the
-     * journal tail ship first); duplicate detection from the rewards within the attribution window; then the
-     * maintenance thread starts.
+     * not stored yet; the posteriors of an uncleanly closed table, the segments of an uncleanly closed segment store
+     * and the guardrails' counters from Postgres's aggregates, all read in one snapshot with the other nodes' shares
+     * of them ({@link #takeStartSnapshot}; the caller has let the journal tail ship first); duplicate detection from
+     * the rewards within the attribution window; then the maintenance thread starts. {@code nodeId}: this node's
+     * name among the nodes sharing the Postgres (its own share is not read).
      */
     public static Future<PersonalisationModule> start(ServerConfig config, PosteriorTable table, Pool pool,
                                                       BackgroundConnections background, OutcomeLog outcomes,
-                                                      SignedTokens signer, Metrics metrics, Clock clock, long seed) {
+                                                      SignedTokens signer, Metrics metrics, Clock clock, long seed,
+                                                      String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
         final PersonalisationModule module = new PersonalisationModule(Objects.requireNonNull(config),
             Objects.requireNonNull(table), Objects.requireNonNull(pool), Objects.requireNonNull(background),
             Objects.requireNonNull(outcomes),
             Objects.requireNonNull(signer), Objects.requireNonNull(metrics), Objects.requireNonNull(clock));
         return module.loadSuspensions()
             .compose(v -> module.loadExperiments())
-            .compose(v -> table.wasCleanlyClosed() && !module.armsLost ? Future.succeededFuture()
-                : module.rebuildPosteriors())
-            .compose(v -> module.registry.segmentStore().wasCleanlyClosed() ? Future.succeededFuture()
-                : module.rebuildSegments())
-            .compose(v -> module.restoreGuardCounters())
+            .compose(v -> outcomes.loadSnapshot(nodeId, !module.registry.segmentStore().wasCleanlyClosed()))
+            .map(snapshot -> {
+                module.startSnapshot = snapshot;
+                if (!table.wasCleanlyClosed() || module.armsLost) {
+                    module.rebuildPosteriors(snapshot.arms());
+                }
+                if (!module.registry.segmentStore().wasCleanlyClosed()) {
+                    module.rebuildSegments(snapshot.segments());
+                }
+                module.restoreGuardCounters(snapshot.arms());
+                return null;
+            })
             .compose(v -> module.rebuildDuplicates())
             .map(v -> {
                 outcomes.onRewardsStoredElsewhere(module::takeBack);
@@ -245,25 +269,23 @@ public final class PersonalisationModule implements Module {
      * some that Postgres has not seen yet); once the journal tail is shipped, Postgres's aggregates are exact, so the
      * exact counters are restored from them. Decayed sums cannot be rebuilt from totals and restart empty.
      */
-    private Future<Void> rebuildPosteriors() {
+    private void rebuildPosteriors(List<ArmAggregate> aggregates) {
         final PosteriorTable table = registry.table();
         posteriorsRebuilt = true;
-        return outcomes.loadAggregates().map(aggregates -> {
-            int restored = 0;
-            for (final ArmAggregate aggregate : aggregates) {
-                final Experiment experiment = registry.get(aggregate.scope());
-                final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
-                if (arm != null) {
-                    table.restoreExclusive(arm, Math.max(aggregate.decisions(), table.decisions(arm)),
-                        aggregate.trials(), aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
-                        aggregate.updatedAtMillis());
-                    restored++;
-                }
+        int restored = 0;
+        for (final ArmAggregate aggregate : aggregates) {
+            final Experiment experiment = registry.get(aggregate.scope());
+            final Integer arm = experiment == null ? null : experiment.armByVariant().get(aggregate.arm());
+            if (arm != null) {
+                table.restoreExclusive(arm, Math.max(aggregate.decisions(), table.decisions(arm)),
+                    aggregate.trials(), aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(),
+                    aggregate.updatedAtMillis());
+                restoredAtStart.add(aggregate.scope() + '\u0000' + aggregate.arm());
+                restored++;
             }
-            LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new, or this node's "
-                + ExperimentArms.FILE + " was missing): restored " + restored + " arm(s) from Postgres aggregates");
-            return null;
-        });
+        }
+        LOG.log(System.Logger.Level.INFO, "the posterior table was not closed cleanly (or is new, or this node's "
+            + ExperimentArms.FILE + " was missing): restored " + restored + " arm(s) from Postgres aggregates");
     }
 
     /** Suspensions and resume baselines, before the experiments are built (so they serve without the suspended). */
@@ -286,18 +308,15 @@ public final class PersonalisationModule implements Module {
      * The lift's and guardrails' counters from their aggregate rows ({@code guard:<h|t>:<metric>:<experiment>}),
      * exact once the journal tail has been shipped (the caller has waited for it).
      */
-    private Future<Void> restoreGuardCounters() {
-        return outcomes.loadAggregates().map(aggregates -> {
-            for (final ArmAggregate aggregate : aggregates) {
-                final String[] parts = aggregate.scope().split(":", 4);
-                if (parts.length == 4 && "guard".equals(parts[0])) {
-                    registry.state(parts[3]).counters().restore(aggregate.scope(), aggregate.arm(),
-                        aggregate.decisions(), aggregate.trials(), aggregate.successes(), aggregate.rewardSum(),
-                        aggregate.rewardSquareSum());
-                }
+    private void restoreGuardCounters(List<ArmAggregate> aggregates) {
+        for (final ArmAggregate aggregate : aggregates) {
+            final String[] parts = aggregate.scope().split(":", 4);
+            if (parts.length == 4 && "guard".equals(parts[0])) {
+                registry.state(parts[3]).counters().restore(aggregate.scope(), aggregate.arm(),
+                    aggregate.decisions(), aggregate.trials(), aggregate.successes(), aggregate.rewardSum(),
+                    aggregate.rewardSquareSum());
             }
-            return null;
-        });
+        }
     }
 
     /**
@@ -306,29 +325,28 @@ public final class PersonalisationModule implements Module {
      * or created again and its variants' records restored. Decayed sums start over, as for the root; the segments'
      * reward counters (which rank equally fine parents) restart from zero.
      */
-    private Future<Void> rebuildSegments() {
+    private void rebuildSegments(List<SegmentAggregate> aggregates) {
         final SegmentStore segmentStore = registry.segmentStore();
-        return outcomes.loadSegmentAggregates().map(aggregates -> {
-            int restored = 0;
-            for (final SegmentAggregate aggregate : aggregates) {
-                final Experiment experiment = registry.get(aggregate.experiment());
-                final int ordinal = experiment == null ? -1 : experiment.ordinalOf(aggregate.variant());
-                if (ordinal < 0 || experiment.segments().spec().attributeCount() == 0) {
-                    continue;
-                }
-                final int slot = segmentStore.findOrCreate(experiment.segments().experimentKey(), aggregate.level(),
-                    aggregate.segment(), experiment.armByVariant().size(), experiment.segments().spec().maxSegments());
-                final int arm = slot < 0 ? -1 : segmentStore.armForUpdate(slot, ordinal);
-                if (arm >= 0) {
-                    segmentStore.arms().restoreExclusive(arm, segmentStore.arms().decisions(arm), aggregate.trials(),
-                        aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(), clock.millis());
-                    restored++;
-                }
+        segmentsRebuilt = true;
+        int restored = 0;
+        for (final SegmentAggregate aggregate : aggregates) {
+            final Experiment experiment = registry.get(aggregate.experiment());
+            final int ordinal = experiment == null ? -1 : experiment.ordinalOf(aggregate.variant());
+            if (ordinal < 0 || experiment.segments().spec().attributeCount() == 0) {
+                continue;
             }
-            LOG.log(System.Logger.Level.INFO, "the segment store was not closed cleanly (or is new): restored "
-                + restored + " segment variant(s) from Postgres aggregates");
-            return null;
-        });
+            final int slot = segmentStore.findOrCreate(experiment.segments().experimentKey(), aggregate.level(),
+                aggregate.segment(), experiment.armByVariant().size(), experiment.segments().spec().maxSegments());
+            final int arm = slot < 0 ? -1 : segmentStore.armForUpdate(slot, ordinal);
+            if (arm >= 0) {
+                segmentStore.arms().restoreExclusive(arm, segmentStore.arms().decisions(arm), aggregate.trials(),
+                    aggregate.successes(), aggregate.rewardSum(), aggregate.rewardSquareSum(), clock.millis());
+                restoredAtStart.add(segmentKey(aggregate));
+                restored++;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "the segment store was not closed cleanly (or is new): restored "
+            + restored + " segment variant(s) from Postgres aggregates");
     }
 
     /** Adds the holdout decisions counted since the last flush to Postgres; on failure they wait for the next. */
@@ -564,6 +582,34 @@ public final class PersonalisationModule implements Module {
     /** Whether the posteriors were rebuilt from Postgres's aggregates at start (they hold every node's rewards). */
     public boolean posteriorsRebuilt() {
         return posteriorsRebuilt;
+    }
+
+    /** Whether the segment store was rebuilt from Postgres's aggregates at start (they hold every node's rewards). */
+    public boolean segmentsRebuilt() {
+        return segmentsRebuilt;
+    }
+
+    /**
+     * What the start rebuilt from, with the other nodes' shares of it as of the same instant: what the cluster sync
+     * takes as seen for whatever was rebuilt. The other nodes' rows are those of the arms and segment variants the
+     * start restored only: a row of an experiment or variant not defined here yet stays unseen and is applied whole
+     * once its definition arrives. Answered once, then released.
+     */
+    public AggregateSnapshot takeStartSnapshot() {
+        final AggregateSnapshot snapshot = Objects.requireNonNull(startSnapshot,
+            "taken already, or the module has not started");
+        startSnapshot = null;
+        final AggregateSnapshot restored = new AggregateSnapshot(snapshot.arms(), snapshot.segments(),
+            snapshot.otherNodes().stream().filter(row -> restoredAtStart.contains(row.totals().scope() + '\u0000'
+                + row.totals().arm())).toList(),
+            snapshot.otherNodesSegments().stream().filter(row -> restoredAtStart.contains(segmentKey(row.totals())))
+                .toList());
+        restoredAtStart.clear();
+        return restored;
+    }
+
+    private static String segmentKey(SegmentAggregate aggregate) {
+        return aggregate.experiment() + '\u0000' + aggregate.segment() + '\u0000' + aggregate.variant();
     }
 
     /** The experiments being served. */

@@ -153,6 +153,16 @@ public final class AuctionSimulation {
         return arbiter(d, budget, 2, new JsonObject(), "arbiter");
     }
 
+    /**
+     * The baselines' pacing gain: the controller's gain before {@code bidding.pacingGain} existed
+     * ({@link Pacing#DEFAULT_GAIN}), or {@code -Dsimulation.baselineGain} (to see what the bidder's gain would do for
+     * them).
+     */
+    static double baselineGain() {
+        final String set = System.getProperty("simulation.baselineGain");
+        return set == null ? Pacing.DEFAULT_GAIN : Double.parseDouble(set);
+    }
+
     /** The strength of the per-site click-rate multipliers: the bidder's default, or {@code -Dsimulation.strength}. */
     static double strength() {
         final String set = System.getProperty("simulation.strength");
@@ -254,7 +264,7 @@ public final class AuctionSimulation {
         final int slot = ledger.allocateSlot();
         final long limit = (long) Math.floor(budget * 1e6);
         ledger.configure(slot, limit, 0);
-        final Pacing pacing = new Pacing(ledger, CONTROL_INTERVAL, ALLOWANCE);
+        final Pacing pacing = new Pacing(ledger, CONTROL_INTERVAL, ALLOWANCE, null, baselineGain());
         final long maxBid = (long) Math.ceil(MAX_CPM * 1000);
         final long[] shown = new long[TRUE_CTR.length];
         final long[] clicked = new long[TRUE_CTR.length];

@@ -119,7 +119,8 @@ class AuctionSimulationDiagnosis {
         final int slot = ledger.allocateSlot();
         final long limit = (long) Math.floor(budget * 1e6);
         ledger.configure(slot, limit, 0);
-        final Pacing pacing = new Pacing(ledger, AuctionSimulation.CONTROL_INTERVAL, AuctionSimulation.ALLOWANCE);
+        final Pacing pacing = new Pacing(ledger, AuctionSimulation.CONTROL_INTERVAL, AuctionSimulation.ALLOWANCE, null,
+            AuctionSimulation.baselineGain());
         final long maxBid = (long) Math.ceil(AuctionSimulation.MAX_CPM * 1000);
         final int n = AuctionSimulation.TRUE_CTR.length;
         final long[] shown = new long[n];

@@ -31,6 +31,8 @@ class BiddingConfigTest {
         assertEquals(250.0, BiddingConfig.from(new JsonObject().put("ctrContextStrength", 250)).ctrContextStrength());
         assertEquals(0, BiddingConfig.from(new JsonObject().put("ctrMaxContexts", 0)).ctrMaxContexts());
         assertEquals(BiddingConfig.CreativeSampling.OPTIMISTIC, config.creativeSampling());
+        assertEquals(BiddingConfig.DEFAULT_PACING_GAIN, config.pacingGain());
+        assertEquals(0.05, BiddingConfig.from(new JsonObject().put("pacingGain", 0.05)).pacingGain());
         assertEquals(BiddingConfig.CreativeSampling.THOMPSON, BiddingConfig.from(new JsonObject()
             .put("creativeSampling", "thompson")).creativeSampling());
     }
@@ -76,6 +78,8 @@ class BiddingConfigTest {
         assertFails("bidding.ledgerCapacity", new JsonObject().put("ledgerCapacity", 0));
         assertFails("bidding.ctrContextStrength", new JsonObject().put("ctrContextStrength", 0));
         assertFails("bidding.ctrMaxContexts", new JsonObject().put("ctrMaxContexts", -1));
+        assertFails("bidding.pacingGain", new JsonObject().put("pacingGain", 0));
+        assertFails("bidding.pacingGain", new JsonObject().put("pacingGain", 1.5));
         assertFails("bidding.creativeSampling", new JsonObject().put("creativeSampling", "greedy"));
         assertFails("bidding.creativeSampling", new JsonObject().put("creativeSampling", true));
         assertFails("bidding.exchangeRates.EUR", new JsonObject().put("exchangeRates", new JsonObject()

@@ -134,7 +134,7 @@ class ClusterSyncTest {
         final ClusterSync first = new ClusterSync(pool, "me", 3_600_000, dataDir);
         segment("other", 1, 5, 0);
         pool.preparedQuery(UPSERT_ARM).execute(Tuple.of("other", 6L)).await(10, TimeUnit.SECONDS);
-        first.start(false, false, this::armSink, this::segmentSink);
+        first.start(null, null, this::armSink, this::segmentSink);
         awaitRound(first);
         first.close();
         assertTrue(Files.exists(dataDir.resolve(ClusterSync.SEEN_SEGMENTS_FILE)));
@@ -142,7 +142,7 @@ class ClusterSyncTest {
 
         segment("other", 1, 7, 0);
         final ClusterSync second = new ClusterSync(pool, "me", 3_600_000, dataDir);
-        second.start(false, false, this::armSink, this::segmentSink);
+        second.start(null, null, this::armSink, this::segmentSink);
         awaitRound(second);
         second.close();
         assertEquals(List.of("1:5", "1:2"), new ArrayList<>(segments), "only the growth since the stop");

@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  *       guardrail: everything but the frequency cap.</li>
  *   <li>{@code guarded}: the same and a frequency cap (255 per day: the units are never capped out while measuring,
  *       so every call reads the caps of all ten variants and counts one). The cap store has the server's default
- *       size (2^16 buckets, 16 MiB) and the calls rotate through 16,384 units (up to 163,840 entries, a quarter of
- *       its capacity), so a unit's entries are rarely still in the caches when it comes round again, as on a server
- *       with many visitors.</li>
+ *       size (2^15 buckets, 28 MiB: 327,680 records) and the calls rotate through 16,384 units (32,768 records, one
+ *       per unit and group of eight variants), so a unit's record lines and buckets are rarely still in the caches
+ *       when it comes round again, as on a server with many visitors.</li>
  * </ul>
  * Run: {@code ./mvnw -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -cp benchmarks/target/benchmarks.jar:server/target/server.jar org.openjdk.jmh.Main GuardedChooseBenchmark
@@ -93,7 +93,7 @@ public class GuardedChooseBenchmark {
             }
             experiment.propensities().refresh(table, new Workspace(3, 256), NOON);
         }
-        caps = FrequencyCapStore.allocateDirect(16, 0);
+        caps = FrequencyCapStore.allocateDirect(15, 0);
         final DecisionPipeline.Builder builder = DecisionPipeline.builder()
             .with(DecisionSlot.CONTEXT, new ContextStage())
             .with(DecisionSlot.ELIGIBILITY, new EligibilityStage())

@@ -1,11 +1,13 @@
 package io.arbiter.server.bid.budget;
 
+import io.arbiter.server.outcome.OutcomeKind;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,21 @@ public final class LeaseStore {
     public record Held(long leasedMicros, long othersSpentMicros, long othersLapsedMicros, boolean othersLive) {
     }
 
+    /** What {@link #release} freed of one campaign's day: the released node's lease beyond its reported spend. */
+    public record Released(String campaign, long day, long freedMicros) {
+    }
+
+    /** One node's lease of a campaign's day as the table holds it ({@link #list}). */
+    public record Lease(String campaign, long day, String node, long leasedMicros, long spentMicros, boolean live) {
+    }
+
+    /** {@link #release} refused: the node named holds an unexpired lease (it is running) or is this node. */
+    public static final class NodeAliveException extends IllegalStateException {
+        public NodeAliveException(String message) {
+            super(message);
+        }
+    }
+
     private static final String ENSURE_DAY = "INSERT INTO budget_days (campaign, day, budget) VALUES ($1, $2, $3) "
         + "ON CONFLICT (campaign, day) DO NOTHING";
     private static final String LOCK_DAY = "SELECT budget FROM budget_days WHERE campaign = $1 AND day = $2 FOR UPDATE";
@@ -85,6 +102,27 @@ public final class LeaseStore {
     private static final String GIVE_BACK = """
         UPDATE budget_leases SET spent = greatest(spent, $4), leased = greatest(spent, $4), expires_at = now()
         WHERE campaign = $1 AND day = $2 AND node = $3""";
+
+    /** Locks the node's rows (a heartbeat of the node, were it back, waits) and says whether any is unexpired. */
+    private static final String LOCK_NODE = "SELECT coalesce(bool_or(expires_at > now()), false), count(*) "
+        + "FROM (SELECT expires_at FROM budget_leases WHERE node = $1 FOR UPDATE) AS rows";
+    /**
+     * The node's spend as Postgres knows it: what it reported, or its bills shipped that day (rtb_events, V47's node;
+     * charged at round(CPM * 1000) micros, the ledger's charge), whichever is more: a node ships its journal every
+     * flush interval but reports its spend once a lease round.
+     */
+    private static final String RELEASE = """
+        UPDATE budget_leases b SET leased = old.known, spent = old.known
+        FROM (SELECT l.campaign, l.day, l.leased, greatest(l.spent, coalesce(
+                     (SELECT sum(round(e.value * 1000))::int8 FROM rtb_events e
+                      WHERE e.kind = $2 AND e.node = $1 AND e.campaign = l.campaign
+                        AND e.time >= l.day::timestamp AT TIME ZONE 'UTC'
+                        AND e.time < (l.day + 1)::timestamp AT TIME ZONE 'UTC'), 0)) AS known
+              FROM budget_leases l WHERE l.node = $1) AS old
+        WHERE b.node = $1 AND b.campaign = old.campaign AND b.day = old.day AND old.leased > old.known
+        RETURNING b.campaign, b.day, old.leased - old.known""";
+    private static final String LIST = "SELECT campaign, day, node, leased, spent, expires_at > now() "
+        + "FROM budget_leases WHERE day >= $1 ORDER BY day, campaign, node";
 
     private final Pool pool;
     private final String node;
@@ -171,6 +209,49 @@ public final class LeaseStore {
      */
     public void giveBack(String campaign, long day, long spentMicros) {
         await(pool.preparedQuery(GIVE_BACK).execute(Tuple.of(campaign, LocalDate.ofEpochDay(day), node, spentMicros)));
+    }
+
+    /**
+     * Frees what {@code deadNode} holds beyond its known spend, in every campaign and day: the operator's word that
+     * the node is gone for good (its data dir lost, or it runs under another id now). Refused with
+     * {@link NodeAliveException} while any of its leases is unexpired, or for this node itself; an unknown node
+     * releases nothing. Its known spend stays committed: what it reported, or its bills shipped to Postgres that day
+     * if more; what it charged and never shipped is the cost (docs/bidding.md, "Releasing a dead node's leases").
+     * Not blocking.
+     */
+    public Future<List<Released>> release(String deadNode) {
+        Objects.requireNonNull(deadNode, "deadNode");
+        if (deadNode.equals(node)) {
+            return Future.failedFuture(new NodeAliveException("'" + deadNode + "' is this node"));
+        }
+        return pool.withTransaction(conn -> conn.preparedQuery(LOCK_NODE).execute(Tuple.of(deadNode))
+            .compose(rows -> {
+                if (rows.iterator().next().getBoolean(0)) {
+                    return Future.failedFuture(new NodeAliveException("node '" + deadNode + "' holds an unexpired "
+                        + "lease: it is running (a lease lapses when its node has not renewed it for leaseTtl)"));
+                }
+                return conn.preparedQuery(RELEASE)
+                    .execute(Tuple.of(deadNode, (short) OutcomeKind.BILL.code()));
+            })
+            .map(rows -> {
+                final List<Released> released = new ArrayList<>(rows.size());
+                for (final Row row : rows) {
+                    released.add(new Released(row.getString(0), row.getLocalDate(1).toEpochDay(), row.getLong(2)));
+                }
+                return released;
+            }));
+    }
+
+    /** Every node's leases of {@code fromDay} and later (not blocking). */
+    public Future<List<Lease>> list(long fromDay) {
+        return pool.preparedQuery(LIST).execute(Tuple.of(LocalDate.ofEpochDay(fromDay))).map(rows -> {
+            final List<Lease> list = new ArrayList<>(rows.size());
+            for (final Row row : rows) {
+                list.add(new Lease(row.getString(0), row.getLocalDate(1).toEpochDay(), row.getString(2),
+                    row.getLong(3), row.getLong(4), row.getBoolean(5)));
+            }
+            return list;
+        });
     }
 
     private <T> T await(Future<T> future) {

@@ -11,7 +11,7 @@ package io.arbiter.server.bid.budget;
  *   <li><b>Bid modifier (controller).</b> Bids are {@code modifier * value}, with the modifier in [{@value #MIN},
  *       1]. Every control interval one thread (claimed by CAS in the ledger) updates it multiplicatively from the
  *       schedule error measured in control intervals' worth of budget: {@code e = (schedule - exposure) /
- *       (daily * interval / day)}, {@code modifier *= exp(GAIN * clamp(e, -3, 3))}. Ahead of schedule (the gate
+ *       (daily * interval / day)}, {@code modifier *= exp(gain * clamp(e, -3, 3))}. Ahead of schedule (the gate
  *       binding) lowers bids, so the campaign buys the cheaper impressions first; behind raises them. Lowering the
  *       bid rather than skipping requests is what a budget-constrained click maximiser should do (the optimal bid
  *       under a budget is the value scaled by a Lagrange multiplier), which is why this is a bid modifier and not a
@@ -28,20 +28,35 @@ package io.arbiter.server.bid.budget;
 public final class Pacing {
     public static final long DAY_MILLIS = 86_400_000L;
     public static final double MIN = 0.02;
-    public static final double GAIN = 0.08;
+    /** The controller's gain before {@code bidding.pacingGain} existed, and the simulation's baselines' gain. */
+    public static final double DEFAULT_GAIN = 0.08;
 
     private final BudgetLedger ledger;
     private final long intervalMillis;
     private final double allowanceFraction;
     private final BudgetLeases leases;
+    private final double gain;
 
     /** Pacing on this node's own spend, with no leases (one node, simulations). */
     public Pacing(BudgetLedger ledger, long intervalMillis, double allowanceFraction) {
-        this(ledger, intervalMillis, allowanceFraction, null);
+        this(ledger, intervalMillis, allowanceFraction, null, DEFAULT_GAIN);
     }
 
     /** Pacing on the cluster's spend, reservations bounded by what this node leased ({@code leases}; null: none). */
     public Pacing(BudgetLedger ledger, long intervalMillis, double allowanceFraction, BudgetLeases leases) {
+        this(ledger, intervalMillis, allowanceFraction, leases, DEFAULT_GAIN);
+    }
+
+    /**
+     * Pacing as above with the controller's {@code gain}: the change of the log bid modifier per interval's worth of
+     * budget behind (or ahead of) schedule, each control interval.
+     */
+    public Pacing(BudgetLedger ledger, long intervalMillis, double allowanceFraction, BudgetLeases leases,
+                  double gain) {
+        if (!(gain > 0) || gain > 1) {
+            throw new IllegalArgumentException("gain must be in (0, 1]: " + gain);
+        }
+        this.gain = gain;
         this.ledger = ledger;
         this.intervalMillis = intervalMillis;
         this.allowanceFraction = allowanceFraction;
@@ -85,7 +100,7 @@ public final class Pacing {
             final long others = leases == null ? 0 : leases.othersSpent(slot, day(nowMillis));
             final double error = Math.max(-3, Math.min(3, (schedule - ledger.dailyExposure(slot) - others)
                 / perInterval));
-            final double next = Math.max(MIN, Math.min(1.0, ledger.modifier(slot) * Math.exp(GAIN * error)));
+            final double next = Math.max(MIN, Math.min(1.0, ledger.modifier(slot) * Math.exp(gain * error)));
             ledger.setModifier(slot, next);
             return next;
         }

@@ -3,6 +3,7 @@ package io.arbiter.server.personalisation.guard;
 import io.arbiter.bandits.guard.GuardrailRule;
 import io.arbiter.bandits.guard.RateConfidenceSequence;
 import io.arbiter.bandits.guard.ShareBounds;
+import io.arbiter.bandits.unit.FrequencyCapStore;
 import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.personalisation.guard.GuardCounters.Group;
 
@@ -28,6 +29,10 @@ public final class ExperimentGuard {
     private final int holdoutPosition;
     private final ShareBounds bounds;
     private final long capScope;
+    /** {@link UnitKeys#salt} of the cap's scope and each of the first groups of eight variant ordinals. */
+    private final long[] capSalts = new long[8];
+    /** {@link UnitKeys#salt} of the holdout's salt (slot 0). */
+    private final long holdoutKeySalt;
 
     /**
      * @param served the variants the experiment serves (its active, unsuspended ones), in their order: positions in
@@ -45,6 +50,10 @@ public final class ExperimentGuard {
         this.bounds = spec.hasShareBounds() ? spec.bounds(positions) : null;
         // Caps are counted per (experiment, period): a new period starts new counts (the store's sub-windows).
         this.capScope = UnitKeys.unitHash(experiment) * 31 + spec.capPeriodMillis();
+        for (int group = 0; group < capSalts.length; group++) {
+            capSalts[group] = UnitKeys.salt(capScope, group);
+        }
+        this.holdoutKeySalt = UnitKeys.salt(spec.salt(), 0);
         final List<GuardSpec.GuardrailSpec> guardrails = spec.guardrails();
         rules = new GuardrailRule[guardrails.size()];
         treatmentScopes = new String[guardrails.size()];
@@ -117,7 +126,16 @@ public final class ExperimentGuard {
 
     /** Whether {@code unit} (non-empty) is in the holdout group. */
     public boolean inHoldout(CharSequence unit) {
-        return spec.holdout() > 0.0 && holdoutHash(spec.salt(), unit) < spec.holdout();
+        return spec.holdout() > 0.0 && inHoldout(UnitKeys.unitHash(unit));
+    }
+
+    /**
+     * Whether the unit whose {@link UnitKeys#unitHash} is {@code unitHash} is in the holdout group: the same answer as
+     * {@link #holdoutHash}, from a hash the caller computed once for the holdout and the frequency cap.
+     */
+    public boolean inHoldout(long unitHash) {
+        return spec.holdout() > 0.0
+            && (UnitKeys.saltedKey(holdoutKeySalt, unitHash) >>> 11) * 0x1.0p-53 < spec.holdout();
     }
 
     /** Position of the holdout variant among the served variants; -1 when it is not served (suspended). */
@@ -131,10 +149,19 @@ public final class ExperimentGuard {
     }
 
     /**
-     * The frequency-cap store key of (unit hash, variant ordinal) for this experiment: grouped
-     * ({@link UnitKeys#groupedKey}), so the entries of a unit's variants have neighbouring buckets, read together.
+     * The frequency-cap store key of (unit hash, variant ordinal) for this experiment: the key of the unit's record
+     * for the ordinal's group of {@value FrequencyCapStore#WORDS} ({@link UnitKeys#key}{@code (scope, unit, ordinal /
+     * 8)}), whose word {@link #capWord}{@code (ordinal)} counts the variant; one SplitMix64 round for the first eight
+     * groups (their salts are computed here once).
      */
     public long capKey(long unitHash, int variantOrdinal) {
-        return UnitKeys.groupedKey(capScope, unitHash, variantOrdinal);
+        final int group = variantOrdinal / FrequencyCapStore.WORDS;
+        return group < capSalts.length ? UnitKeys.saltedKey(capSalts[group], unitHash)
+            : UnitKeys.key(capScope, unitHash, group);
+    }
+
+    /** The word of {@link #capKey}'s record that counts the variant of ordinal {@code variantOrdinal}. */
+    public static int capWord(int variantOrdinal) {
+        return variantOrdinal % FrequencyCapStore.WORDS;
     }
 }

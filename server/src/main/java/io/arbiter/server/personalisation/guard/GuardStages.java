@@ -43,6 +43,7 @@ public final class GuardStages {
     private final int[] positions;
     private final double[] probabilities;
     private final long[] capKeys;
+    private final int[] capWords;
     private final int[] capCounts;
     /** The unit's hash when the cap was checked for this decision; 0 when it was not. */
     private long capUnitHash;
@@ -57,6 +58,7 @@ public final class GuardStages {
         this.positions = new int[maxVariants];
         this.probabilities = new double[maxVariants];
         this.capKeys = new long[maxVariants];
+        this.capWords = new int[maxVariants];
         this.capCounts = new int[maxVariants];
     }
 
@@ -71,14 +73,18 @@ public final class GuardStages {
         capUnitHash = 0;
         capUnit = null;
         final ExperimentGuard guard = d.experiment().guard();
-        if (guard.spec().hasFrequencyCap() && !d.unit().isEmpty()) {
-            capUnitHash = UnitKeys.unitHash(d.unit()) | 1; // never 0, which means "not checked"
+        if (d.unit().isEmpty()) {
+            return; // neither capped nor held out
+        }
+        final long unitHash = UnitKeys.unitHash(d.unit()); // once, for the cap's keys and the holdout's draw
+        if (guard.spec().hasFrequencyCap()) {
+            capUnitHash = unitHash | 1; // never 0, which means "not checked"
             capUnit = d.unit();
             if (dropCapped(d)) {
                 return;
             }
         }
-        holdout.apply(d);
+        holdout.apply(d, unitHash);
     }
 
     /** Removes the capped variants; true when every one was capped (the capped fallback is then decided). */
@@ -92,10 +98,20 @@ public final class GuardStages {
         }
         final int fallback = eligible.contains(experiment.defaultPosition()) ? experiment.defaultPosition()
             : positions[0];
+        final ExperimentGuard guard = experiment.guard();
+        final SegmentedThompson model = experiment.segments();
+        int group = -1;
+        long key = 0;
         for (int i = 0; i < n; i++) {
-            capKeys[i] = experiment.guard().capKey(capUnitHash, experiment.segments().ordinal(positions[i]));
+            final int ordinal = model.ordinal(positions[i]);
+            if (ordinal / FrequencyCapStore.WORDS != group) { // a group's variants share the unit's record
+                group = ordinal / FrequencyCapStore.WORDS;
+                key = guard.capKey(capUnitHash, ordinal);
+            }
+            capKeys[i] = key;
+            capWords[i] = ExperimentGuard.capWord(ordinal);
         }
-        caps.counts(capKeys, n, spec.capPeriodMillis(), d.nowMillis(), capCounts); // the n lookups' misses overlap
+        caps.counts(capKeys, capWords, n, spec.capPeriodMillis(), d.nowMillis(), capCounts); // misses overlap
         for (int i = 0; i < n; i++) {
             if (capCounts[i] >= spec.capCount()) {
                 eligible.remove(positions[i]);
@@ -150,7 +166,8 @@ public final class GuardStages {
         final ExperimentGuard guard = experiment.guard();
         final GuardSpec spec = guard.spec();
         final SegmentedThompson model = experiment.segments();
-        if (caps.tryAcquire(guard.capKey(capUnitHash, model.ordinal(d.position())), spec.capCount(),
+        final int ordinal = model.ordinal(d.position());
+        if (caps.tryAcquire(guard.capKey(capUnitHash, ordinal), ExperimentGuard.capWord(ordinal), spec.capCount(),
             spec.capPeriodMillis(), d.nowMillis())) {
             return;
         }
@@ -158,7 +175,8 @@ public final class GuardStages {
         eligible.remove(d.position());
         for (int i = 0; i < eligible.count(); i++) {
             final int position = eligible.position(i);
-            if (caps.tryAcquire(guard.capKey(capUnitHash, model.ordinal(position)), spec.capCount(),
+            final int other = model.ordinal(position);
+            if (caps.tryAcquire(guard.capKey(capUnitHash, other), ExperimentGuard.capWord(other), spec.capCount(),
                 spec.capPeriodMillis(), d.nowMillis())) {
                 d.decide(DecisionSlot.SHARE_BOUNDS, position, 1.0, DecisionFlags.NONE);
                 return;

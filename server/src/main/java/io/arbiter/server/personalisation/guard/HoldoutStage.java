@@ -1,6 +1,7 @@
 package io.arbiter.server.personalisation.guard;
 
 import io.arbiter.bandits.policy.EligibleSet;
+import io.arbiter.bandits.unit.UnitKeys;
 import io.arbiter.server.personalisation.decide.Decision;
 import io.arbiter.server.personalisation.decide.DecisionSlot;
 import io.arbiter.server.personalisation.decide.DecisionStage;
@@ -18,8 +19,15 @@ public final class HoldoutStage implements DecisionStage {
 
     @Override
     public void apply(Decision d) {
+        if (!d.unit().isEmpty()) {
+            apply(d, UnitKeys.unitHash(d.unit()));
+        }
+    }
+
+    /** {@link #apply(Decision)} for a request with a non-empty unit whose {@link UnitKeys#unitHash} is given. */
+    void apply(Decision d, long unitHash) {
         final ExperimentGuard guard = d.experiment().guard();
-        if (d.unit().isEmpty() || !guard.inHoldout(d.unit())) {
+        if (!guard.inHoldout(unitHash)) {
             return;
         }
         final EligibleSet eligible = d.eligible();

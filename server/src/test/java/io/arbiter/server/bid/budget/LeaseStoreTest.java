@@ -21,6 +21,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -120,6 +122,74 @@ class LeaseStoreTest {
         assertEquals(0, live.take("c2", DAY, 1_000_000, 600_000, 400_000, 60_000).lapsedMicros(),
             "renewed, it is not lapsed any more");
         assertEquals(1_000_000, committed("c2"));
+    }
+
+    /**
+     * A dead node's lapsed lease released by the operator ({@link LeaseStore#release}): everything above its reported
+     * spend is free for the others at once, its spend stays committed. Refused while its lease runs and for the node
+     * itself. The cost, shown at the end: had the node charged bills after its last report and come back, they count
+     * on top of the budget.
+     */
+    @Test
+    void aReleasedDeadNodesLeaseFreesAllButItsReportedSpend() throws Exception {
+        final LeaseStore dead = new LeaseStore(pool, "dead", TIMEOUT);
+        final LeaseStore live = new LeaseStore(pool, "live", TIMEOUT);
+        assertEquals(600_000, dead.take("c5", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros());
+        dead.heartbeat(DAY, List.of("c5"), new long[] {150_000}, 300);
+        assertEquals(400_000, live.take("c5", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros());
+        final Exception running = assertThrows(Exception.class,
+            () -> live.release("dead").await(10, TimeUnit.SECONDS));
+        assertInstanceOf(LeaseStore.NodeAliveException.class, running, "refused while its lease runs");
+        assertInstanceOf(LeaseStore.NodeAliveException.class, assertThrows(Exception.class,
+            () -> live.release("live").await(10, TimeUnit.SECONDS)), "a node does not release itself");
+        Thread.sleep(400);
+        assertEquals(0, live.take("c5", DAY, 1_000_000, 600_000, 0, 60_000).grantedMicros(), "lapsed: held back");
+        assertEquals(List.of(), live.release("nobody").await(10, TimeUnit.SECONDS), "an unknown node holds nothing");
+
+        assertEquals(List.of(new LeaseStore.Released("c5", DAY, 450_000)),
+            live.release("dead").await(10, TimeUnit.SECONDS));
+        final LeaseStore.Grant grant = live.take("c5", DAY, 1_000_000, 600_000, 0, 60_000);
+        assertEquals(450_000, grant.grantedMicros(), "the released part is leased again");
+        assertEquals(0, grant.lapsedMicros());
+        assertEquals(1_000_000, committed("c5"), "its reported spend stays committed");
+        assertEquals(List.of(), live.release("dead").await(10, TimeUnit.SECONDS), "released once");
+        final List<LeaseStore.Lease> rows = live.list(DAY).await(10, TimeUnit.SECONDS);
+        assertEquals(List.of(new LeaseStore.Lease("c5", DAY, "dead", 150_000, 150_000, false),
+            new LeaseStore.Lease("c5", DAY, "live", 850_000, 0, true)), rows);
+
+        dead.heartbeat(DAY, List.of("c5"), new long[] {380_000}, 60_000); // it was not dead: 230,000 unreported
+        assertEquals(1_230_000, committed("c5"), "the cost of releasing a node that comes back");
+    }
+
+    /**
+     * Bills a dead node shipped after its last report (its journal ships every flush interval, its report comes once
+     * a lease round) stay committed when it is released: its known spend is the larger of the two. Bills of another
+     * node, of another campaign or of another day do not count. Without them the release frees 500,000 here.
+     */
+    @Test
+    void aReleaseKeepsTheBillsTheDeadNodeShippedAfterItsLastReport() throws Exception {
+        final LeaseStore dead = new LeaseStore(pool, "gone", TIMEOUT);
+        final LeaseStore live = new LeaseStore(pool, "here", TIMEOUT);
+        dead.take("c6", DAY, 1_000_000, 600_000, 0, 60_000);
+        dead.heartbeat(DAY, List.of("c6"), new long[] {100_000}, 200);
+        final String day = LocalDate.ofEpochDay(DAY) + "T12:00:00Z";
+        final String before = LocalDate.ofEpochDay(DAY) + "T00:00:00Z";
+        bill("gone", "b1", "c6", 120.0, day); // 120,000 micros
+        bill("gone", "b2", "c6", 60.0004, day); // 60,000 (rounded as the ledger does)
+        bill("gone", "b3", "c7", 500.0, day); // another campaign
+        bill("gone", "b4", "c6", 500.0, LocalDate.ofEpochDay(DAY - 1) + "T23:59:59Z"); // the day before
+        bill("here", "b5", "c6", 500.0, before); // another node
+        Thread.sleep(300);
+        assertEquals(List.of(new LeaseStore.Released("c6", DAY, 420_000)),
+            live.release("gone").await(10, TimeUnit.SECONDS), "600,000 leased, 180,000 billed");
+        assertEquals(180_000, query("SELECT spent FROM budget_leases WHERE node = 'gone'").getLong(0));
+        assertEquals(820_000, live.take("c6", DAY, 1_000_000, 900_000, 0, 60_000).grantedMicros());
+    }
+
+    private void bill(String node, String id, String campaign, double cpm, String time) throws Exception {
+        pool.preparedQuery("INSERT INTO rtb_events (kind, id, campaign, creative, value, time, node) "
+            + "VALUES (3, $1, $2, 'cr', $3, $4, $5)").execute(Tuple.of(id, campaign, cpm,
+                java.time.OffsetDateTime.parse(time), node)).await(10, TimeUnit.SECONDS);
     }
 
     /** A renewed lease is not lapsed; a given-back one frees everything above its spend at once. */

@@ -1,7 +1,10 @@
 package io.arbiter.server.personalisation.guard;
 
+import io.arbiter.bandits.unit.UnitKeys;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,5 +56,29 @@ class HoldoutAssignmentTest {
         }
         assertEquals(1000, moved, 150);
         assertTrue(same < 9_500, "another salt draws other groups: " + same);
+    }
+
+    /**
+     * The decide path's holdout answer from the unit hash it shares with the frequency cap
+     * ({@link ExperimentGuard#inHoldout(long)}, a precomputed salt) is the holdout hash's answer, for 20,000 units
+     * and three shares.
+     */
+    @Test
+    void theAnswerFromASharedUnitHashIsTheHoldoutHashs() {
+        final List<String> variants = List.of("a", "b", "c");
+        for (final double share : new double[] {0.05, 0.3, 0.9}) {
+            final GuardSpec spec = GuardSpec.fromJson(new JsonObject().put("holdout", share), variants, "a")
+                .withSalt(0x1234_5678_9ABCL);
+            final ExperimentGuard guard = new ExperimentGuard("e", spec, new GuardState("e"), variants, variants);
+            int held = 0;
+            for (int i = 0; i < 20_000; i++) {
+                final String unit = "visitor-" + i;
+                final boolean expected = ExperimentGuard.holdoutHash(spec.salt(), unit) < share;
+                assertEquals(expected, guard.inHoldout(UnitKeys.unitHash(unit)), unit + " at " + share);
+                assertEquals(expected, guard.inHoldout(unit));
+                held += expected ? 1 : 0;
+            }
+            assertEquals(share, held / 20_000.0, 0.02);
+        }
     }
 }
