@@ -160,7 +160,12 @@ public final class LinearSync implements AutoCloseable {
             if (moved) {
                 // After the offers, which the model's mapped ring holds. Not forced: like the ring's pages, the file
                 // survives a killed process in the page cache; a rename is the whole window for a kill to fall in.
-                writeSeenFile(false);
+                try {
+                    writeSeenFile(false);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "linear sync: cannot write " + seenFile + " (a restart "
+                        + "replays from the last one written): " + e);
+                }
             }
             if (!reachable) {
                 LOG.log(System.Logger.Level.INFO, "linear sync: Postgres answers again");
