@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * is replayed.
  *
  * <p>One round is one small query (the heads) and, when some node moved, one more (its new rows, at most
- * {@value #ROWS_PER_ROUND} per round). Blocking; runs on its own thread, never on an event loop.
+ * {@value #ROWS_PER_ROUND} of each node a round). Blocking; runs on its own thread, never on an event loop.
  */
 public final class LinearSync implements AutoCloseable {
 
@@ -56,7 +56,7 @@ public final class LinearSync implements AutoCloseable {
     }
 
     public static final String SEEN_FILE = "cluster-seen-linear";
-    /** Rows read per round at most (all nodes together); the rest follow in the next rounds. */
+    /** Rows of one node read per round at most; the rest follow in the next rounds. */
     static final int ROWS_PER_ROUND = 20_000;
     /** How long a row whose experiment is unknown here may hold back the rows of its node. */
     static final long GIVE_UP_MILLIS = 120_000;
@@ -160,7 +160,12 @@ public final class LinearSync implements AutoCloseable {
             if (moved) {
                 // After the offers, which the model's mapped ring holds. Not forced: like the ring's pages, the file
                 // survives a killed process in the page cache; a rename is the whole window for a kill to fall in.
-                writeSeenFile(false);
+                try {
+                    writeSeenFile(false);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "linear sync: cannot write " + seenFile + " (a restart "
+                        + "replays from the last one written): " + e);
+                }
             }
             if (!reachable) {
                 LOG.log(System.Logger.Level.INFO, "linear sync: Postgres answers again");

@@ -70,7 +70,7 @@ final class PostgresWriter {
      * Before a batch with rewards that taught a linear model: locks this node's row of {@code linear_reward_heads}
      * until the commit, so that the numbers the reward insert then draws for its {@code linear_rewards} rows follow
      * the order in which this node's transactions commit (a reader that has seen number n of a node has seen all
-     * before it).
+     * before it). Only this node's own row: no other node's transaction ever waits on it, and readers take no lock.
      */
     static final String LOCK_LINEAR_HEAD = """
             INSERT INTO linear_reward_heads AS h (node) VALUES (coalesce(current_setting('arbiter.node', true), ''))

@@ -65,8 +65,9 @@ class LogRetentionTest {
         assertTrue(pipeline.offerDecision(decision("today", now)));
         assertTrue(pipeline.offerDecision(decision("soon", now + 5 * DAY)));
         PgFixture.await(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, now - 100 * DAY, "old", "exp", "a",
-                "", 1, 0)));
-        PgFixture.await(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, now, "today", "exp", "a", "", 1, 0)));
+                "", 1, OutcomeEvent.TEACHES_LINEAR)));
+        PgFixture.await(pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, now, "today", "exp", "a", "", 1,
+                OutcomeEvent.TEACHES_LINEAR)));
         PgFixture.await(pipeline.flush());
         assertEquals(3, pg.count("SELECT count(*) FROM decisions"));
         assertEquals(LogMaintenance.DAYS_AHEAD + 2, partitions().size(), partitions().toString());
@@ -76,6 +77,8 @@ class LogRetentionTest {
         assertTrue(today.ran());
         assertEquals(0, today.partitionsDropped().size(), today.toString());
         assertEquals(1, today.rewardsDeleted(), "the reward 100 days old is past the 90 days");
+        assertEquals(Set.of("today"), pg.strings("SELECT decision_id FROM linear_rewards"),
+                "the other nodes' copy of a linear reward goes with it");
 
         // 33 days on (the server was down meanwhile): the gap is filled, 30 days are kept (from day 3 on).
         final LogMaintenance.Report later = maintenanceAt(now + 33 * DAY).run();
