@@ -140,7 +140,11 @@ public final class IngestBenchmark {
         }
     }
 
-    /** One measured run. */
+    /**
+     * One measured run: the counters are the window's, except {@code failures} (transactions that failed and were
+     * retried, by cause, warm-up included) and the bytes per row (the tables' whole size after the window over their
+     * rows).
+     */
     record Run(Mix mix, int writers, int batch, int round, double seconds, long decisions, long rewards,
                long duplicates, long batches, double pgCpuSeconds, double jvmCpuSeconds, double machineBusy,
                double machineIowait, double loadAverage, Map<String, Double> wal, Map<String, Integer> waits,
