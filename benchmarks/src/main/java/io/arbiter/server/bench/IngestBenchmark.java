@@ -140,11 +140,15 @@ public final class IngestBenchmark {
         }
     }
 
-    /** One measured run. */
+    /**
+     * One measured run: the counters are the window's, except {@code failures} (transactions that failed and were
+     * retried, by cause, warm-up included) and the bytes per row (the tables' whole size after the window over their
+     * rows).
+     */
     record Run(Mix mix, int writers, int batch, int round, double seconds, long decisions, long rewards,
                long duplicates, long batches, double pgCpuSeconds, double jvmCpuSeconds, double machineBusy,
                double machineIowait, double loadAverage, Map<String, Double> wal, Map<String, Integer> waits,
-               int waitSamples, Map<String, Long> failures) {
+               int waitSamples, Map<String, Long> failures, double decisionRowBytes, double rewardRowBytes) {
 
         long failed() {
             return failures.values().stream().mapToLong(Long::longValue).sum();
@@ -173,6 +177,10 @@ public final class IngestBenchmark {
     private static final long USER_HZ = 100;
     private static final long TIMEOUT_SECONDS = 120;
     private static final long WAIT_SAMPLE_MILLIS = 100;
+    private static final String DECISION_BYTES = "SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)"
+            + "::int8 FROM pg_inherits WHERE inhparent = 'decisions'::regclass), (SELECT count(*) FROM decisions)";
+    private static final String REWARD_BYTES = "SELECT pg_total_relation_size('rewards'), "
+            + "(SELECT count(*) FROM rewards)";
     /** The shipper's back-off after a failed transaction (the server's defaults). */
     private static final OutcomeConfig RETRY = OutcomeConfig.defaults();
 
@@ -289,12 +297,20 @@ public final class IngestBenchmark {
                     (after.jvmNanos - before.jvmNanos) / 1e9,
                     total <= 0 ? Double.NaN : (cpuAfter[1] - cpuBefore[1]) / total,
                     total <= 0 ? Double.NaN : (cpuAfter[2] - cpuBefore[2]) / total,
-                    (before.load + after.load) / 2, wal, waits, samples, failures);
+                    (before.load + after.load) / 2, wal, waits, samples, failures, bytesPerRow(admin, DECISION_BYTES),
+                    bytesPerRow(admin, REWARD_BYTES));
         } finally {
             for (final Writer writer : started) {
                 writer.stop();
             }
         }
+    }
+
+    /** Disk per row, the table's and its indexes' (every partition's, for the decision log), after the window. */
+    private static double bytesPerRow(Pool admin, String sql) throws Exception {
+        final Row row = await(admin.query(sql).execute()).iterator().next();
+        final long rows = row.getLong(1);
+        return rows == 0 ? Double.NaN : row.getLong(0) / (double) rows;
     }
 
     /** One writer's backends, sampled: what each is doing, as one label per backend. */
@@ -573,7 +589,8 @@ public final class IngestBenchmark {
                         + "rewards=%d duplicates=%d batches=%d rows_per_s=%.0f pg_cpu_s=%.2f pg_cpu_ms_per_1000=%.2f "
                         + "jvm_cpu_s=%.2f machine_busy=%.0f%% iowait=%.0f%% load=%.1f wal_mb_per_s=%.1f "
                         + "wal_syncs_per_s=%.0f wal_sync_ms=%.0f wal_write_ms=%.0f wal_fpi=%.0f checkpoints=%.0f "
-                        + "buffers_backend=%.0f waits=[%s] retried=%s",
+                        + "buffers_backend=%.0f waits=[%s] retried=%s bytes_per_decision_row=%.0f "
+                        + "bytes_per_reward_row=%.0f",
                 run.round(), run.mix().label(), run.writers(), run.batch(), run.seconds(), run.rows(), run.decisions(),
                 run.rewards(), run.duplicates(), run.batches(), run.rowsPerSecond(), run.pgCpuSeconds(),
                 run.pgCpuMillisPer1000(), run.jvmCpuSeconds(), run.machineBusy() * 100, run.machineIowait() * 100,
@@ -582,7 +599,8 @@ public final class IngestBenchmark {
                 run.wal().getOrDefault("wal_sync_time", Double.NaN),
                 run.wal().getOrDefault("wal_write_time", Double.NaN), run.wal().getOrDefault("wal_fpi", Double.NaN),
                 run.wal().getOrDefault("checkpoints_timed", 0.0) + run.wal().getOrDefault("checkpoints_req", 0.0),
-                run.wal().getOrDefault("buffers_backend", Double.NaN), waits, run.failures());
+                run.wal().getOrDefault("buffers_backend", Double.NaN), waits, run.failures(), run.decisionRowBytes(),
+                run.rewardRowBytes());
     }
 
     private static void topWaits(Map<String, Integer> waits, int samples, int top, StringBuilder out) {

@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (as another node's open transaction would), lets the writer fold into twenty rows handed to it in descending order,
  * and looks, once the writer waits, which of the other rows it has locked already: none in key order; without the
  * order, the rows before the held one in whatever order they came (a deadlock when the other node needs one of them).
+ * The cases: decision counts, a reward batch's arm fold and segment fold, an OpenRTB batch's arm fold.
  */
 class AggregateLockOrderTest {
 
@@ -71,6 +72,24 @@ class AggregateLockOrderTest {
                 () -> writer.writeOutcomes(rewards).mapEmpty());
         assertEquals(List.of(), locked, "arm rows locked before the lowest one, which another transaction held");
         assertEquals(ROWS, pg.count("SELECT sum(trials) FROM arm_aggregates WHERE scope = 'exp'"));
+    }
+
+    @Test
+    void openRtbEventsLockArmRowsInKeyOrder() {
+        pg.query("INSERT INTO arm_aggregates (scope, arm) SELECT 'ctr:camp', 'a' || lpad(i::text, 2, '0') "
+                + "FROM generate_series(0, " + (ROWS - 1) + ") AS i");
+        final PostgresWriter clicks = new PostgresWriter(pg.pool,
+                List.of(new AggregationRule(OutcomeKind.CLICK, "ctr:", 0, 1, false)));
+        final List<OutcomeEvent> events = new ArrayList<>();
+        for (int i = ROWS - 1; i >= 0; i--) {
+            events.add(new OutcomeEvent(OutcomeKind.CLICK, T, "click" + i, "camp", arm(i), "", 0, 0));
+        }
+        final List<String> locked = lockedWhileWaiting(
+                "SELECT arm FROM arm_aggregates WHERE scope = 'ctr:camp' AND arm = 'a00' FOR UPDATE",
+                "SELECT arm FROM arm_aggregates WHERE scope = 'ctr:camp' AND arm <> 'a00' FOR UPDATE SKIP LOCKED",
+                () -> clicks.writeOutcomes(events).mapEmpty());
+        assertEquals(List.of(), locked, "arm rows locked before the lowest one, which another transaction held");
+        assertEquals(ROWS, pg.count("SELECT sum(successes) FROM arm_aggregates WHERE scope = 'ctr:camp'"));
     }
 
     @Test
