@@ -40,7 +40,8 @@ import static io.arbiter.bandits.unit.UnitTableDescriptor.VERSION_OFFSET;
  * {@link StickyAssignments}. Layout in {@link UnitTableDescriptor}.
  *
  * <p><b>Bound.</b> {@code 10 * 2^bucketsLog2} entries in {@code 128 + 256 * 2^bucketsLog2} bytes (25.6 bytes per
- * entry), fixed at creation. A key may live in either of two buckets chosen by its hash (its low bits and its high
+ * entry; a table of kind {@link #KIND_CAP_RECORDS} adds a 64-byte record per entry, 89.6 bytes in all), fixed at
+ * creation. A key may live in either of two buckets chosen by its hash (its low bits and its high
  * half), in any of their ten slots, and a new key goes to the emptier of the two (the "power of two choices", which
  * keeps buckets evenly filled). Only when both are full is an entry evicted: an expired one if there is one,
  * otherwise the one whose expiry hint is earliest (for caps: the one whose counts lapse first). Evictions are counted

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-unit stores on the decide path, over direct tables of 2^20 buckets (10.5 M entries, 256 MiB each), holding
+ * The per-unit stores on the decide path, over direct tables of 2^20 buckets for sticky assignments (10.5 M entries,
+ * 256 MiB) and 2^19 for caps (5.2 M records, 448 MiB each: the records would not fit the fork's 2 GiB at 2^20), holding
  * {@code units} live units: 1,024 (the entries stay in cache: the cost of the protocol) or 1,048,576 (each call
  * misses the caches, as a busy server's would). Units are visited in a scrambled order; the clock advances 1 ms per
  * call.
@@ -58,8 +59,8 @@ public class UnitStoreBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        caps = FrequencyCapStore.allocateDirect(20, 0L);
-        refused = FrequencyCapStore.allocateDirect(20, 0L);
+        caps = FrequencyCapStore.allocateDirect(19, 0L);
+        refused = FrequencyCapStore.allocateDirect(19, 0L);
         sticky = StickyAssignments.allocateDirect(20, 0L);
         fresh = FrequencyCapStore.allocateDirect(16, 0L);
         keys = new long[units];

@@ -220,4 +220,70 @@ public final class UnitStoreStress {
             r.r3 = sticky.get(13, NOW);
         }
     }
+
+    @JCStressTest
+    @Description("A unit never seen: two threads insert its record and count different words of it (two variants of "
+        + "one group, cap 1) at once. Both may be granted, each word holds its own impression, and the key has one "
+        + "record: two records for one key would split the words (one of them found 0).")
+    @Outcome(id = "true, true, 11", expect = ACCEPTABLE, desc = "one record, each word counted once")
+    @Outcome(id = {"true, false, 101", "false, true, 110"}, expect = ACCEPTABLE_INTERESTING,
+        desc = "one gave up waiting for the other's insert (counted, answered as capped)")
+    @Outcome(expect = FORBIDDEN, desc = "a lost, split or misplaced word")
+    @State
+    public static class TwoWordsOfANewRecord {
+        final FrequencyCapStore caps = FrequencyCapStore.allocateHeap(0, 0L);
+
+        @Actor
+        public void first(ZZI_Result r) {
+            r.r1 = caps.tryAcquire(13, 2, 1, DAY, NOW);
+        }
+
+        @Actor
+        public void second(ZZI_Result r) {
+            r.r2 = caps.tryAcquire(13, 6, 1, DAY, NOW);
+        }
+
+        @Arbiter
+        public void read(ZZI_Result r) {
+            r.r3 = caps.count(13, 2, DAY, NOW) + 10 * caps.count(13, 6, DAY, NOW) + 100 * (int) caps.abandoned();
+        }
+    }
+
+    @JCStressTest
+    @Description("A full bucket (ten records): key 100 counts an impression in word 5 while a new key 200 takes the "
+        + "slot of key 100 (the record that lapses first) and counts word 0. Key 200's record must hold exactly its "
+        + "own impression: key 100's update must fail on the reserved word and retry, never land in key 200's word 5.")
+    @Outcome(id = {"1, 0, 0", "1, 1, 0"}, expect = ACCEPTABLE,
+        desc = "key 200 has word 0 only; key 100 was evicted after its update (0) or re-inserted by it (1)")
+    @Outcome(id = {"1, 0, 1", "1, 1, 1", "0, 0, 1", "0, 1, 1"}, expect = ACCEPTABLE_INTERESTING,
+        desc = "a wait for the other's claim was abandoned (counted)")
+    @Outcome(expect = FORBIDDEN, desc = "key 100's impression in key 200's record (11), or a lost count")
+    @State
+    public static class EvictionRacesAWordUpdate {
+        final FrequencyCapStore caps = FrequencyCapStore.allocateHeap(0, 0L);
+
+        public EvictionRacesAWordUpdate() {
+            caps.tryAcquire(100, 5, 10, 3_000, 0); // lapses first: the victim
+            for (int key = 101; key < 110; key++) {
+                caps.tryAcquire(key, 5, 10, DAY, 0);
+            }
+        }
+
+        @Actor
+        public void update() {
+            caps.tryAcquire(100, 5, 10, 3_000, NOW);
+        }
+
+        @Actor
+        public void insert() {
+            caps.tryAcquire(200, 0, 10, 2 * DAY, NOW);
+        }
+
+        @Arbiter
+        public void read(III_Result r) {
+            r.r1 = caps.count(200, 0, 2 * DAY, NOW) + 10 * caps.count(200, 5, 2 * DAY, NOW);
+            r.r2 = caps.count(100, 5, 3_000, NOW);
+            r.r3 = (int) caps.abandoned();
+        }
+    }
 }
