@@ -6,7 +6,10 @@
 # RUNS times, printing the server-side decide percentiles of each run (from /metrics). EXPERIMENTS (default
 # "plain guarded") picks the experiments and their order; also defined: "segments" (10 variants, attributes device,
 # country, visitor and the interaction device x country; requests with --context device=4,country=5,visitor=3) and
-# "linear" (10 variants, 15 features, d = 16; requests with --features 15).
+# "linear" (10 variants, 15 features, d = 16; requests with --features 15). Before the runs the linear experiment is
+# trained (LINEAR_TRAIN seconds, default 15, of the reward scenario at 1,000/s rewarding half the decisions): an
+# untrained model's scores are all alike, and its propensity is then exactly 1/10 with no quadrature, which would
+# flatter the decide path.
 #
 #   loadtest/scripts/bench-guard.sh RATE [RUNS]
 #   EXPERIMENTS="plain segments linear" loadtest/scripts/bench-guard.sh 5000 2
@@ -41,6 +44,13 @@ args_of() {
   esac
 }
 cd "$out"
+if [[ " ${EXPERIMENTS:-plain guarded} " == *" linear "* ]] && [ "${LINEAR_TRAIN:-15}" -gt 0 ]; then
+  echo "== training linear for ${LINEAR_TRAIN:-15} s  $(date -u +%FT%TZ)"
+  java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario reward --reward-rate 0.5 \
+    --experiments linear --features 15 --rate 1000 --duration "${LINEAR_TRAIN:-15}s" --warmup 0s --connections 8 \
+    --seed 7 --quiet > guard-linear-training.out 2>&1 || true
+  grep -E '^(throughput|statuses)' guard-linear-training.out || cat guard-linear-training.out
+fi
 for run in $(seq 1 "$runs"); do
   for experiment in ${EXPERIMENTS:-plain guarded}; do
     name=guard-$experiment-$rate-$run

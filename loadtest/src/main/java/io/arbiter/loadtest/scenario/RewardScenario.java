@@ -23,10 +23,15 @@ public final class RewardScenario implements Scenario {
     private long tokensSeen;
 
     public RewardScenario(List<String> experiments, int units, double rewardRate, long seed) {
+        this(experiments, units, rewardRate, seed, DecideContext.NONE);
+    }
+
+    /** As above, the decide requests carrying {@code context}'s attributes and features (as the decide scenario's). */
+    public RewardScenario(List<String> experiments, int units, double rewardRate, long seed, DecideContext context) {
         if (!(rewardRate >= 0 && rewardRate <= 1)) {
             throw new IllegalArgumentException("reward rate must be in [0, 1], was " + rewardRate);
         }
-        this.decide = new DecideScenario(experiments, units, seed, true);
+        this.decide = new DecideScenario(experiments, units, seed, true, context);
         this.rewardRate = rewardRate;
         this.random = new SplittableRandom(seed ^ 0x5DEECE66DL);
     }

@@ -106,7 +106,7 @@ public record ScenarioSpec(String name, List<String> experiments, int units, dou
         private Scenario single(String kind, int workerIndex, long seed) {
             return switch (kind) {
                 case "decide" -> new DecideScenario(experiments, units, seed, false, decideContext);
-                case "reward" -> new RewardScenario(experiments, units, rewardRate, seed);
+                case "reward" -> new RewardScenario(experiments, units, rewardRate, seed, decideContext);
                 case "bid" -> new BidScenario(bids, workerIndex, seed);
                 case "get" -> new GetScenario(getPath);
                 default -> throw new IllegalStateException("not a single scenario: " + kind);

@@ -63,6 +63,17 @@ class ScenarioTest {
     }
 
     @Test
+    void theRewardScenariosDecidesCarryTheFeaturesAsked() {
+        // The reward scenario trains a contextual model (bench-guard.sh trains its linear experiment with it), so its
+        // decides must carry the features too.
+        final Scenario reward = new ScenarioSpec("reward", List.of("lin"), 100, 0.5, Map.of(), null, "/",
+            DecideContext.parse(null, 15)).prepare().create(0, 7);
+        final JsonObject body = reward.next().body().toJsonObject();
+        assertEquals("lin", body.getString("experiment"));
+        assertEquals(15, body.getJsonObject("features").size(), body.encode());
+    }
+
+    @Test
     void rewardUsesRealTokensFromDecideAnswersAtTheConfiguredRate() {
         final RewardScenario reward = new RewardScenario(List.of("hero"), 100, 0.25, 3);
         int decides = 0;
