@@ -6,20 +6,34 @@ import io.arbiter.bandits.policy.EligibleSet;
  * The probability that one of several independent Gaussian scores is the largest: the propensity of linear Thompson
  * sampling, whose scores {@code s_j ~ N(m_j, sd_j^2)} are independent given the features.
  *
- * <p>{@code P(k is max) = E[prod_{j != k} Phi((m_k + sd_k Z - m_j) / sd_j)]}, {@code Z ~ N(0, 1)}. Substituting
- * {@code Z = Phi^-1(v)} makes it {@code integral_0^1 g(v) dv} with {@code g} non-decreasing from 0 to 1. Monotone
- * {@code g} brackets its own integral: on a cell of width {@code w} whose ends evaluate to {@code g_l <= g_r}, the
- * integral lies in {@code [w g_l, w g_r]}, so the trapezoid rule errs by at most {@code w (g_r - g_l) / 2} per cell,
- * whatever the means and spreads. The sum of these is computed with the estimate, and the cells where {@code g}
- * moves most are bisected (on a dyadic grid of up to {@value #CELLS} cells, starting from {@value #START_CELLS})
- * until it is at most {@link #ERROR_BOUND} = {@code 1/256} = 0.0039: the stated bound of every probability, with the
- * bound of each call in {@link Scratch#bound()}. Scores that are all alike (every untrained model) give exactly
- * {@code 1/m} with no quadrature. {@link #phi} is a cubic Hermite interpolation of a table of {@code Phi} and
- * {@code phi} at steps of 1/32 on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, within 10<sup>-17</sup> of 0 or 1
- * beyond), which adds at most 2·10<sup>-9</sup> per competitor. Cost: one product over the competitors per
- * evaluation; 20-60 evaluations for 10 close variants, a few for a clear winner or loser (docs/BENCHMARKS.md,
- * series AG), at most {@value #CELLS} - 1. Results below {@value #FLOOR} are reported as {@value #FLOOR}: never 0
- * for a variant that can be chosen.
+ * <p>{@code P(k is max) = E[G(Z)]}, {@code G(z) = prod_{j != k} Phi((m_k + sd_k z - m_j) / sd_j)}, {@code Z ~ N(0, 1)}:
+ * with {@code z = Phi^-1(v)}, {@code integral_0^1 g(v) dv} with {@code g} non-decreasing from 0 to 1. The integral is
+ * taken on dyadic cells of {@code v} (from {@value #START_CELLS}, bisected where needed, down to 1/{@value #CELLS}
+ * inside and {@code 2^-50} at the ends), each cell with a rigorous bracket from two properties of the integrand:
+ * <ul>
+ *   <li><b>monotone</b>: on a cell of probability {@code w} whose ends evaluate to {@code g_l <= g_r}, the integral
+ *       lies in {@code [w g_l, w g_r]} (a first-order bracket, whatever the means and spreads);</li>
+ *   <li><b>log-concave in z</b> ({@code Phi} is, and so is a product of them): {@code log G} lies above its chord on
+ *       the cell, and by Jensen the exponential of the chord averages to at least its value at the cell's
+ *       conditional mean {@code (phi(z_l) - phi(z_r)) / w}; and {@code log G} lies below a neighbouring cell's chord
+ *       extended over this one, whose (convex) exponential averages to at most its chord's value there. A
+ *       second-order bracket where the integrand is smooth.</li>
+ * </ul>
+ * The estimate is the middle of the summed brackets and the bound their half-width, widened by {@link #phi}'s relative
+ * error; cells whose bracket is at least the mean are bisected until the bound is at most {@link #ERROR_BOUND} =
+ * {@code 1/256} = 0.0039 (always reached: on the finest grid the monotone bracket alone is at most 1/2048) and, while
+ * a cell can be bisected and within {@value #RELATIVE_BUDGET} evaluations, at most a tenth of the probability (or
+ * {@value #FLOOR}), so small probabilities are resolved relatively too. Every probability is thus within 0.0039 of the
+ * exact one (plus 2·10<sup>-9</sup> per score for the table), and each call's own bound is in
+ * {@link Scratch#bound()}. Scores that are all alike (an untrained model) give exactly {@code 1/m} with no
+ * quadrature. {@link #phi} is one cubic per step of 1/32 on [-8.5, 8.5] (Hermite from a table of {@code Phi} and
+ * {@code phi}; absolute error below 2·10<sup>-9</sup>, relative below {@value #PHI_RELATIVE_ERROR}; within
+ * 10<sup>-17</sup> of 0 or 1 beyond).
+ *
+ * <p>Cost: one product over the competitors per evaluation, one logarithm per evaluation and up to three exponentials
+ * per changed cell: about 20 evaluations for the chosen variant among 10 close scores (against 128 nodes of the
+ * midpoint rule for the same bound), at most {@value #CELLS} + 80 (docs/BENCHMARKS.md, series AG). Results below
+ * {@value #FLOOR} are reported as {@value #FLOOR}: never 0 for a variant that can be chosen.
  */
 public final class GaussianMaxProbability {
     /** Cells of the finest grid. */
