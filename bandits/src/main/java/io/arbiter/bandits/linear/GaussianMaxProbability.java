@@ -55,7 +55,7 @@ public final class GaussianMaxProbability {
     /** Below this, {@code g} may be the table's clamped tail (10<sup>-17</sup> per factor): no logarithm taken. */
     private static final double TINY = 1e-12;
     /** A cell whose monotone bracket is this narrow keeps it: no logarithms or exponentials for it. */
-    private static final double FLAT = 1e-7;
+    private static final double FLAT = 1e-10;
     /** A neighbour's chord is extended over a cell at most this many times its width (in z). */
     private static final double MAX_WIDTH_RATIO = 2.0;
 
