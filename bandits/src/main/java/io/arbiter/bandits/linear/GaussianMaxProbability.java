@@ -6,20 +6,34 @@ import io.arbiter.bandits.policy.EligibleSet;
  * The probability that one of several independent Gaussian scores is the largest: the propensity of linear Thompson
  * sampling, whose scores {@code s_j ~ N(m_j, sd_j^2)} are independent given the features.
  *
- * <p>{@code P(k is max) = E[prod_{j != k} Phi((m_k + sd_k Z - m_j) / sd_j)]}, {@code Z ~ N(0, 1)}. Substituting
- * {@code Z = Phi^-1(v)} makes it {@code integral_0^1 g(v) dv} with {@code g} non-decreasing from 0 to 1. Monotone
- * {@code g} brackets its own integral: on a cell of width {@code w} whose ends evaluate to {@code g_l <= g_r}, the
- * integral lies in {@code [w g_l, w g_r]}, so the trapezoid rule errs by at most {@code w (g_r - g_l) / 2} per cell,
- * whatever the means and spreads. The sum of these is computed with the estimate, and the cells where {@code g}
- * moves most are bisected (on a dyadic grid of up to {@value #CELLS} cells, starting from {@value #START_CELLS})
- * until it is at most {@link #ERROR_BOUND} = {@code 1/256} = 0.0039: the stated bound of every probability, with the
- * bound of each call in {@link Scratch#bound()}. Scores that are all alike (every untrained model) give exactly
- * {@code 1/m} with no quadrature. {@link #phi} is a cubic Hermite interpolation of a table of {@code Phi} and
- * {@code phi} at steps of 1/32 on [-8.5, 8.5] (error below 2·10<sup>-9</sup>, within 10<sup>-17</sup> of 0 or 1
- * beyond), which adds at most 2·10<sup>-9</sup> per competitor. Cost: one product over the competitors per
- * evaluation; 20-60 evaluations for 10 close variants, a few for a clear winner or loser (docs/BENCHMARKS.md,
- * series AG), at most {@value #CELLS} - 1. Results below {@value #FLOOR} are reported as {@value #FLOOR}: never 0
- * for a variant that can be chosen.
+ * <p>{@code P(k is max) = E[G(Z)]}, {@code G(z) = prod_{j != k} Phi((m_k + sd_k z - m_j) / sd_j)}, {@code Z ~ N(0, 1)}:
+ * with {@code z = Phi^-1(v)}, {@code integral_0^1 g(v) dv} with {@code g} non-decreasing from 0 to 1. The integral is
+ * taken on dyadic cells of {@code v} (from {@value #START_CELLS}, bisected where needed, down to 1/{@value #CELLS}
+ * inside and {@code 2^-50} at the ends), each cell with a rigorous bracket from two properties of the integrand:
+ * <ul>
+ *   <li><b>monotone</b>: on a cell of probability {@code w} whose ends evaluate to {@code g_l <= g_r}, the integral
+ *       lies in {@code [w g_l, w g_r]} (a first-order bracket, whatever the means and spreads);</li>
+ *   <li><b>log-concave in z</b> ({@code Phi} is, and so is a product of them): {@code log G} lies above its chord on
+ *       the cell, and by Jensen the exponential of the chord averages to at least its value at the cell's
+ *       conditional mean {@code (phi(z_l) - phi(z_r)) / w}; and {@code log G} lies below a neighbouring cell's chord
+ *       extended over this one, whose (convex) exponential averages to at most its chord's value there. A
+ *       second-order bracket where the integrand is smooth.</li>
+ * </ul>
+ * The estimate is the middle of the summed brackets and the bound their half-width, widened by {@link #phi}'s relative
+ * error; cells whose bracket is at least the mean are bisected until the bound is at most {@link #ERROR_BOUND} =
+ * {@code 1/256} = 0.0039 (always reached: on the finest grid the monotone bracket alone is at most 1/2048) and, while
+ * a cell can be bisected and within {@value #RELATIVE_BUDGET} evaluations, at most a tenth of the probability (or
+ * {@value #FLOOR}), so small probabilities are resolved relatively too. Every probability is thus within 0.0039 of the
+ * exact one (plus 2·10<sup>-9</sup> per score for the table), and each call's own bound is in
+ * {@link Scratch#bound()}. Scores that are all alike (an untrained model) give exactly {@code 1/m} with no
+ * quadrature. {@link #phi} is one cubic per step of 1/32 on [-8.5, 8.5] (Hermite from a table of {@code Phi} and
+ * {@code phi}; absolute error below 2·10<sup>-9</sup>, relative below {@value #PHI_RELATIVE_ERROR}; within
+ * 10<sup>-17</sup> of 0 or 1 beyond).
+ *
+ * <p>Cost: one product over the competitors per evaluation, one logarithm per evaluation and up to three exponentials
+ * per changed cell: about 20 evaluations for the chosen variant among 10 close scores (against 128 nodes of the
+ * midpoint rule for the same bound), at most {@value #CELLS} + 80 (docs/BENCHMARKS.md, series AG). Results below
+ * {@value #FLOOR} are reported as {@value #FLOOR}: never 0 for a variant that can be chosen.
  */
 public final class GaussianMaxProbability {
     /** Cells of the finest grid. */
@@ -40,6 +54,8 @@ public final class GaussianMaxProbability {
     static final double PHI_RELATIVE_ERROR = 1.3e-5;
     /** Below this, {@code g} may be the table's clamped tail (10<sup>-17</sup> per factor): no logarithm taken. */
     private static final double TINY = 1e-12;
+    /** A cell whose monotone bracket is this narrow keeps it: no logarithms or exponentials for it. */
+    private static final double FLAT = 1e-10;
     /** A neighbour's chord is extended over a cell at most this many times its width (in z). */
     private static final double MAX_WIDTH_RATIO = 2.0;
 
@@ -63,8 +79,13 @@ public final class GaussianMaxProbability {
     private static final double LAST_CELL = INTERVALS - 1e-9;
     private static final double[] CDF = new double[INTERVALS + 1];
     private static final double[] PDF = new double[INTERVALS + 1];
+    /** Per table step, the cubic's coefficients in {@code t} (Horner order), four to a step: one cache line per two. */
+    private static final double[] CUBIC = new double[4 * INTERVALS];
     /** {@code Phi^-1(k / CELLS)} for k in 1..CELLS-1 (the ends, 0 and CELLS, are never evaluated). */
     private static final double[] GRID = new double[CELLS + 1];
+    /** {@code phi} at the grid's and the tails' points. */
+    private static final double[] GRID_DENSITY = new double[CELLS + 1];
+    private static final double[] TAIL_DENSITY = new double[TAIL_DEPTH + 1];
     private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2 * Math.PI);
     // 5-point Gauss-Legendre on [-1, 1]; declared before the static block that uses them.
     private static final double[] GL_NODES = {0.0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640,
@@ -87,11 +108,26 @@ public final class GaussianMaxProbability {
         for (int i = middle + 1; i <= INTERVALS; i++) {
             CDF[i] = 1.0 - CDF[INTERVALS - i];
         }
+        for (int i = 0; i < INTERVALS; i++) {
+            // Cubic Hermite with the known derivative phi, as c0 + t (d0 + t (a + t b)).
+            final double c0 = CDF[i];
+            final double c1 = CDF[i + 1];
+            final double d0 = H * PDF[i];
+            final double d1 = H * PDF[i + 1];
+            CUBIC[4 * i] = c0;
+            CUBIC[4 * i + 1] = d0;
+            CUBIC[4 * i + 2] = 3 * (c1 - c0) - 2 * d0 - d1;
+            CUBIC[4 * i + 3] = 2 * (c0 - c1) + d0 + d1;
+        }
         for (int k = 1; k < CELLS; k++) {
             GRID[k] = inverse((double) k / CELLS);
         }
+        for (int k = 1; k < CELLS; k++) {
+            GRID_DENSITY[k] = density(GRID[k]);
+        }
         for (int j = 11; j <= TAIL_DEPTH; j++) {
             TAIL[j] = upperTailInverse(Math.scalb(1.0, -j));
+            TAIL_DENSITY[j] = density(TAIL[j]);
         }
     }
 
@@ -164,11 +200,8 @@ public final class GaussianMaxProbability {
         final double u = Math.min(Math.max((x + RANGE) * STEPS_PER_UNIT, 0.0), LAST_CELL);
         final int i = (int) u;
         final double t = u - i;
-        final double t2 = t * t;
-        final double t3 = t2 * t;
-        // Cubic Hermite with the known derivative phi: h00, h10, h01, h11 basis.
-        return (2 * t3 - 3 * t2 + 1) * CDF[i] + (t3 - 2 * t2 + t) * H * PDF[i]
-            + (-2 * t3 + 3 * t2) * CDF[i + 1] + (t3 - t2) * H * PDF[i + 1];
+        final int k = 4 * i;
+        return CUBIC[k] + t * (CUBIC[k + 1] + t * (CUBIC[k + 2] + t * CUBIC[k + 3]));
     }
 
     /**
@@ -258,6 +291,7 @@ public final class GaussianMaxProbability {
         final long step = ONE / START_CELLS;
         for (int c = 0; c <= n; c++) {
             nodes.set(c, c * step, s);
+            nodes.dirty[c] = true;
         }
         // The table's relative error per factor, amplified at most 1 + 2 * MAX_WIDTH_RATIO times by an extended chord.
         final double relative = s.uncertain * PHI_RELATIVE_ERROR;
@@ -265,11 +299,12 @@ public final class GaussianMaxProbability {
             double lowerSum = 0.0;
             double upperSum = 0.0;
             for (int c = 0; c < n; c++) {
-                final double upper = upper(nodes, c, n);
-                final double lower = lower(nodes, c, n);
-                nodes.gap[c] = upper - lower;
-                lowerSum += lower;
-                upperSum += upper;
+                if (nodes.dirty[c]) { // a cell's bracket depends on it and its neighbours only
+                    nodes.upper[c] = upper(nodes, c, n);
+                    nodes.lower[c] = lower(nodes, c, n);
+                }
+                lowerSum += nodes.lower[c];
+                upperSum += nodes.upper[c];
             }
             lowerSum *= 1.0 - relative;
             upperSum *= 1.0 + (1 + 2 * MAX_WIDTH_RATIO) * relative;
@@ -303,7 +338,7 @@ public final class GaussianMaxProbability {
     private static double lower(Nodes nodes, int c, int n) {
         final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
         final double gl = nodes.g[c];
-        if (c == 0 || c == n - 1 || gl < TINY) {
+        if (c == 0 || c == n - 1 || gl < TINY || w * (nodes.g[c + 1] - gl) <= FLAT) {
             return w * gl;
         }
         final double t = meanPosition(nodes, c, w);
@@ -321,7 +356,7 @@ public final class GaussianMaxProbability {
         final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
         final double gr = nodes.g[c + 1];
         double upper = w * gr;
-        if (c == 0 || c == n - 1 || nodes.g[c] < TINY) {
+        if (c == 0 || c == n - 1 || nodes.g[c] < TINY || w * (gr - nodes.g[c]) <= FLAT) {
             return upper;
         }
         final double[] z = nodes.z;
@@ -360,14 +395,21 @@ public final class GaussianMaxProbability {
      * @return the number of cells after
      */
     private static int refine(Scratch s, Nodes nodes, int n, Nodes next, double threshold) {
-        int cells = 0;
+        final boolean[] split = nodes.split;
         for (int c = 0; c < n; c++) {
-            next.copy(cells++, nodes, c);
             final long left = nodes.at[c];
             final long w = nodes.at[c + 1] - left;
-            if (nodes.g[c + 1] > nodes.g[c] && nodes.gap[c] >= threshold
-                && (w > GRID_STEP || (left == 0 || left + w == ONE) && w > FINEST_TAIL)) {
-                next.set(cells++, left + (w >> 1), s);
+            split[c] = nodes.g[c + 1] > nodes.g[c] && nodes.upper[c] - nodes.lower[c] >= threshold
+                && (w > GRID_STEP || (left == 0 || left + w == ONE) && w > FINEST_TAIL);
+        }
+        int cells = 0;
+        for (int c = 0; c < n; c++) {
+            final boolean dirty = split[c] || c > 0 && split[c - 1] || c + 1 < n && split[c + 1];
+            next.copy(cells, nodes, c);
+            next.dirty[cells++] = dirty;
+            if (split[c]) {
+                next.set(cells, nodes.at[c] + ((nodes.at[c + 1] - nodes.at[c]) >> 1), s);
+                next.dirty[cells++] = true;
             }
         }
         next.copy(cells, nodes, n);
@@ -382,6 +424,14 @@ public final class GaussianMaxProbability {
         // An end cell's bisections are v = 2^-j or 1 - 2^-j.
         return v < ONE / 2 ? -TAIL[52 - Long.numberOfTrailingZeros(v)]
             : TAIL[52 - Long.numberOfTrailingZeros(ONE - v)];
+    }
+
+    /** {@code phi(Phi^-1(v))}, as {@link #node}. */
+    private static double nodeDensity(long v) {
+        if ((v & (GRID_STEP - 1)) == 0) {
+            return GRID_DENSITY[(int) (v >>> GRID_SHIFT)];
+        }
+        return TAIL_DENSITY[52 - Long.numberOfTrailingZeros(v < ONE / 2 ? v : ONE - v)];
     }
 
     /** {@code g} at {@code z}: the product of the competitors' factors. */
@@ -407,8 +457,11 @@ public final class GaussianMaxProbability {
         final double[] density = new double[MAX_CELLS + 1];
         final double[] g = new double[MAX_CELLS + 1];
         final double[] log = new double[MAX_CELLS + 1];
-        /** Per cell, its bracket's width. */
-        final double[] gap = new double[MAX_CELLS + 1];
+        /** Per cell (from the node at its left): its bracket, whether to compute it again, whether to bisect it. */
+        final double[] lower = new double[MAX_CELLS + 1];
+        final double[] upper = new double[MAX_CELLS + 1];
+        final boolean[] dirty = new boolean[MAX_CELLS + 1];
+        final boolean[] split = new boolean[MAX_CELLS + 1];
 
         /** Node {@code i} at position {@code v}: the ends are g = 0 and 1 (limits), the others evaluated. */
         void set(int i, long v, Scratch s) {
@@ -422,7 +475,7 @@ public final class GaussianMaxProbability {
             }
             final double x = node(v);
             z[i] = x;
-            density[i] = density(x);
+            density[i] = nodeDensity(v);
             final double value = evaluate(s, x);
             g[i] = value;
             log[i] = value >= TINY ? Math.log(value) : Double.NEGATIVE_INFINITY;
@@ -434,6 +487,8 @@ public final class GaussianMaxProbability {
             density[i] = from.density[j];
             g[i] = from.g[j];
             log[i] = from.log[j];
+            lower[i] = from.lower[j];
+            upper[i] = from.upper[j];
         }
     }
 

@@ -38,7 +38,7 @@ class GaussianMaxProbabilityTest {
     /**
      * Against brute-force Monte Carlo (500,000 joint draws per case, seeded), 40 random cases of 2-10 scores with means
      * and spreads over several orders of magnitude (including near-deterministic scores, where the integrand has a
-     * near-step): every probability within the stated bound 1/(2Q) plus 5 Monte-Carlo standard errors (false-failure
+     * near-step): every probability within the stated bound 0.0039 plus 5 Monte-Carlo standard errors (false-failure
      * rate below 6e-7 per probability for a fresh seed; deterministic here).
      */
     @Test

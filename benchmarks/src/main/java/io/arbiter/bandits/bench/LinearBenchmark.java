@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * on 5,000 observations. Each call takes the next of 64 feature vectors.
  * <ul>
  *   <li>{@code choose}: fill the features, one score draw per variant (O(d^2) each), the largest.</li>
- *   <li>{@code propensity}: {@code choose} plus the analytic propensity of the answer (128-node quadrature).</li>
+ *   <li>{@code propensity}: {@code choose} plus the analytic propensity of the answer (bracketed quadrature).</li>
  *   <li>{@code applyOne}: the applier's cost per observation (offer, then apply: copy, Sherman–Morrison, mean,
  *       publish).</li>
  *   <li>The caller's side of an update (the offer into the ring) is {@link LinearOfferBenchmark}.</li>
