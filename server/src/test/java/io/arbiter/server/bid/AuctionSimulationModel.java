@@ -90,6 +90,78 @@ class AuctionSimulationModel {
         }
     }
 
+    /**
+     * Linear bidding that knows the best creative, {@code b0 x factor}, with the site factor flat (1), true, or learned
+     * by the bidder's multipliers at strengths 100..3000, {@code b0} picked per day in hindsight from a log grid (an
+     * upper bound of what each kind of site knowledge gives at this budget), paced by the server's controller (gain
+     * 0.08). Seeds 101..100+{@code simulation.days} (8 here unless set), one run each: the grid, not random streams.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "simulation.model", matches = "on")
+    void linearBiddingWithTheBestCreative() {
+        final int divisor = Integer.getInteger("simulation.budgetDivisor", 16);
+        final int days = Integer.getInteger("simulation.days", 8);
+        final String[] kinds = {"flat", "true", "100", "300", "1000", "3000"};
+        for (final String kind : kinds) {
+            double total = 0;
+            for (int seed = 101; seed < 101 + days; seed++) {
+                final AuctionSimulation.Day d = AuctionSimulation.day(seed, 30_000);
+                double best = 0;
+                for (double b0 = 0.5; b0 < 400; b0 *= 1.25) {
+                    best = Math.max(best, linear(d, d.allCost() / divisor, kind, b0));
+                }
+                total += best;
+            }
+            System.out.printf(Locale.ROOT, "budget 1/%d linear, best creative known, sites %s: expected clicks %.1f "
+                + "over %d days%n", divisor, kind, total, days);
+        }
+    }
+
+    /** Expected clicks of linear bidding with the best creative, site factors by {@code kind}, on one day. */
+    static double linear(AuctionSimulation.Day d, double budget, String kind, double b0) {
+        final BudgetLedger ledger = BudgetLedger.allocateDirect(1);
+        final int slot = ledger.allocateSlot();
+        final long limit = (long) Math.floor(budget * 1e6);
+        ledger.configure(slot, limit, 0);
+        final Pacing pacing = new Pacing(ledger, AuctionSimulation.CONTROL_INTERVAL, AuctionSimulation.ALLOWANCE);
+        final long maxBid = (long) Math.ceil(AuctionSimulation.MAX_CPM * 1000);
+        final int best = AuctionSimulation.TRUE_CTR.length - 1;
+        final long[] siteShown = new long[AuctionSimulation.SITES];
+        final long[] siteClicked = new long[AuctionSimulation.SITES];
+        long impressions = 0;
+        long clicks = 0;
+        double expected = 0;
+        for (int k = 0; k < d.requests(); k++) {
+            final long now = d.times()[k];
+            final double modifier = pacing.modifier(slot, limit, now);
+            final int site = d.site()[k];
+            final double factor = switch (kind) {
+                case "flat" -> 1;
+                case "true" -> AuctionSimulation.SITE_CTR[site];
+                default -> AuctionSimulation.siteMultiplier(siteShown, siteClicked, impressions, clicks, site,
+                    Double.parseDouble(kind));
+            };
+            final double bid = Math.min(AuctionSimulation.MAX_CPM, modifier * b0 * factor);
+            final long micros = (long) Math.ceil(bid * 1000);
+            if (!ledger.reserve(slot, micros, pacing.scheduleCap(limit, maxBid, now))) {
+                continue;
+            }
+            if (bid > d.price()[k]) {
+                ledger.settle(slot, micros, Math.round(d.price()[k] * 1000));
+                expected += d.trueCtr(k, best);
+                impressions++;
+                siteShown[site]++;
+                if (d.clickU()[k] < d.trueCtr(k, best)) {
+                    clicks++;
+                    siteClicked[site]++;
+                }
+            } else {
+                ledger.release(slot, micros);
+            }
+        }
+        return expected;
+    }
+
     /** One day of the model: {expected clicks, the best creative's expected clicks on the same impressions}. */
     static double[] run(AuctionSimulation.Day d, double budget, double gain, double strength, boolean adjusted,
                         long seed) {
