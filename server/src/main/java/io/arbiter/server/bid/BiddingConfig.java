@@ -54,9 +54,9 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
                             boolean budgetLeases, double leaseSlice, long leaseTtlMillis) {
 
     /** Chosen on the auction simulation's training days (docs/bidding.md). */
-    public static final double DEFAULT_CTR_CONTEXT_STRENGTH = 1000;
-    /** Chosen on the auction simulation's training days (docs/bidding.md). */
-    public static final double DEFAULT_PACING_GAIN = Pacing.DEFAULT_GAIN;
+    public static final double DEFAULT_CTR_CONTEXT_STRENGTH = 300;
+    /** Chosen on the auction simulation's training days (docs/bidding.md); {@link Pacing#DEFAULT_GAIN} before. */
+    public static final double DEFAULT_PACING_GAIN = 0.02;
     private static final Duration ONE_MILLI = Duration.ofMillis(1);
 
     /**

@@ -163,6 +163,15 @@ public final class AuctionSimulation {
         return set == null ? Pacing.DEFAULT_GAIN : Double.parseDouble(set);
     }
 
+    /**
+     * The strength of the {@code -learned-ctx} baselines' per-site multipliers: 1000, the bidder's default when they
+     * were defined (the bidder's is 300 since), or {@code -Dsimulation.baselineStrength}.
+     */
+    static double baselineStrength() {
+        final String set = System.getProperty("simulation.baselineStrength");
+        return set == null ? 1000 : Double.parseDouble(set);
+    }
+
     /** The strength of the per-site click-rate multipliers: the bidder's default, or {@code -Dsimulation.strength}. */
     static double strength() {
         final String set = System.getProperty("simulation.strength");
@@ -394,7 +403,8 @@ public final class AuctionSimulation {
             final double param = function == Function.LIN
                 ? 0.5 * Math.pow(400 / 0.5, i / (points - 1.0)) // b0 from 0.5 to 400 CPM
                 : 1e-7 * Math.pow(1e-2 / 1e-7, i / (points - 1.0)); // lambda from 1e-7 to 1e-2
-            final Baseline candidate = new Baseline(function, oracle, contextual, strength(), param, c, avgTheta);
+            final Baseline candidate = new Baseline(function, oracle, contextual, baselineStrength(), param, c,
+                avgTheta);
             final long clicks = run(train, budget, candidate).clicks();
             if (clicks > bestClicks) {
                 bestClicks = clicks;

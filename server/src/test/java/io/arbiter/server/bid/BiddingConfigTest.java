@@ -27,7 +27,8 @@ class BiddingConfigTest {
         assertEquals(30_000, config.leaseTtlMillis());
         assertEquals(1_000, config.leaseRoundMillis());
         assertEquals(4096, config.ctrMaxContexts());
-        assertEquals(1000.0, config.ctrContextStrength());
+        assertEquals(300.0, config.ctrContextStrength());
+        assertEquals(0.02, config.pacingGain());
         assertEquals(250.0, BiddingConfig.from(new JsonObject().put("ctrContextStrength", 250)).ctrContextStrength());
         assertEquals(0, BiddingConfig.from(new JsonObject().put("ctrMaxContexts", 0)).ctrMaxContexts());
         assertEquals(BiddingConfig.CreativeSampling.OPTIMISTIC, config.creativeSampling());
