@@ -113,13 +113,7 @@ class ClusterDefinitionsIntegrationTest {
 
     private static void awaitRewards(TestServer server, String experiment, Map<String, Long> expected, String what)
         throws Exception {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        Map<String, Long> seen = rewards(server, experiment);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = rewards(server, experiment);
-        }
-        assertEquals(expected, seen, what);
+        Await.equal(expected, () -> rewards(server, experiment), Duration.ofSeconds(15), what);
     }
 
     /**

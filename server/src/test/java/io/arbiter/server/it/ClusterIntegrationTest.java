@@ -65,15 +65,7 @@ class ClusterIntegrationTest {
     }
 
     private static void awaitTrials(TestServer server, Map<String, Long> expected, String what) throws Exception {
-        final long started = System.nanoTime();
-        final long deadline = started + SYNC_DEADLINE.toNanos();
-        Map<String, Long> seen = trials(server);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = trials(server);
-        }
-        assertEquals(expected, seen, what);
-        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        Await.equal(expected, () -> trials(server), SYNC_DEADLINE, what);
     }
 
     private static Map<String, Long> sum(Map<String, Long> a, Map<String, Long> b) {
@@ -170,15 +162,7 @@ class ClusterIntegrationTest {
 
     private static void awaitSegments(TestServer server, Map<String, Map<String, String>> expected, String what)
         throws Exception {
-        final long started = System.nanoTime();
-        final long deadline = started + SYNC_DEADLINE.toNanos();
-        Map<String, Map<String, String>> seen = segmentTotals(server);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = segmentTotals(server);
-        }
-        assertEquals(expected, seen, what);
-        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        Await.equal(expected, () -> segmentTotals(server), SYNC_DEADLINE, what);
     }
 
     /** Decides and rewards n times in "seg" on {@code server} with one context (C pays 1, A and B 0). */
@@ -270,15 +254,7 @@ class ClusterIntegrationTest {
     }
 
     private static void awaitLinear(TestServer server, Map<String, String> expected, String what) throws Exception {
-        final long started = System.nanoTime();
-        final long deadline = started + SYNC_DEADLINE.toNanos();
-        Map<String, String> seen = linearModel(server);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = linearModel(server);
-        }
-        assertEquals(expected, seen, what);
-        System.out.println(what + ": reached after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        Await.equal(expected, () -> linearModel(server), SYNC_DEADLINE, what);
     }
 
     /** Waits until a node's linear model holds {@code n} observations in all (its applier runs every 100 ms). */

@@ -96,15 +96,7 @@ class ClusterProcessIntegrationTest extends ProcessClusterTest {
     }
 
     private static void awaitTrials(ServerProcess node, Map<String, Long> expected, String what) throws Exception {
-        final long started = System.nanoTime();
-        final long deadline = started + SYNC_DEADLINE.toNanos();
-        Map<String, Long> seen = trials(node);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = trials(node);
-        }
-        assertEquals(expected, seen, what);
-        System.out.println(what + ": after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        Await.equal(expected, () -> trials(node), SYNC_DEADLINE, what);
     }
 
     private static int choicesOf(ServerProcess node, String variant, int decisions) throws Exception {
@@ -278,15 +270,7 @@ class ClusterProcessIntegrationTest extends ProcessClusterTest {
     }
 
     private static void awaitLinear(ServerProcess node, Map<String, String> expected, String what) throws Exception {
-        final long started = System.nanoTime();
-        final long deadline = started + SYNC_DEADLINE.toNanos();
-        Map<String, String> seen = linearModel(node);
-        while (!seen.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            seen = linearModel(node);
-        }
-        assertEquals(expected, seen, what);
-        System.out.println(what + ": after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        Await.equal(expected, () -> linearModel(node), SYNC_DEADLINE, what);
     }
 
     /** One decision of "lin" with feature x, rewarded: A pays 1 when x > 0, B when x < 0; the decision. */
