@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -232,11 +231,9 @@ public final class LinearSync implements AutoCloseable {
         final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         if (durable) {
             DurableFiles.replace(seenFile, bytes);
-            return;
+        } else {
+            DurableFiles.replaceUnforced(seenFile, bytes);
         }
-        final Path temporary = seenFile.resolveSibling(SEEN_FILE + ".tmp");
-        Files.write(temporary, bytes);
-        Files.move(temporary, seenFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Reads what was applied before (package-private: tests run rounds without the schedule). */
