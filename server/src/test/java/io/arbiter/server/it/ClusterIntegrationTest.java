@@ -241,16 +241,7 @@ class ClusterIntegrationTest {
 
     /** Per variant of "lin", the observations of a node's linear model and its coefficients' mean. */
     private static Map<String, String> linearModel(TestServer server) throws Exception {
-        final Map<String, String> model = new HashMap<>();
-        for (final Object v : server.stats("lin").getJsonObject("linear").getJsonArray("variants")) {
-            final JsonObject variant = (JsonObject) v;
-            final StringBuilder mean = new StringBuilder();
-            for (final Object m : variant.getJsonArray("mean")) {
-                mean.append(String.format(java.util.Locale.ROOT, " %.9f", ((Number) m).doubleValue()));
-            }
-            model.put(variant.getString("variant"), variant.getLong("observations") + mean.toString());
-        }
-        return model;
+        return LinearModels.of(server.stats("lin"));
     }
 
     private static void awaitLinear(TestServer server, Map<String, String> expected, String what) throws Exception {
@@ -259,19 +250,9 @@ class ClusterIntegrationTest {
 
     /** Waits until a node's linear model holds {@code n} observations in all (its applier runs every 100 ms). */
     private static Map<String, String> awaitObservations(TestServer server, long n, String what) throws Exception {
-        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
-        Map<String, String> model = linearModel(server);
-        while (observations(model) != n && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            model = linearModel(server);
-        }
-        assertEquals(n, observations(model), what + ": " + model);
-        return model;
+        return LinearModels.awaitObservations(() -> linearModel(server), n, SYNC_DEADLINE, what);
     }
 
-    private static long observations(Map<String, String> model) {
-        return model.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum();
-    }
 
     /** Decides "lin" n times on {@code server} with x = +1 or -1 in turn; A pays 1 when x > 0, B when x < 0. */
     private static JsonObject rewardLinear(TestServer server, int n, String unitPrefix) throws Exception {

@@ -241,32 +241,13 @@ class ClusterProcessIntegrationTest extends ProcessClusterTest {
 
     /** Per variant of "lin", the observations of a node's linear model and its coefficients' mean. */
     private static Map<String, String> linearModel(ServerProcess node) throws Exception {
-        final Map<String, String> model = new HashMap<>();
-        for (final Object v : node.stats("lin").getJsonObject("linear").getJsonArray("variants")) {
-            final JsonObject variant = (JsonObject) v;
-            final StringBuilder mean = new StringBuilder();
-            for (final Object m : variant.getJsonArray("mean")) {
-                mean.append(String.format(java.util.Locale.ROOT, " %.9f", ((Number) m).doubleValue()));
-            }
-            model.put(variant.getString("variant"), variant.getLong("observations") + mean.toString());
-        }
-        return model;
+        return LinearModels.of(node.stats("lin"));
     }
 
-    private static long observations(Map<String, String> model) {
-        return model.values().stream().mapToLong(m -> Long.parseLong(m.split(" ")[0])).sum();
-    }
 
     /** Waits until a node's linear model holds {@code n} observations (its applier runs every 100 ms). */
     private static Map<String, String> awaitObservations(ServerProcess node, long n, String what) throws Exception {
-        final long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
-        Map<String, String> model = linearModel(node);
-        while (observations(model) != n && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            model = linearModel(node);
-        }
-        assertEquals(n, observations(model), what + ": " + model);
-        return model;
+        return LinearModels.awaitObservations(() -> linearModel(node), n, SYNC_DEADLINE, what);
     }
 
     private static void awaitLinear(ServerProcess node, Map<String, String> expected, String what) throws Exception {
