@@ -19,9 +19,14 @@
 # the CPU it takes from the load generator on a shared machine, not the way the job runs. Every run records the
 # server's and Postgres's CPU seconds (columns server_cpu_s, pg_cpu_s).
 #
+# With LAYOUT=B the server JVM (with the job in it), Postgres (the postmaster, so every backend it forks) and the
+# busy loop are pinned to core 0 and the load generator alone to core 1 (`server-lib.sh`'s layout B): the job then
+# competes with the server for one core, not with the generator, so the end-to-end p99 shows what the job does to
+# the server's answers rather than to the generator's own scheduling on a shared machine.
+#
 #   loadtest/scripts/bench-evaluation-load.sh [ROUNDS]
 #
-# Settings (environment): ROWS, SPACING_MS (4), RATE (5000), DURATION (30), WARMUP (5), CONNECTIONS (16),
+# Settings (environment): LAYOUT (unset: nothing pinned; B), ROWS, SPACING_MS (4), RATE (5000), DURATION (30), WARMUP (5), CONNECTIONS (16),
 # HTTP_PORT (18490), EMBEDDED_PG_PORT (18491), SLICE_ROWS (rows one "on" job reads; default (WARMUP + DURATION + 10)
 # x the job's budget: EVALUATION_ROWS_PER_SECOND, which reaches the server as every setting's variable does, else
 # the shipped 10,000), SERVER_JAVA_OPTS. Raw output in ./bench-out/evaluation-load-<time>/.
@@ -116,6 +121,16 @@ job_body() { # slice number -> the evaluation request over that slice of the see
   printf '"from": "%s", "to": "%s"}' "$(iso "$from")" "$(iso "$to")"
 }
 
+generator=()
+core0=()
+if [ "${LAYOUT:-}" = B ]; then
+  taskset -a -pc 0 "$server" > /dev/null
+  for p in $(pgrep -x postgres); do taskset -pc 0 "$p" > /dev/null; done
+  generator=(taskset -c 1)
+  core0=(taskset -c 0)
+  echo "== layout B: server and Postgres on core 0, the generator on core 1"
+fi
+
 cd "$out"
 summary=$out/runs.tsv
 printf 'round\tmode\tload\tserver_p50\tserver_p99\tserver_p999\te2e_p50_ms\te2e_p99_ms\tjob_rows_per_s\tserver_cpu_s\tpg_cpu_s\n' > "$summary"
@@ -133,7 +148,7 @@ jvm=$server # exec: the subshell became the JVM
 burn_fraction=${BURN_FRACTION:-}
 # One run that is not recorded, so the first recorded run does not pay for the JIT and the CPU counts compare.
 echo "== warm-up run (not recorded)  $(date -u +%FT%TZ)"
-java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
+${generator[@]+"${generator[@]}"} java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
   --experiments hero --rate "$rate" --duration "${duration}s" --warmup "${warmup}s" \
   --connections "$connections" --seed 41 --quiet > warm-up.out 2>&1 || true
 slice_no=0
@@ -153,12 +168,12 @@ for round in $(seq 1 "$rounds"); do
     burner=""
     if [ "$mode" = burn ]; then
       echo "   burning ${burn_fraction:-0} of a core at nice 19"
-      nice -n 19 python3 "$repo/loadtest/scripts/burn-cpu.py" "${burn_fraction:-0}" $(( warmup + duration + 2 )) &
+      ${core0[@]+"${core0[@]}"} nice -n 19 python3 "$repo/loadtest/scripts/burn-cpu.py" "${burn_fraction:-0}" $(( warmup + duration + 2 )) &
       burner=$!
     fi
     cpu0=$(cpu_of "$jvm"); pg0=$(pg_cpu); t0=$(date +%s.%N)
     curl -s "localhost:$port/metrics" > "$name.before"
-    java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
+    ${generator[@]+"${generator[@]}"} java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
       --experiments hero --rate "$rate" --duration "${duration}s" --warmup "${warmup}s" \
       --connections "$connections" --seed 42 --quiet --report "$out/$name" > "$name.out" 2>&1 || true
     curl -s "localhost:$port/metrics" > "$name.after"
