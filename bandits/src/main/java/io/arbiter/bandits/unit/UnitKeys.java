@@ -14,15 +14,9 @@ import io.arbiter.bandits.random.SplitMix64;
  * tests check that distinct keys never share a count. {@link #unitHash} is not collision-resistant against someone
  * who chooses identifiers to collide; such a unit could only lower another unit's impressions.
  *
- * <p><b>Grouped keys</b> (the frequency caps' keys before their records, {@code FrequencyCapStore}, which keep a unit's
- * group of eight variants under one {@link #key}). {@link #groupedKey} places the entries of one unit's variants side
- * by side: the variants with ordinals {@code 8g .. 8g + 7} of a unit get consecutive buckets (a {@link UnitTable}
- * chooses a key's two buckets from the low 22 bits of each half of the key, {@link
- * UnitTableDescriptor#MAX_BUCKETS_LOG2}, and the ordinal's place in its group is added to both fields), so reading the
- * caps of eight variants touches 2 KiB of consecutive memory in one or two pages, instead of sixteen buckets anywhere
- * in the table (docs/BENCHMARKS.md, series S). Each entry still has buckets of its own, so the table fills as evenly as
- * with independent keys; putting a whole group in one bucket pair crowded the buckets (7,659 live evictions filling a
- * 163,840-entry table to 70%, against none; {@code FrequencyCapStoreTest}).
+ * <p><b>Frequency caps.</b> The experiments' caps keep a unit's group of eight variants in one record of {@code
+ * FrequencyCapStore}: the key is {@link #key}{@code (scope, unit, ordinal / 8)} and the variant's count is word {@code
+ * ordinal % 8} of the record, so reading the caps of eight variants touches one record.
  */
 public final class UnitKeys {
     private static final long FNV_OFFSET = 0xCBF29CE484222325L;
@@ -71,32 +65,6 @@ public final class UnitKeys {
     public static long saltedKey(long salt, long unitHash) {
         final long key = SplitMix64.mix(unitHash + salt);
         return key == 0 ? 1 : key; // shares key 1 with one other (scope, unit, slot): probability 2^-64
-    }
-
-    /** Variants per group of {@link #groupedKey}: a group's entries have consecutive buckets. */
-    public static final int GROUP = 8;
-    private static final long FIELD = (1L << UnitTableDescriptor.MAX_BUCKETS_LOG2) - 1;
-
-    /**
-     * The store key of (scope, unit, variant ordinal), grouped: the key of {@link #key}{@code (scope, unit, g)} for
-     * the ordinal's group {@code g = ordinal / 8}, with the ordinal's place in the group ({@code ordinal % 8}) added to
-     * the bucket fields (bits 0..21 and 32..53, each mod 2^22), so the ordinals of a group have consecutive buckets at
-     * every table size. Never 0. For a fixed scope and ordinal a bijection of the unit hash, as {@link #key}; the keys
-     * of one unit's ordinals are all distinct (those of one group differ in their bucket fields, those of different
-     * groups come from different {@link #key}s and share a key with probability 2<sup>-64</sup>).
-     *
-     * @param ordinal the variant's ordinal, &ge; 0 (its stable place in the experiment)
-     */
-    public static long groupedKey(long scope, long unitHash, int ordinal) {
-        if (ordinal < 0) {
-            throw new IllegalArgumentException("ordinal must be >= 0, was " + ordinal);
-        }
-        final long group = key(scope, unitHash, ordinal / GROUP);
-        final long place = ordinal % GROUP;
-        final long low = ((group & FIELD) + place) & FIELD;
-        final long high = (((group >>> 32) & FIELD) + place) & FIELD;
-        final long key = group & ~(FIELD | FIELD << 32) | low | high << 32;
-        return key == 0 ? 1 : key; // 0 only for one group key per place: probability 2^-64
     }
 
     /** The store key of (scope, unit) for entries that are per unit, such as sticky assignments. */

@@ -213,19 +213,6 @@ class FrequencyCapStoreTest {
     }
 
     /**
-     * The concurrency test above with the keys the experiments use: 2 units x 10 variants of grouped keys (each unit's
-     * variants crowd into two bucket pairs), 4 threads, 50 calls each per period, cap 3 per period: never more than 3
-     * grants per key and period.
-     */
-    @Test
-    void fourThreadsNeverExceedTheCapOfGroupedKeys() throws Exception {
-        try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(8, 0L)) {
-            raceForTheCap(caps, 20, 50, 70, k -> UnitKeys.groupedKey(3, k / 10, k % 10));
-            assertEquals(0, caps.evictedLive());
-        }
-    }
-
-    /**
      * Four threads (seeds {@code firstSeed} to {@code firstSeed + 3}) race through 1,000 one-minute periods, each
      * making {@code calls} seeded check-and-count calls (cap 3) per period on {@code keys} keys ({@code key} maps an
      * index to its key), all starting together (a barrier between periods). Checks that no key is granted more than 3
@@ -290,30 +277,34 @@ class FrequencyCapStoreTest {
     }
 
     /**
-     * {@code counts} gives each key what {@code count} gives it: grouped keys of 2,000 units and 12 variants (two
-     * groups each), variant {@code v} counted {@code (unit + v) % 4} times (0: never inserted), read at once.
+     * {@code counts} gives each (key, word) what {@code count} gives it: the cap keys of 2,000 units and 12 variants
+     * (two records each, as the experiments keep them: variant {@code v} in word {@code v % 8} of the unit's record
+     * {@code v / 8}), variant {@code v} counted {@code (unit + v) % 4} times (0: never counted), read at once.
      */
     @Test
     void countsOfManyKeysAreEachKeysCount() {
         try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(12, 0L)) {
             final int variants = 12;
+            final int words = FrequencyCapStore.WORDS;
             for (int unit = 0; unit < 2_000; unit++) {
                 for (int v = 0; v < variants; v++) {
                     for (int i = 0; i < (unit + v) % 4; i++) {
-                        assertTrue(caps.tryAcquire(UnitKeys.groupedKey(5, unit, v), 3, DAY, 1_000));
+                        assertTrue(caps.tryAcquire(UnitKeys.key(5, unit, v / words), v % words, 3, DAY, 1_000));
                     }
                 }
             }
             final long[] keys = new long[variants];
+            final int[] wordOf = new int[variants];
             final int[] counts = new int[variants];
             for (int unit = 0; unit < 2_000; unit++) {
                 for (int v = 0; v < variants; v++) {
-                    keys[v] = UnitKeys.groupedKey(5, unit, v);
+                    keys[v] = UnitKeys.key(5, unit, v / words);
+                    wordOf[v] = v % words;
                 }
-                caps.counts(keys, variants, DAY, 2_000, counts);
+                caps.counts(keys, wordOf, variants, DAY, 2_000, counts);
                 for (int v = 0; v < variants; v++) {
                     assertEquals((unit + v) % 4, counts[v], "unit " + unit + " variant " + v);
-                    assertEquals(caps.count(keys[v], DAY, 2_000), counts[v]);
+                    assertEquals(caps.count(keys[v], wordOf[v], DAY, 2_000), counts[v]);
                 }
             }
             assertEquals(0, caps.evictedLive());
@@ -321,35 +312,29 @@ class FrequencyCapStoreTest {
     }
 
     /**
-     * Grouped keys keep the buckets as evenly filled as independent keys: a table of 163,840 entries filled to 70%
-     * with units of 10 variants each (every key counted once, all live) replaces no live entry, grouped or not. The
-     * live evictions at 80% and 90% are printed for both layouts.
+     * The keys fill the buckets evenly: a table of 163,840 entries filled to 70% with units of 10 keys each (every key
+     * counted once, all live) replaces no live entry. The live evictions at 80% and 90% are printed.
      */
     @Test
-    void groupedKeysFillTheTableAsEvenlyAsIndependentKeys() {
-        final long[] grouped = new long[3];
-        final long[] independent = new long[3];
-        for (int layout = 0; layout < 2; layout++) {
-            try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(14, 0L)) {
-                final long capacity = caps.table().capacity();
-                int unit = 0;
-                for (int level = 0; level < 3; level++) {
-                    final long target = capacity * (7 + level) / 10;
-                    while (caps.table().inserts() + 10 <= target) {
-                        final long hash = UnitKeys.unitHash("unit-" + unit++);
-                        for (int v = 0; v < 10; v++) {
-                            final long key = layout == 0 ? UnitKeys.groupedKey(11, hash, v) : UnitKeys.key(11, hash, v);
-                            assertTrue(caps.tryAcquire(key, 3, DAY, 1_000));
-                        }
+    void keysFillTheTableEvenly() {
+        final long[] evicted = new long[3];
+        try (FrequencyCapStore caps = FrequencyCapStore.allocateDirect(14, 0L)) {
+            final long capacity = caps.table().capacity();
+            int unit = 0;
+            for (int level = 0; level < 3; level++) {
+                final long target = capacity * (7 + level) / 10;
+                while (caps.table().inserts() + 10 <= target) {
+                    final long hash = UnitKeys.unitHash("unit-" + unit++);
+                    for (int v = 0; v < 10; v++) {
+                        assertTrue(caps.tryAcquire(UnitKeys.key(11, hash, v), 3, DAY, 1_000));
                     }
-                    (layout == 0 ? grouped : independent)[level] = caps.evictedLive();
                 }
+                evicted[level] = caps.evictedLive();
             }
         }
-        System.out.println("live evictions filling 163,840 entries to 70/80/90%: grouped keys "
-            + java.util.Arrays.toString(grouped) + ", independent keys " + java.util.Arrays.toString(independent));
-        assertEquals(0, grouped[0]);
-        assertEquals(0, independent[0]);
+        System.out.println("live evictions filling 163,840 entries to 70/80/90%: "
+            + java.util.Arrays.toString(evicted));
+        assertEquals(0, evicted[0]);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class UnitKeysTest {
 
@@ -59,38 +58,6 @@ class UnitKeysTest {
         for (long unit = -1_000; unit < 1_000_000; unit++) {
             assertNotEquals(0L, UnitKeys.key(7, unit, 3));
         }
-    }
-
-    /**
-     * Grouped keys of 200,000 units, 3 scopes and 20 ordinals: all 12 million distinct, never 0, and the ordinals of
-     * one group of one unit have consecutive buckets at every table size (each bucket field, the low 22 bits of each
-     * half, is the group's first plus the ordinal's place, mod 2^22).
-     */
-    @Test
-    void groupedKeysAreDistinctAndAGroupHasConsecutiveBuckets() {
-        final int units = 200_000;
-        final int ordinals = 20;
-        final long field = (1L << UnitTableDescriptor.MAX_BUCKETS_LOG2) - 1;
-        final long[] keys = new long[3 * units * ordinals];
-        int next = 0;
-        for (int i = 0; i < units; i++) {
-            final long unit = UnitKeys.unitHash("user-" + i);
-            for (int scope = 1; scope <= 3; scope++) {
-                for (int ordinal = 0; ordinal < ordinals; ordinal++) {
-                    final long key = UnitKeys.groupedKey(scope, unit, ordinal);
-                    assertNotEquals(0L, key);
-                    final long first = UnitKeys.groupedKey(scope, unit, ordinal / UnitKeys.GROUP * UnitKeys.GROUP);
-                    final int place = ordinal % UnitKeys.GROUP;
-                    assertEquals(((first & field) + place) & field, key & field, "unit " + i + " ordinal " + ordinal);
-                    assertEquals((((first >>> 32) & field) + place) & field, (key >>> 32) & field,
-                        "unit " + i + " ordinal " + ordinal);
-                    keys[next++] = key;
-                }
-            }
-        }
-        assertEquals(0, duplicates(keys), "grouped keys collided");
-        assertEquals(UnitKeys.key(4, 99, 0), UnitKeys.groupedKey(4, 99, 0));
-        assertThrows(IllegalArgumentException.class, () -> UnitKeys.groupedKey(4, 99, -1));
     }
 
     /**

@@ -5,12 +5,10 @@ import io.arbiter.bandits.eval.BoundedCandidate;
 import io.arbiter.bandits.eval.CandidatePolicy;
 import io.arbiter.bandits.eval.Estimator;
 import io.arbiter.bandits.eval.EvaluationConfig;
-import io.arbiter.bandits.eval.LoggedDecision;
 import io.arbiter.bandits.eval.OffPolicyEvaluation;
 import io.arbiter.bandits.guard.ShareBounds;
 import io.arbiter.bandits.policy.BetaBernoulliThompson;
 import io.arbiter.bandits.policy.ThompsonPolicy;
-import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class BoundedCandidateBenchmark {
-    private static final int ROWS = 1 << 16;
     private static final int ACTIONS = 4;
 
     @Param({"thompson", "bounded"})
@@ -51,21 +48,14 @@ public class BoundedCandidateBenchmark {
     @Param({"100", "1000"})
     int rowsPerRefresh;
 
-    private final int[] actions = new int[ROWS];
-    private final double[] rewards = new double[ROWS];
-    private final LoggedDecision row = new LoggedDecision(0);
+    private SeededLog log;
     private OffPolicyEvaluation evaluation;
     private long next;
     private double millisPerRow;
 
     @Setup(Level.Trial)
     public void setUp() {
-        final Xoroshiro128PlusPlus g = new Xoroshiro128PlusPlus(42);
-        final double[] rates = {0.02, 0.04, 0.06, 0.08};
-        for (int i = 0; i < ROWS; i++) {
-            actions[i] = g.nextInt(ACTIONS);
-            rewards[i] = g.nextDouble() < rates[actions[i]] ? 1 : 0;
-        }
+        log = new SeededLog(42, 1, null, new double[] {0.02, 0.04, 0.06, 0.08});
         millisPerRow = 1000.0 / rowsPerRefresh;
         final CandidatePolicy thompson = new BanditCandidate(new BetaBernoulliThompson(), ACTIONS, 0, 7);
         final CandidatePolicy policy = "thompson".equals(candidate) ? thompson : new BoundedCandidate(thompson,
@@ -79,8 +69,7 @@ public class BoundedCandidateBenchmark {
 
     @Benchmark
     public boolean addRow() {
-        final int i = (int) (next & (ROWS - 1));
-        final long time = (long) (next++ * millisPerRow);
-        return evaluation.add(row.set(time, 0, actions[i], 1.0 / ACTIONS, rewards[i], 1.0, 0));
+        final long time = (long) (next * millisPerRow);
+        return evaluation.add(log.row(next++, time));
     }
 }

@@ -4,9 +4,7 @@ import io.arbiter.bandits.eval.CandidatePolicy;
 import io.arbiter.bandits.eval.Candidates;
 import io.arbiter.bandits.eval.Estimator;
 import io.arbiter.bandits.eval.EvaluationConfig;
-import io.arbiter.bandits.eval.LoggedDecision;
 import io.arbiter.bandits.eval.OffPolicyEvaluation;
-import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class EvaluationBenchmark {
-    private static final int ROWS = 1 << 16;
     private static final int ACTIONS = 4;
 
     @Param({"0", "200"})
@@ -53,30 +50,13 @@ public class EvaluationBenchmark {
     @Param({"ips", "all"})
     String estimators;
 
-    private final long[] keys = new long[ROWS];
-    private final int[] actions = new int[ROWS];
-    private final double[] propensities = new double[ROWS];
-    private final double[] rewards = new double[ROWS];
-    private final LoggedDecision row = new LoggedDecision(0);
+    private SeededLog log;
     private OffPolicyEvaluation evaluation;
     private int next;
 
     @Setup(Level.Trial)
     public void setUp() {
-        final Xoroshiro128PlusPlus g = new Xoroshiro128PlusPlus(42);
-        final double[] logging = {0.55, 0.25, 0.15, 0.05};
-        for (int i = 0; i < ROWS; i++) {
-            keys[i] = g.nextInt(64);
-            final double u = g.nextDouble();
-            int a = 0;
-            double cdf = logging[0];
-            while (u >= cdf && a < ACTIONS - 1) {
-                cdf += logging[++a];
-            }
-            actions[i] = a;
-            propensities[i] = logging[a];
-            rewards[i] = g.nextDouble() < 0.05 ? 1 : 0;
-        }
+        log = new SeededLog(42, 64, new double[] {0.55, 0.25, 0.15, 0.05}, new double[] {0.05, 0.05, 0.05, 0.05});
         final List<OffPolicyEvaluation.Candidate> list = new ArrayList<>();
         final CandidatePolicy[] pool = {Candidates.fixed(ACTIONS, 1), Candidates.uniform(ACTIONS),
             Candidates.logged(), Candidates.fixed(ACTIONS, 3)};
@@ -91,7 +71,7 @@ public class EvaluationBenchmark {
 
     @Benchmark
     public boolean addRow() {
-        final int i = next++ & (ROWS - 1);
-        return evaluation.add(row.set(next, keys[i], actions[i], propensities[i], rewards[i], 1.0, 0));
+        final int n = next++;
+        return evaluation.add(log.row(n, next));
     }
 }

@@ -293,9 +293,10 @@ final class PostgresWriter {
             return Future.succeededFuture(new Result(0, 0, 0));
         }
         final int offered = rewards.size() + rtb.size();
+        final Columns rewardColumns = Columns.of(rewards, true);
         return pool.withTransaction(conn -> insertDecisions(conn, INSERT_JOURNAL_DECISIONS, distinct(decisionRows))
-                .compose(insertedDecisions -> insertRewards(conn, rewards)
-                        .compose(insertedRewards -> storedElsewhere(conn, rewards, insertedRewards)
+                .compose(insertedDecisions -> insertRewards(conn, rewardColumns)
+                        .compose(insertedRewards -> storedElsewhere(conn, rewards, rewardColumns, insertedRewards)
                         .compose(elsewhere -> insertRtb(conn, rtb)
                                 .map(insertedRtb -> new Result(insertedRewards + insertedRtb,
                                         offered - insertedRewards - insertedRtb, insertedDecisions, elsewhere))))));
@@ -303,17 +304,12 @@ final class PostgresWriter {
 
     /** The batch's rewards that another node had stored first (none when every reward was inserted). */
     private static Future<List<OutcomeEvent>> storedElsewhere(SqlConnection conn, List<OutcomeEvent> rewards,
-                                                              int inserted) {
+                                                              Columns columns, int inserted) {
         if (inserted >= rewards.size()) {
             return Future.succeededFuture(List.of());
         }
-        final String[] ids = new String[rewards.size()];
-        final String[] metrics = new String[rewards.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rewards.get(i).id();
-            metrics[i] = rewards.get(i).unit(); // a reward's metric travels in the unit field
-        }
-        final Tuple keys = Tuple.tuple().addValue(ids).addValue(metrics); // not Tuple.of: it would spread the arrays
+        // a reward's metric travels in the unit field; not Tuple.of: it would spread the arrays
+        final Tuple keys = Tuple.tuple().addValue(columns.ids()).addValue(columns.units());
         return conn.preparedQuery(STORED_ELSEWHERE).execute(keys).map(rows -> {
             if (rows.size() == 0) {
                 return List.of();
@@ -351,29 +347,10 @@ final class PostgresWriter {
         if (rows.isEmpty()) {
             return Future.succeededFuture(0);
         }
-        final int n = rows.size();
-        final String[] ids = new String[n];
-        final String[] experiments = new String[n];
-        final String[] variants = new String[n];
-        final String[] units = new String[n];
-        final Double[] propensities = new Double[n];
-        final Long[] times = new Long[n];
-        final Integer[] flags = new Integer[n];
-        final String[] contexts = new String[n];
-        for (int i = 0; i < n; i++) {
-            final OutcomeEvent e = rows.get(i);
-            ids[i] = e.id();
-            experiments[i] = e.scope();
-            variants[i] = e.arm();
-            units[i] = e.unit();
-            propensities[i] = e.value();
-            times[i] = e.timeMillis();
-            flags[i] = e.flags();
-            contexts[i] = e.context();
-        }
+        final Columns c = Columns.of(rows, false);
         return conn.preparedQuery(sql)
-                .execute(Tuple.tuple().addValue(ids).addValue(experiments).addValue(variants).addValue(units)
-                        .addValue(propensities).addValue(times).addValue(flags).addValue(contexts))
+                .execute(Tuple.tuple().addValue(c.ids()).addValue(c.scopes()).addValue(c.arms()).addValue(c.units())
+                        .addValue(c.values()).addValue(c.times()).addValue(c.flags()).addValue(c.contexts()))
                 .map(rowSet -> rowSet.rowCount());
     }
 
@@ -393,38 +370,50 @@ final class PostgresWriter {
         return conn.preparedQuery(ADD_DECISION_COUNTS).execute(Tuple.of(scopes, arms, deltas)).mapEmpty();
     }
 
-    private static Future<Integer> insertRewards(SqlConnection conn, List<OutcomeEvent> rows) {
-        if (rows.isEmpty()) {
+    /** The rewards ({@code c}, with codes) as {@link #INSERT_REWARDS} takes them: the metric (unit) second. */
+    private static Future<Integer> insertRewards(SqlConnection conn, Columns c) {
+        if (c.ids().length == 0) {
             return Future.succeededFuture(0);
         }
-        final int n = rows.size();
-        final String[] ids = new String[n];
-        final String[] metrics = new String[n];
-        final String[] experiments = new String[n];
-        final String[] variants = new String[n];
-        final Double[] rewards = new Double[n];
-        final Long[] times = new Long[n];
-        final Integer[] flags = new Integer[n];
-        final String[] segments = new String[n];
-        final Integer[] codes = new Integer[n];
         boolean teachesLinear = false;
-        for (int i = 0; i < n; i++) {
-            final OutcomeEvent e = rows.get(i);
-            codes[i] = e.code();
-            teachesLinear |= e.code() == OutcomeEvent.TEACHES_LINEAR;
-            ids[i] = e.id();
-            metrics[i] = e.unit();
-            experiments[i] = e.scope();
-            variants[i] = e.arm();
-            rewards[i] = e.value();
-            times[i] = e.timeMillis();
-            flags[i] = e.flags();
-            segments[i] = e.context();
+        for (final Integer code : c.codes()) {
+            teachesLinear |= code == OutcomeEvent.TEACHES_LINEAR;
         }
-        final Tuple values = Tuple.tuple().addValue(ids).addValue(metrics).addValue(experiments).addValue(variants)
-                .addValue(rewards).addValue(times).addValue(flags).addValue(segments).addValue(codes);
+        final Tuple values = Tuple.tuple().addValue(c.ids()).addValue(c.units()).addValue(c.scopes())
+                .addValue(c.arms()).addValue(c.values()).addValue(c.times()).addValue(c.flags())
+                .addValue(c.contexts()).addValue(c.codes());
         final Future<?> locked = teachesLinear ? conn.query(LOCK_LINEAR_HEAD).execute() : Future.succeededFuture();
         return locked.compose(v -> conn.preparedQuery(INSERT_REWARDS).execute(values)).map(PostgresWriter::count);
+    }
+
+    /**
+     * The columns decision and reward rows share, one array each over the rows, filled in one pass; each statement
+     * binds them in its own order. {@code values} is the propensity of a decision and the reward of a reward;
+     * {@code units} a reward's metric; {@code contexts} a reward's segments; {@code codes} null unless asked for.
+     */
+    private record Columns(String[] ids, String[] scopes, String[] arms, String[] units, Double[] values, Long[] times,
+                           Integer[] flags, String[] contexts, Integer[] codes) {
+
+        static Columns of(List<OutcomeEvent> rows, boolean withCodes) {
+            final int n = rows.size();
+            final Columns c = new Columns(new String[n], new String[n], new String[n], new String[n], new Double[n],
+                new Long[n], new Integer[n], new String[n], withCodes ? new Integer[n] : null);
+            for (int i = 0; i < n; i++) {
+                final OutcomeEvent e = rows.get(i);
+                c.ids[i] = e.id();
+                c.scopes[i] = e.scope();
+                c.arms[i] = e.arm();
+                c.units[i] = e.unit();
+                c.values[i] = e.value();
+                c.times[i] = e.timeMillis();
+                c.flags[i] = e.flags();
+                c.contexts[i] = e.context();
+                if (withCodes) {
+                    c.codes[i] = e.code();
+                }
+            }
+            return c;
+        }
     }
 
     private Future<Integer> insertRtb(SqlConnection conn, List<OutcomeEvent> rows) {

@@ -3,9 +3,8 @@ package io.arbiter.server.outcome;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,19 +31,9 @@ class AggregateLockOrderTest {
     private static final String HOLD_LOWEST_ARM =
             "SELECT arm FROM arm_aggregates WHERE scope = 'exp' AND arm = 'a00' FOR UPDATE";
 
-    private PgFixture pg;
-    private PostgresWriter writer;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-        writer = new PostgresWriter(pg.pool, List.of());
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
+    private final PostgresWriter writer = new PostgresWriter(pg.pool, List.of());
 
     @Test
     void decisionCountsLockArmRowsInKeyOrder() {

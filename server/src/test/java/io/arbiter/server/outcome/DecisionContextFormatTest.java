@@ -3,9 +3,8 @@ package io.arbiter.server.outcome;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -29,17 +28,8 @@ class DecisionContextFormatTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
 
     @Test
     void version2RoundTripsFlagsAndContext() {

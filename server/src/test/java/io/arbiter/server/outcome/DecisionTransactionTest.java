@@ -1,8 +1,7 @@
 package io.arbiter.server.outcome;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -24,17 +23,8 @@ class DecisionTransactionTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
 
     @Test
     void decisionRowsCommitAsynchronouslyAndRewardsSynchronously() {

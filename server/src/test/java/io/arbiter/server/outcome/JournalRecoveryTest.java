@@ -1,9 +1,8 @@
 package io.arbiter.server.outcome;
 
 import io.vertx.core.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -28,17 +27,8 @@ class JournalRecoveryTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
 
     @Test
     void truncatedLastRecordIsDroppedAndEarlierRecordsShip() throws IOException {

@@ -3,9 +3,8 @@ package io.arbiter.server.outcome;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -28,17 +27,8 @@ class LinearRewardsTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
 
     private static OutcomeEvent reward(String id, double value, int code) {
         return new OutcomeEvent(OutcomeKind.REWARD, System.currentTimeMillis(), id, "lin", "A", "", value, code);

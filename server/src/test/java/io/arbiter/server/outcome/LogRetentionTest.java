@@ -3,9 +3,8 @@ package io.arbiter.server.outcome;
 import io.arbiter.server.pg.LogMaintenance;
 import io.arbiter.server.pg.Retention;
 import io.vertx.sqlclient.SqlConnection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -31,18 +30,9 @@ class LogRetentionTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
     private final long now = System.currentTimeMillis();
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
 
     private LogMaintenance maintenanceAt(long millis) {
         return new LogMaintenance(pg.pool, Retention.defaults(), Clock.fixed(Instant.ofEpochMilli(millis),

@@ -3,9 +3,8 @@ package io.arbiter.server.outcome;
 import io.arbiter.server.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -23,17 +22,8 @@ class OutcomePipelineTest {
 
     @TempDir
     Path journalDir;
-    private PgFixture pg;
-
-    @BeforeEach
-    void setUp() {
-        pg = PgFixture.shared();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pg.close();
-    }
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
 
     /** Expected totals for one arm. */
     private static final class Totals {

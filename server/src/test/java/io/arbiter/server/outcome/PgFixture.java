@@ -10,6 +10,8 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,8 +20,12 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** A fresh database (migrated) on an embedded Postgres, a Vert.x instance and helpers to query it. */
-final class PgFixture implements AutoCloseable {
+/**
+ * A fresh database (migrated) on an embedded Postgres, a Vert.x instance and helpers to query it. A test class holds
+ * one per test as {@code @RegisterExtension final PgFixture pg = PgFixture.shared();} (JUnit makes an instance of the
+ * class per test, so each test gets a database of its own), and it is closed after each test; elsewhere, close it.
+ */
+final class PgFixture implements AutoCloseable, AfterEachCallback {
 
     final Vertx vertx = Vertx.vertx();
     final PgConnectOptions options;
@@ -85,6 +91,11 @@ final class PgFixture implements AutoCloseable {
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("timed out", e);
         }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     @Override
