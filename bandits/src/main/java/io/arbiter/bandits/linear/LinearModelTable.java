@@ -415,18 +415,27 @@ public final class LinearModelTable implements AutoCloseable {
      * {@link #offerReplayedUpTo}); 0 when it has none. Any thread (acquire: pairs with the applier's release).
      */
     public long replayedUpTo(long source) {
+        final int slot = findSource(source);
+        return slot >= 0 ? buffer.getLongAcquire(slot + REPLAYED_OFFSET) : 0;
+    }
+
+    /**
+     * The offset of a source's slot; when it has none, {@code -1 - offset} of the first free slot, or
+     * {@link Integer#MIN_VALUE} when none is free. Any thread (acquire: a key is written last, with release).
+     */
+    private int findSource(long source) {
         final long key = source == 0 ? 1 : source;
         for (int i = 0; i < SOURCE_SLOTS; i++) {
             final int slot = sourcesOffset + i * SOURCE_SLOT_LENGTH;
             final long at = buffer.getLongAcquire(slot + SOURCE_OFFSET);
             if (at == key) {
-                return buffer.getLongAcquire(slot + REPLAYED_OFFSET);
+                return slot;
             }
             if (at == 0) {
-                return 0;
+                return -1 - slot;
             }
         }
-        return 0;
+        return Integer.MIN_VALUE;
     }
 
     /**
@@ -533,20 +542,17 @@ public final class LinearModelTable implements AutoCloseable {
      * observations are then applied without a position, as before version 2). Applier only: the one writer.
      */
     private int sourceSlot(long source) {
-        final long key = source == 0 ? 1 : source;
-        for (int i = 0; i < SOURCE_SLOTS; i++) {
-            final int slot = sourcesOffset + i * SOURCE_SLOT_LENGTH;
-            final long at = buffer.getLong(slot + SOURCE_OFFSET);
-            if (at == key) {
-                return slot;
-            }
-            if (at == 0) {
-                buffer.putLong(slot + REPLAYED_OFFSET, 0);
-                buffer.putLongRelease(slot + SOURCE_OFFSET, key); // release: who finds the key reads 0 or more
-                return slot;
-            }
+        final int found = findSource(source);
+        if (found >= 0) {
+            return found;
         }
-        return -1;
+        if (found == Integer.MIN_VALUE) {
+            return -1;
+        }
+        final int slot = -1 - found;
+        buffer.putLong(slot + REPLAYED_OFFSET, 0);
+        buffer.putLongRelease(slot + SOURCE_OFFSET, source == 0 ? 1 : source); // release: who finds it reads 0 or more
+        return slot;
     }
 
     /** {@link #apply(int, double[], double, long, int)} of an observation. */

@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * <p>One round is one small query (the heads) and, when some node moved, one more (its new rows, at most
  * {@value #ROWS_PER_ROUND} of each node a round). Blocking; runs on its own thread, never on an event loop.
  */
-public final class LinearSync implements AutoCloseable {
+public final class LinearSync extends PeriodicSync {
 
     /** Receives another node's rewards, in that node's commit order; called on the sync thread. */
     public interface Sink {
@@ -77,42 +75,33 @@ public final class LinearSync implements AutoCloseable {
 
     private final Pool pool;
     private final String nodeId;
-    private final long intervalMillis;
     private final long giveUpMillis;
     /** Per other node, the newest number offered (or passed over); the sync thread's. From the sink at first sight. */
     private final Map<String, Long> seen = new HashMap<>();
     /** Per other node, since when its next row has been waiting for an unknown experiment (epoch ms). */
     private final Map<String, Long> waitingSince = new HashMap<>();
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        final Thread t = new Thread(r, "arbiter-linear-sync");
-        t.setDaemon(true);
-        return t;
-    });
     private volatile long applied;
     private volatile long dropped;
-    private volatile long lastLagMillis;
-    private volatile long lastRoundMillis;
-    private volatile boolean reachable = true;
 
     public LinearSync(Pool pool, String nodeId, long intervalMillis) {
         this(pool, nodeId, intervalMillis, GIVE_UP_MILLIS);
     }
 
     LinearSync(Pool pool, String nodeId, long intervalMillis, long giveUpMillis) {
+        super("linear sync", "arbiter-linear-sync", intervalMillis);
         this.giveUpMillis = giveUpMillis;
         this.pool = Objects.requireNonNull(pool, "pool");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        this.intervalMillis = intervalMillis;
     }
 
     /** Syncs every interval, each node from where the sink's models are. */
     public void start(Sink sink) {
-        thread.scheduleWithFixedDelay(() -> round(sink), 0, intervalMillis, TimeUnit.MILLISECONDS);
+        schedule(() -> round(sink));
     }
 
     /** One round: applies the other nodes' new rows in order. Answers the number of rows applied. */
     int round(Sink sink) {
-        final long patience = Math.max(intervalMillis * 5, 5000);
+        final long patience = patienceMillis();
         int appliedNow = 0;
         long oldest = Long.MAX_VALUE;
         try {
@@ -161,22 +150,11 @@ public final class LinearSync implements AutoCloseable {
             // After the offers, behind them in each model's ring. Every round, not only when a row moved: a model
             // created since (a new experiment) then catches up its positions; the sink skips the models that have it.
             seen.forEach(sink::replayed);
-            if (!reachable) {
-                LOG.log(System.Logger.Level.INFO, "linear sync: Postgres answers again");
-            }
-            reachable = true;
-            lastRoundMillis = System.currentTimeMillis();
-            if (appliedNow > 0) {
-                applied += appliedNow;
-                // From the reward's acceptance on its node (journal, shipping, this round) to its offer here.
-                lastLagMillis = Math.max(0, lastRoundMillis - oldest);
-            }
+            // From the reward's acceptance on its node (journal, shipping, this round) to its offer here.
+            succeeded(oldest);
+            applied += appliedNow;
         } catch (Exception e) {
-            if (reachable) {
-                LOG.log(System.Logger.Level.WARNING, "linear sync: cannot read other nodes' linear rewards (retrying "
-                    + "every " + intervalMillis + " ms): " + e);
-            }
-            reachable = false;
+            failed("read other nodes' linear rewards", e);
         }
         return appliedNow;
     }
@@ -191,28 +169,9 @@ public final class LinearSync implements AutoCloseable {
         return dropped;
     }
 
-    /** From the acceptance of the oldest reward applied in the last round that applied any, to then (ms). */
-    public long lastLagMillis() {
-        return lastLagMillis;
-    }
-
-    /** When the last successful round ended (epoch ms), 0 before the first. */
-    public long lastRoundMillis() {
-        return lastRoundMillis;
-    }
-
-    public boolean reachable() {
-        return reachable;
-    }
-
     /** Stops syncing (what was applied is in the models, closed with them). */
     @Override
     public void close() {
-        thread.shutdownNow();
-        try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stop();
     }
 }
