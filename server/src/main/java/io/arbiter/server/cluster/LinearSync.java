@@ -7,9 +7,11 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * "applied up to n" of a node is a prefix of its rows. A row the sink cannot apply yet (the experiment's definition
  * has not reached this node, the model's ring is full) stops that node's replay for the round; it is offered again in
  * the next. A row whose experiment stays unknown for {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this
- * node) is passed over and counted as dropped, so it cannot hold back the rows behind it.
+ * node) is passed over and counted as dropped, so it cannot hold back the rows behind it; so are the rows behind it
+ * that cannot be applied either, at once, until one of its node's rows can (the clock starts again then): rows of a
+ * deleted experiment wait the give-up time once, not once each.
  *
  * <p>What was applied of each node is kept by the models themselves, not here: each linear model keeps, in its own
  * file and written by its one writer after it applied a row, the newest number of each node it contains, and skips a
@@ -78,8 +82,13 @@ public final class LinearSync extends PeriodicSync {
     private final long giveUpMillis;
     /** Per other node, the newest number offered (or passed over); the sync thread's. From the sink at first sight. */
     private final Map<String, Long> seen = new HashMap<>();
-    /** Per other node, since when its next row has been waiting for an unknown experiment (epoch ms). */
+    /**
+     * Per other node, since when its rows have been waiting (epoch ms): from the first that could not be applied
+     * until one can.
+     */
     private final Map<String, Long> waitingSince = new HashMap<>();
+    /** The other nodes whose rows are being passed over (they waited the give-up time). */
+    private final Set<String> passingOver = new HashSet<>();
     private volatile long applied;
     private volatile long dropped;
 
@@ -128,16 +137,21 @@ public final class LinearSync extends PeriodicSync {
                     }
                     final Outcome outcome = sink.apply(node, row.getLong(1), row.getString(2), row.getDouble(3));
                     if (outcome == Outcome.RETRY) {
-                        final long since = waitingSince.computeIfAbsent(node, n -> now);
-                        if (now - since < giveUpMillis) {
+                        final Long since = waitingSince.putIfAbsent(node, now);
+                        if (since == null || now - since < giveUpMillis) {
                             blocked = node;
                             continue;
                         }
-                        LOG.log(System.Logger.Level.WARNING, "linear sync: passed over node " + node + "'s reward "
-                            + row.getLong(1) + " (its experiment or variant unknown here, or the model's ring full, "
-                            + "for " + giveUpMillis / 1000 + " s)");
+                        if (passingOver.add(node)) { // logged once a stall, not once a row
+                            LOG.log(System.Logger.Level.WARNING, "linear sync: passing over node " + node
+                                + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here, or "
+                                + "the model's ring full, for " + giveUpMillis / 1000 + " s) until one can be "
+                                + "applied");
+                        }
+                    } else {
+                        waitingSince.remove(node);
+                        passingOver.remove(node);
                     }
-                    waitingSince.remove(node);
                     seen.put(node, row.getLong(1));
                     if (outcome == Outcome.APPLIED) {
                         appliedNow++;

@@ -121,16 +121,22 @@ class LinearSyncTest {
     }
 
     @Test
-    void aRowThatWaitsTooLongIsPassedOverAndCounted() throws Exception {
-        row("x", 1, "gone");
-        row("x", 2, "x2");
+    void rowsThatWaitTooLongArePassedOverTogetherAndCountedAndARowThatAppliesStartsTheClockAgain() throws Exception {
+        for (int seq = 1; seq <= 6; seq++) {
+            row("x", seq, seq == 4 || seq == 6 ? "x" + seq : "gone" + seq);
+        }
         final LinearSync sync = new LinearSync(pool, "me", 1000, 200);
-        refused.add("gone"); // its experiment was deleted: it will never apply here
+        refused.addAll(List.of("gone1", "gone2", "gone3", "gone5")); // their experiment was deleted
         assertEquals(0, sync.round(sink));
         Thread.sleep(300);
+        assertEquals(1, sync.round(sink), "the three rows that waited are passed over at once, not one a wait");
+        assertEquals(List.of("x4"), applied);
+        assertEquals(3, sync.dropped());
+        assertEquals(0, sync.round(sink), "x4 applied: gone5 waits its own time");
+        Thread.sleep(300);
         assertEquals(1, sync.round(sink));
-        assertEquals(List.of("x2"), applied);
-        assertEquals(1, sync.dropped());
+        assertEquals(List.of("x4", "x6"), applied);
+        assertEquals(4, sync.dropped());
         sync.close();
     }
 
