@@ -285,12 +285,12 @@ class LinearModelTableTest {
 
     @Test
     void aProcessKilledBetweenQueuingAndApplyingCountsEachReplayedObservationOnce(@TempDir Path dir) {
-        final long seed = System.nanoTime();
+        final long seed = Long.getLong("linear.seed", System.nanoTime()); // a failure prints it: -Dlinear.seed=
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
         final int d = 4;
         final int rows = 200;
         final int appliedBeforeKill = rng.nextInt(rows + 1);
-        final String context = "seed " + seed + ", killed after " + appliedBeforeKill + " applied";
+        final String context = "-Dlinear.seed=" + seed + ", killed after " + appliedBeforeKill + " applied";
         final long source = LinearModelTable.sourceKey("node-x");
         final Path file = dir.resolve("killed.linear");
         final FeatureVector[] xs = new FeatureVector[rows];

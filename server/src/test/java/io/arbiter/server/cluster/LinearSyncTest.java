@@ -234,12 +234,12 @@ class LinearSyncTest {
     @Test
     void aProcessKilledBetweenQueuingARoundAndApplyingItCountsEveryRowOnceAfterTheRestart(@TempDir Path other)
         throws Exception {
-        final long seed = System.nanoTime();
+        final long seed = Long.getLong("linear.seed", System.nanoTime()); // a failure prints it: -Dlinear.seed=
         final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
         rows("x", 120, rng);
         rows("y", 80, rng);
         final int appliedBeforeKill = rng.nextInt(200);
-        final String context = "seed " + seed + ", " + appliedBeforeKill + " applied before the kill";
+        final String context = "-Dlinear.seed=" + seed + ", " + appliedBeforeKill + " applied before the kill";
 
         // The expected models: every row once, on a node that is never killed.
         final Models once = new Models(other);
