@@ -128,11 +128,26 @@ public final class Application {
             personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);
-        linearSync = new LinearSync(database.pool(), nodeId, config.clusterSyncMillis, config.dataDir);
-        linearSync.start((decisionId, reward) -> switch (personalisation.addSharedLinearReward(decisionId, reward)) {
-            case APPLIED -> LinearSync.Outcome.APPLIED;
-            case DROPPED -> LinearSync.Outcome.DROPPED;
-            case RETRY -> LinearSync.Outcome.RETRY;
+        linearSync = new LinearSync(database.pool(), nodeId, config.clusterSyncMillis);
+        linearSync.start(new LinearSync.Sink() {
+            @Override
+            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+                return switch (personalisation.addSharedLinearReward(node, number, decisionId, reward)) {
+                    case APPLIED -> LinearSync.Outcome.APPLIED;
+                    case DROPPED -> LinearSync.Outcome.DROPPED;
+                    case RETRY -> LinearSync.Outcome.RETRY;
+                };
+            }
+
+            @Override
+            public long replayedUpTo(String node) {
+                return personalisation.sharedLinearReplayedUpTo(node);
+            }
+
+            @Override
+            public void replayed(String node, long number) {
+                personalisation.sharedLinearReplayed(node, number);
+            }
         });
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);

@@ -3,8 +3,10 @@ package io.arbiter.bandits.linear;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * Layout of a {@link LinearModelTable}: a header, one record per variant, then the observation ring (an Agrona
- * many-to-one ring buffer, in the same file so that accepted observations survive a restart).
+ * Layout of a {@link LinearModelTable}: a header, one record per variant, the observation ring (an Agrona
+ * many-to-one ring buffer, in the same file so that accepted observations survive a restart), then the replay
+ * positions: for each other source whose observations are replayed into this model (another server node), the
+ * newest number of it the model contains.
  *
  * <pre>
  *  header (128 bytes)
@@ -36,6 +38,12 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *  +---------------------------------------------------------------+
  *
  *  ring: RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH bytes
+ *
+ *  replay positions (version 2): SOURCE_SLOTS x 16 bytes
+ *  +---------------------------------------------------------------+
+ *  | SOURCE (long, the source's key; 0: a free slot)               |   0
+ *  | REPLAYED (long, its newest number this model contains)        |   8
+ *  +---------------------------------------------------------------+
  * </pre>
  *
  * <p>Two copies per variant so that the single writer never writes the copy readers are pointed at: it copies the
@@ -44,10 +52,18 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * overwriting (two flips during one read) sees the change and reads again. The published copy is always complete,
  * so the file is consistent whenever the process dies. {@code LAST_POSITION} makes applying exactly-once across a
  * crash: an observation still in the ring after a restart is skipped if its position is not after it.
+ *
+ * <p>The replay positions sit in the same file as the model and are written by its one writer, after the observation
+ * they count is published: a model and what it has of each source cannot disagree. A replayed observation whose
+ * number is not after its source's position is skipped (offered twice, or again after a restart), and a model whose
+ * file is new has no positions, so its sources replay everything into it. They come last so that a version 1 file
+ * (no positions) is upgraded by growing it; the slots are 16 bytes so that 256 sources take one page.
  */
 public final class LinearModelDescriptor {
     public static final int MAGIC = 0x4152424C; // "ARBL"
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Files of version 1 have no replay positions; they are grown and upgraded when opened. */
+    public static final int VERSION_WITHOUT_POSITIONS = 1;
     public static final int CACHE_LINE_LENGTH = 64;
     /** Largest dimension d. */
     public static final int MAX_DIMENSION = 64;
@@ -72,6 +88,13 @@ public final class LinearModelDescriptor {
     public static final int LAST_POSITION_OFFSET = 16;
     public static final int SINCE_REFACTOR_OFFSET = 24;
     public static final int PRECISION_OFFSET = CACHE_LINE_LENGTH;
+
+    /** Sources (other nodes) whose replay positions a model keeps. */
+    public static final int SOURCE_SLOTS = 256;
+    public static final int SOURCE_OFFSET = 0;
+    public static final int REPLAYED_OFFSET = 8;
+    public static final int SOURCE_SLOT_LENGTH = 16;
+    public static final int SOURCES_LENGTH = SOURCE_SLOTS * SOURCE_SLOT_LENGTH;
 
     private LinearModelDescriptor() {
     }
@@ -116,15 +139,34 @@ public final class LinearModelDescriptor {
         return recordOffset(d, variants);
     }
 
-    public static long fileLength(int d, int variants, int ringCapacity) {
+    /** Length of a version 1 file: no replay positions. */
+    public static long fileLengthWithoutPositions(int d, int variants, int ringCapacity) {
         return ringOffset(d, variants) + ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
+    }
+
+    public static long sourcesOffset(int d, int variants, int ringCapacity) {
+        return fileLengthWithoutPositions(d, variants, ringCapacity);
+    }
+
+    public static long fileLength(int d, int variants, int ringCapacity) {
+        return sourcesOffset(d, variants, ringCapacity) + SOURCES_LENGTH;
     }
 
     /**
      * Bytes of one observation message: ordinal (int), padding, reward (double), x (d doubles). The ring's message
-     * type says what it is: 1 an observation, 2 the take-back of one the model contains (the same bytes).
+     * type says what it is: 1 an observation, 2 the take-back of one the model contains (the same bytes), 3 a
+     * replayed observation (the same bytes, then its source's key and number: {@link #replayedMessageLength}), 4 a
+     * replay position (source's key, number: {@link #POSITION_MESSAGE_LENGTH} bytes).
      */
     public static int messageLength(int d) {
         return 16 + 8 * d;
     }
+
+    /** Bytes of a replayed observation: an observation, then its source's key (long) and number (long). */
+    public static int replayedMessageLength(int d) {
+        return messageLength(d) + 16;
+    }
+
+    /** Bytes of a replay position message: the source's key (long), the number (long). */
+    public static final int POSITION_MESSAGE_LENGTH = 16;
 }

@@ -11,10 +11,14 @@ import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.lang.invoke.VarHandle;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static io.arbiter.bandits.linear.LinearModelDescriptor.ACTIVE_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.APPLIED_OFFSET;
@@ -31,12 +35,17 @@ import static io.arbiter.bandits.linear.LinearModelDescriptor.NOISE_VARIANCE_OFF
 import static io.arbiter.bandits.linear.LinearModelDescriptor.PRECISION_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.RECORD_LENGTH_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.REJECTED_OFFSET;
+import static io.arbiter.bandits.linear.LinearModelDescriptor.REPLAYED_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.RING_CAPACITY_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.SEQUENCE_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.SINCE_REFACTOR_OFFSET;
+import static io.arbiter.bandits.linear.LinearModelDescriptor.SOURCE_OFFSET;
+import static io.arbiter.bandits.linear.LinearModelDescriptor.SOURCE_SLOTS;
+import static io.arbiter.bandits.linear.LinearModelDescriptor.SOURCE_SLOT_LENGTH;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.VARIANT_CAPACITY_OFFSET;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION;
 import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION_OFFSET;
+import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION_WITHOUT_POSITIONS;
 
 /**
  * The posteriors of a Bayesian linear model per variant, off-heap (direct memory or a mapped file that survives a
@@ -63,11 +72,23 @@ import static io.arbiter.bandits.linear.LinearModelDescriptor.VERSION_OFFSET;
  * <p><b>Durability.</b> The published copy is always complete. An observation accepted by the ring survives a
  * restart of a mapped table; each copy records the ring position of the last observation it contains, so an
  * observation re-read after a crash is not applied twice.
+ *
+ * <p><b>Replayed observations.</b> Observations another source (a server node) numbered in its own order are offered
+ * with {@link #offerReplayed}, carrying the source's key and number; the applier keeps, per source and in this file,
+ * the newest number the model contains ({@link #replayedUpTo}), writes it after publishing the observation, and
+ * skips one whose number is not after it. So a replayed observation counts once however often it is offered (again
+ * after a restart, or by a replay that starts too early), and a table whose file was lost (new, no positions) takes
+ * every one its sources replay. {@link #offerReplayedUpTo} moves a source's position past numbers that taught
+ * another model (it goes through the ring, behind the observations offered before it).
  */
 public final class LinearModelTable implements AutoCloseable {
     private static final int OBSERVATION = 1;
     /** A ring message that takes back an observation the model already contains (same layout as an observation). */
     private static final int RETRACTION = 2;
+    /** A ring message of an observation another source numbered (an observation, then source key and number). */
+    private static final int REPLAYED = 3;
+    /** A ring message that moves a source's replay position (source key, number). */
+    private static final int REPLAYED_UP_TO = 4;
     /** Default observations of one variant between two exact recomputations of its covariance. */
     public static final int DEFAULT_REFACTOR_EVERY = 1_000;
 
@@ -82,6 +103,7 @@ public final class LinearModelTable implements AutoCloseable {
     private final int covarianceOffset;
     private final int meanOffset;
     private final int copyLength;
+    private final int sourcesOffset;
     private final int refactorEvery;
     private final boolean wasCleanlyClosed;
     private boolean closed;
@@ -104,6 +126,7 @@ public final class LinearModelTable implements AutoCloseable {
         this.covarianceOffset = LinearModelDescriptor.covarianceOffset(d);
         this.meanOffset = LinearModelDescriptor.meanOffset(d);
         this.copyLength = LinearModelDescriptor.copyLength(d);
+        this.sourcesOffset = (int) LinearModelDescriptor.sourcesOffset(d, variants, ringCapacity);
         this.refactorEvery = refactorEvery;
         this.wasCleanlyClosed = wasCleanlyClosed;
         this.ring = new ManyToOneRingBuffer(ringBuffer != null ? ringBuffer : new UnsafeBuffer(buffer,
@@ -155,13 +178,31 @@ public final class LinearModelTable implements AutoCloseable {
      */
     public static LinearModelTable mapFile(Path file, int dimension, int variants, int ringCapacity, double lambda,
                                            double noiseVariance, int refactorEvery) {
+        return mapFile(file, dimension, variants, ringCapacity, lambda, noiseVariance, refactorEvery, Map.of());
+    }
+
+    /**
+     * {@link #mapFile(Path, int, int, int, double, double, int)}, upgrading a version 1 file (no replay positions):
+     * it is grown and given {@code positionsIfUpgraded} (source key to the newest number it contains, as kept
+     * outside the model before), forced, and only then marked version 2, so a kill during the upgrade leaves a
+     * version 1 file that is upgraded again.
+     *
+     * @param positionsIfUpgraded at most {@value LinearModelDescriptor#SOURCE_SLOTS} sources; used for a version 1
+     *                            file only
+     */
+    public static LinearModelTable mapFile(Path file, int dimension, int variants, int ringCapacity, double lambda,
+                                           double noiseVariance, int refactorEvery,
+                                           Map<Long, Long> positionsIfUpgraded) {
         final long length = check(dimension, variants, ringCapacity, lambda, noiseVariance, refactorEvery);
         final File location = file.toFile();
         if (Files.exists(file)) {
-            final MappedByteBuffer existing = IoUtil.mapExistingFile(location, "linear model");
-            final UnsafeBuffer buffer = new UnsafeBuffer(existing);
+            MappedByteBuffer existing = IoUtil.mapExistingFile(location, "linear model");
+            UnsafeBuffer buffer = new UnsafeBuffer(existing);
             try {
-                validate(buffer, file, dimension);
+                if (validate(buffer, file, dimension) == VERSION_WITHOUT_POSITIONS) {
+                    existing = upgrade(location, existing, positionsIfUpgraded);
+                    buffer = new UnsafeBuffer(existing);
+                }
             } catch (IllegalStateException e) {
                 IoUtil.unmap(existing);
                 throw e;
@@ -176,6 +217,37 @@ public final class LinearModelTable implements AutoCloseable {
         initialise(buffer, dimension, variants, ringCapacity, lambda, noiseVariance);
         created.force();
         return new LinearModelTable(buffer, null, created, false, refactorEvery);
+    }
+
+    /** Grows a version 1 file by the replay positions, writes them, and marks it version 2 (see mapFile). */
+    private static MappedByteBuffer upgrade(File location, MappedByteBuffer old, Map<Long, Long> positions) {
+        final UnsafeBuffer header = new UnsafeBuffer(old);
+        final int d = header.getInt(DIMENSION_OFFSET);
+        final int variants = header.getInt(VARIANT_CAPACITY_OFFSET);
+        final int ringCapacity = header.getInt(RING_CAPACITY_OFFSET);
+        IoUtil.unmap(old);
+        if (positions.size() > SOURCE_SLOTS) {
+            throw new IllegalArgumentException("at most " + SOURCE_SLOTS + " sources, not " + positions.size());
+        }
+        try (RandomAccessFile grown = new RandomAccessFile(location, "rw")) {
+            grown.setLength(LinearModelDescriptor.fileLength(d, variants, ringCapacity));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot grow " + location + " to add replay positions", e);
+        }
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(location, "linear model");
+        final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+        final int sources = (int) LinearModelDescriptor.sourcesOffset(d, variants, ringCapacity);
+        buffer.setMemory(sources, LinearModelDescriptor.SOURCES_LENGTH, (byte) 0); // a half-done upgrade's included
+        int slot = sources;
+        for (final Map.Entry<Long, Long> position : positions.entrySet()) {
+            buffer.putLong(slot + REPLAYED_OFFSET, position.getValue());
+            buffer.putLong(slot + SOURCE_OFFSET, position.getKey() == 0 ? 1 : position.getKey());
+            slot += SOURCE_SLOT_LENGTH;
+        }
+        mapped.force(); // the positions on disk before the version that says they are there
+        buffer.putIntRelease(VERSION_OFFSET, VERSION);
+        mapped.force();
+        return mapped;
     }
 
     private static long check(int dimension, int variants, int ringCapacity, double lambda, double noiseVariance,
@@ -221,22 +293,27 @@ public final class LinearModelTable implements AutoCloseable {
         buffer.putIntRelease(MAGIC_OFFSET, MAGIC); // last: a torn creation is recognisable
     }
 
-    private static void validate(AtomicBuffer buffer, Path file, int dimension) {
+    /** Checks a mapped file's header and length; answers its version (1 or 2). */
+    private static int validate(AtomicBuffer buffer, Path file, int dimension) {
         if (buffer.capacity() < HEADER_LENGTH || buffer.getInt(MAGIC_OFFSET) != MAGIC) {
             throw new IllegalStateException(file + " is not a linear model (bad magic)");
         }
         final int d = buffer.getInt(DIMENSION_OFFSET);
-        if (buffer.getInt(VERSION_OFFSET) != VERSION || buffer.getInt(RECORD_LENGTH_OFFSET)
+        final int version = buffer.getInt(VERSION_OFFSET);
+        if ((version != VERSION && version != VERSION_WITHOUT_POSITIONS) || buffer.getInt(RECORD_LENGTH_OFFSET)
             != LinearModelDescriptor.recordLength(d)) {
-            throw new IllegalStateException(file + " has linear model version " + buffer.getInt(VERSION_OFFSET));
+            throw new IllegalStateException(file + " has linear model version " + version);
         }
         if (d != dimension) {
             throw new IllegalStateException(file + " has dimension " + d + ", not " + dimension);
         }
-        if (buffer.capacity() < LinearModelDescriptor.fileLength(d, buffer.getInt(VARIANT_CAPACITY_OFFSET),
-            buffer.getInt(RING_CAPACITY_OFFSET))) {
+        final int variants = buffer.getInt(VARIANT_CAPACITY_OFFSET);
+        final int ringCapacity = buffer.getInt(RING_CAPACITY_OFFSET);
+        if (buffer.capacity() < (version == VERSION ? LinearModelDescriptor.fileLength(d, variants, ringCapacity)
+            : LinearModelDescriptor.fileLengthWithoutPositions(d, variants, ringCapacity))) {
             throw new IllegalStateException(file + " is truncated");
         }
+        return version;
     }
 
     public int dimension() {
@@ -291,15 +368,107 @@ public final class LinearModelTable implements AutoCloseable {
         return offer(RETRACTION, ordinal, features, reward);
     }
 
+    /**
+     * Queues an observation that source {@code source} numbered {@code number} (another server node's reward, in its
+     * order): applied like {@link #offerObservation} unless this model already contains that source's
+     * {@code number} ({@link #replayedUpTo}), and the source's position then moves to it. Any thread; lock-free,
+     * allocation-free, never blocks.
+     *
+     * @param source the source's key ({@link #sourceKey})
+     * @param number positive, increasing in the source's order
+     * @return false (and counted in {@link #rejected()}) when the ring is full
+     */
+    public boolean offerReplayed(int ordinal, FeatureVector features, double reward, long source, long number) {
+        final int at = claim(REPLAYED, ordinal, features, reward, LinearModelDescriptor.replayedMessageLength(d));
+        if (at < 0) {
+            return false;
+        }
+        final AtomicBuffer target = ring.buffer();
+        target.putLong(at + LinearModelDescriptor.messageLength(d), source);
+        target.putLong(at + LinearModelDescriptor.messageLength(d) + 8, number);
+        ring.commit(at); // release: the applier that sees the record sees its contents
+        return true;
+    }
+
+    /**
+     * Queues the move of a source's replay position to {@code number}: every observation of that source up to it
+     * that teaches this model has been offered before this call (they are ahead of it in the ring). For numbers that
+     * taught other models, so that a restart does not read them again. Any thread; lock-free, allocation-free.
+     *
+     * @return false (and counted in {@link #rejected()}) when the ring is full
+     */
+    public boolean offerReplayedUpTo(long source, long number) {
+        final int at = ring.tryClaim(REPLAYED_UP_TO, LinearModelDescriptor.POSITION_MESSAGE_LENGTH);
+        if (at < 0) {
+            buffer.getAndAddLong(REJECTED_OFFSET, 1);
+            return false;
+        }
+        final AtomicBuffer target = ring.buffer();
+        target.putLong(at, source);
+        target.putLong(at + 8, number);
+        ring.commit(at); // release: the applier that sees the record sees its contents
+        return true;
+    }
+
+    /**
+     * The newest number of {@code source} this model contains (applied, or moved past by
+     * {@link #offerReplayedUpTo}); 0 when it has none. Any thread (acquire: pairs with the applier's release).
+     */
+    public long replayedUpTo(long source) {
+        final int slot = findSource(source);
+        return slot >= 0 ? buffer.getLongAcquire(slot + REPLAYED_OFFSET) : 0;
+    }
+
+    /**
+     * The offset of a source's slot; when it has none, {@code -1 - offset} of the first free slot, or
+     * {@link Integer#MIN_VALUE} when none is free. Any thread (acquire: a key is written last, with release).
+     */
+    private int findSource(long source) {
+        final long key = source == 0 ? 1 : source;
+        for (int i = 0; i < SOURCE_SLOTS; i++) {
+            final int slot = sourcesOffset + i * SOURCE_SLOT_LENGTH;
+            final long at = buffer.getLongAcquire(slot + SOURCE_OFFSET);
+            if (at == key) {
+                return slot;
+            }
+            if (at == 0) {
+                return -1 - slot;
+            }
+        }
+        return Integer.MIN_VALUE;
+    }
+
+    /**
+     * A source's key: a 64-bit hash (FNV-1a) of its name, never 0. Two names of one cluster share a key with a
+     * probability of about n^2 / 2^65.
+     */
+    public static long sourceKey(CharSequence name) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < name.length(); i++) {
+            hash = (hash ^ name.charAt(i)) * 0x100000001b3L;
+        }
+        return hash == 0 ? 1 : hash;
+    }
+
     private boolean offer(int type, int ordinal, FeatureVector features, double reward) {
+        final int at = claim(type, ordinal, features, reward, LinearModelDescriptor.messageLength(d));
+        if (at < 0) {
+            return false;
+        }
+        ring.commit(at); // release: the applier that sees the record sees its contents
+        return true;
+    }
+
+    /** Claims a message in the ring and writes an observation into it; -1 (counted) when the ring is full. */
+    private int claim(int type, int ordinal, FeatureVector features, double reward, int length) {
         record(ordinal);
         if (features.dimension() != d || !Double.isFinite(reward)) {
             throw new IllegalArgumentException("need a finite reward and features of dimension " + d);
         }
-        final int at = ring.tryClaim(type, LinearModelDescriptor.messageLength(d));
+        final int at = ring.tryClaim(type, length);
         if (at < 0) {
             buffer.getAndAddLong(REJECTED_OFFSET, 1);
-            return false;
+            return -1;
         }
         final AtomicBuffer target = ring.buffer();
         target.putInt(at, ordinal);
@@ -307,8 +476,7 @@ public final class LinearModelTable implements AutoCloseable {
         for (int i = 0; i < d; i++) {
             target.putDouble(at + 16 + 8 * i, features.values[i]);
         }
-        ring.commit(at); // release: the applier that sees the record sees its contents
-        return true;
+        return at;
     }
 
     /**
@@ -331,6 +499,10 @@ public final class LinearModelTable implements AutoCloseable {
         // The ring never wraps within one read, so a record's position is the head plus its offset from the head.
         final long position = headAtRead + (index - RecordDescriptor.HEADER_LENGTH
             - (int) (headAtRead & (ringCapacity - 1)));
+        if (type == REPLAYED_UP_TO) {
+            moveReplayed(source.getLong(index), source.getLong(index + 8));
+            return;
+        }
         final int ordinal = source.getInt(index);
         if (ordinal < 0 || ordinal >= variants) {
             return;
@@ -339,7 +511,48 @@ public final class LinearModelTable implements AutoCloseable {
         for (int i = 0; i < d; i++) {
             x[i] = source.getDouble(index + 16 + 8 * i);
         }
-        apply(ordinal, x, reward, position, type == RETRACTION ? -1 : 1);
+        if (type != REPLAYED) {
+            apply(ordinal, x, reward, position, type == RETRACTION ? -1 : 1);
+            return;
+        }
+        final long from = source.getLong(index + LinearModelDescriptor.messageLength(d));
+        final long number = source.getLong(index + LinearModelDescriptor.messageLength(d) + 8);
+        final int slot = sourceSlot(from);
+        if (slot >= 0 && number <= buffer.getLong(slot + REPLAYED_OFFSET)) {
+            return; // this model has it: offered again (a restart, a replay that started early)
+        }
+        // Published first, then the position: a kill between the two leaves the message in the ring (its head moves
+        // after the read), and reading it again skips the observation by its ring position and writes the position.
+        apply(ordinal, x, reward, position, 1);
+        if (slot >= 0) {
+            buffer.putLongRelease(slot + REPLAYED_OFFSET, number); // release: pairs with replayedUpTo's acquire
+        }
+    }
+
+    /** Moves a source's replay position forward to {@code number}. Applier only. */
+    private void moveReplayed(long source, long number) {
+        final int slot = sourceSlot(source);
+        if (slot >= 0 && number > buffer.getLong(slot + REPLAYED_OFFSET)) {
+            buffer.putLongRelease(slot + REPLAYED_OFFSET, number); // release: pairs with replayedUpTo's acquire
+        }
+    }
+
+    /**
+     * The offset of a source's slot, claimed (position 0) when it has none; -1 when all slots are taken (its
+     * observations are then applied without a position, as before version 2). Applier only: the one writer.
+     */
+    private int sourceSlot(long source) {
+        final int found = findSource(source);
+        if (found >= 0) {
+            return found;
+        }
+        if (found == Integer.MIN_VALUE) {
+            return -1;
+        }
+        final int slot = -1 - found;
+        buffer.putLong(slot + REPLAYED_OFFSET, 0);
+        buffer.putLongRelease(slot + SOURCE_OFFSET, source == 0 ? 1 : source); // release: who finds it reads 0 or more
+        return slot;
     }
 
     /** {@link #apply(int, double[], double, long, int)} of an observation. */

@@ -133,6 +133,17 @@ class ContextualAllocationFreeTest {
                 table.applyPendingObservations(4);
                 return chosen + (long) (p * 1000);
             });
+            // Another node's reward replayed (its node and number), a number offered twice, a position moved.
+            final long[] number = {0};
+            assertAllocationFree("linear replayed", i -> {
+                spec.begin(x).set(spec.featureIndex("recency"), (i % 100) / 100.0).set(2, 0.5);
+                final long source = 1 + (i & 3);
+                table.offerReplayed(i % 10, x, (i & 3) == 0 ? 1.0 : 0.0, source, ++number[0]);
+                table.offerReplayed(i % 10, x, 1.0, source, number[0]); // skipped: the model has it
+                table.offerReplayedUpTo(source + 4, number[0]);
+                table.applyPendingObservations(8);
+                return table.replayedUpTo(source);
+            });
         }
     }
 }

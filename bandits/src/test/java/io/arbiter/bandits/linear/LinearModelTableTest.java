@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -224,5 +225,142 @@ class LinearModelTableTest {
             }
         }
         assertThrows(IllegalStateException.class, () -> LinearModelTable.mapFile(file, 5, 2, 1 << 14, 1, 1, 50));
+    }
+
+    /** The published mean and covariance of a variant, one array (mean first). */
+    private static double[] published(LinearModelTable table, int ordinal) {
+        final int d = table.dimension();
+        final double[] mean = new double[d];
+        final double[] covariance = new double[d * d];
+        table.copyPublished(ordinal, mean, covariance);
+        final double[] both = new double[d + d * d];
+        System.arraycopy(mean, 0, both, 0, d);
+        System.arraycopy(covariance, 0, both, d, d * d);
+        return both;
+    }
+
+    @Test
+    void aReplayedObservationCountsOnceHoweverOftenItIsOfferedAndItsSourcePositionIsKept() {
+        final int d = 3;
+        final long x1 = LinearModelTable.sourceKey("node-x");
+        final long y1 = LinearModelTable.sourceKey("node-y");
+        try (LinearModelTable replayed = LinearModelTable.allocateDirect(d, 2, 1 << 16, LAMBDA, 1, 7);
+             LinearModelTable once = LinearModelTable.allocateDirect(d, 2, 1 << 16, LAMBDA, 1, 7)) {
+            final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(18);
+            final FeatureVector[] xs = new FeatureVector[60];
+            final double[] copy = new double[d];
+            for (int n = 0; n < xs.length; n++) {
+                xs[n] = new FeatureVector(d, 3);
+                randomFeatures(rng, xs[n], d, copy);
+                assertTrue(once.offerObservation(n % 2, xs[n], n % 3));
+            }
+            for (int n = 0; n < 40; n++) {
+                assertTrue(replayed.offerReplayed(n % 2, xs[n], n % 3, x1, n + 1));
+            }
+            replayed.applyPendingObservations(1000);
+            assertEquals(40, replayed.replayedUpTo(x1));
+            assertEquals(0, replayed.replayedUpTo(y1), "another source has nothing yet");
+            for (int n = 0; n < xs.length; n++) { // offered again from the start, as a replay that starts early
+                assertTrue(replayed.offerReplayed(n % 2, xs[n], n % 3, x1, n + 1));
+            }
+            replayed.applyPendingObservations(1000);
+            once.applyPendingObservations(1000);
+            assertEquals(60, replayed.replayedUpTo(x1));
+            assertEquals(60, replayed.applied(), "numbers 1..40 offered twice, applied once");
+            for (int ordinal = 0; ordinal < 2; ordinal++) {
+                assertArrayEquals(published(once, ordinal), published(replayed, ordinal));
+            }
+
+            assertTrue(replayed.offerReplayedUpTo(y1, 500));
+            assertTrue(replayed.offerReplayedUpTo(x1, 50)); // behind what it has: no move back
+            assertEquals(0, replayed.replayedUpTo(y1), "moved by the applier, not the offer");
+            replayed.applyPendingObservations(1000);
+            assertEquals(500, replayed.replayedUpTo(y1));
+            assertEquals(60, replayed.replayedUpTo(x1));
+            assertTrue(replayed.offerReplayed(0, xs[0], 1, y1, 500));
+            replayed.applyPendingObservations(1000);
+            assertEquals(60, replayed.applied(), "a number the position passed is in the model already");
+        }
+    }
+
+    @Test
+    void aProcessKilledBetweenQueuingAndApplyingCountsEachReplayedObservationOnce(@TempDir Path dir) {
+        final long seed = Long.getLong("linear.seed", System.nanoTime()); // a failure prints it: -Dlinear.seed=
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+        final int d = 4;
+        final int rows = 200;
+        final int appliedBeforeKill = rng.nextInt(rows + 1);
+        final String context = "-Dlinear.seed=" + seed + ", killed after " + appliedBeforeKill + " applied";
+        final long source = LinearModelTable.sourceKey("node-x");
+        final Path file = dir.resolve("killed.linear");
+        final FeatureVector[] xs = new FeatureVector[rows];
+        final double[] copy = new double[d];
+        final LinearModelTable killed = LinearModelTable.mapFile(file, d, 3, 1 << 16, LAMBDA, 1, 50);
+        try (LinearModelTable once = LinearModelTable.allocateDirect(d, 3, 1 << 16, LAMBDA, 1, 50)) {
+            for (int n = 0; n < rows; n++) {
+                xs[n] = new FeatureVector(d, 3);
+                randomFeatures(rng, xs[n], d, copy);
+                assertTrue(killed.offerReplayed(n % 3, xs[n], n % 5, source, n + 1), context);
+                assertTrue(once.offerObservation(n % 3, xs[n], n % 5));
+            }
+            once.applyPendingObservations(rows);
+            if (appliedBeforeKill > 0) {
+                killed.applyPendingObservations(appliedBeforeKill);
+            }
+            killed.force(); // what a killed process leaves: the page cache, without a clean close
+
+            try (LinearModelTable restarted = LinearModelTable.mapFile(file, d, 3, 1 << 16, LAMBDA, 1, 50)) {
+                assertFalse(restarted.wasCleanlyClosed(), context);
+                final long from = restarted.replayedUpTo(source);
+                assertEquals(appliedBeforeKill, from, context);
+                // The replay starts from the model's position, but the queued rows behind it are offered again too.
+                for (int n = (int) from; n < rows; n++) {
+                    assertTrue(restarted.offerReplayed(n % 3, xs[n], n % 5, source, n + 1), context);
+                }
+                restarted.applyPendingObservations(10 * rows);
+                assertEquals(rows, restarted.replayedUpTo(source), context);
+                for (int ordinal = 0; ordinal < 3; ordinal++) {
+                    assertArrayEquals(published(once, ordinal), published(restarted, ordinal), 1e-12, context);
+                }
+                assertEquals(rows, restarted.applied(), context);
+            }
+        } finally {
+            killed.close();
+        }
+    }
+
+    @Test
+    void aVersion1FileIsGrownAndGivenThePositionsKeptOutsideIt(@TempDir Path dir) throws Exception {
+        final Path file = dir.resolve("old.linear");
+        final int d = 2;
+        final long source = LinearModelTable.sourceKey("node-x");
+        final FeatureVector x = new FeatureVector(d, 2);
+        x.clear(d);
+        x.set(0, 1.0);
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 2, 1 << 10, 1.0, 1.0, 50)) {
+            assertTrue(table.offerObservation(1, x, 1.0));
+            table.applyPendingObservations(10);
+        }
+        // What a version 1 file is: no positions at the end, version 1 in the header.
+        final long withoutPositions = LinearModelDescriptor.fileLengthWithoutPositions(d, 2, 1 << 10);
+        try (java.io.RandomAccessFile old = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            old.setLength(withoutPositions);
+            old.seek(LinearModelDescriptor.VERSION_OFFSET);
+            old.writeInt(Integer.reverseBytes(LinearModelDescriptor.VERSION_WITHOUT_POSITIONS)); // little-endian
+        }
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 2, 1 << 10, 1.0, 1.0, 50,
+            java.util.Map.of(source, 7L))) {
+            assertEquals(7, table.replayedUpTo(source));
+            assertEquals(1, table.copyPublished(1, new double[d], new double[d * d]), "the model kept");
+            assertTrue(table.offerReplayed(1, x, 1.0, source, 7)); // offered before the upgrade: in the model
+            assertTrue(table.offerReplayed(1, x, 1.0, source, 8));
+            table.applyPendingObservations(10);
+            assertEquals(2, table.copyPublished(1, new double[d], new double[d * d]));
+        }
+        assertEquals(LinearModelDescriptor.fileLength(d, 2, 1 << 10), java.nio.file.Files.size(file));
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 2, 1 << 10, 1.0, 1.0, 50,
+            java.util.Map.of(source, 1L))) {
+            assertEquals(8, table.replayedUpTo(source), "upgraded once: version 2 keeps its own positions");
+        }
     }
 }

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code propensity}: {@code choose} plus the analytic propensity of the answer (bracketed quadrature).</li>
  *   <li>{@code applyOne}: the applier's cost per observation (offer, then apply: copy, Sherman–Morrison, mean,
  *       publish).</li>
+ *   <li>{@code applyReplayed}: the same for another node's observation, replayed with its node and number (the
+ *       model finds the node's replay position among {@value #SOURCES} nodes', compares, applies, writes it).</li>
  *   <li>The caller's side of an update (the offer into the ring) is {@link LinearOfferBenchmark}.</li>
  * </ul>
  */
@@ -43,6 +45,8 @@ import java.util.concurrent.TimeUnit;
 public class LinearBenchmark {
     static final int VARIANTS = 10;
     static final int VECTORS = 64;
+    /** Other nodes whose rows a replayed observation comes from, in turn: their positions fill the first slots. */
+    static final int SOURCES = 8;
 
     @Param({"16", "64"})
     int d;
@@ -95,6 +99,7 @@ public class LinearBenchmark {
         final EligibleSet all = new EligibleSet(VARIANTS).all(VARIANTS);
         FeatureVector x;
         int next;
+        long number;
 
         @Setup(Level.Trial)
         public void setUp(LinearBenchmark b) {
@@ -110,8 +115,10 @@ public class LinearBenchmark {
 
     /**
      * Outside JMH: the thread's CPU time per call of {@code choose} and {@code propensity} (d = {@code args[1]},
-     * default 16) over {@code args[0]} calls (default 200,000) after as many warm-up calls, two rounds. On a shared,
-     * loaded machine the CPU time is the steadier figure: it leaves out the time the thread waited for a core.
+     * default 16) over {@code args[0]} calls (default 200,000) after as many warm-up calls, two rounds; with
+     * {@code args[2]} = {@code apply}, of {@code applyOne} and {@code applyReplayed} instead, in turns, four rounds. On
+     * a shared, loaded machine the CPU time is the steadier figure: it leaves out the time the thread waited for a
+     * core.
      */
     public static void main(String[] args) {
         final int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -121,18 +128,23 @@ public class LinearBenchmark {
         final Request r = new Request();
         r.setUp(b);
         final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        final boolean apply = args.length > 2 && "apply".equals(args[2]);
+        final String[] names = apply ? new String[] {"applyOne", "applyReplayed"} : new String[] {"choose",
+            "propensity"};
         double sink = 0;
-        for (int round = 0; round < 2; round++) {
+        for (int round = 0; round < (apply ? 4 : 2); round++) {
             for (int k = 0; k < 2; k++) {
-                for (int i = 0; i < n; i++) {
-                    sink += k == 0 ? b.choose(r) : b.propensity(r);
+                for (int pass = 0; pass < 2; pass++) { // a warm-up pass, then the measured one
+                    final long cpu0 = threads.getCurrentThreadCpuTime();
+                    for (int i = 0; i < n; i++) {
+                        sink += apply ? (k == 0 ? b.applyOne(r) : b.applyReplayed(r))
+                            : k == 0 ? b.choose(r) : b.propensity(r);
+                    }
+                    if (pass == 1) {
+                        System.out.printf(java.util.Locale.ROOT, "round %d %-13s d = %d  cpu %8.0f ns/op%n", round,
+                            names[k], b.d, (threads.getCurrentThreadCpuTime() - cpu0) / (double) n);
+                    }
                 }
-                final long cpu0 = threads.getCurrentThreadCpuTime();
-                for (int i = 0; i < n; i++) {
-                    sink += k == 0 ? b.choose(r) : b.propensity(r);
-                }
-                System.out.printf(java.util.Locale.ROOT, "round %d %-10s d = %d  cpu %8.0f ns/op%n", round,
-                    k == 0 ? "choose" : "propensity", b.d, (threads.getCurrentThreadCpuTime() - cpu0) / (double) n);
             }
         }
         b.tearDown();
@@ -159,6 +171,15 @@ public class LinearBenchmark {
     public int applyOne(Request r) {
         fill(r.x, r.vector(this));
         table.offerObservation(r.next % VARIANTS, r.x, (r.next & 7) == 0 ? 1.0 : 0.0);
+        return table.applyPendingObservations(1);
+    }
+
+    @Benchmark
+    @Group("applyReplayed")
+    public int applyReplayed(Request r) {
+        fill(r.x, r.vector(this));
+        final long number = ++r.number; // increasing for every source
+        table.offerReplayed(r.next % VARIANTS, r.x, (r.next & 7) == 0 ? 1.0 : 0.0, 1 + number % SOURCES, number);
         return table.applyPendingObservations(1);
     }
 }

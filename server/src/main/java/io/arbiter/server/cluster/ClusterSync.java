@@ -13,8 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
@@ -41,7 +39,7 @@ import java.util.function.LongConsumer;
  *
  * <p>One round is two queries (rows: nodes x arms, and the segment rows changed). Blocking; runs on its own thread.
  */
-public final class ClusterSync implements AutoCloseable {
+public final class ClusterSync extends PeriodicSync {
 
     /**
      * Receives another node's growth for one (experiment, variant); called on the sync thread. Answers false when it
@@ -99,7 +97,6 @@ public final class ClusterSync implements AutoCloseable {
 
     private final Pool pool;
     private final String nodeId;
-    private final long intervalMillis;
     private final Path seenFile;
     private final Path seenSegmentsFile;
     private final Map<String, Seen> seen = new HashMap<>();
@@ -108,20 +105,12 @@ public final class ClusterSync implements AutoCloseable {
     /** The newest {@code updated_at} (epoch microseconds) of the segment rows read so far. */
     private long segmentsChangedUntil;
     private long rounds;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        final Thread t = new Thread(r, "arbiter-cluster-sync");
-        t.setDaemon(true);
-        return t;
-    });
     private volatile LongConsumer lagListener = millis -> { };
-    private volatile long lastRoundMillis;
-    private volatile long lastLagMillis;
-    private volatile boolean reachable = true;
 
     public ClusterSync(Pool pool, String nodeId, long intervalMillis, Path dataDir) {
+        super("cluster sync", "arbiter-cluster-sync", intervalMillis);
         this.pool = Objects.requireNonNull(pool, "pool");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
-        this.intervalMillis = intervalMillis;
         this.seenFile = dataDir.resolve(SEEN_FILE);
         this.seenSegmentsFile = dataDir.resolve(SEEN_SEGMENTS_FILE);
     }
@@ -155,13 +144,12 @@ public final class ClusterSync implements AutoCloseable {
             Files.deleteIfExists(seenFile); // from now on the table moves on; a crash must not reuse the file
             Files.deleteIfExists(seenSegmentsFile);
         }
-        thread.scheduleWithFixedDelay(() -> round(sink, segmentSink), 0, intervalMillis, TimeUnit.MILLISECONDS);
+        schedule(() -> round(sink, segmentSink));
     }
 
     /** One round: reads the other nodes' totals and applies what grew. Answers the number of rows applied. */
     int round(Sink sink, SegmentSink segmentSink) {
-        final long started = System.currentTimeMillis();
-        final long patience = Math.max(intervalMillis * 5, 5000);
+        final long patience = patienceMillis();
         int applied = 0;
         long oldestChange = Long.MAX_VALUE;
         try {
@@ -202,22 +190,13 @@ public final class ClusterSync implements AutoCloseable {
                     }
                 }
             }
-            if (!reachable) {
-                LOG.log(System.Logger.Level.INFO, "cluster sync: Postgres answers again");
-            }
-            reachable = true;
-            lastRoundMillis = System.currentTimeMillis();
-            if (applied > 0) {
-                // From the commit of the oldest change applied in this round to its application here.
-                lastLagMillis = Math.max(0, lastRoundMillis - oldestChange);
-                lagListener.accept(lastLagMillis);
+            // From the commit of the oldest change applied in this round to its application here.
+            final long lag = succeeded(applied > 0 ? oldestChange : Long.MAX_VALUE);
+            if (lag >= 0) {
+                lagListener.accept(lag);
             }
         } catch (Exception e) {
-            if (reachable) {
-                LOG.log(System.Logger.Level.WARNING, "cluster sync: cannot read other nodes' totals (retrying every "
-                    + intervalMillis + " ms): " + e);
-            }
-            reachable = false;
+            failed("read other nodes' totals", e);
         }
         return applied;
     }
@@ -231,29 +210,15 @@ public final class ClusterSync implements AutoCloseable {
         return nodeId;
     }
 
-    /** Milliseconds from the commit of the oldest change applied in the last round that applied any, to then. */
-    public long lastLagMillis() {
-        return lastLagMillis;
-    }
-
-    /** When the last successful round ended (epoch ms), 0 before the first. */
-    public long lastRoundMillis() {
-        return lastRoundMillis;
-    }
-
-    public boolean reachable() {
-        return reachable;
-    }
-
     /** Stops syncing and writes what was seen, to be read back with the cleanly closed table. */
     @Override
     public void close() {
-        thread.shutdownNow();
+        stop();
+        if (Thread.currentThread().isInterrupted()) {
+            return; // interrupted while a round may still be under way: nothing written
+        }
         try {
-            thread.awaitTermination(10, TimeUnit.SECONDS);
             writeSeenFile();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cluster sync: cannot write " + seenFile + ": " + e);
         }

@@ -243,6 +243,7 @@ public final class PersonalisationModule implements Module {
                 registry.publish(registry.restore(definition.definition(), config.maxVariants), definition.version());
             }
             registry.nodeArms().endSeeding(); // a definition that reaches this node later never names its arms
+            registry.endLinearUpgrade(); // the models present were mapped (version 1 files given their positions)
             if (armsLost && everyArmKept && !stored.isEmpty()) {
                 armsLost = false; // the first start since V42: this node's arms were seeded from the stored ones
             }
@@ -516,11 +517,23 @@ public final class PersonalisationModule implements Module {
     }
 
     /**
-     * Offers another server node's reward that taught a linear model to this node's model of its experiment (the
-     * decision id carries the features). Called on the linear sync thread.
+     * Offers another server node's reward that taught a linear model (its number {@code number} in that node's order)
+     * to this node's model of its experiment (the decision id carries the features); the model skips a number it
+     * has. Called on the linear sync thread.
      */
-    public SharedLinearRewards.Result addSharedLinearReward(String decisionId, double reward) {
-        return sharedLinear.apply(decisionId, reward);
+    public SharedLinearRewards.Result addSharedLinearReward(String node, long number, String decisionId,
+                                                            double reward) {
+        return sharedLinear.apply(node, number, decisionId, reward);
+    }
+
+    /** The newest number of {@code node}'s linear rewards every linear model here contains (0: none). */
+    public long sharedLinearReplayedUpTo(String node) {
+        return sharedLinear.replayedUpTo(node);
+    }
+
+    /** Every linear reward of {@code node} up to {@code number} was offered or passed over: models move past it. */
+    public void sharedLinearReplayed(String node, long number) {
+        sharedLinear.replayed(node, number);
     }
 
     /**

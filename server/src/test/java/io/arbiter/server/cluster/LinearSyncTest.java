@@ -1,5 +1,8 @@
 package io.arbiter.server.cluster;
 
+import io.arbiter.bandits.linear.FeatureVector;
+import io.arbiter.bandits.linear.LinearModelTable;
+import io.arbiter.bandits.random.Xoroshiro128PlusPlus;
 import io.arbiter.server.pg.Migrations;
 import io.arbiter.server.pg.TestPostgres;
 import io.vertx.core.Vertx;
@@ -10,20 +13,27 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link LinearSync} against a real Postgres, the other nodes' rows written directly: each node's rows are applied
  * once and in its order; a row the sink cannot apply yet holds back the rows of its node (not another node's) until
- * a later round, and is passed over after the give-up time; this node's own rows are never read; what was applied
- * survives a clean stop.
+ * a later round, and is passed over after the give-up time; this node's own rows are never read; a restarted sync
+ * reads from where the sink's models are. With real mapped linear models as the sink: a process killed between
+ * queuing a round and applying it counts every row once after the restart, and a lost model file is given every
+ * row again while the kept model counts none twice.
  */
 class LinearSyncTest {
 
@@ -34,6 +44,8 @@ class LinearSyncTest {
     private Pool pool;
     private final List<String> applied = new ArrayList<>();
     private final Set<String> refused = new HashSet<>();
+    /** What the sink was told was offered of each node (the models' positions, for the recording sink). */
+    private final Map<String, Long> reported = new HashMap<>();
 
     @BeforeEach
     void database() throws Exception {
@@ -56,13 +68,27 @@ class LinearSyncTest {
             .execute(Tuple.of(node, seq)).await(10, TimeUnit.SECONDS);
     }
 
-    private LinearSync.Outcome sink(String decisionId, double reward) {
-        if (refused.contains(decisionId)) {
-            return LinearSync.Outcome.RETRY;
+    /** A sink that records the decision ids offered, and keeps as its position what it is told was offered. */
+    private final LinearSync.Sink sink = new LinearSync.Sink() {
+        @Override
+        public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+            if (refused.contains(decisionId)) {
+                return LinearSync.Outcome.RETRY;
+            }
+            applied.add(decisionId);
+            return LinearSync.Outcome.APPLIED;
         }
-        applied.add(decisionId);
-        return LinearSync.Outcome.APPLIED;
-    }
+
+        @Override
+        public long replayedUpTo(String node) {
+            return reported.getOrDefault(node, 0L);
+        }
+
+        @Override
+        public void replayed(String node, long number) {
+            reported.put(node, number);
+        }
+    };
 
     @Test
     void eachNodesRowsAreAppliedOnceInOrderAndARowThatMustWaitHoldsBackOnlyItsNode() throws Exception {
@@ -71,40 +97,192 @@ class LinearSyncTest {
         row("x", 9, "x9");
         row("y", 4, "y4");
         row("me", 5, "mine");
-        final LinearSync sync = new LinearSync(pool, "me", 1000, dataDir);
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
         refused.add("x7"); // its experiment has not reached this node yet
-        assertEquals(2, sync.round(this::sink));
+        assertEquals(2, sync.round(sink));
         assertEquals(List.of("x3", "y4"), applied, "x9 waits behind x7; y goes on; this node's own never");
-        assertEquals(0, sync.round(this::sink));
+        assertEquals(0, sync.round(sink));
 
         refused.clear();
         row("y", 6, "y6");
-        assertEquals(3, sync.round(this::sink));
+        assertEquals(3, sync.round(sink));
         assertEquals(List.of("x3", "y4", "x7", "x9", "y6"), applied);
-        assertEquals(0, sync.round(this::sink), "nothing twice");
+        assertEquals(0, sync.round(sink), "nothing twice");
         assertEquals(3 + 2, sync.applied());
+        assertEquals(Map.of("x", 9L, "y", 6L), reported, "how far each node was offered, told every round");
         sync.close();
 
-        // A clean stop keeps what was applied: a restarted node applies only what is new.
+        // A restarted sync reads each node from where the sink's models are, and no further back.
         row("x", 12, "x12");
-        final LinearSync again = new LinearSync(pool, "me", 1000, dataDir);
-        again.readSeenFile();
-        assertEquals(1, again.round(this::sink));
+        final LinearSync again = new LinearSync(pool, "me", 1000);
+        assertEquals(1, again.round(sink));
         assertEquals(List.of("x3", "y4", "x7", "x9", "y6", "x12"), applied);
         again.close();
     }
 
     @Test
-    void aRowThatWaitsTooLongIsPassedOverAndCounted() throws Exception {
-        row("x", 1, "gone");
-        row("x", 2, "x2");
-        final LinearSync sync = new LinearSync(pool, "me", 1000, dataDir, 200);
-        refused.add("gone"); // its experiment was deleted: it will never apply here
-        assertEquals(0, sync.round(this::sink));
-        Thread.sleep(300);
-        assertEquals(1, sync.round(this::sink));
-        assertEquals(List.of("x2"), applied);
-        assertEquals(1, sync.dropped());
+    void rowsThatWaitTooLongArePassedOverTogetherAndCountedAndARowThatAppliesStartsTheClockAgain() throws Exception {
+        for (int seq = 1; seq <= 6; seq++) {
+            row("x", seq, seq == 4 || seq == 6 ? "x" + seq : "gone" + seq);
+        }
+        final LinearSync sync = new LinearSync(pool, "me", 1000, 1000); // give up after 1 s
+        refused.addAll(List.of("gone1", "gone2", "gone3", "gone5")); // their experiment was deleted
+        assertEquals(0, sync.round(sink));
+        Thread.sleep(1_200);
+        assertEquals(1, sync.round(sink), "the three rows that waited are passed over at once, not one a wait");
+        assertEquals(List.of("x4"), applied);
+        assertEquals(3, sync.dropped());
+        assertEquals(0, sync.round(sink), "x4 applied: gone5 waits its own time");
+        Thread.sleep(1_200);
+        assertEquals(1, sync.round(sink));
+        assertEquals(List.of("x4", "x6"), applied);
+        assertEquals(4, sync.dropped());
         sync.close();
+    }
+
+    private static final int D = 3;
+
+    /**
+     * Real mapped linear models as the sink, one per experiment ("e", "f"): a decision id {@code experiment/variant/
+     * seed} carries its features (drawn from the seed), as a signed decision id does on a server.
+     */
+    private static final class Models implements LinearSync.Sink {
+        final Map<String, LinearModelTable> tables = new HashMap<>();
+
+        Models(Path dir) {
+            for (final String experiment : List.of("e", "f")) {
+                tables.put(experiment, LinearModelTable.mapFile(dir.resolve(experiment + ".linear"), D, 2, 1 << 16,
+                    1.0, 1.0, 50));
+            }
+        }
+
+        static FeatureVector features(String decisionId) {
+            final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(decisionId.hashCode());
+            final FeatureVector x = new FeatureVector(D, D);
+            x.clear(D);
+            for (int i = 0; i < D; i++) {
+                x.set(i, rng.nextDouble() * 2 - 1);
+            }
+            return x;
+        }
+
+        @Override
+        public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+            final String[] parts = decisionId.split("/");
+            return tables.get(parts[0]).offerReplayed(Integer.parseInt(parts[1]), features(decisionId), reward,
+                LinearModelTable.sourceKey(node), number) ? LinearSync.Outcome.APPLIED : LinearSync.Outcome.RETRY;
+        }
+
+        @Override
+        public long replayedUpTo(String node) {
+            long oldest = Long.MAX_VALUE;
+            for (final LinearModelTable table : tables.values()) {
+                oldest = Math.min(oldest, table.replayedUpTo(LinearModelTable.sourceKey(node)));
+            }
+            return oldest;
+        }
+
+        @Override
+        public void replayed(String node, long number) {
+            for (final LinearModelTable table : tables.values()) {
+                if (table.replayedUpTo(LinearModelTable.sourceKey(node)) < number) {
+                    assertTrue(table.offerReplayedUpTo(LinearModelTable.sourceKey(node), number));
+                }
+            }
+        }
+
+        void applyAll() {
+            tables.values().forEach(t -> t.applyPendingObservations(Integer.MAX_VALUE));
+        }
+
+        /** Per experiment and variant: observations, mean and covariance, as text (exact doubles). */
+        Map<String, String> published() {
+            final Map<String, String> all = new HashMap<>();
+            tables.forEach((experiment, table) -> {
+                for (int v = 0; v < 2; v++) {
+                    final double[] mean = new double[D];
+                    final double[] covariance = new double[D * D];
+                    final long n = table.copyPublished(v, mean, covariance);
+                    all.put(experiment + v, n + " " + Arrays.toString(mean) + " " + Arrays.toString(covariance));
+                }
+            });
+            return all;
+        }
+
+        /** What a killed process leaves: the pages of the mapped files, no clean close. */
+        void kill() {
+            tables.values().forEach(LinearModelTable::force);
+        }
+
+        void close() {
+            tables.values().forEach(LinearModelTable::close);
+        }
+    }
+
+    /** Rows numbered 1..n of {@code node}, over experiments e and f and their two variants; rewards 0..2. */
+    private void rows(String node, int n, Xoroshiro128PlusPlus rng) throws Exception {
+        for (int seq = 1; seq <= n; seq++) {
+            final String id = (rng.nextInt(3) == 0 ? "f" : "e") + "/" + rng.nextInt(2) + "/" + node + seq;
+            pool.preparedQuery("INSERT INTO linear_rewards (node, seq, decision_id, reward, time) "
+                + "VALUES ($1, $2, $3, $4, now())").execute(Tuple.of(node, seq, id, (double) rng.nextInt(3)))
+                .await(10, TimeUnit.SECONDS);
+        }
+        pool.preparedQuery("INSERT INTO linear_reward_heads (node, last) VALUES ($1, $2)")
+            .execute(Tuple.of(node, (long) n)).await(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aProcessKilledBetweenQueuingARoundAndApplyingItCountsEveryRowOnceAfterTheRestart(@TempDir Path other)
+        throws Exception {
+        final long seed = Long.getLong("linear.seed", System.nanoTime()); // a failure prints it: -Dlinear.seed=
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+        rows("x", 120, rng);
+        rows("y", 80, rng);
+        final int appliedBeforeKill = rng.nextInt(200);
+        final String context = "-Dlinear.seed=" + seed + ", " + appliedBeforeKill + " applied before the kill";
+
+        // The expected models: every row once, on a node that is never killed.
+        final Models once = new Models(other);
+        assertEquals(200, new LinearSync(pool, "me", 1000).round(once), context);
+        once.applyAll();
+
+        final Models killed = new Models(dataDir);
+        assertEquals(200, new LinearSync(pool, "me", 1000).round(killed), context); // queued in the models' rings
+        final LinearModelTable e = killed.tables.get("e");
+        e.applyPendingObservations(Math.max(1, appliedBeforeKill)); // some of one model's, in its ring's order
+        killed.kill();
+
+        final Models restarted = new Models(dataDir);
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        sync.round(restarted); // from where the models are: the queued rows behind that are offered again
+        restarted.applyAll();
+        assertEquals(once.published(), restarted.published(), context);
+        assertEquals(0, sync.round(restarted), context);
+        restarted.applyAll();
+        assertEquals(once.published(), restarted.published(), "nothing more in later rounds; " + context);
+        once.close();
+        restarted.close();
+    }
+
+    @Test
+    void aLostModelFileIsGivenEveryRowAgainAndTheKeptModelCountsNoneTwice(@TempDir Path other) throws Exception {
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(18);
+        rows("x", 150, rng);
+        rows("y", 60, rng);
+        final Models models = new Models(dataDir);
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        assertEquals(210, sync.round(models));
+        sync.round(models); // the positions of rows that taught the other model, through the rings
+        models.applyAll();
+        final Map<String, String> expected = models.published();
+        models.close();
+
+        Files.delete(dataDir.resolve("e.linear"));
+        final Models restarted = new Models(dataDir);
+        final LinearSync again = new LinearSync(pool, "me", 1000);
+        again.round(restarted);
+        restarted.applyAll();
+        assertEquals(expected, restarted.published(), "e rebuilt from every row; f took none twice");
+        restarted.close();
     }
 }

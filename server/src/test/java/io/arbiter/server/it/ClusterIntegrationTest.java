@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -301,7 +302,8 @@ class ClusterIntegrationTest {
                 awaitLinear(first, awaitObservations(second, 81, "node two's own rewards"),
                     "node two's linear rewards in node one's model");
             }
-            assertTrue(Files.exists(dir.resolve("two").resolve("cluster-seen-linear")), "written on a clean stop");
+            assertTrue(Files.exists(dir.resolve("two").resolve("lin.linear")), "what was applied is in the model");
+            assertFalse(Files.exists(dir.resolve("two").resolve("cluster-seen-linear")), "and nowhere else");
 
             // Node two is away while node one learns more: restarted, it catches up once; a node that joins only now
             // learns everything the others stored (within the reward retention).
@@ -315,6 +317,16 @@ class ClusterIntegrationTest {
                 Thread.sleep(2_500);
                 assertEquals(all, linearModel(again));
                 assertEquals(all, linearModel(late));
+            }
+
+            // Node three's model file is lost (everything else of its data folder kept): restarted, it is given
+            // every other node's stored linear rewards again; it took none of its own, so it is whole again.
+            Files.delete(dir.resolve("three").resolve("lin.linear"));
+            try (TestServer rebuilt = TestServer.start(withLinearExperiment(node(dir.resolve("three"), "three",
+                url)))) {
+                awaitLinear(rebuilt, all, "a node whose linear model file was lost");
+                Thread.sleep(2_500);
+                assertEquals(all, linearModel(rebuilt));
             }
         }
     }

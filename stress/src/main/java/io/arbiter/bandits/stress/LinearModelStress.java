@@ -15,8 +15,8 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * jcstress tests of {@link LinearModelTable}'s contract: a reader never sees a half-published posterior, and no
- * offered observation is lost between offering threads and the single applier.
+ * jcstress tests of {@link LinearModelTable}'s contract: a reader never sees a half-published posterior, no offered
+ * observation is lost between offering threads and the single applier, and a replay position never leads the model.
  */
 public final class LinearModelStress {
     private LinearModelStress() {
@@ -82,6 +82,36 @@ public final class LinearModelStress {
             table.applyPendingObservations(10);
             r.r1 = table.applied();
             r.r2 = table.copyPublished(0, new double[1], new double[1]);
+        }
+    }
+
+    @JCStressTest
+    @Description("The applier applies another node's observation (source 7, number 1) while a reader reads that "
+        + "source's replay position, then the published count: the position may lag the model, never lead it (a "
+        + "replay that starts after it would then miss the observation).")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "neither yet")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "published, its position not yet written")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "both")
+    @Outcome(expect = FORBIDDEN, desc = "a position ahead of the model")
+    @State
+    public static class ReplayPosition {
+        final LinearModelTable table = LinearModelTable.allocateHeap(1, 1, 1024, 1.0, 1.0, 1_000);
+        final double[] mean = new double[1];
+        final double[] covariance = new double[1];
+
+        public ReplayPosition() {
+            table.offerReplayed(0, unit(), 1.0, 7, 1);
+        }
+
+        @Actor
+        public void applier() {
+            table.applyPendingObservations(10);
+        }
+
+        @Actor
+        public void reader(JJ_Result r) {
+            r.r1 = table.replayedUpTo(7);
+            r.r2 = table.copyPublished(0, mean, covariance);
         }
     }
 }

@@ -17,6 +17,8 @@ import io.arbiter.server.personalisation.guard.ExperimentGuard;
 import io.arbiter.server.personalisation.guard.GuardState;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -46,6 +48,14 @@ public final class ExperimentRegistry {
     static final int LINEAR_RING_BYTES = 1 << 20;
 
     private final Path linearDir;
+    /**
+     * Where the linear sync kept, before the models did, the newest number of each other node offered to them: read
+     * once to upgrade version 1 model files, then deleted ({@link #endLinearUpgrade}).
+     */
+    public static final String LEGACY_LINEAR_POSITIONS = "cluster-seen-linear";
+    private static final System.Logger LOG = System.getLogger(ExperimentRegistry.class.getName());
+    /** Source key to number, from {@link #LEGACY_LINEAR_POSITIONS}, until the upgrade ends (guarded by this). */
+    private Map<Long, Long> legacyLinearPositions;
     /** One linear model per experiment id, kept across versions of the experiment (guarded by this). */
     private final Map<String, LinearModelTable> linearTables = new HashMap<>();
     private final Map<String, GuardState> guardStates = new ConcurrentHashMap<>();
@@ -80,6 +90,7 @@ public final class ExperimentRegistry {
     public ExperimentRegistry(PosteriorTable table, SegmentStore segmentStore, int propensityDraws,
                               long propensityMaxAgeMillis, Path linearDir, ExperimentArms nodeArms) {
         this.linearDir = linearDir;
+        this.legacyLinearPositions = linearDir == null ? Map.of() : readLegacyLinearPositions(linearDir);
         this.nodeArms = Objects.requireNonNull(nodeArms);
         for (int highest = nodeArms.highestArm(); table.armsAllocated() <= highest; ) {
             table.allocateArm(); // a fresh table file: re-claim the arms this node's experiments own
@@ -285,7 +296,8 @@ public final class ExperimentRegistry {
             ? LinearModelTable.allocateDirect(linearSpec.dimension(), capacity, LINEAR_RING_BYTES, c.lambda(),
                 c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY)
             : LinearModelTable.mapFile(linearDir.resolve(spec.id() + ".linear"), linearSpec.dimension(), capacity,
-                LINEAR_RING_BYTES, c.lambda(), c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY);
+                LINEAR_RING_BYTES, c.lambda(), c.noiseVariance(), LinearModelTable.DEFAULT_REFACTOR_EVERY,
+                legacyLinearPositions);
         if (existing != null) {
             existing.close();
         }
@@ -308,6 +320,76 @@ public final class ExperimentRegistry {
         for (final Challenger challenger : challengers.values()) {
             challenger.applyLinearObservationsExclusive(limitPerModel); // a linear challenger's own table
         }
+    }
+
+    /**
+     * The newest number of {@code source} (another node) that every linear model contains: the oldest of their
+     * replay positions; 0 when one has none or there is no model (everything is replayed, and each model skips what
+     * it has). Linear challengers' own tables are not replayed into.
+     */
+    public synchronized long linearReplayedUpTo(long source) {
+        long oldest = Long.MAX_VALUE;
+        for (final LinearModelTable linear : linearTables.values()) {
+            oldest = Math.min(oldest, linear.replayedUpTo(source));
+        }
+        return oldest == Long.MAX_VALUE ? 0 : oldest;
+    }
+
+    /**
+     * Every replayed reward of {@code source} up to {@code number} has been offered: each linear model behind it is
+     * moved there through its ring (behind the offers). A full ring is tried again at the next call.
+     */
+    public void linearReplayed(long source, long number) {
+        final LinearModelTable[] tables;
+        synchronized (this) {
+            tables = linearTables.values().toArray(new LinearModelTable[0]);
+        }
+        for (final LinearModelTable linear : tables) {
+            if (linear.replayedUpTo(source) < number) {
+                linear.offerReplayedUpTo(source, number);
+            }
+        }
+    }
+
+    /**
+     * The end of the upgrade of version 1 linear model files (the models present at start are mapped): the old
+     * positions file is deleted, so that a model file lost later is not given positions it never had.
+     */
+    public synchronized void endLinearUpgrade() {
+        if (linearDir == null || legacyLinearPositions.isEmpty()) {
+            return;
+        }
+        final Path legacy = linearDir.resolve(LEGACY_LINEAR_POSITIONS);
+        try {
+            Files.deleteIfExists(legacy);
+            LOG.log(System.Logger.Level.INFO, "linear models: " + legacy + " (the replay positions of "
+                + legacyLinearPositions.size() + " other node(s)) moved into the models' files and deleted");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "linear models: cannot delete " + legacy + " (read again at the "
+                + "next start, used only for model files of version 1): " + e);
+        }
+        legacyLinearPositions = Map.of();
+    }
+
+    private static Map<Long, Long> readLegacyLinearPositions(Path linearDir) {
+        final Path legacy = linearDir.resolve(LEGACY_LINEAR_POSITIONS);
+        if (!Files.exists(legacy)) {
+            return Map.of();
+        }
+        final Map<Long, Long> positions = new HashMap<>();
+        try {
+            for (final String line : Files.readAllLines(legacy)) {
+                final int tab = line.lastIndexOf('\t');
+                if (tab > 0) {
+                    positions.put(LinearModelTable.sourceKey(line.substring(0, tab)),
+                        Long.parseLong(line.substring(tab + 1)));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + legacy + " (the linear models' replay positions "
+                + "before version 2; delete it to replay every other node's linear rewards again)", e);
+        }
+        return positions;
     }
 
     /** Observations the linear models refused (ring full), over every model. */

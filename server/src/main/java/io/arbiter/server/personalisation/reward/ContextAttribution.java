@@ -119,6 +119,14 @@ final class ContextAttribution {
         return experiment.linear().update(ordinal, features, reward);
     }
 
+    /**
+     * Offers another node's reward, its number {@code number} in that node's order, to the linear model only: a
+     * model that contains that number already skips it. False when the ring is full (offer again later).
+     */
+    boolean replayLinear(double reward, long source, long number) {
+        return experiment.linear().table().offerReplayed(ordinal, features, reward, source, number);
+    }
+
     /** Queues the take-back of this reward from the linear model (it was applied here, and stored by another node). */
     boolean retractLinear(double reward) {
         return experiment.linear().table().offerRetraction(ordinal, features, reward);

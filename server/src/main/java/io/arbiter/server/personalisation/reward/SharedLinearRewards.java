@@ -1,5 +1,6 @@
 package io.arbiter.server.personalisation.reward;
 
+import io.arbiter.bandits.linear.LinearModelTable;
 import io.arbiter.server.personalisation.experiment.Experiment;
 import io.arbiter.server.personalisation.experiment.ExperimentRegistry;
 import io.arbiter.server.token.DecisionToken;
@@ -33,8 +34,11 @@ public final class SharedLinearRewards {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
     }
 
-    /** Offers another node's reward for {@code decisionId} to this node's linear model of its experiment. */
-    public Result apply(String decisionId, double reward) {
+    /**
+     * Offers reward {@code number} of node {@code node} (for {@code decisionId}) to this node's linear model of its
+     * experiment, which skips it when it has that number of that node already.
+     */
+    public Result apply(String node, long number, String decisionId, double reward) {
         final ContextAttribution attribution;
         try {
             final DecisionToken token = tokens.parse(decisionId, "decisionId");
@@ -49,7 +53,18 @@ public final class SharedLinearRewards {
         if (!attribution.teachesLinear() || !Double.isFinite(reward)) {
             return Result.DROPPED;
         }
-        return attribution.updateLinear(reward) ? Result.APPLIED : Result.RETRY;
+        return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
+            : Result.RETRY;
+    }
+
+    /** The newest number of {@code node} every linear model here contains (0: none): replays start after it. */
+    public long replayedUpTo(String node) {
+        return registry.linearReplayedUpTo(LinearModelTable.sourceKey(node));
+    }
+
+    /** Every reward of {@code node} up to {@code number} was offered or passed over: the models move past it. */
+    public void replayed(String node, long number) {
+        registry.linearReplayed(LinearModelTable.sourceKey(node), number);
     }
 
     /**
