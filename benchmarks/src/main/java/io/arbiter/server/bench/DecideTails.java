@@ -49,10 +49,14 @@ import java.util.concurrent.TimeUnit;
  * the thread's CPU time and allocation per block of calls. The paths run interleaved, in rounds. For {@code guarded}
  * the calls are also split by their answer: held out, capped (every variant), and otherwise, with the propensity
  * memo's misses (a pass over the cached draws for a restricted eligible set: a variant the unit has capped).
+ * {@code cold} reads 4 MiB before each call (outside the timing; the CPU time per call is not printed then, as it would
+ * include the sweeps), so each call starts with the caches another workload
+ * left, as between two decides over HTTP; {@code hot} (the default) calls back to back.
  *
  * <pre>
- * java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
- *      io.arbiter.server.bench.DecideTails [calls per block, 100000] [rounds, 5] [paths, plain,guarded,segments,linear]
+ * java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
+ *      -cp server/target/server.jar:benchmarks/target/benchmarks.jar io.arbiter.server.bench.DecideTails \
+ *      [calls per block, 100000] [rounds, 5] [paths, plain,guarded,segments,linear] [hot|cold]
  * </pre>
  */
 public final class DecideTails {
@@ -176,6 +180,9 @@ public final class DecideTails {
                 throw new IllegalArgumentException("unknown path " + chosen[i] + "; paths: " + String.join(",", NAMES));
             }
         }
+        // "cold": before each call, read 4 MiB (twice the L2 caches here) outside the timing, as the event loop's
+        // caches are between two decides at 5,000/s over HTTP (the network stack, the other threads and processes)
+        final long[] sweep = args.length > 3 && args[3].equals("cold") ? new long[1 << 19] : null;
         final DecideTails b = new DecideTails();
         final ScheduledExecutorService maintenance = b.maintenance();
         final com.sun.management.ThreadMXBean threads =
@@ -199,7 +206,13 @@ public final class DecideTails {
                 final long cpu0 = threads.getCurrentThreadCpuTime();
                 final long bytes0 = threads.getCurrentThreadAllocatedBytes();
                 long misses = b.memo.misses();
+                long swept = 0;
                 for (int i = 0; i < n; i++) {
+                    if (sweep != null) {
+                        for (int k = 0; k < sweep.length; k += 8) {
+                            swept += sweep[k];
+                        }
+                    }
                     final long t0 = System.nanoTime();
                     final String answer = b.handler.decide(bodies[i]);
                     final long t = System.nanoTime() - t0;
@@ -213,9 +226,10 @@ public final class DecideTails {
                         kinds[kind].recordValue(t);
                     }
                 }
-                final double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
+                final double cpu = sweep != null ? Double.NaN // the sweeps' CPU is in it
+                    : (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
                 final double bytes = (threads.getCurrentThreadAllocatedBytes() - bytes0) / (double) n;
-                if (round < 0) {
+                if (round < 0 || swept != 0) {
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "round %d %-8s cpu %6.0f ns  wall p50 %6.1f  p90 %6.1f  p99 %6.1f"
