@@ -46,11 +46,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each call is {@code DecideHandler.decide} on a body already read, plus the endpoint timer's record (Micrometer,
  * as the server's {@code Endpoint} does); its {@link System#nanoTime()} is recorded into an HdrHistogram per path,
- * the thread's CPU time and allocation per block of calls. The paths run interleaved, in rounds. For {@code guarded}
- * the calls are also split by their answer: held out, capped (every variant), and otherwise, with the propensity
- * memo's misses (a pass over the cached draws for a restricted eligible set: a variant the unit has capped).
- * {@code cold} reads 4 MiB before each call (outside the timing; the CPU time per call is not printed then, as it would
- * include the sweeps), so each call starts with the caches another workload
+ * the thread's CPU time and allocation per block of calls, and the maintenance thread's CPU (the refreshes: what a
+ * server's decide competes with for the cores besides the network stack, the load generator and Postgres). The paths
+ * run interleaved, in rounds. For {@code guarded} the calls are also split by their answer: held out, capped (every
+ * variant), and otherwise, with the propensity memo's misses (a pass over the cached draws for a restricted eligible
+ * set: a variant the unit has capped). {@code cold} reads 4 MiB before each call (outside the timing; the CPU time per
+ * call is not printed then, as it would include the sweeps), so each call starts with the caches another workload
  * left, as between two decides over HTTP; {@code hot} (the default) calls back to back.
  *
  * <pre>
@@ -146,11 +147,15 @@ public final class DecideTails {
         return Buffer.buffer(json.append('}').toString());
     }
 
-    /** The server's maintenance: propensities every second, segments' refresher and linear applies every 100 ms. */
+    /** The maintenance thread, once started (for its CPU time). */
+    private volatile Thread maintenanceThread;
+
+    /** The server's maintenance: propensities every second, segments' refresher every 100 ms. */
     private ScheduledExecutorService maintenance() {
         final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "maintenance");
             t.setDaemon(true);
+            maintenanceThread = t;
             return t;
         });
         final Workspace workspace = new Workspace(5, 256);
@@ -203,6 +208,8 @@ public final class DecideTails {
                     h.reset();
                 }
                 final long gc0 = gcCount();
+                final long wall0 = System.nanoTime();
+                final long refresh0 = threads.getThreadCpuTime(b.maintenanceThread.getId());
                 final long cpu0 = threads.getCurrentThreadCpuTime();
                 final long bytes0 = threads.getCurrentThreadAllocatedBytes();
                 long misses = b.memo.misses();
@@ -226,6 +233,8 @@ public final class DecideTails {
                         kinds[kind].recordValue(t);
                     }
                 }
+                final double refresher = (threads.getThreadCpuTime(b.maintenanceThread.getId()) - refresh0)
+                    / (double) (System.nanoTime() - wall0);
                 final double cpu = sweep != null ? Double.NaN // the sweeps' CPU is in it
                     : (threads.getCurrentThreadCpuTime() - cpu0) / (double) n;
                 final double bytes = (threads.getCurrentThreadAllocatedBytes() - bytes0) / (double) n;
@@ -233,10 +242,10 @@ public final class DecideTails {
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "round %d %-8s cpu %6.0f ns  wall p50 %6.1f  p90 %6.1f  p99 %6.1f"
-                        + "  p99.9 %7.1f  max %8.1f us  %5.0f B/call  gc %d  load %s%n", round, NAMES[path], cpu,
-                    all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
+                        + "  p99.9 %7.1f  max %8.1f us  %5.0f B/call  gc %d  refresher %4.1f%% of a core  load %s%n",
+                    round, NAMES[path], cpu, all.getValueAtPercentile(50) / 1e3, all.getValueAtPercentile(90) / 1e3,
                     all.getValueAtPercentile(99) / 1e3, all.getValueAtPercentile(99.9) / 1e3,
-                    all.getMaxValue() / 1e3, bytes, gcCount() - gc0, load());
+                    all.getMaxValue() / 1e3, bytes, gcCount() - gc0, 100 * refresher, load());
                 if (path == 1) {
                     for (int k = 0; k < kinds.length; k++) {
                         final Histogram h = kinds[k];
