@@ -42,8 +42,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * of a new immutable object).
  *
  * <p><b>Cost.</b> A refresh of one segment draws {@code M x variants} samples and ranks each draw: about 2 ms for
- * M = 4,096 and 10 variants (docs/BENCHMARKS.md). A read among all variants is one array load; among a restricted
- * set, one pass over the {@code M} rankings the first time the set meets those draws (a few microseconds), then a
+ * M = 4,096 and 10 variants (docs/BENCHMARKS.md). A read among all variants is one array load, and so is one among
+ * a single eligible variant (exactly 1 when the rankings are complete); among another restricted set, one pass over
+ * the {@code M} rankings the first time the set meets those draws (about 15 µs for 3 variants), then a
  * {@link PropensityMemo} hit. Memory per cached segment: {@code M x min(variants, 64)} bytes (40 KB for 10).
  */
 public final class SegmentPropensities {
@@ -167,6 +168,9 @@ public final class SegmentPropensities {
         if (eligible.isAll()) {
             return (found.firstCounts[position] + 0.5) / denominator;
         }
+        if (eligible.count() == 1 && depth == arms) {
+            return 1.0; // every draw ranks the one eligible variant: (M + 1/2) / (M + 1/2), with no pass
+        }
         return (counts(found, eligible, memo)[position] + 0.5) / denominator;
     }
 
@@ -177,18 +181,22 @@ public final class SegmentPropensities {
         for (int w = 0; w < words; w++) {
             h = SplitMix64.mix(h + eligible.maskWord(w));
         }
-        final int at = (int) h & (PropensityMemo.ENTRIES - 1);
-        final long[] mask = memo.masks[at];
-        final int[] counts = memo.counts[at];
-        boolean hit = memo.drawsIds[at] == d.id;
-        for (int w = 0; w < words && hit; w++) {
-            hit = mask[w] == eligible.maskWord(w);
-        }
-        if (hit) {
-            memo.hits++;
-            return counts;
+        final int set = ((int) h & (PropensityMemo.SETS - 1)) * PropensityMemo.WAYS;
+        final long[] ids = memo.drawsIds;
+        final long[] used = memo.used;
+        int victim = set;
+        for (int at = set; at < set + PropensityMemo.WAYS; at++) {
+            if (ids[at] == d.id && sameMask(memo.masks[at], eligible, words)) {
+                memo.hits++;
+                used[at] = ++memo.clock;
+                return memo.counts[at];
+            }
+            if (used[at] < used[victim]) {
+                victim = at;
+            }
         }
         memo.misses++;
+        final int[] counts = memo.counts[victim];
         java.util.Arrays.fill(counts, 0, arms, 0);
         final byte[] rankings = d.rankings;
         for (int j = 0, base = 0; j < draws; j++, base += depth) {
@@ -200,11 +208,22 @@ public final class SegmentPropensities {
                 }
             }
         }
-        memo.drawsIds[at] = d.id;
+        ids[victim] = d.id;
+        used[victim] = ++memo.clock;
+        final long[] mask = memo.masks[victim];
         for (int w = 0; w < words; w++) {
             mask[w] = eligible.maskWord(w);
         }
         return counts;
+    }
+
+    private static boolean sameMask(long[] mask, EligibleSet eligible, int words) {
+        for (int w = 0; w < words; w++) {
+            if (mask[w] != eligible.maskWord(w)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Entry find(int slot) {

@@ -32,7 +32,9 @@ import io.arbiter.bandits.policy.EligibleSet;
  *
  * <p>Cost: one product over the competitors per evaluation, one logarithm per evaluation and up to three exponentials
  * per changed cell: about 20 evaluations for the chosen variant among 10 close scores (against 128 nodes of the
- * midpoint rule for the same bound), at most {@value #CELLS} + 80 (docs/BENCHMARKS.md, series AG). Results below
+ * midpoint rule for the same bound), at most {@value #CELLS} + 80 (docs/BENCHMARKS.md, series AG). A competitor so
+ * far behind that its factor is exactly 1 at every node (its score at least 9.5 of its spreads below the answer's at
+ * the lowest node, {@code z = -7.9}) is left out of the products, with the same result bit for bit. Results below
  * {@value #FLOOR} are reported as {@value #FLOOR}: never 0 for a variant that can be chosen.
  */
 public final class GaussianMaxProbability {
@@ -56,6 +58,11 @@ public final class GaussianMaxProbability {
     private static final double TINY = 1e-12;
     /** A cell whose monotone bracket is this narrow keeps it: no logarithms or exponentials for it. */
     private static final double FLAT = 1e-10;
+    /**
+     * {@link #phi} is exactly 1 from about 8.3 on (and clamped from {@value #RANGE}): a factor whose argument is at
+     * least this at the lowest node is 1 at every node, with a margin for the argument's rounding.
+     */
+    private static final double SATURATED = 9.5; // RANGE + 1
     /** A neighbour's chord is extended over a cell at most this many times its width (in z). */
     private static final double MAX_WIDTH_RATIO = 2.0;
 
@@ -191,13 +198,14 @@ public final class GaussianMaxProbability {
     }
 
     /**
-     * The standard normal CDF, absolute error below 2·10<sup>-9</sup>; allocation-free and branch-free (arguments
+     * The standard normal CDF, absolute error below 2·10<sup>-9</sup>; allocation-free (arguments
      * beyond ±8.5 read the table's ends, within 10<sup>-17</sup> of 0 and 1).
      *
      * @param x finite
      */
     public static double phi(double x) {
-        final double u = Math.min(Math.max((x + RANGE) * STEPS_PER_UNIT, 0.0), LAST_CELL);
+        final double v = (x + RANGE) * STEPS_PER_UNIT; // never -0.0: x + 8.5 rounds to +0.0 at x = -8.5
+        final double u = v > 0.0 ? (v < LAST_CELL ? v : LAST_CELL) : 0.0; // the clamp, shorter than min(max())
         final int i = (int) u;
         final double t = u - i;
         final int k = 4 * i;
@@ -246,8 +254,13 @@ public final class GaussianMaxProbability {
         }
         // Phi((mk + sk z - mj) / sj) = Phi(a + b z) for an uncertain competitor; a known one (sj = 0) is a step at
         // z = (mj - mk) / sk. Every eligible score distributed as this one: by symmetry exactly 1 / m.
+        // A competitor whose factor is exactly 1 at every node the quadrature can evaluate (z >= -TAIL[50]) is left
+        // out of the products: a score so far behind cannot matter, and the answer is bit for bit the same (the
+        // table's error is still counted for it).
         final double[] slopes = scratch.slopes;
         final double[] offsets = scratch.offsets;
+        final double lowest = -TAIL[TAIL_DEPTH];
+        int factors = 0;
         int uncertain = 0;
         int known = 0;
         boolean symmetric = true;
@@ -260,15 +273,24 @@ public final class GaussianMaxProbability {
             symmetric &= sj == sk && means[j] == mk;
             if (sj > 0.0) {
                 final double inverse = 1.0 / sj;
-                offsets[uncertain] = (mk - means[j]) * inverse;
-                slopes[uncertain++] = sk * inverse;
+                final double offset = (mk - means[j]) * inverse;
+                final double slope = sk * inverse;
+                factors++;
+                if (offset + slope * lowest < SATURATED) {
+                    offsets[uncertain] = offset;
+                    slopes[uncertain++] = slope;
+                }
             } else {
-                scratch.steps[known++] = (means[j] - mk) / sk;
+                final double step = (means[j] - mk) / sk;
+                if (!(step < lowest)) {
+                    scratch.steps[known++] = step;
+                }
             }
         }
         if (symmetric) {
             return 1.0 / m;
         }
+        scratch.factors = factors;
         scratch.uncertain = uncertain;
         scratch.known = known;
         return clamp(integrate(scratch));
@@ -294,14 +316,13 @@ public final class GaussianMaxProbability {
             nodes.dirty[c] = true;
         }
         // The table's relative error per factor, amplified at most 1 + 2 * MAX_WIDTH_RATIO times by an extended chord.
-        final double relative = s.uncertain * PHI_RELATIVE_ERROR;
+        final double relative = s.factors * PHI_RELATIVE_ERROR;
         while (true) {
             double lowerSum = 0.0;
             double upperSum = 0.0;
             for (int c = 0; c < n; c++) {
                 if (nodes.dirty[c]) { // a cell's bracket depends on it and its neighbours only
-                    nodes.upper[c] = upper(nodes, c, n);
-                    nodes.lower[c] = lower(nodes, c, n);
+                    bracket(nodes, c, n);
                 }
                 lowerSum += nodes.lower[c];
                 upperSum += nodes.upper[c];
@@ -331,38 +352,34 @@ public final class GaussianMaxProbability {
     }
 
     /**
-     * The lower end of cell {@code c}'s bracket: {@code w g_l}, or (both ends inside the table's range) by
-     * log-concavity {@code log G} lies above its chord, and by Jensen the chord's exponential averages to at least its
-     * value at the cell's conditional mean: {@code w g_l^(1-t) g_r^t}.
+     * Cell {@code c}'s bracket into {@code nodes.lower[c]} and {@code nodes.upper[c]}: the monotone one
+     * {@code [w g_l, w g_r]} for an end cell, a cell where {@code g} is below {@link #TINY} (the table's clamped tail
+     * may be all it has) and a flat one; otherwise the second-order ends, which share the cell's conditional mean.
+     * <ul>
+     *   <li>Lower: {@code log G} lies above its chord (log-concavity), and by Jensen the chord's exponential averages
+     *       to at least its value at the cell's conditional mean: {@code w g_l^(1-t) g_r^t}.</li>
+     *   <li>Upper: {@code w g_r}, or less where a neighbouring cell's chord of {@code log G}, extended over this cell,
+     *       lies below {@code log g_r} (the function lies below the extension of any chord). The extension's
+     *       exponential is convex, so its average over the cell is at most its chord's value at the conditional
+     *       mean. Only neighbours at least 1/{@value #MAX_WIDTH_RATIO} as wide (in z) are used, which bounds how much
+     *       the table's relative error is amplified.</li>
+     * </ul>
      */
-    private static double lower(Nodes nodes, int c, int n) {
+    private static void bracket(Nodes nodes, int c, int n) {
         final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
         final double gl = nodes.g[c];
-        if (c == 0 || c == n - 1 || gl < TINY || w * (nodes.g[c + 1] - gl) <= FLAT) {
-            return w * gl;
-        }
-        final double t = meanPosition(nodes, c, w);
-        return w * gl * Math.exp(t * (nodes.log[c + 1] - nodes.log[c]));
-    }
-
-    /**
-     * The upper end of cell {@code c}'s bracket: {@code w g_r}, or less where a neighbouring cell's chord of
-     * {@code log G}, extended over this cell, lies below {@code log g_r} (log-concavity: the function lies below the
-     * extension of any chord). The extension's exponential is convex, so its average over the cell is at most its
-     * chord's value at the conditional mean. Only neighbours at least 1/{@value #MAX_WIDTH_RATIO} as wide (in z) are
-     * used, which bounds how much the table's relative error is amplified.
-     */
-    private static double upper(Nodes nodes, int c, int n) {
-        final double w = (nodes.at[c + 1] - nodes.at[c]) * UNIT;
         final double gr = nodes.g[c + 1];
-        double upper = w * gr;
-        if (c == 0 || c == n - 1 || nodes.g[c] < TINY || w * (gr - nodes.g[c]) <= FLAT) {
-            return upper;
+        if (c == 0 || c == n - 1 || gl < TINY || w * (gr - gl) <= FLAT) {
+            nodes.lower[c] = w * gl;
+            nodes.upper[c] = w * gr;
+            return;
         }
         final double[] z = nodes.z;
         final double[] log = nodes.log;
-        final double h = z[c + 1] - z[c];
         final double t = meanPosition(nodes, c, w);
+        nodes.lower[c] = w * gl * Math.exp(t * (log[c + 1] - log[c]));
+        double upper = w * gr;
+        final double h = z[c + 1] - z[c];
         if (c + 2 < n) {
             final double right = z[c + 2] - z[c + 1];
             if (h <= MAX_WIDTH_RATIO * right) {
@@ -373,12 +390,11 @@ public final class GaussianMaxProbability {
         if (c > 1 && nodes.g[c - 1] >= TINY) {
             final double left = z[c] - z[c - 1];
             if (h <= MAX_WIDTH_RATIO * left) {
-                final double gl = nodes.g[c];
                 final double atRight = gl * Math.exp((log[c] - log[c - 1]) / left * h);
                 upper = Math.min(upper, w * ((1 - t) * gl + t * atRight));
             }
         }
-        return upper;
+        nodes.upper[c] = upper;
     }
 
     /** Where in cell {@code c} (0 left, 1 right, in z) the conditional mean {@code (phi(z_l) - phi(z_r)) / w} lies. */
@@ -444,7 +460,7 @@ public final class GaussianMaxProbability {
         }
         final double[] offsets = s.offsets;
         final double[] slopes = s.slopes;
-        for (int c = 0; c < s.uncertain && product != 0.0; c++) {
+        for (int c = 0; c < s.uncertain; c++) { // independent factors: no test of the running product between them
             product *= phi(offsets[c] + slopes[c] * z);
         }
         return product;
@@ -502,6 +518,8 @@ public final class GaussianMaxProbability {
         final double[] steps;
         final Nodes nodesA = new Nodes();
         final Nodes nodesB = new Nodes();
+        /** Uncertain competitors, including those left out of the products as exactly 1. */
+        int factors;
         int uncertain;
         int known;
         double bound;

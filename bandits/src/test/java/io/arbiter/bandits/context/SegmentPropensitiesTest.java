@@ -92,6 +92,47 @@ class SegmentPropensitiesTest {
         assertTrue(memo.hits() > 0, "repeated eligible sets hit the memo");
     }
 
+    /**
+     * Eight restricted eligible sets in turn (each variant capped in turn, as a frequency cap leaves them) over the
+     * same draws: one pass each, then memo hits, whatever the sets' hashes (a direct-mapped memo let two of them evict
+     * each other), each read equal to a fresh pass's; a single eligible variant reads exactly 1 with no pass.
+     */
+    @Test
+    void anyEightEligibleSetsStayMemoisedAndOneEligibleVariantNeedsNoPass() {
+        setUp(8);
+        request("mobile");
+        for (int p = 0; p < 8; p++) {
+            rewards(p, 40, 8 + 2 * p);
+        }
+        final SegmentPropensities propensities = new SegmentPropensities(model, M, 16, 60_000, 60_000);
+        propensities.refresh(refresher, 0, Long.MAX_VALUE);
+        propensities.propensity(match, workspace.eligible().all(8), 0, memo, 0); // requests the segment
+        propensities.refresh(refresher, 0, Long.MAX_VALUE);
+        final double[][] fresh = new double[8][8];
+        for (int capped = 0; capped < 8; capped++) {
+            final EligibleSet eligible = workspace.eligible().all(8).remove(capped);
+            for (int p = 0; p < 8; p++) {
+                if (p != capped) {
+                    fresh[capped][p] = propensities.propensity(match, eligible, p, new PropensityMemo(8), 0);
+                }
+            }
+        }
+        for (int round = 0; round < 20; round++) {
+            for (int capped = 0; capped < 8; capped++) {
+                final EligibleSet eligible = workspace.eligible().all(8).remove(capped);
+                for (int p = 0; p < 8; p++) {
+                    if (p != capped) {
+                        assertEquals(fresh[capped][p], propensities.propensity(match, eligible, p, memo, 0));
+                    }
+                }
+            }
+        }
+        assertEquals(8, memo.misses(), "one pass per eligible set");
+        final double single = propensities.propensity(match, workspace.eligible().none(8).add(3), 3, memo, 0);
+        assertEquals(1.0, single);
+        assertEquals(8, memo.misses(), "one eligible variant needs no pass");
+    }
+
     @Test
     void beforeItsFirstRefreshASegmentReadsItsParentThenItsOwn() {
         setUp(2);

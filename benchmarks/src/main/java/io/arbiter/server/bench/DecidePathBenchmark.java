@@ -134,7 +134,7 @@ public class DecidePathBenchmark {
         handler = new DecideHandler(registry, new DecisionTokens(new SignedTokens(
             "benchmark-secret-0123456789".getBytes(StandardCharsets.UTF_8))), new BidBench.DiscardingLog(), workspace,
             clock, new Metrics(), ContextLimits.DEFAULTS, 256, StickyAssignments.allocateDirect(4, 0),
-            b -> new GuardStages(registry.table(), FrequencyCapStore.allocateDirect(16, 0), new Metrics(), 256)
+            b -> new GuardStages(registry.table(), FrequencyCapStore.allocateDirect(15, 0), new Metrics(), 256)
                 .install(b));
         plainBody = Buffer.buffer("{\"experiment\":\"plain\",\"unit\":\"user-123\"}");
         shadowedBody = Buffer.buffer("{\"experiment\":\"shade\",\"unit\":\"user-123\"}");
