@@ -253,7 +253,7 @@ class AuctionSimulationModel {
             {Variant.PRICE_POOLED, 0.0}, {Variant.PRICE_LOWER_BOUND, 0.0}, {Variant.PRICE_TRUE, 0.0},
             {Variant.TOP_TWO, 0.5}, {Variant.EXPLORE_BELOW_MULTIPLIER, 1.0}, {Variant.EXPLORE_BELOW_MULTIPLIER, 1.3},
             {Variant.POSTERIOR_UCB, 1.0}, {Variant.POSTERIOR_UCB, 1.5}, {Variant.POSTERIOR_UCB, -1.0},
-            {Variant.OPTIMISTIC_SITES, 0.0}, {Variant.SHAPED_SCHEDULE, 0.0}};
+            {Variant.OPTIMISTIC_SITES, 0.0}, {Variant.SHAPED_SCHEDULE, 0.0}, {Variant.SHOW_BEST, 0.0}};
         for (final Object[] t : tried) {
             final Variant variant = (Variant) t[0];
             final double param = (Double) t[1];
@@ -306,7 +306,9 @@ class AuctionSimulationModel {
         /** The site multiplier from an optimistic draw of its Gamma posterior ({@code max(draw, mean)}). */
         OPTIMISTIC_SITES,
         /** The pacing schedule follows the day's traffic curve (known), not the clock. */
-        SHAPED_SCHEDULE
+        SHAPED_SCHEDULE,
+        /** The best creative always shown (an oracle's choice), the price as learned. */
+        SHOW_BEST
     }
 
     /** The cumulative share of a day's requests by {@code hours} into it ({@link AuctionSimulation#arrivals}). */
@@ -427,6 +429,9 @@ class AuctionSimulationModel {
             }
             case EXPLORE_BELOW_MULTIPLIER -> {
                 return multiplier >= param ? greedy(trials, clicks) : chosen;
+            }
+            case SHOW_BEST -> {
+                return trials.length - 1;
             }
             case POSTERIOR_UCB -> {
                 final double z = param >= 0 ? param : Math.sqrt(2 * Math.log(impressions + 2));
