@@ -278,6 +278,108 @@ class AuctionSimulationModel {
         }
     }
 
+    /**
+     * Days played one after another ({@link AuctionSimulationCarryOver}) over many chains: per chain of {@code
+     * simulation.days} consecutive training days (chain {@code c}: seeds {@code 101 + 10c ..}), the model's rule (gain
+     * 0.02, strength 300) and {@code lin-learned} (the protocol's own code, tuned each day from what it knows) each
+     * keep what they learned; printed per chain, the clicks a day from day 2 on and the creative each had shown most.
+     * {@code -Dsimulation.chains} (8), {@code -Dsimulation.days} (10 here), {@code -Dsimulation.budgetDivisor}.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "simulation.model", matches = "on")
+    void daysOneAfterAnother() {
+        final int divisor = Integer.getInteger("simulation.budgetDivisor", 16);
+        final int days = Integer.getInteger("simulation.days", 10);
+        final int chains = Integer.getInteger("simulation.chains", 8);
+        double bidderAll = 0;
+        double linAll = 0;
+        int bestSettled = 0;
+        for (int c = 0; c < chains; c++) {
+            final AuctionSimulation.Knowledge bidder = new AuctionSimulation.Knowledge();
+            final AuctionSimulation.Knowledge lin = new AuctionSimulation.Knowledge();
+            double bidderClicks = 0;
+            double linClicks = 0;
+            for (int i = 0; i < days; i++) {
+                final long seed = 101 + 10L * c + i;
+                final AuctionSimulation.Day test = AuctionSimulation.day(seed, 30_000);
+                final AuctionSimulation.Day train = AuctionSimulation.day(seed + 1000, 30_000);
+                final double b = carried(test, test.allCost() / divisor, seed * 31L, bidder);
+                final AuctionSimulation.Baseline tuned = AuctionSimulation.tune(train, train.allCost() / divisor,
+                    AuctionSimulation.Function.LIN, false, false, lin);
+                final double l = AuctionSimulation.run(test, test.allCost() / divisor, tuned, lin).clicks();
+                if (i > 0) {
+                    bidderClicks += b / (days - 1);
+                    linClicks += l / (days - 1);
+                }
+            }
+            bidderAll += bidderClicks / chains;
+            linAll += linClicks / chains;
+            bestSettled += lin.mostShown() == AuctionSimulation.TRUE_CTR.length - 1 ? 1 : 0;
+            System.out.printf(Locale.ROOT, "budget 1/%d chain %d (seeds %d..%d), clicks a day from day 2: the rule "
+                + "%.1f (settled on cr%d), lin-learned %.1f (cr%d)%n", divisor, c, 101 + 10 * c, 100 + 10 * c + days,
+                bidderClicks, bidder.mostShown(), linClicks, lin.mostShown());
+        }
+        System.out.printf(Locale.ROOT, "budget 1/%d over %d chains: the rule %.1f, lin-learned %.1f clicks a day from "
+            + "day 2; lin-learned settled on the best creative in %d%n", divisor, chains, bidderAll, linAll,
+            bestSettled);
+    }
+
+    /**
+     * One day of the model's rule (gain 0.02, strength 300) learning on from and into {@code known} (the pacing
+     * modifier starts at 1 each day, where the server's carries over): the clicks drawn.
+     */
+    static double carried(AuctionSimulation.Day d, double budget, long seed, AuctionSimulation.Knowledge known) {
+        final BudgetLedger ledger = BudgetLedger.allocateDirect(1);
+        final int slot = ledger.allocateSlot();
+        final long limit = (long) Math.floor(budget * 1e6);
+        ledger.configure(slot, limit, 0);
+        final Pacing pacing = new Pacing(ledger, AuctionSimulation.CONTROL_INTERVAL, AuctionSimulation.ALLOWANCE, null,
+            0.02);
+        final long maxBid = (long) Math.ceil(AuctionSimulation.MAX_CPM * 1000);
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+        final int n = AuctionSimulation.TRUE_CTR.length;
+        double clicks = 0;
+        for (int k = 0; k < d.requests(); k++) {
+            final long now = d.times()[k];
+            final double modifier = pacing.modifier(slot, limit, now);
+            final int site = d.site()[k];
+            final double multiplier = AuctionSimulation.siteMultiplier(known.siteShown, known.siteClicked,
+                known.impressions, known.clicks, site, 300);
+            int chosen = 0;
+            double rank = -1;
+            double bestMean = 0;
+            for (int c = 0; c < n; c++) {
+                final double mean = (1.0 + known.clicked[c]) / (201.0 + known.shown[c]);
+                final double draw = Samplers.beta(rng, 1 + known.clicked[c], 200 + known.shown[c] - known.clicked[c]);
+                bestMean = Math.max(bestMean, mean);
+                if (Math.max(draw, mean) > rank) {
+                    rank = Math.max(draw, mean);
+                    chosen = c;
+                }
+            }
+            final double bid = Math.min(AuctionSimulation.MAX_CPM, modifier * 1000 * bestMean * multiplier);
+            final long micros = (long) Math.ceil(bid * 1000);
+            if (!ledger.reserve(slot, micros, pacing.scheduleCap(limit, maxBid, now))) {
+                continue;
+            }
+            if (bid > d.price()[k]) {
+                ledger.settle(slot, micros, Math.round(d.price()[k] * 1000));
+                known.impressions++;
+                known.shown[chosen]++;
+                known.siteShown[site]++;
+                if (d.clickU()[k] < d.trueCtr(k, chosen)) {
+                    clicks++;
+                    known.clicks++;
+                    known.clicked[chosen]++;
+                    known.siteClicked[site]++;
+                }
+            } else {
+                ledger.release(slot, micros);
+            }
+        }
+        return clicks;
+    }
+
     /** A change to the bidder's rule ({@link #variantsTried}). */
     enum Variant {
         /** The rule as it is. */
