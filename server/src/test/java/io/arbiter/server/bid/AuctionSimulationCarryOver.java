@@ -43,23 +43,34 @@ final class AuctionSimulationCarryOver {
                          Map<String, Integer> settledOn) {
     }
 
-    private static Chain chain(double fraction, AuctionSimulation.Day[] tests, AuctionSimulation.Day[] trains) {
-        final Map<String, List<AuctionSimulation.Result>> byBidder = new LinkedHashMap<>();
-        final Map<String, Integer> settledOn = new LinkedHashMap<>();
+    /**
+     * The bidder over {@code tests} one after another in one bid module (so it keeps what it learned), its daily
+     * budget set each day to {@code fraction} of that day's cost of every impression; each day's result is added to
+     * {@code results}. Returns the fixture, for what it learned.
+     */
+    static BidFixture bidderDays(double fraction, AuctionSimulation.Day[] tests,
+                                 List<AuctionSimulation.Result> results) {
         // every notice of the simulation comes within the millisecond of its bid, so the notice window changes nothing
-        // the bidder does; at its default (7 days) the claims the module's maintenance scans every 10 s pile up over
+        // the bidder does; at its default (7 days) the claims the module's maintenance scans every minute pile up over
         // the days and the run slows down day by day
         final BidFixture f = new BidFixture(AuctionSimulation.bidding().put("noticeWindow", "PT1H"), new JsonArray()
             .add(AuctionSimulation.campaign(fraction * tests[0].allCost())));
         final CampaignRegistry registry = f.module.registry();
-        final List<AuctionSimulation.Result> arbiter = new ArrayList<>();
         for (final AuctionSimulation.Day test : tests) {
             registry.publish(registry.prepare(CampaignSpec.fromJson("sim",
                 AuctionSimulation.campaign(fraction * test.allCost()), f.module.config().rates())));
-            arbiter.add(AuctionSimulation.play(f, test, 2, "arbiter"));
+            results.add(AuctionSimulation.play(f, test, 2, "arbiter"));
         }
+        return f;
+    }
+
+    private static Chain chain(double fraction, AuctionSimulation.Day[] tests, AuctionSimulation.Day[] trains) {
+        final Map<String, List<AuctionSimulation.Result>> byBidder = new LinkedHashMap<>();
+        final Map<String, Integer> settledOn = new LinkedHashMap<>();
+        final List<AuctionSimulation.Result> arbiter = new ArrayList<>();
+        final BidFixture f = bidderDays(fraction, tests, arbiter);
         byBidder.put("arbiter", arbiter);
-        final Campaign campaign = registry.get("sim");
+        final Campaign campaign = f.module.registry().get("sim");
         int most = 0;
         for (int c = 1; c < campaign.creatives().length; c++) {
             final long shown = f.table.trials(campaign.creatives()[c].ctrArm());
