@@ -283,7 +283,8 @@ class AuctionSimulationModel {
      * simulation.days} consecutive training days (chain {@code c}: seeds {@code 101 + 10c ..}), the model's rule (gain
      * 0.02, strength 300) and {@code lin-learned} (the protocol's own code, tuned each day from what it knows) each
      * keep what they learned; printed per chain, the clicks a day from day 2 on and the creative each had shown most.
-     * {@code -Dsimulation.chains} (8), {@code -Dsimulation.days} (10 here), {@code -Dsimulation.budgetDivisor}.
+     * {@code -Dsimulation.chains} (8), {@code -Dsimulation.days} (10 here), {@code -Dsimulation.budgetDivisor};
+     * {@code -Dsimulation.sampling=thompson} ranks by the draw alone (plain Thompson sampling) instead.
      */
     @Test
     @EnabledIfSystemProperty(named = "simulation.model", matches = "on")
@@ -329,6 +330,7 @@ class AuctionSimulationModel {
      * modifier starts at 1 each day, where the server's carries over): the clicks drawn.
      */
     static double carried(AuctionSimulation.Day d, double budget, long seed, AuctionSimulation.Knowledge known) {
+        final boolean thompson = "thompson".equals(System.getProperty("simulation.sampling"));
         final BudgetLedger ledger = BudgetLedger.allocateDirect(1);
         final int slot = ledger.allocateSlot();
         final long limit = (long) Math.floor(budget * 1e6);
@@ -352,8 +354,9 @@ class AuctionSimulationModel {
                 final double mean = (1.0 + known.clicked[c]) / (201.0 + known.shown[c]);
                 final double draw = Samplers.beta(rng, 1 + known.clicked[c], 200 + known.shown[c] - known.clicked[c]);
                 bestMean = Math.max(bestMean, mean);
-                if (Math.max(draw, mean) > rank) {
-                    rank = Math.max(draw, mean);
+                final double r = thompson ? draw : Math.max(draw, mean);
+                if (r > rank) {
+                    rank = r;
                     chosen = c;
                 }
             }
