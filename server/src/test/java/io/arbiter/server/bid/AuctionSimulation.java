@@ -45,7 +45,9 @@ import java.util.SplittableRandom;
  * shading (win-rate curves) and with fixed shading factors, for the best fixed factor in hindsight.
  *
  * <p>The full protocol is {@code AuctionSimulationProtocol} (documented in docs/bidding.md); the build runs one short
- * day ({@code AuctionSimulationTest}).
+ * day ({@code AuctionSimulationTest}). Every day starts every learner from its prior;
+ * {@link AuctionSimulationCarryOver} plays the same days one after another with learners that keep what they learned
+ * ({@link Day#later}, {@link Knowledge}).
  */
 public final class AuctionSimulation {
     static final double[] TRUE_CTR = {0.002, 0.004, 0.006, 0.008, 0.010, 0.014};
