@@ -21,14 +21,15 @@ import java.util.concurrent.Future;
  * memory-mapped table and Postgres, its click-rate multipliers and win-rate curves stay while it runs), where the
  * single-day protocol starts every learner from its prior each day.
  *
- * <p>Every learner carries the same things: the bidder its whole module (posteriors, click-rate multipliers, win-rate
+ * <p>Every learner carries what it learns: the bidder its whole module (posteriors, click-rate multipliers, win-rate
  * curves, the pacing modifier), the learned baselines their impressions and clicks per creative and per site
  * ({@link AuctionSimulation.Knowledge}). Each day the baselines are tuned again on that day's training day (seed +
  * 1000), each candidate parameter run from a copy of what the baseline knows by then, and play the test day with what
- * they know, learning on; the oracle baselines have nothing to learn. Budgets are the single-day protocol's: a
- * fraction of the cost of every impression of each test day. Day 1 is the single-day protocol's day 1 for every
- * bidder. Reported per budget: clicks per day over all the days and over days 2 onwards, and the creative each learner
- * had shown most by the end (the best is {@code cr5}).
+ * they know, learning on (their pacing modifier starts at 1 each day, with the parameter tuned for it, where the
+ * bidder's carries over as a server's does); the oracle baselines have nothing to learn. Budgets are the single-day
+ * protocol's: a fraction of the cost of every impression of each test day. Day 1 is the single-day protocol's day 1
+ * for every bidder. Reported per budget: clicks per day over all the days and over days 2 onwards, and the creative
+ * each learner had shown most by the end (the best is {@code cr5}).
  *
  * <p>Run by {@code AuctionSimulationProtocolTest} with {@code -Dsimulation.protocol=carryover} (command in
  * docs/bidding.md). Not part of the build.
