@@ -45,7 +45,9 @@ import java.util.SplittableRandom;
  * shading (win-rate curves) and with fixed shading factors, for the best fixed factor in hindsight.
  *
  * <p>The full protocol is {@code AuctionSimulationProtocol} (documented in docs/bidding.md); the build runs one short
- * day ({@code AuctionSimulationTest}).
+ * day ({@code AuctionSimulationTest}). Every day starts every learner from its prior;
+ * {@link AuctionSimulationCarryOver} plays the same days one after another with learners that keep what they learned
+ * ({@link Day#later}, {@link Knowledge}).
  */
 public final class AuctionSimulation {
     static final double[] TRUE_CTR = {0.002, 0.004, 0.006, 0.008, 0.010, 0.014};
@@ -80,6 +82,51 @@ public final class AuctionSimulation {
 
         double trueCtr(int k, int creative) {
             return TRUE_CTR[creative] * SITE_CTR[site[k]];
+        }
+
+        /** The same day {@code days} days later (for days played one after another by one bidder). */
+        Day later(int days) {
+            final long offset = days * Pacing.DAY_MILLIS;
+            final long[] shifted = new long[times.length];
+            for (int k = 0; k < times.length; k++) {
+                shifted[k] = times[k] + offset;
+            }
+            return new Day(seed, start + offset, shifted, site, price, clickU);
+        }
+    }
+
+    /**
+     * What a learned baseline knows: impressions and clicks per creative and per site, and in all. A fresh one for
+     * every day in the single-day protocol; carried from day to day in {@link AuctionSimulationCarryOver}.
+     */
+    static final class Knowledge {
+        final long[] shown = new long[TRUE_CTR.length];
+        final long[] clicked = new long[TRUE_CTR.length];
+        final long[] siteShown = new long[SITES];
+        final long[] siteClicked = new long[SITES];
+        long impressions;
+        long clicks;
+
+        Knowledge copy() {
+            final Knowledge k = new Knowledge();
+            System.arraycopy(shown, 0, k.shown, 0, shown.length);
+            System.arraycopy(clicked, 0, k.clicked, 0, clicked.length);
+            System.arraycopy(siteShown, 0, k.siteShown, 0, siteShown.length);
+            System.arraycopy(siteClicked, 0, k.siteClicked, 0, siteClicked.length);
+            k.impressions = impressions;
+            k.clicks = clicks;
+            return k;
+        }
+
+        /** The creative shown most so far (the one a greedy learner has settled on). */
+        int mostShown() {
+            int most = 0;
+            for (int c = 1; c < shown.length; c++) {
+                if (shown[c] > shown[most]) {
+                    most = c;
+                }
+            }
+            return most;
         }
     }
 
@@ -193,8 +240,16 @@ public final class AuctionSimulation {
      * price: the market price), with these bidding settings.
      */
     static Result arbiter(Day d, double budget, int at, JsonObject bidding, String name) {
-        final JsonObject settings = bidding().mergeIn(bidding);
-        final BidFixture f = new BidFixture(settings, new JsonArray().add(campaign(budget)));
+        final BidFixture f = new BidFixture(bidding().mergeIn(bidding), new JsonArray().add(campaign(budget)));
+        return play(f, d, at, name);
+    }
+
+    /**
+     * One day of the bidder in fixture {@code f} (its campaign {@code sim} configured): the clock set to each request's
+     * time, the module's maintenance every 10 s, and the notices of every bid. Whatever the fixture learned before
+     * (posteriors, click-rate multipliers, win-rate curves, the pacing modifier) it keeps, as a server does.
+     */
+    static Result play(BidFixture f, Day d, int at, String name) {
         f.clock.set(d.start());
         final Campaign campaign = f.module.registry().get("sim");
         final Bidder bidder = f.module.newBidder(d.seed() ^ 0xB1DL);
@@ -269,16 +324,21 @@ public final class AuctionSimulation {
 
     /** A baseline's day with this budget: the same pacing as the bidder (schedule gate and modifier). */
     static Result run(Day d, double budget, Baseline b) {
+        return run(d, budget, b, new Knowledge());
+    }
+
+    /** {@link #run}, learning on from (and into) {@code known}. */
+    static Result run(Day d, double budget, Baseline b, Knowledge known) {
         final BudgetLedger ledger = BudgetLedger.allocateDirect(1);
         final int slot = ledger.allocateSlot();
         final long limit = (long) Math.floor(budget * 1e6);
         ledger.configure(slot, limit, 0);
         final Pacing pacing = new Pacing(ledger, CONTROL_INTERVAL, ALLOWANCE, null, baselineGain());
         final long maxBid = (long) Math.ceil(MAX_CPM * 1000);
-        final long[] shown = new long[TRUE_CTR.length];
-        final long[] clicked = new long[TRUE_CTR.length];
-        final long[] siteShown = new long[SITES];
-        final long[] siteClicked = new long[SITES];
+        final long[] shown = known.shown;
+        final long[] clicked = known.clicked;
+        final long[] siteShown = known.siteShown;
+        final long[] siteClicked = known.siteClicked;
         final double[] spendAtHour = new double[25];
         long impressions = 0;
         long clicks = 0;
@@ -301,7 +361,8 @@ public final class AuctionSimulation {
                     }
                 }
                 if (b.contextual()) {
-                    theta *= siteMultiplier(siteShown, siteClicked, impressions, clicks, d.site()[k], b.strength());
+                    theta *= siteMultiplier(siteShown, siteClicked, known.impressions, known.clicks, d.site()[k],
+                        b.strength());
                 }
             }
             final double bid = Math.min(MAX_CPM, modifier * b.bid(theta));
@@ -315,12 +376,14 @@ public final class AuctionSimulation {
             if (bid > d.price()[k]) {
                 ledger.settle(slot, micros, Math.round(d.price()[k] * 1000));
                 impressions++;
+                known.impressions++;
                 shown[creative]++;
                 siteShown[d.site()[k]]++;
                 if (d.clickU()[k] < d.trueCtr(k, creative)) {
                     clicked[creative]++;
                     siteClicked[d.site()[k]]++;
                     clicks++;
+                    known.clicks++;
                 }
             } else {
                 ledger.release(slot, micros);
@@ -394,6 +457,15 @@ public final class AuctionSimulation {
 
     /** {@link #tune}, learning per-site multipliers too when {@code contextual}. */
     static Baseline tune(Day train, double budget, Function function, boolean oracle, boolean contextual) {
+        return tune(train, budget, function, oracle, contextual, new Knowledge());
+    }
+
+    /**
+     * {@link #tune} for a learner that knows {@code known} already: every candidate runs the training day from a copy
+     * of it (a baseline carried from day to day is tuned for what it has learned so far).
+     */
+    static Baseline tune(Day train, double budget, Function function, boolean oracle, boolean contextual,
+                         Knowledge known) {
         final double avgTheta = averageTheta(train);
         final double c = fitC(train);
         Baseline best = null;
@@ -405,7 +477,7 @@ public final class AuctionSimulation {
                 : 1e-7 * Math.pow(1e-2 / 1e-7, i / (points - 1.0)); // lambda from 1e-7 to 1e-2
             final Baseline candidate = new Baseline(function, oracle, contextual, baselineStrength(), param, c,
                 avgTheta);
-            final long clicks = run(train, budget, candidate).clicks();
+            final long clicks = run(train, budget, candidate, known.copy()).clicks();
             if (clicks > bestClicks) {
                 bestClicks = clicks;
                 best = candidate;

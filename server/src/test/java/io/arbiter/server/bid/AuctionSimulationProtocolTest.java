@@ -26,4 +26,19 @@ class AuctionSimulationProtocolTest {
         System.out.print(report);
         Files.writeString(Path.of("target", "auction-simulation.txt"), report, StandardCharsets.UTF_8);
     }
+
+    /**
+     * The same days played one after another by learners that keep what they learned
+     * ({@link AuctionSimulationCarryOver}): {@code -Dsimulation.protocol=carryover}, the same properties (threads run
+     * that many budgets at once). Written to {@code server/target/auction-simulation-carryover.txt}.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "simulation.protocol", matches = "carryover")
+    void carryOver() throws Exception {
+        final String report = AuctionSimulationCarryOver.run(Integer.getInteger("simulation.days", 10),
+            Integer.getInteger("simulation.requests", 50_000), Long.getLong("simulation.seed", 1L),
+            Integer.getInteger("simulation.threads", 1));
+        System.out.print(report);
+        Files.writeString(Path.of("target", "auction-simulation-carryover.txt"), report, StandardCharsets.UTF_8);
+    }
 }
