@@ -5,8 +5,12 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +18,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The one name list is documented name by name, and recording on the request paths allocates nothing. */
 class MetricsTest {
+    /** A table row of docs/metrics.md that starts with a metric name. */
+    private static final Pattern ROW = Pattern.compile("^\\| `(arbiter\\.[a-z0-9_.]+)` \\|");
+
 
     @Test
     void everyNameIsDistinctAndListedInTheDocs() throws Exception {
@@ -26,6 +33,26 @@ class MetricsTest {
         for (final NoBidReason reason : NoBidReason.values()) {
             assertTrue(docs.contains("`" + reason.tag() + "`"), "no-bid reason " + reason.tag() + " not documented");
         }
+    }
+
+    @Test
+    void everyNameInTheDocsTablesIsAMetric() throws Exception {
+        final Set<String> names = new HashSet<>();
+        for (final MetricName name : MetricName.values()) {
+            names.add(name.metricName());
+        }
+        final List<String> unknown = new ArrayList<>();
+        boolean removed = false;
+        for (final String line : Files.readAllLines(Path.of("..", "docs", "metrics.md"))) {
+            if (line.startsWith("## ")) {
+                removed = line.equals("## Renamed or removed");
+            }
+            final Matcher row = ROW.matcher(line);
+            if (!removed && row.find() && !names.contains(row.group(1))) {
+                unknown.add(row.group(1));
+            }
+        }
+        assertEquals(List.of(), unknown, "named in docs/metrics.md but not in MetricName");
     }
 
     @Test
