@@ -40,15 +40,17 @@ import static io.arbiter.bandits.table.TableHeaderDescriptor.SKIPPED_DECAYED_UPD
  * <p><b>Concurrency.</b> Every method may be called by any number of threads at once on any arm, except those whose
  * name ends in {@code Exclusive}, which need the arm to themselves (as Agrona's {@code AtomicCounter} pairs
  * {@code increment} with the single-writer {@code incrementRelease}). Every write is an atomic add
- * ({@code getAndAddLong}) or a compare-and-set loop on one 8-byte field; updates never lock or wait. Each field is
+ * ({@code getAndAddLong}) or a compare-and-set loop on one 8-byte field; updates never lock, and wait only in the
+ * rare decay-era switch below. Each field is
  * exact on its own; a reader that reads several fields of an arm while it is being updated may see one update applied
  * to some of them and not yet to others. That is harmless for sampling (it is one observation out of many), and it is
  * why nothing here pretends to offer a consistent multi-field snapshot.
  *
  * <p><b>Decayed sums</b> are documented in {@link ArmRecordDescriptor}. An update that races the switch of an arm
- * to a new decay era (once per {@value ArmRecordDescriptor#ERA_HALF_LIVES} half-lives per arm, a window of a few
- * stores) or a {@link #clearDecayed} of the arm is not folded into the decayed sums (the exact counters still take it)
- * and is counted in {@link #skippedDecayedUpdates()}.
+ * to a new decay era (once per {@value ArmRecordDescriptor#ERA_HALF_LIVES} half-lives per arm: the switching update
+ * waits for the decayed updates already in flight on the arm, a few stores each unless their thread was descheduled,
+ * then clears and publishes) or a {@link #clearDecayed} of the arm is not folded into the decayed sums (the exact
+ * counters still take it) and is counted in {@link #skippedDecayedUpdates()}.
  */
 public final class PosteriorTable implements AutoCloseable {
     private static final double LN2 = Math.log(2.0);
@@ -340,8 +342,17 @@ public final class PosteriorTable implements AutoCloseable {
             if (era < recordEra) {
                 return; // weight below 2^-512 relative to the arm's newest data
             }
-            // Switch to the new era: claim it, clear slots holding data more than one era old, publish.
+            // Switch to the new era: claim it, wait for the other updates in flight, clear slots holding data more
+            // than one era old, publish. An update that read the old era before the claim may be about to add to the
+            // slot this switch clears (its era one behind the old one shares the slot with the new era): cleared
+            // before it lands, the slot would hold that older era's weight read as the new era's, 2^512 times too
+            // large. So, as in clearDecayed, wait until this update is the only one announced: any later one reads the
+            // claim and is skipped and counted.
             if (buffer.compareAndSetLong(eraField, recordEra, -(era + 1))) {
+                int spins = 0;
+                while (buffer.getLongVolatile(base + DECAYED_WRITERS_OFFSET) != 1) {
+                    spins = backOff(spins);
+                }
                 clearSlot(base + slotOffset(era));
                 if (era - recordEra >= 2) {
                     clearSlot(base + slotOffset(era - 1));

@@ -28,12 +28,16 @@ class ConcurrentUpdatesTest {
     static final int ARMS = 3;
     static final double[] REWARDS = {0.0, 0.5, 1.0, 2.0};
     /**
-     * A quarter of the era test's 240,000 updates. How many updates race an era switch is the scheduler's business: at
-     * most one per other thread per switch while the switcher runs, but when it is descheduled inside its three
-     * stores the others skip until it runs again (2,911 were seen once on a loaded two-core machine). What the test
-     * holds to is that every skip is counted and the sums account for it; this bound only says "far below most".
+     * How many updates race an era switch is the scheduler's business: the switcher waits for the decayed updates in
+     * flight on the arm (one that read the old era may be about to add to the slot the switch clears), and while it
+     * waits every other update of the arm is skipped and counted; when the update it waits for was descheduled, on
+     * two cores shared by four threads that is most of the run (144,421 of 240,000 were seen). What the era test
+     * holds to is that every skip is counted and the sums account for it, and that the sums never exceed what was
+     * added (the check that caught an update added into a slot the switch had just cleared); this bound only says
+     * that not everything was skipped. {@code PosteriorTableTest} checks that a switch with no race skips nothing.
      */
-    static final long MAX_SKIPPED = 60_000;
+    static final int ERA_UPDATES = 60_000;
+    static final long MAX_SKIPPED = (long) THREADS * ERA_UPDATES - 1;
     static final long TIMEOUT_SECONDS = 120;
 
     @Test
@@ -87,7 +91,7 @@ class ConcurrentUpdatesTest {
     @Test
     void concurrentUpdatesAcrossEraSwitchesLoseOnlyCountedUpdates() throws Exception {
         final long h = 1_000;
-        final int updates = 60_000;
+        final int updates = ERA_UPDATES;
         final long span = 3L * ERA_HALF_LIVES * h;
         try (PosteriorTable table = PosteriorTable.allocateDirect(1, 0L)) {
             table.allocateArm();
@@ -108,11 +112,10 @@ class ConcurrentUpdatesTest {
             table.readDecayed(0, now, h, d);
             final long skipped = table.skippedDecayedUpdates();
             assertEquals((long) THREADS * updates, table.trials(0));
-            // Skips happen only inside an era switch (three stores; 2 switches here): at most one per other thread per
-            // switch unless the switcher is descheduled inside its window, when the others may skip until it runs
-            // again (see MAX_SKIPPED). The weight check below is the exact one: skipped updates are all counted.
+            // Skips happen only while an era switch holds the arm (2 switches here; see MAX_SKIPPED). The weight checks
+            // below are the exact ones: skipped updates are all counted, and nothing weighs more than it should.
             assertTrue(skipped <= MAX_SKIPPED, "skipped " + skipped + " of " + THREADS * updates
-                + " decayed updates; at most " + MAX_SKIPPED + " may race the 2 era switches");
+                + " decayed updates: all of them");
             assertTrue(d.weight() <= expected * (1 + 1e-9), "decayed weight " + d.weight() + " > " + expected);
             assertTrue(d.weight() >= expected * (1 - 1e-9) - skipped * largestWeight,
                 "decayed weight " + d.weight() + " expected " + expected + " minus at most " + skipped + " updates");

@@ -127,6 +127,46 @@ public final class PosteriorTableStress {
     }
 
     @JCStressTest
+    @Description("An update one era behind the arm (era 0 while the arm is in era 1, as when its thread read the clock "
+        + "long before it wrote) races an update that switches the arm to era 2, whose switch clears the slot the "
+        + "older update adds to. The older update must land before the switch (and be cleared with its slot), be "
+        + "skipped and counted, or be dropped as weightless after it; never added into the cleared slot, where its "
+        + "era-0 weight would be read as an era-2 one.")
+    @Outcome(id = "4, 0", expect = ACCEPTABLE, desc = "the new reward only, weight 1 (x4); the old one gone")
+    @Outcome(id = "4, 1", expect = ACCEPTABLE, desc = "the old update hit the switch window: skipped and counted")
+    @Outcome(expect = FORBIDDEN, desc = "the old era's weight added into the new era's slot (a weight of about 2^510)")
+    @State
+    public static class LaggingUpdateAcrossASwitch {
+        static final long H = 1_000L;
+        static final long ERA = ArmRecordDescriptor.ERA_HALF_LIVES * H;
+        static final long NOW = 2 * ERA + H;
+        final PosteriorTable table = tableWithArms(1);
+        final DecayedSums sums = new DecayedSums();
+
+        public LaggingUpdateAcrossASwitch() {
+            table.recordReward(0, 0.0, ERA + H, H); // the arm is in era 1
+        }
+
+        @Actor
+        public void lagging() {
+            table.recordReward(0, 1.0, ERA - H, H);
+        }
+
+        @Actor
+        public void switcher() {
+            table.recordReward(0, 1.0, NOW, H);
+        }
+
+        @Arbiter
+        public void read(JJ_Result r) {
+            table.readDecayed(0, NOW, H, sums);
+            final double weight = sums.weight() * 4;
+            r.r1 = weight > 1e6 ? Long.MAX_VALUE : Math.round(weight);
+            r.r2 = table.skippedDecayedUpdates();
+        }
+    }
+
+    @JCStressTest
     @Description("Two updates in era 1 both try to switch a fresh arm (era 0) to era 1: one wins the CAS; the other "
         + "either waits for the published era and adds, or lands inside the switch window and is skipped and counted.")
     @Outcome(id = "6, 0", expect = ACCEPTABLE, desc = "both in the decayed sums: weight 0.5 + 1 (x4)")
