@@ -57,7 +57,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * they count is published: a model and what it has of each source cannot disagree. A replayed observation whose
  * number is not after its source's position is skipped (offered twice, or again after a restart), and a model whose
  * file is new has no positions, so its sources replay everything into it. They come last so that a version 1 file
- * (no positions) is upgraded by growing it; the slots are 16 bytes so that 256 sources take one page.
+ * (no positions) is upgraded by growing it; 256 slots of 16 bytes, 4 KiB (right after the ring's trailer, so not
+ * page-aligned: on a machine crash they may span two pages of different ages).
  */
 public final class LinearModelDescriptor {
     public static final int MAGIC = 0x4152424C; // "ARBL"

@@ -363,4 +363,41 @@ class LinearModelTableTest {
             assertEquals(8, table.replayedUpTo(source), "upgraded once: version 2 keeps its own positions");
         }
     }
+
+    /**
+     * A model keeps the positions of {@value LinearModelDescriptor#SOURCE_SLOTS} sources: the next source's
+     * observations are applied without a position (each offer counts, as docs/deploy.md says: each restart replays
+     * them again), nothing is written past the slots, and the sources that have a slot keep skipping what they have.
+     */
+    @Test
+    void theSourceAfterTheLastSlotIsAppliedWithoutAPositionAndTheOthersKeepTheirs(@TempDir Path dir) throws Exception {
+        final int d = 2;
+        final int sources = LinearModelDescriptor.SOURCE_SLOTS;
+        final Path file = dir.resolve("full.linear");
+        final FeatureVector x = new FeatureVector(d, 2);
+        x.clear(d);
+        x.set(0, 1.0);
+        try (LinearModelTable table = LinearModelTable.mapFile(file, d, 2, 1 << 20, 1.0, 1.0, 50)) {
+            for (int s = 0; s <= sources; s++) {
+                assertTrue(table.offerReplayed(0, x, 1.0, LinearModelTable.sourceKey("node-" + s), 5));
+            }
+            table.applyPendingObservations(10_000);
+            assertEquals(sources + 1, table.applied());
+            assertEquals(5, table.replayedUpTo(LinearModelTable.sourceKey("node-0")));
+            assertEquals(5, table.replayedUpTo(LinearModelTable.sourceKey("node-" + (sources - 1))));
+            final long last = LinearModelTable.sourceKey("node-" + sources);
+            assertEquals(0, table.replayedUpTo(last), "no slot left for it");
+            assertTrue(table.offerReplayedUpTo(last, 9)); // no slot: not moved, nothing written past the slots
+            assertTrue(table.offerReplayed(0, x, 1.0, last, 5)); // offered again (a restart): counted again
+            assertTrue(table.offerReplayed(0, x, 1.0, LinearModelTable.sourceKey("node-7"), 5)); // has it: skipped
+            table.applyPendingObservations(10_000);
+            assertEquals(0, table.replayedUpTo(last));
+            assertEquals(sources + 2, table.applied());
+        }
+        assertEquals(LinearModelDescriptor.fileLength(d, 2, 1 << 20), java.nio.file.Files.size(file));
+        try (LinearModelTable reopened = LinearModelTable.mapFile(file, d, 2, 1 << 20, 1.0, 1.0, 50)) {
+            assertEquals(5, reopened.replayedUpTo(LinearModelTable.sourceKey("node-" + (sources - 1))));
+            assertEquals(0, reopened.replayedUpTo(LinearModelTable.sourceKey("node-" + sources)));
+        }
+    }
 }

@@ -386,8 +386,12 @@ public final class ExperimentRegistry {
                 }
             }
         } catch (IOException | NumberFormatException e) {
+            // Deleting it alone would upgrade the version 1 models with no positions: every other node's stored
+            // linear rewards would then be replayed into models that contain them, and count twice.
             throw new IllegalStateException("cannot read " + legacy + " (the linear models' replay positions "
-                + "before version 2; delete it to replay every other node's linear rewards again)", e);
+                + "before version 2): repair it, or delete it together with the .linear files of version 1 (those "
+                + "models then start from their priors and take every other node's stored linear rewards again; "
+                + "deleting it alone would count those rewards twice in them)", e);
         }
         return positions;
     }

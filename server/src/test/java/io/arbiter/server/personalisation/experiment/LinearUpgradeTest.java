@@ -15,6 +15,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -73,5 +74,17 @@ class LinearUpgradeTest {
         lost.publish(lost.restore(new JsonObject().put("id", "lin").mergeIn(linear()), 10), 1);
         assertEquals(0, lost.linearReplayedUpTo(two));
         lost.closeLinearModels();
+    }
+
+    /**
+     * An old positions file that cannot be read stops the start, and the message does not suggest deleting it alone:
+     * the version 1 models would then be given no positions and count every other node's stored rewards twice.
+     */
+    @Test
+    void anUnreadableOldPositionsFileStopsTheStartAndSaysWhatDeletingItAloneWouldDo() throws Exception {
+        Files.writeString(dir.resolve(ExperimentRegistry.LEGACY_LINEAR_POSITIONS), "two\tforty-two\n");
+        final IllegalStateException e = assertThrows(IllegalStateException.class, this::registry);
+        assertTrue(e.getMessage().contains("together with the .linear files")
+            && e.getMessage().contains("count those rewards twice"), e.getMessage());
     }
 }
