@@ -112,6 +112,7 @@ public final class BidModule implements Module {
         this.clickContexts = new ClickRateContexts(config.ctrMaxContexts(), config.ctrContextStrength());
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve,
             clickContexts, clock, config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
+        metrics.gauge(MetricName.BID_NOTICE_CLAIMS, notices, NoticeService::claims);
         this.noticeBase = NoticeBase.of(config.noticeBaseUrl());
     }
 

@@ -51,6 +51,8 @@ public enum MetricName {
     BID_NO_BIDS("arbiter.bid.nobids", "Bid requests answered with no bid (204), by reason"),
     BID_PRICE("arbiter.bid.price", "Bid prices, CPM in the bidding currency"),
     BID_NOTICES("arbiter.bid.notices", "Notices taken (duplicates excluded), by kind and campaign"),
+    BID_NOTICE_CLAIMS("arbiter.bid.notice.claims", "Notices remembered for duplicate detection (one per bid and "
+        + "kind within the notice window)"),
     BID_CLEARING_PRICE("arbiter.bid.clearing.price", "Clearing prices of billed impressions, CPM in the bidding "
         + "currency"),
     BID_SPEND("arbiter.bid.spend", "Spend charged by billing notices, in the bidding currency, by campaign"),
