@@ -1,10 +1,10 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.bandits.unit.ClaimTable;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.config.ConfigException;
 import io.arbiter.server.config.ConfigReader;
-import io.arbiter.server.outcome.ClaimTable;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.bandits.unit.ClaimTable;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
@@ -11,7 +12,6 @@ import io.arbiter.server.bid.campaign.Creative;
 import io.arbiter.server.bid.pricing.ClickRateContexts;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.arbiter.server.metrics.BidMetrics;
-import io.arbiter.server.outcome.ClaimTable;
 import io.arbiter.server.outcome.OutcomeEvent;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;

@@ -1,6 +1,6 @@
 package io.arbiter.server.personalisation.reward;
 
-import io.arbiter.server.outcome.ClaimTable;
+import io.arbiter.bandits.unit.ClaimTable;
 
 import java.time.Clock;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.arbiter.server.outcome;
+package io.arbiter.bandits.unit;
 
 import org.junit.jupiter.api.Test;
 

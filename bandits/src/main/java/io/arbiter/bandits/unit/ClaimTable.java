@@ -1,4 +1,4 @@
-package io.arbiter.server.outcome;
+package io.arbiter.bandits.unit;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
