@@ -22,7 +22,8 @@ import java.util.Objects;
 
 /**
  * Win, billing, loss, click and conversion notices. Each is verified (signed token, notice window), claimed against
- * duplicates (one per bid and kind: a repeated notice is acknowledged and changes nothing), made durable through
+ * duplicates (one per bid and kind, in an off-heap {@link ClaimTable} of {@code bidding.noticeClaimsLog2} slots whose
+ * claims expire with the notice window: a repeated notice is acknowledged and changes nothing), made durable through
  * {@link OutcomeLog#append} and only then applied. What a notice teaches the creative's click and conversion
  * posteriors is the {@link NoticeRules} table (the same one Postgres's aggregates come from); besides:
  * <ul>
