@@ -76,7 +76,6 @@ public final class BidModule implements Module {
     private Vertx maintenanceVertx;
     private long maintenanceTimer = -1;
     private boolean closed; // guarded by this
-    private long nextClaimExpiry;
     private long nextFlush;
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
@@ -111,7 +110,10 @@ public final class BidModule implements Module {
         metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
         this.clickContexts = new ClickRateContexts(config.ctrMaxContexts(), config.ctrContextStrength());
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve,
-            clickContexts, clock, config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids());
+            clickContexts, clock, config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids(),
+            config.noticeClaimsLog2());
+        metrics.gauge(MetricName.BID_NOTICE_CLAIMS, notices, NoticeService::claims);
+        metrics.functionCounter(MetricName.BID_NOTICE_CLAIMS_EVICTED, notices, NoticeService::claimsEvicted);
         this.noticeBase = NoticeBase.of(config.noticeBaseUrl());
     }
 
@@ -389,10 +391,6 @@ public final class BidModule implements Module {
             nextFlush = now + FLUSH_MILLIS;
             registry.ledger().force();
             curve.counts().force();
-        }
-        if (now >= nextClaimExpiry) {
-            nextClaimExpiry = now + 60_000;
-            notices.expire(now - config.noticeWindowMillis());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.bandits.unit.ClaimTable;
 import io.arbiter.server.bid.budget.Pacing;
 import io.arbiter.server.bid.pricing.ExchangeRates;
 import io.arbiter.server.config.ConfigException;
@@ -34,6 +35,7 @@ import java.util.Objects;
  * @param maxCreativesPerImp   upper bound on creatives considered per imp (scratch array size)
  * @param ledgerCapacity       campaign slots in the budget ledger file
  * @param frequencyCellsLog2   size of the frequency-cap table, 2^n cells
+ * @param noticeClaimsLog2     size of the duplicate-notice claims table, 2^n slots of 16 bytes
  * @param ctrMaxContexts       (campaign, publisher x format) pairs with a click-rate multiplier of their own, at most
  *                             (0: none, every campaign bids its creatives' rates everywhere)
  * @param ctrContextStrength   pseudo-impressions at the campaign's click rate in each context's multiplier
@@ -49,7 +51,8 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
                             double shadingContextPriorWeight, long shadingHalfLifeMillis, long reservationMillis,
                             long wonReservationMillis, long noticeWindowMillis, long controlIntervalMillis,
                             double pacingAllowance, double pacingGain, int maxCreativesPerImp, int ledgerCapacity,
-                            int frequencyCellsLog2, int ctrMaxContexts, double ctrContextStrength,
+                            int frequencyCellsLog2, int noticeClaimsLog2, int ctrMaxContexts,
+                            double ctrContextStrength,
                             CreativeSampling creativeSampling,
                             boolean budgetLeases, double leaseSlice, long leaseTtlMillis) {
 
@@ -127,6 +130,7 @@ public record BiddingConfig(String seat, String currency, ExchangeRates rates, S
             section.integer("maxCreativesPerImp", 256, 1, 1 << 16),
             section.integer("ledgerCapacity", 1024, 1, 1 << 20),
             section.integer("frequencyCellsLog2", 20, 4, 28),
+            section.integer("noticeClaimsLog2", 22, ClaimTable.MIN_SLOTS_LOG2, ClaimTable.MAX_SLOTS_LOG2),
             section.integer("ctrMaxContexts", 4096, 0, 1 << 20),
             section.positive("ctrContextStrength", DEFAULT_CTR_CONTEXT_STRENGTH, 1e9),
             CreativeSampling.read(section, "creativeSampling"),

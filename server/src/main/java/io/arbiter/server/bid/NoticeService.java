@@ -1,5 +1,6 @@
 package io.arbiter.server.bid;
 
+import io.arbiter.bandits.unit.ClaimTable;
 import io.arbiter.server.api.ApiException;
 import io.arbiter.server.bid.budget.BudgetLedger;
 import io.arbiter.server.bid.budget.BudgetLedgerDescriptor;
@@ -18,11 +19,11 @@ import io.vertx.core.Future;
 
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Win, billing, loss, click and conversion notices. Each is verified (signed token, notice window), claimed against
- * duplicates (one per bid and kind: a repeated notice is acknowledged and changes nothing), made durable through
+ * duplicates (one per bid and kind, in an off-heap {@link ClaimTable} of {@code bidding.noticeClaimsLog2} slots whose
+ * claims expire with the notice window: a repeated notice is acknowledged and changes nothing), made durable through
  * {@link OutcomeLog#append} and only then applied. What a notice teaches the creative's click and conversion
  * posteriors is the {@link NoticeRules} table (the same one Postgres's aggregates come from); besides:
  * <ul>
@@ -43,9 +44,6 @@ public final class NoticeService {
     public static final String ACCEPTED = "accepted";
     public static final String DUPLICATE = "duplicate";
 
-    private record Claim(long nonce, long issuedAtMillis, OutcomeKind kind) {
-    }
-
     private final CampaignRegistry registry;
     private final NoticeTokens tokens;
     private final OutcomeLog outcomes;
@@ -58,12 +56,12 @@ public final class NoticeService {
     private final long wonReservationMillis;
     private final BidMetrics metrics;
     private final ClearingPrices clearingPrices = new ClearingPrices();
-    private final ConcurrentHashMap<Claim, Boolean> claimed = new ConcurrentHashMap<>();
+    private final ClaimTable claimed;
 
     public NoticeService(CampaignRegistry registry, NoticeTokens tokens, OutcomeLog outcomes,
                          Reservations reservations, FrequencyCaps frequencyCaps, WinRateCurve curve,
                          ClickRateContexts clickContexts, Clock clock, long windowMillis, long wonReservationMillis,
-                         BidMetrics metrics) {
+                         BidMetrics metrics, int claimsLog2) {
         this.registry = Objects.requireNonNull(registry);
         this.tokens = Objects.requireNonNull(tokens);
         this.outcomes = Objects.requireNonNull(outcomes);
@@ -75,6 +73,7 @@ public final class NoticeService {
         this.windowMillis = windowMillis;
         this.wonReservationMillis = wonReservationMillis;
         this.metrics = Objects.requireNonNull(metrics);
+        this.claimed = new ClaimTable(claimsLog2);
     }
 
     /** Each campaign's clearing prices since start (billed impressions), for the dashboard. */
@@ -103,15 +102,15 @@ public final class NoticeService {
         final double clearingCpm = kind == OutcomeKind.BILL || kind == OutcomeKind.WIN
             ? clearingPrice(price, t, bidCpm) : 0.0;
         final int code = kind == OutcomeKind.LOSS ? lossCode(lossCode) : 0;
-        final Claim claim = new Claim(t.nonce(), t.issuedAtMillis(), kind);
-        if (claimed.putIfAbsent(claim, Boolean.TRUE) != null) {
+        final long claim = ClaimTable.key(t.nonce(), t.issuedAtMillis(), kind.ordinal());
+        if (!claimed.claim(claim, expiresAtSecond(t.issuedAtMillis()), Math.floorDiv(now, 1000))) {
             return Future.succeededFuture(DUPLICATE);
         }
         final OutcomeEvent event = new OutcomeEvent(kind, now, token, campaign.id(), t.creative(), "",
             clearingCpm, code);
         return outcomes.append(event).transform(journaled -> {
             if (journaled.failed()) {
-                claimed.remove(claim);
+                claimed.release(claim);
                 return Future.failedFuture(journaled.cause());
             }
             apply(kind, t, campaign, bidCpm, clearingCpm, code);
@@ -201,18 +200,25 @@ public final class NoticeService {
     public boolean reclaim(OutcomeKind kind, String token) {
         try {
             final NoticeTokens.NoticeToken t = tokens.parse(token, "t");
-            return claimed.putIfAbsent(new Claim(t.nonce(), t.issuedAtMillis(), kind), Boolean.TRUE) == null;
+            return claimed.claim(ClaimTable.key(t.nonce(), t.issuedAtMillis(), kind.ordinal()),
+                expiresAtSecond(t.issuedAtMillis()), Math.floorDiv(clock.millis(), 1000));
         } catch (ApiException e) {
             return false; // signed with another secret: cannot be presented again anyway
         }
     }
 
-    /** Forgets claims for bids issued before {@code oldestMillis} (their tokens are refused anyway). */
-    public void expire(long oldestMillis) {
-        claimed.keySet().removeIf(c -> c.issuedAtMillis() < oldestMillis);
+    /** The second a claim stops mattering: the notice window has passed and the token is refused anyway. */
+    private long expiresAtSecond(long issuedAtMillis) {
+        return Math.floorDiv(issuedAtMillis + windowMillis, 1000) + 1;
     }
 
-    public int claims() {
-        return claimed.size();
+    /** Slots of the claims table holding a claim (live, or expired and not reused yet). */
+    public long claims() {
+        return claimed.used();
+    }
+
+    /** Live claims replaced because their group of the claims table was full. */
+    public long claimsEvicted() {
+        return claimed.evicted();
     }
 }

@@ -64,6 +64,8 @@ public final class ServerConfig {
     public final int frequencyCapBucketsLog2;
     /** log2 of the sticky-assignment table's buckets (10 units each) for a new {@code sticky.table}. */
     public final int stickyBucketsLog2;
+    /** {@code decisions.duplicateClaimsLog2}: log2 of the reward duplicate-detection table's 16-byte slots. */
+    public final int duplicateClaimsLog2;
     /** Share of one core the propensity refresher may use (0..1). */
     public final double propensityBudget;
     /** Seed of the decision-making generators (0: a random one per start); set only for reproducible runs. */
@@ -139,6 +141,7 @@ public final class ServerConfig {
         propensityBudget = decisions.number("propensityBudget", 0.1, 0.001, 1.0);
         frequencyCapBucketsLog2 = decisions.integer("frequencyCapBucketsLog2", 15, 4, 21);
         stickyBucketsLog2 = decisions.integer("stickyBucketsLog2", 14, 0, 22);
+        duplicateClaimsLog2 = decisions.integer("duplicateClaimsLog2", 22, 3, 26); // ClaimTable's bounds
         randomSeed = decisions.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
         decisions.finish();
         final ConfigReader evaluation = root.section("evaluation");

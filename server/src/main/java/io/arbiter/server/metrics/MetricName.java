@@ -14,6 +14,8 @@ public enum MetricName {
     DECISIONS("arbiter.decisions", "Decisions answered"),
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    DEDUP_EVICTED("arbiter.rewards.dedup.evicted", "Live reward claims replaced because their group of the "
+        + "duplicate-detection table was full (a duplicate of one is taken again in memory)"),
     GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
         + "metric"),
     CAPPED_DECISIONS("arbiter.capped.decisions", "Decisions for a unit that had reached the frequency cap of every "
@@ -51,6 +53,10 @@ public enum MetricName {
     BID_NO_BIDS("arbiter.bid.nobids", "Bid requests answered with no bid (204), by reason"),
     BID_PRICE("arbiter.bid.price", "Bid prices, CPM in the bidding currency"),
     BID_NOTICES("arbiter.bid.notices", "Notices taken (duplicates excluded), by kind and campaign"),
+    BID_NOTICE_CLAIMS("arbiter.bid.notice.claims", "Notices remembered for duplicate detection (one per bid and "
+        + "kind within the notice window)"),
+    BID_NOTICE_CLAIMS_EVICTED("arbiter.bid.notice.claims.evicted", "Live notice claims replaced because their "
+        + "group of the duplicate-detection table was full (a duplicate of one is taken again)"),
     BID_CLEARING_PRICE("arbiter.bid.clearing.price", "Clearing prices of billed impressions, CPM in the bidding "
         + "currency"),
     BID_SPEND("arbiter.bid.spend", "Spend charged by billing notices, in the bidding currency, by campaign"),

@@ -79,7 +79,7 @@ public final class PersonalisationModule implements Module {
     private final ExperimentStore store;
     private final DecisionTokens tokens;
     private final OutcomeLog outcomes;
-    private final DuplicateIndex duplicates = new DuplicateIndex();
+    private final DuplicateIndex duplicates;
     private final RecentTraffic traffic;
     private final RewardService rewards;
     private final GuardStore guardStore;
@@ -157,6 +157,7 @@ public final class PersonalisationModule implements Module {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        this.duplicates = new DuplicateIndex(config.duplicateClaimsLog2, config.attributionWindowMillis, clock);
         this.contextLimits = new ContextLimits(config.contextMaxAttributes, config.contextMaxFeatures,
             config.contextMaxValueLength);
         final ExperimentArms nodeArms = ExperimentArms.open(config.dataDir.resolve(ExperimentArms.FILE));
@@ -379,6 +380,7 @@ public final class PersonalisationModule implements Module {
 
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
+        metrics.functionCounter(MetricName.DEDUP_EVICTED, duplicates, DuplicateIndex::evicted);
         final SegmentStore segmentStore = registry.segmentStore();
         metrics.gauge(MetricName.SEGMENTS, segmentStore, SegmentStore::segments);
         metrics.functionCounter(MetricName.SEGMENT_PARENT_FALLBACKS, registry,
@@ -411,8 +413,6 @@ public final class PersonalisationModule implements Module {
                 LOG.log(System.Logger.Level.ERROR, "holdout decision flush failed", e);
             }
         }, 1, 1, TimeUnit.SECONDS);
-        maintenance.scheduleWithFixedDelay(() -> duplicates.expire(clock.millis() - config.attributionWindowMillis),
-            1, 1, TimeUnit.MINUTES);
     }
 
     /**

@@ -38,6 +38,8 @@ class BidIntegrationTest {
             "bid-requests", "simple-banner.json"));
         final String campaign;
         final double spentBefore;
+        final String billUrl;
+        final double clearingPrice;
         try (TestServer server = TestServer.start(config)) {
             JsonObject bid = null;
             for (int attempt = 0; attempt < 20 && bid == null; attempt++) { // a sampled price may fall below the floor
@@ -54,6 +56,8 @@ class BidIntegrationTest {
             campaign = bid.getString("cid");
             final double bidPrice = bid.getDouble("price");
             final double clearing = Math.floor(bidPrice * 50) / 100.0; // half the bid, in CPM
+            billUrl = bid.getString("burl");
+            clearingPrice = clearing;
 
             assertEquals(200, notice(server, bid.getString("nurl"), clearing).statusCode());
             final HttpResponse<String> bill = notice(server, bid.getString("burl"), clearing);
@@ -89,6 +93,11 @@ class BidIntegrationTest {
         }
         try (TestServer server = TestServer.start(config)) {
             assertEquals(spentBefore, dailySpent(server, campaign), 1e-9, "spend survives the restart");
+            final HttpResponse<String> again = notice(server, billUrl, clearingPrice);
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals("duplicate", new JsonObject(again.body()).getString("status"),
+                "the bill claimed before the restart is still a duplicate after it");
+            assertEquals(spentBefore, dailySpent(server, campaign), 1e-9, "the repeated bill charged nothing");
         }
     }
 

@@ -50,6 +50,32 @@ class RestartIntegrationTest {
     }
 
     @Test
+    void rewardsTakenBeforeARestartAreStillDuplicatesAfterIt() throws Exception {
+        final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
+        final String[] ids = new String[50];
+        final JsonArray before;
+        try (TestServer server = TestServer.start(config)) {
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = server.decide("hero", "u" + i).getString("decisionId");
+                assertEquals(202, server.reward(ids[i], i % 2).statusCode());
+                assertEquals(200, server.reward(ids[i], i % 2).statusCode(), "a duplicate before the restart");
+            }
+            server.awaitShipped(Duration.ofSeconds(20));
+            before = deterministic(server.stats("hero"));
+        }
+        try (TestServer server = TestServer.start(config)) {
+            for (int i = 0; i < ids.length; i++) {
+                final var answer = server.reward(ids[i], 1);
+                assertEquals(200, answer.statusCode(), "reward " + i + " after the restart: " + answer.body());
+                assertEquals("duplicate", new JsonObject(answer.body()).getString("status"));
+            }
+            assertEquals(before, deterministic(server.stats("hero")), "duplicates after the restart changed nothing");
+            final String fresh = server.decide("hero", "new").getString("decisionId");
+            assertEquals(202, server.reward(fresh, 1).statusCode(), "a new decision is still rewarded");
+        }
+    }
+
+    @Test
     void segmentLearningSurvivesACleanRestartAndIsRebuiltFromPostgresWhenTheFilesAreLost() throws Exception {
         final long seed = System.nanoTime();
         System.out.println("RestartIntegrationTest segments seed: " + seed);
