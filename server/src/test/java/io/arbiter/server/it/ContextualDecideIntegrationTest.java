@@ -262,6 +262,9 @@ class ContextualDecideIntegrationTest {
         for (int v = 0; v < 65; v++) {
             many.add("v" + v);
         }
+        final HttpResponse<String> invalid = server.admin("POST", "/v1/experiments/lincap/validate",
+            new JsonObject().put("variants", many).put("context", context).encode());
+        assertEquals(409, invalid.statusCode(), invalid.body());
         final HttpResponse<String> refused = server.admin("PUT", "/v1/experiments/lincap",
             new JsonObject().put("variants", many).put("context", context).encode());
         assertEquals(409, refused.statusCode(), refused.body());

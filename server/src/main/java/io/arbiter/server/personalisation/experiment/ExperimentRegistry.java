@@ -185,6 +185,11 @@ public final class ExperimentRegistry {
         return spec.withContext(spec.context().withVariantCapacity(capacity));
     }
 
+    /** The 409s of {@link #prepare} for a linear model's variant capacity, without preparing anything (validation). */
+    public synchronized void checkLinearCapacity(ExperimentSpec spec) {
+        withLinearCapacity(experiments.get(spec.id()), spec);
+    }
+
     /**
      * A linear definition's variant capacity: its own, or, for one stored before definitions carried it, the one
      * every node serving it has room for ({@value #MIN_LINEAR_CAPACITY}, or its variants and retired ones if more).
