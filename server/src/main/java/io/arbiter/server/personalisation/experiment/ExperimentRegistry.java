@@ -406,6 +406,17 @@ public final class ExperimentRegistry {
         }
     }
 
+    /** How many linear models here have no replay position for {@code source}, every slot being taken by others. */
+    public synchronized int linearWithoutPosition(long source) {
+        int without = 0;
+        for (final LinearModelTable linear : linearTables.values()) {
+            if (linear.withoutPosition(source)) {
+                without++;
+            }
+        }
+        return without;
+    }
+
     /**
      * The end of the upgrade of version 1 linear model files (the models present at start are mapped): the old
      * positions file is deleted, so that a model file lost later is not given positions it never had.
