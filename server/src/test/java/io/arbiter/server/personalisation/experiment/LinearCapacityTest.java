@@ -89,6 +89,24 @@ class LinearCapacityTest {
     }
 
     @Test
+    void aBadCapacityIsA400AndOneBelowTheVariantsA409() {
+        for (final Object bad : List.of(2.5, -1, "64", 10_001)) {
+            final JsonObject definition = linear("bad", 2);
+            definition.getJsonObject("context").put("variantCapacity", bad);
+            final ApiException refused = assertThrows(ApiException.class,
+                () -> ExperimentSpec.fromJson("bad", definition, MAX_VARIANTS), String.valueOf(bad));
+            assertEquals(400, refused.status());
+            assertEquals("context.variantCapacity", refused.field());
+        }
+        final ExperimentRegistry node = node(null);
+        final JsonObject small = linear("small", 5);
+        small.getJsonObject("context").put("variantCapacity", 4);
+        assertEquals("variants", assertThrows(ApiException.class, () -> put(node, small, 1)).field());
+        assertEquals(null, node.get("small"));
+        assertEquals(0, node.nodeArms().countWith("small", List.of()), "no variant assigned");
+    }
+
+    @Test
     void aDefinitionAcceptedOnOneNodeRestoresOnAnotherThatFirstSawItWithMoreVariants() throws Exception {
         final Path dirA = Files.createDirectories(dir.resolve("a"));
         final Path dirB = Files.createDirectories(dir.resolve("b"));
