@@ -148,10 +148,16 @@ public final class Application {
             public void replayed(String node, long number) {
                 personalisation.sharedLinearReplayed(node, number);
             }
+
+            @Override
+            public int withoutPosition(String node) {
+                return personalisation.sharedLinearWithoutPosition(node);
+            }
         });
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);
         metrics.gauge(MetricName.CLUSTER_LINEAR_LAG, linearSync, s -> s.lastLagMillis() / 1000.0);
+        metrics.gauge(MetricName.CLUSTER_LINEAR_UNPOSITIONED, linearSync, LinearSync::withoutPosition);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);

@@ -420,6 +420,14 @@ public final class LinearModelTable implements AutoCloseable {
     }
 
     /**
+     * Whether {@code source} has no replay position here and every slot is taken by others: its observations are
+     * applied without a position (they count again when replayed again, at a restart). Any thread.
+     */
+    public boolean withoutPosition(long source) {
+        return findSource(source) == Integer.MIN_VALUE;
+    }
+
+    /**
      * The offset of a source's slot; when it has none, {@code -1 - offset} of the first free slot, or
      * {@link Integer#MIN_VALUE} when none is free. Any thread (acquire: a key is written last, with release).
      */

@@ -57,6 +57,11 @@ public final class LinearSync extends PeriodicSync {
 
         /** Every row of {@code node} up to {@code number} was offered or passed over: the models may move past it. */
         void replayed(String node, long number);
+
+        /** How many local models have no position for {@code node} (all their slots taken by others). */
+        default int withoutPosition(String node) {
+            return 0;
+        }
     }
 
     /** What the sink did with one row. */
@@ -69,7 +74,9 @@ public final class LinearSync extends PeriodicSync {
     /** How long a row whose experiment is unknown here may hold back the rows of its node. */
     static final long GIVE_UP_MILLIS = 120_000;
     private static final System.Logger LOG = System.getLogger(LinearSync.class.getName());
-    private static final String READ_HEADS = "SELECT node, last FROM linear_reward_heads WHERE node <> $1";
+    /** Each other node's newest number, and whether it has rows still (none once retention deleted them all). */
+    private static final String READ_HEADS = "SELECT h.node, h.last, EXISTS (SELECT 1 FROM linear_rewards r "
+        + "WHERE r.node = h.node) FROM linear_reward_heads h WHERE h.node <> $1";
     private static final String READ_ROWS = """
             SELECT p.node, l.seq, l.decision_id, l.reward, (extract(epoch FROM l.time) * 1000)::int8
             FROM unnest($1::text[], $2::int8[]) AS p(node, seen)
@@ -89,6 +96,9 @@ public final class LinearSync extends PeriodicSync {
     private final Map<String, Long> waitingSince = new HashMap<>();
     /** The other nodes whose rows are being passed over (they waited the give-up time). */
     private final Set<String> passingOver = new HashSet<>();
+    /** The other nodes that have stored rows, as of this round's heads: only they take a model's position slot. */
+    private final Set<String> withRows = new HashSet<>();
+    private volatile int withoutPosition;
     private volatile long applied;
     private volatile long dropped;
 
@@ -116,8 +126,12 @@ public final class LinearSync extends PeriodicSync {
         try {
             final List<String> nodes = new ArrayList<>();
             final List<Long> from = new ArrayList<>();
+            withRows.clear();
             for (final Row head : pool.preparedQuery(READ_HEADS).execute(Tuple.of(nodeId))
                 .await(patience, TimeUnit.MILLISECONDS)) {
+                if (head.getBoolean(2)) {
+                    withRows.add(head.getString(0));
+                }
                 final long known = seen.computeIfAbsent(head.getString(0), sink::replayedUpTo);
                 if (head.getLong(1) > known) {
                     nodes.add(head.getString(0));
@@ -163,7 +177,17 @@ public final class LinearSync extends PeriodicSync {
             }
             // After the offers, behind them in each model's ring. Every round, not only when a row moved: a model
             // created since (a new experiment) then catches up its positions; the sink skips the models that have it.
-            seen.forEach(sink::replayed);
+            // Only nodes with rows: a model's 256 position slots would otherwise fill with the ids of nodes long
+            // gone (heads are never deleted), and a live node could find none (its rows then count again at each
+            // restart). A node without rows has nothing to re-read, so a model without its position loses nothing.
+            int without = 0;
+            for (final Map.Entry<String, Long> node : seen.entrySet()) {
+                if (withRows.contains(node.getKey())) {
+                    sink.replayed(node.getKey(), node.getValue());
+                    without += sink.withoutPosition(node.getKey());
+                }
+            }
+            withoutPosition = without;
             // From the reward's acceptance on its node (journal, shipping, this round) to its offer here.
             succeeded(oldest);
             applied += appliedNow;
@@ -171,6 +195,14 @@ public final class LinearSync extends PeriodicSync {
             failed("read other nodes' linear rewards", e);
         }
         return appliedNow;
+    }
+
+    /**
+     * Other nodes with rows that a local model keeps no position for (its slots all taken), summed over the models, as
+     * of the last round.
+     */
+    public int withoutPosition() {
+        return withoutPosition;
     }
 
     /** Other nodes' rewards offered to this node's linear models since start. */

@@ -32,6 +32,9 @@ public enum MetricName {
         + "linear model here (another context definition, another secret), or waited too long for their experiment"),
     CLUSTER_LINEAR_LAG("arbiter.cluster.linear.lag", "Seconds from another node's acceptance of a linear reward to its "
         + "replay here, for the oldest of the last round that replayed any"),
+    CLUSTER_LINEAR_UNPOSITIONED("arbiter.cluster.linear.unpositioned", "Other nodes with stored linear rewards that "
+        + "a linear model here keeps no replay position for (its 256 slots taken by others), summed over the models, "
+        + "as of the last round: their rewards count again in that model at each restart"),
     CLUSTER_DEFINITIONS_APPLIED("arbiter.cluster.definitions.applied", "Experiment and campaign definitions written by "
         + "another node and served here"),
     CLUSTER_DEFINITIONS_LISTENING("arbiter.cluster.definitions.listening", "1 while this node listens for other nodes' "

@@ -536,6 +536,11 @@ public final class PersonalisationModule implements Module {
         sharedLinear.replayed(node, number);
     }
 
+    /** How many linear models here have no replay position for {@code node} (every slot taken by others). */
+    public int sharedLinearWithoutPosition(String node) {
+        return sharedLinear.withoutPosition(node);
+    }
+
     /**
      * Takes back rewards that another node stored first (the same decision rewarded on two nodes): they were applied
      * to the exact counters here when they arrived, and Postgres and the other nodes count them once. The segments

@@ -191,6 +191,15 @@ class LinearSyncTest {
             }
         }
 
+        @Override
+        public int withoutPosition(String node) {
+            int without = 0;
+            for (final LinearModelTable table : tables.values()) {
+                without += table.withoutPosition(LinearModelTable.sourceKey(node)) ? 1 : 0;
+            }
+            return without;
+        }
+
         void applyAll() {
             tables.values().forEach(t -> t.applyPendingObservations(Integer.MAX_VALUE));
         }
@@ -284,5 +293,58 @@ class LinearSyncTest {
         restarted.applyAll();
         assertEquals(expected, restarted.published(), "e rebuilt from every row; f took none twice");
         restarted.close();
+    }
+
+    /** Model g (an experiment created later), beside e and f. */
+    private static LinearModelTable modelG(Path dir) {
+        return LinearModelTable.mapFile(dir.resolve("g.linear"), D, 2, 1 << 16, 1.0, 1.0, 50);
+    }
+
+    @Test
+    void nodesWhoseRowsAreGoneTakeNoSlotOfANewModelSoALiveNodeKeepsOneBeyond256Heads() throws Exception {
+        for (int node = 0; node < 300; node++) {
+            row("gone" + node, 1, "e/0/gone" + node);
+        }
+        final Models models = new Models(dataDir);
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        assertEquals(300, sync.round(models));
+        models.applyAll(); // e and f: 256 slots each, taken by those nodes while their rows were kept
+        pool.query("DELETE FROM linear_rewards").execute().await(10, TimeUnit.SECONDS); // retention; heads stay
+        models.tables.put("g", modelG(dataDir));
+        sync.round(models);
+        models.applyAll();
+        for (int seq = 1; seq <= 40; seq++) {
+            row("x", seq, "g/" + seq % 2 + "/x" + seq);
+        }
+        assertEquals(40, sync.round(models));
+        sync.round(models);
+        models.applyAll();
+        final LinearModelTable g = models.tables.get("g");
+        assertEquals(40, g.replayedUpTo(LinearModelTable.sourceKey("x")), "the live node has its slot in g");
+        assertEquals(0, g.replayedUpTo(LinearModelTable.sourceKey("gone1")), "a node without rows has none");
+        assertEquals(2, sync.withoutPosition(), "e and f, full since before, keep no position of x");
+        final Map<String, String> expected = models.published();
+        models.close();
+
+        final Models restarted = new Models(dataDir);
+        restarted.tables.put("g", modelG(dataDir));
+        new LinearSync(pool, "me", 1000).round(restarted); // from 0 (e and f have no position of x): g skips them
+        restarted.applyAll();
+        assertEquals(expected, restarted.published(), "g counts none of x's rows twice");
+        restarted.close();
+    }
+
+    @Test
+    void nodesWithRowsBeyondAModelsSlotsAreCounted() throws Exception {
+        for (int node = 0; node < 300; node++) {
+            row("n" + node, 1, (node % 2 == 0 ? "e" : "f") + "/0/n" + node);
+        }
+        final Models models = new Models(dataDir);
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        assertEquals(300, sync.round(models));
+        models.applyAll();
+        sync.round(models);
+        assertEquals(2 * (300 - 256), sync.withoutPosition(), "each model: 256 slots, 44 nodes without");
+        models.close();
     }
 }

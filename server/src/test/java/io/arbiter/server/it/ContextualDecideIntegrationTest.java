@@ -255,6 +255,40 @@ class ContextualDecideIntegrationTest {
     }
 
     @Test
+    void aPutBeyondTheLinearModelsCapacityIsA409AndTheOldDefinitionIsStillServed() throws Exception {
+        final JsonObject context = new JsonObject().put("model", "linear").put("features", new JsonArray().add("x"));
+        put("lincap", new JsonObject().put("variants", new JsonArray().add("v0").add("v1")).put("context", context));
+        final JsonArray many = new JsonArray();
+        for (int v = 0; v < 65; v++) {
+            many.add("v" + v);
+        }
+        final HttpResponse<String> invalid = server.admin("POST", "/v1/experiments/lincap/validate",
+            new JsonObject().put("variants", many).put("context", context).encode());
+        assertEquals(409, invalid.statusCode(), invalid.body());
+        final HttpResponse<String> refused = server.admin("PUT", "/v1/experiments/lincap",
+            new JsonObject().put("variants", many).put("context", context).encode());
+        assertEquals(409, refused.statusCode(), refused.body());
+        final JsonObject error = new JsonObject(refused.body());
+        assertEquals("variants", error.getString("field"), refused.body());
+        assertTrue(refused.body().contains("room for 64"), refused.body());
+
+        final JsonObject stats = server.stats("lincap");
+        assertEquals(new JsonArray().add("v0").add("v1"), stats.getJsonArray("variants"), stats.encode());
+        assertEquals(2, stats.getJsonObject("arms").size(), "no arm assigned: " + stats.encode());
+        assertEquals(64, stats.getJsonObject("context").getInteger("variantCapacity"), stats.encode());
+        for (int i = 0; i < 20; i++) {
+            final JsonObject answer = decideOk(new JsonObject().put("experiment", "lincap")
+                .put("features", new JsonObject().put("x", i % 2)));
+            assertTrue(answer.getString("variant").equals("v0") || answer.getString("variant").equals("v1"),
+                answer.encode());
+        }
+        many.remove(64);
+        put("lincap", new JsonObject().put("variants", many).put("context", context)); // up to its room: served
+        assertEquals(64, decideOk(new JsonObject().put("experiment", "lincap").put("count", 64)
+            .put("features", new JsonObject().put("x", 1))).getJsonArray("variants").size());
+    }
+
+    @Test
     void aLinearExperimentDecidesOnFeaturesAndLearnsFromRewards() throws Exception {
         final long seed = SEED;
         final Random random = new Random(seed);

@@ -70,7 +70,7 @@ final class ContextualCandidate implements CandidatePolicy {
             // the model refuses segments beyond its spec's maxSegments: capped here, so the count is bounded too
             final ContextSpec spec = new ContextDefinition(context.model(), context.attributes(),
                 context.interactions(), context.priorStrength(), Math.min(MAX_SEGMENTS, context.maxSegments()),
-                context.features(), context.buckets(), context.lambda(), context.noiseVariance()).segmentSpec();
+                context.features(), context.buckets(), context.lambda(), context.noiseVariance(), 0).segmentSpec();
             final PosteriorTable root = PosteriorTable.allocateHeap(actions, epochMillis);
             for (int i = 0; i < actions; i++) {
                 root.allocateArm();

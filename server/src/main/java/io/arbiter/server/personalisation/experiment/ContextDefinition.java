@@ -21,7 +21,7 @@ import java.util.Set;
  * {"model": "segments", "attributes": ["device", "country", "visitor"], "interactions": [["device", "visitor"]],
  *  "priorStrength": 50, "maxSegments": 10000}
  * {"model": "linear", "features": ["recency_days", "pages_viewed"], "attributes": ["device"], "buckets": 8,
- *  "lambda": 1, "noiseVariance": 0.25}
+ *  "lambda": 1, "noiseVariance": 0.25, "variantCapacity": 64}
  * </pre>
  *
  * @param model         {@link #NONE}, {@link #SEGMENTS} or {@link #LINEAR}
@@ -33,20 +33,26 @@ import java.util.Set;
  * @param buckets       linear only: one-hot entries per attribute
  * @param lambda        linear only: ridge prior precision
  * @param noiseVariance linear only: the reward noise variance
+ * @param variantCapacity linear only: variants (retired ones included) the model has room for, 0 when not given yet;
+ *                        the registry fixes it when the experiment is created and keeps it for the experiment's life,
+ *                        so every node creates its model file of the same size
  */
 public record ContextDefinition(String model, List<String> attributes, List<List<String>> interactions,
                                 double priorStrength, int maxSegments, List<String> features, int buckets,
-                                double lambda, double noiseVariance) {
+                                double lambda, double noiseVariance, int variantCapacity) {
     public static final String NONE = "none";
     public static final String SEGMENTS = "segments";
     public static final String LINEAR = "linear";
     public static final ContextDefinition ABSENT = new ContextDefinition(NONE, List.of(), List.of(), 0, 0, List.of(),
-        0, 0, 0);
+        0, 0, 0, 0);
 
     private static final Set<String> SEGMENT_MEMBERS =
         Set.of("model", "attributes", "interactions", "priorStrength", "maxSegments");
     private static final Set<String> LINEAR_MEMBERS =
-        Set.of("model", "features", "attributes", "buckets", "lambda", "noiseVariance");
+        Set.of("model", "features", "attributes", "buckets", "lambda", "noiseVariance", "variantCapacity");
+
+    /** The largest {@code variantCapacity} (the most variants {@code decisions.maxVariants} allows). */
+    public static final int MAX_VARIANT_CAPACITY = 10_000;
 
     public boolean isSegments() {
         return SEGMENTS.equals(model);
@@ -75,7 +81,7 @@ public record ContextDefinition(String model, List<String> attributes, List<List
                 throw ApiException.badField("context.maxSegments", "'context.maxSegments' must be an integer");
             }
             final ContextDefinition definition = new ContextDefinition(SEGMENTS, attributes, interactions, strength,
-                maxSegments, List.of(), 0, 0, 0);
+                maxSegments, List.of(), 0, 0, 0, 0);
             definition.segmentSpec(); // the learning core's own checks, as a 400
             return definition;
         }
@@ -90,9 +96,13 @@ public record ContextDefinition(String model, List<String> attributes, List<List
             if (bucketsValue != Math.rint(bucketsValue)) {
                 throw ApiException.badField("context.buckets", "'context.buckets' must be an integer");
             }
+            final double capacityValue = number(json, "variantCapacity", 0, 0, MAX_VARIANT_CAPACITY);
+            if (capacityValue != Math.rint(capacityValue)) {
+                throw ApiException.badField("context.variantCapacity", "'context.variantCapacity' must be an integer");
+            }
             final ContextDefinition definition = new ContextDefinition(LINEAR, attributes, List.of(), 0, 0, features,
                 (int) bucketsValue, number(json, "lambda", 1.0, 1e-9, 1e9), number(json, "noiseVariance", 0.25,
-                1e-9, 1e9));
+                1e-9, 1e9), (int) capacityValue);
             definition.linearSpec();
             return definition;
         }
@@ -146,8 +156,15 @@ public record ContextDefinition(String model, List<String> attributes, List<List
             }
             return json.put("interactions", list).put("priorStrength", priorStrength).put("maxSegments", maxSegments);
         }
-        return json.put("features", new JsonArray(features)).put("buckets", buckets).put("lambda", lambda)
+        json.put("features", new JsonArray(features)).put("buckets", buckets).put("lambda", lambda)
             .put("noiseVariance", noiseVariance);
+        return variantCapacity > 0 ? json.put("variantCapacity", variantCapacity) : json;
+    }
+
+    /** This linear context with its model's variant capacity fixed at {@code capacity}. */
+    public ContextDefinition withVariantCapacity(int capacity) {
+        return new ContextDefinition(model, attributes, interactions, priorStrength, maxSegments, features, buckets,
+            lambda, noiseVariance, capacity);
     }
 
     private static void checkMembers(JsonObject json, Set<String> allowed) {

@@ -75,6 +75,7 @@ public final class ExperimentAdminHandler {
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
         ExperimentRegistry.checkLinearDimension(current, spec);
+        registry.checkLinearCapacity(spec);
         return Future.succeededFuture(Answer.json(200, new JsonObject().put("valid", true)
             .put("created", current == null).put("definition", spec.toJson().put("id", id))));
     }

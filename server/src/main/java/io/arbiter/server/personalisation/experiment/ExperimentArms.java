@@ -74,6 +74,18 @@ public final class ExperimentArms extends SlotMapFile<LinkedHashMap<String, Inte
         return new LinkedHashMap<>(next);
     }
 
+    /** How many variants of {@code experiment} this node would know after {@link #assign} of {@code variants}. */
+    public synchronized int countWith(String experiment, Collection<String> variants) {
+        final LinkedHashMap<String, Integer> known = get(experiment);
+        int count = known == null ? 0 : known.size();
+        for (final String variant : new java.util.LinkedHashSet<>(variants)) {
+            if (known == null || !known.containsKey(variant)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Takes {@code seeded} as the experiment's arms (a definition stored with the arms of the node that wrote it). */
     public synchronized void seed(String experiment, LinkedHashMap<String, Integer> seeded) {
         record(experiment, new LinkedHashMap<>(seeded));

@@ -46,6 +46,8 @@ public final class ExperimentRegistry {
     private final long propensityMaxAgeMillis;
     /** Observations a linear model's ring holds before offers are refused (bytes). */
     static final int LINEAR_RING_BYTES = 1 << 20;
+    /** The smallest variant capacity a linear model is created with. */
+    public static final int MIN_LINEAR_CAPACITY = 64;
 
     private final Path linearDir;
     /**
@@ -140,12 +142,63 @@ public final class ExperimentRegistry {
         while (salt == 0) {
             salt = salts.nextLong(); // a new experiment's salt, kept for its life
         }
-        final ExperimentSpec salted = spec.withSalt(salt);
+        final ExperimentSpec salted = withLinearCapacity(current, spec).withSalt(salt);
         if (servedVariants(salted, state(spec.id())).isEmpty()) {
             throw new ApiException(409, "every variant of '" + spec.id() + "' would be suspended by a guardrail; "
                 + "resume one (POST /v1/experiments/{id}/variants/{variant}/resume) or add a variant", "variants");
         }
         return build(salted, nodeArms.assign(spec.id(), spec.variants(), table::allocateArm));
+    }
+
+    /**
+     * {@code spec} with its linear model's variant capacity fixed: the current experiment's (kept for its life), or for
+     * a new linear model the one asked for, else {@value #MIN_LINEAR_CAPACITY} or twice the variants if more.
+     * Checked before anything is assigned or stored, so a refused definition changes nothing.
+     *
+     * @throws ApiException 409 naming {@code variants} when the variants this node knows of the experiment (retired
+     *                      ones included) and the new ones would not fit; 409 naming {@code context.variantCapacity}
+     *                      when the definition asks to change it
+     */
+    private ExperimentSpec withLinearCapacity(Experiment current, ExperimentSpec spec) {
+        if (!spec.context().isLinear()) {
+            return spec;
+        }
+        final int ordinals = nodeArms.countWith(spec.id(), spec.variants());
+        final int asked = spec.context().variantCapacity();
+        final int kept = current != null && current.linearSpec() != null
+            ? current.spec().context().variantCapacity() : 0;
+        if (kept > 0 && asked > 0 && asked != kept) {
+            throw new ApiException(409, "experiment '" + spec.id() + "' has a linear model for " + kept
+                + " variants; its capacity cannot change: create a new experiment for another",
+                "context.variantCapacity");
+        }
+        final int capacity = kept > 0 ? kept : asked > 0 ? asked : Math.max(MIN_LINEAR_CAPACITY, 2 * ordinals);
+        final LinearModelTable local = linearTables.get(spec.id());
+        final int room = local != null && local.dimension() == spec.context().linearSpec().dimension()
+            ? Math.min(capacity, local.variantCapacity()) : capacity; // a model kept from an earlier linear version
+        if (ordinals > room) {
+            throw new ApiException(409, "experiment '" + spec.id() + "' would have " + ordinals
+                + " variants (retired ones included) but its linear model has room for " + room
+                + "; the limit is fixed when the model is created: create a new experiment for more variants",
+                "variants");
+        }
+        return spec.withContext(spec.context().withVariantCapacity(capacity));
+    }
+
+    /** The 409s of {@link #prepare} for a linear model's variant capacity, without preparing anything (validation). */
+    public synchronized void checkLinearCapacity(ExperimentSpec spec) {
+        withLinearCapacity(experiments.get(spec.id()), spec);
+    }
+
+    /**
+     * A linear definition's variant capacity: its own, or, for one stored before definitions carried it, the one
+     * every node serving it has room for ({@value #MIN_LINEAR_CAPACITY}, or its variants and retired ones if more).
+     */
+    private static ExperimentSpec withStoredLinearCapacity(ExperimentSpec spec, int ordinals) {
+        if (!spec.context().isLinear() || spec.context().variantCapacity() > 0) {
+            return spec;
+        }
+        return spec.withContext(spec.context().withVariantCapacity(Math.max(MIN_LINEAR_CAPACITY, ordinals)));
     }
 
     /** 409 when {@code spec} changes the dimension of the current experiment's linear model (its posterior). */
@@ -217,7 +270,8 @@ public final class ExperimentRegistry {
                 variants.add(r);
             }
         }
-        return build(spec, nodeArms.assign(spec.id(), variants, table::allocateArm));
+        return build(withStoredLinearCapacity(spec, variants.size()),
+            nodeArms.assign(spec.id(), variants, table::allocateArm));
     }
 
     /** Builds the experiment on {@code armByVariant}: this node's arm of every variant it knows, in ordinal order. */
@@ -282,15 +336,16 @@ public final class ExperimentRegistry {
     }
 
     /**
-     * The experiment's linear model, created (or mapped from {@code <id>.linear}) the first time; variant ordinals up
-     * to {@code decisions.maxVariants} fit.
+     * The experiment's linear model, created (or mapped from {@code <id>.linear}) the first time with the definition's
+     * variant capacity (the same on every node; an existing file keeps its own, at least that of the definitions it
+     * served).
      */
     private LinearModelTable linearTable(ExperimentSpec spec, LinearSpec linearSpec) {
         final LinearModelTable existing = linearTables.get(spec.id());
         if (existing != null && existing.dimension() == linearSpec.dimension()) {
             return existing;
         }
-        final int capacity = Math.max(64, 2 * spec.variants().size());
+        final int capacity = spec.context().variantCapacity();
         final ContextDefinition c = spec.context();
         final LinearModelTable created = linearDir == null
             ? LinearModelTable.allocateDirect(linearSpec.dimension(), capacity, LINEAR_RING_BYTES, c.lambda(),
@@ -349,6 +404,17 @@ public final class ExperimentRegistry {
                 linear.offerReplayedUpTo(source, number);
             }
         }
+    }
+
+    /** How many linear models here have no replay position for {@code source}, every slot being taken by others. */
+    public synchronized int linearWithoutPosition(long source) {
+        int without = 0;
+        for (final LinearModelTable linear : linearTables.values()) {
+            if (linear.withoutPosition(source)) {
+                without++;
+            }
+        }
+        return without;
     }
 
     /**

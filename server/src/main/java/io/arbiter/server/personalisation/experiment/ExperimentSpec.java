@@ -205,4 +205,10 @@ public record ExperimentSpec(String id, List<String> variants, String defaultVar
         return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
             stickyMillis, guard.withSalt(salt), challenger, promotedFrom);
     }
+
+    /** The same definition with {@code context} (its linear model's variant capacity fixed). */
+    public ExperimentSpec withContext(ContextDefinition context) {
+        return new ExperimentSpec(id, variants, defaultVariant, rewardModel, halfLifeMillis, prior, paused, context,
+            stickyMillis, guard, challenger, promotedFrom);
+    }
 }

@@ -67,6 +67,11 @@ public final class SharedLinearRewards {
         registry.linearReplayed(LinearModelTable.sourceKey(node), number);
     }
 
+    /** How many linear models here have no replay position for {@code node} (every slot taken by others). */
+    public int withoutPosition(String node) {
+        return registry.linearWithoutPosition(LinearModelTable.sourceKey(node));
+    }
+
     /**
      * Takes a reward this node applied back from its linear model (another node stored it first, and its row comes
      * back through the sync). False when it teaches no linear model here any more or the ring was full.
