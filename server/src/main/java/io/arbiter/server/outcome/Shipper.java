@@ -189,9 +189,12 @@ final class Shipper {
                 journal.markShipped(shipped.journalEnd(), shipped.outcomes().size());
             } catch (IOException e) {
                 // The rows are in Postgres but the checkpoint is not: they are read and skipped again (idempotent).
+                // The rewards another node stored are handed over by the shipping whose checkpoint is written: each
+                // shipping of the batch finds them again, and a take-back must not be repeated.
                 LOG.log(System.Logger.Level.ERROR, "cannot write the journal checkpoint", e);
-                listener.committed(shipped.outcomes().size(), shipped.decisions().size(), result,
-                        System.nanoTime() - started);
+                listener.committed(shipped.outcomes().size(), shipped.decisions().size(),
+                        new PostgresWriter.Result(result.outcomesInserted(), result.outcomesDuplicate(),
+                                result.decisionsInserted()), System.nanoTime() - started);
                 park(config.retryMax().toNanos());
                 return;
             }

@@ -1,0 +1,90 @@
+package io.arbiter.server.outcome;
+
+import io.arbiter.server.bid.NoticeRules;
+import io.arbiter.server.files.DurableFiles;
+import io.arbiter.server.metrics.Metrics;
+import io.arbiter.server.pg.TestPostgres;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The take-back of a reward another node stored first ({@link PostgresWriter#STORED_ELSEWHERE}), against a real
+ * Postgres with two node ids: a batch that committed but whose journal checkpoint could not be written is read and
+ * shipped again, and its rewards stored elsewhere are handed over for take-back once, by the shipping whose
+ * checkpoint was written, not once per shipping.
+ */
+class StoredElsewhereTakeBackTest {
+
+    private static final String DUPLICATES = "arbiter.outcome.postgres.duplicates";
+
+    @TempDir
+    Path firstJournal;
+    @TempDir
+    Path secondJournal;
+    @RegisterExtension
+    final PgFixture pg = PgFixture.shared();
+
+    private Pool nodePool(String node) {
+        return TestPostgres.pool(pg.vertx, new PgConnectOptions(pg.options).addProperty("arbiter.node", node), 2);
+    }
+
+    private OutcomePipeline start(Pool pool, Path journal, Metrics metrics) {
+        return PgFixture.await(OutcomePipeline.start(pg.vertx, pool, PgFixture.config(journal), metrics,
+                Clock.systemUTC(), NoticeRules.aggregation()));
+    }
+
+    private static OutcomeEvent reward(String id) {
+        return new OutcomeEvent(OutcomeKind.REWARD, System.currentTimeMillis(), id, "exp", "A", "", 1.0, 0);
+    }
+
+    @Test
+    void aBatchShippedAgainAfterAFailedCheckpointTakesBackOnce() throws Exception {
+        final Pool first = nodePool("n1");
+        final Pool second = nodePool("n2");
+        try {
+            final OutcomePipeline one = start(first, firstJournal, new Metrics());
+            PgFixture.await(one.append(reward("dup")));
+            PgFixture.await(one.flush());
+            PgFixture.await(one.close());
+
+            final Metrics metrics = new Metrics();
+            final OutcomePipeline two = start(second, secondJournal, metrics);
+            final List<String> takenBack = new CopyOnWriteArrayList<>();
+            two.onRewardsStoredElsewhere(rewards -> rewards.forEach(r -> takenBack.add(r.id())));
+            // a non-empty folder where the checkpoint's temporary file goes: every checkpoint write fails
+            final Path blocker = DurableFiles.temporaryOf(secondJournal.resolve(JournalDescriptor.CHECKPOINT_FILE));
+            Files.createDirectories(blocker.resolve("full"));
+            PgFixture.await(two.append(reward("dup")));
+            PgFixture.await(two.append(reward("own")));
+            final long deadline = System.nanoTime() + 30_000_000_000L;
+            while (metrics.registry().get(DUPLICATES).counter().count() < 3
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the batch committed at least three times, its checkpoint failing each time
+            }
+            assertTrue(metrics.registry().get(DUPLICATES).counter().count() >= 3, "shipped again");
+            Files.delete(blocker.resolve("full"));
+            Files.delete(blocker);
+            PgFixture.await(two.flush());
+            PgFixture.await(two.close());
+
+            assertEquals(List.of("dup"), takenBack, "the reward node n1 stored is taken back once on n2");
+            assertEquals(1, pg.count("SELECT count(*) FROM rewards WHERE decision_id = 'dup' AND node = 'n1'"));
+            assertEquals(1, pg.count("SELECT count(*) FROM rewards WHERE decision_id = 'own' AND node = 'n2'"));
+        } finally {
+            first.close();
+            second.close();
+        }
+    }
+}
