@@ -89,28 +89,6 @@ public final class DurableFiles {
         forceFolderOf(target);
     }
 
-    /**
-     * Replaces (or creates) {@code target} with {@code bytes} atomically but without forcing anything to the disk: a
-     * killed process leaves the old content or the new one, whole (both live in the page cache); a power cut may
-     * leave either, or an empty file. For state rewritten often whose loss a restart tolerates, where a forced write
-     * per rewrite would cost more than it protects.
-     */
-    public static void replaceUnforced(Path target, byte[] bytes) throws IOException {
-        Objects.requireNonNull(bytes, "bytes");
-        final Path temporary = temporaryOf(target);
-        try {
-            Files.write(temporary, bytes);
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
-    }
-
     /** The temporary file {@link #replace} writes {@code target}'s new content to. */
     public static Path temporaryOf(Path target) {
         return target.resolveSibling(target.getFileName() + TEMPORARY_SUFFIX);

@@ -48,17 +48,6 @@ class DurableFilesTest {
     }
 
     @Test
-    void anUnforcedReplaceAlsoCreatesThenReplacesAndLeavesNoTemporaryFile() throws IOException {
-        final Path file = dir.resolve("seen");
-        DurableFiles.replaceUnforced(file, utf8("a\t1\n"));
-        assertEquals("a\t1\n", Files.readString(file));
-        Files.writeString(DurableFiles.temporaryOf(file), "left by a kill"); // overwritten, then renamed away
-        DurableFiles.replaceUnforced(file, utf8("a\t2\n"));
-        assertEquals("a\t2\n", Files.readString(file));
-        assertEquals(List.of(file), folder());
-    }
-
-    @Test
     void createsThenReplacesTheContentAndLeavesNoTemporaryFile() throws IOException {
         final Path file = dir.resolve("state.json");
         DurableFiles.replace(file, utf8("{\"a\":1}"));
