@@ -477,7 +477,10 @@ public final class UnitTable implements AutoCloseable {
      * if a claim held it for the whole bounded wait. The caller then checks that the slot still holds its key.
      */
     long settledValue(int slot) {
-        final int index = valueIndex(slot);
+        return settled(valueIndex(slot));
+    }
+
+    private long settled(int index) {
         for (int spins = 0; spins < SPINS; spins++) {
             final long value = buffer.getLongAcquire(index);
             if (!UnitTableDescriptor.isReserved(value)) {
@@ -501,16 +504,7 @@ public final class UnitTable implements AutoCloseable {
 
     /** As {@link #settledValue}, for word {@code word} of the slot's record. */
     long settledRecordWord(int slot, int word) {
-        final int index = recordWordIndex(slot, word);
-        for (int spins = 0; spins < SPINS; spins++) {
-            final long value = buffer.getLongAcquire(index);
-            if (!UnitTableDescriptor.isReserved(value)) {
-                return value;
-            }
-            Thread.onSpinWait(); // a claim is between its first and last store
-        }
-        buffer.getAndAddLong(ABANDONED_OFFSET, 1);
-        return BUSY;
+        return settled(recordWordIndex(slot, word));
     }
 
     /** Loads the slot's record line (an acquire load, kept by the compiler), so that its miss overlaps others. */
