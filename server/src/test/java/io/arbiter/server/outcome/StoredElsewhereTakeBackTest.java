@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,23 +50,38 @@ class StoredElsewhereTakeBackTest {
         return new OutcomeEvent(OutcomeKind.REWARD, System.currentTimeMillis(), id, "exp", "A", "", 1.0, 0);
     }
 
+    /** Node n1 stores reward "dup" first (its own journal, shipped and closed). */
+    private void storeOnFirstNode(Pool first) {
+        final OutcomePipeline one = start(first, firstJournal, new Metrics());
+        PgFixture.await(one.append(reward("dup")));
+        PgFixture.await(one.flush());
+        PgFixture.await(one.close());
+    }
+
+    /** A non-empty folder where n2's checkpoint's temporary file goes: every checkpoint write fails until removed. */
+    private Path blockSecondCheckpoint() throws IOException {
+        final Path blocker = DurableFiles.temporaryOf(secondJournal.resolve(JournalDescriptor.CHECKPOINT_FILE));
+        Files.createDirectories(blocker.resolve("full"));
+        return blocker;
+    }
+
+    private static void unblock(Path blocker) throws IOException {
+        Files.delete(blocker.resolve("full"));
+        Files.delete(blocker);
+    }
+
     @Test
     void aBatchShippedAgainAfterAFailedCheckpointTakesBackOnce() throws Exception {
         final Pool first = nodePool("n1");
         final Pool second = nodePool("n2");
         try {
-            final OutcomePipeline one = start(first, firstJournal, new Metrics());
-            PgFixture.await(one.append(reward("dup")));
-            PgFixture.await(one.flush());
-            PgFixture.await(one.close());
+            storeOnFirstNode(first);
 
             final Metrics metrics = new Metrics();
             final OutcomePipeline two = start(second, secondJournal, metrics);
             final List<String> takenBack = new CopyOnWriteArrayList<>();
             two.onRewardsStoredElsewhere(rewards -> rewards.forEach(r -> takenBack.add(r.id())));
-            // a non-empty folder where the checkpoint's temporary file goes: every checkpoint write fails
-            final Path blocker = DurableFiles.temporaryOf(secondJournal.resolve(JournalDescriptor.CHECKPOINT_FILE));
-            Files.createDirectories(blocker.resolve("full"));
+            final Path blocker = blockSecondCheckpoint();
             PgFixture.await(two.append(reward("dup")));
             PgFixture.await(two.append(reward("own")));
             final long deadline = System.nanoTime() + 30_000_000_000L;
@@ -74,8 +90,7 @@ class StoredElsewhereTakeBackTest {
                 Thread.sleep(20); // the batch committed at least three times, its checkpoint failing each time
             }
             assertTrue(metrics.registry().get(DUPLICATES).counter().count() >= 3, "shipped again");
-            Files.delete(blocker.resolve("full"));
-            Files.delete(blocker);
+            unblock(blocker);
             PgFixture.await(two.flush());
             PgFixture.await(two.close());
 
@@ -99,17 +114,13 @@ class StoredElsewhereTakeBackTest {
         final Pool first = nodePool("n1");
         final Pool second = nodePool("n2");
         try {
-            final OutcomePipeline one = start(first, firstJournal, new Metrics());
-            PgFixture.await(one.append(reward("dup")));
-            PgFixture.await(one.flush());
-            PgFixture.await(one.close());
+            storeOnFirstNode(first);
 
             final Metrics metrics = new Metrics();
             final OutcomePipeline before = start(second, secondJournal, metrics);
             final List<String> takenBack = new CopyOnWriteArrayList<>();
             before.onRewardsStoredElsewhere(rewards -> rewards.forEach(r -> takenBack.add("before:" + r.id())));
-            final Path blocker = DurableFiles.temporaryOf(secondJournal.resolve(JournalDescriptor.CHECKPOINT_FILE));
-            Files.createDirectories(blocker.resolve("full"));
+            final Path blocker = blockSecondCheckpoint();
             PgFixture.await(before.append(reward("dup")));
             final long deadline = System.nanoTime() + 30_000_000_000L;
             while (metrics.registry().get(DUPLICATES).counter().count() < 1 && System.nanoTime() < deadline) {
@@ -117,8 +128,7 @@ class StoredElsewhereTakeBackTest {
             }
             assertTrue(metrics.registry().get(DUPLICATES).counter().count() >= 1, "committed");
             before.close().await(); // the checkpoint still cannot be written: the batch stays in the journal
-            Files.delete(blocker.resolve("full"));
-            Files.delete(blocker);
+            unblock(blocker);
 
             final OutcomePipeline after = start(second, secondJournal, new Metrics());
             after.onRewardsStoredElsewhere(rewards -> rewards.forEach(r -> takenBack.add("after:" + r.id())));
