@@ -14,7 +14,11 @@
 #   loadtest/scripts/bench-guard.sh RATE [RUNS]
 #   EXPERIMENTS="plain segments linear" loadtest/scripts/bench-guard.sh 5000 2
 #
-# Needs the jars built (./mvnw -q -DskipTests package), curl and python3.
+# LAYOUT (unset: nothing pinned) pins the server once it is ready, as server-lib.sh's layouts do: A puts the event
+# loop thread alone on core 0 and the server's other threads, Postgres and the generator on core 1; B puts the server
+# JVM and Postgres on core 0 and the generator alone on core 1. The generator runs on core 1 in either.
+#
+# Needs the jars built (./mvnw -q -DskipTests package), curl and python3 (and taskset for LAYOUT).
 set -euo pipefail
 rate=${1:?rate}; runs=${2:-2}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +31,14 @@ cp -r "$repo/config" "$work/"
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 60); do curl -sf "localhost:$port/ready" > /dev/null && break; sleep 1; done
+generator=()
+if [ -n "${LAYOUT:-}" ]; then
+  # shellcheck source=server-lib.sh
+  . "$repo/loadtest/scripts/server-lib.sh"
+  pin_layout "$LAYOUT"
+  generator=(taskset -c 1)
+  echo "== layout $LAYOUT"
+fi
 admin() { curl -sf -X PUT -H 'Authorization: Bearer bench' -H 'Content-Type: application/json' \
   "localhost:$port/v1/experiments/$1" -d "$2" > /dev/null; }
 admin plain '{"variants": ["A", "B", "C"], "default": "A"}'
@@ -46,7 +58,8 @@ args_of() {
 cd "$out"
 if [[ " ${EXPERIMENTS:-plain guarded} " == *" linear "* ]] && [ "${LINEAR_TRAIN:-15}" -gt 0 ]; then
   echo "== training linear for ${LINEAR_TRAIN:-15} s  $(date -u +%FT%TZ)"
-  java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario reward --reward-rate 0.5 \
+  ${generator[@]+"${generator[@]}"} java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" \
+    --scenario reward --reward-rate 0.5 \
     --experiments linear --features 15 --rate 1000 --duration "${LINEAR_TRAIN:-15}s" --warmup 0s --connections 8 \
     --seed 7 --quiet > guard-linear-training.out 2>&1 || true
   grep -E '^(throughput|statuses)' guard-linear-training.out || cat guard-linear-training.out
@@ -56,7 +69,8 @@ for run in $(seq 1 "$runs"); do
     name=guard-$experiment-$rate-$run
     curl -s "localhost:$port/metrics" > "$name.before"
     echo "== $name  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
-    java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
+    ${generator[@]+"${generator[@]}"} java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" \
+      --scenario decide \
       --experiments "$experiment" --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet \
       $(args_of "$experiment") > "$name.out" 2>&1 || true
     curl -s "localhost:$port/metrics" > "$name.after"
