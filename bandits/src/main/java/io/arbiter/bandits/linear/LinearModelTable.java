@@ -630,12 +630,29 @@ public final class LinearModelTable implements AutoCloseable {
             for (int p = 0; p < n; p++) {
                 final int i = nz[p];
                 final double xi = v[i];
+                final int rowStart = algebra.at(copy, covarianceOffset, i, 0);
                 mean += xi * buffer.getDouble(copy + meanOffset + 8 * i);
-                double row = 0.5 * xi * buffer.getDouble(algebra.at(copy, covarianceOffset, i, i));
-                for (int q = p + 1; q < n; q++) {
-                    row += v[nz[q]] * buffer.getDouble(algebra.at(copy, covarianceOffset, i, nz[q]));
+                // four independent sums: the row's products do not wait on one chain of additions
+                double r0 = 0.5 * xi * buffer.getDouble(rowStart + 8 * i);
+                double r1 = 0.0;
+                double r2 = 0.0;
+                double r3 = 0.0;
+                int q = p + 1;
+                for (; q + 3 < n; q += 4) {
+                    final int j0 = nz[q];
+                    final int j1 = nz[q + 1];
+                    final int j2 = nz[q + 2];
+                    final int j3 = nz[q + 3];
+                    r0 += v[j0] * buffer.getDouble(rowStart + 8 * j0);
+                    r1 += v[j1] * buffer.getDouble(rowStart + 8 * j1);
+                    r2 += v[j2] * buffer.getDouble(rowStart + 8 * j2);
+                    r3 += v[j3] * buffer.getDouble(rowStart + 8 * j3);
                 }
-                quadratic += xi * row;
+                for (; q < n; q++) {
+                    final int j = nz[q];
+                    r0 += v[j] * buffer.getDouble(rowStart + 8 * j);
+                }
+                quadratic += xi * ((r0 + r1) + (r2 + r3));
             }
             final long count = buffer.getLong(copy + COUNT_OFFSET);
             VarHandle.loadLoadFence(); // the data loads above complete before the sequence is read again

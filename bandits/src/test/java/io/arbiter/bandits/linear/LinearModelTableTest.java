@@ -66,6 +66,49 @@ class LinearModelTableTest {
     }
 
     @Test
+    void momentsAreTheMeanAndQuadraticFormOfThePublishedPosteriorForDenseAndSparseFeatures() {
+        for (final int d : new int[] {16, 23}) {
+            final long seed = 31L * d;
+            try (LinearModelTable table = LinearModelTable.allocateDirect(d, 2, 1 << 16, LAMBDA, 0.25, 50)) {
+                final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(seed);
+                final FeatureVector x = new FeatureVector(d, 2);
+                final double[] copy = new double[d];
+                for (int n = 0; n < 400; n++) {
+                    randomFeatures(rng, x, d, copy);
+                    assertTrue(table.offerObservation(0, x, rng.nextDouble()));
+                    if (n % 100 == 99) {
+                        table.applyPendingObservations(1000);
+                    }
+                }
+                final double[] mean = new double[d];
+                final double[] covariance = new double[d * d];
+                table.copyPublished(0, mean, covariance);
+                final double[] m = new double[2];
+                for (int trial = 0; trial < 300; trial++) {
+                    final double zeroShare = trial % 3 == 0 ? 0.0 : rng.nextDouble(); // dense, then any sparsity
+                    x.clear(d);
+                    for (int i = 0; i < d; i++) {
+                        copy[i] = rng.nextDouble() < zeroShare ? 0.0 : rng.nextDouble() * 4 - 2;
+                        x.set(i, copy[i]);
+                    }
+                    table.moments(0, x, m);
+                    double xm = 0;
+                    double q = 0;
+                    for (int i = 0; i < d; i++) {
+                        xm += copy[i] * mean[i];
+                        for (int j = 0; j < d; j++) {
+                            q += copy[i] * covariance[i * d + j] * copy[j];
+                        }
+                    }
+                    final String where = "seed " + seed + ", d " + d + ", trial " + trial;
+                    assertEquals(xm, m[0], 1e-12 * (1 + Math.abs(xm)), where);
+                    assertEquals(q, m[1], 1e-12 * (1 + Math.abs(q)), where);
+                }
+            }
+        }
+    }
+
+    @Test
     void thePosteriorIsTheRidgeSolutionWithAndWithoutRefactoring() {
         for (final int refactorEvery : new int[] {7, 1_000_000}) {
             final int d = 6;
