@@ -13,6 +13,9 @@
 #
 # SERVERS: space-separated NAME=JAR[:ENV=VALUE,...] (default "arbiter=server/target/server.jar"), for example
 #   SERVERS="main=/tmp/a/server.jar io=/tmp/b/server.jar unlogged=/tmp/a/server.jar:DECISION_LOG_SAMPLE_RATE=0"
+# An entry's OUTCOMES=JSON (no commas or spaces inside: use ';' between members) replaces the "outcomes" section of
+# that server's copy of config/server.json, for settings without a variable, for example
+#   small=/tmp/a/server.jar:OUTCOMES={"batchSize":200;"flushInterval":"PT0.01S"}
 # Needs the jars built (./mvnw -q -DskipTests package), curl and python3. Output: ./bench-out/log-floor-<time>/.
 set -euo pipefail
 rate=${1:-20000}
@@ -39,6 +42,17 @@ for entry in "${servers[@]}"; do
   [ "$rest" != "$jar" ] && envs=${rest#*:}
   work=$(mktemp -d /tmp/arbiter-log-floor.XXXXXX); works+=("$work")
   cp -r "$repo/config" "$work/"
+  if [[ ",$envs" == *",OUTCOMES="* ]]; then
+    outcomes=${envs#*OUTCOMES=}; outcomes=${outcomes%%,*}
+    envs=$(echo ",$envs" | sed 's/,OUTCOMES=[^,]*//; s/^,//')
+    python3 - "$work/config/server.json" "${outcomes//;/,}" <<'PY'
+import json, sys
+path, section = sys.argv[1], json.loads(sys.argv[2])
+config = json.load(open(path))
+config.setdefault('outcomes', {}).update(section)
+json.dump(config, open(path, 'w'), indent=2)
+PY
+  fi
   port=$((18600 + 2 * i)); pgport=$((18601 + 2 * i))
   # shellcheck disable=SC2086,SC2046 # envs is a comma-separated list of NAME=VALUE
   (cd "$work" && exec env EVENT_LOOPS=1 HTTP_PORT=$port EMBEDDED_PG_PORT=$pgport DATA_DIR="$work/data" \
