@@ -25,10 +25,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Exactly once: a node's rows are numbered in the order its transactions commit (its head row is locked first), so
  * "applied up to n" of a node is a prefix of its rows. A row the sink cannot apply yet (the experiment's definition
  * has not reached this node, the model's ring is full) stops that node's replay for the round; it is offered again in
- * the next. A row whose experiment stays unknown for {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this
- * node) is passed over and counted as dropped, so it cannot hold back the rows behind it; so are the rows behind it
- * that cannot be applied either, at once, until one of its node's rows can (the clock starts again then): rows of a
- * deleted experiment wait the give-up time once, not once each.
+ * the next. A full ring is back-pressure, not a reason to give up: the row waits for the model's applier however long
+ * that takes (counted in {@link #deferred}), and starts no give-up clock. A row whose experiment stays unknown for
+ * {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this node) is passed over and counted as dropped, so it
+ * cannot hold back the rows behind it; so are the rows behind it that cannot be applied either, at once, until one
+ * of its node's rows can (the clock starts again then): rows of a deleted experiment wait the give-up time once, not
+ * once each.
  *
  * <p>What was applied of each node is kept by the models themselves, not here: each linear model keeps, in its own
  * file and written by its one writer after it applied a row, the newest number of each node it contains, and skips a
@@ -48,7 +50,8 @@ public final class LinearSync extends PeriodicSync {
     public interface Sink {
         /**
          * Offers reward {@code number} of {@code node} to the local model: {@link Outcome#RETRY} when it cannot be
-         * applied yet. A model that contains that number already skips it.
+         * applied yet, {@link Outcome#FULL} when the model's ring is full. A model that contains that number already
+         * skips it.
          */
         Outcome apply(String node, long number, String decisionId, double reward);
 
@@ -66,7 +69,14 @@ public final class LinearSync extends PeriodicSync {
 
     /** What the sink did with one row. */
     public enum Outcome {
-        APPLIED, DROPPED, RETRY
+        /** Offered to the model (or skipped by it, as one it has). */
+        APPLIED,
+        /** Teaches no model here: passed over. */
+        DROPPED,
+        /** Its experiment or variant is unknown here: offered again next round, passed over after the give-up time. */
+        RETRY,
+        /** The model's ring is full: offered again next round, however long the ring stays full. */
+        FULL
     }
 
     /** Rows of one node read per round at most; the rest follow in the next rounds. */
@@ -101,6 +111,7 @@ public final class LinearSync extends PeriodicSync {
     private volatile int withoutPosition;
     private volatile long applied;
     private volatile long dropped;
+    private volatile long deferred;
 
     public LinearSync(Pool pool, String nodeId, long intervalMillis) {
         this(pool, nodeId, intervalMillis, GIVE_UP_MILLIS);
@@ -150,6 +161,11 @@ public final class LinearSync extends PeriodicSync {
                         continue; // keep the node's order: what follows a row that must wait waits too
                     }
                     final Outcome outcome = sink.apply(node, row.getLong(1), row.getString(2), row.getDouble(3));
+                    if (outcome == Outcome.FULL) {
+                        deferred++; // back-pressure: this row and the node's later ones wait for the applier
+                        blocked = node;
+                        continue;
+                    }
                     if (outcome == Outcome.RETRY) {
                         final Long since = waitingSince.putIfAbsent(node, now);
                         if (since == null || now - since < giveUpMillis) {
@@ -158,9 +174,8 @@ public final class LinearSync extends PeriodicSync {
                         }
                         if (passingOver.add(node)) { // logged once a stall, not once a row
                             LOG.log(System.Logger.Level.WARNING, "linear sync: passing over node " + node
-                                + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here, or "
-                                + "the model's ring full, for " + giveUpMillis / 1000 + " s) until one can be "
-                                + "applied");
+                                + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here for "
+                                + giveUpMillis / 1000 + " s) until one can be applied");
                         }
                     } else {
                         waitingSince.remove(node);
@@ -213,6 +228,11 @@ public final class LinearSync extends PeriodicSync {
     /** Other nodes' linear rewards passed over: they teach no linear model here, or waited too long. */
     public long dropped() {
         return dropped;
+    }
+
+    /** Times a node's replay stopped for the round at a row because the model's ring was full (offered again). */
+    public long deferred() {
+        return deferred;
     }
 
     /** Stops syncing (what was applied is in the models, closed with them). */

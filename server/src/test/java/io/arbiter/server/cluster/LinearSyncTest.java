@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link LinearSync} against a real Postgres, the other nodes' rows written directly: each node's rows are applied
  * once and in its order; a row the sink cannot apply yet holds back the rows of its node (not another node's) until
- * a later round, and is passed over after the give-up time; this node's own rows are never read; a restarted sync
+ * a later round, and is passed over after the give-up time, unless a full ring held it back (never passed over); this
+ * node's own rows are never read; a restarted sync
  * reads from where the sink's models are. With real mapped linear models as the sink: a process killed between
  * queuing a round and applying it counts every row once after the restart, and a lost model file is given every
  * row again while the kept model counts none twice.
@@ -150,9 +151,14 @@ class LinearSyncTest {
         final Map<String, LinearModelTable> tables = new HashMap<>();
 
         Models(Path dir) {
+            this(dir, 1 << 16);
+        }
+
+        /** With rings of {@code ringCapacity} bytes (1,024: 16 replayed rows). */
+        Models(Path dir, int ringCapacity) {
             for (final String experiment : List.of("e", "f")) {
-                tables.put(experiment, LinearModelTable.mapFile(dir.resolve(experiment + ".linear"), D, 2, 1 << 16,
-                    1.0, 1.0, 50));
+                tables.put(experiment, LinearModelTable.mapFile(dir.resolve(experiment + ".linear"), D, 2,
+                    ringCapacity, 1.0, 1.0, 50));
             }
         }
 
@@ -170,7 +176,7 @@ class LinearSyncTest {
         public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
             final String[] parts = decisionId.split("/");
             return tables.get(parts[0]).offerReplayed(Integer.parseInt(parts[1]), features(decisionId), reward,
-                LinearModelTable.sourceKey(node), number) ? LinearSync.Outcome.APPLIED : LinearSync.Outcome.RETRY;
+                LinearModelTable.sourceKey(node), number) ? LinearSync.Outcome.APPLIED : LinearSync.Outcome.FULL;
         }
 
         @Override
@@ -186,7 +192,7 @@ class LinearSyncTest {
         public void replayed(String node, long number) {
             for (final LinearModelTable table : tables.values()) {
                 if (table.replayedUpTo(LinearModelTable.sourceKey(node)) < number) {
-                    assertTrue(table.offerReplayedUpTo(LinearModelTable.sourceKey(node), number));
+                    table.offerReplayedUpTo(LinearModelTable.sourceKey(node), number); // a full ring: next round
                 }
             }
         }
@@ -200,8 +206,13 @@ class LinearSyncTest {
             return without;
         }
 
+        /** Applies everything queued (one read stops at the ring's end: a ring that wrapped takes two). */
         void applyAll() {
-            tables.values().forEach(t -> t.applyPendingObservations(Integer.MAX_VALUE));
+            for (final LinearModelTable table : tables.values()) {
+                for (int read = 0; read < 3 && table.pendingBytes() > 0; read++) {
+                    table.applyPendingObservations(Integer.MAX_VALUE);
+                }
+            }
         }
 
         /** Per experiment and variant: observations, mean and covariance, as text (exact doubles). */
@@ -346,5 +357,38 @@ class LinearSyncTest {
         sync.round(models);
         assertEquals(2 * (300 - 256), sync.withoutPosition(), "each model: 256 slots, 44 nodes without");
         models.close();
+    }
+
+    @Test
+    void aFullRingHoldsTheRowsBackUntilTheApplierDrainsItHoweverLongThatTakesAndLosesNone(@TempDir Path other)
+        throws Exception {
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(21);
+        rows("x", 120, rng);
+        rows("y", 50, rng);
+        final Models once = new Models(other);
+        assertEquals(170, new LinearSync(pool, "me", 1000).round(once));
+        once.applyAll();
+
+        final Models small = new Models(dataDir, 1024); // 16 rows a ring: catch-up fills it at once
+        final LinearSync sync = new LinearSync(pool, "me", 1000, 100); // an unknown experiment waits 0.1 s only
+        int offered = sync.round(small);
+        assertTrue(offered < 170, "the rings are full before the round's end");
+        Thread.sleep(300); // the applier is late: the rings stay full for longer than the give-up time
+        offered += sync.round(small);
+        for (int round = 0; offered < 170 && round < 100; round++) {
+            small.applyAll();
+            offered += sync.round(small);
+        }
+        sync.round(small); // the positions, behind the last rows
+        small.applyAll();
+        assertEquals(170, offered, "every row offered once");
+        assertEquals(0, sync.dropped(), "a row held back by a full ring is never passed over");
+        assertTrue(sync.deferred() > 0, "held back, counted");
+        assertEquals(once.published(), small.published(), "the same models as with rings that never fill");
+        for (final LinearModelTable table : small.tables.values()) {
+            assertEquals(0, table.rejected(), "a replay held back is no refused live reward");
+        }
+        once.close();
+        small.close();
     }
 }

@@ -22,8 +22,10 @@ public final class SharedLinearRewards {
         APPLIED,
         /** Teaches no linear model here (signed with another secret, another context definition, not linear now). */
         DROPPED,
-        /** Cannot be applied yet: the experiment or variant has not reached this node, or the ring is full. */
-        RETRY
+        /** Cannot be applied yet: the experiment or variant has not reached this node. */
+        RETRY,
+        /** The model's ring is full: offer it again once the applier has made room. */
+        FULL
     }
 
     private final ExperimentRegistry registry;
@@ -54,7 +56,7 @@ public final class SharedLinearRewards {
             return Result.DROPPED;
         }
         return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
-            : Result.RETRY;
+            : Result.FULL;
     }
 
     /** The newest number of {@code node} every linear model here contains (0: none): replays start after it. */
