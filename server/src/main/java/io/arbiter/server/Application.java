@@ -114,6 +114,7 @@ public final class Application {
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);
         metrics.functionCounter(MetricName.CLUSTER_LINEAR_DEFERRED, linearSync, LinearSync::deferred);
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_FAILED, linearSync, LinearSync::failedRows);
         metrics.gauge(MetricName.CLUSTER_LINEAR_LAG, linearSync, s -> s.lastLagMillis() / 1000.0);
         metrics.gauge(MetricName.CLUSTER_LINEAR_UNPOSITIONED, linearSync, LinearSync::withoutPosition);
     }

@@ -32,6 +32,8 @@ public enum MetricName {
         + "linear model here (another context definition, another secret), or waited too long for their experiment"),
     CLUSTER_LINEAR_DEFERRED("arbiter.cluster.linear.deferred", "Times a node's linear-reward replay stopped for the "
         + "round at a row because the model's ring was full: the row is offered again next round, never passed over"),
+    CLUSTER_LINEAR_FAILED("arbiter.cluster.linear.failed", "Other nodes' linear rewards skipped because applying "
+        + "them threw (a defect, logged once per cause with the row): lost to this node's model"),
     CLUSTER_LINEAR_LAG("arbiter.cluster.linear.lag", "Seconds from another node's acceptance of a linear reward to its "
         + "replay here, for the oldest of the last round that replayed any"),
     CLUSTER_LINEAR_UNPOSITIONED("arbiter.cluster.linear.unpositioned", "Other nodes with stored linear rewards that "

@@ -76,6 +76,9 @@ class LinearSyncTest {
             if (refused.contains(decisionId)) {
                 return LinearSync.Outcome.RETRY;
             }
+            if (decisionId.startsWith("throws")) {
+                throw new IllegalArgumentException("experiment t: need features of dimension 3");
+            }
             applied.add(decisionId);
             return LinearSync.Outcome.APPLIED;
         }
@@ -119,6 +122,27 @@ class LinearSyncTest {
         assertEquals(1, again.round(sink));
         assertEquals(List.of("x3", "y4", "x7", "x9", "y6", "x12"), applied);
         again.close();
+    }
+
+    @Test
+    void aRowWhoseOfferThrowsIsSkippedAndCountedAndTheRoundGoesOnWithoutCallingPostgresUnreachable() throws Exception {
+        row("x", 1, "x1");
+        row("x", 2, "throws2");
+        row("x", 3, "x3");
+        row("x", 4, "throws4");
+        row("y", 1, "y1");
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        assertEquals(3, sync.round(sink), "the rows behind the one that threw, and the other node's, are applied");
+        assertEquals(List.of("x1", "x3", "y1"), applied);
+        assertEquals(2, sync.failedRows());
+        assertEquals(0, sync.dropped());
+        assertTrue(sync.reachable(), "not a Postgres failure");
+        assertEquals(Map.of("x", 4L, "y", 1L), reported, "the position moves past the rows that threw");
+        row("x", 5, "x5");
+        assertEquals(1, sync.round(sink), "a row that threw is not offered again; it blocks nothing");
+        assertEquals(List.of("x1", "x3", "y1", "x5"), applied);
+        assertEquals(2, sync.failedRows());
+        sync.close();
     }
 
     @Test

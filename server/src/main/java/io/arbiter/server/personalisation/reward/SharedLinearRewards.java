@@ -39,6 +39,8 @@ public final class SharedLinearRewards {
     /**
      * Offers reward {@code number} of node {@code node} (for {@code decisionId}) to this node's linear model of its
      * experiment, which skips it when it has that number of that node already.
+     *
+     * @throws IllegalStateException naming the experiment when the model refuses the observation (a defect)
      */
     public Result apply(String node, long number, String decisionId, double reward) {
         final ContextAttribution attribution;
@@ -55,8 +57,12 @@ public final class SharedLinearRewards {
         if (!attribution.teachesLinear() || !Double.isFinite(reward)) {
             return Result.DROPPED;
         }
-        return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
-            : Result.FULL;
+        try {
+            return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
+                : Result.FULL;
+        } catch (RuntimeException e) { // a defect: named with its experiment for the sync's log line
+            throw new IllegalStateException("experiment " + attribution.experimentId() + ": " + e, e);
+        }
     }
 
     /** The newest number of {@code node} every linear model here contains (0: none): replays start after it. */
