@@ -165,6 +165,10 @@ public final class LinearSync extends PeriodicSync {
                 String blocked = null;
                 final long now = System.currentTimeMillis();
                 for (final Row row : rows) {
+                    if (Thread.currentThread().isInterrupted()) { // closing: the models close next, offer no more
+                        applied += appliedNow;
+                        return appliedNow;
+                    }
                     final String node = row.getString(0);
                     if (node.equals(blocked)) {
                         continue; // keep the node's order: what follows a row that must wait waits too
@@ -278,9 +282,17 @@ public final class LinearSync extends PeriodicSync {
         return deferred;
     }
 
-    /** Stops syncing (what was applied is in the models, closed with them). */
+    /**
+     * Stops syncing (what was applied is in the models, closed with them): a round under way ends at its next row,
+     * and this waits up to 10 s for it, so that nothing is offered to a model closed after this returns. A sink call
+     * that outlasts that is logged.
+     */
     @Override
     public void close() {
-        stop();
+        if (!stop()) {
+            LOG.log(System.Logger.Level.WARNING, "linear sync: a round was still under way when closing ("
+                + (Thread.currentThread().isInterrupted() ? "interrupted while waiting" : "a sink call outlasted "
+                + "10 s") + "); it may offer a row to a model closing under it");
+        }
     }
 }

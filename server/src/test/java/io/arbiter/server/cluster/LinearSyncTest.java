@@ -22,7 +22,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -143,6 +145,58 @@ class LinearSyncTest {
         assertEquals(List.of("x1", "x3", "y1", "x5"), applied);
         assertEquals(2, sync.failedRows());
         sync.close();
+    }
+
+    @Test
+    void closeEndsARoundUnderWayAtItsNextRowSoNothingIsOfferedAfterItReturns() throws Exception {
+        pool.query("INSERT INTO linear_rewards (node, seq, decision_id, reward, time) "
+            + "SELECT 'x', s, 'x' || s, 1, now() FROM generate_series(1, 1000) s").execute()
+            .await(10, TimeUnit.SECONDS);
+        pool.query("INSERT INTO linear_reward_heads (node, last) VALUES ('x', 1000)").execute()
+            .await(10, TimeUnit.SECONDS);
+        final AtomicInteger offers = new AtomicInteger();
+        final CountDownLatch first = new CountDownLatch(1);
+        final LinearSync sync = new LinearSync(pool, "me", 60_000);
+        sync.start(new LinearSync.Sink() {
+            @Override
+            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+                first.countDown();
+                sleepUninterruptibly(20); // a model offer that does not look at the interrupt: 1,000 rows, 20 s
+                offers.incrementAndGet();
+                return LinearSync.Outcome.APPLIED;
+            }
+
+            @Override
+            public long replayedUpTo(String node) {
+                return 0;
+            }
+
+            @Override
+            public void replayed(String node, long number) {
+            }
+        });
+        assertTrue(first.await(30, TimeUnit.SECONDS));
+        sync.close();
+        final int atClose = offers.get();
+        Thread.sleep(300);
+        assertEquals(atClose, offers.get(), "an offer after close returned: the models may be closed by then");
+        assertTrue(atClose < 1000, atClose + " offers");
+    }
+
+    /** Sleeps {@code millis} whatever interrupts come, and keeps the interrupt for the caller. */
+    private static void sleepUninterruptibly(long millis) {
+        final long end = System.nanoTime() + millis * 1_000_000;
+        boolean interrupted = false;
+        for (long left = millis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+            try {
+                Thread.sleep(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
