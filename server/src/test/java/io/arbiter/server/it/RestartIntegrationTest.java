@@ -49,12 +49,13 @@ class RestartIntegrationTest {
         }
     }
 
+    /** On the claims table's default size (2^22 slots), the one harness server that keeps it. */
     @Test
     void rewardsTakenBeforeARestartAreStillDuplicatesAfterIt() throws Exception {
         final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
         final String[] ids = new String[50];
         final JsonArray before;
-        try (TestServer server = TestServer.start(config)) {
+        try (TestServer server = TestServer.startAsConfigured(config)) {
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = server.decide("hero", "u" + i).getString("decisionId");
                 assertEquals(202, server.reward(ids[i], i % 2).statusCode());
@@ -63,7 +64,7 @@ class RestartIntegrationTest {
             server.awaitShipped(Duration.ofSeconds(20));
             before = deterministic(server.stats("hero"));
         }
-        try (TestServer server = TestServer.start(config)) {
+        try (TestServer server = TestServer.startAsConfigured(config)) {
             for (int i = 0; i < ids.length; i++) {
                 final var answer = server.reward(ids[i], 1);
                 assertEquals(200, answer.statusCode(), "reward " + i + " after the restart: " + answer.body());
