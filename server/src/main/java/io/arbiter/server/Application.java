@@ -82,6 +82,43 @@ public final class Application {
         this.clock = clock;
     }
 
+    /** Replays the other nodes' linear rewards into this node's linear models, every {@code cluster.syncInterval}. */
+    private void startLinearSync(PersonalisationModule personalisation) {
+        linearSync = new LinearSync(database.pool(), nodeId, config.clusterSyncMillis);
+        linearSync.start(new LinearSync.Sink() {
+            @Override
+            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+                return switch (personalisation.addSharedLinearReward(node, number, decisionId, reward)) {
+                    case APPLIED -> LinearSync.Outcome.APPLIED;
+                    case DROPPED -> LinearSync.Outcome.DROPPED;
+                    case RETRY -> LinearSync.Outcome.RETRY;
+                    case FULL -> LinearSync.Outcome.FULL;
+                };
+            }
+
+            @Override
+            public long replayedUpTo(String node) {
+                return personalisation.sharedLinearReplayedUpTo(node);
+            }
+
+            @Override
+            public void replayed(String node, long number) {
+                personalisation.sharedLinearReplayed(node, number);
+            }
+
+            @Override
+            public int withoutPosition(String node) {
+                return personalisation.sharedLinearWithoutPosition(node);
+            }
+        });
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_DEFERRED, linearSync, LinearSync::deferred);
+        metrics.functionCounter(MetricName.CLUSTER_LINEAR_FAILED, linearSync, LinearSync::failedRows);
+        metrics.gauge(MetricName.CLUSTER_LINEAR_LAG, linearSync, s -> s.lastLagMillis() / 1000.0);
+        metrics.gauge(MetricName.CLUSTER_LINEAR_UNPOSITIONED, linearSync, LinearSync::withoutPosition);
+    }
+
     /** Starts everything; blocks until the server listens or start-up failed. */
     public Application start() throws Exception {
         final BiddingConfig bidding = BiddingConfig.read(config.bidding);
@@ -128,36 +165,7 @@ public final class Application {
             personalisation::addSharedTotals, personalisation::addSharedSegmentTotals);
         metrics.gauge(MetricName.CLUSTER_SYNC_AGE, clusterSync, s -> s.lastRoundMillis() == 0 ? 0
             : (clock.millis() - s.lastRoundMillis()) / 1000.0);
-        linearSync = new LinearSync(database.pool(), nodeId, config.clusterSyncMillis);
-        linearSync.start(new LinearSync.Sink() {
-            @Override
-            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
-                return switch (personalisation.addSharedLinearReward(node, number, decisionId, reward)) {
-                    case APPLIED -> LinearSync.Outcome.APPLIED;
-                    case DROPPED -> LinearSync.Outcome.DROPPED;
-                    case RETRY -> LinearSync.Outcome.RETRY;
-                };
-            }
-
-            @Override
-            public long replayedUpTo(String node) {
-                return personalisation.sharedLinearReplayedUpTo(node);
-            }
-
-            @Override
-            public void replayed(String node, long number) {
-                personalisation.sharedLinearReplayed(node, number);
-            }
-
-            @Override
-            public int withoutPosition(String node) {
-                return personalisation.sharedLinearWithoutPosition(node);
-            }
-        });
-        metrics.functionCounter(MetricName.CLUSTER_LINEAR_APPLIED, linearSync, LinearSync::applied);
-        metrics.functionCounter(MetricName.CLUSTER_LINEAR_DROPPED, linearSync, LinearSync::dropped);
-        metrics.gauge(MetricName.CLUSTER_LINEAR_LAG, linearSync, s -> s.lastLagMillis() / 1000.0);
-        metrics.gauge(MetricName.CLUSTER_LINEAR_UNPOSITIONED, linearSync, LinearSync::withoutPosition);
+        startLinearSync(personalisation);
         final BidModule bid = await(BidModule.start(vertx, bidding, config.campaigns, config.dataDir, table,
             database.pool(), pipeline, signer, metrics, clock));
         modules.add(bid);

@@ -376,10 +376,12 @@ public final class LinearModelTable implements AutoCloseable {
      *
      * @param source the source's key ({@link #sourceKey})
      * @param number positive, increasing in the source's order
-     * @return false (and counted in {@link #rejected()}) when the ring is full
+     * @return false when the ring is full: the caller offers it again later (not counted in {@link #rejected()},
+     *     which counts observations lost)
      */
     public boolean offerReplayed(int ordinal, FeatureVector features, double reward, long source, long number) {
-        final int at = claim(REPLAYED, ordinal, features, reward, LinearModelDescriptor.replayedMessageLength(d));
+        final int at = claim(REPLAYED, ordinal, features, reward, LinearModelDescriptor.replayedMessageLength(d),
+            false);
         if (at < 0) {
             return false;
         }
@@ -395,12 +397,11 @@ public final class LinearModelTable implements AutoCloseable {
      * that teaches this model has been offered before this call (they are ahead of it in the ring). For numbers that
      * taught other models, so that a restart does not read them again. Any thread; lock-free, allocation-free.
      *
-     * @return false (and counted in {@link #rejected()}) when the ring is full
+     * @return false when the ring is full: the caller offers it again later (not counted in {@link #rejected()})
      */
     public boolean offerReplayedUpTo(long source, long number) {
         final int at = ring.tryClaim(REPLAYED_UP_TO, LinearModelDescriptor.POSITION_MESSAGE_LENGTH);
         if (at < 0) {
-            buffer.getAndAddLong(REJECTED_OFFSET, 1);
             return false;
         }
         final AtomicBuffer target = ring.buffer();
@@ -459,7 +460,7 @@ public final class LinearModelTable implements AutoCloseable {
     }
 
     private boolean offer(int type, int ordinal, FeatureVector features, double reward) {
-        final int at = claim(type, ordinal, features, reward, LinearModelDescriptor.messageLength(d));
+        final int at = claim(type, ordinal, features, reward, LinearModelDescriptor.messageLength(d), true);
         if (at < 0) {
             return false;
         }
@@ -467,15 +468,20 @@ public final class LinearModelTable implements AutoCloseable {
         return true;
     }
 
-    /** Claims a message in the ring and writes an observation into it; -1 (counted) when the ring is full. */
-    private int claim(int type, int ordinal, FeatureVector features, double reward, int length) {
+    /**
+     * Claims a message in the ring and writes an observation into it; -1 when the ring is full (counted in
+     * {@link #rejected()} when {@code lost}: the caller does not offer it again).
+     */
+    private int claim(int type, int ordinal, FeatureVector features, double reward, int length, boolean lost) {
         record(ordinal);
         if (features.dimension() != d || !Double.isFinite(reward)) {
             throw new IllegalArgumentException("need a finite reward and features of dimension " + d);
         }
         final int at = ring.tryClaim(type, length);
         if (at < 0) {
-            buffer.getAndAddLong(REJECTED_OFFSET, 1);
+            if (lost) {
+                buffer.getAndAddLong(REJECTED_OFFSET, 1);
+            }
             return -1;
         }
         final AtomicBuffer target = ring.buffer();
@@ -698,7 +704,10 @@ public final class LinearModelTable implements AutoCloseable {
         return buffer.getLongAcquire(APPLIED_OFFSET);
     }
 
-    /** Offers refused because the ring was full. */
+    /**
+     * Observations and retractions refused because the ring was full (lost to this model); replayed observations and
+     * positions refused are not counted: their caller offers them again.
+     */
     public long rejected() {
         return buffer.getLongAcquire(REJECTED_OFFSET);
     }

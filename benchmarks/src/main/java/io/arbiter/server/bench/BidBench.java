@@ -8,6 +8,7 @@ import io.arbiter.server.bid.campaign.CampaignStore;
 import io.arbiter.server.metrics.Metrics;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.OutcomeEvent;
+import io.arbiter.server.outcome.OutcomeId;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.outcome.PipelineStatus;
@@ -95,6 +96,11 @@ final class BidBench {
 
         @Override
         public Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis) {
+            return Future.succeededFuture(List.of());
+        }
+
+        @Override
+        public Future<List<OutcomeId>> loadNewestOutcomeIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
             return Future.succeededFuture(List.of());
         }
 

@@ -72,6 +72,8 @@ public final class BidModule implements Module {
     private final WinRateCurve curve;
     private final ClickRateContexts clickContexts;
     private final NoticeService notices;
+    /** Notice claims read from Postgres at start. */
+    private volatile long noticeClaimsRestored;
     private final NoticeBase noticeBase;
     private Vertx maintenanceVertx;
     private long maintenanceTimer = -1;
@@ -114,6 +116,7 @@ public final class BidModule implements Module {
             config.noticeClaimsLog2());
         metrics.gauge(MetricName.BID_NOTICE_CLAIMS, notices, NoticeService::claims);
         metrics.functionCounter(MetricName.BID_NOTICE_CLAIMS_EVICTED, notices, NoticeService::claimsEvicted);
+        metrics.gauge(MetricName.BID_NOTICE_CLAIMS_RESTORED, this, m -> m.noticeClaimsRestored);
         this.noticeBase = NoticeBase.of(config.noticeBaseUrl());
     }
 
@@ -207,7 +210,7 @@ public final class BidModule implements Module {
      *       than Postgres, so its arms are restored from Postgres at the first start.</li>
      * </ul>
      * Outstanding reservations are dropped (their bids died with the previous process), and duplicate detection for
-     * notices is rebuilt from the notice ids within the notice window.
+     * notices is rebuilt from the newest notice ids within the notice window, at most the claims table's capacity.
      */
     public Future<Void> restore() {
         final long now = clock.millis();
@@ -217,20 +220,28 @@ public final class BidModule implements Module {
                 restoreFrom(aggregates, bills, now);
                 return null;
             }))
-            .compose(v -> reclaim(OutcomeKind.BILL, now))
-            .compose(v -> reclaim(OutcomeKind.WIN, now))
-            .compose(v -> reclaim(OutcomeKind.LOSS, now))
-            .compose(v -> reclaim(OutcomeKind.CLICK, now))
-            .compose(v -> reclaim(OutcomeKind.CONVERSION, now));
+            .compose(v -> reclaim(now));
     }
 
-    private Future<Void> reclaim(OutcomeKind kind, long now) {
-        return outcomes.loadOutcomeIdsSince(kind, now - config.noticeWindowMillis()).map(ids -> {
-            for (final String id : ids) {
-                notices.reclaim(kind, id);
-            }
-            return null;
-        });
+    /**
+     * Claims the newest notices of the notice window, at most what the claims table holds (newest first from
+     * Postgres, claimed oldest first so that an eviction in a full group replaces an older claim): reading more would
+     * only evict what was read.
+     */
+    private Future<Void> reclaim(long now) {
+        final long started = System.nanoTime();
+        final int capacity = (int) notices.claimsCapacity();
+        return outcomes.loadNewestOutcomeIds(List.of(OutcomeKind.BILL, OutcomeKind.WIN, OutcomeKind.LOSS,
+            OutcomeKind.CLICK, OutcomeKind.CONVERSION), now - config.noticeWindowMillis(), capacity).map(ids -> {
+                for (int i = ids.size() - 1; i >= 0; i--) {
+                    notices.reclaim(ids.get(i).kind(), ids.get(i).id());
+                }
+                noticeClaimsRestored = ids.size();
+                LOG.log(System.Logger.Level.INFO, "notice duplicate detection: read " + ids.size() + " notice "
+                    + "claim(s) of the notice window from Postgres in " + (System.nanoTime() - started) / 1_000_000
+                    + " ms (the newest, at most the table's " + capacity + ")");
+                return null;
+            });
     }
 
     /** The restore itself, from data already loaded (see {@link #restore}); public for tests. */

@@ -217,6 +217,11 @@ public final class NoticeService {
         return claimed.used();
     }
 
+    /** Claims the claims table can hold. */
+    public long claimsCapacity() {
+        return claimed.capacity();
+    }
+
     /** Live claims replaced because their group of the claims table was full. */
     public long claimsEvicted() {
         return claimed.evicted();

@@ -25,10 +25,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Exactly once: a node's rows are numbered in the order its transactions commit (its head row is locked first), so
  * "applied up to n" of a node is a prefix of its rows. A row the sink cannot apply yet (the experiment's definition
  * has not reached this node, the model's ring is full) stops that node's replay for the round; it is offered again in
- * the next. A row whose experiment stays unknown for {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this
- * node) is passed over and counted as dropped, so it cannot hold back the rows behind it; so are the rows behind it
- * that cannot be applied either, at once, until one of its node's rows can (the clock starts again then): rows of a
- * deleted experiment wait the give-up time once, not once each.
+ * the next. A full ring is back-pressure, not a reason to give up: the row waits for the model's applier however long
+ * that takes (counted in {@link #deferred}), and starts no give-up clock. A row whose experiment stays unknown for
+ * {@value #GIVE_UP_MILLIS} ms (deleted, or never to reach this node) is passed over and counted as dropped, so it
+ * cannot hold back the rows behind it; so are the rows behind it that cannot be applied either, at once, until one
+ * of its node's rows can (the clock starts again then): rows of a deleted experiment wait the give-up time once, not
+ * once each. A row whose offer throws (a defect, the same in every round) is skipped, counted in
+ * {@link #failedRows} and logged once per cause with the row; a Postgres failure aborts the round and is logged as
+ * such.
  *
  * <p>What was applied of each node is kept by the models themselves, not here: each linear model keeps, in its own
  * file and written by its one writer after it applied a row, the newest number of each node it contains, and skips a
@@ -48,7 +52,8 @@ public final class LinearSync extends PeriodicSync {
     public interface Sink {
         /**
          * Offers reward {@code number} of {@code node} to the local model: {@link Outcome#RETRY} when it cannot be
-         * applied yet. A model that contains that number already skips it.
+         * applied yet, {@link Outcome#FULL} when the model's ring is full. A model that contains that number already
+         * skips it.
          */
         Outcome apply(String node, long number, String decisionId, double reward);
 
@@ -66,13 +71,24 @@ public final class LinearSync extends PeriodicSync {
 
     /** What the sink did with one row. */
     public enum Outcome {
-        APPLIED, DROPPED, RETRY
+        /** Offered to the model (or skipped by it, as one it has). */
+        APPLIED,
+        /** Teaches no model here: passed over. */
+        DROPPED,
+        /** Its experiment or variant is unknown here: offered again next round, passed over after the give-up time. */
+        RETRY,
+        /** The model's ring is full: offered again next round, however long the ring stays full. */
+        FULL,
+        /** The sink threw (never answered by a sink): skipped, counted in {@link #failedRows()}. */
+        FAILED
     }
 
     /** Rows of one node read per round at most; the rest follow in the next rounds. */
     static final int ROWS_PER_ROUND = 20_000;
     /** How long a row whose experiment is unknown here may hold back the rows of its node. */
     static final long GIVE_UP_MILLIS = 120_000;
+    /** Distinct causes of failed offers logged at most (then counted only). */
+    private static final int MAX_LOGGED_CAUSES = 100;
     private static final System.Logger LOG = System.getLogger(LinearSync.class.getName());
     /** Each other node's newest number, and whether it has rows still (none once retention deleted them all). */
     private static final String READ_HEADS = "SELECT h.node, h.last, EXISTS (SELECT 1 FROM linear_rewards r "
@@ -101,6 +117,10 @@ public final class LinearSync extends PeriodicSync {
     private volatile int withoutPosition;
     private volatile long applied;
     private volatile long dropped;
+    private volatile long deferred;
+    private volatile long failedRows;
+    /** The causes of failed offers logged so far (class and message): each is logged once. */
+    private final Set<String> loggedCauses = new HashSet<>();
 
     public LinearSync(Pool pool, String nodeId, long intervalMillis) {
         this(pool, nodeId, intervalMillis, GIVE_UP_MILLIS);
@@ -145,11 +165,20 @@ public final class LinearSync extends PeriodicSync {
                 String blocked = null;
                 final long now = System.currentTimeMillis();
                 for (final Row row : rows) {
+                    if (Thread.currentThread().isInterrupted()) { // closing: the models close next, offer no more
+                        applied += appliedNow;
+                        return appliedNow;
+                    }
                     final String node = row.getString(0);
                     if (node.equals(blocked)) {
                         continue; // keep the node's order: what follows a row that must wait waits too
                     }
-                    final Outcome outcome = sink.apply(node, row.getLong(1), row.getString(2), row.getDouble(3));
+                    final Outcome outcome = offer(sink, node, row.getLong(1), row.getString(2), row.getDouble(3));
+                    if (outcome == Outcome.FULL) {
+                        deferred++; // back-pressure: this row and the node's later ones wait for the applier
+                        blocked = node;
+                        continue;
+                    }
                     if (outcome == Outcome.RETRY) {
                         final Long since = waitingSince.putIfAbsent(node, now);
                         if (since == null || now - since < giveUpMillis) {
@@ -158,9 +187,8 @@ public final class LinearSync extends PeriodicSync {
                         }
                         if (passingOver.add(node)) { // logged once a stall, not once a row
                             LOG.log(System.Logger.Level.WARNING, "linear sync: passing over node " + node
-                                + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here, or "
-                                + "the model's ring full, for " + giveUpMillis / 1000 + " s) until one can be "
-                                + "applied");
+                                + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here for "
+                                + giveUpMillis / 1000 + " s) until one can be applied");
                         }
                     } else {
                         waitingSince.remove(node);
@@ -170,7 +198,7 @@ public final class LinearSync extends PeriodicSync {
                     if (outcome == Outcome.APPLIED) {
                         appliedNow++;
                         oldest = Math.min(oldest, row.getLong(4));
-                    } else {
+                    } else if (outcome != Outcome.FAILED) { // dropped, or passed over after waiting
                         dropped++;
                     }
                 }
@@ -180,14 +208,18 @@ public final class LinearSync extends PeriodicSync {
             // Only nodes with rows: a model's 256 position slots would otherwise fill with the ids of nodes long
             // gone (heads are never deleted), and a live node could find none (its rows then count again at each
             // restart). A node without rows has nothing to re-read, so a model without its position loses nothing.
-            int without = 0;
-            for (final Map.Entry<String, Long> node : seen.entrySet()) {
-                if (withRows.contains(node.getKey())) {
-                    sink.replayed(node.getKey(), node.getValue());
-                    without += sink.withoutPosition(node.getKey());
+            try {
+                int without = 0;
+                for (final Map.Entry<String, Long> node : seen.entrySet()) {
+                    if (withRows.contains(node.getKey())) {
+                        sink.replayed(node.getKey(), node.getValue());
+                        without += sink.withoutPosition(node.getKey());
+                    }
                 }
+                withoutPosition = without;
+            } catch (RuntimeException e) { // not Postgres: the models; tried again next round
+                logOnce(e, "cannot move the linear models' replay positions (tried again next round)");
             }
-            withoutPosition = without;
             // From the reward's acceptance on its node (journal, shipping, this round) to its offer here.
             succeeded(oldest);
             applied += appliedNow;
@@ -195,6 +227,31 @@ public final class LinearSync extends PeriodicSync {
             failed("read other nodes' linear rewards", e);
         }
         return appliedNow;
+    }
+
+    /**
+     * Offers one row to the sink. A row whose offer throws (a defect, not Postgres: a Postgres failure aborts the round
+     * instead) would throw again in every round and hold back every later row of its node: it is skipped, counted in
+     * {@link #failedRows()} and logged once per cause with the row that showed it.
+     */
+    private Outcome offer(Sink sink, String node, long number, String decisionId, double reward) {
+        try {
+            return sink.apply(node, number, decisionId, reward);
+        } catch (RuntimeException e) {
+            failedRows++;
+            logOnce(e, "skipped node " + node + "'s reward " + number + " (decision " + decisionId + "): applying "
+                + "it failed");
+            return Outcome.FAILED;
+        }
+    }
+
+    /** Logs {@code what} with the exception, once per cause (its class and message) over the sync's life. */
+    private void logOnce(RuntimeException e, String what) {
+        final String cause = e.getClass().getName() + ": " + e.getMessage();
+        if (loggedCauses.size() < MAX_LOGGED_CAUSES && loggedCauses.add(cause)) {
+            LOG.log(System.Logger.Level.ERROR, "linear sync: " + what + "; further failures of this cause are "
+                + "counted, not logged: " + cause, e);
+        }
     }
 
     /**
@@ -215,9 +272,27 @@ public final class LinearSync extends PeriodicSync {
         return dropped;
     }
 
-    /** Stops syncing (what was applied is in the models, closed with them). */
+    /** Other nodes' linear rewards skipped because offering them threw (a defect, logged once per cause). */
+    public long failedRows() {
+        return failedRows;
+    }
+
+    /** Times a node's replay stopped for the round at a row because the model's ring was full (offered again). */
+    public long deferred() {
+        return deferred;
+    }
+
+    /**
+     * Stops syncing (what was applied is in the models, closed with them): a round under way ends at its next row,
+     * and this waits up to 10 s for it, so that nothing is offered to a model closed after this returns. A sink call
+     * that outlasts that is logged.
+     */
     @Override
     public void close() {
-        stop();
+        if (!stop()) {
+            LOG.log(System.Logger.Level.WARNING, "linear sync: a round was still under way when closing ("
+                + (Thread.currentThread().isInterrupted() ? "interrupted while waiting" : "a sink call outlasted "
+                + "10 s") + "); it may offer a row to a model closing under it");
+        }
     }
 }

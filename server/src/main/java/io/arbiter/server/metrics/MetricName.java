@@ -14,6 +14,8 @@ public enum MetricName {
     DECISIONS("arbiter.decisions", "Decisions answered"),
     REWARDS("arbiter.rewards", "Rewards taken, by status (accepted, duplicate)"),
     DEDUP_ENTRIES("arbiter.rewards.dedup.entries", "Decisions remembered for duplicate detection"),
+    DEDUP_RESTORED("arbiter.rewards.dedup.restored", "Reward claims read from Postgres at start: the newest of the "
+        + "attribution window, at most the duplicate-detection table's capacity"),
     DEDUP_EVICTED("arbiter.rewards.dedup.evicted", "Live reward claims replaced because their group of the "
         + "duplicate-detection table was full (a duplicate of one is taken again in memory)"),
     GUARDRAIL_SUSPENSIONS("arbiter.guardrail.suspensions", "Variants suspended by a guardrail, by experiment and "
@@ -30,6 +32,10 @@ public enum MetricName {
         + "replayed into this node's model"),
     CLUSTER_LINEAR_DROPPED("arbiter.cluster.linear.dropped", "Other nodes' linear rewards passed over: they teach no "
         + "linear model here (another context definition, another secret), or waited too long for their experiment"),
+    CLUSTER_LINEAR_DEFERRED("arbiter.cluster.linear.deferred", "Times a node's linear-reward replay stopped for the "
+        + "round at a row because the model's ring was full: the row is offered again next round, never passed over"),
+    CLUSTER_LINEAR_FAILED("arbiter.cluster.linear.failed", "Other nodes' linear rewards skipped because applying "
+        + "them threw (a defect, logged once per cause with the row): lost to this node's model"),
     CLUSTER_LINEAR_LAG("arbiter.cluster.linear.lag", "Seconds from another node's acceptance of a linear reward to its "
         + "replay here, for the oldest of the last round that replayed any"),
     CLUSTER_LINEAR_UNPOSITIONED("arbiter.cluster.linear.unpositioned", "Other nodes with stored linear rewards that "
@@ -58,6 +64,8 @@ public enum MetricName {
     BID_NOTICES("arbiter.bid.notices", "Notices taken (duplicates excluded), by kind and campaign"),
     BID_NOTICE_CLAIMS("arbiter.bid.notice.claims", "Notices remembered for duplicate detection (one per bid and "
         + "kind within the notice window)"),
+    BID_NOTICE_CLAIMS_RESTORED("arbiter.bid.notice.claims.restored", "Notice claims read from Postgres at start: "
+        + "the newest of the notice window, at most the claims table's capacity"),
     BID_NOTICE_CLAIMS_EVICTED("arbiter.bid.notice.claims.evicted", "Live notice claims replaced because their "
         + "group of the duplicate-detection table was full (a duplicate of one is taken again)"),
     BID_CLEARING_PRICE("arbiter.bid.clearing.price", "Clearing prices of billed impressions, CPM in the bidding "

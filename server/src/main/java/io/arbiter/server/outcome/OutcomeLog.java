@@ -60,6 +60,13 @@ public interface OutcomeLog {
     Future<List<String>> loadOutcomeIdsSince(OutcomeKind kind, long sinceMillis);
 
     /**
+     * The ids of the newest {@code limit} events of {@code kinds} since {@code sinceMillis}, newest first: REWARD
+     * alone, or any of CLICK/CONVERSION/BILL/WIN/LOSS together. To rebuild a claims table that holds {@code limit}:
+     * reading more would only evict what was read (a week of rewards is far more than the table holds).
+     */
+    Future<List<OutcomeId>> loadNewestOutcomeIds(List<OutcomeKind> kinds, long sinceMillis, int limit);
+
+    /**
      * The ids of the BILL events this node took since {@code sinceMillis} (and those stored without a node, before
      * migration V47), to restore its own spend: with several nodes on one Postgres, not the others'. An outcome log
      * without Postgres has no other nodes: every bill.

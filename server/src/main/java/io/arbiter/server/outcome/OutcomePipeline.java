@@ -264,6 +264,11 @@ public final class OutcomePipeline implements OutcomeLog {
     }
 
     @Override
+    public Future<List<OutcomeId>> loadNewestOutcomeIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
+        return postgres.loadNewestIds(kinds, sinceMillis, limit);
+    }
+
+    @Override
     public Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
         return postgres.loadOwnBillIdsSince(sinceMillis);
     }

@@ -533,6 +533,20 @@ final class PostgresWriter {
         return aggregates;
     }
 
+    /** The newest rewards since $1 (epoch ms), at most $2: a backward scan of {@code rewards_time}. */
+    static final String NEWEST_REWARD_IDS = "SELECT CASE WHEN metric = '' THEN decision_id ELSE decision_id || ' ' "
+            + "|| metric END FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0) ORDER BY time DESC LIMIT $2";
+    /**
+     * The newest notices of the kinds $1 since $2 (epoch ms), at most $3: per kind a backward scan of
+     * {@code rtb_events_kind_time} stopping at $3 rows, the kinds merged newest first.
+     */
+    static final String NEWEST_NOTICE_IDS = """
+            SELECT e.kind, e.id FROM unnest($1::int2[]) AS k(kind)
+            CROSS JOIN LATERAL (SELECT r.kind, r.id, r.time FROM rtb_events r
+                                WHERE r.kind = k.kind AND r.time >= to_timestamp($2::int8 / 1000.0)
+                                ORDER BY r.time DESC LIMIT $3) AS e
+            ORDER BY e.time DESC LIMIT $3""";
+
     /** This session's node's BILL ids since then, with those of no node (stored before V47 or without a node id). */
     Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
         return ids(pool.preparedQuery("SELECT id FROM rtb_events WHERE kind = $2::int2 "
@@ -551,6 +565,36 @@ final class PostgresWriter {
         final Tuple args = kind == OutcomeKind.DECISION || kind == OutcomeKind.REWARD
                 ? Tuple.of(sinceMillis) : Tuple.of(sinceMillis, (short) kind.code());
         return ids(pool.preparedQuery(sql).execute(args));
+    }
+
+    /**
+     * {@link OutcomeLog#loadNewestOutcomeIds}: one backward scan of {@code rewards_time}, or of
+     * {@code rtb_events_kind_time} per kind (each stopping at {@code limit}) merged newest first.
+     */
+    Future<List<OutcomeId>> loadNewestIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
+        if (kinds.contains(OutcomeKind.REWARD) || kinds.contains(OutcomeKind.DECISION)) {
+            if (!kinds.equals(List.of(OutcomeKind.REWARD))) {
+                throw new IllegalArgumentException("rewards are read alone, decisions never: " + kinds);
+            }
+            return pool.preparedQuery(NEWEST_REWARD_IDS).execute(Tuple.of(sinceMillis, limit)).map(rows -> {
+                final List<OutcomeId> ids = new ArrayList<>(rows.size());
+                for (final Row row : rows) {
+                    ids.add(new OutcomeId(OutcomeKind.REWARD, row.getString(0)));
+                }
+                return ids;
+            });
+        }
+        final Short[] codes = new Short[kinds.size()];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = (short) kinds.get(i).code();
+        }
+        return pool.preparedQuery(NEWEST_NOTICE_IDS).execute(Tuple.of(codes, sinceMillis, limit)).map(rows -> {
+            final List<OutcomeId> ids = new ArrayList<>(rows.size());
+            for (final Row row : rows) {
+                ids.add(new OutcomeId(OutcomeKind.ofCode(row.getShort(0)), row.getString(1)));
+            }
+            return ids;
+        });
     }
 
     private static Future<List<String>> ids(Future<RowSet<Row>> query) {

@@ -136,7 +136,7 @@ final class Shipper {
                 LOG.log(System.Logger.Level.ERROR, "shipper: unexpected failure; re-reading from the checkpoint", e);
                 batch = null;
                 batchDecisionsInserted = -1;
-                park(config.retryMax().toNanos());
+                backOff(config.retryMax().toNanos());
             }
         }
         LOG.log(System.Logger.Level.DEBUG, "shipper stopped");
@@ -154,7 +154,7 @@ final class Shipper {
                 batch = collect();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot read the journal", e);
-                park(config.retryMax().toNanos());
+                backOff(config.retryMax().toNanos());
                 return;
             }
         }
@@ -195,7 +195,7 @@ final class Shipper {
                 listener.committed(shipped.outcomes().size(), shipped.decisions().size(),
                         new PostgresWriter.Result(result.outcomesInserted(), result.outcomesDuplicate(),
                                 result.decisionsInserted()), System.nanoTime() - started);
-                park(config.retryMax().toNanos());
+                backOff(config.retryMax().toNanos()); // closing too: the batch is shipped again only after it
                 return;
             }
         }
@@ -313,9 +313,29 @@ final class Shipper {
         }
     }
 
+    /** Waits between turns; not while closing (the close ships what is left at once). */
     private void park(long nanos) {
         if (!closing || nanos <= 0) {
             LockSupport.parkNanos(this, nanos);
+        }
+    }
+
+    /**
+     * Waits {@code nanos} before the same thing is tried again (it failed), while closing too, but not past the close
+     * deadline: a failure that repeats at once (a checkpoint that cannot be written) would otherwise be retried as
+     * fast as Postgres answers until the close timeout.
+     */
+    private void backOff(long nanos) {
+        final long until = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = until - System.nanoTime()) {
+            if (closing) {
+                final long toDeadline = closeDeadlineNanos - System.nanoTime();
+                if (toDeadline <= 0) {
+                    return;
+                }
+                left = Math.min(left, toDeadline);
+            }
+            LockSupport.parkNanos(this, left); // woken by close's unpark: the loop goes on waiting, to the deadline
         }
     }
 }

@@ -80,6 +80,8 @@ public final class PersonalisationModule implements Module {
     private final DecisionTokens tokens;
     private final OutcomeLog outcomes;
     private final DuplicateIndex duplicates;
+    /** Reward claims read from Postgres at start. */
+    private volatile long duplicatesRestored;
     private final RecentTraffic traffic;
     private final RewardService rewards;
     private final GuardStore guardStore;
@@ -360,10 +362,18 @@ public final class PersonalisationModule implements Module {
         }
     }
 
+    /**
+     * Claims the newest rewards of the attribution window, at most what the table holds (newest first from Postgres,
+     * claimed oldest first so that an eviction in a full group replaces an older claim): a week of rewards can be
+     * hundreds of times the table, and reading them all would only evict what was read.
+     */
     private Future<Void> rebuildDuplicates() {
+        final long started = System.nanoTime();
         final long since = clock.millis() - config.attributionWindowMillis;
-        return outcomes.loadOutcomeIdsSince(OutcomeKind.REWARD, since).map(ids -> {
-            for (final String stored : ids) {
+        final int capacity = (int) duplicates.capacity();
+        return outcomes.loadNewestOutcomeIds(List.of(OutcomeKind.REWARD), since, capacity).map(ids -> {
+            for (int i = ids.size() - 1; i >= 0; i--) {
+                final String stored = ids.get(i).id();
                 final int space = stored.indexOf(' '); // "<decision id> <metric>" for a guardrail metric's reward
                 final String id = space < 0 ? stored : stored.substring(0, space);
                 final String metric = space < 0 ? "" : stored.substring(space + 1);
@@ -374,6 +384,10 @@ public final class PersonalisationModule implements Module {
                     // signed with another secret: cannot be presented again anyway
                 }
             }
+            duplicatesRestored = ids.size();
+            LOG.log(System.Logger.Level.INFO, "duplicate detection: read " + ids.size() + " reward claim(s) of the "
+                + "attribution window from Postgres in " + (System.nanoTime() - started) / 1_000_000 + " ms (the "
+                + "newest, at most the table's " + capacity + ")");
             return null;
         });
     }
@@ -381,6 +395,7 @@ public final class PersonalisationModule implements Module {
     private void startMaintenance(long seed) {
         metrics.gauge(MetricName.DEDUP_ENTRIES, duplicates, DuplicateIndex::size);
         metrics.functionCounter(MetricName.DEDUP_EVICTED, duplicates, DuplicateIndex::evicted);
+        metrics.gauge(MetricName.DEDUP_RESTORED, this, m -> m.duplicatesRestored);
         final SegmentStore segmentStore = registry.segmentStore();
         metrics.gauge(MetricName.SEGMENTS, segmentStore, SegmentStore::segments);
         metrics.functionCounter(MetricName.SEGMENT_PARENT_FALLBACKS, registry,

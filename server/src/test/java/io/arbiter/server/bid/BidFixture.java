@@ -32,10 +32,16 @@ final class BidFixture {
     final SignedTokens signer = new SignedTokens("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
     final BidModule module;
 
-    /** A fixture with these settings; a small frequency table (2^12 cells) unless they say otherwise. */
+    /**
+     * A fixture with these settings; a small frequency table (2^12 cells) and notice claims table (2^16 slots, 1 MiB
+     * rather than 64) unless they say otherwise.
+     */
     BidFixture(JsonObject bidding, JsonArray campaigns) {
-        this(BiddingConfig.from(bidding.containsKey("frequencyCellsLog2") ? bidding
-            : bidding.copy().put("frequencyCellsLog2", 12)), campaigns);
+        this(BiddingConfig.from(small(small(bidding, "frequencyCellsLog2", 12), "noticeClaimsLog2", 16)), campaigns);
+    }
+
+    private static JsonObject small(JsonObject bidding, String key, int log2) {
+        return bidding.containsKey(key) ? bidding : bidding.copy().put(key, log2);
     }
 
     BidFixture(BiddingConfig bidding, JsonArray campaigns) {

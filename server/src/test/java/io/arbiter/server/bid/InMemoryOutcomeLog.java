@@ -3,6 +3,7 @@ package io.arbiter.server.bid;
 import io.arbiter.server.outcome.ArmAggregate;
 import io.arbiter.server.outcome.JournalFullException;
 import io.arbiter.server.outcome.OutcomeEvent;
+import io.arbiter.server.outcome.OutcomeId;
 import io.arbiter.server.outcome.OutcomeKind;
 import io.arbiter.server.outcome.OutcomeLog;
 import io.arbiter.server.outcome.PipelineStatus;
@@ -43,6 +44,22 @@ final class InMemoryOutcomeLog implements OutcomeLog {
             if (e.kind() == kind && e.timeMillis() >= sinceMillis) {
                 ids.add(e.id());
             }
+        }
+        return Future.succeededFuture(ids);
+    }
+
+    @Override
+    public Future<List<OutcomeId>> loadNewestOutcomeIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
+        final List<OutcomeEvent> events = new ArrayList<>();
+        for (final OutcomeEvent e : List.copyOf(appended)) {
+            if (kinds.contains(e.kind()) && e.timeMillis() >= sinceMillis) {
+                events.add(e);
+            }
+        }
+        events.sort(java.util.Comparator.comparingLong(OutcomeEvent::timeMillis).reversed());
+        final List<OutcomeId> ids = new ArrayList<>();
+        for (final OutcomeEvent e : events.subList(0, Math.min(limit, events.size()))) {
+            ids.add(new OutcomeId(e.kind(), e.id()));
         }
         return Future.succeededFuture(ids);
     }

@@ -56,7 +56,8 @@ class NoticeRulesTest {
     }
 
     private static BidModule module(PosteriorTable table, OutcomePipeline outcomes, BidFixture clockOwner) {
-        final BidModule module = new BidModule(BiddingConfig.from(new JsonObject().put("frequencyCellsLog2", 12)),
+        final BidModule module = new BidModule(BiddingConfig.from(new JsonObject().put("frequencyCellsLog2", 12)
+            .put("noticeClaimsLog2", 16)),
             table, BudgetLedger.allocateDirect(8), CampaignStore.inMemory(), outcomes, SIGNER, new Metrics(),
             clockOwner.clock);
         BidFixture.await(module.loadCampaigns(campaigns()));

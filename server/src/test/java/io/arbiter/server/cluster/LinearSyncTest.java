@@ -22,7 +22,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link LinearSync} against a real Postgres, the other nodes' rows written directly: each node's rows are applied
  * once and in its order; a row the sink cannot apply yet holds back the rows of its node (not another node's) until
- * a later round, and is passed over after the give-up time; this node's own rows are never read; a restarted sync
+ * a later round, and is passed over after the give-up time, unless a full ring held it back (never passed over); this
+ * node's own rows are never read; a restarted sync
  * reads from where the sink's models are. With real mapped linear models as the sink: a process killed between
  * queuing a round and applying it counts every row once after the restart, and a lost model file is given every
  * row again while the kept model counts none twice.
@@ -74,6 +77,9 @@ class LinearSyncTest {
         public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
             if (refused.contains(decisionId)) {
                 return LinearSync.Outcome.RETRY;
+            }
+            if (decisionId.startsWith("throws")) {
+                throw new IllegalArgumentException("experiment t: need features of dimension 3");
             }
             applied.add(decisionId);
             return LinearSync.Outcome.APPLIED;
@@ -121,6 +127,79 @@ class LinearSyncTest {
     }
 
     @Test
+    void aRowWhoseOfferThrowsIsSkippedAndCountedAndTheRoundGoesOnWithoutCallingPostgresUnreachable() throws Exception {
+        row("x", 1, "x1");
+        row("x", 2, "throws2");
+        row("x", 3, "x3");
+        row("x", 4, "throws4");
+        row("y", 1, "y1");
+        final LinearSync sync = new LinearSync(pool, "me", 1000);
+        assertEquals(3, sync.round(sink), "the rows behind the one that threw, and the other node's, are applied");
+        assertEquals(List.of("x1", "x3", "y1"), applied);
+        assertEquals(2, sync.failedRows());
+        assertEquals(0, sync.dropped());
+        assertTrue(sync.reachable(), "not a Postgres failure");
+        assertEquals(Map.of("x", 4L, "y", 1L), reported, "the position moves past the rows that threw");
+        row("x", 5, "x5");
+        assertEquals(1, sync.round(sink), "a row that threw is not offered again; it blocks nothing");
+        assertEquals(List.of("x1", "x3", "y1", "x5"), applied);
+        assertEquals(2, sync.failedRows());
+        sync.close();
+    }
+
+    @Test
+    void closeEndsARoundUnderWayAtItsNextRowSoNothingIsOfferedAfterItReturns() throws Exception {
+        pool.query("INSERT INTO linear_rewards (node, seq, decision_id, reward, time) "
+            + "SELECT 'x', s, 'x' || s, 1, now() FROM generate_series(1, 1000) s").execute()
+            .await(10, TimeUnit.SECONDS);
+        pool.query("INSERT INTO linear_reward_heads (node, last) VALUES ('x', 1000)").execute()
+            .await(10, TimeUnit.SECONDS);
+        final AtomicInteger offers = new AtomicInteger();
+        final CountDownLatch first = new CountDownLatch(1);
+        final LinearSync sync = new LinearSync(pool, "me", 60_000);
+        sync.start(new LinearSync.Sink() {
+            @Override
+            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
+                first.countDown();
+                sleepUninterruptibly(20); // a model offer that does not look at the interrupt: 1,000 rows, 20 s
+                offers.incrementAndGet();
+                return LinearSync.Outcome.APPLIED;
+            }
+
+            @Override
+            public long replayedUpTo(String node) {
+                return 0;
+            }
+
+            @Override
+            public void replayed(String node, long number) {
+            }
+        });
+        assertTrue(first.await(30, TimeUnit.SECONDS));
+        sync.close();
+        final int atClose = offers.get();
+        Thread.sleep(300);
+        assertEquals(atClose, offers.get(), "an offer after close returned: the models may be closed by then");
+        assertTrue(atClose < 1000, atClose + " offers");
+    }
+
+    /** Sleeps {@code millis} whatever interrupts come, and keeps the interrupt for the caller. */
+    private static void sleepUninterruptibly(long millis) {
+        final long end = System.nanoTime() + millis * 1_000_000;
+        boolean interrupted = false;
+        for (long left = millis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+            try {
+                Thread.sleep(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void rowsThatWaitTooLongArePassedOverTogetherAndCountedAndARowThatAppliesStartsTheClockAgain() throws Exception {
         for (int seq = 1; seq <= 6; seq++) {
             row("x", seq, seq == 4 || seq == 6 ? "x" + seq : "gone" + seq);
@@ -150,9 +229,14 @@ class LinearSyncTest {
         final Map<String, LinearModelTable> tables = new HashMap<>();
 
         Models(Path dir) {
+            this(dir, 1 << 16);
+        }
+
+        /** With rings of {@code ringCapacity} bytes (1,024: 16 replayed rows). */
+        Models(Path dir, int ringCapacity) {
             for (final String experiment : List.of("e", "f")) {
-                tables.put(experiment, LinearModelTable.mapFile(dir.resolve(experiment + ".linear"), D, 2, 1 << 16,
-                    1.0, 1.0, 50));
+                tables.put(experiment, LinearModelTable.mapFile(dir.resolve(experiment + ".linear"), D, 2,
+                    ringCapacity, 1.0, 1.0, 50));
             }
         }
 
@@ -170,7 +254,7 @@ class LinearSyncTest {
         public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
             final String[] parts = decisionId.split("/");
             return tables.get(parts[0]).offerReplayed(Integer.parseInt(parts[1]), features(decisionId), reward,
-                LinearModelTable.sourceKey(node), number) ? LinearSync.Outcome.APPLIED : LinearSync.Outcome.RETRY;
+                LinearModelTable.sourceKey(node), number) ? LinearSync.Outcome.APPLIED : LinearSync.Outcome.FULL;
         }
 
         @Override
@@ -186,7 +270,7 @@ class LinearSyncTest {
         public void replayed(String node, long number) {
             for (final LinearModelTable table : tables.values()) {
                 if (table.replayedUpTo(LinearModelTable.sourceKey(node)) < number) {
-                    assertTrue(table.offerReplayedUpTo(LinearModelTable.sourceKey(node), number));
+                    table.offerReplayedUpTo(LinearModelTable.sourceKey(node), number); // a full ring: next round
                 }
             }
         }
@@ -200,8 +284,13 @@ class LinearSyncTest {
             return without;
         }
 
+        /** Applies everything queued (one read stops at the ring's end: a ring that wrapped takes two). */
         void applyAll() {
-            tables.values().forEach(t -> t.applyPendingObservations(Integer.MAX_VALUE));
+            for (final LinearModelTable table : tables.values()) {
+                for (int read = 0; read < 3 && table.pendingBytes() > 0; read++) {
+                    table.applyPendingObservations(Integer.MAX_VALUE);
+                }
+            }
         }
 
         /** Per experiment and variant: observations, mean and covariance, as text (exact doubles). */
@@ -346,5 +435,38 @@ class LinearSyncTest {
         sync.round(models);
         assertEquals(2 * (300 - 256), sync.withoutPosition(), "each model: 256 slots, 44 nodes without");
         models.close();
+    }
+
+    @Test
+    void aFullRingHoldsTheRowsBackUntilTheApplierDrainsItHoweverLongThatTakesAndLosesNone(@TempDir Path other)
+        throws Exception {
+        final Xoroshiro128PlusPlus rng = new Xoroshiro128PlusPlus(21);
+        rows("x", 120, rng);
+        rows("y", 50, rng);
+        final Models once = new Models(other);
+        assertEquals(170, new LinearSync(pool, "me", 1000).round(once));
+        once.applyAll();
+
+        final Models small = new Models(dataDir, 1024); // 16 rows a ring: catch-up fills it at once
+        final LinearSync sync = new LinearSync(pool, "me", 1000, 100); // an unknown experiment waits 0.1 s only
+        int offered = sync.round(small);
+        assertTrue(offered < 170, "the rings are full before the round's end");
+        Thread.sleep(300); // the applier is late: the rings stay full for longer than the give-up time
+        offered += sync.round(small);
+        for (int round = 0; offered < 170 && round < 100; round++) {
+            small.applyAll();
+            offered += sync.round(small);
+        }
+        sync.round(small); // the positions, behind the last rows
+        small.applyAll();
+        assertEquals(170, offered, "every row offered once");
+        assertEquals(0, sync.dropped(), "a row held back by a full ring is never passed over");
+        assertTrue(sync.deferred() > 0, "held back, counted");
+        assertEquals(once.published(), small.published(), "the same models as with rings that never fill");
+        for (final LinearModelTable table : small.tables.values()) {
+            assertEquals(0, table.rejected(), "a replay held back is no refused live reward");
+        }
+        once.close();
+        small.close();
     }
 }

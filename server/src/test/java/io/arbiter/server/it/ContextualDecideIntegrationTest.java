@@ -257,7 +257,19 @@ class ContextualDecideIntegrationTest {
     @Test
     void aPutBeyondTheLinearModelsCapacityIsA409AndTheOldDefinitionIsStillServed() throws Exception {
         final JsonObject context = new JsonObject().put("model", "linear").put("features", new JsonArray().add("x"));
+        final HttpResponse<String> valid = server.admin("POST", "/v1/experiments/lincap/validate",
+            new JsonObject().put("variants", new JsonArray().add("v0").add("v1")).put("context", context).encode());
+        assertEquals(200, valid.statusCode(), valid.body());
+        assertEquals(64, new JsonObject(valid.body()).getJsonObject("definition").getJsonObject("context")
+            .getInteger("variantCapacity"), "the definition as a PUT stores it: " + valid.body());
         put("lincap", new JsonObject().put("variants", new JsonArray().add("v0").add("v1")).put("context", context));
+        final HttpResponse<String> again = server.admin("POST", "/v1/experiments/lincap/validate",
+            new JsonObject().put("variants", new JsonArray().add("v0").add("v1").add("v2")).put("context", context)
+                .encode());
+        assertEquals(64, new JsonObject(again.body()).getJsonObject("definition").getJsonObject("context")
+            .getInteger("variantCapacity"), "the stored experiment's, kept: " + again.body());
+        assertEquals(server.stats("lincap").getString("salt"), new JsonObject(again.body()).getJsonObject("definition")
+            .getString("salt"), "the stored experiment's salt, kept: " + again.body());
         final JsonArray many = new JsonArray();
         for (int v = 0; v < 65; v++) {
             many.add("v" + v);

@@ -49,12 +49,13 @@ class RestartIntegrationTest {
         }
     }
 
+    /** On the claims table's default size (2^22 slots), the one harness server that keeps it. */
     @Test
     void rewardsTakenBeforeARestartAreStillDuplicatesAfterIt() throws Exception {
         final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
         final String[] ids = new String[50];
         final JsonArray before;
-        try (TestServer server = TestServer.start(config)) {
+        try (TestServer server = TestServer.startAsConfigured(config)) {
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = server.decide("hero", "u" + i).getString("decisionId");
                 assertEquals(202, server.reward(ids[i], i % 2).statusCode());
@@ -63,7 +64,7 @@ class RestartIntegrationTest {
             server.awaitShipped(Duration.ofSeconds(20));
             before = deterministic(server.stats("hero"));
         }
-        try (TestServer server = TestServer.start(config)) {
+        try (TestServer server = TestServer.startAsConfigured(config)) {
             for (int i = 0; i < ids.length; i++) {
                 final var answer = server.reward(ids[i], 1);
                 assertEquals(200, answer.statusCode(), "reward " + i + " after the restart: " + answer.body());
@@ -73,6 +74,46 @@ class RestartIntegrationTest {
             final String fresh = server.decide("hero", "new").getString("decisionId");
             assertEquals(202, server.reward(fresh, 1).statusCode(), "a new decision is still rewarded");
         }
+    }
+
+    /**
+     * A restart reads at most the claims its table holds (2^8 slots: 224 claims), the newest, not every reward of the
+     * attribution window (320), and still takes the newest rewards' repeats as duplicates. The newest decisions are
+     * issued a second after the others: claims expire by the second, and in a full group the one that expires first
+     * makes room (among claims of one second, any of them).
+     */
+    @Test
+    void aRestartReadsAtMostTheClaimsTableCapacityTheNewestAndStillCatchesTheirDuplicates() throws Exception {
+        final JsonObject config = TestServer.config(dataDir, TestServer.freePort());
+        config.getJsonObject("decisions").put("duplicateClaimsLog2", 8);
+        final String[] ids = new String[320];
+        try (TestServer server = TestServer.start(config)) {
+            for (int i = 0; i < ids.length; i++) {
+                if (i == 300) {
+                    Thread.sleep(1_100);
+                }
+                ids[i] = server.decide("hero", "u" + i).getString("decisionId");
+                assertEquals(202, server.reward(ids[i], 1).statusCode());
+            }
+            server.awaitShipped(Duration.ofSeconds(20));
+        }
+        try (TestServer server = TestServer.start(config)) {
+            assertEquals(224.0, gauge(server, "arbiter_rewards_dedup_restored"), "the table's capacity, not 320");
+            for (int i = 300; i < ids.length; i++) {
+                final var answer = server.reward(ids[i], 1);
+                assertEquals(200, answer.statusCode(), "reward " + i + " after the restart: " + answer.body());
+                assertEquals("duplicate", new JsonObject(answer.body()).getString("status"), "reward " + i);
+            }
+        }
+    }
+
+    private static double gauge(TestServer server, String name) throws Exception {
+        for (final String line : server.get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + name + " in /metrics");
     }
 
     @Test

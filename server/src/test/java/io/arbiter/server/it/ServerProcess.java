@@ -54,7 +54,8 @@ final class ServerProcess implements AutoCloseable {
 
     /** The node's configuration: {@link TestServer#config} on {@code <dir>/<nodeId>}, a fresh port, the given PG. */
     static JsonObject config(Path dir, String nodeId, String pgUrl) throws Exception {
-        final JsonObject config = TestServer.config(dir.resolve(nodeId), TestServer.freePort());
+        final JsonObject config = TestServer.withSmallClaimTables(TestServer.config(dir.resolve(nodeId),
+            TestServer.freePort()));
         config.put("cluster", new JsonObject().put("nodeId", nodeId).put("syncInterval", "PT0.5S"));
         config.put("postgres", new JsonObject().put("url", pgUrl));
         return config;

@@ -16,10 +16,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
-/** A real server (embedded Postgres included) on a temporary data directory, and a small blocking client for it. */
+/**
+ * A real server (embedded Postgres included) on a temporary data directory, and a small blocking client for it. Its
+ * two claims tables ({@code decisions.duplicateClaimsLog2}, {@code bidding.noticeClaimsLog2}) have 2^16 slots (1 MiB
+ * each, direct memory freed only when the collector finds it) rather than the default 2^22 (64 MiB each), unless the
+ * test's config sets them or it starts with {@link #startAsConfigured}: the suite starts many servers in one JVM.
+ */
 final class TestServer implements AutoCloseable {
     static final String ADMIN_TOKEN = "test-admin-token";
     static final String TOKEN_SECRET = "integration-test-secret-0123456789";
+    /** log2 of the harness servers' claims tables: 65,536 slots, 57,344 claims each. */
+    static final int CLAIMS_LOG2 = 16;
 
     final Application app;
     final int port;
@@ -51,9 +58,29 @@ final class TestServer implements AutoCloseable {
         return start(config(dataDir, freePort()));
     }
 
+    /** Starts a server on {@code config}, its claims tables small unless it sets them. */
     static TestServer start(JsonObject config) throws Exception {
+        return startAsConfigured(withSmallClaimTables(config));
+    }
+
+    /** Starts a server on {@code config} as it is: claims tables at their default size unless it sets them. */
+    static TestServer startAsConfigured(JsonObject config) throws Exception {
         final Application app = new Application(ServerConfig.of(config, Map.of()), Clock.systemUTC()).start();
         return new TestServer(app, app.port());
+    }
+
+    /** A copy of {@code config} whose claims tables have 2^{@value #CLAIMS_LOG2} slots where it does not say. */
+    static JsonObject withSmallClaimTables(JsonObject config) {
+        final JsonObject small = config.copy();
+        final JsonObject decisions = small.getJsonObject("decisions", new JsonObject());
+        final JsonObject bidding = small.getJsonObject("bidding", new JsonObject());
+        if (!decisions.containsKey("duplicateClaimsLog2")) {
+            small.put("decisions", decisions.put("duplicateClaimsLog2", CLAIMS_LOG2));
+        }
+        if (!bidding.containsKey("noticeClaimsLog2")) {
+            small.put("bidding", bidding.put("noticeClaimsLog2", CLAIMS_LOG2));
+        }
+        return small;
     }
 
     static int freePort() throws IOException {

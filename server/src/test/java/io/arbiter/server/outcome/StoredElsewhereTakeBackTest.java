@@ -104,6 +104,35 @@ class StoredElsewhereTakeBackTest {
     }
 
     /**
+     * A close whose checkpoint cannot be written ships the batch again only after a back-off, as the running shipper
+     * does, not in a loop as fast as Postgres answers until the close timeout: each shipping of the one-reward batch
+     * after the first counts one duplicate, so the duplicates during the close count the shippings.
+     */
+    @Test
+    void aCloseWhoseCheckpointCannotBeWrittenShipsAgainOnlyAfterTheBackOff() throws Exception {
+        final Pool second = nodePool("n2");
+        try {
+            final Metrics metrics = new Metrics();
+            final OutcomePipeline two = start(second, secondJournal, metrics);
+            final Path blocker = blockSecondCheckpoint();
+            PgFixture.await(two.append(reward("own")));
+            final long deadline = System.nanoTime() + 30_000_000_000L;
+            while (metrics.registry().get(DUPLICATES).counter().count() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // committed, its checkpoint failed, shipped again
+            }
+            final double before = metrics.registry().get(DUPLICATES).counter().count();
+            assertTrue(before >= 1, "shipped again");
+            two.close().await(); // 5 s close timeout, 200 ms retryMax (PgFixture.config)
+            final double during = metrics.registry().get(DUPLICATES).counter().count() - before;
+            unblock(blocker);
+            assertTrue(during <= 5_000 / 200 + 2, during + " shippings during the close: one a back-off at most");
+            assertEquals(1, pg.count("SELECT count(*) FROM rewards WHERE decision_id = 'own' AND node = 'n2'"));
+        } finally {
+            second.close();
+        }
+    }
+
+    /**
      * A node stopped after a batch committed and before its checkpoint was written (the folder stays in the way until
      * the pipeline is gone, as a kill would leave it): that life hands nothing over, since the take-back follows the
      * checkpoint; the next life reads the batch again and hands the reward over at most once (the server itself

@@ -75,9 +75,10 @@ public final class ExperimentAdminHandler {
                 + current.rewardModel().wireName() + "; create a new experiment to change it", "rewardModel");
         }
         ExperimentRegistry.checkLinearDimension(current, spec);
-        registry.checkLinearCapacity(spec);
+        final ExperimentSpec checked = registry.withCheckedLinearCapacity(spec); // its capacity, as a PUT fixes it
+        final ExperimentSpec stored = current != null ? checked.withSalt(current.spec().guard().salt()) : checked;
         return Future.succeededFuture(Answer.json(200, new JsonObject().put("valid", true)
-            .put("created", current == null).put("definition", spec.toJson().put("id", id))));
+            .put("created", current == null).put("definition", stored.toJson().put("id", id))));
     }
 
     private Future<Answer> put(RoutingContext ctx) {

@@ -185,9 +185,13 @@ public final class ExperimentRegistry {
         return spec.withContext(spec.context().withVariantCapacity(capacity));
     }
 
-    /** The 409s of {@link #prepare} for a linear model's variant capacity, without preparing anything (validation). */
-    public synchronized void checkLinearCapacity(ExperimentSpec spec) {
-        withLinearCapacity(experiments.get(spec.id()), spec);
+    /**
+     * The 409s of {@link #prepare} for a linear model's variant capacity, without preparing anything (validation).
+     * Answers {@code spec} as it would be stored: a linear one with its variant capacity fixed, as {@link #prepare}
+     * fixes it.
+     */
+    public synchronized ExperimentSpec withCheckedLinearCapacity(ExperimentSpec spec) {
+        return withLinearCapacity(experiments.get(spec.id()), spec);
     }
 
     /**

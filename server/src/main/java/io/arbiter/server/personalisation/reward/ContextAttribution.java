@@ -106,6 +106,11 @@ final class ContextAttribution {
         return segments;
     }
 
+    /** The experiment's id. */
+    String experimentId() {
+        return experiment.id();
+    }
+
     /** Whether the reward teaches the experiment's linear model (the decision's features were read from its id). */
     boolean teachesLinear() {
         return features != null;

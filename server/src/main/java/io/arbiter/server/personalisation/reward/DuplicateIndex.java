@@ -12,7 +12,8 @@ import java.util.Objects;
  * {@code decisions.duplicateClaimsLog2} slots: bounded memory, and a claim expires by itself at the end of the
  * window (the token check rejects the decision from then on). When a group of the table is full of live claims the
  * one that expires first is replaced ({@link #evicted()}): a duplicate of that reward is then taken in memory again
- * (Postgres still stores it once: see docs/api.md). Thread-safe, allocation-free. Rebuilt from Postgres at start.
+ * (Postgres still stores it once: see docs/api.md). Thread-safe, allocation-free. Rebuilt from Postgres at start:
+ * the newest claims of the window, at most the table's {@link #capacity}.
  */
 public final class DuplicateIndex {
     private final ClaimTable claims;

@@ -22,8 +22,10 @@ public final class SharedLinearRewards {
         APPLIED,
         /** Teaches no linear model here (signed with another secret, another context definition, not linear now). */
         DROPPED,
-        /** Cannot be applied yet: the experiment or variant has not reached this node, or the ring is full. */
-        RETRY
+        /** Cannot be applied yet: the experiment or variant has not reached this node. */
+        RETRY,
+        /** The model's ring is full: offer it again once the applier has made room. */
+        FULL
     }
 
     private final ExperimentRegistry registry;
@@ -37,6 +39,8 @@ public final class SharedLinearRewards {
     /**
      * Offers reward {@code number} of node {@code node} (for {@code decisionId}) to this node's linear model of its
      * experiment, which skips it when it has that number of that node already.
+     *
+     * @throws IllegalStateException naming the experiment when the model refuses the observation (a defect)
      */
     public Result apply(String node, long number, String decisionId, double reward) {
         final ContextAttribution attribution;
@@ -53,8 +57,12 @@ public final class SharedLinearRewards {
         if (!attribution.teachesLinear() || !Double.isFinite(reward)) {
             return Result.DROPPED;
         }
-        return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
-            : Result.RETRY;
+        try {
+            return attribution.replayLinear(reward, LinearModelTable.sourceKey(node), number) ? Result.APPLIED
+                : Result.FULL;
+        } catch (RuntimeException e) { // a defect: named with its experiment for the sync's log line
+            throw new IllegalStateException("experiment " + attribution.experimentId() + ": " + e, e);
+        }
     }
 
     /** The newest number of {@code node} every linear model here contains (0: none): replays start after it. */
