@@ -31,6 +31,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -141,7 +144,7 @@ public final class BidModule implements Module {
         }
         final ClickRateContexts clickRates;
         try {
-            clickRates = ClickRateContexts.mapFile(dataDir.resolve(CLICK_RATE_FILE), config.ctrMaxContexts(),
+            clickRates = ClickRateContexts.mapFile(clickRateFile(dataDir), config.ctrMaxContexts(),
                 config.ctrContextStrength());
         } catch (RuntimeException e) {
             ledger.close();
@@ -174,6 +177,26 @@ public final class BidModule implements Module {
                 module.close();
                 return Future.failedFuture(failure);
             });
+    }
+
+    /**
+     * The click-rate counts' file, deleted first when {@code campaign-slots.json} is missing beside it: its pairs are
+     * keyed by the campaigns' ledger slots, which a lost slots file gives out afresh, so its multipliers would land on
+     * other campaigns. They start at 1 again instead.
+     */
+    private static Path clickRateFile(Path dataDir) {
+        final Path file = dataDir.resolve(CLICK_RATE_FILE);
+        if (Files.exists(file) && !Files.exists(dataDir.resolve(CampaignSlots.FILE))) {
+            LOG.log(System.Logger.Level.WARNING, "bidder: " + dataDir.resolve(CampaignSlots.FILE) + " is missing, so "
+                + "the campaigns get new slots; deleting " + file + ", whose click-rate multipliers are keyed by the "
+                + "old ones (every multiplier starts at 1 again)");
+            try {
+                Files.delete(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + file, e);
+            }
+        }
+        return file;
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */

@@ -2,6 +2,7 @@ package io.arbiter.server.it;
 
 import io.arbiter.server.bid.BidModule;
 import io.arbiter.server.bid.campaign.Campaign;
+import io.arbiter.server.bid.campaign.CampaignSlots;
 import io.arbiter.server.bid.pricing.ClickRateContexts;
 import io.arbiter.server.bid.pricing.WinRateCurve;
 import io.vertx.core.json.JsonObject;
@@ -17,12 +18,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The click-rate multipliers survive a clean restart of the full server (embedded Postgres, the demo campaigns of
  * config/server.json): banner bids on six sites, every one billed, the bids on two of them clicked; after the restart
- * every campaign's multiplier on every site is what it was before, to the last bit.
+ * every campaign's multiplier on every site is what it was before, to the last bit. A restart that finds
+ * {@code campaign-slots.json} gone drops them (they are keyed by the slots it gave out) and every multiplier is 1.
  */
 class ClickRateRestartIntegrationTest {
     private static final Pattern CLICK_URL = Pattern.compile("/rtb/click\\?t=[^\"'&<\\s]+");
@@ -79,6 +82,16 @@ class ClickRateRestartIntegrationTest {
             final BidModule module = server.app.bidModule();
             assertTrue(module.clickContexts().wasCleanlyClosed(), "the stop closed the file cleanly");
             assertEquals(before, multipliers(module), "every multiplier survives the restart");
+        }
+        // without the slots file the campaigns get slots afresh, so multipliers keyed by the old ones are dropped
+        Files.delete(dataDir.resolve(CampaignSlots.FILE));
+        try (TestServer server = TestServer.start(config)) {
+            final BidModule module = server.app.bidModule();
+            assertFalse(module.clickContexts().wasCleanlyClosed(), "a new file");
+            assertEquals(0, module.clickContexts().size());
+            for (final Map.Entry<String, Double> m : multipliers(module).entrySet()) {
+                assertEquals(1.0, m.getValue(), 0.0, m.getKey());
+            }
         }
     }
 
