@@ -144,8 +144,7 @@ public final class BidModule implements Module {
         }
         final ClickRateContexts clickRates;
         try {
-            clickRates = ClickRateContexts.mapFile(clickRateFile(dataDir), config.ctrMaxContexts(),
-                config.ctrContextStrength());
+            clickRates = openClickRates(dataDir, config);
         } catch (RuntimeException e) {
             ledger.close();
             winRates.close();
@@ -180,23 +179,27 @@ public final class BidModule implements Module {
     }
 
     /**
-     * The click-rate counts' file, deleted first when {@code campaign-slots.json} is missing beside it: its pairs are
-     * keyed by the campaigns' ledger slots, which a lost slots file gives out afresh, so its multipliers would land on
-     * other campaigns. They start at 1 again instead.
+     * Maps the click-rate counts' file; one that holds pairs while {@code campaign-slots.json} is missing beside it is
+     * deleted and created afresh: its pairs are keyed by the campaigns' ledger slots, which a lost slots file gives
+     * out anew, so its multipliers would land on other campaigns. They start at 1 again instead.
      */
-    private static Path clickRateFile(Path dataDir) {
+    private static ClickRateContexts openClickRates(Path dataDir, BiddingConfig config) {
         final Path file = dataDir.resolve(CLICK_RATE_FILE);
-        if (Files.exists(file) && !Files.exists(dataDir.resolve(CampaignSlots.FILE))) {
-            LOG.log(System.Logger.Level.WARNING, "bidder: " + dataDir.resolve(CampaignSlots.FILE) + " is missing, so "
-                + "the campaigns get new slots; deleting " + file + ", whose click-rate multipliers are keyed by the "
-                + "old ones (every multiplier starts at 1 again)");
-            try {
-                Files.delete(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete " + file, e);
-            }
+        final ClickRateContexts opened = ClickRateContexts.mapFile(file, config.ctrMaxContexts(),
+            config.ctrContextStrength());
+        if (opened.size() == 0 || Files.exists(dataDir.resolve(CampaignSlots.FILE))) {
+            return opened;
         }
-        return file;
+        LOG.log(System.Logger.Level.WARNING, "bidder: " + dataDir.resolve(CampaignSlots.FILE) + " is missing, so the "
+            + "campaigns get new slots; deleting " + file + ", whose click-rate multipliers are keyed by the old ones "
+            + "(every multiplier starts at 1 again)");
+        opened.close();
+        try {
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
+        return ClickRateContexts.mapFile(file, config.ctrMaxContexts(), config.ctrContextStrength());
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
