@@ -212,6 +212,16 @@ public final class Application {
         }, LOG_MAINTENANCE_INTERVAL.toMinutes(), LOG_MAINTENANCE_INTERVAL.toMinutes(), TimeUnit.MINUTES);
     }
 
+    /** The bidder module, once {@link #start} returned (tests read its learned state); null before. */
+    public synchronized BidModule bidModule() {
+        for (final Module module : modules) {
+            if (module instanceof BidModule bid) {
+                return bid;
+            }
+        }
+        return null;
+    }
+
     /** This node's id among the nodes sharing the Postgres. */
     public String nodeId() {
         return nodeId;

@@ -31,6 +31,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -53,6 +56,8 @@ public final class BidModule implements Module {
     public static final String LEDGER_FILE = "budgets.ledger";
     /** The win-rate counts' file in the data folder. */
     public static final String WIN_RATE_FILE = "winrate.counts";
+    /** The click-rate multipliers' counts file in the data folder. */
+    public static final String CLICK_RATE_FILE = "clickrate.counts";
 
     /** How often the mapped files are forced to disk (what a power loss may take; a process crash takes nothing). */
     public static final long FLUSH_MILLIS = 10_000;
@@ -82,17 +87,19 @@ public final class BidModule implements Module {
 
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, CampaignStore store,
                      OutcomeLog outcomes, SignedTokens signer, Metrics metrics, Clock clock) {
-        this(config, table, ledger, WinRateCounts.allocateDirect(config.shadingMaxContexts(), clock.millis()), store,
+        this(config, table, ledger, WinRateCounts.allocateDirect(config.shadingMaxContexts(), clock.millis()),
+            new ClickRateContexts(config.ctrMaxContexts(), config.ctrContextStrength()), store,
             CampaignSlots.inMemory(), outcomes, signer, metrics, clock);
     }
 
     /**
-     * A module whose win-rate counts live in {@code winRates} (a mapped file keeps the curves over restarts) and
-     * whose campaigns' slots on this node are {@code slots}'s.
+     * A module whose win-rate counts live in {@code winRates} and click-rate multipliers' counts in
+     * {@code clickRates} (mapped files keep the curves and the multipliers over restarts), and whose campaigns' slots
+     * on this node are {@code slots}'s. The module closes both.
      */
     public BidModule(BiddingConfig config, PosteriorTable table, BudgetLedger ledger, WinRateCounts winRates,
-                     CampaignStore store, CampaignSlots slots, OutcomeLog outcomes, SignedTokens signer,
-                     Metrics metrics, Clock clock) {
+                     ClickRateContexts clickRates, CampaignStore store, CampaignSlots slots, OutcomeLog outcomes,
+                     SignedTokens signer, Metrics metrics, Clock clock) {
         this.config = Objects.requireNonNull(config);
         this.registry = new CampaignRegistry(table, ledger, config.rates(), slots);
         this.store = Objects.requireNonNull(store);
@@ -110,7 +117,7 @@ public final class BidModule implements Module {
         curve.refresh(clock.millis()); // the curves a restart kept, usable from the first bid
         metrics.gauge(MetricName.BID_SHADING_CONTEXTS, curve, WinRateCurve::contexts);
         metrics.functionCounter(MetricName.BID_SHADING_UNTRACKED, curve, WinRateCurve::untracked);
-        this.clickContexts = new ClickRateContexts(config.ctrMaxContexts(), config.ctrContextStrength());
+        this.clickContexts = Objects.requireNonNull(clickRates);
         this.notices = new NoticeService(registry, tokens, outcomes, reservations, frequencyCaps, curve,
             clickContexts, clock, config.noticeWindowMillis(), config.wonReservationMillis(), metrics.bids(),
             config.noticeClaimsLog2());
@@ -121,9 +128,10 @@ public final class BidModule implements Module {
     }
 
     /**
-     * Maps the ledger file ({@value #LEDGER_FILE} in {@code dataDir}), builds the module, loads the campaigns (stored,
-     * then the config's {@code campaigns} not stored yet), restores spend, learning and notice claims, and starts the
-     * maintenance timer. The caller has let the outcome journal's tail ship first.
+     * Maps the ledger file ({@value #LEDGER_FILE} in {@code dataDir}), the win-rate counts ({@value #WIN_RATE_FILE})
+     * and the click-rate multipliers' counts ({@value #CLICK_RATE_FILE}), builds the module, loads the campaigns
+     * (stored, then the config's {@code campaigns} not stored yet), restores spend, learning and notice claims, and
+     * starts the maintenance timer. The caller has let the outcome journal's tail ship first.
      */
     public static Future<BidModule> start(Vertx vertx, BiddingConfig config, JsonArray campaigns, Path dataDir,
                                           PosteriorTable table, Pool pool, OutcomeLog outcomes, SignedTokens signer,
@@ -137,13 +145,28 @@ public final class BidModule implements Module {
             ledger.close();
             throw e;
         }
+        final ClickRateContexts clickRates;
+        try {
+            clickRates = openClickRates(dataDir, config);
+        } catch (RuntimeException e) {
+            ledger.close();
+            winRates.close();
+            throw e;
+        }
+        if (clickRates.maxContexts() != config.ctrMaxContexts()) {
+            LOG.log(System.Logger.Level.WARNING, "bidder: " + dataDir.resolve(CLICK_RATE_FILE) + " holds "
+                + clickRates.maxContexts() + " click-rate contexts, not bidding.ctrMaxContexts = "
+                + config.ctrMaxContexts() + "; it keeps its size and its multipliers (stop the server and delete the "
+                + "file to resize it: every multiplier starts at 1 again)");
+        }
         final BidModule module;
         try {
-            module = new BidModule(config, table, ledger, winRates, CampaignStore.postgres(pool),
+            module = new BidModule(config, table, ledger, winRates, clickRates, CampaignStore.postgres(pool),
                 CampaignSlots.open(dataDir.resolve(CampaignSlots.FILE)), outcomes, signer, metrics, clock);
         } catch (RuntimeException e) {
             ledger.close();
             winRates.close();
+            clickRates.close();
             throw e;
         }
         return module.loadCampaigns(campaigns)
@@ -156,6 +179,30 @@ public final class BidModule implements Module {
                 module.close();
                 return Future.failedFuture(failure);
             });
+    }
+
+    /**
+     * Maps the click-rate counts' file; one that holds pairs while {@code campaign-slots.json} is missing beside it is
+     * deleted and created afresh: its pairs are keyed by the campaigns' ledger slots, which a lost slots file gives
+     * out anew, so its multipliers would land on other campaigns. They start at 1 again instead.
+     */
+    private static ClickRateContexts openClickRates(Path dataDir, BiddingConfig config) {
+        final Path file = dataDir.resolve(CLICK_RATE_FILE);
+        final ClickRateContexts opened = ClickRateContexts.mapFile(file, config.ctrMaxContexts(),
+            config.ctrContextStrength());
+        if (opened.size() == 0 || Files.exists(dataDir.resolve(CampaignSlots.FILE))) {
+            return opened;
+        }
+        LOG.log(System.Logger.Level.WARNING, "bidder: " + dataDir.resolve(CampaignSlots.FILE) + " is missing, so the "
+            + "campaigns get new slots; deleting " + file + ", whose click-rate multipliers are keyed by the old ones "
+            + "(every multiplier starts at 1 again)");
+        opened.close();
+        try {
+            Files.delete(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
+        return ClickRateContexts.mapFile(file, config.ctrMaxContexts(), config.ctrContextStrength());
     }
 
     /** Publishes the stored campaigns, then stores and publishes the config's campaigns that are not stored yet. */
@@ -387,7 +434,7 @@ public final class BidModule implements Module {
     }
 
     /**
-     * Expires reservations and refreshes the win-rate curve; every 10 s flushes the ledger file (the page cache
+     * Expires reservations and refreshes the win-rate curve; every 10 s flushes the mapped files (the page cache
      * already survives a process crash; this bounds what a power loss takes); once a minute expires notice claims
      * (they are many and only need dropping once their window is over). Thread-safe; one caller at a time.
      */
@@ -402,11 +449,12 @@ public final class BidModule implements Module {
             nextFlush = now + FLUSH_MILLIS;
             registry.ledger().force();
             curve.counts().force();
+            clickContexts.force();
         }
     }
 
     /**
-     * Stops the maintenance timer, then flushes and closes the ledger file, marking it cleanly closed; called after
+     * Stops the maintenance timer, then flushes and closes the mapped files, marking them cleanly closed; called after
      * the HTTP verticles are undeployed. After a crash the file is still current (page cache, 10-second flushes) and
      * {@link #restore} takes the larger of file and Postgres.
      */
@@ -423,6 +471,7 @@ public final class BidModule implements Module {
         }
         registry.ledger().close();
         curve.counts().close();
+        clickContexts.close();
     }
 
     public CampaignRegistry registry() {
