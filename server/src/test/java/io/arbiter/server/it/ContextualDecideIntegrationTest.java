@@ -48,6 +48,9 @@ class ContextualDecideIntegrationTest {
         put("lin", new JsonObject().put("variants", new JsonArray().add("A").add("B"))
             .put("context", new JsonObject().put("model", "linear").put("features", new JsonArray().add("x"))
                 .put("attributes", new JsonArray().add("device")).put("buckets", 4)));
+        put("lin3", new JsonObject().put("variants", new JsonArray().add("A").add("B"))
+            .put("context", new JsonObject().put("model", "linear")
+                .put("features", new JsonArray().add("x").add("y").add("z"))));
     }
 
     @AfterAll
@@ -383,6 +386,36 @@ class ContextualDecideIntegrationTest {
         // tv, J"P and tv x J"P are new segments: the reward reached the aggregates of all three
         assertEquals(segmentRows + 3, query("SELECT count(*) FROM segment_aggregates WHERE experiment = $1", "seg")
             .getLong(0));
+    }
+
+    @Test
+    void theDecisionRowKeepsEachFeatureAsTheRequestWroteItsNumber() throws Exception {
+        // integers, exponents, signs, a number longer than a row copies (written from its parsed value), an unknown
+        // feature between known ones: each row's feature parses to the request's value, under its own name
+        final String[][] numbers = {
+            {"12", "-0.5e-1", "3.0"},
+            {"1.00000000000000000000000000000000000001", "0", "-7E+2"},
+            {"0.41", "123456789012345678901234", "2.5e-300"},
+        };
+        final String[] ids = new String[numbers.length];
+        for (int i = 0; i < numbers.length; i++) {
+            final String body = "{\"experiment\":\"lin3\",\"unit\":\"num-" + i + "\",\"features\":{\"z\":"
+                + numbers[i][2] + ",\"x\":" + numbers[i][0] + ",\"unknown\":-1e5,\"y\":" + numbers[i][1] + "}}";
+            final HttpResponse<String> response = server.post("/v1/decide", body);
+            assertEquals(200, response.statusCode(), response.body());
+            ids[i] = new JsonObject(response.body()).getString("decisionId");
+        }
+        server.awaitShipped(java.time.Duration.ofSeconds(20));
+        for (int i = 0; i < numbers.length; i++) {
+            final JsonObject features = ((JsonObject) query("SELECT context FROM decisions WHERE id = $1", ids[i])
+                .getValue(0)).getJsonObject("features");
+            assertEquals(3, features.size(), features.encode());
+            final String[] names = {"x", "y", "z"};
+            for (int f = 0; f < names.length; f++) {
+                assertEquals(Double.parseDouble(numbers[i][f]), features.getDouble(names[f]), 0.0,
+                    names[f] + " of row " + i + ": " + features.encode());
+            }
+        }
     }
 
     private static io.vertx.sqlclient.Row query(String sql, String parameter) throws Exception {

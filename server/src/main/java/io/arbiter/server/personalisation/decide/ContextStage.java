@@ -92,7 +92,12 @@ final class ContextStage implements DecisionStage {
                 x.set(index, value); // as the reward will see it: the id carries float32
                 featureScratch[index - 1] = value;
                 first = appendMember(json, first, d.featureNames[i]);
-                json.append(d.featureValues[i]);
+                final int length = d.featureTextLength[i];
+                if (length >= 0) { // the request's number text, as valid JSON as it was there
+                    json.append(d.featureText, i * Decision.FEATURE_TEXT, length);
+                } else {
+                    json.append(d.featureValues[i]);
+                }
             }
         }
         json.append("}}");

@@ -101,6 +101,14 @@ final class DecideRequestParser {
             }
             d.featureNames[d.features] = name;
             d.featureValues[d.features] = value;
+            final int length = parser.getTextLength();
+            if (length <= Decision.FEATURE_TEXT) { // a JSON number's own text: the row copies it, no formatting
+                System.arraycopy(parser.getTextCharacters(), parser.getTextOffset(), d.featureText,
+                    d.features * Decision.FEATURE_TEXT, length);
+                d.featureTextLength[d.features] = length;
+            } else {
+                d.featureTextLength[d.features] = -1;
+            }
             d.features++;
         }
     }

@@ -15,6 +15,8 @@ import io.arbiter.server.token.DecisionFlags;
  * decision allocates no state of its own; the arrays are sized from the configured limits.
  */
 public final class Decision {
+    /** Longest number text a decision row copies from the request (a double's shortest form takes at most 24). */
+    static final int FEATURE_TEXT = 24;
     // The request, as parsed.
     String experimentId;
     String unit = "";
@@ -24,6 +26,12 @@ public final class Decision {
     int attributes;
     final String[] featureNames;
     final double[] featureValues;
+    /**
+     * Each feature's number as the request wrote it, {@link #FEATURE_TEXT} chars from {@code i * FEATURE_TEXT}, for
+     * the decision row ({@code featureTextLength[i]}; -1 when longer, and the row writes the parsed value instead).
+     */
+    final char[] featureText;
+    final int[] featureTextLength;
     int features;
     final String[] eligibleNames;
     int eligibleCount;
@@ -65,6 +73,8 @@ public final class Decision {
         this.attributeValues = new String[limits.maxAttributes()];
         this.featureNames = new String[limits.maxFeatures()];
         this.featureValues = new double[limits.maxFeatures()];
+        this.featureText = new char[limits.maxFeatures() * FEATURE_TEXT];
+        this.featureTextLength = new int[limits.maxFeatures()];
         this.eligibleNames = new String[maxVariants];
         this.excludeNames = new String[maxVariants];
         this.memo = new PropensityMemo(maxVariants);
