@@ -190,7 +190,7 @@ public final class LinearSync extends PeriodicSync {
                                 + "'s rewards from " + row.getLong(1) + " (experiment or variant unknown here for "
                                 + giveUpMillis / 1000 + " s) until one can be applied");
                         }
-                    } else {
+                    } else if (outcome != Outcome.FAILED) { // a row that threw applied nothing: the clock runs on
                         waitingSince.remove(node);
                         passingOver.remove(node);
                     }

@@ -60,8 +60,14 @@ public abstract class PeriodicSync implements AutoCloseable {
         return lastLagMillis;
     }
 
-    /** A round failed ({@code what} it could not do); logged when Postgres answered the round before. */
+    /**
+     * A round failed ({@code what} it could not do); logged when Postgres answered the round before. Not a failure
+     * while closing: {@link #stop} interrupts a round waiting for Postgres, and that says nothing about Postgres.
+     */
     protected final void failed(String what, Exception e) {
+        if (thread.isShutdown()) {
+            return;
+        }
         if (reachable) {
             log.log(System.Logger.Level.WARNING, name + ": cannot " + what + " (retrying every " + intervalMillis
                 + " ms): " + e);

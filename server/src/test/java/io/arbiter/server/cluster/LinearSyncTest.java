@@ -183,6 +183,26 @@ class LinearSyncTest {
         assertTrue(atClose < 1000, atClose + " offers");
     }
 
+    @Test
+    void closeWhileARoundWaitsForPostgresIsNotAPostgresFailure() throws Exception {
+        row("x", 1, "x1");
+        final io.vertx.sqlclient.SqlConnection locker = pool.getConnection().await(10, TimeUnit.SECONDS);
+        try {
+            locker.query("BEGIN").execute().await(10, TimeUnit.SECONDS);
+            locker.query("LOCK TABLE linear_reward_heads IN ACCESS EXCLUSIVE MODE").execute()
+                .await(10, TimeUnit.SECONDS); // the round's first read waits for this lock
+            final LinearSync sync = new LinearSync(pool, "me", 60_000);
+            sync.start(sink);
+            Thread.sleep(500);
+            sync.close();
+            assertTrue(sync.reachable(), "the close interrupted the round's wait; Postgres did not fail");
+            assertEquals(List.of(), applied);
+        } finally {
+            locker.query("ROLLBACK").execute().await(10, TimeUnit.SECONDS);
+            locker.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Sleeps {@code millis} whatever interrupts come, and keeps the interrupt for the caller. */
     private static void sleepUninterruptibly(long millis) {
         final long end = System.nanoTime() + millis * 1_000_000;
@@ -216,6 +236,23 @@ class LinearSyncTest {
         assertEquals(1, sync.round(sink));
         assertEquals(List.of("x4", "x6"), applied);
         assertEquals(4, sync.dropped());
+        sync.close();
+    }
+
+    @Test
+    void aRowThatThrowsBetweenRowsThatWaitDoesNotStartTheClockAgain() throws Exception {
+        row("x", 1, "gone1");
+        row("x", 2, "throws2");
+        row("x", 3, "gone3");
+        row("x", 4, "x4");
+        final LinearSync sync = new LinearSync(pool, "me", 1000, 1000); // give up after 1 s
+        refused.addAll(List.of("gone1", "gone3")); // their experiment was deleted
+        assertEquals(0, sync.round(sink));
+        Thread.sleep(1_200);
+        assertEquals(1, sync.round(sink), "gone1 and gone3 passed over in one round: throws2 applied nothing");
+        assertEquals(List.of("x4"), applied);
+        assertEquals(2, sync.dropped());
+        assertEquals(1, sync.failedRows());
         sync.close();
     }
 
