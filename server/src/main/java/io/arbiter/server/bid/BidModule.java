@@ -272,8 +272,8 @@ public final class BidModule implements Module {
 
     /**
      * Claims the newest notices of the notice window, at most what the claims table holds (newest first from
-     * Postgres, claimed oldest first so that an eviction in a full group replaces an older claim): reading more would
-     * only evict what was read.
+     * Postgres, claimed oldest first, as they were taken; a full group evicts the claim expiring first whatever the
+     * order): reading more would only evict what was read.
      */
     private Future<Void> reclaim(long now) {
         final long started = System.nanoTime();

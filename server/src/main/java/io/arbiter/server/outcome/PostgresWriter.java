@@ -538,7 +538,7 @@ final class PostgresWriter {
             + "|| metric END FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0) ORDER BY time DESC LIMIT $2";
     /**
      * The newest notices of the kinds $1 since $2 (epoch ms), at most $3: per kind a backward scan of
-     * {@code rtb_events_kind_time} stopping at $3 rows, the kinds merged newest first.
+     * {@code rtb_events_kind_time} stopping at $3 rows, then the kinds' rows sorted newest first (up to kinds x $3).
      */
     static final String NEWEST_NOTICE_IDS = """
             SELECT e.kind, e.id FROM unnest($1::int2[]) AS k(kind)
@@ -569,7 +569,7 @@ final class PostgresWriter {
 
     /**
      * {@link OutcomeLog#loadNewestOutcomeIds}: one backward scan of {@code rewards_time}, or of
-     * {@code rtb_events_kind_time} per kind (each stopping at {@code limit}) merged newest first.
+     * {@code rtb_events_kind_time} per kind (each stopping at {@code limit}), then sorted newest first.
      */
     Future<List<OutcomeId>> loadNewestIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
         if (kinds.contains(OutcomeKind.REWARD) || kinds.contains(OutcomeKind.DECISION)) {

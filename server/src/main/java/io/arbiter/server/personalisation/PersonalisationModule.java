@@ -364,8 +364,8 @@ public final class PersonalisationModule implements Module {
 
     /**
      * Claims the newest rewards of the attribution window, at most what the table holds (newest first from Postgres,
-     * claimed oldest first so that an eviction in a full group replaces an older claim): a week of rewards can be
-     * hundreds of times the table, and reading them all would only evict what was read.
+     * claimed oldest first, as they were taken; a full group evicts the claim expiring first whatever the order): a
+     * week of rewards can be hundreds of times the table, and reading them all would only evict what was read.
      */
     private Future<Void> rebuildDuplicates() {
         final long started = System.nanoTime();
