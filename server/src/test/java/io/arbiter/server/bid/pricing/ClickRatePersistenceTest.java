@@ -3,20 +3,14 @@ package io.arbiter.server.bid.pricing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -166,33 +160,8 @@ class ClickRatePersistenceTest {
     @Test
     void afterASigkillTheFileHoldsEveryNoticeAppliedBeforeIt(@TempDir Path dir) throws Exception {
         final Path file = dir.resolve("clickrate.counts");
-        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final List<String> command = new ArrayList<>(List.of(java,
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED")); // Agrona's Unsafe, as the build's argLine
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-            ClickRateKillTarget.class.getName(), file.toString(), Integer.toString(MAX_CONTEXTS)));
-        final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        long reported = -1;
-        final StringBuilder said = new StringBuilder();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
-            StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (said.length() < 4000) {
-                    said.append(line).append('\n');
-                }
-                if (line.startsWith("applied ")) {
-                    reported = Long.parseLong(line.substring(8));
-                    if (reported >= 200_000) {
-                        break;
-                    }
-                }
-            }
-            child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, no flush
-            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
-        }
-        assertTrue(reported >= 200_000, "the writer got going: " + reported + "; it said:\n" + said);
-        assertEquals(137, child.exitValue(), "killed by SIGKILL");
+        final long reported = Sigkill.afterApplied(ClickRateKillTarget.class, 200_000, file.toString(),
+            Integer.toString(MAX_CONTEXTS));
 
         final ClickRateContexts killed = ClickRateContexts.mapFile(file, MAX_CONTEXTS, STRENGTH);
         assertFalse(killed.wasCleanlyClosed(), "a killed writer never closed it");
