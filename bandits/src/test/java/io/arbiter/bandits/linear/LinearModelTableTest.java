@@ -92,20 +92,27 @@ class LinearModelTableTest {
                         x.set(i, copy[i]);
                     }
                     table.moments(0, x, m);
-                    double xm = 0;
-                    double q = 0;
-                    for (int i = 0; i < d; i++) {
-                        xm += copy[i] * mean[i];
-                        for (int j = 0; j < d; j++) {
-                            q += copy[i] * covariance[i * d + j] * copy[j];
-                        }
-                    }
+                    final double[] expected = moments(copy, mean, covariance);
                     final String where = "seed " + seed + ", d " + d + ", trial " + trial;
-                    assertEquals(xm, m[0], 1e-12 * (1 + Math.abs(xm)), where);
-                    assertEquals(q, m[1], 1e-12 * (1 + Math.abs(q)), where);
+                    assertEquals(expected[0], m[0], 1e-12 * (1 + Math.abs(expected[0])), where);
+                    assertEquals(expected[1], m[1], 1e-12 * (1 + Math.abs(expected[1])), where);
                 }
             }
         }
+    }
+
+    /** {@code x . mean} and {@code x' covariance x} written out, every entry of the matrix (row-major, d x d). */
+    private static double[] moments(double[] x, double[] mean, double[] covariance) {
+        final int d = x.length;
+        double xm = 0;
+        double q = 0;
+        for (int i = 0; i < d; i++) {
+            xm += x[i] * mean[i];
+            for (int j = 0; j < d; j++) {
+                q += x[i] * covariance[i * d + j] * x[j];
+            }
+        }
+        return new double[] {xm, q};
     }
 
     @Test
@@ -141,16 +148,9 @@ class LinearModelTableTest {
                 final double[] m = new double[2];
                 randomFeatures(rng, x, d, copy);
                 table.moments(1, x, m);
-                double xm = 0;
-                double q = 0;
-                for (int i = 0; i < d; i++) {
-                    xm += copy[i] * mean[i];
-                    for (int j = 0; j < d; j++) {
-                        q += copy[i] * covariance[i * d + j] * copy[j];
-                    }
-                }
-                assertEquals(xm, m[0], 1e-12);
-                assertEquals(q, m[1], 1e-12);
+                final double[] expected = moments(copy, mean, covariance);
+                assertEquals(expected[0], m[0], 1e-12);
+                assertEquals(expected[1], m[1], 1e-12);
                 assertEquals(0, table.copyPublished(0, mean, covariance), "other variants untouched");
                 assertEquals(1.0 / LAMBDA, covariance[0]);
                 assertEquals(2000, table.applied());
