@@ -58,6 +58,8 @@ public final class Application {
     private static final System.Logger LOG = System.getLogger(Application.class.getName());
     private static final String TABLE_FILE = "posteriors.table";
     private static final Duration REPLAY_PATIENCE = Duration.ofSeconds(60);
+    /** How long a stop waits for outcome appends in flight to settle before the modules close their files. */
+    private static final Duration SETTLE_PATIENCE = Duration.ofSeconds(5);
     private static final Duration LOG_MAINTENANCE_INTERVAL = Duration.ofHours(1);
 
     private final ServerConfig config;
@@ -271,6 +273,12 @@ public final class Application {
         if (linearSync != null) {
             linearSync.close(); // before the modules close: nothing is offered to a closed model
             linearSync = null;
+        }
+        // Outcomes acknowledged before the verticles went apply to the mapped files (a bill to the ledger, a reward to
+        // the posteriors) as their journal append settles: let them, before the modules unmap the files.
+        if (pipeline != null && !pipeline.awaitAppendsSettled(SETTLE_PATIENCE)) {
+            LOG.log(System.Logger.Level.WARNING, "stopping: " + pipeline.unsettledAppends() + " outcome append(s) "
+                + "still unsettled after " + SETTLE_PATIENCE.toMillis() + " ms; closing the modules anyway");
         }
         // in reverse order of start: the history sampler (which reads the bid module's mapped ledger and curves) stops
         // before the bid module unmaps them

@@ -63,6 +63,8 @@ final class JournalWriter implements AutoCloseable {
     private final ManyToOneConcurrentArrayQueue<PendingAppend> queue;
     /** Bytes of appends accepted but not yet durable; counted against the journal limit by the pipeline. */
     private final AtomicLong pendingBytes = new AtomicLong();
+    /** Appends accepted whose promise has not been settled yet (with its listeners, which run as it settles). */
+    private final AtomicLong unsettled = new AtomicLong();
     private final Listener listener;
     private final Thread thread;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_LENGTH);
@@ -115,7 +117,9 @@ final class JournalWriter implements AutoCloseable {
 
     /** Enqueues an append; false when the queue is full. Wakes the writer if it sleeps. */
     boolean offer(PendingAppend append) {
+        unsettled.incrementAndGet(); // before the writer can settle it
         if (!queue.offer(append)) {
+            unsettled.decrementAndGet();
             return false;
         }
         // Dekker pairing with run(): the writer sets parked then re-checks the queue; we enqueue then read parked.
@@ -217,7 +221,12 @@ final class JournalWriter implements AutoCloseable {
         position = next.end;
     }
 
-    private static void complete(List<PendingAppend> group, Throwable failure) {
+    /** Appends accepted whose promise (and the listeners it runs) has not been settled yet. Any thread. */
+    long unsettled() {
+        return unsettled.get();
+    }
+
+    private void complete(List<PendingAppend> group, Throwable failure) {
         final Map<Context, List<Promise<Void>>> byContext = new IdentityHashMap<>();
         for (final PendingAppend append : group) {
             if (append.context() == null) {
@@ -236,11 +245,15 @@ final class JournalWriter implements AutoCloseable {
         }
     }
 
-    private static void settle(Promise<Void> promise, Throwable failure) {
-        if (failure == null) {
-            promise.complete();
-        } else {
-            promise.fail(failure);
+    private void settle(Promise<Void> promise, Throwable failure) {
+        try {
+            if (failure == null) {
+                promise.complete();
+            } else {
+                promise.fail(failure);
+            }
+        } finally {
+            unsettled.decrementAndGet();
         }
     }
 

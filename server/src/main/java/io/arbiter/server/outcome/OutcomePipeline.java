@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The outcome pipeline: {@link OutcomeLog} backed by a decision ring, a durable local journal with group commit and a
@@ -280,6 +281,30 @@ public final class OutcomePipeline implements OutcomeLog {
      */
     public Future<Void> flush() {
         return shipper.flush(Vertx.currentContext());
+    }
+
+    /**
+     * Waits (blocking: never on an event loop) until every append accepted so far is settled: journaled or failed, and
+     * the listeners its caller chained to it have run (they run as its promise completes, on the caller's context).
+     * A stop calls it after the HTTP verticles are gone and before the modules close their mapped files, so no
+     * acknowledged outcome is applied to a closed file.
+     *
+     * @return false if some were still unsettled after {@code patience}
+     */
+    public boolean awaitAppendsSettled(Duration patience) {
+        final long deadline = System.nanoTime() + patience.toNanos();
+        while (writer.unsettled() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        return true;
+    }
+
+    /** Appends accepted and not yet settled (see {@link #awaitAppendsSettled}). */
+    public long unsettledAppends() {
+        return writer.unsettled();
     }
 
     /**

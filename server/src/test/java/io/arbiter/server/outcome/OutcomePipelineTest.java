@@ -34,6 +34,24 @@ class OutcomePipelineTest {
     }
 
     @Test
+    void awaitAppendsSettledReturnsOnlyOnceEveryAcceptedAppendsListenersHaveRun() {
+        final OutcomePipeline pipeline = pg.start(PgFixture.config(journalDir));
+        final int n = 500;
+        final java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < n; i++) {
+            final long takes = i == n - 1 ? 50_000_000 : 200_000; // the last one the longest: a wait ending early
+            pipeline.append(new OutcomeEvent(OutcomeKind.REWARD, 1_700_000_000_000L + i, "s-" + i, "exp", "A", "",
+                1, 0)).onComplete(done -> { // as a notice applies its bill to the ledger, taking a while
+                    java.util.concurrent.locks.LockSupport.parkNanos(takes);
+                    ran.incrementAndGet();
+                });
+        }
+        assertTrue(pipeline.awaitAppendsSettled(Duration.ofSeconds(30)));
+        assertEquals(n, ran.get(), "every listener ran before the wait returned");
+        assertEquals(0, pipeline.unsettledAppends());
+    }
+
+    @Test
     void rewardsReachPostgresWithExactAggregatesAndDuplicatesCountOnce() {
         final long seed = Long.getLong("test.seed", System.nanoTime());
         System.out.println("rewardsReachPostgres seed=" + seed);
