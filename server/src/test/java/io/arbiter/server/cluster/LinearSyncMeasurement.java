@@ -22,21 +22,8 @@ import java.util.concurrent.TimeUnit;
 class LinearSyncMeasurement {
     private static final int ROWS_PER_NODE = 100_000;
     /** Takes every row; no model, so no positions: each run's sync starts from the first row. */
-    private static final LinearSync.Sink COUNTING = new LinearSync.Sink() {
-        @Override
-        public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
-            return LinearSync.Outcome.APPLIED;
-        }
-
-        @Override
-        public long replayedUpTo(String node) {
-            return 0;
-        }
-
-        @Override
-        public void replayed(String node, long number) {
-        }
-    };
+    private static final LinearSync.Sink COUNTING = (PositionlessSink) (node, number, decisionId, reward) ->
+        LinearSync.Outcome.APPLIED;
 
     @Test
     void measure() throws Exception {

@@ -157,23 +157,11 @@ class LinearSyncTest {
         final AtomicInteger offers = new AtomicInteger();
         final CountDownLatch first = new CountDownLatch(1);
         final LinearSync sync = new LinearSync(pool, "me", 60_000);
-        sync.start(new LinearSync.Sink() {
-            @Override
-            public LinearSync.Outcome apply(String node, long number, String decisionId, double reward) {
-                first.countDown();
-                sleepUninterruptibly(20); // a model offer that does not look at the interrupt: 1,000 rows, 20 s
-                offers.incrementAndGet();
-                return LinearSync.Outcome.APPLIED;
-            }
-
-            @Override
-            public long replayedUpTo(String node) {
-                return 0;
-            }
-
-            @Override
-            public void replayed(String node, long number) {
-            }
+        sync.start((PositionlessSink) (node, number, decisionId, reward) -> {
+            first.countDown();
+            sleepUninterruptibly(20); // a model offer that does not look at the interrupt: 1,000 rows, 20 s
+            offers.incrementAndGet();
+            return LinearSync.Outcome.APPLIED;
         });
         assertTrue(first.await(30, TimeUnit.SECONDS));
         sync.close();
