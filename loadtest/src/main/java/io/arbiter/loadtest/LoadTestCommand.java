@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
                 + "actual write (service time). Both are printed; the difference is what a stalling server hides from "
                 + "closed-loop tools.",
             ""},
-        subcommands = {NoopServerCommand.class},
+        subcommands = {NoopServerCommand.class, HiccupsCommand.class},
         footer = {"", "Durations: 500us, 20ms, 10s, 2m.  Example:",
             "  java -jar loadtest.jar --url http://127.0.0.1:8080 --scenario decide --rate 20000 --duration 60s "
                     + "--warmup 10s --connections 16 --report out/decide-20k"})

@@ -27,7 +27,7 @@ class CommandLineTest {
         for (final String option : List.of("--url", "--scenario", "--rate", "--duration", "--warmup", "--connections",
                 "--threads", "--max-in-flight", "--http2", "--insecure", "--arrival", "--seed", "--timeout",
                 "--max-backlog", "--interval", "--report", "--quiet", "--experiments", "--units", "--reward-rate",
-                "--mix", "--file", "--path", "--find-max", "--slo", "--max-trials", "noop-server")) {
+                "--mix", "--file", "--path", "--find-max", "--slo", "--max-trials", "noop-server", "hiccups")) {
             assertTrue(help.toString().contains(option), option + " missing from\n" + help);
         }
         final StringWriter serverHelp = new StringWriter();
@@ -87,5 +87,20 @@ class CommandLineTest {
         } finally {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void hiccupsReportsTheSpinAndEachWorkSizeAndRefusesNonsense() {
+        final StringWriter out = new StringWriter();
+        final int code = Main.commandLine().setOut(new PrintWriter(out)).execute("hiccups", "--duration", "50ms",
+            "--work", "2us,5us");
+        assertEquals(0, code, out.toString());
+        final String text = out.toString();
+        assertTrue(text.startsWith("spin: "), text);
+        assertTrue(text.contains("\nwork 2us (") && text.contains("\nwork 5us ("), text);
+        assertTrue(text.contains("units; p50 "), text);
+        final StringWriter err = new StringWriter();
+        assertEquals(2, Main.commandLine().setErr(new PrintWriter(err)).execute("hiccups", "--work", "0us"));
+        assertTrue(err.toString().contains("--work sizes must be in (0, 10ms]"), err.toString());
     }
 }
