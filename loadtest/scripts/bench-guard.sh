@@ -18,12 +18,21 @@
 # loop thread alone on core 0 and the server's other threads, Postgres and the generator on core 1; B puts the server
 # JVM and Postgres on core 0 and the generator alone on core 1. The generator runs on core 1 in either.
 #
+# Before the server starts, the machine's own floor is measured (HICCUPS_SECONDS, default 5; 0 skips it): the stalls
+# a spinning thread sees and the p99 of 10 us and 20 us units of pure CPU work (loadtest.jar hiccups, docs/loadtest.md),
+# so each run's server-side p99 can be read against what any code of its median gets on this machine in this window.
+#
 # Needs the jars built (./mvnw -q -DskipTests package), curl and python3 (and taskset for LAYOUT).
 set -euo pipefail
 rate=${1:?rate}; runs=${2:-2}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 port=${HTTP_PORT:-18080}
 out=$PWD/bench-out; mkdir -p "$out"
+if [ "${HICCUPS_SECONDS:-5}" != 0 ]; then
+  echo "== machine floor, idle  $(date -u +%FT%TZ)  load $(cut -d' ' -f1 /proc/loadavg)"
+  java -jar "$repo/loadtest/target/loadtest.jar" hiccups --duration "${HICCUPS_SECONDS:-5}s" --work 10us,20us 2>&1 \
+    | grep -v WARNING
+fi
 work=$(mktemp -d /tmp/arbiter-guard-bench.XXXXXX)
 cp -r "$repo/config" "$work/"
 (cd "$work" && exec env EVENT_LOOPS=1 HTTP_PORT="$port" ADMIN_TOKEN=bench java ${SERVER_JAVA_OPTS:-} \
