@@ -8,10 +8,12 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.UUID;
 
 /**
@@ -537,15 +539,20 @@ final class PostgresWriter {
     static final String NEWEST_REWARD_IDS = "SELECT CASE WHEN metric = '' THEN decision_id ELSE decision_id || ' ' "
             + "|| metric END FROM rewards WHERE time >= to_timestamp($1::int8 / 1000.0) ORDER BY time DESC LIMIT $2";
     /**
-     * The newest notices of the kinds $1 since $2 (epoch ms), at most $3: per kind a backward scan of
-     * {@code rtb_events_kind_time} stopping at $3 rows, then the kinds' rows sorted newest first (up to kinds x $3).
+     * The newest notices of {@code kinds} since $1 (epoch ms), at most $2, newest first: per kind a backward scan of
+     * {@code rtb_events_kind_time} (itself stopping at $2 rows), the scans merged by time under the outer limit (a
+     * Merge Append under a Limit): Postgres reads at most $2 rows plus one per kind in all, and sorts none. Rows of
+     * the same time come in no set order, and the limit may cut among them. The kind codes are written into the
+     * statement from the enum (never from input), one branch per distinct kind.
      */
-    static final String NEWEST_NOTICE_IDS = """
-            SELECT e.kind, e.id FROM unnest($1::int2[]) AS k(kind)
-            CROSS JOIN LATERAL (SELECT r.kind, r.id, r.time FROM rtb_events r
-                                WHERE r.kind = k.kind AND r.time >= to_timestamp($2::int8 / 1000.0)
-                                ORDER BY r.time DESC LIMIT $3) AS e
-            ORDER BY e.time DESC LIMIT $3""";
+    static String newestNoticeIds(List<OutcomeKind> kinds) {
+        final StringJoiner sql = new StringJoiner(" UNION ALL ", "", " ORDER BY time DESC LIMIT $2");
+        for (final OutcomeKind kind : EnumSet.copyOf(kinds)) {
+            sql.add("(SELECT kind, id, time FROM rtb_events WHERE kind = " + kind.code() + "::int2 "
+                + "AND time >= to_timestamp($1::int8 / 1000.0) ORDER BY time DESC LIMIT $2)");
+        }
+        return sql.toString();
+    }
 
     /** This session's node's BILL ids since then, with those of no node (stored before V47 or without a node id). */
     Future<List<String>> loadOwnBillIdsSince(long sinceMillis) {
@@ -569,7 +576,8 @@ final class PostgresWriter {
 
     /**
      * {@link OutcomeLog#loadNewestOutcomeIds}: one backward scan of {@code rewards_time}, or of
-     * {@code rtb_events_kind_time} per kind (each stopping at {@code limit}), then sorted newest first.
+     * {@code rtb_events_kind_time} per kind, merged newest first ({@link #newestNoticeIds}); at most {@code limit}
+     * rows read (and one more per kind), none sorted.
      */
     Future<List<OutcomeId>> loadNewestIds(List<OutcomeKind> kinds, long sinceMillis, int limit) {
         if (kinds.contains(OutcomeKind.REWARD) || kinds.contains(OutcomeKind.DECISION)) {
@@ -584,11 +592,10 @@ final class PostgresWriter {
                 return ids;
             });
         }
-        final Short[] codes = new Short[kinds.size()];
-        for (int i = 0; i < codes.length; i++) {
-            codes[i] = (short) kinds.get(i).code();
+        if (kinds.isEmpty()) {
+            return Future.succeededFuture(List.of());
         }
-        return pool.preparedQuery(NEWEST_NOTICE_IDS).execute(Tuple.of(codes, sinceMillis, limit)).map(rows -> {
+        return pool.preparedQuery(newestNoticeIds(kinds)).execute(Tuple.of(sinceMillis, limit)).map(rows -> {
             final List<OutcomeId> ids = new ArrayList<>(rows.size());
             for (final Row row : rows) {
                 ids.add(new OutcomeId(OutcomeKind.ofCode(row.getShort(0)), row.getString(1)));
