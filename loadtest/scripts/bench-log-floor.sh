@@ -16,7 +16,10 @@
 # An entry's OUTCOMES=JSON (no commas or spaces inside: use ';' between members) replaces the "outcomes" section of
 # that server's copy of config/server.json, for settings without a variable, for example
 #   small=/tmp/a/server.jar:OUTCOMES={"batchSize":200;"flushInterval":"PT0.01S"}
-# Needs the jars built (./mvnw -q -DskipTests package), curl and python3. Output: ./bench-out/log-floor-<time>/.
+# LAYOUT=B pins every server (the no-op one, each Arbiter JVM and every Postgres process) to core 0 and the generator
+# alone to core 1, so the servers' work (logging included) does not take turns with the generator on its core.
+# Needs the jars built (./mvnw -q -DskipTests package), curl and python3 (and taskset for LAYOUT).
+# Output: ./bench-out/log-floor-<time>/.
 set -euo pipefail
 rate=${1:-20000}
 rounds=${2:-3}
@@ -68,6 +71,16 @@ for k in "${!names[@]}"; do
   done
 done
 
+generator=()
+if [ "${LAYOUT:-}" = B ]; then
+  for p in "${pids[@]}"; do taskset -a -pc 0 "$p" > /dev/null; done
+  for p in $(pgrep -x postgres); do taskset -pc 0 "$p" > /dev/null; done
+  generator=(taskset -c 1)
+  echo "== layout B: every server and Postgres on core 0, the generator alone on core 1"
+elif [ -n "${LAYOUT:-}" ]; then
+  echo "LAYOUT must be B or unset, not '$LAYOUT'" >&2; exit 2
+fi
+
 cd "$out"
 summary=$out/runs.tsv
 printf 'round\tserver\tload\te2e_p50_ms\te2e_p99_ms\te2e_p999_ms\tserver_p99\tserver_p999\tdropped\n' > "$summary"
@@ -75,8 +88,8 @@ turn() { # name port round
   local name=$1 port=$2 round=$3 file=$out/$1-$3
   [ "$name" = noop ] || curl -s "localhost:$port/metrics" > "$file.before"
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
-  java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" --scenario decide \
-    --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet --report "$file" \
+  ${generator[@]+"${generator[@]}"} java -jar "$repo/loadtest/target/loadtest.jar" --url "http://127.0.0.1:$port" \
+    --scenario decide --rate "$rate" --duration 20s --warmup 10s --connections 32 --seed 42 --quiet --report "$file" \
     > "$file.out" 2>&1 || true
   local sp99="-" sp999="-" dropped="-"
   if [ "$name" != noop ]; then
